@@ -1,0 +1,132 @@
+"""Worked examples of the invoice computation: priced lines in, the invoice as a table out."""
+
+from decimal import Decimal
+
+import pytest
+
+from workbench.billing.core.credits import CreditBalance
+from workbench.billing.core.invoice import InvoiceOptions, Tax, compute_invoice
+from workbench.billing.core.money import D
+from workbench.billing.core.pricebook import PricebookVersion, Rule, SupportPlan, select_version
+from workbench.billing.core.rating import UsageGroup, rate
+
+STANDARD = PricebookVersion(
+    "Standard", "aws", "2025-01",
+    rules=(
+        Rule("default", "", D("15")),
+        Rule("service", "AmazonEC2", D("10")),
+        Rule("product_type", "Storage", D("20")),
+        Rule("sku", "USE1-BoxUsage:t3.micro", D("-5")),
+    ),
+    support=SupportPlan(percent=D("3"), monthly_minimum=D("25")),
+)
+
+
+def group(section, service, sku, cost, *, marketplace=False, rows=1):
+    return UsageGroup(section, service, sku, f"{service} {sku}", "Hrs", D("1"), D(cost), marketplace, "usage", rows)
+
+
+def table(figures):
+    return [(l.kind, l.section, l.description, str(l.amount_rounded)) for l in figures.lines]
+
+
+def test_most_specific_rule_wins():
+    rules = {
+        ("AmazonEC2", "Compute", "USE1-BoxUsage:t3.micro"): "-5",  # sku
+        ("AmazonS3", "Storage", "TimedStorage"): "20",  # product type beats the default
+        ("AmazonEC2", "Compute", "USE1-BoxUsage:m5.large"): "10",  # service
+        ("AWSLambda", "Serverless", "Request"): "15",  # default
+    }
+    for (service, section, sku), pct in rules.items():
+        assert STANDARD.rule_for(service, section, sku).markup_percent == D(pct)
+
+
+def test_pricebook_version_in_force_for_a_period():
+    v1 = PricebookVersion("Standard", "aws", "2025-01")
+    v2 = PricebookVersion("Standard", "aws", "2025-06")
+    assert select_version([v1, v2], "2025-05") is v1
+    assert select_version([v1, v2], "2025-06") is v2
+    assert select_version([v1, v2], "2024-12") is None
+
+
+def test_invoice_with_markup_support_credits_and_two_taxes():
+    rated = [
+        rate(group("Compute", "AmazonEC2", "USE1-BoxUsage:m5.large", "100.000000001"), STANDARD, D("1")),
+        rate(group("Compute", "AmazonEC2", "USE1-BoxUsage:t3.micro", "10.004999999"), STANDARD, D("1")),
+        rate(group("Storage", "AmazonS3", "TimedStorage", "0.000000009"), STANDARD, D("1")),
+        rate(group("SaaS", "Acme Firewall", "fw", "50"), STANDARD, D("1")),  # default 15%
+        rate(group("Marketplace", "Vendor X", "lic", "40", marketplace=True), STANDARD, D("1")),
+    ]
+    figures = compute_invoice(
+        rated,
+        currency="CAD",
+        fx_rate=D("1"),
+        options=InvoiceOptions(apply_credits=True, include_tax=True, include_marketplace=True),
+        support=STANDARD.support,
+        balance=CreditBalance(general=D("30"), marketplace=D("5")),
+        taxes=[Tax("GST", D("5")), Tax("QST", D("9.975"))],
+    )
+    # usage: 110.0000000011 + 9.50474999905 + 0.0000000108 + 57.5 = 177.00475001095
+    assert figures.usage_price == D("177.00475001095")
+    assert table(figures) == [
+        ("usage", "Compute", "AmazonEC2 USE1-BoxUsage:m5.large", "110.00"),
+        ("usage", "Compute", "AmazonEC2 USE1-BoxUsage:t3.micro", "9.50"),
+        ("usage", "SaaS", "Acme Firewall fw", "57.50"),
+        ("usage", "Storage", "AmazonS3 TimedStorage", "0.00"),
+        ("marketplace", "Marketplace", "Vendor X lic", "40.00"),
+        ("support", "Support", "Support plan 3%", "25.00"),  # 3% = 5.31 < minimum 25
+        ("credit", "Credits", "Credits applied", "-30.00"),  # marketplace credits not used
+        ("tax", "Tax", "GST 5%", "10.60"),
+        ("tax", "Tax", "QST 9.975%", "21.15"),
+    ]
+    # net = 177.00475001095 + 25 + 40 - 30 = 212.00475001095 -> 212.00
+    assert figures.subtotal == D("212.00")
+    assert figures.tax_total == D("31.75")  # 10.6002375 -> 10.60 ; 21.1474738... -> 21.15
+    assert figures.total == D("243.75")
+    # displayed lines 110.00+9.50+57.50+0.00+40.00+25.00-30.00 = 212.00: no difference here
+    assert figures.rounding_difference == D("0.00")
+
+
+def test_total_rounds_the_unrounded_sum_once_and_shows_the_difference():
+    version = PricebookVersion("AtCost", "aws", "2025-01")
+    rated = [rate(group("Compute", "S", f"sku{i}", "0.004"), version, D("1")) for i in range(3)]
+    figures = compute_invoice(rated, currency="USD", fx_rate=D("1"), options=InvoiceOptions(include_tax=False))
+    assert [l.amount_rounded for l in figures.lines] == [D("0.00")] * 3
+    assert figures.subtotal == D("0.01")  # 0.012 rounded once
+    assert figures.rounding_difference == D("0.01")
+    assert figures.lines[0].rule == "AtCost 2025-01 no rule: at cost"
+
+
+def test_marketplace_excluded_unless_included_and_never_marked_up():
+    rated = [rate(group("Marketplace", "Vendor X", "lic", "40", marketplace=True), STANDARD, D("1.25"))]
+    assert rated[0].amount == D("50") and rated[0].margin == D("0")
+    without = compute_invoice(rated, currency="EUR", fx_rate=D("1.25"), options=InvoiceOptions())
+    assert without.lines == () and without.total == D("0.00")
+    with_fees = compute_invoice(rated, currency="EUR", fx_rate=D("1.25"), options=InvoiceOptions(include_marketplace=True))
+    assert with_fees.total == D("50.00") and with_fees.support_fee == 0
+
+
+def test_credits_for_marketplace_use_marketplace_then_spare_general_credits():
+    rated = [
+        rate(group("Compute", "AmazonEC2", "x", "10"), PricebookVersion("P", "aws", "2025-01"), D("1")),
+        rate(group("Marketplace", "V", "lic", "40", marketplace=True), STANDARD, D("1")),
+    ]
+    figures = compute_invoice(
+        rated, currency="USD", fx_rate=D("1"),
+        options=InvoiceOptions(apply_credits=True, include_marketplace=True, credits_for_marketplace=True, include_tax=False),
+        balance=CreditBalance(general=D("25"), marketplace=D("30")),
+    )
+    assert (figures.credits.general, figures.credits.marketplace) == (D("20"), D("30"))
+    assert figures.total == D("0.00")
+
+
+def test_fx_conversion_applies_to_cost_and_price_and_records_margin():
+    rated = rate(group("Compute", "AmazonEC2", "m5", "100"), STANDARD, D("1.3712"))
+    assert (rated.amount, rated.margin) == (D("150.832"), D("13.712"))
+
+
+@pytest.mark.parametrize(("currency", "expected"), [("JPY", "1235"), ("KWD", "1234.568"), ("USD", "1234.57")])
+def test_minor_units(currency, expected):
+    rated = [rate(group("C", "S", "k", "1234.5675"), PricebookVersion("P", "aws", "2025-01"), D("1"))]
+    figures = compute_invoice(rated, currency=currency, fx_rate=D("1"), options=InvoiceOptions(include_tax=False))
+    assert figures.total == Decimal(expected)

@@ -1,0 +1,41 @@
+import datetime as dt
+
+import pytest
+
+from workbench.billing.core.lifecycle import Status, TransitionError, can_delete, check_transition
+from workbench.billing.core.money import D, CurrencyMismatch, Money
+from workbench.billing.core.periods import parse_range
+
+
+def test_money_refuses_float_and_mixed_currencies():
+    with pytest.raises(TypeError):
+        D(0.1)
+    with pytest.raises(CurrencyMismatch):
+        Money.of("1", "USD") + Money.of("1", "CAD")
+    with pytest.raises(ValueError, match="unknown currency"):
+        Money.of("1", "XXX")
+    assert Money.of("1.8E-9", "USD").amount == D("0.0000000018")
+
+
+def test_lifecycle_allows_only_forward_moves():
+    check_transition(Status.DRAFT, Status.OPEN)
+    check_transition(Status.OPEN, Status.PAST_DUE)
+    check_transition(Status.PAST_DUE, Status.VOID)
+    for current, target in [(Status.OPEN, Status.DRAFT), (Status.CLOSED, Status.OPEN), (Status.DRAFT, Status.CLOSED)]:
+        with pytest.raises(TransitionError):
+            check_transition(current, target)
+    assert [s for s in Status if can_delete(s)] == [Status.DRAFT]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "months"),
+    [
+        (None, "2025-11-01", "2025-11-26", ["2025-11"]),
+        ("last-month", "2025-10-01", "2025-11-01", ["2025-10"]),
+        ("2025-02", "2025-02-01", "2025-03-01", ["2025-02"]),
+        ("2025-09-20..2025-10-05", "2025-09-20", "2025-10-06", ["2025-09", "2025-10"]),
+    ],
+)
+def test_date_ranges(text, start, end, months):
+    r = parse_range(text, dt.date(2025, 11, 25))
+    assert (r.start.isoformat(), r.end.isoformat(), r.months) == (start, end, months)

@@ -1,0 +1,58 @@
+"""Property tests: the rounding rule and the credit rules hold for any 9-decimal lines."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from workbench.billing.core.credits import CreditBalance
+from workbench.billing.core.invoice import InvoiceOptions, compute_invoice
+from workbench.billing.core.money import D
+from workbench.billing.core.pricebook import PricebookVersion
+from workbench.billing.core.rating import UsageGroup, rate
+
+AT_COST = PricebookVersion("AtCost", "aws", "2025-01")
+nine_decimals = st.decimals(min_value=D("-1000"), max_value=D("100000"), places=9, allow_nan=False, allow_infinity=False)
+cents = st.decimals(min_value=D("0"), max_value=D("100000"), places=2, allow_nan=False, allow_infinity=False)
+
+
+def lines(costs):
+    return [
+        rate(UsageGroup("C", "S", f"k{i}", "", "", D(0), cost, False, "usage", 1), AT_COST, D("1"))
+        for i, cost in enumerate(costs)
+    ]
+
+
+@settings(max_examples=300)
+@given(st.lists(nine_decimals, min_size=1, max_size=40))
+def test_total_is_the_exact_sum_rounded_once(costs):
+    figures = compute_invoice(lines(costs), currency="USD", fx_rate=D("1"), options=InvoiceOptions(include_tax=False))
+    exact = sum(costs, Decimal(0))
+    assert figures.total == exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    shown = sum((l.amount_rounded for l in figures.lines), Decimal(0))
+    # displayed lines differ from the total by at most half a cent per line, and the
+    # difference is reported exactly
+    assert abs(figures.total - shown) <= Decimal("0.005") * len(costs)
+    assert figures.rounding_difference == figures.total - shown
+
+
+@settings(max_examples=300)
+@given(st.lists(nine_decimals, min_size=1, max_size=20), cents, cents, st.booleans())
+def test_credits_never_take_an_invoice_below_zero_and_never_exceed_the_balance(costs, general, market, for_market):
+    figures = compute_invoice(
+        lines(costs), currency="USD", fx_rate=D("1"),
+        options=InvoiceOptions(apply_credits=True, include_tax=False, credits_for_marketplace=for_market),
+        balance=CreditBalance(general=general, marketplace=market),
+    )
+    # a vendor refund may make an invoice negative on its own; credits never do
+    assert figures.total >= 0 or figures.credits.total == 0
+    assert 0 <= figures.credits.general <= general
+    assert 0 <= figures.credits.marketplace <= market
+    # what's left on the balance plus what was applied is what there was
+    remaining = general - figures.credits.general
+    assert remaining + figures.credits.general == general
+    # credits are whole cents
+    assert figures.credits.total == figures.credits.total.quantize(Decimal("0.01"))
+    # if the invoice is not fully paid by credits, all usable general credit was used
+    if figures.total > 0:
+        assert figures.credits.general == general

@@ -1,0 +1,79 @@
+"""The canonical usage schema: what every vendor reader produces, FOCUS-shaped.
+
+One row per vendor line item. Readers (`workbench.billing.readers`) map each vendor format
+into exactly these columns, in this order, with these DuckDB types; the usage store keeps them
+as parquet and everything downstream (pricing, unassigned report, usage explorer) reads only
+these names. Money columns are exact DECIMAL(38, 12): twelve decimals keep the vendors' 9+
+decimal costs whole, 26 integer digits hold any bill.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+MONEY_SQL = "DECIMAL(38,12)"
+QUANTITY_SQL = "DECIMAL(38,12)"
+
+
+class Vendor(str, Enum):
+    AWS = "aws"
+    AZURE = "azure"
+    GCP = "gcp"
+
+    @classmethod
+    def parse(cls, text: str) -> "Vendor":
+        key = text.strip().lower()
+        aliases = {
+            "aws": cls.AWS, "amazon": cls.AWS, "amazon web services": cls.AWS,
+            "azure": cls.AZURE, "microsoft": cls.AZURE, "microsoft azure": cls.AZURE,
+            "gcp": cls.GCP, "google": cls.GCP, "google cloud": cls.GCP,
+        }
+        if key not in aliases:
+            raise ValueError(f"unknown vendor {text!r}; known: aws, azure, gcp")
+        return aliases[key]
+
+
+class ChargeCategory(str, Enum):
+    """FOCUS ChargeCategory, plus the vendor line kinds the pricing rules treat specially."""
+
+    USAGE = "usage"
+    PURCHASE = "purchase"  # reservations, savings plans, upfront fees, subscriptions
+    TAX = "tax"  # the vendor's tax: never passed through as the reseller's tax
+    CREDIT = "credit"  # vendor credits, refunds and discounts (negative cost)
+    ADJUSTMENT = "adjustment"  # corrections, rounding errors
+    SUPPORT = "support"  # the vendor's own support fee lines
+
+
+# (name, DuckDB type, meaning) in the order readers must produce them.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("vendor", "VARCHAR", "aws | azure | gcp (FOCUS ProviderName mapped)"),
+    ("billing_account_id", "VARCHAR", "the reseller's payer / billing account at the vendor"),
+    ("sub_account_id", "VARCHAR", "customer key: AWS linked account, Azure subscription or tenant, GCP project or sub-account"),
+    ("sub_account_name", "VARCHAR", "display name of the sub-account, when the vendor gives one"),
+    ("billing_period", "VARCHAR", "YYYY-MM of the vendor invoice the row belongs to"),
+    ("charge_period_start", "TIMESTAMP", "start of usage (UTC)"),
+    ("charge_period_end", "TIMESTAMP", "end of usage (UTC), exclusive"),
+    ("charge_category", "VARCHAR", "one of ChargeCategory"),
+    ("service", "VARCHAR", "vendor service name: AmazonEC2, Virtual Machines, Compute Engine"),
+    ("product_type", "VARCHAR", "invoice section: Compute, Storage, Networking, Database, ..."),
+    ("sku", "VARCHAR", "vendor SKU / meter / usage type"),
+    ("description", "VARCHAR", "vendor line description"),
+    ("quantity", QUANTITY_SQL, "usage quantity in `unit`"),
+    ("unit", "VARCHAR", "unit of `quantity`"),
+    ("billed_cost", MONEY_SQL, "what the vendor bills for the row (FOCUS BilledCost), exact"),
+    ("currency", "VARCHAR", "ISO 4217 code of billed_cost"),
+    ("publisher", "VARCHAR", "who sells it: the vendor itself or a marketplace seller"),
+    ("is_marketplace", "BOOLEAN", "a marketplace (third-party) charge: passed through at 0 margin"),
+    ("is_free_tier", "BOOLEAN", "a free-tier row: disregarded"),
+    ("invoice_id", "VARCHAR", "vendor invoice id; NULL while the vendor has not finalised the row"),
+    ("source_file", "VARCHAR", "file name the row came from"),
+    ("source_row", "BIGINT", "1-based data row in that file (header = row 0)"),
+)
+
+COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _, _ in COLUMNS)
+
+
+def create_table_sql(table: str) -> str:
+    """DDL for an empty table in the canonical schema (used by readers and tests)."""
+    cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
+    return f"CREATE TABLE {table} (\n  {cols}\n)"

@@ -1,0 +1,268 @@
+"""The workspace database: SQLAlchemy 2.0 models (SQLite by default).
+
+Money and rates are stored as exact text on SQLite (it has no exact DECIMAL) and as NUMERIC
+elsewhere, through `ExactDecimal`; they come back as `Decimal`, never float.
+Schema changes go through Alembic migrations in `store/migrations/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from workbench.billing.core.money import D
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """Decimal stored exactly: TEXT on SQLite, NUMERIC(38, 12+) on real databases."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(64))
+        return dialect.type_descriptor(Numeric(48, 18, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"ExactDecimal takes Decimal, got {type(value).__name__}")
+        return format(value, "f") if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return D(value) if isinstance(value, (str, Decimal, int)) else D(str(value))
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Setting(Base):
+    """Reseller profile and workspace settings as key/value text (name, address, ...)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    customer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(200), default="")
+    billing_address: Mapped[str] = mapped_column(Text, default="")
+    tax_jurisdiction: Mapped[str] = mapped_column(String(64), default="")
+    payment_terms_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    vendors: Mapped[list[CustomerVendor]] = relationship(back_populates="customer", cascade="all, delete-orphan")
+    accounts: Mapped[list[Account]] = relationship(back_populates="customer", cascade="all, delete-orphan")
+
+
+class CustomerVendor(Base):
+    """The customer's 'Cloud Providers' profile: pricebook and invoice currency per vendor."""
+
+    __tablename__ = "customer_vendors"
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"), primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(16), primary_key=True)
+    pricebook: Mapped[str] = mapped_column(String(100))
+    invoice_currency: Mapped[str] = mapped_column(String(3))
+    customer: Mapped[Customer] = relationship(back_populates="vendors")
+
+
+class Account(Base):
+    """A vendor account (AWS account, Azure subscription/tenant, GCP project) owned by a customer."""
+
+    __tablename__ = "accounts"
+    vendor: Mapped[str] = mapped_column(String(16), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"), index=True)
+    account_name: Mapped[str] = mapped_column(String(200), default="")
+    customer: Mapped[Customer] = relationship(back_populates="accounts")
+
+
+class PricebookRule(Base):
+    """Markup (positive) or discount (negative) percent; scope default|service|product_type|sku."""
+
+    __tablename__ = "pricebook_rules"
+    __table_args__ = (UniqueConstraint("pricebook", "effective_from", "vendor", "scope", "match"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pricebook: Mapped[str] = mapped_column(String(100), index=True)
+    effective_from: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    vendor: Mapped[str] = mapped_column(String(16))
+    scope: Mapped[str] = mapped_column(String(16))
+    match: Mapped[str] = mapped_column(String(200), default="")
+    markup_percent: Mapped[Decimal] = mapped_column(ExactDecimal())
+
+
+class SupportPlan(Base):
+    """Support fee: percent of the usage price, with an optional monthly minimum (invoice currency)."""
+
+    __tablename__ = "support_plans"
+    pricebook: Mapped[str] = mapped_column(String(100), primary_key=True)
+    effective_from: Mapped[str] = mapped_column(String(7), primary_key=True)
+    vendor: Mapped[str] = mapped_column(String(16), primary_key=True)
+    percent: Mapped[Decimal] = mapped_column(ExactDecimal())
+    monthly_minimum: Mapped[Decimal] = mapped_column(ExactDecimal())
+
+
+class TaxRate(Base):
+    __tablename__ = "tax_rates"
+    jurisdiction: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tax_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    effective_from: Mapped[str] = mapped_column(String(7), primary_key=True)
+    rate_percent: Mapped[Decimal] = mapped_column(ExactDecimal())
+
+
+class FxRate(Base):
+    """1 `from_currency` = `rate` `to_currency`, for a billing period."""
+
+    __tablename__ = "fx_rates"
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    from_currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    to_currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(ExactDecimal())
+
+
+class CreditEntry(Base):
+    """Credit ledger: grants are positive, applications to invoices negative; balance = sum."""
+
+    __tablename__ = "credit_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"), index=True)
+    credit_id: Mapped[str] = mapped_column(String(64), default="")
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal())
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(16), default="general")  # general | marketplace
+    earned_on: Mapped[str] = mapped_column(String(16), default="")  # vendor the credit came from
+    memo: Mapped[str] = mapped_column(Text, default="")
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True, index=True)
+
+
+class VendorReport(Base):
+    """One billing period of one imported vendor file, stored as canonical parquet."""
+
+    __tablename__ = "vendor_reports"
+    __table_args__ = (UniqueConstraint("sha256", "billing_period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    vendor: Mapped[str] = mapped_column(String(16))
+    format: Mapped[str] = mapped_column(String(32))
+    billing_account_id: Mapped[str] = mapped_column(String(128), default="")
+    billing_period: Mapped[str] = mapped_column(String(7))
+    file_name: Mapped[str] = mapped_column(String(500))
+    stored_path: Mapped[str] = mapped_column(String(500))  # relative to the workspace
+    row_count: Mapped[int] = mapped_column(Integer)
+    cost_total: Mapped[Decimal] = mapped_column(ExactDecimal())
+    currency: Mapped[str] = mapped_column(String(3))
+    is_final: Mapped[bool] = mapped_column(Boolean, default=False)
+    imported_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("vendor_reports.id"), nullable=True)
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"), index=True)
+    vendor: Mapped[str] = mapped_column(String(16))
+    period_start: Mapped[dt.date] = mapped_column(Date)
+    period_end: Mapped[dt.date] = mapped_column(Date)  # exclusive
+    period_label: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    usage_currency: Mapped[str] = mapped_column(String(3))
+    fx_rate: Mapped[Decimal] = mapped_column(ExactDecimal())
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    pricebook: Mapped[str] = mapped_column(String(100))
+    pricebook_version: Mapped[str] = mapped_column(String(7))
+    preliminary: Mapped[bool] = mapped_column(Boolean, default=False)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # figures, computed once by workbench.billing.core.invoice and never recomputed by renderers
+    vendor_cost: Mapped[Decimal] = mapped_column(ExactDecimal())
+    usage_price: Mapped[Decimal] = mapped_column(ExactDecimal())
+    support_fee: Mapped[Decimal] = mapped_column(ExactDecimal())
+    marketplace: Mapped[Decimal] = mapped_column(ExactDecimal())
+    credits: Mapped[Decimal] = mapped_column(ExactDecimal())
+    subtotal: Mapped[Decimal] = mapped_column(ExactDecimal())  # rounded once
+    tax_total: Mapped[Decimal] = mapped_column(ExactDecimal())
+    total: Mapped[Decimal] = mapped_column(ExactDecimal())  # rounded once
+    margin: Mapped[Decimal] = mapped_column(ExactDecimal())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", cascade="all, delete-orphan", order_by="InvoiceLine.position"
+    )
+
+
+class InvoiceLine(Base):
+    """kind: usage | marketplace | support | credit | tax. Amounts unrounded, invoice currency."""
+
+    __tablename__ = "invoice_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    section: Mapped[str] = mapped_column(String(100))  # product type
+    service: Mapped[str] = mapped_column(String(200), default="")
+    sku: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal())
+    unit: Mapped[str] = mapped_column(String(64), default="")
+    vendor_cost: Mapped[Decimal] = mapped_column(ExactDecimal())  # usage currency
+    markup_percent: Mapped[Decimal] = mapped_column(ExactDecimal())
+    rule: Mapped[str] = mapped_column(String(300), default="")  # which pricebook rule priced it
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal())  # unrounded, invoice currency
+    amount_rounded: Mapped[Decimal] = mapped_column(ExactDecimal())  # as displayed
+    margin: Mapped[Decimal] = mapped_column(ExactDecimal())  # invoice currency, unrounded
+    source_rows: Mapped[int] = mapped_column(Integer, default=0)
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class PeriodLock(Base):
+    """Generating locks (vendor, customer, period): billed values must not change under it."""
+
+    __tablename__ = "period_locks"
+    vendor: Mapped[str] = mapped_column(String(16), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.customer_id"), primary_key=True)
+    period_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    period_end: Mapped[dt.date] = mapped_column(Date)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
