@@ -3,15 +3,15 @@
 One row per vendor line item. Readers (`workbench.billing.readers`) map each vendor format
 into exactly these columns, in this order, with these DuckDB types; the usage store keeps them
 as parquet and everything downstream (pricing, unassigned report, usage explorer) reads only
-these names. Money columns are exact DECIMAL(38, 12): twelve decimals keep the vendors' 9+
-decimal costs whole, 26 integer digits hold any bill.
+these names. Money columns are exact DECIMAL(38, 18): eighteen decimals keep the vendors' 9 to
+14 decimal costs whole (the real Azure sample has 14), 20 integer digits hold any bill.
 """
 
 from __future__ import annotations
 
 from enum import Enum
 
-MONEY_SQL = "DECIMAL(38,12)"
+MONEY_SQL = "DECIMAL(38,18)"
 QUANTITY_SQL = "DECIMAL(38,12)"
 
 

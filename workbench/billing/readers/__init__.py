@@ -1,0 +1,120 @@
+"""Vendor readers: one reader per billing export format, all mapping into the canonical usage
+schema (`workbench.billing.core.usage.COLUMNS`) inside DuckDB. See docs.md.
+
+    result = read_report(con, Path("cur-2023-11.csv.gz"))
+    if result.table is None:
+        print("\\n".join(map(str, result.problems)))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from workbench.billing.core.problems import Problem, errors
+from workbench.billing.core.usage import Vendor
+from workbench.billing.readers.format import StageContext
+from workbench.billing.readers.registry import FORMATS, recognise
+from workbench.billing.readers.source import Probe, describe_parquet, load, probe
+from workbench.billing.readers.staging import materialise, validate
+
+__all__ = ["ReadResult", "read_report", "detect_format", "known_formats"]
+
+UNKNOWN_FORMAT = "unknown"
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    path: Path
+    format: str  # registry name, e.g. "aws-cur-legacy"; "unknown" when not recognised
+    vendor: str | None  # "aws" | "azure" | "gcp"; None when refused (or mixed, for FOCUS)
+    table: str | None  # TEMP table in the connection with the canonical rows; None when refused
+    problems: tuple[Problem, ...]  # errors => table is None; warnings may come with a table
+    row_count: int
+
+
+def known_formats() -> list[str]:
+    return [f.name for f in FORMATS]
+
+
+def _probe(con: duckdb.DuckDBPyConnection, path: Path) -> Probe:
+    found = probe(path)
+    if found.container == "parquet" and not found.problems:
+        found = describe_parquet(con, found)
+    return found
+
+
+def detect_format(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """The registry name of the file's format, from its header; None when not recognised."""
+    found = _probe(con, Path(path))
+    if found.problems:
+        return None
+    report_format = recognise(found)
+    return report_format.name if report_format else None
+
+
+def _refused(path: Path, fmt: str, problems: list[Problem]) -> ReadResult:
+    return ReadResult(path=path, format=fmt, vendor=None, table=None, problems=tuple(problems), row_count=0)
+
+
+def read_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None,
+                table: str = "canonical_usage") -> ReadResult:
+    """Read one vendor export into TEMP table `table` (replaced if it exists) in canonical form.
+
+    Bad input never raises: every problem found is returned, each with file, row and a fix.
+    """
+    path = Path(path)
+    file = path.name
+    problems: list[Problem] = []
+    asked: Vendor | None = None
+    if vendor is not None:
+        try:
+            asked = Vendor.parse(vendor)
+        except ValueError as error:
+            return _refused(path, UNKNOWN_FORMAT, [Problem("unknown-vendor", str(error), file=file,
+                                                           fix="Pass vendor='aws', 'azure' or 'gcp', or leave it out.")])
+    found = _probe(con, path)
+    if found.problems:
+        return _refused(path, UNKNOWN_FORMAT, list(found.problems))
+    report_format = recognise(found)
+    if report_format is None:
+        shown = ", ".join(found.columns[:40]) + (", ..." if len(found.columns) > 40 else "")
+        return _refused(path, UNKNOWN_FORMAT, [Problem(
+            "unknown-format", f"not a known billing export; header columns seen: {shown}", file=file, row=0,
+            fix="Export one of the known formats unchanged: " + ", ".join(known_formats()) + ".")])
+    missing = report_format.missing(found)
+    if missing:
+        problems.append(Problem(
+            "missing-columns", f"looks like {report_format.name} but lacks the columns: {', '.join(missing)}",
+            file=file, row=0, fix=f"Export the full {report_format.name} report; do not remove or rename columns."))
+    if asked is not None and report_format.vendor is not None and report_format.vendor is not asked:
+        problems.append(Problem(
+            "vendor-mismatch", f"the file is {report_format.name} ({report_format.vendor.value}), "
+            f"but was given as {asked.value}", file=file,
+            fix=f"Read it with vendor={report_format.vendor.value!r}, or check you picked the right file."))
+    if errors(problems):
+        return _refused(path, report_format.name, problems)
+
+    dropped: list[str] = []
+    try:
+        raw, load_problems = load(con, found, (*report_format.required, *report_format.optional))
+        dropped.append(raw.name)
+        problems += load_problems
+        staging = report_format.stage(StageContext(con=con, raw=raw, file=file, vendor=asked))
+        problems += staging.problems
+        staged = raw.name + "_staged"
+        con.execute(f"CREATE TEMP TABLE {staged} AS {staging.sql}")
+        dropped.append(staged)
+        problems += validate(con, staged, file, report_format.cost_column, report_format.currency_column)
+        if errors(problems):
+            return _refused(path, report_format.name, problems)
+        row_count = materialise(con, staged, table, file)
+    finally:
+        for name in reversed(dropped):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    vendors = [r[0] for r in con.execute(f'SELECT DISTINCT vendor FROM "{table}"').fetchall()]
+    result_vendor = report_format.vendor.value if report_format.vendor else (vendors[0] if len(vendors) == 1 else None)
+    return ReadResult(path=path, format=report_format.name, vendor=result_vendor, table=table,
+                      problems=tuple(problems), row_count=row_count)

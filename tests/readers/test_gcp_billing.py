@@ -1,0 +1,78 @@
+"""Google Cloud billing export (CSV with dotted headers, JSON lines) with credits as rows."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from reader_tables import as_table, expected
+from workbench.billing.readers import read_report
+
+COLUMNS = ("billing_account_id, sub_account_id, sub_account_name, billing_period, charge_period_start, "
+           "charge_category, service, sku, description, quantity, unit, billed_cost, currency, is_free_tier, "
+           "source_row")
+
+CSV = '''
+billing_account_id,service.id,service.description,sku.id,sku.description,usage_start_time,usage_end_time,project.id,project.name,cost,currency,usage.amount,usage.unit,invoice.month,cost_type,credits
+0A1B2C-000000-000001,6F81-5844-456A,Compute Engine,2E27-4F75-95CD,E2 Instance Core,2023-11-01 00:00:00 UTC,2023-11-01 01:00:00 UTC,shop-prod,Shop,0.123456789,USD,3600,seconds,202311,regular,"[{""name"":""Sustained usage discount"",""amount"":-0.012345678,""type"":""SUSTAINED_USAGE_DISCOUNT""},{""name"":""Free tier"",""amount"":-0.000000001,""type"":""FREE_TIER""}]"
+0A1B2C-000000-000001,6F81-5844-456A,Compute Engine,2E27-4F75-95CD,E2 Instance Core,2023-11-01 01:00:00 UTC,2023-11-01 02:00:00 UTC,shop-dev,Shop dev,0.5,USD,3600,seconds,202311,regular,[]
+0A1B2C-000000-000001,,Invoice,,Tax,2023-11-30 00:00:00 UTC,2023-12-01 00:00:00 UTC,,,0.07,USD,,,202311,tax,
+'''
+
+ROWS = """
+0A1B2C-000000-000001 | shop-prod | Shop | 2023-11 | 2023-11-01 00:00 | usage | Compute Engine | 2E27-4F75-95CD | E2 Instance Core | 3600 | seconds | 0.123456789 | USD | no | 1
+0A1B2C-000000-000001 | shop-prod | Shop | 2023-11 | 2023-11-01 00:00 | credit | Compute Engine | 2E27-4F75-95CD | Sustained usage discount | - | - | -0.012345678 | USD | no | 1
+0A1B2C-000000-000001 | shop-prod | Shop | 2023-11 | 2023-11-01 00:00 | credit | Compute Engine | 2E27-4F75-95CD | Free tier | - | - | -0.000000001 | USD | yes | 1
+0A1B2C-000000-000001 | shop-dev | Shop dev | 2023-11 | 2023-11-01 01:00 | usage | Compute Engine | 2E27-4F75-95CD | E2 Instance Core | 3600 | seconds | 0.5 | USD | no | 2
+0A1B2C-000000-000001 | 0A1B2C-000000-000001 | - | 2023-11 | 2023-11-30 00:00 | tax | Invoice | - | Tax | - | - | 0.07 | USD | no | 3
+"""
+
+TOTALS = [
+    ("0A1B2C-000000-000001", Decimal("0.07")),
+    ("shop-dev", Decimal("0.5")),
+    # cost + credits: 0.123456789 - 0.012345678 - 0.000000001
+    ("shop-prod", Decimal("0.11111111")),
+]
+
+
+def totals(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Decimal]]:
+    return con.execute("SELECT sub_account_id, sum(billed_cost) FROM canonical_usage GROUP BY 1 ORDER BY 1").fetchall()
+
+
+def test_gcp_csv_with_credits(con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]) -> None:
+    result = read_report(con, write("gcp.csv", CSV))
+    assert (result.format, result.vendor, result.problems, result.row_count) == ("gcp-billing-export", "gcp", (), 5)
+    assert as_table(con, "canonical_usage", COLUMNS) == expected(ROWS)
+    assert totals(con) == TOTALS
+
+
+JSONL = '''
+{"billing_account_id":"0A1B2C-000000-000001","service":{"id":"6F81-5844-456A","description":"Compute Engine"},"sku":{"id":"2E27-4F75-95CD","description":"E2 Instance Core"},"usage_start_time":"2023-11-01T00:00:00Z","usage_end_time":"2023-11-01T01:00:00Z","project":{"id":"shop-prod","name":"Shop"},"cost":0.123456789,"currency":"USD","usage":{"amount":3600,"unit":"seconds"},"invoice":{"month":"202311"},"cost_type":"regular","credits":[{"name":"Sustained usage discount","amount":-0.012345678,"type":"SUSTAINED_USAGE_DISCOUNT"},{"name":"Free tier","amount":-1e-9,"type":"FREE_TIER"}]}
+{"billing_account_id":"0A1B2C-000000-000001","service":{"id":"6F81-5844-456A","description":"Compute Engine"},"sku":{"id":"2E27-4F75-95CD","description":"E2 Instance Core"},"usage_start_time":"2023-11-01T01:00:00Z","usage_end_time":"2023-11-01T02:00:00Z","project":{"id":"shop-dev","name":"Shop dev"},"cost":0.5,"currency":"USD","usage":{"amount":3600,"unit":"seconds"},"invoice":{"month":"202311"},"cost_type":"regular","credits":[]}
+{"billing_account_id":"0A1B2C-000000-000001","service":{"id":"","description":"Invoice"},"sku":{"id":"","description":"Tax"},"usage_start_time":"2023-11-30T00:00:00Z","usage_end_time":"2023-12-01T00:00:00Z","project":null,"cost":0.07,"currency":"USD","usage":null,"invoice":{"month":"202311"},"cost_type":"tax"}
+'''
+
+
+def test_gcp_jsonl_with_credits(con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]) -> None:
+    result = read_report(con, write("gcp.jsonl", JSONL))
+    assert (result.format, result.problems, result.row_count) == ("gcp-billing-export", (), 5)
+    assert as_table(con, "canonical_usage", COLUMNS) == expected(ROWS)
+    assert totals(con) == TOTALS
+
+
+def test_gcp_jsonl_numbers_never_pass_through_double(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # 0.1 + 0.2 style values and 18 significant digits: a DOUBLE would change both.
+    line = ('{"billing_account_id":"A","service":{"description":"BigQuery"},"sku":{"id":"S"},'
+            '"usage_start_time":"2023-11-01T00:00:00Z","project":{"id":"p"},"cost":123456.789012345678,'
+            '"currency":"USD","invoice":{"month":"202311"},"cost_type":"regular",'
+            '"credits":[{"name":"Promo","amount":-0.300000001,"type":"PROMOTION"}]}\n')
+    path = tmp_path / "gcp.jsonl.gz"
+    path.write_bytes(gzip.compress(line.encode()))
+    result = read_report(con, path)
+    assert result.problems == ()
+    assert con.execute("SELECT billed_cost FROM canonical_usage").fetchall() == [
+        (Decimal("123456.789012345678"),), (Decimal("-0.300000001"),)]

@@ -1,0 +1,166 @@
+"""AWS Cost and Usage Report: legacy CUR (`lineItem/...`, CSV or .csv.gz) and CUR 2.0
+(`line_item_...`, parquet or CSV).
+
+Mapping (both versions):
+- sub_account_id = usage (linked) account; billing_account_id = payer account.
+- billed_cost = unblended cost; invoice_id = `bill/InvoiceId`, empty until AWS finalises the month.
+- `bill/BillingEntity` = "AWS Marketplace" => marketplace; publisher = the legal entity selling.
+- charge_category from `LineItemType` (`_CATEGORY`); AWS Support product codes => support.
+- Free tier: a `Usage` row billed exactly 0 whose description says "free" as a word ("... under
+  the monthly global free tier", "First 1,000,000 Amazon SQS Requests per month are free",
+  "Monthly Global Free Tier for KMS requests") or whose usage type says "Free" (CloudTrail
+  `FreeEventsRecorded`). A row that costs money is never free tier, whatever its text says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from workbench.billing.core.usage import Vendor
+from workbench.billing.readers.format import ReportFormat, StageContext, Staging
+from workbench.billing.readers.source import Probe
+from workbench.billing.readers.sql import free_text_match, lit, to_decimal
+
+__all__ = ["CUR_LEGACY", "CUR2"]
+
+_CATEGORY: dict[str, tuple[str, ...]] = {
+    "usage": ("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"),
+    "purchase": ("RIFee", "Fee", "SavingsPlanRecurringFee", "SavingsPlanUpfrontFee"),
+    "tax": ("Tax",),
+    "credit": ("Credit", "Refund", "EdpDiscount", "BundledDiscount", "SavingsPlanNegation", "PrivateRateDiscount"),
+}
+# AWSSupportBusiness, AWSSupportEnterprise, AWSDeveloperSupport, AWSSupportEnterpriseOnRamp, ...
+_SUPPORT_PRODUCT = r"^AWS[A-Za-z]*Support"
+_FREE_WORD = r"\bfree\b"
+
+
+@dataclass(frozen=True)
+class _Names:
+    account: str
+    payer: str
+    line_type: str
+    cost: str
+    currency: str
+    start: str
+    end: str
+    period_start: str
+    entity: str
+    invoice: str
+    product_code: str
+    product_family: str
+    usage_type: str
+    description: str
+    amount: str
+    unit: str
+    legal_entity: str
+    account_name: str | None
+    product_name: str | None  # legacy column; CUR 2.0 keeps it in the `product` map
+
+    def required(self) -> tuple[str, ...]:
+        return (self.account, self.payer, self.line_type, self.cost, self.currency, self.start,
+                self.period_start)
+
+    def optional(self) -> tuple[str, ...]:
+        names = [self.end, self.entity, self.invoice, self.product_code, self.product_family, self.usage_type,
+                 self.description, self.amount, self.unit, self.legal_entity, self.account_name,
+                 self.product_name, "product"]
+        return tuple(n for n in names if n)
+
+
+_LEGACY = _Names(
+    account="lineItem/UsageAccountId", payer="bill/PayerAccountId", line_type="lineItem/LineItemType",
+    cost="lineItem/UnblendedCost", currency="lineItem/CurrencyCode", start="lineItem/UsageStartDate",
+    end="lineItem/UsageEndDate", period_start="bill/BillingPeriodStartDate", entity="bill/BillingEntity",
+    invoice="bill/InvoiceId", product_code="lineItem/ProductCode", product_family="product/productFamily",
+    usage_type="lineItem/UsageType", description="lineItem/LineItemDescription", amount="lineItem/UsageAmount",
+    unit="pricing/unit", legal_entity="lineItem/LegalEntity", account_name=None, product_name="product/ProductName",
+)
+_CUR2 = _Names(
+    account="line_item_usage_account_id", payer="bill_payer_account_id", line_type="line_item_line_item_type",
+    cost="line_item_unblended_cost", currency="line_item_currency_code", start="line_item_usage_start_date",
+    end="line_item_usage_end_date", period_start="bill_billing_period_start_date", entity="bill_billing_entity",
+    invoice="bill_invoice_id", product_code="line_item_product_code", product_family="product_product_family",
+    usage_type="line_item_usage_type", description="line_item_line_item_description",
+    amount="line_item_usage_amount", unit="pricing_unit", legal_entity="line_item_legal_entity",
+    account_name="line_item_usage_account_name", product_name=None,
+)
+
+
+def _product_name(ctx: StageContext, names: _Names) -> str:
+    raw = ctx.raw
+    if names.product_name:
+        return raw.text(names.product_name)
+    product = raw.column("product")
+    if product is None:
+        return "CAST(NULL AS VARCHAR)"
+    if raw.type_of("product").upper().startswith("MAP"):
+        return f"NULLIF(TRIM({product}['product_name']), '')"
+    # CUR 2.0 CSV writes the map as JSON text.
+    text = f"CAST({product} AS VARCHAR)"
+    return f"(CASE WHEN json_valid({text}) THEN NULLIF(TRIM(json_extract_string({text}, '$.product_name')), '') END)"
+
+
+def _stage(names: _Names) -> Callable[[StageContext], Staging]:
+    def stage(ctx: StageContext) -> Staging:
+        t = ctx.raw.text
+        line_type = t(names.line_type)
+        cases = " ".join(
+            f"WHEN {line_type} IN ({', '.join(lit(v) for v in values)}) THEN {lit(category)}"
+            for category, values in _CATEGORY.items()
+        )
+        base = f"(CASE {cases} ELSE 'adjustment' END)"
+        product_code = t(names.product_code)
+        category = (f"(CASE WHEN {base} IN ('usage', 'purchase', 'adjustment') AND "
+                    f"{free_text_match(product_code, _SUPPORT_PRODUCT)} THEN 'support' ELSE {base} END)")
+        cost = t(names.cost)
+        description = t(names.description)
+        entity = t(names.entity)
+        free = (f"({line_type} = 'Usage' AND {to_decimal(cost)} = 0 AND "
+                f"({free_text_match(description, _FREE_WORD)} OR {free_text_match(t(names.usage_type), 'free')}))")
+        sql = f"""
+SELECT
+  'aws' AS vendor,
+  {t(names.payer)} AS billing_account_id,
+  {t(names.account)} AS sub_account_id,
+  {t(names.account_name) if names.account_name else 'CAST(NULL AS VARCHAR)'} AS sub_account_name,
+  {t(names.period_start)} AS billing_period_text,
+  {t(names.start)} AS charge_start_text,
+  {t(names.end)} AS charge_end_text,
+  {category} AS charge_category,
+  COALESCE({_product_name(ctx, names)}, {product_code}) AS service,
+  {t(names.product_family)} AS product_type,
+  {t(names.usage_type)} AS sku,
+  {description} AS description,
+  {t(names.amount)} AS quantity_text,
+  {t(names.unit)} AS unit,
+  {cost} AS cost_text,
+  {t(names.currency)} AS currency,
+  COALESCE({t(names.legal_entity)}, {entity}) AS publisher,
+  COALESCE({entity} = 'AWS Marketplace', FALSE) AS is_marketplace,
+  COALESCE({free}, FALSE) AS is_free_tier,
+  {t(names.invoice)} AS invoice_id,
+  __source_row AS source_row,
+  0 AS line_order
+FROM {ctx.raw.name}"""
+        return Staging(sql)
+
+    return stage
+
+
+def _is_legacy(found: Probe) -> bool:
+    return any(c.startswith(("lineItem/", "bill/")) for c in found.columns)
+
+
+def _is_cur2(found: Probe) -> bool:
+    return any(c.startswith("line_item_") for c in found.columns) and any(c.startswith("bill_") for c in found.columns)
+
+
+CUR_LEGACY = ReportFormat(
+    name="aws-cur-legacy", vendor=Vendor.AWS, recognises=_is_legacy, required=_LEGACY.required(),
+    optional=_LEGACY.optional(), stage=_stage(_LEGACY), cost_column=_LEGACY.cost, currency_column=_LEGACY.currency,
+)
+CUR2 = ReportFormat(
+    name="aws-cur2", vendor=Vendor.AWS, recognises=_is_cur2, required=_CUR2.required(),
+    optional=_CUR2.optional(), stage=_stage(_CUR2), cost_column=_CUR2.cost, currency_column=_CUR2.currency,
+)

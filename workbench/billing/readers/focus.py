@@ -1,0 +1,140 @@
+"""FOCUS (FinOps Open Cost and Usage Specification) 1.0, 1.1 and 1.2, CSV or parquet, any provider.
+
+The version is told by the columns each version added (FOCUS_Spec CHANGELOG.md):
+- 1.1 added `CapacityReservationId`, `CapacityReservationStatus`, `CommitmentDiscountQuantity`,
+  `CommitmentDiscountUnit`, `ServiceSubcategory`, `SkuMeter`, `SkuPriceDetails`;
+- 1.2 added `BillingAccountType`, `InvoiceId`, `PricingCurrency`,
+  `PricingCurrencyContractedUnitPrice`, `PricingCurrencyEffectiveCost`,
+  `PricingCurrencyListUnitPrice`, `SubAccountType`.
+All of them are optional in the spec, so a 1.1 or 1.2 file that leaves them all out reads as the
+earlier version; the mapping is the same, so nothing is lost.
+
+Mapping: billed_cost = `BilledCost` (never `EffectiveCost`: amortised, not what was billed);
+vendor = `ProviderName` ("AWS", "Microsoft", "Google Cloud", ...; an unknown provider is a
+Problem unless the caller said which vendor the file is); marketplace when `PublisherName`
+differs from `ProviderName`; product_type = `ServiceCategory`; a usage or purchase row whose
+`ServiceName` mentions support => support; free tier: a row billed exactly 0 whose
+`ChargeDescription` says "free tier".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from workbench.billing.core.problems import Problem, Severity
+from workbench.billing.core.usage import Vendor
+from workbench.billing.readers.format import ReportFormat, StageContext, Staging
+from workbench.billing.readers.source import Probe
+from workbench.billing.readers.sql import free_text_match, lit, to_decimal
+
+__all__ = ["FOCUS_FORMATS", "focus_version"]
+
+_ADDED_IN_1_1 = ("CapacityReservationId", "CapacityReservationStatus", "CommitmentDiscountQuantity",
+                 "CommitmentDiscountUnit", "ServiceSubcategory", "SkuMeter", "SkuPriceDetails")
+_ADDED_IN_1_2 = ("BillingAccountType", "InvoiceId", "PricingCurrency", "PricingCurrencyContractedUnitPrice",
+                 "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice", "SubAccountType")
+_REQUIRED = ("BilledCost", "BillingCurrency", "ChargeCategory", "ChargePeriodStart", "ChargePeriodEnd",
+             "BillingPeriodStart", "ProviderName", "SubAccountId")
+_OPTIONAL = ("BillingAccountId", "SubAccountName", "ServiceName", "ServiceCategory", "SkuId", "ChargeDescription",
+             "ConsumedQuantity", "ConsumedUnit", "PublisherName", "InvoiceId", "ChargeClass")
+
+
+def _is_focus(found: Probe) -> bool:
+    return "BilledCost" in found.columns and ("ChargeCategory" in found.columns or "ProviderName" in found.columns)
+
+
+def focus_version(found: Probe) -> str:
+    if any(c in found.columns for c in _ADDED_IN_1_2):
+        return "1.2"
+    if any(c in found.columns for c in _ADDED_IN_1_1):
+        return "1.1"
+    return "1.0"
+
+
+def _vendor_case(ctx: StageContext) -> tuple[str, list[Problem]]:
+    """SQL mapping ProviderName to a vendor, built from the file's distinct provider names."""
+    provider = ctx.raw.text("ProviderName")
+    names = [r[0] for r in ctx.con.execute(
+        f"SELECT DISTINCT {provider} FROM {ctx.raw.name} WHERE {provider} IS NOT NULL ORDER BY 1").fetchall()]
+    problems: list[Problem] = []
+    whens: list[str] = []
+    for name in names:
+        try:
+            vendor: Vendor | None = Vendor.parse(name)
+        except ValueError:
+            vendor = None
+        if vendor is None and ctx.vendor is not None:
+            vendor = ctx.vendor
+            problems.append(Problem(
+                "unknown-provider", f"ProviderName {name!r} is not a known vendor; read as {vendor.value} as asked",
+                file=ctx.file, severity=Severity.WARNING))
+        elif vendor is None:
+            first = ctx.con.execute(
+                f"SELECT min(__source_row), count(*) FROM {ctx.raw.name} WHERE {provider} = {lit(name)}").fetchone()
+            problems.append(Problem(
+                "unknown-provider", f"ProviderName {name!r} is not a known vendor ({first[1] if first else 0} rows); "
+                "known: aws, azure, gcp", file=ctx.file, row=int(first[0]) if first else None,
+                fix="Pass vendor= to read_report to say which vendor the file is from, "
+                    "or remove that provider's rows."))
+        elif ctx.vendor is not None and vendor is not ctx.vendor:
+            problems.append(Problem(
+                "vendor-mismatch", f"ProviderName {name!r} is {vendor.value}, but the file was given as "
+                f"{ctx.vendor.value}", file=ctx.file,
+                fix=f"Read the file with vendor={vendor.value!r}, or check you picked the right file."))
+        if vendor is not None:
+            whens.append(f"WHEN {lit(name)} THEN {lit(vendor.value)}")
+    case = f"(CASE {provider} {' '.join(whens)} END)" if whens else "CAST(NULL AS VARCHAR)"
+    missing = ctx.con.execute(f"SELECT min(__source_row) FROM {ctx.raw.name} WHERE {provider} IS NULL").fetchone()
+    if missing and missing[0] is not None:
+        problems.append(Problem("unknown-provider", "ProviderName is empty", file=ctx.file, row=int(missing[0]),
+                                fix="Every FOCUS row needs its ProviderName."))
+    return case, problems
+
+
+def _stage(ctx: StageContext) -> Staging:
+    t = ctx.raw.text
+    vendor, problems = _vendor_case(ctx)
+    category = f"lower({t('ChargeCategory')})"
+    base = (f"(CASE WHEN {category} IN ('usage', 'purchase', 'tax', 'credit', 'adjustment') "
+            f"THEN {category} ELSE 'adjustment' END)")
+    service = t("ServiceName")
+    publisher, provider = t("PublisherName"), t("ProviderName")
+    description = t("ChargeDescription")
+    sql = f"""
+SELECT
+  {vendor} AS vendor,
+  {t('BillingAccountId')} AS billing_account_id,
+  {t('SubAccountId')} AS sub_account_id,
+  {t('SubAccountName')} AS sub_account_name,
+  {t('BillingPeriodStart')} AS billing_period_text,
+  {t('ChargePeriodStart')} AS charge_start_text,
+  {t('ChargePeriodEnd')} AS charge_end_text,
+  (CASE WHEN {base} IN ('usage', 'purchase') AND {free_text_match(service, 'support')} THEN 'support'
+        ELSE {base} END) AS charge_category,
+  {service} AS service,
+  {t('ServiceCategory')} AS product_type,
+  {t('SkuId')} AS sku,
+  {description} AS description,
+  {t('ConsumedQuantity')} AS quantity_text,
+  {t('ConsumedUnit')} AS unit,
+  {t('BilledCost')} AS cost_text,
+  {t('BillingCurrency')} AS currency,
+  COALESCE({publisher}, {provider}) AS publisher,
+  COALESCE(lower({publisher}) <> lower({provider}), FALSE) AS is_marketplace,
+  COALESCE({to_decimal(t('BilledCost'))} = 0 AND {free_text_match(description, 'free tier')}, FALSE) AS is_free_tier,
+  {t('InvoiceId')} AS invoice_id,
+  __source_row AS source_row,
+  0 AS line_order
+FROM {ctx.raw.name}"""
+    return Staging(sql, tuple(problems))
+
+
+def _recognises(version: str) -> Callable[[Probe], bool]:
+    return lambda found: _is_focus(found) and focus_version(found) == version
+
+
+FOCUS_FORMATS: tuple[ReportFormat, ...] = tuple(
+    ReportFormat(name=f"focus-{version}", vendor=None, recognises=_recognises(version), required=_REQUIRED,
+                 optional=_OPTIONAL, stage=_stage, cost_column="BilledCost", currency_column="BillingCurrency")
+    for version in ("1.0", "1.1", "1.2")
+)

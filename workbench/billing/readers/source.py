@@ -1,0 +1,294 @@
+"""Opening a vendor file: what container it is, its header, and loading it into DuckDB.
+
+Every file is loaded into a TEMP table holding only the columns its format needs, all as text,
+plus `__source_row` (1-based data row, header = row 0). CSV is read with DuckDB's reader,
+explicit header and `all_varchar`; rows DuckDB rejects (too few or too many fields) become
+`Problem`s. JSON lines are loaded one line per row and parsed in SQL; JSON numbers are quoted
+before parsing so that they never pass through DOUBLE.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from workbench.billing.core.problems import Problem
+from workbench.billing.readers.sql import ident, lit, nonblank
+
+__all__ = ["Container", "Probe", "RawTable", "probe", "load", "MAX_ROW_PROBLEMS"]
+
+Container = Literal["csv", "parquet", "jsonl"]
+
+# Row problems of one kind beyond this many are summarised in one more Problem.
+MAX_ROW_PROBLEMS = 20
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_PARQUET_MAGIC = b"PAR1"
+# Quote every bare JSON number that is the value of a key: `"cost": 1.8E-9` -> `"cost": "1.8E-9"`.
+# The key's opening quote must not be escaped, so text inside JSON strings is left alone.
+_QUOTE_JSON_NUMBERS = r"""regexp_replace({x}, '(^|[^\\])("[^"\\]*"\s*:\s*)(-?[0-9][0-9.eE+-]*)', '\1\2"\3"', 'g')"""
+
+
+def quote_json_numbers(expr: str) -> str:
+    return _QUOTE_JSON_NUMBERS.format(x=expr)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a file is, from its first bytes and header."""
+
+    path: Path
+    container: Container
+    columns: tuple[str, ...]  # header names as written (JSON: dotted key paths of the first line)
+    types: dict[str, str] = field(default_factory=dict)  # parquet column types
+    gzip: bool = False
+    problems: tuple[Problem, ...] = ()
+
+    def find(self, name: str) -> str | None:
+        """The header name matching `name`, exactly or else case-insensitively."""
+        if name in self.columns:
+            return name
+        lowered = name.lower()
+        for column in self.columns:
+            if column.lower() == lowered:
+                return column
+        return None
+
+    def has(self, name: str) -> bool:
+        return self.find(name) is not None
+
+
+def _first_line(path: Path, is_gzip: bool) -> str:
+    opener = gzip.open(path, "rb") if is_gzip else open(path, "rb")
+    with opener as handle:
+        line = handle.readline(4 * 1024 * 1024)
+    return line.decode("utf-8-sig", errors="replace").rstrip("\r\n")
+
+
+def _json_key_paths(value: object, prefix: str = "") -> Iterable[str]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            path = f"{prefix}{key}"
+            yield path
+            yield from _json_key_paths(inner, path + ".")
+
+
+def probe(path: Path) -> Probe:
+    name = path.name
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError as error:
+        return Probe(path, "csv", (), problems=(Problem(
+            "unreadable-file", f"cannot open the file: {error.strerror or error}", file=name,
+            fix="Check the path and the file permissions."),))
+    if head == _PARQUET_MAGIC:
+        return Probe(path, "parquet", ())  # columns filled in by `describe_parquet`
+    is_gzip = head[:2] == _GZIP_MAGIC
+    try:
+        line = _first_line(path, is_gzip)
+    except (OSError, EOFError) as error:
+        return Probe(path, "csv", (), gzip=is_gzip, problems=(Problem(
+            "unreadable-file", f"cannot read the file: {error}", file=name,
+            fix="Download the export again; a .gz file may be truncated."),))
+    if line.strip() == "":
+        return Probe(path, "csv", (), gzip=is_gzip, problems=(Problem(
+            "empty-file", "the file is empty: no header row", file=name,
+            fix="Export the report again; the first line must be the column header."),))
+    if line.lstrip().startswith("{"):
+        try:
+            first = json.loads(line)
+        except json.JSONDecodeError:
+            first = None
+        if isinstance(first, dict):
+            return Probe(path, "jsonl", tuple(dict.fromkeys(_json_key_paths(first))), gzip=is_gzip)
+    columns = tuple(next(csv.reader(io.StringIO(line))))
+    if len(columns) == 1:
+        only = columns[0]
+        for delimiter, label in ((";", "semicolons"), ("\t", "tabs")):
+            if delimiter in only:
+                return Probe(path, "csv", columns, gzip=is_gzip, problems=(Problem(
+                    "wrong-delimiter",
+                    f"the header is one column separated by {label}, not commas: {only[:120]!r}",
+                    file=name, row=0,
+                    fix="Export the report as comma-separated CSV (vendor exports use commas), "
+                        "or re-save it with ',' as the delimiter."),))
+    return Probe(path, "csv", columns, gzip=is_gzip)
+
+
+def describe_parquet(con: duckdb.DuckDBPyConnection, found: Probe) -> Probe:
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(found.path))})").fetchall()
+    except duckdb.Error as error:
+        return Probe(found.path, "parquet", (), problems=(Problem(
+            "unreadable-file", f"not a readable parquet file: {error}", file=found.path.name,
+            fix="Download the export again."),))
+    return Probe(found.path, "parquet", tuple(r[0] for r in rows), types={r[0]: str(r[1]) for r in rows})
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """The loaded file: a TEMP table `name` with `__source_row` and the needed columns."""
+
+    name: str
+    probe: Probe
+
+    def column(self, name: str) -> str | None:
+        """SQL for a source column's raw value, or None when the file lacks it."""
+        if self.probe.container == "jsonl":
+            # A key missing from the first line may still appear later: extract it anyway.
+            path = "$." + ".".join(ident(part) for part in name.split("."))
+            return f"json_extract_string(__json, {lit(path)})"
+        actual = self.probe.find(name)
+        return None if actual is None else ident(actual)
+
+    def text(self, name: str) -> str:
+        """The column as trimmed text, NULL when empty or when the file lacks the column."""
+        raw = self.column(name)
+        return "CAST(NULL AS VARCHAR)" if raw is None else nonblank(raw)
+
+    def has(self, name: str) -> bool:
+        return self.probe.has(name)
+
+    def type_of(self, name: str) -> str:
+        actual = self.probe.find(name)
+        return self.probe.types.get(actual, "VARCHAR") if actual else "VARCHAR"
+
+
+def _unique(prefix: str) -> str:
+    return f"__wb_{prefix}_{uuid.uuid4().hex[:12]}"
+
+
+def load(con: duckdb.DuckDBPyConnection, found: Probe, needed: Iterable[str]) -> tuple[RawTable, tuple[Problem, ...]]:
+    """Load the file into a TEMP table; return it with the row problems DuckDB found."""
+    table = _unique("raw")
+    path = lit(str(found.path))
+    if found.container == "parquet":
+        cols = _present(found, needed)
+        select = ", ".join(ident(c) for c in cols) or "NULL AS __none"
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT file_row_number + 1 AS __source_row, {select} "
+            f"FROM read_parquet({path}, file_row_number = true)"
+        )
+        return RawTable(table, found), ()
+    if found.container == "jsonl":
+        return _load_jsonl(con, found, table, path)
+    return _load_csv(con, found, table, path, needed)
+
+
+def _present(found: Probe, needed: Iterable[str]) -> list[str]:
+    present: list[str] = []
+    for name in needed:
+        actual = found.find(name)
+        if actual is not None and actual not in present:
+            present.append(actual)
+    return present
+
+
+def _compression(found: Probe) -> str:
+    return "'gzip'" if found.gzip else "'none'"
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, found: Probe, table: str, path: str,
+              needed: Iterable[str]) -> tuple[RawTable, tuple[Problem, ...]]:
+    # Header names may repeat (CUR tags differing in case): DuckDB needs unique names.
+    names: list[str] = []
+    seen: set[str] = set()
+    for column in found.columns:
+        unique = column
+        while unique.lower() in seen:
+            unique += "_dup"
+        seen.add(unique.lower())
+        names.append(unique)
+    columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
+    rejects, scans = _unique("rejects"), _unique("scans")
+    cols = _present(found, needed)
+    select = ", ".join(ident(c) for c in cols) or "NULL AS __none"
+    staging = _unique("csv")
+    con.execute(
+        f"CREATE TEMP TABLE {staging} AS SELECT {select} FROM read_csv({path}, header = true, "
+        f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
+        f"compression = {_compression(found)}, store_rejects = true, rejects_table = {lit(rejects)}, "
+        f"rejects_scan = {lit(scans)})"
+    )
+    try:
+        rejected = con.execute(
+            # One rejects row per missing column: keep the first per line.
+            f"SELECT line, first(error_type::VARCHAR ORDER BY column_idx), first(error_message ORDER BY column_idx), "
+            f"first(csv_line ORDER BY column_idx) FROM {rejects} GROUP BY line ORDER BY line"
+        ).fetchall()
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {rejects}")
+        con.execute(f"DROP TABLE IF EXISTS {scans}")
+    # DuckDB counts lines from 1 with the header as line 1: data row = line - 1. Kept rows are
+    # numbered in file order around the rejected ones.
+    bad_rows = sorted({int(line) - 1 for line, *_ in rejected})
+    if bad_rows:
+        skipped = ", ".join(f"({r - i})" for i, r in enumerate(bad_rows, start=1))
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 + (SELECT count(*) FROM (VALUES {skipped}) AS s(before) "
+            f"WHERE s.before < rowid + 1) AS __source_row, * FROM {staging}"
+        )
+    else:
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS __source_row, * FROM {staging}")
+    con.execute(f"DROP TABLE {staging}")
+    problems = [_reject_problem(found, int(line) - 1, kind, message, text) for line, kind, message, text in rejected]
+    return RawTable(table, found), tuple(_capped(problems))
+
+
+def _reject_problem(found: Probe, row: int, kind: str, message: str, text: str | None) -> Problem:
+    name = found.path.name
+    if kind == "MISSING COLUMNS":
+        return Problem("truncated-row", f"the row has fewer fields than the header's {len(found.columns)} "
+                       f"({message}); the file looks truncated", file=name, row=row,
+                       fix="Download or export the report again; the file was cut short or a field lost its quotes.")
+    if kind == "TOO MANY COLUMNS":
+        return Problem("too-many-fields", f"the row has more fields than the header ({message})", file=name, row=row,
+                       fix="Check the row for an unquoted comma; re-export the report unchanged.")
+    return Problem("malformed-row", f"DuckDB could not read the row: {message} ({(text or '')[:80]!r})",
+                   file=name, row=row, fix="Re-export the report; the row is not valid CSV.")
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MAX_ROW_PROBLEMS:
+        return problems
+    first = problems[0]
+    kept = problems[:MAX_ROW_PROBLEMS]
+    kept.append(Problem(first.code, f"... and {len(problems) - MAX_ROW_PROBLEMS} more rows like these",
+                        file=first.file, fix=first.fix))
+    return kept
+
+
+def _load_jsonl(con: duckdb.DuckDBPyConnection, found: Probe, table: str, path: str) -> tuple[RawTable, tuple[Problem, ...]]:
+    lines = _unique("lines")
+    # One line per row: a delimiter that valid JSON never contains raw (control characters must be
+    # escaped inside JSON strings), quoting off.
+    con.execute(
+        f"CREATE TEMP TABLE {lines} AS SELECT line FROM read_csv({path}, columns = {{'line': 'VARCHAR'}}, "
+        f"header = false, delim = '\x1f', quote = '', escape = '', auto_detect = false, "
+        f"compression = {_compression(found)})"
+    )
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS __source_row, "
+        f"CAST({quote_json_numbers('line')} AS VARCHAR) AS __json FROM {lines}"
+    )
+    con.execute(f"DROP TABLE {lines}")
+    bad = con.execute(
+        f"SELECT __source_row, left(__json, 80) FROM {table} WHERE NOT json_valid(__json) "
+        f"OR json_type(__json) <> 'OBJECT' ORDER BY 1 LIMIT {MAX_ROW_PROBLEMS + 1}"
+    ).fetchall()
+    problems = [Problem("bad-json", f"the line is not a JSON object: {text!r}", file=found.path.name, row=int(row),
+                        fix="Export the table again as newline-delimited JSON, one object per line.")
+                for row, text in bad]
+    if bad:
+        con.execute(f"DELETE FROM {table} WHERE NOT json_valid(__json) OR json_type(__json) <> 'OBJECT'")
+    return RawTable(table, found), tuple(_capped(problems))
