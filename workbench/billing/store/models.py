@@ -241,6 +241,7 @@ class InvoiceLine(Base):
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
+    charge_category: Mapped[str] = mapped_column(String(16), default="")  # usage | credit | purchase ...
     section: Mapped[str] = mapped_column(String(100))  # product type
     service: Mapped[str] = mapped_column(String(200), default="")
     sku: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,169 @@
+"""From an inline AWS CUR and inline reference tables to draft invoices, asserted as tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.periods import given_month
+from workbench.billing.generate import generate_invoices
+from workbench.billing.invoices import approve, delete_drafts, list_invoices, set_status
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.store import models as m
+from workbench.billing.store.report_import import import_reports
+
+from .conftest import cur_rows, load
+
+TODAY = dt.date(2025, 11, 20)
+
+TABLES = {
+    "reseller": """
+        name,address,contact_email,logo_file,payment_terms_days,portal_url
+        Maple Cloud Partners,1 King St W Toronto,billing@maple.example,,30,https://portal.maple.example
+    """,
+    "customers": """
+        customer_id,name,contact_name,contact_email,billing_address,tax_jurisdiction,payment_terms_days
+        100001,Acme Corp,Ann Smith,ann@acme.example,1 Main St,CA-QC,
+        100002,Beta Ltd,Bob Jones,bob@beta.example,2 High St,CA-ON,15
+        100003,Gamma Inc,Gil Ray,gil@gamma.example,3 Low St,CA-ON,
+    """,
+    "customer_vendors": """
+        customer_id,vendor,pricebook,invoice_currency
+        100001,aws,Standard,CAD
+        100002,aws,Standard,USD
+    """,
+    "accounts": """
+        customer_id,vendor,account_id,account_name
+        100001,aws,111111111111,acme-prod
+        100002,aws,222222222222,beta-main
+        100003,aws,333333333333,gamma
+    """,
+    "pricebooks": """
+        pricebook,effective_from,vendor,scope,match,markup_percent
+        Standard,2025-01,aws,default,,15
+        Standard,2025-01,aws,service,AmazonEC2,10
+        Standard,2025-01,aws,sku,USE1-TimedStorage-ByteHrs,-5
+    """,
+    "support_plans": """
+        pricebook,effective_from,vendor,percent,monthly_minimum
+        Standard,2025-01,aws,3,25
+    """,
+    "tax_rates": """
+        jurisdiction,tax_name,rate_percent,effective_from
+        CA-QC,GST,5,2020-01
+        CA-QC,QST,9.975,2020-01
+        CA-ON,HST,13,2020-01
+    """,
+    "fx_rates": """
+        period,from_currency,to_currency,rate
+        2025-10,USD,CAD,1.3712
+    """,
+    "credits": """
+        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+        100001,C-1,2025-09-15,50.00,CAD,general,azure,Azure migration credit
+    """,
+}
+
+CUR = [
+    {"account": "111111111111", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance", "usage_type": "USE1-BoxUsage:m5.large", "cost": "100.000000001"},
+    {"account": "111111111111", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance", "usage_type": "USE1-BoxUsage:m5.large", "cost": "0.0000000018"},
+    {"account": "111111111111", "type": "Usage", "product": "AmazonS3", "family": "Storage", "usage_type": "USE1-TimedStorage-ByteHrs", "cost": "20.5"},
+    {"account": "111111111111", "type": "Usage", "product": "AmazonS3", "family": "Storage", "usage_type": "USE1-Requests-Tier1", "cost": "0", "description": "$0.00 per request - first 2,000 requests free tier"},
+    {"account": "111111111111", "type": "Tax", "product": "AmazonEC2", "family": "", "usage_type": "", "cost": "13.00"},
+    {"account": "111111111111", "type": "Usage", "product": "prod-abc123", "family": "SaaS", "usage_type": "SoftwareUsage", "cost": "40", "entity": "AWS Marketplace"},
+    {"account": "222222222222", "type": "Usage", "product": "AmazonRDS", "family": "Database Instance", "usage_type": "USE1-InstanceUsage:db.t3", "cost": "10.004999999"},
+    {"account": "333333333333", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance", "usage_type": "USE1-BoxUsage:t3.micro", "cost": "7"},
+    {"account": "444444444444", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance", "usage_type": "USE1-BoxUsage:t3.micro", "cost": "3.5"},
+]
+
+
+@pytest.fixture
+def billed(workspace, tmp_path: Path):
+    load(workspace, tmp_path, TABLES)
+    report = tmp_path / "cur-2025-10.csv"
+    report.write_text(cur_rows(CUR, "2025-10"))
+    outcome = import_reports(workspace, [report])
+    assert [f.status for f in outcome.files] == ["imported"]
+    return workspace
+
+
+def lines(ws, number):
+    with ws.session() as s:
+        inv = s.query(m.Invoice).filter_by(number=number).one()
+        return [(l.kind, l.section, l.sku, str(l.amount_rounded)) for l in inv.lines]
+
+
+def test_month_end_for_three_customers(billed):
+    result = generate_invoices(
+        billed, "aws", given_month("2025-10"), options=InvoiceOptions(apply_credits=True, include_marketplace=True),
+        today=TODAY,
+    )
+    made = {i.customer_id: i for i in result.invoices}
+    assert sorted(made) == ["100001", "100002"]
+
+    # Acme: USD usage converted at 1.3712 into CAD; EC2 +10 %, S3 storage SKU -5 %,
+    # marketplace at cost, free tier and vendor tax left out, 3 % support with a 25 minimum,
+    # 50 CAD of Azure credit, GST + QST.
+    assert lines(billed, made["100001"].number) == [
+        ("usage", "Compute Instance", "USE1-BoxUsage:m5.large", "150.83"),  # 100.0000000028 * 1.3712 * 1.10
+        ("usage", "Storage", "USE1-TimedStorage-ByteHrs", "26.70"),  # 20.5 * 1.3712 * 0.95 = 26.70412
+        ("marketplace", "SaaS", "SoftwareUsage", "54.85"),  # 40 * 1.3712
+        ("support", "Support", "", "25.00"),  # 3 % of 177.536... = 5.33 < the 25 minimum
+        ("credit", "Credits", "", "-50.00"),
+        ("tax", "Tax", "", "10.37"),  # GST 5 % of 207.3841...
+        ("tax", "Tax", "", "20.69"),  # QST 9.975 % of 207.3841...
+    ]
+    with billed.session() as s:
+        acme = s.query(m.Invoice).filter_by(number=made["100001"].number).one()
+        assert (acme.currency, acme.fx_rate, acme.subtotal, acme.total) == ("CAD", Decimal("1.3712"), Decimal("207.38"), Decimal("238.44"))
+        assert acme.due_date == TODAY + dt.timedelta(days=30)
+        assert (acme.pricebook, acme.pricebook_version, acme.preliminary) == ("Standard", "2025-01", False)
+
+    # Beta: USD, RDS at the default 15 %, support minimum, HST 13 %, 15-day terms
+    assert lines(billed, made["100002"].number) == [
+        ("usage", "Database Instance", "USE1-InstanceUsage:db.t3", "11.51"),
+        ("support", "Support", "", "25.00"),
+        ("tax", "Tax", "", "4.75"),
+    ]
+    assert made["100002"].total == Decimal("41.26")
+
+    # Gamma has no pricebook for aws: the seed's error, with the fix; the others still generated.
+    gamma = [p for p in result.problems if p.customer_id == "100003"]
+    assert [p.message for p in gamma] == ["The customer with ID #100003 does not have the currency USD enabled"]
+    assert "customer_vendors.csv" in gamma[0].fix
+    # The unassigned account is reported with its rows and cost, never dropped silently.
+    assert any(p.code == "unassigned-account" and "444444444444" in p.message and "3.5" in p.message for p in result.problems)
+
+
+def test_generating_locks_the_period_until_drafts_are_deleted(billed):
+    first = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)
+    again = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)
+    assert again.invoices == ()
+    assert [p.code for p in again.problems if p.severity.value == "error"] == ["period-locked"]
+
+    delete_drafts(billed, [first.invoices[0].number])
+    third = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)
+    assert len(third.invoices) == 1
+
+
+def test_issued_invoices_never_change_and_voiding_frees_the_period(billed):
+    made = generate_invoices(billed, "aws", given_month("2025-10"), ["100001"],
+                             InvoiceOptions(apply_credits=True), today=TODAY).invoices[0]
+    approve(billed, [made.number], today=dt.date(2025, 11, 21))
+    with pytest.raises(ValueError, match="only drafts can be deleted"):
+        delete_drafts(billed, [made.number])
+    with pytest.raises(ValueError, match="cannot become Draft|cannot become"):
+        set_status(billed, [made.number], Status.OPEN)
+    set_status(billed, [made.number], Status.VOID)
+    # the 50 CAD credit is back on the balance and the period can be billed again
+    again = generate_invoices(billed, "aws", given_month("2025-10"), ["100001"],
+                              InvoiceOptions(apply_credits=True), today=TODAY).invoices
+    assert len(again) == 1
+    statuses = {i.number: i.status for i in list_invoices(billed)}
+    assert statuses == {made.number: "void", again[0].number: "draft"}
+    with billed.session() as s:
+        assert s.query(m.Invoice).filter_by(number=again[0].number).one().credits == Decimal("50.00")

@@ -1,0 +1,272 @@
+"""Vendor reports into the usage store: hashed, split by period, superseded, locked, final."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+import textwrap
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
+
+from workbench.billing.core.problems import Severity
+from workbench.billing.core.usage import COLUMN_NAMES, create_table_sql
+from workbench.billing.store import (
+    FileOutcome,
+    FileStatus,
+    Workspace,
+    business_days_elapsed,
+    current_usage_files,
+    customer_for_accounts,
+    import_reports,
+    report_periods,
+    store_usage_table,
+    unassigned_usage,
+)
+from workbench.billing.store.models import VendorReport
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "vendor-samples"
+AWS_SAMPLE = SAMPLES / "aws-cur-legacy-2023-11.csv"
+AZURE_SAMPLE = SAMPLES / "azure-ea-cost-2023-09.csv"
+Dump = Callable[[Workspace], tuple[bytes, str]]
+Lock = Callable[[Workspace, str, str, str], None]
+
+
+def parquet_files(ws: Workspace) -> list[str]:
+    return sorted(p.relative_to(ws.root).as_posix() for p in ws.usage_dir.rglob("*") if p.is_file())
+
+
+def store(ws: Workspace, name: str, rows: str, *, vendor: str = "aws", format: str = "aws-cur2",
+          today: dt.date = dt.date(2024, 6, 1)) -> FileOutcome:
+    """Store canonical usage given as a small CSV of the columns that matter here; the other
+    canonical columns get plain values. `name` stands for the vendor file (its sha256 too)."""
+    con = duckdb.connect()
+    con.execute(create_table_sql("canonical_usage"))
+    given = list(csv.DictReader(io.StringIO(textwrap.dedent(rows).strip())))
+    for number, row in enumerate(given, start=1):
+        period = row["billing_period"]
+        values = {
+            "vendor": vendor, "billing_account_id": row.get("billing_account_id", "999999999999"),
+            "sub_account_id": row["sub_account_id"], "sub_account_name": "", "billing_period": period,
+            "charge_period_start": dt.datetime.fromisoformat(period + "-01"), "charge_period_end": None,
+            "charge_category": "usage", "service": "AmazonEC2", "product_type": "Compute", "sku": "BoxUsage",
+            "description": "", "quantity": Decimal(1), "unit": "Hrs", "billed_cost": Decimal(row["billed_cost"]),
+            "currency": row.get("currency", "USD"), "publisher": vendor, "is_marketplace": False,
+            "is_free_tier": False, "invoice_id": row.get("invoice_id") or None, "source_file": name,
+            "source_row": number,
+        }
+        con.execute(f"INSERT INTO canonical_usage VALUES ({', '.join('?' for _ in COLUMN_NAMES)})",
+                    [values[c] for c in COLUMN_NAMES])
+    sha = name.ljust(64, "0")
+    try:
+        return store_usage_table(ws, con, "canonical_usage", path=Path(name), sha256=sha, format=format,
+                                 vendor=vendor, today=today)
+    finally:
+        con.close()
+
+
+MARCH = """
+    sub_account_id,billing_period,billed_cost
+    111111111111,2024-03,10.000000001
+    111111111111,2024-03,0.0000000018
+    222222222222,2024-03,5.50
+    333333333333,2024-03,2
+    """
+MARCH_CORRECTED = """
+    sub_account_id,billing_period,billed_cost
+    111111111111,2024-03,10.000000001
+    222222222222,2024-03,5.25
+    333333333333,2024-03,2
+    """
+
+
+# --- real vendor files through the readers ---------------------------------------------------
+
+def test_real_samples_import(ws: Workspace) -> None:
+    outcome = import_reports(ws, [AWS_SAMPLE, AZURE_SAMPLE], today=dt.date(2023, 12, 1))
+    assert [(f.path.name, f.status, f.vendor, f.format, f.periods, f.row_count) for f in outcome.files] == [
+        ("aws-cur-legacy-2023-11.csv", FileStatus.IMPORTED, "aws", "aws-cur-legacy", ("2023-11",), 1281),
+        ("azure-ea-cost-2023-09.csv", FileStatus.IMPORTED, "azure", "azure-ea", ("2023-09",), 27),
+    ]
+    periods = [(p.vendor, p.period, p.currency, p.is_final, p.rows, p.cost, p.billing_accounts) for p in report_periods(ws)]
+    assert periods == [
+        # bill/InvoiceId is empty in the sample: AWS has not finalised November
+        ("aws", "2023-11", "USD", False, 1281, Decimal("1.6823086974"), ("123412340534",)),
+        # an Azure export imported 1 December is well past 10 business days after September
+        ("azure", "2023-09", "CAD", True, 27, Decimal("1.26136926505726"), ("12345678",)),
+    ]
+    assert [(p.code, p.severity) for p in outcome.problems if p.code == "preliminary-usage"] == [("preliminary-usage", Severity.WARNING)]
+    sha = outcome.files[0].sha256
+    assert parquet_files(ws)[0] == f"usage/aws/2023-11/{sha[:16]}.parquet"
+    assert current_usage_files(ws, "aws", ["2023-11"]) == [ws.root / f"usage/aws/2023-11/{sha[:16]}.parquet"]
+    # the parquet holds the canonical rows, exact
+    with duckdb.connect() as con:
+        total = con.execute("SELECT sum(billed_cost) FROM read_parquet(?)", [str(ws.root / parquet_files(ws)[0])]).fetchall()
+    assert total == [(Decimal("1.6823086974"),)]
+    # nobody owns these accounts yet: all of it is unassigned
+    assert [(u.vendor, u.account_id, u.rows) for u in outcome.unassigned if u.vendor == "aws"] == [("aws", "123412340534", 1281)]
+
+
+def test_the_same_file_twice_is_a_no_op(ws: Workspace, tmp_path: Path, db_dump: Dump) -> None:
+    import_reports(ws, [AZURE_SAMPLE], today=dt.date(2023, 12, 1))
+    files, before = parquet_files(ws), db_dump(ws)
+    renamed = tmp_path / "september-again.csv"  # same content under another name
+    shutil.copy(AZURE_SAMPLE, renamed)
+    outcome = import_reports(ws, [AZURE_SAMPLE, renamed], today=dt.date(2023, 12, 1))
+    assert [f.status for f in outcome.files] == [FileStatus.UNCHANGED, FileStatus.UNCHANGED]
+    assert outcome.files[0].periods == ("2023-09",)
+    assert (parquet_files(ws), db_dump(ws)) == (files, before)
+
+
+def test_a_corrected_real_export_replaces_the_earlier_one(ws: Workspace, tmp_path: Path) -> None:
+    first = import_reports(ws, [AZURE_SAMPLE], today=dt.date(2023, 10, 2))
+    lines = AZURE_SAMPLE.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    corrected = tmp_path / "azure-ea-cost-2023-09-v2.csv"
+    corrected.write_text("".join(lines[:-1]), encoding="utf-8")  # the vendor dropped a row
+    second = import_reports(ws, [corrected], today=dt.date(2023, 10, 20))
+    assert second.files[0].status is FileStatus.REPLACED
+    assert [(p.rows, p.is_final, p.files) for p in report_periods(ws)] == [(26, True, ("azure-ea-cost-2023-09-v2.csv",))]
+    with ws.session() as session:
+        old = session.scalars(select(VendorReport).where(VendorReport.sha256 == first.files[0].sha256)).one()
+        assert old.superseded_by is not None and old.is_final is False
+    assert len(parquet_files(ws)) == 2  # the superseded file is kept, but no longer current
+
+
+def test_a_file_the_reader_refuses_writes_nothing(ws: Workspace, tmp_path: Path, db_dump: Dump) -> None:
+    before = db_dump(ws)
+    bad = tmp_path / "bill.csv"
+    bad.write_text("when,what\n2024-01-01,coffee\n")
+    outcome = import_reports(ws, [bad, tmp_path / "missing.csv"])
+    assert [f.status for f in outcome.files] == [FileStatus.REFUSED, FileStatus.REFUSED]
+    assert [p.code for p in outcome.problems] == ["unknown-format", "unreadable-file"]
+    assert not outcome.ok
+    assert (parquet_files(ws), db_dump(ws)) == ([], before)
+
+
+def test_asking_for_the_wrong_vendor_is_refused(ws: Workspace) -> None:
+    outcome = import_reports(ws, [AWS_SAMPLE], vendor="azure")
+    assert outcome.files[0].status is FileStatus.REFUSED
+    assert [p.code for p in outcome.problems] == ["vendor-mismatch"]
+    assert parquet_files(ws) == []
+
+
+# --- supersession, locks and unassigned usage on small canonical tables -----------------------
+
+def test_a_newer_report_replaces_the_older_while_the_period_is_open(base: Workspace) -> None:
+    first = store(base, "march-v1", MARCH)
+    assert first.status is FileStatus.IMPORTED
+    second = store(base, "march-v2", MARCH_CORRECTED)
+    assert second.status is FileStatus.REPLACED
+    assert current_usage_files(base, "aws", ["2024-03"]) == [base.root / "usage/aws/2024-03/march-v200000000.parquet"]
+    [period] = report_periods(base)
+    assert (period.rows, period.cost, period.files) == (3, Decimal("17.250000001"), ("march-v2",))
+
+
+def test_replacing_a_locked_period_is_refused_and_names_the_customers(base: Workspace, db_dump: Dump, lock_period: Lock) -> None:
+    store(base, "march-v1", MARCH)
+    lock_period(base, "C002", "aws", "2024-03")
+    files, before = parquet_files(base), db_dump(base)
+    outcome = store(base, "march-v2", MARCH_CORRECTED)
+    assert outcome.status is FileStatus.REFUSED
+    assert [str(p) for p in outcome.problems] == [
+        "march-v2, customer C002: aws 2024-03 is locked: invoices were generated for C002 (Globex); its usage cannot be replaced\n"
+        "  fix: delete those customers' draft invoices for 2024-03 first, then import again; "
+        "issued invoices never change (void and re-issue instead)"
+    ]
+    assert (parquet_files(base), db_dump(base)) == (files, before)
+
+
+def test_a_lock_of_another_month_or_vendor_does_not_block(base: Workspace, lock_period: Lock) -> None:
+    store(base, "march-v1", MARCH)
+    lock_period(base, "C002", "aws", "2024-02")
+    lock_period(base, "C001", "azure", "2024-03")
+    assert store(base, "march-v2", MARCH_CORRECTED).status is FileStatus.REPLACED
+
+
+def test_other_billing_accounts_do_not_supersede_each_other(base: Workspace) -> None:
+    store(base, "payer-a", MARCH)
+    other = store(base, "payer-b", """
+        sub_account_id,billing_period,billed_cost,billing_account_id
+        444444444444,2024-03,1,888888888888
+        """)
+    assert other.status is FileStatus.IMPORTED
+    assert len(current_usage_files(base, "aws", ["2024-03"])) == 2
+
+
+def test_one_file_spanning_two_months_is_split_by_period(base: Workspace) -> None:
+    outcome = store(base, "q1", """
+        sub_account_id,billing_period,billed_cost
+        111111111111,2024-01,1.5
+        111111111111,2024-02,2.5
+        222222222222,2024-02,0.25
+        """)
+    assert outcome.periods == ("2024-01", "2024-02")
+    assert parquet_files(base) == ["usage/aws/2024-01/q100000000000000.parquet", "usage/aws/2024-02/q100000000000000.parquet"]
+    assert [(p.period, p.rows, p.cost) for p in report_periods(base)] == [("2024-01", 1, Decimal("1.5")), ("2024-02", 2, Decimal("2.75"))]
+
+
+def test_unassigned_accounts_are_summarised(base: Workspace) -> None:
+    outcome = store(base, "march-v1", MARCH)
+    [stray] = unassigned_usage(base, "aws", ["2024-03"])
+    assert (stray.account_id, stray.rows, stray.cost, stray.currency, stray.periods) == ("333333333333", 1, Decimal(2), "USD", ("2024-03",))
+    assert unassigned_usage(base, "azure") == []
+    assert customer_for_accounts(base, "aws") == {"111111111111": "C001", "222222222222": "C002"}
+    assert outcome.status is FileStatus.IMPORTED
+
+
+def test_mixed_billing_accounts_or_currencies_in_one_period_are_refused(ws: Workspace, db_dump: Dump) -> None:
+    before = db_dump(ws)
+    outcome = store(ws, "mixed", """
+        sub_account_id,billing_period,billed_cost,billing_account_id,currency
+        1,2024-03,1,A,USD
+        2,2024-03,1,B,EUR
+        """)
+    assert [p.code for p in outcome.problems] == ["several-billing-accounts", "bad-currency"]
+    assert (parquet_files(ws), db_dump(ws)) == ([], before)
+
+
+def test_when_the_database_step_fails_the_parquet_files_are_removed(ws: Workspace) -> None:
+    with ws.engine.begin() as con:
+        con.execute(text("CREATE TRIGGER no_reports BEFORE INSERT ON vendor_reports BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+    with pytest.raises(DBAPIError, match="disk full"):
+        store(ws, "march-v1", MARCH)
+    assert parquet_files(ws) == []
+    assert [p.name for p in (ws.usage_dir / "aws" / "2024-03").iterdir()] == []
+
+
+# --- finality --------------------------------------------------------------------------------
+
+def test_aws_is_final_when_every_row_has_an_invoice_id(ws: Workspace) -> None:
+    partly = store(ws, "nov-v1", """
+        sub_account_id,billing_period,billed_cost,invoice_id
+        1,2023-11,1,EUINGB23-123
+        1,2023-11,1,
+        """)
+    assert [p.code for p in partly.problems] == ["preliminary-usage"]
+    store(ws, "nov-v2", """
+        sub_account_id,billing_period,billed_cost,invoice_id
+        1,2023-11,1,EUINGB23-123
+        1,2023-11,1,EUINGB23-123
+        """)
+    assert [p.is_final for p in report_periods(ws)] == [True]
+
+
+@pytest.mark.parametrize(("today", "final"), [(dt.date(2023, 10, 13), False), (dt.date(2023, 10, 14), True)])
+def test_azure_is_final_ten_business_days_after_the_month(ws: Workspace, today: dt.date, final: bool) -> None:
+    # September 2023 ends on a Saturday; 2-6 and 9-13 October are its ten business days.
+    store(ws, "sep", "sub_account_id,billing_period,billed_cost\nsub-1,2023-09,1\n", vendor="azure", format="azure-ea", today=today)
+    assert [p.is_final for p in report_periods(ws)] == [final]
+
+
+def test_business_days_count_monday_to_friday() -> None:
+    assert business_days_elapsed("2023-09", dt.date(2023, 10, 1)) == 0
+    assert business_days_elapsed("2023-09", dt.date(2023, 10, 13)) == 9
+    assert business_days_elapsed("2023-09", dt.date(2023, 10, 16)) == 10
+    assert business_days_elapsed("2023-12", dt.date(2024, 1, 15)) == 10  # across the year end

@@ -1,0 +1,168 @@
+"""Stored invoices: find them, move them along the lifecycle, delete drafts.
+
+The rules themselves live in `core.lifecycle`; this module applies them to the workspace:
+- Draft -> Open issues the invoice: its issue date becomes today and the due date follows
+  from the payment terms. Its figures never change again.
+- Deleting a draft removes its lines, gives back the credits it applied and releases its
+  period lock, so the period can be generated again.
+- Voiding an issued invoice keeps it (and its number) for the record, gives the credits back
+  with a reversal entry and releases the lock, so a corrected invoice can be generated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from workbench.billing.core.lifecycle import Status, can_delete, check_transition, is_past_due
+from workbench.billing.generate import payment_terms
+from workbench.billing.store import models as m
+from workbench.billing.store.workspace import Workspace
+
+
+class InvoiceNotFound(LookupError):
+    pass
+
+
+class InvoiceStateError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceSummary:
+    invoice_id: int
+    number: str
+    customer_id: str
+    customer_name: str
+    vendor: str
+    period: str
+    status: str
+    currency: str
+    total: Decimal
+    vendor_cost: Decimal
+    margin: Decimal
+    issue_date: dt.date
+    due_date: dt.date
+    preliminary: bool
+
+    @classmethod
+    def of(cls, inv: m.Invoice, customer_name: str) -> InvoiceSummary:
+        return cls(inv.id, inv.number, inv.customer_id, customer_name, inv.vendor, inv.period_label, inv.status,
+                   inv.currency, inv.total, inv.vendor_cost, inv.margin, inv.issue_date, inv.due_date, inv.preliminary)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.invoice_id, "number": self.number, "customer_id": self.customer_id,
+            "customer_name": self.customer_name, "vendor": self.vendor, "period": self.period,
+            "status": self.status, "currency": self.currency, "total": str(self.total),
+            "vendor_cost": str(self.vendor_cost), "margin": str(self.margin),
+            "issue_date": self.issue_date.isoformat(), "due_date": self.due_date.isoformat(),
+            "preliminary": self.preliminary,
+        }
+
+
+def find(session: Session, ref: str | int) -> m.Invoice:
+    """An invoice by id (123) or number (AWS-202510-00001)."""
+    invoice = None
+    if isinstance(ref, int) or str(ref).isdigit():
+        invoice = session.get(m.Invoice, int(ref))
+    if invoice is None:
+        invoice = session.scalar(select(m.Invoice).where(m.Invoice.number == str(ref)))
+    if invoice is None:
+        raise InvoiceNotFound(f"no invoice {ref!r}: see `workbench invoices list`")
+    return invoice
+
+
+def list_invoices(
+    ws: Workspace,
+    *,
+    customer: str | None = None,
+    vendor: str | None = None,
+    status: Status | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> list[InvoiceSummary]:
+    """Invoices whose period overlaps [start, end), newest period first."""
+    query = select(m.Invoice, m.Customer.name).join(m.Customer)
+    if customer:
+        query = query.where(m.Invoice.customer_id == customer)
+    if vendor:
+        query = query.where(m.Invoice.vendor == vendor)
+    if status:
+        query = query.where(m.Invoice.status == status.value)
+    if start:
+        query = query.where(m.Invoice.period_end > start)
+    if end:
+        query = query.where(m.Invoice.period_start < end)
+    query = query.order_by(m.Invoice.period_start.desc(), m.Invoice.customer_id, m.Invoice.vendor, m.Invoice.id)
+    with ws.session() as session:
+        return [InvoiceSummary.of(inv, name) for inv, name in session.execute(query)]
+
+
+def set_status(ws: Workspace, refs: Sequence[str | int], target: Status, *, today: dt.date | None = None) -> list[InvoiceSummary]:
+    """Move invoices to `target`, all or none: one refused transition changes nothing."""
+    today = today or dt.date.today()
+    with ws.session() as session:
+        invoices = [find(session, ref) for ref in refs]
+        for inv in invoices:
+            try:
+                check_transition(Status(inv.status), target)
+            except ValueError as exc:
+                raise InvoiceStateError(f"{inv.number}: {exc}") from None
+        for inv in invoices:
+            if target is Status.OPEN:
+                inv.issue_date = today
+                inv.due_date = today + dt.timedelta(days=payment_terms(session, session.get(m.Customer, inv.customer_id)))
+            if target is Status.VOID:
+                _give_back_credits(session, inv, today)
+                session.execute(delete(m.PeriodLock).where(m.PeriodLock.invoice_id == inv.id))
+            inv.status = target.value
+        session.flush()
+        return [InvoiceSummary.of(inv, session.get(m.Customer, inv.customer_id).name) for inv in invoices]
+
+
+def approve(ws: Workspace, refs: Sequence[str | int], *, today: dt.date | None = None) -> list[InvoiceSummary]:
+    return set_status(ws, refs, Status.OPEN, today=today)
+
+
+def delete_drafts(ws: Workspace, refs: Sequence[str | int]) -> list[str]:
+    """Delete draft invoices, all or none; returns their numbers."""
+    with ws.session() as session:
+        invoices = [find(session, ref) for ref in refs]
+        for inv in invoices:
+            if not can_delete(Status(inv.status)):
+                raise InvoiceStateError(
+                    f"{inv.number} is {Status(inv.status).label}: only drafts can be deleted; void an issued invoice instead"
+                )
+        numbers = []
+        for inv in invoices:
+            numbers.append(inv.number)
+            session.execute(delete(m.PeriodLock).where(m.PeriodLock.invoice_id == inv.id))
+            session.execute(delete(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id))
+            session.delete(inv)
+        return numbers
+
+
+def refresh_past_due(ws: Workspace, *, today: dt.date | None = None) -> list[str]:
+    """Open invoices whose due date has passed become Past Due; returns their numbers."""
+    today = today or dt.date.today()
+    with ws.session() as session:
+        overdue = [inv for inv in session.scalars(select(m.Invoice).where(m.Invoice.status == Status.OPEN.value))
+                   if is_past_due(Status.OPEN, inv.due_date, today)]
+        for inv in overdue:
+            inv.status = Status.PAST_DUE.value
+        return [inv.number for inv in overdue]
+
+
+def _give_back_credits(session: Session, inv: m.Invoice, today: dt.date) -> None:
+    # amounts are exact text on SQLite: compare them in Python, never in SQL
+    applied = [e for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id)) if e.amount < 0]
+    for entry in applied:
+        session.add(m.CreditEntry(customer_id=entry.customer_id, entry_date=today, amount=-entry.amount,
+                                  currency=entry.currency, kind=entry.kind, memo=f"{inv.number} voided",
+                                  invoice_id=inv.id))

@@ -1,0 +1,315 @@
+"""Import vendor billing reports into the usage store.
+
+Per file: hash it (a file already imported is a no-op) -> read it into DuckDB with the reader
+for its format (errors: refused, nothing written) -> split by billing period -> check that a
+period it replaces is not locked by generated invoices -> write one parquet file per period
+(temp name, then rename) -> record a `VendorReport` per period and mark the reports it
+replaces as superseded, in one transaction. If the transaction fails, its parquet files are
+removed again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.billing.core.money import D, is_known_currency
+from workbench.billing.core.problems import Problem, Severity, errors
+from workbench.billing.core.usage import COLUMNS
+from workbench.billing.store.finality import is_final
+from workbench.billing.store.models import Account, Customer, VendorReport
+from workbench.billing.store.periods import locks_overlapping
+from workbench.billing.store.usage_queries import UnassignedAccount, unassigned_usage
+from workbench.billing.store.workspace import Workspace
+
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class FileStatus(str, Enum):
+    IMPORTED = "imported"
+    UNCHANGED = "unchanged"  # the same content (sha256) was imported before
+    REPLACED = "replaced"  # imported, and it superseded an earlier report of its periods
+    REFUSED = "refused"  # nothing written; see problems
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    path: Path
+    status: FileStatus
+    sha256: str = ""
+    vendor: str | None = None
+    format: str | None = None
+    periods: tuple[str, ...] = ()
+    row_count: int = 0
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    files: tuple[FileOutcome, ...]
+    unassigned: tuple[UnassignedAccount, ...] = field(default=())  # after the import, in its periods
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return tuple(p for f in self.files for p in f.problems)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.status is not FileStatus.REFUSED for f in self.files)
+
+    def __str__(self) -> str:
+        lines = [f"{f.path.name}: {f.status.value}" + (f" ({', '.join(f.periods)})" if f.periods else "") for f in self.files]
+        lines += [str(p) for p in self.problems]
+        lines += [f"unassigned: {u.vendor} account {u.account_id or '(none)'}: {u.rows} rows, {u.cost} {u.currency}" for u in self.unassigned]
+        return "\n".join(lines)
+
+
+def import_reports(
+    ws: Workspace, paths: Iterable[Path], vendor: str | None = None, *, today: dt.date | None = None
+) -> ImportOutcome:
+    """Import vendor files one by one; each file is all-or-nothing. `today` decides finality of
+    formats without invoice ids (injectable for tests)."""
+    from workbench.billing.readers import read_report
+
+    today = today or dt.date.today()
+    outcomes: list[FileOutcome] = []
+    for path in map(Path, paths):
+        try:
+            sha = file_sha256(path)
+        except OSError as exc:
+            outcomes.append(FileOutcome(path, FileStatus.REFUSED, problems=(
+                Problem("unreadable-file", f"cannot read {path}: {exc.strerror}", file=path.name, fix="check the path"),
+            )))
+            continue
+        seen = _already_imported(ws, path, sha)
+        if seen is not None:
+            outcomes.append(seen)
+            continue
+        with duckdb.connect() as con:
+            result = read_report(con, path, vendor)
+            if result.table is None or errors(result.problems):
+                outcomes.append(FileOutcome(path, FileStatus.REFUSED, sha, result.vendor, result.format, problems=tuple(result.problems)))
+                continue
+            outcomes.append(
+                store_usage_table(
+                    ws, con, result.table, path=path, sha256=sha, format=result.format,
+                    vendor=result.vendor or vendor, today=today, reader_problems=result.problems,
+                )
+            )
+    touched = sorted({(f.vendor, p) for f in outcomes if f.status is not FileStatus.REFUSED and f.vendor for p in f.periods})
+    unassigned: list[UnassignedAccount] = []
+    for v in sorted({v for v, _ in touched}):
+        unassigned += unassigned_usage(ws, v, [p for vv, p in touched if vv == v])
+    return ImportOutcome(tuple(outcomes), tuple(unassigned))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _already_imported(ws: Workspace, path: Path, sha: str) -> FileOutcome | None:
+    with ws.session() as session:
+        reports = list(session.scalars(select(VendorReport).where(VendorReport.sha256 == sha).order_by(VendorReport.billing_period)))
+    if not reports:
+        return None
+    return FileOutcome(
+        path, FileStatus.UNCHANGED, sha, reports[0].vendor, reports[0].format,
+        tuple(r.billing_period for r in reports), sum(r.row_count for r in reports),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _PeriodSummary:
+    period: str
+    rows: int
+    cost: object
+    billing_account_id: str
+    currency: str
+    rows_with_invoice_id: int
+
+
+def store_usage_table(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    *,
+    path: Path,
+    sha256: str,
+    format: str,
+    vendor: str | None,
+    today: dt.date,
+    reader_problems: Sequence[Problem] = (),
+) -> FileOutcome:
+    """Store a canonical usage table of `con` (one vendor file) in the workspace.
+
+    The lower half of `import_reports`, for callers that already hold canonical rows (tests,
+    the demo data generator): the file at `path` is only named, not read.
+    """
+    name = path.name
+    problems = list(reader_problems)
+    vendors = [v for (v,) in con.execute(f"SELECT DISTINCT coalesce(vendor, '') FROM {table} ORDER BY 1").fetchall()]
+    if len(vendors) != 1 or not vendors[0] or (vendor and vendors[0] != vendor):
+        found = ", ".join(repr(v) for v in vendors) or "none"
+        problems.append(Problem(
+            "vendor-mismatch" if vendors else "empty-report",
+            f"the file's rows have vendor {found}" + (f", but {vendor} was asked for" if vendor else ""),
+            file=name,
+            fix="import one vendor per file, and check the vendor you chose",
+        ))
+        return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, problems=tuple(problems))
+    vendor = vendors[0]
+    summaries, period_problems = _summarise(con, table, name)
+    problems += period_problems
+    if errors(problems):
+        return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, problems=tuple(problems))
+
+    written: list[Path] = []
+    replaced: dict[str, list[VendorReport]] = {}
+    try:
+        with ws.session() as session:  # commits at the end of the block; a failed commit cleans up too
+            for s in summaries:
+                older = _current_reports(session, vendor, s.billing_account_id, s.period, sha256)
+                if older:
+                    replaced[s.period] = older
+                    problems += _lock_problems(ws, session, con, table, vendor, s.period, older, name)
+            if errors(problems):
+                periods = tuple(s.period for s in summaries)
+                return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, periods, problems=tuple(problems))
+            for s in summaries:
+                stored = _write_parquet(ws, con, table, vendor, s.period, sha256)
+                written.append(stored)
+                final = is_final(format=format, vendor=vendor, period=s.period, row_count=s.rows,
+                                 rows_with_invoice_id=s.rows_with_invoice_id, today=today)
+                report = VendorReport(
+                    sha256=sha256, vendor=vendor, format=format, billing_account_id=s.billing_account_id,
+                    billing_period=s.period, file_name=name, stored_path=stored.relative_to(ws.root).as_posix(),
+                    row_count=s.rows, cost_total=D(s.cost), currency=s.currency, is_final=final,
+                )
+                session.add(report)
+                session.flush()
+                for old in replaced.get(s.period, []):
+                    old.superseded_by = report.id
+                if not final:
+                    problems.append(Problem(
+                        "preliminary-usage",
+                        f"{vendor} usage of {s.period} is not final yet: invoices from it are preliminary",
+                        file=name,
+                        fix="import the vendor's final report for the month when it is published",
+                        severity=Severity.WARNING,
+                    ))
+    except BaseException:
+        for stored in written:
+            stored.unlink(missing_ok=True)
+        raise
+    status = FileStatus.REPLACED if replaced else FileStatus.IMPORTED
+    return FileOutcome(path, status, sha256, vendor, format, tuple(s.period for s in summaries),
+                       sum(s.rows for s in summaries), tuple(problems))
+
+
+def _summarise(con: duckdb.DuckDBPyConnection, table: str, name: str) -> tuple[list[_PeriodSummary], list[Problem]]:
+    rows = con.execute(
+        f"""
+        SELECT billing_period, count(*), coalesce(sum(billed_cost), 0),
+               list(DISTINCT coalesce(billing_account_id, '') ORDER BY coalesce(billing_account_id, '')),
+               list(DISTINCT coalesce(currency, '') ORDER BY coalesce(currency, '')),
+               count(invoice_id), min(source_row)
+        FROM {table} GROUP BY billing_period ORDER BY billing_period
+        """
+    ).fetchall()
+    problems: list[Problem] = []
+    summaries: list[_PeriodSummary] = []
+    if not rows:
+        problems.append(Problem("empty-report", "the file has no usage rows", file=name, fix="check that the export covers a period with usage"))
+    for period, count, cost, accounts, currencies, with_invoice, first_row in rows:
+        if period is None or not PERIOD_RE.match(period):
+            problems.append(Problem("bad-period", f"billing period {period!r} is not a month", file=name, row=first_row,
+                                    fix="the reader must give billing_period as YYYY-MM; report this file"))
+            continue
+        if len(accounts) != 1:
+            problems.append(Problem("several-billing-accounts", f"{period} holds {len(accounts)} billing accounts: {', '.join(accounts)}",
+                                    file=name, fix="export one file per billing (payer) account"))
+        if len(currencies) != 1 or not is_known_currency(currencies[0]):
+            problems.append(Problem("bad-currency", f"{period} is billed in {', '.join(repr(c) for c in currencies)}",
+                                    file=name, fix="export one file per billing currency, with ISO 4217 codes"))
+        summaries.append(_PeriodSummary(period, int(count), cost, accounts[0], currencies[0], int(with_invoice)))
+    return summaries, problems
+
+
+def _current_reports(session: Session, vendor: str, account: str, period: str, sha: str) -> list[VendorReport]:
+    query = select(VendorReport).where(
+        VendorReport.vendor == vendor,
+        VendorReport.billing_account_id == account,
+        VendorReport.billing_period == period,
+        VendorReport.superseded_by.is_(None),
+        VendorReport.sha256 != sha,
+    )
+    return list(session.scalars(query))
+
+
+def _lock_problems(
+    ws: Workspace, session: Session, con: duckdb.DuckDBPyConnection, table: str, vendor: str,
+    period: str, older: list[VendorReport], name: str,
+) -> list[Problem]:
+    """Replacing a period's usage is refused while any customer with usage in it (old or new
+    report) has generated invoices for it."""
+    new_accounts = {a for (a,) in con.execute(
+        f"SELECT DISTINCT sub_account_id FROM {table} WHERE billing_period = ? AND sub_account_id IS NOT NULL", [period]
+    ).fetchall()}
+    old_files = [str(ws.root / r.stored_path) for r in older]
+    old_accounts = {a for (a,) in con.execute(
+        "SELECT DISTINCT sub_account_id FROM read_parquet($files) WHERE sub_account_id IS NOT NULL", {"files": old_files}
+    ).fetchall()}
+    accounts = sorted(new_accounts | old_accounts)
+    customers: set[str] = set()
+    for chunk in range(0, len(accounts), 500):
+        customers |= set(session.scalars(select(Account.customer_id).where(
+            Account.vendor == vendor, Account.account_id.in_(accounts[chunk:chunk + 500]))))
+    locks = locks_overlapping(session, vendor, period, customers)
+    if not locks:
+        return []
+    locked = sorted({lk.customer_id for lk in locks})
+    names = dict(session.execute(select(Customer.customer_id, Customer.name).where(Customer.customer_id.in_(locked))).all())
+    who = ", ".join(f"{c} ({names.get(c, '')})" for c in locked)
+    return [Problem(
+        "period-locked",
+        f"{vendor} {period} is locked: invoices were generated for {who}; its usage cannot be replaced",
+        file=name,
+        customer_id=locked[0] if len(locked) == 1 else None,
+        fix=f"delete those customers' draft invoices for {period} first, then import again; issued invoices never change (void and re-issue instead)",
+    )]
+
+
+def _write_parquet(ws: Workspace, con: duckdb.DuckDBPyConnection, table: str, vendor: str, period: str, sha: str) -> Path:
+    folder = ws.usage_dir / vendor / period
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"{sha[:16]}.parquet"
+    tmp = folder / f".{sha[:16]}.{uuid.uuid4().hex}.tmp"
+    columns = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t, _ in COLUMNS)
+    # COPY takes no parameters: the period is a checked YYYY-MM and the path is ours, quoted.
+    assert PERIOD_RE.match(period)
+    target = str(tmp).replace("'", "''")
+    try:
+        con.execute(
+            f"COPY (SELECT {columns} FROM {table} WHERE billing_period = '{period}' "
+            f"ORDER BY source_file, source_row) TO '{target}' (FORMAT parquet)"
+        )
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return final

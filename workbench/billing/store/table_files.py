@@ -1,0 +1,255 @@
+"""Reading table files (CSV, or .xlsx sheets) into plain text rows, and writing them back.
+
+Everything crosses this boundary as text: a workbook cell holding a number is turned into the
+text the user typed (shortest round-trip form), never kept as a float. Rows are numbered from 1
+below the header (the header is row 0), as in every `Problem`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.billing.core.problems import Problem
+from workbench.billing.store.table_formats import FORMATS_BY_NAME, Kind, TableFormat
+
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True, slots=True)
+class TableRows:
+    format: TableFormat
+    source: str  # "customers.csv" or "tables.xlsx[customers]": the `file` of its problems
+    header: tuple[str, ...]
+    rows: tuple[tuple[int, dict[str, str]], ...]  # (1-based row, column -> text)
+
+
+def read_table_files(paths: Iterable[Path]) -> tuple[list[TableRows], list[Problem]]:
+    tables: list[TableRows] = []
+    problems: list[Problem] = []
+    for path in map(Path, paths):
+        if path.suffix.lower() in XLSX_SUFFIXES:
+            found, found_problems = _read_workbook(path)
+        elif path.suffix.lower() == ".csv":
+            found, found_problems = _read_csv(path)
+        else:
+            found, found_problems = [], [
+                Problem(
+                    "unknown-file-type",
+                    f"{path.name} is neither a .csv file nor an .xlsx workbook",
+                    file=path.name,
+                    fix="save the table as CSV (UTF-8) or as an .xlsx workbook",
+                )
+            ]
+        tables += found
+        problems += found_problems
+    return tables, problems
+
+
+def _table_format(name: str, source: str) -> tuple[TableFormat | None, list[Problem]]:
+    fmt = FORMATS_BY_NAME.get(name.strip().lower())
+    if fmt is None:
+        known = ", ".join(FORMATS_BY_NAME)
+        return None, [
+            Problem(
+                "unknown-table",
+                f"{source} is not a known table (recognised by its name)",
+                file=source,
+                fix=f"name the file or sheet after its table: one of {known}",
+            )
+        ]
+    return fmt, []
+
+
+def _read_csv(path: Path) -> tuple[list[TableRows], list[Problem]]:
+    fmt, problems = _table_format(path.stem, path.name)
+    if fmt is None:
+        return [], problems
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [
+            Problem(
+                "not-utf8",
+                f"{path.name} is not UTF-8 text",
+                file=path.name,
+                fix="save it as 'CSV UTF-8 (comma delimited)'",
+            )
+        ]
+    except OSError as exc:
+        return [], [Problem("unreadable-file", f"cannot read {path}: {exc.strerror}", file=path.name)]
+    cells = list(csv.reader(io.StringIO(text, newline="")))
+    return _to_table(fmt, path.name, cells)
+
+
+def _read_workbook(path: Path) -> tuple[list[TableRows], list[Problem]]:
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about workbook features it drops (data validation, styles); they
+            # do not matter for reading values.
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+        return [], [
+            Problem(
+                "unreadable-workbook",
+                f"{path.name} cannot be read as an .xlsx workbook ({type(exc).__name__})",
+                file=path.name,
+                fix="open it in Excel or LibreOffice and save it again as .xlsx",
+            )
+        ]
+    tables: list[TableRows] = []
+    problems: list[Problem] = []
+    try:
+        for sheet in book.worksheets:
+            source = f"{path.name}[{sheet.title}]"
+            fmt, found = _table_format(sheet.title, source)
+            problems += found
+            if fmt is None:
+                continue
+            raw = [list(r) for r in sheet.iter_rows(values_only=True)]
+            header = [_cell_text(v, Kind.TEXT) for v in raw[0]] if raw else []
+            kinds = [_kind_of(fmt, h) for h in header]
+            cells = [header] + [
+                [_cell_text(v, kinds[i] if i < len(kinds) else Kind.TEXT) for i, v in enumerate(r)] for r in raw[1:]
+            ]
+            t, p = _to_table(fmt, source, cells)
+            tables += t
+            problems += p
+    finally:
+        book.close()
+    return tables, problems
+
+
+def _kind_of(fmt: TableFormat, header: str) -> Kind:
+    name = header.strip().lower()
+    return fmt.column(name).kind if name in fmt.column_names else Kind.TEXT
+
+
+def _cell_text(value: object, kind: Kind) -> str:
+    """A workbook cell as the text the user meant: 15.0 -> "15", 0.1 -> "0.1", a date -> ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)  # the shortest text that reads back as this float: what was typed
+    if isinstance(value, dt.datetime):
+        if kind is Kind.MONTH and value.day == 1:
+            return value.strftime("%Y-%m")  # Excel turns "2024-03" into 1 March 2024
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m") if kind is Kind.MONTH and value.day == 1 else value.isoformat()
+    return str(value)
+
+
+def _to_table(fmt: TableFormat, source: str, cells: list[list[str]]) -> tuple[list[TableRows], list[Problem]]:
+    problems: list[Problem] = []
+    while cells and not any(c.strip() for c in cells[-1]):
+        cells.pop()
+    if not cells:
+        return [], [
+            Problem(
+                "empty-table",
+                f"{source} has no header row",
+                file=source,
+                fix=f"start the file with the header: {','.join(fmt.column_names)}",
+            )
+        ]
+    header = tuple(h.strip().lower() for h in cells[0])
+    while header and header[-1] == "":
+        header = header[:-1]
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.append(
+                Problem("duplicate-column", f"column {name!r} appears twice", file=source, row=0, fix="keep one of them")
+            )
+        seen.add(name)
+    missing = [c.name for c in fmt.columns if c.required and c.name not in header]
+    if missing:
+        problems.append(
+            Problem(
+                "missing-columns",
+                f"{fmt.name} needs the column(s) {', '.join(missing)}",
+                file=source,
+                row=0,
+                fix=f"the header must be: {','.join(fmt.column_names)}",
+            )
+        )
+    unknown = [h for h in header if h not in fmt.column_names]
+    if unknown:
+        problems.append(
+            Problem(
+                "unknown-columns",
+                f"{fmt.name} has no column(s) {', '.join(repr(u) for u in unknown)}",
+                file=source,
+                row=0,
+                fix=f"fix the spelling or remove them; the columns are: {','.join(fmt.column_names)}",
+            )
+        )
+    rows: list[tuple[int, dict[str, str]]] = []
+    for number, line in enumerate(cells[1:], start=1):
+        if not any(c.strip() for c in line):
+            continue
+        values = {name: (line[i].strip() if i < len(line) else "") for i, name in enumerate(header)}
+        extra = [c for c in line[len(header):] if c.strip()]
+        if extra:
+            problems.append(
+                Problem(
+                    "extra-cells",
+                    f"the row has {len(extra)} value(s) beyond the last column",
+                    file=source,
+                    row=number,
+                    customer_id=values.get("customer_id") or None,
+                    fix="remove them, or quote a value that contains a comma",
+                )
+            )
+        rows.append((number, values))
+    return [TableRows(fmt, source, header, tuple(rows))], problems
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def write_workbook_atomic(path: Path, sheets: Sequence[tuple[str, Sequence[str], list[list[str]]]]) -> None:
+    """One sheet per table, every cell stored as text (format "@") so Excel keeps 0.10 and
+    leading zeros of account ids as they are."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title)
+        for r, line in enumerate([list(header), *rows], start=1):
+            for c, text in enumerate(line, start=1):
+                cell = sheet.cell(row=r, column=c, value=text if text != "" else None)
+                cell.number_format = "@"
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        book.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,353 @@
+"""Import the human-editable table files: validate everything, then upsert in one transaction.
+
+Flow: read files as text rows -> parse each cell by its column kind -> check rows against each
+other (duplicates, one owner per account, ranges) -> check them against the stored data
+(unknown customers, accounts owned elsewhere, closed months of a pricebook) -> only if no error
+was found, write every table in one transaction. Any error: nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.billing.core.problems import Problem, Severity, errors
+from workbench.billing.store.models import Account, Customer, CustomerVendor, PeriodLock, PricebookRule, Setting
+from workbench.billing.store.periods import month_of, next_month
+from workbench.billing.store.table_bindings import BINDINGS, reseller_key
+from workbench.billing.store.table_files import TableRows, read_table_files
+from workbench.billing.store.table_formats import TABLE_FORMATS
+from workbench.billing.store.table_values import BadValue, Value, parse_cell
+from workbench.billing.store.workspace import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class TableCount:
+    table: str
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    counts: tuple[TableCount, ...] = ()
+
+    @property
+    def changed(self) -> int:
+        return sum(c.inserted + c.updated for c in self.counts)
+
+    def count(self, table: str) -> TableCount:
+        for c in self.counts:
+            if c.table == table:
+                return c
+        return TableCount(table)
+
+    def __str__(self) -> str:
+        if not self.counts:
+            return "nothing imported"
+        return "\n".join(f"{c.table}: {c.inserted} new, {c.updated} changed, {c.unchanged} unchanged" for c in self.counts)
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One parsed data row of a table file."""
+
+    table: str
+    source: str
+    row: int
+    values: dict[str, Value]
+    present: frozenset[str]  # the columns the file has (absent optional columns keep stored values)
+
+    @property
+    def customer_id(self) -> str | None:
+        value = self.values.get("customer_id")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def key(self) -> tuple[Value, ...]:
+        return tuple(self.values[k] for k in BINDINGS[self.table].format.key) if self.table in BINDINGS else ()
+
+    def problem(self, code: str, message: str, fix: str, severity: Severity = Severity.ERROR) -> Problem:
+        return Problem(code, message, self.source, self.row, self.customer_id, fix, severity)
+
+
+def import_tables(ws: Workspace, paths: Iterable[Path]) -> tuple[ImportSummary, tuple[Problem, ...]]:
+    """Upsert the table files (CSV files or .xlsx workbooks, one sheet per table) into `ws`.
+
+    Returns what changed and every problem found. With any error nothing is written.
+    """
+    tables, problems = read_table_files(paths)
+    records, parse_problems = _parse(tables)
+    problems += parse_problems
+    problems += _check_rows(records)
+    named_customers = {
+        values.get("customer_id", "").strip() for t in tables if t.format.name == "customers" for _, values in t.rows
+    }
+    with ws.session() as session:
+        problems += _check_against_store(session, records, named_customers)
+        if errors(problems):
+            return ImportSummary(), _ordered(problems)
+        summary = _write(session, records)
+    return summary, _ordered(problems)
+
+
+def _ordered(problems: list[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda p: (p.file or "", p.row if p.row is not None else -1)))
+
+
+def _parse(tables: Sequence[TableRows]) -> tuple[list[Record], list[Problem]]:
+    records: list[Record] = []
+    problems: list[Problem] = []
+    for table in tables:
+        present = frozenset(h for h in table.header if h in table.format.column_names)
+        for row, texts in table.rows:
+            values: dict[str, Value] = {}
+            row_problems: list[Problem] = []
+            customer = texts.get("customer_id", "").strip() or None
+            for column in table.format.columns:
+                if column.name not in present:
+                    continue
+                try:
+                    values[column.name] = parse_cell(column, texts.get(column.name, ""))
+                except BadValue as bad:
+                    row_problems.append(Problem(bad.code, bad.message, table.source, row, customer, bad.fix))
+            if row_problems:
+                problems += row_problems
+            else:
+                records.append(Record(table.format.name, table.source, row, values, present))
+    return records, problems
+
+
+def _check_rows(records: Sequence[Record]) -> list[Problem]:
+    problems: list[Problem] = []
+    by_key: dict[tuple[str, tuple[Value, ...]], list[Record]] = defaultdict(list)
+    reseller_rows = [r for r in records if r.table == "reseller"]
+    for extra in reseller_rows[1:]:
+        problems.append(extra.problem("reseller-rows", "reseller has more than one row", "keep one row: the reseller's own profile"))
+    for r in records:
+        if r.table != "reseller":
+            by_key[(r.table, r.key)].append(r)
+        problems += _check_ranges(r)
+    for (table, key), same in by_key.items():
+        first = same[0]
+        for later in same[1:]:
+            where = f"row {first.row} of {first.source}"
+            if table == "customers":
+                problems.append(
+                    later.problem("duplicate-customer", f"customer ID {key[0]} appears twice (also {where})", "give each customer one row and a unique customer_id")
+                )
+            elif table == "accounts" and later.customer_id != first.customer_id:
+                problems.append(
+                    later.problem(
+                        "account-two-customers",
+                        f"{key[0]} account {key[1]} is mapped to customer {later.customer_id} here and to {first.customer_id} in {where}",
+                        "an account belongs to exactly one customer: keep the right row",
+                    )
+                )
+            else:
+                shown = ", ".join(f"{k}={v}" for k, v in zip(BINDINGS[table].format.key, key))
+                problems.append(
+                    later.problem("duplicate-row", f"{table} has two rows for {shown} (also {where})", "keep one of them")
+                )
+    return problems
+
+
+def _check_ranges(r: Record) -> list[Problem]:
+    v = r.values
+    found: list[Problem] = []
+
+    def number(name: str) -> Decimal | None:
+        value = v.get(name)
+        return value if isinstance(value, Decimal) else None
+
+    if r.table == "pricebooks":
+        scope, match = v["scope"], v.get("match", "")
+        if scope == "default" and match:
+            found.append(r.problem("bad-match", f"a default rule matches everything, but match is {match!r}", "leave match empty for scope default"))
+        if scope != "default" and not match:
+            found.append(r.problem("bad-match", f"a {scope} rule needs the {scope} it applies to in match", f"write the vendor's {scope} name in match, e.g. AmazonEC2"))
+        markup = number("markup_percent")
+        if markup is not None and markup < -100:
+            found.append(r.problem("bad-percent", f"markup_percent {markup} is a discount of more than 100%", "write a discount as a negative percent between -100 and 0"))
+    elif r.table == "support_plans":
+        for name in ("percent", "monthly_minimum"):
+            amount = number(name)
+            if amount is not None and amount < 0:
+                found.append(r.problem("negative-amount", f"{name} {amount} is negative", f"write {name} as 0 or more"))
+    elif r.table == "tax_rates":
+        rate = number("rate_percent")
+        if rate is not None and rate < 0:
+            found.append(r.problem("negative-amount", f"rate_percent {rate} is negative", "write the tax rate as a percent, e.g. 9.975"))
+    elif r.table == "fx_rates":
+        rate = number("rate")
+        if rate is not None and rate <= 0:
+            found.append(r.problem("bad-fx-rate", f"rate {rate} is not positive", f"write how many {v['to_currency']} one {v['from_currency']} buys, e.g. 1.3521"))
+        if v["from_currency"] == v["to_currency"]:
+            found.append(r.problem("bad-fx-rate", f"from_currency and to_currency are both {v['from_currency']}", "a rate converts between two different currencies"))
+    elif r.table == "credits":
+        amount = number("amount")
+        if amount is not None and amount <= 0:
+            found.append(r.problem("bad-credit", f"credit amount {amount} is not positive", "write the granted amount as a positive number; the workbench records its use on invoices"))
+    return found
+
+
+def _check_against_store(session: Session, records: Sequence[Record], named_customers: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    stored_customers = set(session.scalars(select(Customer.customer_id)))
+    known_customers = stored_customers | named_customers
+    for r in records:
+        if r.table in ("customer_vendors", "accounts", "credits") and r.customer_id not in known_customers:
+            problems.append(
+                r.problem("unknown-customer", f"customer {r.customer_id} does not exist", "add the customer to customers.csv, or fix the customer_id")
+            )
+    problems += _check_account_owners(session, [r for r in records if r.table == "accounts"])
+    problems += _check_pricebook_locks(session, records)
+    problems += _check_pricebooks_exist(session, records)
+    return problems
+
+
+def _check_account_owners(session: Session, accounts: Sequence[Record]) -> list[Problem]:
+    problems: list[Problem] = []
+    vendors = {r.values["vendor"] for r in accounts}
+    if not vendors:
+        return problems
+    stored = {(a.vendor, a.account_id): a.customer_id for a in session.scalars(select(Account).where(Account.vendor.in_(vendors)))}
+    for r in accounts:
+        owner = stored.get((str(r.values["vendor"]), str(r.values["account_id"])))
+        if owner is not None and owner != r.customer_id:
+            problems.append(
+                r.problem(
+                    "account-two-customers",
+                    f"{r.values['vendor']} account {r.values['account_id']} already belongs to customer {owner}",
+                    f"an account belongs to exactly one customer: fix the customer_id, or if the account really moved, "
+                    f"remove it from {owner} first with remove_account(ws, {r.values['vendor']!r}, {r.values['account_id']!r})",
+                )
+            )
+    return problems
+
+
+def _check_pricebook_locks(session: Session, records: Sequence[Record]) -> list[Problem]:
+    """A pricebook change must not reach back into a month whose invoices were generated."""
+    changes = [r for r in records if r.table in ("pricebooks", "support_plans") and _changes_store(session, r)]
+    if not changes:
+        return []
+    users: dict[tuple[str, str], set[str]] = defaultdict(set)  # (pricebook, vendor) -> customers
+    for cv in session.scalars(select(CustomerVendor)):
+        users[(cv.pricebook, cv.vendor)].add(cv.customer_id)
+    for r in records:
+        if r.table == "customer_vendors" and r.customer_id:
+            users[(str(r.values["pricebook"]), str(r.values["vendor"]))].add(r.customer_id)
+    locks = list(session.scalars(select(PeriodLock)))
+    problems: list[Problem] = []
+    for r in changes:
+        pricebook, vendor, effective = str(r.values["pricebook"]), str(r.values["vendor"]), str(r.values["effective_from"])
+        customers = users[(pricebook, vendor)]
+        closed = [lk for lk in locks if lk.vendor == vendor and lk.customer_id in customers and month_of(lk.period_start) >= effective]
+        if not closed:
+            continue
+        last_closed = max(month_of(lk.period_start) for lk in closed)
+        who = sorted({lk.customer_id for lk in closed})
+        what = "support plan" if r.table == "support_plans" else "pricebook rule"
+        problems.append(
+            Problem(
+                "pricebook-month-closed",
+                f"{what} of pricebook {pricebook} ({vendor}) takes effect from {effective}, but {last_closed} is closed: "
+                f"invoices were generated for customer(s) {', '.join(who)}",
+                r.source,
+                r.row,
+                who[0] if len(who) == 1 else None,
+                f"changes take effect from the current open month: set effective_from to {next_month(last_closed)} or later",
+            )
+        )
+    return problems
+
+
+def _changes_store(session: Session, r: Record) -> bool:
+    binding = BINDINGS[r.table]
+    stored = binding.find(session, r.values)
+    if stored is None:
+        return True
+    return any(getattr(stored, binding.attribute(c)) != r.values[c] for c in r.present)
+
+
+def _check_pricebooks_exist(session: Session, records: Sequence[Record]) -> list[Problem]:
+    assigned = [r for r in records if r.table == "customer_vendors"]
+    if not assigned:
+        return []
+    defined: set[tuple[object, object]] = {(p, v) for p, v in session.execute(select(PricebookRule.pricebook, PricebookRule.vendor).distinct())}
+    defined |= {(r.values["pricebook"], r.values["vendor"]) for r in records if r.table == "pricebooks"}
+    return [
+        r.problem(
+            "pricebook-undefined",
+            f"pricebook {r.values['pricebook']} has no rules for {r.values['vendor']} yet",
+            "add its rules to pricebooks.csv before generating invoices",
+            Severity.WARNING,
+        )
+        for r in assigned
+        if (r.values["pricebook"], r.values["vendor"]) not in defined
+    ]
+
+
+def _write(session: Session, records: Sequence[Record]) -> ImportSummary:
+    counts: list[TableCount] = []
+    for fmt in TABLE_FORMATS:
+        mine = [r for r in records if r.table == fmt.name]
+        if not mine:
+            continue
+        inserted = updated = unchanged = 0
+        for r in mine:
+            outcome = _write_reseller(session, r) if fmt.name == "reseller" else _upsert(session, r)
+            inserted += outcome == "inserted"
+            updated += outcome == "updated"
+            unchanged += outcome == "unchanged"
+        session.flush()  # customers reach the database before the rows that refer to them
+        counts.append(TableCount(fmt.name, inserted, updated, unchanged))
+    return ImportSummary(tuple(counts))
+
+
+def _upsert(session: Session, r: Record) -> str:
+    binding = BINDINGS[r.table]
+    stored = binding.find(session, r.values)
+    if stored is None:
+        # columns left out of the file take their default ("" / none / 0) in a new row
+        values = {c.name: parse_cell(c, "") for c in binding.format.columns if c.name not in r.present}
+        values.update(r.values)
+        session.add(binding.model(**{binding.attribute(c): v for c, v in values.items()}))
+        return "inserted"
+    changed = False
+    for c in r.present:
+        if getattr(stored, binding.attribute(c)) != r.values[c]:
+            setattr(stored, binding.attribute(c), r.values[c])
+            changed = True
+    return "updated" if changed else "unchanged"
+
+
+def _write_reseller(session: Session, r: Record) -> str:
+    outcomes = set()
+    for c in sorted(r.present):
+        text = "" if r.values[c] is None else str(r.values[c])
+        stored = session.get(Setting, reseller_key(c))
+        if stored is None:
+            session.add(Setting(key=reseller_key(c), value=text))
+            outcomes.add("inserted")
+        elif stored.value != text:
+            stored.value = text
+            outcomes.add("updated")
+    return "inserted" if "inserted" in outcomes else "updated" if outcomes else "unchanged"
+
+
+def remove_account(ws: Workspace, vendor: str, account_id: str) -> bool:
+    """Forget which customer owns an account (before mapping it to another). True if it existed."""
+    with ws.session() as session:
+        stored = session.get(Account, (vendor, account_id))
+        if stored is None:
+            return False
+        session.delete(stored)
+        return True

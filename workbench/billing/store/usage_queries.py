@@ -1,0 +1,114 @@
+"""Questions about the stored usage: which parquet files are current, what periods exist, and
+which vendor accounts map to no customer. Usage stays in DuckDB; only summaries reach Python."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy import Select, select
+
+from workbench.billing.core.money import D, exact_sum
+from workbench.billing.store.models import Account, VendorReport
+from workbench.billing.store.workspace import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPeriod:
+    vendor: str
+    period: str  # YYYY-MM
+    currency: str
+    is_final: bool  # every current report of the period is final
+    rows: int
+    cost: Decimal  # exact sum of billed_cost
+    files: tuple[str, ...]  # vendor file names
+    billing_accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnassignedAccount:
+    vendor: str
+    account_id: str  # "" for rows without a sub-account (payer-level rows)
+    account_name: str
+    currency: str
+    rows: int
+    cost: Decimal
+    periods: tuple[str, ...]
+
+
+def _current(vendor: str | None = None, periods: list[str] | None = None) -> Select[Any]:
+    query = select(VendorReport).where(VendorReport.superseded_by.is_(None))
+    if vendor is not None:
+        query = query.where(VendorReport.vendor == vendor)
+    if periods is not None:
+        query = query.where(VendorReport.billing_period.in_(periods))
+    return query.order_by(VendorReport.vendor, VendorReport.billing_period, VendorReport.id)
+
+
+def current_usage_files(ws: Workspace, vendor: str, periods: list[str]) -> list[Path]:
+    """The parquet files holding the current (not superseded) usage of `vendor` in `periods`."""
+    with ws.session() as session:
+        return [ws.root / r.stored_path for r in session.scalars(_current(vendor, periods))]
+
+
+def report_periods(ws: Workspace) -> list[ReportPeriod]:
+    groups: dict[tuple[str, str, str], list[VendorReport]] = defaultdict(list)
+    with ws.session() as session:
+        for r in session.scalars(_current()):
+            groups[(r.vendor, r.billing_period, r.currency)].append(r)
+    return [
+        ReportPeriod(
+            vendor=vendor,
+            period=period,
+            currency=currency,
+            is_final=all(r.is_final for r in reports),
+            rows=sum(r.row_count for r in reports),
+            cost=exact_sum(r.cost_total for r in reports),
+            files=tuple(r.file_name for r in reports),
+            billing_accounts=tuple(sorted({r.billing_account_id for r in reports})),
+        )
+        for (vendor, period, currency), reports in sorted(groups.items())
+    ]
+
+
+def customer_for_accounts(ws: Workspace, vendor: str) -> dict[str, str]:
+    """account_id -> customer_id for one vendor."""
+    with ws.session() as session:
+        return {a.account_id: a.customer_id for a in session.scalars(select(Account).where(Account.vendor == vendor))}
+
+
+def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str] | None = None) -> list[UnassignedAccount]:
+    """Accounts with usage in the current reports that belong to no customer: they would be
+    billed to nobody. Computed in DuckDB over the parquet files, the account list passed in."""
+    with ws.session() as session:
+        files = [str(ws.root / r.stored_path) for r in session.scalars(_current(vendor, periods))]
+        known = session.execute(select(Account.vendor, Account.account_id)).all()
+    if not files:
+        return []
+    accounts = pa.table(
+        {"vendor": pa.array([v for v, _ in known], pa.string()), "account_id": pa.array([a for _, a in known], pa.string())}
+    )
+    with duckdb.connect() as con:
+        con.register("known_accounts", accounts)
+        found = con.execute(
+            """
+            SELECT u.vendor, coalesce(u.sub_account_id, '') AS account_id,
+                   coalesce(max(u.sub_account_name), '') AS account_name, u.currency,
+                   count(*) AS row_count, coalesce(sum(u.billed_cost), 0) AS cost,
+                   list(DISTINCT u.billing_period ORDER BY u.billing_period) AS periods
+            FROM read_parquet($files) AS u
+            ANTI JOIN known_accounts AS a ON a.vendor = u.vendor AND a.account_id = u.sub_account_id
+            GROUP BY u.vendor, coalesce(u.sub_account_id, ''), u.currency
+            ORDER BY u.vendor, account_id, u.currency
+            """,
+            {"files": files},
+        ).fetchall()
+    return [
+        UnassignedAccount(str(v), str(a), str(n), str(c), int(rows), D(cost), tuple(periods))
+        for v, a, n, c, rows, cost, periods in found
+    ]

@@ -1,0 +1,160 @@
+"""A workspace: one directory holding everything an analyst works on.
+
+    DIR/
+      workspace.json   marker: {"kind": "workbench-workspace", "format_version": 1, ...}
+      workbench.db     SQLite database (unless a db_url points elsewhere)
+      usage/           canonical usage as parquet: usage/<vendor>/<period>/<sha256[:16]>.parquet
+      imports/         free place for the vendor files and table files the analyst brings in
+      output/          rendered invoices and exports
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from workbench.billing.store.migrate import upgrade_to_head
+
+MARKER = "workspace.json"
+KIND = "workbench-workspace"
+FORMAT_VERSION = 1
+DB_FILE = "workbench.db"
+SUBDIRS = ("usage", "imports", "output")
+
+
+class WorkspaceError(Exception):
+    """The directory is not a workspace, or not one this version can open."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    engine: Engine
+    name: str = ""
+
+    @property
+    def usage_dir(self) -> Path:
+        return self.root / "usage"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def imports_dir(self) -> Path:
+        return self.root / "imports"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def init_workspace(path: Path, *, name: str = "", db_url: str | None = None) -> Workspace:
+    """Create a workspace in `path` (made if missing, or empty) and migrate its database.
+
+    An existing workspace is opened instead. A non-empty directory that is not a workspace is
+    refused, so a typo cannot scatter files into someone's home directory.
+    """
+    root = Path(path).expanduser().resolve()
+    if (root / MARKER).exists():
+        return open_workspace(root, db_url=db_url)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise WorkspaceError(
+            f"{root} is not empty and is not a workspace (no {MARKER}); choose a new or empty directory"
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    for sub in SUBDIRS:
+        (root / sub).mkdir(exist_ok=True)
+    url = db_url or _sqlite_url(root)
+    upgrade_to_head(url)
+    marker: dict[str, Any] = {
+        "kind": KIND,
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        # A server database's URL may hold a password: it is passed on each open, never stored.
+        "database": "external" if db_url else DB_FILE,
+    }
+    write_text_atomic(root / MARKER, json.dumps(marker, indent=2) + "\n")
+    return Workspace(root=root, engine=_engine(url), name=name)
+
+
+def open_workspace(path: Path, *, db_url: str | None = None) -> Workspace:
+    """Open a workspace and apply pending database migrations."""
+    root = Path(path).expanduser().resolve()
+    marker = read_marker(root)
+    if marker.get("database") == "external" and not db_url:
+        raise WorkspaceError(f"{root} keeps its data in an external database; pass db_url= to open it")
+    url = db_url or _sqlite_url(root)
+    upgrade_to_head(url)
+    for sub in SUBDIRS:
+        (root / sub).mkdir(exist_ok=True)
+    return Workspace(root=root, engine=_engine(url), name=str(marker.get("name", "")))
+
+
+def read_marker(root: Path) -> dict[str, Any]:
+    marker_path = root / MARKER
+    if not marker_path.is_file():
+        raise WorkspaceError(
+            f"{root} is not a workspace (no {MARKER}); create one with init_workspace({str(root)!r})"
+        )
+    try:
+        marker = json.loads(marker_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise WorkspaceError(f"{marker_path} is unreadable: {exc}") from None
+    if not isinstance(marker, dict) or marker.get("kind") != KIND:
+        raise WorkspaceError(f"{marker_path} is not a workbench workspace marker")
+    version = marker.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise WorkspaceError(
+            f"{root} has workspace format {version!r}; this workbench reads up to {FORMAT_VERSION}: upgrade workbench"
+        )
+    return marker
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write to a temporary name beside `path`, then rename: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _sqlite_url(root: Path) -> str:
+    return f"sqlite:///{root / DB_FILE}"
+
+
+def _engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        # SQLite ignores foreign keys unless asked, per connection; PostgreSQL always checks them.
+        @event.listens_for(engine, "connect")
+        def _foreign_keys_on(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    return engine
