@@ -1,0 +1,47 @@
+"""The customer-facing CSV: the statement as a clean three-column table.
+
+    Product Type,Description,Amount
+    Compute,Amazon EC2 m5.large,10.00
+    ...
+    ,Subtotal,...
+    ,Total,...
+
+No title rows above the header: a customer loads this file into a spreadsheet or an accounts
+payable tool, which wants one header row and one table. The invoice number is the file name;
+number, customer, period and currency are on the statement (PDF / HTML) the file accompanies.
+Amounts are plain decimal text with exactly the currency's minor unit (no thousands separator,
+no currency sign), so they parse as numbers everywhere. UTF-8 with a byte order mark, because
+Excel otherwise misreads accented product names.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .atomic import atomic_path
+from .formulas import defuse
+from .statement import amount_text, statement_rows
+from .view import InvoiceView
+
+__all__ = ["CustomerCsvExporter", "HEADER"]
+
+HEADER = ("Product Type", "Description", "Amount")
+
+
+class CustomerCsvExporter:
+    name = "csv"
+    suffix = ".csv"
+    media_type = "text/csv"
+
+    def write(self, invoice: InvoiceView, out: Path) -> Path:
+        rows = statement_rows(invoice)  # before opening anything: a mismatch leaves no trace
+        with atomic_path(out) as temporary:
+            with open(temporary, "w", encoding="utf-8-sig", newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(HEADER)
+                for row in rows:
+                    writer.writerow(
+                        (defuse(row.product_type), defuse(row.description), amount_text(row.amount, invoice.currency))
+                    )
+        return out

@@ -1,0 +1,212 @@
+"""What an exporter sees: a frozen snapshot of one stored invoice.
+
+`InvoiceView.from_orm(session, invoice)` copies the figures the invoice engine stored (header,
+totals, lines) together with the customer's contact data and the reseller's profile, so that
+exporters need neither a session nor the ORM, and cannot change or recompute anything.
+
+The detailed export also wants the usage rows behind each line. They can be hundreds of
+thousands, so the view carries a callable that yields them lazily (`source_rows`), never a list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.billing.core.money import minor_unit
+from workbench.billing.store.models import Customer, Invoice, InvoiceLine, Setting
+
+__all__ = ["CustomerContact", "InvoiceView", "LineView", "ResellerProfile", "SourceRow", "SourceRows"]
+
+LINE_KINDS = ("usage", "marketplace", "support", "credit", "tax")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One vendor usage row behind an invoice line, traceable to its file and row."""
+
+    line_position: int
+    source_file: str
+    source_row: int  # 1-based data row in source_file (header = row 0)
+    sub_account_id: str
+    charge_period_start: dt.datetime  # UTC
+    service: str
+    sku: str
+    description: str
+    quantity: Decimal
+    unit: str
+    vendor_cost: Decimal  # usage currency, exact
+    markup_percent: Decimal
+    fx_rate: Decimal
+    amount: Decimal  # unrounded, invoice currency
+
+
+SourceRows = Callable[[], Iterable[SourceRow]]
+
+
+@dataclass(frozen=True, slots=True)
+class LineView:
+    """One stored `InvoiceLine`. `amount` is exact; `amount_rounded` is what the customer sees."""
+
+    position: int
+    kind: str  # usage | marketplace | support | credit | tax
+    section: str  # product type
+    service: str
+    sku: str
+    description: str
+    quantity: Decimal
+    unit: str
+    vendor_cost: Decimal  # usage currency
+    markup_percent: Decimal
+    rule: str
+    amount: Decimal  # unrounded, invoice currency
+    amount_rounded: Decimal  # as displayed
+    margin: Decimal
+    source_row_count: int  # InvoiceLine.source_rows: how many usage rows were summed into it
+
+    def __post_init__(self) -> None:
+        if self.kind not in LINE_KINDS:
+            raise ValueError(f"line {self.position}: unknown kind {self.kind!r}; known: {', '.join(LINE_KINDS)}")
+        for name in ("quantity", "vendor_cost", "markup_percent", "amount", "amount_rounded", "margin"):
+            if not isinstance(getattr(self, name), Decimal):
+                raise TypeError(f"line {self.position}: {name} must be a Decimal")
+
+    @classmethod
+    def from_orm(cls, line: InvoiceLine) -> LineView:
+        return cls(
+            position=line.position,
+            kind=line.kind,
+            section=line.section,
+            service=line.service or "",
+            sku=line.sku or "",
+            description=line.description or "",
+            quantity=line.quantity,
+            unit=line.unit or "",
+            vendor_cost=line.vendor_cost,
+            markup_percent=line.markup_percent,
+            rule=line.rule or "",
+            amount=line.amount,
+            amount_rounded=line.amount_rounded,
+            margin=line.margin,
+            source_row_count=line.source_rows or 0,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerContact:
+    customer_id: str
+    name: str
+    contact_name: str = ""
+    contact_email: str = ""
+    billing_address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ResellerProfile:
+    """The reseller's public profile (`Setting` keys `reseller.*`)."""
+
+    name: str = ""
+    address: str = ""
+    contact_email: str = ""
+    logo_file: str = ""
+
+    SETTING_KEYS = ("reseller.name", "reseller.address", "reseller.contact_email", "reseller.logo_file")
+
+    @classmethod
+    def from_settings(cls, session: Session) -> ResellerProfile:
+        rows = session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(cls.SETTING_KEYS)))
+        values = {key.removeprefix("reseller."): value or "" for key, value in rows}
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceView:
+    """A stored invoice as exporters print it. Every figure is the stored one, never recomputed."""
+
+    number: str
+    vendor: str
+    status: str
+    preliminary: bool
+    period_label: str
+    period_start: dt.date
+    period_end: dt.date  # exclusive
+    issue_date: dt.date
+    due_date: dt.date
+    currency: str  # invoice currency
+    usage_currency: str  # currency of the vendor costs
+    fx_rate: Decimal  # 1 usage_currency = fx_rate currency
+    pricebook: str
+    pricebook_version: str
+    vendor_cost: Decimal
+    usage_price: Decimal
+    support_fee: Decimal
+    marketplace: Decimal
+    credits: Decimal
+    subtotal: Decimal  # rounded once
+    tax_total: Decimal
+    total: Decimal  # rounded once
+    margin: Decimal
+    customer: CustomerContact
+    reseller: ResellerProfile
+    lines: tuple[LineView, ...]  # in position order
+    source_rows: SourceRows | None = None  # lazily yields the usage rows behind the lines
+
+    def __post_init__(self) -> None:
+        minor_unit(self.currency)  # refuses an unknown currency before any file is written
+        positions = [line.position for line in self.lines]
+        if positions != sorted(positions) or len(set(positions)) != len(positions):
+            raise ValueError(f"invoice {self.number}: lines must be in strictly increasing position order")
+        if not self.number or any(c in self.number for c in '/\\:*?"<>|') or self.number.startswith("."):
+            raise ValueError(f"invoice number {self.number!r} cannot be used as a file name")
+
+    def line_at(self, position: int) -> LineView | None:
+        for line in self.lines:
+            if line.position == position:
+                return line
+        return None
+
+    @classmethod
+    def from_orm(cls, session: Session, invoice: Invoice, source_rows: SourceRows | None = None) -> InvoiceView:
+        customer = session.get(Customer, invoice.customer_id)
+        if customer is None:
+            raise LookupError(f"invoice {invoice.number}: customer {invoice.customer_id!r} does not exist")
+        return cls(
+            number=invoice.number,
+            vendor=invoice.vendor,
+            status=invoice.status,
+            preliminary=bool(invoice.preliminary),
+            period_label=invoice.period_label,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            currency=invoice.currency,
+            usage_currency=invoice.usage_currency,
+            fx_rate=invoice.fx_rate,
+            pricebook=invoice.pricebook,
+            pricebook_version=invoice.pricebook_version,
+            vendor_cost=invoice.vendor_cost,
+            usage_price=invoice.usage_price,
+            support_fee=invoice.support_fee,
+            marketplace=invoice.marketplace,
+            credits=invoice.credits,
+            subtotal=invoice.subtotal,
+            tax_total=invoice.tax_total,
+            total=invoice.total,
+            margin=invoice.margin,
+            customer=CustomerContact(
+                customer_id=customer.customer_id,
+                name=customer.name,
+                contact_name=customer.contact_name or "",
+                contact_email=customer.contact_email or "",
+                billing_address=customer.billing_address or "",
+            ),
+            reseller=ResellerProfile.from_settings(session),
+            lines=tuple(LineView.from_orm(line) for line in sorted(invoice.lines, key=lambda x: x.position)),
+            source_rows=source_rows,
+        )
