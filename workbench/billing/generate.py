@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from workbench.billing.core.credits import CreditBalance
 from workbench.billing.core.invoice import InvoiceFigures, InvoiceOptions, Tax, compute_invoice
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.money import D, EXACT, ZERO, exact_sum, round_minor
+from workbench.billing.core.money import D, EXACT, ZERO, exact_sum, plain, round_minor
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion, Rule, SupportPlan, select_version
 from workbench.billing.core.problems import Problem, Severity
@@ -310,7 +310,7 @@ def _unassigned(con: duckdb.DuckDBPyConnection, vendor: str, date_range: DateRan
     ).fetchall()
     return [
         Problem("unassigned-account",
-                f"{vendor} account {account} belongs to no customer: {n} rows, {D(cost)} {currency} not invoiced",
+                f"{vendor} account {account} belongs to no customer: {n:,} row(s), {plain(D(cost))} {currency} not invoiced",
                 fix="assign it in accounts.csv and import it (`workbench customers import`), then generate again",
                 severity=Severity.WARNING)
         for account, currency, n, cost in rows

@@ -27,6 +27,7 @@ __all__ = [
     "is_known_currency",
     "round_minor",
     "exact_sum",
+    "plain",
     "ZERO",
 ]
 
@@ -106,6 +107,14 @@ def round_minor(amount: Decimal, currency: str, rounding: str = ROUND_HALF_UP) -
 
 # quantize may legitimately be inexact (that is its purpose): a context without the Inexact trap.
 EXACT_QUANTIZE = Context(prec=100, rounding=ROUND_HALF_UP, traps=[InvalidOperation])
+
+
+def plain(amount: Decimal) -> str:
+    """Exact text without exponent or trailing zeros: 3.5, 0.0000000018, 100."""
+    text = format(amount, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
 
 
 def exact_sum(values: Iterable[Decimal]) -> Decimal:

@@ -1,0 +1,567 @@
+"""`workbench`: the command line over the billing package.
+
+Exit codes (scripts may rely on them):
+  0  everything asked for was done
+  1  done in part: some customers or files failed (see the problems printed)
+  2  usage error: bad option or argument
+  3  nothing done: the input was refused (bad file, unknown customer, ...)
+  4  not found or not allowed in the invoice's state (unknown invoice, locked period, ...)
+`--json` prints one JSON document on stdout (shapes in the README); messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.money import plain
+from workbench.billing.core.periods import parse_range
+from workbench.billing.core.problems import Problem, Severity
+
+OK, PARTIAL, USAGE, REFUSED, NOT_ALLOWED = 0, 1, 2, 3, 4
+VENDORS = click.Choice(["aws", "azure", "gcp"])
+
+
+def _today(value: str | None) -> dt.date:
+    return dt.date.fromisoformat(value) if value else dt.date.today()
+
+
+def _json_default(value: object) -> object:
+    """Money as exact strings, dates ISO, paths as text, dataclasses as objects."""
+    if isinstance(value, Decimal):
+        return plain(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if not f.name.startswith("_")}
+    raise TypeError(type(value).__name__)
+
+
+def _print_json(doc: object) -> None:
+    click.echo(json.dumps(doc, indent=2, default=_json_default))
+
+
+def _report(problems: Iterable[Problem]) -> None:
+    for p in problems:
+        click.echo(str(p), err=True)
+
+
+def _has_errors(problems: Iterable[Problem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
+
+
+def _open(directory: str) -> Any:
+    from workbench.billing.store.workspace import WorkspaceError, open_workspace
+
+    try:
+        return open_workspace(Path(directory))
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
+    cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for n, row in enumerate(cells):
+        click.echo("  ".join(c.rjust(w) if _numeric(c) and n else c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(",", "").replace(".", "").replace("-", "").isdigit()
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see the README for its shape).")
+today_option = click.option("--today", metavar="YYYY-MM-DD", help="Pretend today is this day (ranges, due dates).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="workbench")
+def main() -> None:
+    """Turn vendor billing exports into exact, re-priced customer invoices.
+
+    \b
+    Month end in four commands:
+      workbench init ws
+      workbench customers import ws customers.csv accounts.csv customer_vendors.csv pricebooks.csv ...
+      workbench import ws cur-2025-10.csv.gz
+      workbench generate ws --vendor aws --range last-month
+    Then `workbench invoices list ws`, `approve`, `export`. Try `workbench demo ws` for a full example.
+    """
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--name", default="", help="Workspace name shown on dashboards.")
+def init(directory: str, name: str) -> None:
+    """Create a workspace in DIRECTORY (new or empty)."""
+    from workbench.billing.store.workspace import WorkspaceError, init_workspace
+
+    try:
+        ws = init_workspace(Path(directory), name=name)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"workspace ready: {ws.root}")
+    click.echo("next: import customers, accounts and pricebooks (`workbench customers import`), then vendor reports (`workbench import`)")
+
+
+@main.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--vendor", type=VENDORS, help="Only needed when a file's header does not tell.")
+@json_option
+def import_(directory: str, files: tuple[str, ...], vendor: str | None, as_json: bool) -> None:
+    """Import vendor billing reports (AWS CUR, Azure cost details, GCP export, FOCUS).
+
+    Re-importing a file already imported changes nothing; a newer report for the same
+    vendor, billing account and period replaces the older one unless that period is locked.
+    """
+    from workbench.billing.store.report_import import import_reports
+
+    ws = _open(directory)
+    outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor)
+    if as_json:
+        _print_json({"files": outcome.files, "unassigned": outcome.unassigned})
+    else:
+        for f in outcome.files:
+            detail = f"  {f.format}, {', '.join(f.periods)}, {f.row_count:,} rows" if f.row_count else ""
+            click.echo(f"{f.status.value:>9}  {f.path.name}{detail}")
+        _report(outcome.problems)
+        for u in outcome.unassigned:
+            click.echo(f"unassigned: {u.vendor} account {u.account_id or '(none)'} ({u.account_name}): "
+                       f"{u.rows:,} row(s), {plain(u.cost)} {u.currency} belong to no customer", err=True)
+    statuses = [f.status.value for f in outcome.files]
+    sys.exit(OK if "refused" not in statuses else (REFUSED if set(statuses) == {"refused"} else PARTIAL))
+
+
+# --- reference tables -------------------------------------------------------------------------
+
+def _import_tables(directory: str, files: tuple[str, ...], as_json: bool) -> None:
+    from workbench.billing.store.table_import import import_tables
+
+    ws = _open(directory)
+    summary, problems = import_tables(ws, [Path(f) for f in files])
+    if as_json:
+        _print_json({"imported": None if _has_errors(problems) else summary.counts, "problems": problems})
+    else:
+        _report(problems)
+        if _has_errors(problems):
+            click.echo("nothing was imported: fix the problems above and import again", err=True)
+        else:
+            click.echo(str(summary))
+    sys.exit(REFUSED if _has_errors(problems) else OK)
+
+
+def _export_tables(directory: str, target: str) -> None:
+    from workbench.billing.store.table_export import export_tables
+
+    for path in export_tables(_open(directory), Path(target)):
+        click.echo(str(path))
+
+
+TABLE_FILES_HELP = """\b
+Table files are recognised by name (CSV) or sheet name (.xlsx): reseller, customers,
+customer_vendors, accounts, pricebooks, support_plans, tax_rates, fx_rates, credits.
+All files are checked before anything is stored: one problem and nothing changes.
+Formats: workbench/billing/store/docs.md."""
+
+
+@main.group()
+def customers() -> None:
+    """Customers, their vendor accounts, pricebooks and invoice currencies."""
+
+
+@customers.command("list")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@json_option
+def customers_list(directory: str, as_json: bool) -> None:
+    """List customers with their accounts and vendor profiles."""
+    from sqlalchemy import select
+
+    from workbench.billing.store import models as m
+
+    ws = _open(directory)
+    with ws.session() as s:
+        rows = []
+        for c in s.scalars(select(m.Customer).order_by(m.Customer.customer_id)):
+            rows.append({
+                "customer_id": c.customer_id, "name": c.name, "contact_email": c.contact_email,
+                "tax_jurisdiction": c.tax_jurisdiction,
+                "vendors": {v.vendor: {"pricebook": v.pricebook, "invoice_currency": v.invoice_currency} for v in c.vendors},
+                "accounts": sorted(f"{a.vendor}:{a.account_id}" for a in c.accounts),
+            })
+    if as_json:
+        _print_json(rows)
+        return
+    _table([(r["customer_id"], r["name"], r["tax_jurisdiction"],
+             " ".join(f"{v}:{p['pricebook']}/{p['invoice_currency']}" for v, p in sorted(r["vendors"].items())),
+             len(r["accounts"])) for r in rows],
+           ["id", "name", "tax", "vendor profiles", "accounts"])
+
+
+@customers.command("import", help="Import customers and any other table files.\n\n" + TABLE_FILES_HELP)
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@json_option
+def customers_import(directory: str, files: tuple[str, ...], as_json: bool) -> None:
+    _import_tables(directory, files, as_json)
+
+
+@customers.command("export")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("target", type=click.Path())
+def customers_export(directory: str, target: str) -> None:
+    """Export all reference tables to TARGET (a folder of CSVs, or a .xlsx file)."""
+    _export_tables(directory, target)
+
+
+@main.group()
+def pricebooks() -> None:
+    """Pricebooks: markup / discount rules and support plans, by version."""
+
+
+@pricebooks.command("list")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@json_option
+def pricebooks_list(directory: str, as_json: bool) -> None:
+    """List pricebook rules by pricebook, version and vendor."""
+    from sqlalchemy import select
+
+    from workbench.billing.store import models as m
+
+    ws = _open(directory)
+    with ws.session() as s:
+        rules = [
+            {"pricebook": r.pricebook, "effective_from": r.effective_from, "vendor": r.vendor, "scope": r.scope,
+             "match": r.match, "markup_percent": r.markup_percent}
+            for r in s.scalars(select(m.PricebookRule).order_by(m.PricebookRule.pricebook, m.PricebookRule.effective_from,
+                                                                m.PricebookRule.vendor, m.PricebookRule.scope, m.PricebookRule.match))
+        ]
+        support = [
+            {"pricebook": p.pricebook, "effective_from": p.effective_from, "vendor": p.vendor, "percent": p.percent,
+             "monthly_minimum": p.monthly_minimum}
+            for p in s.scalars(select(m.SupportPlan).order_by(m.SupportPlan.pricebook, m.SupportPlan.effective_from))
+        ]
+    if as_json:
+        _print_json({"rules": rules, "support_plans": support})
+        return
+    _table([tuple(r.values()) for r in rules], ["pricebook", "from", "vendor", "scope", "match", "markup %"])
+    if support:
+        click.echo()
+        _table([tuple(p.values()) for p in support], ["pricebook", "from", "vendor", "support %", "monthly minimum"])
+
+
+@pricebooks.command("import", help="Import pricebooks.csv / support_plans.csv (or any table files).\n\n"
+                    "A change taking effect in a month already billed (locked) is refused.\n\n" + TABLE_FILES_HELP)
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@json_option
+def pricebooks_import(directory: str, files: tuple[str, ...], as_json: bool) -> None:
+    _import_tables(directory, files, as_json)
+
+
+@pricebooks.command("export")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("target", type=click.Path())
+def pricebooks_export(directory: str, target: str) -> None:
+    """Export all reference tables to TARGET (a folder of CSVs, or a .xlsx file)."""
+    _export_tables(directory, target)
+
+
+# --- generation ---------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--vendor", type=VENDORS, required=True)
+@click.option("--range", "range_", default="mtd", show_default=True,
+              help="mtd (month to date), last-month, YYYY-MM, or YYYY-MM-DD..YYYY-MM-DD (both days included).")
+@click.option("--customers", "customer_ids", help="Comma-separated customer IDs (default: every customer with usage).")
+@click.option("--apply-credits", is_flag=True, help="Apply customers' credit balances (cross-cloud, never below zero).")
+@click.option("--tax/--no-tax", default=True, show_default=True, help="Add taxes from the tax table.")
+@click.option("--include-marketplace", is_flag=True, help="Include marketplace fees (pass-through at 0 margin).")
+@click.option("--credits-for-marketplace", is_flag=True, help="Let credits pay marketplace fees.")
+@today_option
+@json_option
+def generate(directory: str, vendor: str, range_: str, customer_ids: str | None, apply_credits: bool, tax: bool,
+             include_marketplace: bool, credits_for_marketplace: bool, today: str | None, as_json: bool) -> None:
+    """Generate draft invoices, one per customer, for a vendor and a date range.
+
+    Generating locks the period for those customers: a second run is refused until the
+    drafts are deleted. Customers that fail (no pricebook or currency, locked period) are
+    reported and the others are still generated.
+    """
+    from workbench.billing.generate import generate_invoices
+
+    ws = _open(directory)
+    try:
+        date_range = parse_range(range_, _today(today))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--range") from None
+    options = InvoiceOptions(apply_credits=apply_credits, include_tax=tax, include_marketplace=include_marketplace,
+                             credits_for_marketplace=credits_for_marketplace)
+    wanted = [c.strip() for c in customer_ids.split(",") if c.strip()] if customer_ids else None
+    with _progress(as_json, "pricing") as tick:
+        result = generate_invoices(ws, vendor, date_range, wanted, options, today=_today(today), progress=tick)
+    if as_json:
+        _print_json({"range": {"start": date_range.start, "end": date_range.end, "label": date_range.label},
+                     "invoices": [i.to_dict() for i in result.invoices],
+                     "problems": [p.to_dict() for p in result.problems]})
+    else:
+        if result.invoices:
+            _table([(i.number, i.customer_id, i.customer_name, f"{i.total:,}", i.currency, "preliminary" if i.preliminary else "")
+                    for i in result.invoices], ["invoice", "customer", "name", "total", "cur", ""])
+        _report(result.problems)
+        click.echo(f"{len(result.invoices)} draft invoice(s) for {vendor} {date_range}; "
+                   f"{len(result.failed_customers)} customer(s) failed", err=True)
+    if result.invoices and not _has_errors(result.problems):
+        sys.exit(OK)
+    sys.exit(PARTIAL if result.invoices else REFUSED)
+
+
+class _progress:
+    """A tqdm bar on stderr for long runs; silent for --json and when stderr is no terminal."""
+
+    def __init__(self, quiet: bool, label: str) -> None:
+        self.quiet, self.label, self.bar = quiet, label, None
+
+    def __enter__(self) -> Callable[[int, int, str], None]:
+        def tick(done: int, total: int, item: str) -> None:
+            if self.quiet:
+                return
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, desc=self.label, unit="customer", file=sys.stderr, leave=False,
+                                disable=None)
+            self.bar.set_postfix_str(item)
+            self.bar.update(done - self.bar.n)
+
+        return tick
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# --- invoices -----------------------------------------------------------------------------------
+
+@main.group()
+def invoices() -> None:
+    """List, show, approve, delete, change status and export invoices."""
+
+
+@invoices.command("list")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--customer")
+@click.option("--vendor", type=VENDORS)
+@click.option("--status", type=click.Choice([s.value for s in Status]))
+@click.option("--range", "range_", help="Only invoices overlapping this range (same forms as generate).")
+@today_option
+@json_option
+def invoices_list(directory: str, customer: str | None, vendor: str | None, status: str | None, range_: str | None,
+                  today: str | None, as_json: bool) -> None:
+    """List invoices (Open invoices past their due date become Past Due first)."""
+    from workbench.billing.invoices import list_invoices, refresh_past_due
+
+    ws = _open(directory)
+    refresh_past_due(ws, today=_today(today))
+    window = parse_range(range_, _today(today)) if range_ else None
+    found = list_invoices(ws, customer=customer, vendor=vendor, status=Status(status) if status else None,
+                          start=window.start if window else None, end=window.end if window else None)
+    if as_json:
+        _print_json([i.to_dict() for i in found])
+        return
+    _table([(i.number, i.customer_id, i.customer_name, i.vendor, i.period, Status(i.status).label, f"{i.total:,}", i.currency,
+             i.due_date) for i in found],
+           ["invoice", "customer", "name", "vendor", "period", "status", "total", "cur", "due"])
+
+
+def _view(ws: Any, ref: str) -> Any:
+    from workbench.billing.exports.view import InvoiceView
+    from workbench.billing.invoices import InvoiceNotFound, find
+
+    with ws.session() as session:
+        try:
+            invoice = find(session, ref)
+        except InvoiceNotFound as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(NOT_ALLOWED)
+        return InvoiceView.from_orm(session, invoice, source_rows=_source_rows(ws, invoice.id))
+
+
+def _source_rows(ws: Any, invoice_id: int) -> Callable[[], Iterable[Any]]:
+    from workbench.billing.exports.view import SourceRow
+    from workbench.billing.generate import source_rows
+
+    def rows() -> Iterable[SourceRow]:
+        for position, r in source_rows(ws, invoice_id):
+            yield SourceRow(line_position=position, **r)
+
+    return rows
+
+
+@invoices.command("show")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("invoice")
+@json_option
+def invoices_show(directory: str, invoice: str, as_json: bool) -> None:
+    """Show one invoice (by number or id) as the customer will see it."""
+    from workbench.billing.exports.statement import amount_text, statement_rows
+
+    view = _view(_open(directory), invoice)
+    rows = statement_rows(view)
+    if as_json:
+        _print_json({
+            "number": view.number, "status": view.status, "customer_id": view.customer.customer_id,
+            "customer_name": view.customer.name, "vendor": view.vendor, "period": view.period_label,
+            "currency": view.currency, "fx_rate": view.fx_rate, "issue_date": view.issue_date,
+            "due_date": view.due_date, "pricebook": view.pricebook, "pricebook_version": view.pricebook_version,
+            "preliminary": view.preliminary,
+            "rows": [{"role": r.role, "product_type": r.product_type, "description": r.description,
+                      "amount": amount_text(r.amount, view.currency)} for r in rows],
+            "subtotal": view.subtotal, "tax_total": view.tax_total, "total": view.total,
+        })
+        return
+    click.echo(f"{view.number}  {Status(view.status).label}{'  (preliminary)' if view.preliminary else ''}")
+    click.echo(f"{view.customer.name} (#{view.customer.customer_id})  {view.vendor}  {view.period_label}")
+    click.echo(f"currency {view.currency}, FX {view.fx_rate}, issued {view.issue_date}, due {view.due_date}, "
+               f"pricebook {view.pricebook} {view.pricebook_version}")
+    click.echo()
+    _table([(r.product_type, r.description, amount_text(r.amount, view.currency)) for r in rows],
+           ["product type", "description", f"amount {view.currency}"])
+
+
+def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_json: bool, today: str | None = None) -> None:
+    from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError
+
+    ws = _open(directory)
+    try:
+        changed = action(ws, list(refs), **({"today": _today(today)} if today is not None else {}))
+    except (InvoiceNotFound, InvoiceStateError) as exc:
+        click.echo(f"nothing changed: {exc}", err=True)
+        sys.exit(NOT_ALLOWED)
+    if as_json:
+        _print_json([c.to_dict() if hasattr(c, "to_dict") else c for c in changed])
+    else:
+        for c in changed:
+            click.echo(f"{c.number}: {Status(c.status).label}" if hasattr(c, "number") else f"{c}: deleted")
+
+
+@invoices.command("approve")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("refs", nargs=-1)
+@click.option("--all-drafts", is_flag=True, help="Approve every draft (approve all).")
+@today_option
+@json_option
+def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, today: str | None, as_json: bool) -> None:
+    """Approve drafts: Draft -> Open (visible to the customer; due date set from the terms)."""
+    from workbench.billing.invoices import approve, list_invoices
+
+    if all_drafts:
+        refs = tuple(i.number for i in list_invoices(_open(directory), status=Status.DRAFT))
+    if not refs:
+        raise click.UsageError("name invoices to approve, or pass --all-drafts")
+    _change(directory, refs, approve, as_json, today or "")
+
+
+@invoices.command("delete")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("refs", nargs=-1, required=True)
+@json_option
+def invoices_delete(directory: str, refs: tuple[str, ...], as_json: bool) -> None:
+    """Delete draft invoices (only drafts); their periods can then be generated again."""
+    from workbench.billing.invoices import delete_drafts
+
+    _change(directory, refs, delete_drafts, as_json)
+
+
+@invoices.command("status")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("refs", nargs=-1, required=True)
+@click.option("--to", "target", required=True, type=click.Choice([s.value for s in Status if s is not Status.DRAFT]))
+@today_option
+@json_option
+def invoices_status(directory: str, refs: tuple[str, ...], target: str, today: str | None, as_json: bool) -> None:
+    """Change status: open, closed (paid), past_due, void. Nothing returns to draft."""
+    from workbench.billing.invoices import set_status
+
+    def action(ws: Any, refs: list[str], today: dt.date) -> Any:
+        return set_status(ws, refs, Status(target), today=today)
+
+    _change(directory, refs, action, as_json, today or "")
+
+
+@invoices.command("export")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("refs", nargs=-1, required=True)
+@click.option("--format", "formats", multiple=True, default=["csv", "detailed-csv", "xlsx"], show_default=True,
+              help="csv (customer-facing), detailed-csv, xlsx; repeat for several.")
+@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: the workspace's output/).")
+@json_option
+def invoices_export(directory: str, refs: tuple[str, ...], formats: tuple[str, ...], out: str | None, as_json: bool) -> None:
+    """Export invoices as customer CSV, detailed CSV and Excel."""
+    from workbench.billing.exports import export_invoice, exporters
+
+    ws = _open(directory)
+    unknown = [f for f in formats if f not in exporters()]
+    if unknown:
+        raise click.BadParameter(f"unknown format {', '.join(unknown)}; known: {', '.join(sorted(exporters()))}",
+                                 param_hint="--format")
+    target = Path(out) if out else ws.output_dir
+    target.mkdir(parents=True, exist_ok=True)
+    written = [str(export_invoice(_view(ws, ref), fmt, target)) for ref in refs for fmt in formats]
+    if as_json:
+        _print_json({"files": written})
+    else:
+        click.echo("\n".join(written))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--vendor", type=VENDORS)
+@click.option("--period", help="YYYY-MM (default: every period).")
+@json_option
+def unassigned(directory: str, vendor: str | None, period: str | None, as_json: bool) -> None:
+    """Usage in vendor reports whose account belongs to no customer (never dropped silently)."""
+    from workbench.billing.store.usage_queries import unassigned_usage
+
+    found = unassigned_usage(_open(directory), vendor=vendor, periods=[period] if period else None)
+    if as_json:
+        _print_json(found)
+        return
+    if not found:
+        click.echo("every account in the imported reports belongs to a customer")
+        return
+    _table([(u.vendor, u.account_id, u.rows, plain(u.cost), u.currency) for u in found],
+           ["vendor", "account", "rows", "cost", "cur"])
+    click.echo("assign these accounts in accounts.csv (`workbench customers import`), then generate", err=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@today_option
+def demo(directory: str, today: str | None) -> None:
+    """Build a demo workspace (three vendors, ~25 customers, two months) and bill last month."""
+    from workbench.billing.demo.workspace import build_demo
+
+    build_demo(Path(directory), today=_today(today), echo=click.echo)
+
+
+if __name__ == "__main__":
+    main()
