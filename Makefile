@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?= demo-workspace
 
-.PHONY: install test demo clean
+SYSDEPS := $(VENV)/.sysdeps
+
+.PHONY: install sysdeps test demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +17,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+# Debian packages: chromium (statement PDFs, browser tests), poppler-utils, fonts
+$(SYSDEPS): scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh
+	@mkdir -p $(VENV) && touch $(SYSDEPS)
+
+sysdeps: $(SYSDEPS)
+
+test: $(STAMP) $(SYSDEPS)
 	$(BIN)/python -m pytest -q
 
-demo: $(STAMP)
+demo: $(STAMP) $(SYSDEPS)
 	$(BIN)/workbench demo $(DEMO)
 
 clean:

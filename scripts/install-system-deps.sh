@@ -17,8 +17,7 @@ for entry in $WANTED; do
     cmd=${entry#*:}
     if [ -n "$cmd" ] && command -v "$cmd" >/dev/null 2>&1; then
         echo "install-system-deps: $pkg present ($(command -v "$cmd"))"
-    elif dpkg -s "$pkg" >/dev/null 2>&1 \
-        && dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
+    elif dpkg -s "$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then
         echo "install-system-deps: $pkg present (dpkg)"
     else
         missing="$missing $pkg"
