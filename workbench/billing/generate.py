@@ -35,6 +35,7 @@ from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion, Rule, SupportPlan, select_version
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup, factor, rate
+from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 
@@ -251,6 +252,7 @@ def generate_invoices(
     *,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    actor: str | None = None,
 ) -> GenerationResult:
     today = today or dt.date.today()
     prepared = _prepare(ws, vendor, date_range, customers, options, today)
@@ -258,7 +260,7 @@ def generate_invoices(
     made: list[GeneratedInvoice] = []
     for done, (customer_id, plan) in enumerate(prepared.plans.items(), start=1):
         try:
-            made.append(_store(ws, plan, vendor, date_range, options, prepared.preliminary, today))
+            made.append(_store(ws, plan, vendor, date_range, options, prepared.preliminary, today, actor))
         except _Refused as refused:
             problems.append(refused.problem)
         if progress:
@@ -389,7 +391,7 @@ class _Refused(Exception):
 
 def _store(
     ws: Workspace, plan: _Plan, vendor: str, date_range: DateRange, options: InvoiceOptions,
-    preliminary: bool, today: dt.date,
+    preliminary: bool, today: dt.date, actor: str | None,
 ) -> GeneratedInvoice:
     fx = plan.fx
     figures = _figures(plan, options)
@@ -405,10 +407,16 @@ def _store(
             invoice.number = f"{vendor.upper()}-{date_range.start:%Y%m}-{invoice.id:05d}"
             session.add(m.PeriodLock(vendor=vendor, customer_id=cid, period_start=date_range.start,
                                      period_end=date_range.end, invoice_id=invoice.id))
+            audit.record(session, "invoice.generate", "invoice", invoice.number, actor=actor,
+                         reason=f"draft for {vendor} {date_range}",
+                         details={"customer_id": cid, "total": str(figures.total), "currency": plan.currency,
+                                  "options": options.to_dict(), "pricebook": plan.version.label, "preliminary": preliminary})
             for kind, amount in (("general", figures.credits.general), ("marketplace", figures.credits.marketplace)):
                 if amount:
                     session.add(m.CreditEntry(customer_id=cid, entry_date=today, amount=-amount, currency=plan.currency,
                                               kind=kind, earned_on="", memo=f"applied to {invoice.number}", invoice_id=invoice.id))
+                    audit.record(session, "credit.apply", "credit", cid, actor=actor, reason=f"applied to {invoice.number}",
+                                 details={"kind": kind, "amount": str(amount), "currency": plan.currency})
             session.flush()
             return GeneratedInvoice(invoice.id, invoice.number, cid, plan.customer.name, vendor, date_range.label,
                                     plan.currency, figures.total, preliminary)

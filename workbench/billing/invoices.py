@@ -12,7 +12,7 @@ The rules themselves live in `core.lifecycle`; this module applies them to the w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from workbench.billing.core.lifecycle import Status, can_delete, check_transition, is_past_due
 from workbench.billing.generate import payment_terms
+from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 
@@ -104,7 +105,10 @@ def list_invoices(
         return [InvoiceSummary.of(inv, name) for inv, name in session.execute(query)]
 
 
-def set_status(ws: Workspace, refs: Sequence[str | int], target: Status, *, today: dt.date | None = None) -> list[InvoiceSummary]:
+def set_status(
+    ws: Workspace, refs: Sequence[str | int], target: Status, *, today: dt.date | None = None,
+    actor: str | None = None, reason: str = "",
+) -> list[InvoiceSummary]:
     """Move invoices to `target`, all or none: one refused transition changes nothing."""
     today = today or dt.date.today()
     with ws.session() as session:
@@ -119,18 +123,24 @@ def set_status(ws: Workspace, refs: Sequence[str | int], target: Status, *, toda
                 inv.issue_date = today
                 inv.due_date = today + dt.timedelta(days=payment_terms(session, session.get(m.Customer, inv.customer_id)))
             if target is Status.VOID:
-                _give_back_credits(session, inv, today)
+                _give_back_credits(session, inv, today, actor)
                 session.execute(delete(m.PeriodLock).where(m.PeriodLock.invoice_id == inv.id))
+            audit.record(session, "invoice.status", "invoice", inv.number, actor=actor, reason=reason,
+                         details={"from": inv.status, "to": target.value})
             inv.status = target.value
+            if target is Status.OPEN:
+                on_issue(session, inv)
         session.flush()
         return [InvoiceSummary.of(inv, session.get(m.Customer, inv.customer_id).name) for inv in invoices]
 
 
-def approve(ws: Workspace, refs: Sequence[str | int], *, today: dt.date | None = None) -> list[InvoiceSummary]:
-    return set_status(ws, refs, Status.OPEN, today=today)
+def approve(
+    ws: Workspace, refs: Sequence[str | int], *, today: dt.date | None = None, actor: str | None = None, reason: str = ""
+) -> list[InvoiceSummary]:
+    return set_status(ws, refs, Status.OPEN, today=today, actor=actor, reason=reason or "approved")
 
 
-def delete_drafts(ws: Workspace, refs: Sequence[str | int]) -> list[str]:
+def delete_drafts(ws: Workspace, refs: Sequence[str | int], *, actor: str | None = None, reason: str = "") -> list[str]:
     """Delete draft invoices, all or none; returns their numbers."""
     with ws.session() as session:
         invoices = [find(session, ref) for ref in refs]
@@ -142,6 +152,9 @@ def delete_drafts(ws: Workspace, refs: Sequence[str | int]) -> list[str]:
         numbers = []
         for inv in invoices:
             numbers.append(inv.number)
+            audit.record(session, "invoice.delete", "invoice", inv.number, actor=actor, reason=reason,
+                         details={"customer_id": inv.customer_id, "vendor": inv.vendor, "period": inv.period_label,
+                                  "total": str(inv.total)})
             session.execute(delete(m.PeriodLock).where(m.PeriodLock.invoice_id == inv.id))
             session.execute(delete(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id))
             session.delete(inv)
@@ -155,14 +168,28 @@ def refresh_past_due(ws: Workspace, *, today: dt.date | None = None) -> list[str
         overdue = [inv for inv in session.scalars(select(m.Invoice).where(m.Invoice.status == Status.OPEN.value))
                    if is_past_due(Status.OPEN, inv.due_date, today)]
         for inv in overdue:
+            audit.record(session, "invoice.status", "invoice", inv.number, actor="system:past-due",
+                         reason=f"due {inv.due_date}, unpaid on {today}", details={"from": inv.status, "to": Status.PAST_DUE.value})
             inv.status = Status.PAST_DUE.value
         return [inv.number for inv in overdue]
 
 
-def _give_back_credits(session: Session, inv: m.Invoice, today: dt.date) -> None:
+# Called in the transaction that issues an invoice (Draft -> Open). Issue 5's sealing and
+# notifications plug in here, so that the status change and its consequences commit together.
+ISSUE_HOOKS: list[Callable[[Session, m.Invoice], None]] = []
+
+
+def on_issue(session: Session, inv: m.Invoice) -> None:
+    for hook in ISSUE_HOOKS:
+        hook(session, inv)
+
+
+def _give_back_credits(session: Session, inv: m.Invoice, today: dt.date, actor: str | None) -> None:
     # amounts are exact text on SQLite: compare them in Python, never in SQL
     applied = [e for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id)) if e.amount < 0]
     for entry in applied:
         session.add(m.CreditEntry(customer_id=entry.customer_id, entry_date=today, amount=-entry.amount,
                                   currency=entry.currency, kind=entry.kind, memo=f"{inv.number} voided",
                                   invoice_id=inv.id))
+        audit.record(session, "credit.return", "credit", entry.customer_id, actor=actor, reason=f"{inv.number} voided",
+                     details={"kind": entry.kind, "amount": str(-entry.amount), "currency": entry.currency})

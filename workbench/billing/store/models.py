@@ -267,3 +267,63 @@ class PeriodLock(Base):
     period_start: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     period_end: Mapped[dt.date] = mapped_column(Date)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"))
+
+
+class ApiKey(Base):
+    """A billing-API key: only a hash of the secret is kept; the secret is shown once."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)  # public part, e.g. wb_3f9a...
+    name: Mapped[str] = mapped_column(String(200), default="")
+    secret_hash: Mapped[str] = mapped_column(String(128))  # hex sha256 of the secret
+    scope: Mapped[str] = mapped_column(String(16))  # read | write | customer
+    customer_id: Mapped[str | None] = mapped_column(ForeignKey("customers.customer_id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AuditEvent(Base):
+    """Who did what, when and why: generation, status changes, deletions, pricebook and credit changes."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # "user:<name>" or "key:<key_id>"
+    action: Mapped[str] = mapped_column(String(64), index=True)  # invoice.generate, invoice.status, ...
+    entity: Mapped[str] = mapped_column(String(64))  # invoice, pricebook, credit, report, api_key
+    entity_id: Mapped[str] = mapped_column(String(200), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxMessage(Base):
+    """An email queued in the same transaction as the change that caused it; sent at most once."""
+
+    __tablename__ = "outbox_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(200), unique=True)  # RFC 5322 Message-ID
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True, index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # invoice-open
+    to_address: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    attach_pdf: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class InvoiceSeal(Base):
+    """Hashes taken when an invoice is issued: its figures and each rendered file."""
+
+    __tablename__ = "invoice_seals"
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)  # "figures" or a file name
+    sha256: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -31,6 +31,7 @@ from workbench.billing.store.finality import is_final
 from workbench.billing.store.models import Account, Customer, VendorReport
 from workbench.billing.store.periods import locks_overlapping
 from workbench.billing.store.usage_queries import UnassignedAccount, unassigned_usage
+from workbench.billing.store import audit
 from workbench.billing.store.workspace import Workspace
 
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -204,6 +205,10 @@ def store_usage_table(
                 session.flush()
                 for old in replaced.get(s.period, []):
                     old.superseded_by = report.id
+                audit.record(session, "report.replace" if replaced.get(s.period) else "report.import", "report",
+                             f"{vendor}/{s.period}/{s.billing_account_id}", reason=f"imported {name}",
+                             details={"sha256": sha256, "rows": s.rows, "cost": str(s.cost), "currency": s.currency,
+                                      "replaces": [o.file_name for o in replaced.get(s.period, [])], "final": final})
                 if not final:
                     problems.append(Problem(
                         "preliminary-usage",

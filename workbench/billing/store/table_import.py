@@ -24,6 +24,7 @@ from workbench.billing.store.table_bindings import BINDINGS, reseller_key
 from workbench.billing.store.table_files import TableRows, read_table_files
 from workbench.billing.store.table_formats import TABLE_FORMATS
 from workbench.billing.store.table_values import BadValue, Value, parse_cell
+from workbench.billing.store import audit
 from workbench.billing.store.workspace import Workspace
 
 
@@ -78,7 +79,9 @@ class Record:
         return Problem(code, message, self.source, self.row, self.customer_id, fix, severity)
 
 
-def import_tables(ws: Workspace, paths: Iterable[Path]) -> tuple[ImportSummary, tuple[Problem, ...]]:
+def import_tables(
+    ws: Workspace, paths: Iterable[Path], *, actor: str | None = None
+) -> tuple[ImportSummary, tuple[Problem, ...]]:
     """Upsert the table files (CSV files or .xlsx workbooks, one sheet per table) into `ws`.
 
     Returns what changed and every problem found. With any error nothing is written.
@@ -94,7 +97,7 @@ def import_tables(ws: Workspace, paths: Iterable[Path]) -> tuple[ImportSummary, 
         problems += _check_against_store(session, records, named_customers)
         if errors(problems):
             return ImportSummary(), _ordered(problems)
-        summary = _write(session, records)
+        summary = _write(session, records, actor)
     return summary, _ordered(problems)
 
 
@@ -295,7 +298,20 @@ def _check_pricebooks_exist(session: Session, records: Sequence[Record]) -> list
     ]
 
 
-def _write(session: Session, records: Sequence[Record]) -> ImportSummary:
+# billing-relevant tables whose every change goes to the audit trail, with its entity name
+AUDITED = {"pricebooks": "pricebook", "support_plans": "pricebook", "credits": "credit",
+           "customer_vendors": "customer", "accounts": "customer", "tax_rates": "tax_rate", "fx_rates": "fx_rate"}
+
+
+def _key_text(r: Record) -> str:
+    return "/".join("" if v is None else str(v) for v in r.key)
+
+
+def _jsonable(value: object) -> object:
+    return value if value is None or isinstance(value, (str, int, bool)) else str(value)
+
+
+def _write(session: Session, records: Sequence[Record], actor: str | None = None) -> ImportSummary:
     counts: list[TableCount] = []
     for fmt in TABLE_FORMATS:
         mine = [r for r in records if r.table == fmt.name]
@@ -304,6 +320,10 @@ def _write(session: Session, records: Sequence[Record]) -> ImportSummary:
         inserted = updated = unchanged = 0
         for r in mine:
             outcome = _write_reseller(session, r) if fmt.name == "reseller" else _upsert(session, r)
+            if outcome != "unchanged" and fmt.name in AUDITED:
+                audit.record(session, f"{fmt.name}.{outcome}", AUDITED[fmt.name], _key_text(r),
+                             actor=actor, details={k: _jsonable(v) for k, v in r.values.items()},
+                             reason=f"imported from {r.source}, row {r.row}")
             inserted += outcome == "inserted"
             updated += outcome == "updated"
             unchanged += outcome == "unchanged"
