@@ -377,13 +377,13 @@ def invoices() -> None:
 def invoices_list(directory: str, customer: str | None, vendor: str | None, status: str | None, range_: str | None,
                   today: str | None, as_json: bool) -> None:
     """List invoices (Open invoices past their due date become Past Due first)."""
-    from workbench.billing.invoices import list_invoices, refresh_past_due
+    from workbench.billing.invoices import list_invoices
 
     ws = _open(directory)
-    refresh_past_due(ws, today=_today(today))
     window = parse_range(range_, _today(today)) if range_ else None
     found = list_invoices(ws, customer=customer, vendor=vendor, status=Status(status) if status else None,
-                          start=window.start if window else None, end=window.end if window else None)
+                          start=window.start if window else None, end=window.end if window else None,
+                          today=_today(today))
     if as_json:
         _print_json([i.to_dict() for i in found])
         return
@@ -551,6 +551,50 @@ def unassigned(directory: str, vendor: str | None, period: str | None, as_json: 
     _table([(u.vendor, u.account_id, u.rows, plain(u.cost), u.currency) for u in found],
            ["vendor", "account", "rows", "cost", "cur"])
     click.echo("assign these accounts in accounts.csv (`workbench customers import`), then generate", err=True)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--invoice", help="Only events of this invoice number.")
+@click.option("--action", help="Only actions starting with this, e.g. invoice.status, credit, pricebook.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only events from this day on.")
+@json_option
+def audit(directory: str, invoice: str | None, action: str | None, since: str | None, as_json: bool) -> None:
+    """The audit trail: who generated, approved, deleted, voided or changed what, when and why."""
+    from workbench.billing.store.audit import events
+
+    found = events(_open(directory), entity="invoice" if invoice else None, entity_id=invoice, action=action,
+                   since=dt.datetime.fromisoformat(since) if since else None)
+    if as_json:
+        _print_json(found)
+        return
+    _table([(e.at.isoformat(timespec="seconds"), e.actor, e.action, e.entity_id, e.reason) for e in found],
+           ["when (UTC)", "who", "action", "what", "why"])
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("numbers", nargs=-1)
+@json_option
+def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
+    """Re-derive every issued invoice from stored usage and pricebook and report differences.
+
+    Also checks the seals taken at issue (figures and customer CSV) and the month-end files'
+    manifests. Exit 0 when everything matches to the cent, 1 otherwise.
+    """
+    from workbench.billing.integrity import verify as run
+
+    results = run(_open(directory), numbers=numbers or None)
+    if as_json:
+        _print_json([{"number": r.number, "customer_id": r.customer_id, "status": r.status, "ok": r.ok,
+                      "differences": r.differences} for r in results])
+    else:
+        for r in results:
+            click.echo(f"{r.number}: {'ok' if r.ok else 'DIFFERS'}")
+            for d in r.differences:
+                click.echo(f"  {d.what}: stored {d.stored}, derived {d.derived}")
+        click.echo(f"{sum(r.ok for r in results)} of {len(results)} issued invoice(s) match", err=True)
+    sys.exit(OK if all(r.ok for r in results) else PARTIAL)
 
 
 @main.command()

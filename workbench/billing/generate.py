@@ -185,7 +185,7 @@ def _prepare(
             ))
         con = connect_usage(ws, reports, accounts)
         try:
-            groups_by_customer, currencies = _aggregate(con, date_range, customers)
+            groups_by_customer, currencies = aggregate_usage(con, date_range, customers)
             problems += _unassigned(con, vendor, date_range)
         finally:
             con.close()
@@ -268,7 +268,7 @@ def generate_invoices(
     return GenerationResult(tuple(made), tuple(problems))
 
 
-def _aggregate(
+def aggregate_usage(
     con: duckdb.DuckDBPyConnection, date_range: DateRange, customers: Sequence[str] | None
 ) -> tuple[dict[str, list[UsageGroup]], dict[str, list[str]]]:
     where = [usage_filter_sql(date_range), BILLABLE_SQL]

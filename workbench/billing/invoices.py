@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.lifecycle import Status, can_delete, check_transition, is_past_due
+from workbench.billing import integrity
 from workbench.billing.generate import payment_terms
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
@@ -87,8 +88,14 @@ def list_invoices(
     status: Status | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> list[InvoiceSummary]:
-    """Invoices whose period overlaps [start, end), newest period first."""
+    """Invoices whose period overlaps [start, end), newest period first.
+
+    Past Due is applied automatically: Open invoices past their due date on `today` become
+    Past Due before the list is read, so every screen, export and API sees the same status.
+    """
+    refresh_past_due(ws, today=today)
     query = select(m.Invoice, m.Customer.name).join(m.Customer)
     if customer:
         query = query.where(m.Invoice.customer_id == customer)
@@ -176,7 +183,7 @@ def refresh_past_due(ws: Workspace, *, today: dt.date | None = None) -> list[str
 
 # Called in the transaction that issues an invoice (Draft -> Open). Issue 5's sealing and
 # notifications plug in here, so that the status change and its consequences commit together.
-ISSUE_HOOKS: list[Callable[[Session, m.Invoice], None]] = []
+ISSUE_HOOKS: list[Callable[[Session, m.Invoice], None]] = [integrity.seal]
 
 
 def on_issue(session: Session, inv: m.Invoice) -> None:

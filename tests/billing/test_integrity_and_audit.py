@@ -1,0 +1,82 @@
+"""Issued invoices are sealed and re-derivable; every change is in the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+
+from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.periods import given_month
+from workbench.billing.generate import generate_invoices
+from workbench.billing.integrity import verify
+from workbench.billing.invoices import approve, delete_drafts, list_invoices
+from workbench.billing.store import models as m
+from workbench.billing.store.audit import events
+
+from .test_generate_worked_example import TODAY, billed  # noqa: F401  (fixture)
+
+OPTIONS = InvoiceOptions(apply_credits=True, include_marketplace=True)
+
+
+def issue_all(ws):
+    made = generate_invoices(ws, "aws", given_month("2025-10"), options=OPTIONS, today=TODAY, actor="user:ann").invoices
+    approve(ws, [i.number for i in made], today=dt.date(2025, 11, 21), actor="user:bob")
+    return {i.customer_id: i.number for i in made}
+
+
+def test_issued_invoices_verify_and_tampering_is_found(billed):
+    numbers = issue_all(billed)
+    assert [(r.number, r.ok) for r in verify(billed)] == sorted((n, True) for n in numbers.values())
+
+    # someone edits a stored total behind the workbench's back
+    with billed.session() as s:
+        s.execute(update(m.Invoice).where(m.Invoice.number == numbers["100002"]).values(total=m.Invoice.total))
+        inv = s.query(m.Invoice).filter_by(number=numbers["100002"]).one()
+        inv.total = inv.total + 1
+    found = {r.number: r for r in verify(billed)}
+    assert found[numbers["100001"]].ok
+    tampered = found[numbers["100002"]]
+    assert [(d.what, d.stored, d.derived) for d in tampered.differences if d.what == "total"] == [("total", "42.26", "41.26")]
+    assert any(d.what == "seal figures" for d in tampered.differences)
+
+
+def test_a_retroactive_pricebook_edit_shows_up_to_the_cent(billed):
+    numbers = issue_all(billed)
+    with billed.session() as s:  # bypasses the closed-month check on purpose
+        rule = s.query(m.PricebookRule).filter_by(scope="default").one()
+        rule.markup_percent = rule.markup_percent + 1
+    result = {r.number: r for r in verify(billed)}[numbers["100002"]]
+    # RDS at the default rule: 10.004999999 x 1.15 = 11.51 stored, x 1.16 = 11.61 derived
+    assert [(d.what, d.stored, d.derived) for d in result.differences if d.what != "lines"] == [
+        ("subtotal", "36.51", "36.61"), ("tax_total", "4.75", "4.76"), ("total", "41.26", "41.37")]
+    lines = next(d for d in result.differences if d.what == "lines")
+    assert "db.t3 11.51" in lines.stored and "db.t3 11.61" in lines.derived
+
+
+def test_every_change_is_audited_with_who_and_why(billed):
+    made = generate_invoices(billed, "aws", given_month("2025-10"), ["100001", "100002"], OPTIONS, today=TODAY, actor="user:ann").invoices
+    approve(billed, [made[0].number], today=TODAY, actor="user:bob")
+    delete_drafts(billed, [made[1].number], actor="user:bob", reason="wrong options")
+    trail = [(e.actor, e.action, e.entity_id) for e in events(billed) if e.action.startswith(("invoice.", "credit.apply"))]
+    assert trail == [
+        ("user:ann", "invoice.generate", made[0].number),
+        ("user:ann", "credit.apply", "100001"),
+        ("user:ann", "invoice.generate", made[1].number),
+        ("user:bob", "invoice.status", made[0].number),
+        ("user:bob", "invoice.delete", made[1].number),
+    ]
+    deleted = [e for e in events(billed, action="invoice.delete")][0]
+    assert (deleted.reason, deleted.details["total"]) == ("wrong options", "41.26")
+    # table imports are audited too (the fixture imported pricebooks and credits)
+    assert {e.action for e in events(billed, action="pricebooks")} == {"pricebooks.inserted"}
+
+
+def test_open_invoices_become_past_due_automatically(billed):
+    numbers = issue_all(billed)
+    assert {i.status for i in list_invoices(billed, today=dt.date(2025, 12, 1))} == {"open"}
+    # Beta has 15-day terms from 2025-11-21: due 2025-12-06
+    statuses = {i.customer_id: i.status for i in list_invoices(billed, today=dt.date(2025, 12, 7))}
+    assert statuses == {"100001": "open", "100002": "past_due"}
+    assert [(e.actor, e.entity_id) for e in events(billed, action="invoice.status") if e.details["to"] == "past_due"] == [
+        ("system:past-due", numbers["100002"])]

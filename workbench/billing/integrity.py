@@ -1,0 +1,199 @@
+"""Issued invoices never change, and we can prove it.
+
+- `seal` runs in the transaction that issues an invoice (Draft -> Open): it hashes the stored
+  figures (a canonical JSON of totals and lines) and the customer-facing CSV rendered from them,
+  into `InvoiceSeal` rows.
+- `verify` re-derives every issued invoice from the stored usage, the pricebook version, FX
+  rate, tax table and credits it recorded, with the same engine, and compares it to the stored
+  figures to the cent; it also checks the seals (stored figures edited behind our back) and the
+  month-end files' manifests when present.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.billing.core.credits import CreditBalance
+from workbench.billing.core.invoice import InvoiceOptions, compute_invoice
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.money import EXACT, ZERO, plain, round_minor
+from workbench.billing.core.periods import DateRange
+from workbench.billing.core.pricebook import PricebookVersion
+from workbench.billing.core.rating import rate
+from workbench.billing.store import models as m
+from workbench.billing.store.workspace import Workspace
+
+ISSUED = (Status.OPEN.value, Status.PAST_DUE.value, Status.CLOSED.value)
+
+
+def figures_document(inv: m.Invoice) -> dict[str, object]:
+    """The invoice's figures as canonical JSON-able data (exact decimals as plain strings)."""
+    money = ("vendor_cost", "usage_price", "support_fee", "marketplace", "credits", "subtotal", "tax_total", "total", "margin")
+    return {
+        "number": inv.number, "customer_id": inv.customer_id, "vendor": inv.vendor,
+        "period": [inv.period_start.isoformat(), inv.period_end.isoformat()], "currency": inv.currency,
+        "usage_currency": inv.usage_currency, "fx_rate": plain(inv.fx_rate), "pricebook": inv.pricebook,
+        "pricebook_version": inv.pricebook_version, "options": dict(sorted((inv.options or {}).items())),
+        **{name: plain(getattr(inv, name)) for name in money},
+        "lines": [
+            [l.position, l.kind, l.charge_category, l.section, l.service, l.sku, l.unit, plain(l.quantity),
+             plain(l.vendor_cost), plain(l.markup_percent), plain(l.amount), plain(l.amount_rounded), plain(l.margin)]
+            for l in sorted(inv.lines, key=lambda l: l.position)
+        ],
+    }
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def figures_hash(inv: m.Invoice) -> str:
+    return _sha256(json.dumps(figures_document(inv), sort_keys=True, separators=(",", ":")).encode())
+
+
+def customer_csv_hash(session: Session, inv: m.Invoice) -> str:
+    from workbench.billing.exports import export_invoice
+    from workbench.billing.exports.view import InvoiceView
+
+    view = InvoiceView.from_orm(session, inv)
+    with tempfile.TemporaryDirectory() as tmp:
+        return _sha256(export_invoice(view, "csv", Path(tmp)).read_bytes())
+
+
+def seal(session: Session, inv: m.Invoice) -> None:
+    """Issue hook: hash the figures and the customer CSV, in the issuing transaction."""
+    session.flush()
+    for name, digest in (("figures", figures_hash(inv)), ("customer.csv", customer_csv_hash(session, inv))):
+        existing = session.get(m.InvoiceSeal, (inv.id, name))
+        if existing is None:
+            session.add(m.InvoiceSeal(invoice_id=inv.id, name=name, sha256=digest))
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    what: str
+    stored: str
+    derived: str
+
+
+@dataclass
+class Verification:
+    number: str
+    customer_id: str
+    status: str
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+
+def verify(ws: Workspace, *, numbers: Iterable[str] | None = None) -> list[Verification]:
+    """Re-derive every issued invoice (or the ones named) and report each difference."""
+    wanted = set(numbers) if numbers is not None else None
+    results = []
+    with ws.session() as session:
+        invoices = [i for i in session.scalars(select(m.Invoice).where(m.Invoice.status.in_(ISSUED)).order_by(m.Invoice.id))
+                    if wanted is None or i.number in wanted]
+        for inv in invoices:
+            result = Verification(inv.number, inv.customer_id, inv.status)
+            _check_seals(session, inv, result)
+            _rederive(ws, session, inv, result)
+            _check_files(ws, inv, result)
+            results.append(result)
+    return results
+
+
+def _check_seals(session: Session, inv: m.Invoice, result: Verification) -> None:
+    seals = {s.name: s.sha256 for s in session.scalars(select(m.InvoiceSeal).where(m.InvoiceSeal.invoice_id == inv.id))}
+    if not seals:
+        result.differences.append(Difference("seal", "missing", "the invoice was issued without a seal"))
+        return
+    from workbench.billing.exports.statement import StatementMismatch
+
+    current = {"figures": figures_hash(inv)}
+    try:
+        current["customer.csv"] = customer_csv_hash(session, inv)
+    except StatementMismatch as exc:  # the stored figures no longer add up at all
+        result.differences.append(Difference("seal customer.csv", "renders", str(exc)))
+    for name, digest in current.items():
+        if name in seals and seals[name] != digest:
+            result.differences.append(Difference(f"seal {name}", seals[name][:16], digest[:16]))
+
+
+def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verification) -> None:
+    from workbench.billing import generate as gen  # generate imports invoices, which imports this module
+
+    date_range = DateRange(inv.period_start, inv.period_end, inv.period_label)
+    versions = [v for v in gen.load_pricebook(session, inv.pricebook, inv.vendor) if v.effective_from == inv.pricebook_version]
+    if not versions:
+        result.differences.append(Difference("pricebook", f"{inv.pricebook} {inv.pricebook_version}", "no longer stored"))
+        return
+    version: PricebookVersion = versions[0]
+    reports = gen.usage_files(session, ws, inv.vendor, date_range.months)
+    accounts = {a.account_id: a.customer_id for a in session.scalars(
+        select(m.Account).where(m.Account.vendor == inv.vendor, m.Account.customer_id == inv.customer_id))}
+    if not reports or not accounts:
+        result.differences.append(Difference("usage", "stored with the invoice", "no usage found to re-derive from"))
+        return
+    con = gen.connect_usage(ws, reports, accounts)
+    try:
+        groups, _ = gen.aggregate_usage(con, date_range, [inv.customer_id])
+    finally:
+        con.close()
+    applied = {"general": ZERO, "marketplace": ZERO}
+    for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id)):
+        if e.amount < 0:
+            applied[e.kind] = EXACT.subtract(applied[e.kind], e.amount)
+    options = InvoiceOptions(**(inv.options or {}))
+    figures = compute_invoice(
+        [rate(grp, version, inv.fx_rate) for grp in groups.get(inv.customer_id, [])],
+        currency=inv.currency, fx_rate=inv.fx_rate, options=options, support=version.support,
+        balance=CreditBalance(applied["general"], applied["marketplace"]),
+        taxes=gen.tax_rates(session, _jurisdiction(session, inv), date_range.first_month) if options.include_tax else [],
+    )
+    cents = lambda d: round_minor(d, inv.currency)  # noqa: E731
+    for name, derived in (("subtotal", figures.subtotal), ("tax_total", figures.tax_total), ("total", figures.total),
+                          ("credits", figures.credits.total)):
+        stored = getattr(inv, name)
+        if cents(stored) != cents(derived):
+            result.differences.append(Difference(name, plain(cents(stored)), plain(cents(derived))))
+    stored_lines = sorted((l.kind, l.section, l.sku, l.amount_rounded) for l in inv.lines)
+    derived_lines = sorted((l.kind, l.section, l.sku, l.amount_rounded) for l in figures.lines)
+    if stored_lines != derived_lines:
+        only_stored = [x for x in stored_lines if x not in derived_lines]
+        only_derived = [x for x in derived_lines if x not in stored_lines]
+        result.differences.append(Difference(
+            "lines", "; ".join(f"{k} {s} {sku} {plain(a)}" for k, s, sku, a in only_stored),
+            "; ".join(f"{k} {s} {sku} {plain(a)}" for k, s, sku, a in only_derived)))
+
+
+def _jurisdiction(session: Session, inv: m.Invoice) -> str:
+    customer = session.get(m.Customer, inv.customer_id)
+    return customer.tax_jurisdiction if customer else ""
+
+
+def _check_files(ws: Workspace, inv: m.Invoice, result: Verification) -> None:
+    """Month-end manifests (`<number>.done.json`: {"files": {name: sha256}}) still match their files."""
+    for manifest in ws.output_dir.glob(f"**/{inv.number}.done.json"):
+        try:
+            files = json.loads(manifest.read_text()).get("files", {})
+        except (OSError, ValueError):
+            result.differences.append(Difference(f"file {manifest.name}", "manifest", "unreadable"))
+            continue
+        for name, digest in files.items():
+            path = manifest.parent / name
+            actual = _sha256(path.read_bytes()) if path.is_file() else "missing"
+            if actual != digest:
+                result.differences.append(Difference(f"file {name}", digest[:16], actual[:16]))
+
+
+__all__ = ["Difference", "Verification", "figures_hash", "seal", "verify"]
