@@ -49,6 +49,7 @@ class Line:
     """A displayed invoice line: `amount` exact, `amount_rounded` as shown."""
 
     kind: str  # usage | marketplace | support | credit | tax
+    charge_category: str  # the vendor's category for usage and marketplace lines, else ""
     section: str
     service: str
     sku: str
@@ -83,7 +84,7 @@ class InvoiceFigures:
 
 def _line(kind: str, section: str, description: str, amount: Decimal, currency: str, rule: str = "") -> Line:
     return Line(
-        kind=kind, section=section, service="", sku="", description=description, unit="",
+        kind=kind, charge_category="", section=section, service="", sku="", description=description, unit="",
         quantity=ZERO, vendor_cost=ZERO, markup_percent=ZERO, rule=rule, amount=amount,
         amount_rounded=round_minor(amount, currency), margin=ZERO, source_rows=0,
     )
@@ -91,7 +92,7 @@ def _line(kind: str, section: str, description: str, amount: Decimal, currency: 
 
 def _shown(rated: RatedLine, currency: str) -> Line:
     return Line(
-        kind=rated.kind, section=rated.section, service=rated.service, sku=rated.sku,
+        kind=rated.kind, charge_category=rated.charge_category, section=rated.section, service=rated.service, sku=rated.sku,
         description=rated.description, unit=rated.unit, quantity=rated.quantity,
         vendor_cost=rated.vendor_cost, markup_percent=rated.markup_percent, rule=rated.rule,
         amount=rated.amount, amount_rounded=round_minor(rated.amount, currency),

@@ -37,6 +37,7 @@ class UsageGroup:
 @dataclass(frozen=True, slots=True)
 class RatedLine:
     kind: str  # usage | marketplace
+    charge_category: str
     section: str
     service: str
     sku: str
@@ -66,6 +67,7 @@ def rate(group: UsageGroup, version: PricebookVersion, fx_rate: Decimal) -> Rate
     amount = EXACT.multiply(cost_in_invoice_currency, factor(markup))
     return RatedLine(
         kind=kind,
+        charge_category=group.charge_category,
         section=group.section,
         service=group.service,
         sku=group.sku,
