@@ -1,0 +1,123 @@
+"""A tiny workspace for the analytics worked examples: two vendors, two months, written inline.
+
+    customer 100001 Acme: aws 111111111111 (acme-prod), aws 112222222222 (acme-dev), azure sub-a
+    customer 100002 Beta: aws 222222222222 (beta-main)
+    nobody:               aws 999999999999 (stray), azure sub-x (lab)
+
+AWS bills in USD (2025-09 and 2025-10), Azure in CAD (2025-10 only). Each report carries a
+row that must never count: a vendor tax row (AWS) or a free-tier row (Azure).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from workbench.billing.store.report_import import import_reports
+from workbench.billing.store.table_import import import_tables
+from workbench.billing.store.workspace import Workspace, init_workspace
+
+TODAY = dt.date(2025, 11, 25)
+
+HEADER = ("BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ChargeClass,ChargeDescription,"
+          "ChargePeriodStart,ChargePeriodEnd,ConsumedQuantity,ConsumedUnit,EffectiveCost,ProviderName,PublisherName,"
+          "ServiceCategory,ServiceName,SkuId,SubAccountId,SubAccountName")
+
+
+def focus_csv(provider: str, currency: str, period: str, rows: str) -> str:
+    """FOCUS 1.0 CSV from short rows: `day | account | name | category | product type | service | cost
+    [| description]`."""
+    out = [HEADER]
+    for line in rows.strip().splitlines():
+        day, account, name, category, section, service, cost, *text = (c.strip() for c in line.split("|"))
+        description = text[0] if text else f"{service} {category}"
+        start = f"{period}-{day}T00:00:00Z"
+        out.append(",".join([
+            cost, "payer-1", currency, f"{period}-01T00:00:00Z", category, "", description, start,
+            f"{period}-{day}T01:00:00Z", "1", "Hours", cost, provider, provider, section, service, "SKU-1", account, name,
+        ]))
+    return "\n".join(out) + "\n"
+
+
+REPORTS = {
+    "aws-2025-09.csv": focus_csv("AWS", "USD", "2025-09", """
+        01 | 111111111111 | acme-prod | Usage | Compute  | AmazonEC2 | 100.000000001
+        02 | 111111111111 | acme-prod | Usage | Storage  | AmazonS3  | 20
+        01 | 222222222222 | beta-main | Usage | Databases | AmazonRDS | 50
+        01 | 999999999999 | stray     | Usage | Compute  | AmazonEC2 | 5
+    """),
+    "aws-2025-10.csv": focus_csv("AWS", "USD", "2025-10", """
+        01 | 111111111111 | acme-prod | Usage  | Compute  | AmazonEC2 | 130
+        01 | 111111111111 | acme-prod | Credit | Compute  | AmazonEC2 | -3
+        01 | 112222222222 | acme-dev  | Usage  | Compute  | AmazonEC2 | 0.0000000018
+        02 | 111111111111 | acme-prod | Usage  | Storage  | AmazonS3  | 20
+        02 | 111111111111 | acme-prod | Tax    | Compute  | AmazonEC2 | 13
+        01 | 222222222222 | beta-main | Usage  | Databases | AmazonRDS | 40
+        03 | 999999999999 | stray     | Usage  | Compute  | AmazonEC2 | 7.5
+    """),
+    "azure-2025-10.csv": focus_csv("Microsoft", "CAD", "2025-10", """
+        01 | sub-a | acme-azure | Usage | Compute | Virtual Machines | 200
+        02 | sub-a | acme-azure | Usage | Storage | Storage Accounts | 0 | First 5 GB free tier
+        02 | sub-x | lab        | Usage | Storage | Storage Accounts | 1.25
+    """),
+}
+
+TABLES = {
+    "customers": """
+        customer_id,name,contact_name,contact_email,billing_address,tax_jurisdiction,payment_terms_days
+        100001,Acme Corp,Ann Smith,ann@acme.example,1 Main St,CA-ON,
+        100002,Beta Ltd,Bob Jones,bob@beta.example,2 High St,CA-ON,
+    """,
+    "customer_vendors": """
+        customer_id,vendor,pricebook,invoice_currency
+        100001,aws,Standard,USD
+        100002,aws,Partner,USD
+    """,
+    "accounts": """
+        customer_id,vendor,account_id,account_name
+        100001,aws,111111111111,acme-prod
+        100001,aws,112222222222,acme-dev
+        100001,azure,sub-a,acme-azure
+        100002,aws,222222222222,beta-main
+    """,
+    "pricebooks": """
+        pricebook,effective_from,vendor,scope,match,markup_percent
+        Standard,2025-01,aws,default,,10
+        Partner,2025-01,aws,default,,-5
+    """,
+    "tax_rates": """
+        jurisdiction,tax_name,rate_percent,effective_from
+        CA-ON,HST,13,2020-01
+    """,
+}
+
+
+def build(root: Path) -> Workspace:
+    ws = init_workspace(root / "ws", name="analytics")
+    tables = []
+    for name, text in TABLES.items():
+        path = root / f"{name}.csv"
+        path.write_text("\n".join(line.strip() for line in text.strip().splitlines()) + "\n")
+        tables.append(path)
+    _, problems = import_tables(ws, tables)
+    assert [str(p) for p in problems if p.severity.value == "error"] == []
+    reports = []
+    for name, text in REPORTS.items():
+        path = root / name
+        path.write_text(text)
+        reports.append(path)
+    outcome = import_reports(ws, reports, today=TODAY)
+    assert [(f.path.name, f.status.value, [str(p) for p in f.problems if p.severity.value == "error"]) for f in outcome.files] == [
+        (name, "imported", []) for name in REPORTS
+    ]
+    return ws
+
+
+@pytest.fixture(scope="session")
+def analytics_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """Read-only for the tests: queries and previews store nothing."""
+    ws = build(tmp_path_factory.mktemp("analytics"))
+    yield ws
+    ws.close()

@@ -1,0 +1,122 @@
+"""The explorer app without a browser: set widget values, read `state` and the outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as Dec
+
+import pytest
+
+from workbench.analytics import queries as q
+from workbench.analytics.explorer import ANY, NOBODY, PLOTLY_MIME, TABS, UsageExplorer, build_usage_explorer
+
+TODAY = dt.date(2025, 11, 25)
+
+
+@pytest.fixture
+def app(analytics_ws) -> UsageExplorer:
+    return build_usage_explorer(analytics_ws, today=TODAY)
+
+
+def shown_title(app: UsageExplorer, tab: str) -> str:
+    (output,) = app.outputs[tab].outputs
+    return str(output["data"][PLOTLY_MIME]["layout"]["title"]["text"])
+
+
+def test_opens_on_the_last_month_with_every_vendor(app) -> None:
+    assert app.vendor.options == (("All vendors", ANY), ("AWS", "aws"), ("Azure", "azure"))
+    assert (app.vendor.value, app.selected_vendor, app.customer.value, app.selected_customer) == (ANY, None, NOBODY, None)
+    assert (app.months.options, app.months.value) == (("2025-09", "2025-10"), ("2025-10", "2025-10"))
+    # two usage currencies in October: one report each, CAD first alphabetically
+    assert (app.currency.options, app.currency.value) == (("CAD", "USD"), "CAD")
+    state = app.state
+    assert (state.vendor, str(state.date_range), state.currency, state.customer_id) == (None, "2025-10", "CAD", None)
+    assert [tuple(r) for r in state.customers.itertuples(index=False)] == [
+        ("100001", "Acme Corp", "CAD", 1, Dec("200")), ("", "Unassigned", "CAD", 1, Dec("1.25")),
+    ]
+    assert sorted(state.figures) == ["customers", "daily", "margin", "mom", "unassigned"]
+    assert shown_title(app, "customers") == "Cost by customer<br><sup>All vendors · 2025-10 · CAD</sup>"
+    assert app.tabs.titles == tuple(TABS.values())
+    # no CAD usage in September (Azure starts in October): the comparison says so
+    assert state.messages == ("Month over month: there is no CAD usage for 2025-09, so every cost of 2025-10 shows as new.",)
+
+
+def test_choosing_a_vendor_narrows_months_currency_and_every_tab(app) -> None:
+    app.vendor.value = "azure"
+    assert (app.months.options, app.currency.options) == (("2025-10",), ("CAD",))
+    app.vendor.value = "aws"
+    state = app.state
+    assert (state.vendor, str(state.date_range), state.currency) == ("aws", "2025-10", "USD")
+    assert list(state.customers["customer_name"]) == ["Acme Corp", "Beta Ltd", "Unassigned"]
+    assert list(state.unassigned["account_id"]) == ["999999999999"]
+    assert list(state.margins["price"]) == [Dec("161.70"), Dec("38.00")]
+    assert state.messages == ()
+    assert shown_title(app, "daily") == "Daily cost by product type<br><sup>AWS · 2025-10 · USD</sup>"
+    assert "161.70 USD" in app.tables["margin"].value
+    assert [label for label, _ in app.customer.options] == [
+        "(choose a customer)", "Acme Corp (#100001) · 147.0000000018 USD", "Beta Ltd (#100002) · 40.00 USD",
+        "Unassigned · 7.50 USD",
+    ]
+
+
+def test_choosing_a_customer_drills_into_its_accounts_and_services(app) -> None:
+    app.vendor.value = "aws"
+    assert app.state.drilldown is None and app.outputs["drilldown"].outputs == ()
+    app.customer.value = "100001"
+    drill = app.state.drilldown
+    assert drill is not None and app.state.customer_id == "100001"
+    assert list(drill.accounts["account_id"]) == ["111111111111", "112222222222"]
+    assert shown_title(app, "drilldown") == "Acme Corp (#100001): cost by account and service<br><sup>AWS · 2025-10 · USD</sup>"
+    assert "Total: 147.0000000018 USD" in app.tables["drilldown"].value
+
+    app.months.value = ("2025-09", "2025-10")  # the choice survives a new range
+    assert app.state.customer_id == "100001"
+    assert [tuple(r) for r in app.state.drilldown.totals.itertuples(index=False)] == [("USD", Dec("267.0000000028"))]
+
+    app.vendor.value = "azure"  # Beta has no Azure usage; Acme has
+    assert app.state.customer_id == "100001"
+    app.customer.value = q.UNASSIGNED_ID
+    assert list(app.state.drilldown.services["account_id"]) == ["sub-x"]
+    app.customer.value = NOBODY
+    assert app.state.drilldown is None and "drilldown" not in app.state.figures
+
+
+def test_month_over_month_controls(app) -> None:
+    app.vendor.value = "aws"
+    mom = app.state.month_over_month
+    assert (mom.previous, mom.current, mom.by, mom.top) == ("2025-09", "2025-10", "customer", 5)
+    app.threshold.value = 25
+    app.top.value = 1
+    assert list(app.state.month_over_month.flagged["customer_name"]) == ["Acme Corp", "Unassigned"]
+    assert "Beta Ltd" not in app.tables["mom"].value and "top change" in app.tables["mom"].value
+    app.mom_by.value = "service"
+    assert list(app.state.month_over_month.rows["service"]) == ["AmazonEC2", "AmazonRDS", "AmazonS3"]
+    assert shown_title(app, "mom").startswith("Month over month by service: 2025-09 → 2025-10")
+
+
+def test_stacking_by_service_requeries_the_daily_tab(app) -> None:
+    app.vendor.value = "aws"
+    app.stack_by.value = "service"
+    assert list(app.state.daily.columns) == ["day", "currency", "service", "cost"]
+    assert [t["name"] for t in app.outputs["daily"].outputs[0]["data"][PLOTLY_MIME]["data"]] == [
+        "AmazonEC2", "AmazonRDS", "AmazonS3",
+    ]
+
+
+def test_switching_currency_in_all_vendors(app) -> None:
+    app.currency.value = "USD"
+    assert (app.state.currency, list(app.state.unassigned["vendor"])) == ("USD", ["aws"])
+    assert list(app.state.margins["vendor"]) == ["aws", "aws"]  # margins of the usage currency only
+
+
+def test_an_empty_workspace_says_what_to_do(tmp_path) -> None:
+    from workbench.billing.store.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "empty")
+    try:
+        app = build_usage_explorer(ws, today=TODAY)
+        assert app.months.disabled and app.state.date_range is None
+        assert app.state.messages == ("There is no usage in this workspace yet: import vendor reports first.",)
+        assert all(app.outputs[k].outputs == () for k in TABS)
+    finally:
+        ws.close()

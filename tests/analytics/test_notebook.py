@@ -1,0 +1,32 @@
+"""notebooks/usage_explorer.ipynb run by papermill on the inline workspace: the page builds the
+app and displays its widget tree (what Voila renders)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill
+
+NOTEBOOK = Path(__file__).parent.parent.parent / "notebooks" / "usage_explorer.ipynb"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def test_the_page_has_a_parameters_cell_and_stays_thin() -> None:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert 'workspace = os.environ.get("WORKBENCH_WORKSPACE", "demo-workspace")' in code[0].source
+    assert "today = " in code[0].source
+    assert len(code) == 2 and "build_usage_explorer(" in code[1].source
+
+
+def test_the_page_runs_and_displays_the_explorer(analytics_ws, tmp_path) -> None:
+    out = tmp_path / "usage_explorer.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"workspace": str(analytics_ws.root), "today": "2025-11-25"},
+                               kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOK.parent))
+    nb = nbformat.read(out, as_version=4)
+    shown = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert [o["output_type"] for o in shown] == ["display_data"]
+    assert WIDGET_VIEW in shown[0]["data"]
+    assert "VBox" in shown[0]["data"]["text/plain"]

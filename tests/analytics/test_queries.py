@@ -1,0 +1,191 @@
+"""The analytics queries as worked examples over the inline workspace of conftest.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as Dec
+
+import pandas as pd
+import pytest
+
+from workbench.analytics import queries as q
+from workbench.billing.core.money import exact_sum
+from workbench.billing.core.periods import custom, given_month
+
+OCTOBER = given_month("2025-10")
+BOTH_MONTHS = q.month_span("2025-09", "2025-10")
+
+
+def table(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+    return [tuple(row) for row in frame.itertuples(index=False)]
+
+
+def test_available_data(analytics_ws) -> None:
+    assert q.vendors_with_data(analytics_ws) == ["aws", "azure"]
+    assert q.months_with_data(analytics_ws) == ["2025-09", "2025-10"]
+    assert q.months_with_data(analytics_ws, "azure") == ["2025-10"]
+    assert q.currencies_in(analytics_ws, None, OCTOBER) == ["CAD", "USD"]
+    assert q.currencies_in(analytics_ws, None, given_month("2025-09")) == ["USD"]
+    assert (BOTH_MONTHS.label, BOTH_MONTHS.months) == ("2025-09..2025-10", ["2025-09", "2025-10"])
+
+
+def test_daily_cost_by_product_type_leaves_vendor_tax_out(analytics_ws) -> None:
+    # EC2 130 - 3 (credit) + 0.0000000018 (acme-dev) on the 1st; the 13 USD vendor tax row is not usage
+    assert table(q.daily_cost(analytics_ws, "aws", OCTOBER)) == [
+        (dt.date(2025, 10, 1), "USD", "Compute", Dec("127.0000000018")),
+        (dt.date(2025, 10, 1), "USD", "Databases", Dec("40")),
+        (dt.date(2025, 10, 2), "USD", "Storage", Dec("20")),
+        (dt.date(2025, 10, 3), "USD", "Compute", Dec("7.5")),
+    ]
+
+
+def test_daily_cost_of_all_vendors_keeps_currencies_apart(analytics_ws) -> None:
+    frame = q.daily_cost(analytics_ws, None, OCTOBER, by=("vendor", "service"))
+    assert list(frame.columns) == ["day", "currency", "vendor", "service", "cost"]
+    assert table(frame) == [
+        (dt.date(2025, 10, 1), "CAD", "azure", "Virtual Machines", Dec("200")),
+        (dt.date(2025, 10, 1), "USD", "aws", "AmazonEC2", Dec("127.0000000018")),
+        (dt.date(2025, 10, 1), "USD", "aws", "AmazonRDS", Dec("40")),
+        (dt.date(2025, 10, 2), "CAD", "azure", "Storage Accounts", Dec("1.25")),  # the free-tier row of sub-a is out
+        (dt.date(2025, 10, 2), "USD", "aws", "AmazonS3", Dec("20")),
+        (dt.date(2025, 10, 3), "USD", "aws", "AmazonEC2", Dec("7.5")),
+    ]
+    assert all(isinstance(c, Dec) for c in frame["cost"])
+
+
+def test_daily_cost_of_a_custom_range_counts_usage_days(analytics_ws) -> None:
+    frame = q.daily_cost(analytics_ws, "aws", custom(dt.date(2025, 10, 2), dt.date(2025, 10, 3)), by=("service",))
+    assert table(frame) == [
+        (dt.date(2025, 10, 2), "USD", "AmazonS3", Dec("20")),
+        (dt.date(2025, 10, 3), "USD", "AmazonEC2", Dec("7.5")),
+    ]
+
+
+def test_cost_by_customer_with_an_unassigned_bucket_per_currency(analytics_ws) -> None:
+    assert table(q.cost_by_customer(analytics_ws, None, OCTOBER)) == [
+        ("100001", "Acme Corp", "CAD", 1, Dec("200")),
+        ("", "Unassigned", "CAD", 1, Dec("1.25")),
+        ("100001", "Acme Corp", "USD", 2, Dec("147.0000000018")),
+        ("100002", "Beta Ltd", "USD", 1, Dec("40")),
+        ("", "Unassigned", "USD", 1, Dec("7.5")),
+    ]
+    assert table(q.cost_by_customer(analytics_ws, "aws", BOTH_MONTHS, currency="USD")) == [
+        ("100001", "Acme Corp", "USD", 2, Dec("267.0000000028")),
+        ("100002", "Beta Ltd", "USD", 1, Dec("90")),
+        ("", "Unassigned", "USD", 1, Dec("12.5")),
+    ]
+
+
+def test_month_over_month_per_customer_flags_top_and_threshold(analytics_ws) -> None:
+    result = q.month_over_month(analytics_ws, "aws", "2025-09", "2025-10", top=1, threshold_percent=Dec(25))
+    assert list(result.rows.columns) == ["customer_id", "customer_name", "currency", "previous", "current", "change",
+                                         "change_percent", "top", "over_threshold", "flagged"]
+    assert table(result.rows) == [
+        # 27.0000000008 / 120.000000001 = 22.50 %: the largest change, under the 25 % threshold
+        ("100001", "Acme Corp", "USD", Dec("120.000000001"), Dec("147.0000000018"), Dec("27.0000000008"), Dec("22.50"), True, False, True),
+        ("100002", "Beta Ltd", "USD", Dec("50"), Dec("40"), Dec("-10"), Dec("-20.00"), False, False, False),
+        ("", "Unassigned", "USD", Dec("5"), Dec("7.5"), Dec("2.5"), Dec("50.00"), False, True, True),
+    ]
+    assert list(result.flagged["customer_name"]) == ["Acme Corp", "Unassigned"]
+
+
+def test_month_over_month_per_service_flags_new_spend_and_ranks_per_currency(analytics_ws) -> None:
+    result = q.month_over_month(analytics_ws, None, "2025-09", "2025-10", by="service", top=1)
+    assert table(result.rows) == [
+        # Azure has no September: new spend has no percent and is always over the threshold
+        ("azure", "Virtual Machines", "CAD", Dec(0), Dec("200"), Dec("200"), None, True, True, True),
+        ("azure", "Storage Accounts", "CAD", Dec(0), Dec("1.25"), Dec("1.25"), None, False, True, True),
+        # 29.5000000008 / 105.000000001 = 28.0952... %
+        ("aws", "AmazonEC2", "USD", Dec("105.000000001"), Dec("134.5000000018"), Dec("29.5000000008"), Dec("28.10"), True, True, True),
+        ("aws", "AmazonRDS", "USD", Dec("50"), Dec("40"), Dec("-10"), Dec("-20.00"), False, True, True),
+        ("aws", "AmazonS3", "USD", Dec("20"), Dec("20"), Dec("0"), Dec("0.00"), False, False, False),
+    ]
+
+
+def test_month_over_month_refuses_backwards_months(analytics_ws) -> None:
+    with pytest.raises(ValueError, match="must come before"):
+        q.month_over_month(analytics_ws, "aws", "2025-10", "2025-09")
+
+
+def test_percent_rounds_once_half_up() -> None:
+    assert q.percent(Dec("1"), Dec("3")) == Dec("33.33")
+    assert q.percent(Dec("1"), Dec("8")) == Dec("12.50")
+    assert q.percent(Dec("0.00005"), Dec("1")) == Dec("0.01")  # 0.005 % rounds up
+    assert q.percent(Dec("-1"), Dec("-4")) == Dec("-25.00")  # of |previous|: a credit shrinking is a decrease
+    assert q.percent(Dec("1"), Dec("0")) is None
+
+
+def test_margin_per_customer_as_invoices_would_price_it(analytics_ws) -> None:
+    frame = q.customer_margins(analytics_ws, None, OCTOBER, today=dt.date(2025, 11, 25))
+    assert list(frame.columns) == q.MARGIN_COLUMNS
+    assert table(frame) == [
+        # Standard +10 %: 147.0000000018 * 1.10 = 161.70000000198 -> 161.70; margin 14.70 = 9.09 % of price
+        ("aws", "100001", "Acme Corp", "USD", Dec("147.0000000018"), "USD", Dec("161.70"), Dec("14.70"), Dec("9.09"), ""),
+        # Partner -5 %: 40 * 0.95 = 38.00; margin -2.00 = -5.26 % of price
+        ("aws", "100002", "Beta Ltd", "USD", Dec("40"), "USD", Dec("38.00"), Dec("-2.00"), Dec("-5.26"), ""),
+        # no Azure pricebook for Acme: the generator's own message, no price
+        ("azure", "100001", "Acme Corp", "CAD", Dec("200"), None, None, None, None,
+         "The customer with ID #100001 does not have the currency CAD enabled"),
+    ]
+
+
+def test_unassigned_accounts_add_up_to_the_unassigned_bucket(analytics_ws) -> None:
+    frame = q.unassigned_accounts(analytics_ws, None, OCTOBER)
+    assert table(frame) == [
+        ("azure", "sub-x", "lab", "CAD", 1, Dec("1.25")),
+        ("aws", "999999999999", "stray", "USD", 1, Dec("7.5")),
+    ]
+    buckets = q.cost_by_customer(analytics_ws, None, OCTOBER)
+    buckets = buckets[buckets["customer_id"] == q.UNASSIGNED_ID]
+    for currency, cost in zip(buckets["currency"], buckets["cost"]):
+        assert exact_sum(frame[frame["currency"] == currency]["cost"]) == cost
+
+
+def test_drilldown_customer_accounts_services(analytics_ws) -> None:
+    drill = q.customer_drilldown(analytics_ws, "aws", BOTH_MONTHS, "100001")
+    assert (drill.customer_id, drill.customer_name) == ("100001", "Acme Corp")
+    assert table(drill.totals) == [("USD", Dec("267.0000000028"))]
+    assert table(drill.accounts) == [
+        ("aws", "111111111111", "acme-prod", "USD", Dec("267.000000001")),
+        ("aws", "112222222222", "acme-dev", "USD", Dec("0.0000000018")),
+    ]
+    assert table(drill.services) == [
+        ("aws", "111111111111", "acme-prod", "AmazonEC2", "USD", Dec("227.000000001")),
+        ("aws", "111111111111", "acme-prod", "AmazonS3", "USD", Dec("40")),
+        ("aws", "112222222222", "acme-dev", "AmazonEC2", "USD", Dec("0.0000000018")),
+    ]
+
+
+@pytest.mark.parametrize("vendor", [None, "aws", "azure"])
+def test_drilldown_sums_equal_the_customer_totals_exactly(analytics_ws, vendor) -> None:
+    customers = q.cost_by_customer(analytics_ws, vendor, BOTH_MONTHS)
+    assert not customers.empty
+    for customer_id in dict.fromkeys(customers["customer_id"]):
+        drill = q.customer_drilldown(analytics_ws, vendor, BOTH_MONTHS, customer_id)
+        expected = customers[customers["customer_id"] == customer_id]
+        assert table(drill.totals) == list(zip(expected["currency"], expected["cost"]))
+        for currency, total in zip(drill.totals["currency"], drill.totals["cost"]):
+            assert exact_sum(drill.accounts[drill.accounts["currency"] == currency]["cost"]) == total
+            assert exact_sum(drill.services[drill.services["currency"] == currency]["cost"]) == total
+
+
+def test_drilldown_of_the_unassigned_bucket(analytics_ws) -> None:
+    drill = q.customer_drilldown(analytics_ws, None, OCTOBER, q.UNASSIGNED_ID, currency="CAD")
+    assert drill.customer_name == q.UNASSIGNED
+    assert table(drill.services) == [("azure", "sub-x", "lab", "Storage Accounts", "CAD", Dec("1.25"))]
+
+
+def test_a_vendor_without_data_gives_empty_frames(analytics_ws) -> None:
+    assert list(q.cost_by_customer(analytics_ws, "gcp", OCTOBER).columns) == q.CUSTOMER_COLUMNS
+    assert q.cost_by_customer(analytics_ws, "gcp", OCTOBER).empty
+    assert q.daily_cost(analytics_ws, "aws", given_month("2025-01")).empty
+    assert q.customer_margins(analytics_ws, "gcp", OCTOBER).empty
+
+
+def test_bad_parameters_are_refused(analytics_ws) -> None:
+    with pytest.raises(ValueError, match="not a currency code"):
+        q.cost_by_customer(analytics_ws, "aws", OCTOBER, currency="USD' OR 1=1 --")
+    with pytest.raises(ValueError, match="cannot group by"):
+        q.daily_cost(analytics_ws, "aws", OCTOBER, by=("sku",))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="ends before it starts"):
+        q.month_span("2025-10", "2025-09")

@@ -1,0 +1,391 @@
+"""The usage explorer: an ipywidgets app over `queries` and `figures`, for Jupyter and Voila.
+
+    app = build_usage_explorer(open_workspace("demo-workspace"), today=dt.date(2025, 11, 25))
+    app            # displays app.widget
+    app.state      # what is shown: the scope, the result frames, the figures, the messages
+
+Controls: vendor (All vendors + the vendors with data), a range of whole months, the usage
+currency (figures draw one currency; the list holds the currencies of the selection), and per
+tab its own options; the drill-down tab has the customer dropdown (customer -> accounts ->
+services). Every change recomputes what it affects and replaces `state`, so tests set widget
+values and read `state` without a browser.
+
+How figures reach the page: each tab holds an `ipywidgets.Output` whose `outputs` are set to a
+Plotly mime bundle (`application/vnd.plotly.v1+json`). JupyterLab and Voila 0.5 render it with
+the `jupyterlab-plotly` mime extension that the plotly wheel installs into
+`share/jupyter/labextensions`; it bundles plotly.js and Voila serves it from the local
+installation, so nothing is fetched from a CDN. Not chosen: `go.FigureWidget` (plotly 6+ builds
+it on anywidget, one more dependency and front-end extension to keep in step), and
+`ipywidgets.HTML(fig.to_html(...))` (HTML widgets set innerHTML, so plotly's <script> never
+runs, and an inline plotly.js would resend ~4.6 MB on every change).
+
+Voila lets a viewer set any widget to any value: dropdowns and sliders only accept their own
+options (checked in Python by traitlets), numbers are bounded, and the queries take the
+customer ID as a SQL parameter and check currency codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+import plotly.graph_objects as go
+
+from workbench.analytics import figures as f
+from workbench.analytics import queries as q
+from workbench.billing.core.periods import DateRange, month_key, parse_month
+from workbench.billing.store.usage_queries import report_periods
+from workbench.billing.store.workspace import Workspace
+
+__all__ = ["ANY", "NOBODY", "PLOTLY_MIME", "TABS", "ExplorerState", "UsageExplorer", "build_usage_explorer", "figure_bundle"]
+
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
+ALL_VENDORS = "All vendors"
+# Dropdown values: ipywidgets shows a None value as an empty selection, so the "all" and
+# "nobody chosen" choices are strings that no vendor or customer ID can be.
+ANY = "*all*"
+NOBODY = "*none*"
+VENDOR_NAMES = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
+# tab key -> title, in display order
+TABS: dict[str, str] = {
+    "daily": "Daily cost",
+    "customers": "By customer",
+    "mom": "Month over month",
+    "margin": "Margin",
+    "unassigned": "Unassigned",
+    "drilldown": "Drill-down",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class ExplorerState:
+    """What the explorer shows. `None` results were not computed (no data in the selection)."""
+
+    vendor: str | None  # None = all vendors
+    date_range: DateRange | None
+    currency: str | None
+    customer_id: str | None  # the drilled-down customer; q.UNASSIGNED_ID for the unassigned bucket
+    daily: pd.DataFrame = field(default_factory=pd.DataFrame)
+    customers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    month_over_month: q.MonthOverMonth | None = None
+    margins: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unassigned: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drilldown: q.Drilldown | None = None
+    figures: dict[str, go.Figure] = field(default_factory=dict)
+    messages: tuple[str, ...] = ()
+
+
+def figure_bundle(fig: go.Figure) -> dict[str, Any]:
+    """The mime bundle JupyterLab and Voila render with the jupyterlab-plotly extension."""
+    spec = json.loads(fig.to_json())
+    spec["config"] = {"displaylogo": False, "responsive": True}
+    title = fig.layout.title.text or "figure"
+    return {PLOTLY_MIME: spec, "text/plain": f"<Plotly figure: {title.split('<br>')[0]}>"}
+
+
+def _show(output: widgets.Output, fig: go.Figure) -> None:
+    output.outputs = ({"output_type": "display_data", "data": figure_bundle(fig), "metadata": {}},)
+
+
+Column = tuple[str, Callable[[pd.Series], str]]
+
+
+def _table(frame: pd.DataFrame, columns: Sequence[Column], *, caption: str = "", numeric: Sequence[str] = ()) -> str:
+    """A plain HTML table of exact values (escaped): what the hover shows, for reading at length."""
+    if frame.empty:
+        return ""
+    head = "".join(f"<th style='text-align:{'right' if h in numeric else 'left'}'>{html.escape(h)}</th>" for h, _ in columns)
+    body = "".join(
+        "<tr>" + "".join(
+            f"<td style='text-align:{'right' if h in numeric else 'left'};padding:2px 10px'>{html.escape(cell(row))}</td>"
+            for h, cell in columns
+        ) + "</tr>"
+        for _, row in frame.iterrows()
+    )
+    cap = f"<caption style='text-align:left;font-weight:600'>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table style='border-collapse:collapse;font-size:12px'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _money(column: str, currency: str = "currency") -> Callable[[pd.Series], str]:
+    return lambda row: f.amount_text(row[column], row[currency])
+
+
+def _text(column: str) -> Callable[[pd.Series], str]:
+    return lambda row: "" if row[column] is None else str(row[column])
+
+
+def _previous_month(month: str) -> str:
+    return month_key(parse_month(month) - dt.timedelta(days=1))
+
+
+class UsageExplorer:
+    """The widget tree and its state; build it with `build_usage_explorer`."""
+
+    def __init__(self, ws: Workspace, *, today: dt.date | None = None) -> None:
+        self.ws = ws
+        self.today = today or dt.date.today()
+        self._quiet = False
+        periods = report_periods(ws)
+        self._periods = periods
+        vendors = sorted({p.vendor for p in periods})
+        self.vendor = widgets.Dropdown(
+            description="Vendor", options=[(ALL_VENDORS, ANY)] + [(VENDOR_NAMES.get(v, v), v) for v in vendors], value=ANY,
+        )
+        self.months = widgets.SelectionRangeSlider(description="Months", options=["(no data)"], disabled=True,
+                                                   layout=widgets.Layout(width="420px"), continuous_update=False)
+        self.currency = widgets.Dropdown(description="Currency", options=[], layout=widgets.Layout(width="180px"))
+        self.stack_by = widgets.ToggleButtons(description="Stack by", options=[("Product type", "product_type"),
+                                                                                ("Service", "service"), ("Vendor", "vendor")])
+        self.mom_by = widgets.ToggleButtons(description="Compare", options=[("Customers", "customer"), ("Services", "service")])
+        self.top = widgets.BoundedIntText(description="Top N", value=5, min=0, max=50, layout=widgets.Layout(width="160px"))
+        self.threshold = widgets.BoundedIntText(description="Over %", value=20, min=0, max=10_000, layout=widgets.Layout(width="160px"))
+        self.customer = widgets.Dropdown(description="Customer", options=[("(choose a customer)", NOBODY)], value=NOBODY,
+                                         layout=widgets.Layout(width="420px"))
+        self.message = widgets.HTML()
+        self.outputs = {key: widgets.Output() for key in TABS}
+        self.tables = {key: widgets.HTML() for key in TABS}
+        extras: dict[str, list[widgets.Widget]] = {
+            "daily": [self.stack_by], "mom": [widgets.HBox([self.mom_by, self.top, self.threshold])],
+            "drilldown": [self.customer],
+        }
+        self.tabs = widgets.Tab(
+            children=[widgets.VBox([*extras.get(k, []), self.outputs[k], self.tables[k]]) for k in TABS],
+            titles=list(TABS.values()),
+        )
+        title = html.escape(ws.name or ws.root.name)
+        self.widget = widgets.VBox([
+            widgets.HTML(f"<h2 style='margin:4px 0'>Usage explorer</h2><div style='color:#555'>workspace {title} · "
+                         "vendor costs before pricing, free tier and vendor tax left out, as invoices count them</div>"),
+            widgets.HBox([self.vendor, self.months, self.currency], layout=widgets.Layout(flex_flow="row wrap")),
+            self.message,
+            self.tabs,
+        ])
+        self.state = ExplorerState(None, None, None, None)
+        self._scope_months()
+        self._scope_currencies()
+        self.refresh()
+        self.vendor.observe(self._on_vendor, names="value")
+        self.months.observe(self._on_months, names="value")
+        self.currency.observe(self._on_scope, names="value")
+        self.customer.observe(self._unless_quiet(self.refresh_drilldown), names="value")
+        self.stack_by.observe(self._unless_quiet(self.refresh_daily), names="value")
+        for control in (self.mom_by, self.top, self.threshold):
+            control.observe(self._unless_quiet(self.refresh_month_over_month), names="value")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def _unless_quiet(self, refresh: Callable[[], None]) -> Callable[[object], None]:
+        def observer(_: object) -> None:
+            if not self._quiet:
+                refresh()
+        return observer
+
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Setting options resets values; their observers wait for the one refresh after."""
+        was, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = was
+
+    # --- the scope --------------------------------------------------------------------------
+
+    def _scope_months(self) -> None:
+        vendor = self.selected_vendor
+        months = sorted({p.period for p in self._periods if vendor is None or p.vendor == vendor})
+        with self._quietly():
+            if not months:
+                self.months.options, self.months.disabled = ["(no data)"], True
+                return
+            current = month_key(self.today)
+            default = max((m for m in months if m <= current), default=months[-1])
+            previous = self.months.value if not self.months.disabled else None
+            self.months.options, self.months.disabled = months, False
+            if previous is not None and previous[0] in months and previous[1] in months:
+                self.months.value = previous
+            else:
+                self.months.value = (default, default)
+
+    @property
+    def selected_vendor(self) -> str | None:
+        """The vendor chosen, None for all vendors."""
+        return None if self.vendor.value == ANY else self.vendor.value
+
+    @property
+    def selected_customer(self) -> str | None:
+        """The customer to drill into (q.UNASSIGNED_ID for the unassigned bucket), or None."""
+        return None if self.customer.value == NOBODY else self.customer.value
+
+    @property
+    def date_range(self) -> DateRange | None:
+        if self.months.disabled:
+            return None
+        first, last = self.months.value
+        return q.month_span(first, last)
+
+    def _scope_currencies(self) -> None:
+        date_range, vendor = self.date_range, self.selected_vendor
+        months = set(date_range.months) if date_range else set()
+        counts: dict[str, int] = {}
+        for p in self._periods:
+            if (vendor is None or p.vendor == vendor) and p.period in months:
+                counts[p.currency] = counts.get(p.currency, 0) + 1
+        ordered = sorted(counts, key=lambda c: (-counts[c], c))
+        with self._quietly():
+            keep = self.currency.value if self.currency.value in counts else None
+            self.currency.options = ordered
+            self.currency.value = keep or (ordered[0] if ordered else None)
+
+    def _on_vendor(self, _: object) -> None:
+        if self._quiet:
+            return
+        self._scope_months()
+        self._scope_currencies()
+        self.refresh()
+
+    def _on_months(self, _: object) -> None:
+        if self._quiet:
+            return
+        self._scope_currencies()
+        self.refresh()
+
+    def _on_scope(self, _: object) -> None:
+        if not self._quiet:
+            self.refresh()
+
+    # --- computing and drawing --------------------------------------------------------------
+
+    def _subtitle(self) -> str:
+        chosen = self.selected_vendor
+        vendor = VENDOR_NAMES.get(chosen, chosen) if chosen else ALL_VENDORS
+        return f"{vendor} · {self.date_range} · {self.currency.value}"
+
+    def refresh(self) -> None:
+        """Recompute every tab for the current vendor, months and currency."""
+        date_range, currency = self.date_range, self.currency.value
+        self.state = ExplorerState(self.selected_vendor, date_range, currency, self.selected_customer)
+        if date_range is None or currency is None:
+            self.state = replace(self.state, messages=("There is no usage in this workspace yet: import vendor reports first.",))
+            self._draw_messages()
+            for key in TABS:
+                self.outputs[key].outputs = ()
+                self.tables[key].value = ""
+            return
+        vendor, sub = self.selected_vendor, self._subtitle()
+        customers = q.cost_by_customer(self.ws, vendor, date_range, currency=currency)
+        unassigned = q.unassigned_accounts(self.ws, vendor, date_range, currency=currency)
+        margins = q.customer_margins(self.ws, vendor, date_range, today=self.today)
+        margins = margins[[c == currency for c in margins["usage_currency"]]] if not margins.empty else margins
+        self.state = replace(self.state, customers=customers, unassigned=unassigned, margins=margins,
+                             figures={**self.state.figures,
+                                      "customers": f.customer_cost_figure(customers, subtitle=sub),
+                                      "margin": f.margin_figure(margins, subtitle=sub),
+                                      "unassigned": f.unassigned_figure(unassigned, subtitle=sub)})
+        self._customer_options(customers)
+        self._draw("customers", _table(customers, [
+            ("Customer", _text("customer_name")), ("ID", _text("customer_id")), ("Accounts", _text("accounts")),
+            ("Cost", _money("cost"))], numeric=("Accounts", "Cost")))
+        self._draw("margin", _table(margins, [
+            ("Customer", _text("customer_name")), ("ID", _text("customer_id")), ("Vendor", _text("vendor")),
+            ("Vendor cost", _money("vendor_cost", "usage_currency")), ("Price", _money("price")),
+            ("Margin", _money("margin")), ("Margin %", lambda r: f.percent_text(r["margin_percent"]).lstrip("+")),
+            ("Cannot price because", _text("problems"))], numeric=("Vendor cost", "Price", "Margin", "Margin %")))
+        self._draw("unassigned", _table(unassigned, [
+            ("Vendor", _text("vendor")), ("Account", _text("account_id")), ("Name", _text("account_name")),
+            ("Rows", _text("rows")), ("Cost", _money("cost"))], numeric=("Rows", "Cost")))
+        self.refresh_daily(messages=False)
+        self.refresh_month_over_month(messages=False)
+        self.refresh_drilldown(messages=False)
+        self._draw_messages()
+
+    def _customer_options(self, customers: pd.DataFrame) -> None:
+        options: list[tuple[str, str]] = [("(choose a customer)", NOBODY)]
+        options += [(f"{q.UNASSIGNED if cid == q.UNASSIGNED_ID else f'{name} (#{cid})'} · {f.amount_text(cost, cur)}", cid)
+                    for cid, name, cur, cost in zip(customers["customer_id"], customers["customer_name"],
+                                                    customers["currency"], customers["cost"])]
+        keep = self.customer.value if any(cid == self.customer.value for _, cid in options) else NOBODY
+        with self._quietly():
+            self.customer.options = options
+            self.customer.value = keep
+
+    def refresh_daily(self, *, messages: bool = True) -> None:
+        date_range, currency = self.date_range, self.currency.value
+        if date_range is None or currency is None:
+            return
+        by = self.stack_by.value
+        daily = q.daily_cost(self.ws, self.selected_vendor, date_range, by=(by,), currency=currency)
+        self.state = replace(self.state, daily=daily,
+                             figures={**self.state.figures,
+                                      "daily": f.daily_cost_figure(daily, by=by, subtitle=self._subtitle(), days=date_range)})
+        self._draw("daily", "")
+        if messages:
+            self._draw_messages()
+
+    def refresh_month_over_month(self, *, messages: bool = True) -> None:
+        date_range, currency = self.date_range, self.currency.value
+        if date_range is None or currency is None:
+            return
+        current = date_range.months[-1]
+        previous = _previous_month(current)
+        result = q.month_over_month(self.ws, self.selected_vendor, previous, current, by=self.mom_by.value,
+                                    top=self.top.value, threshold_percent=Decimal(self.threshold.value), currency=currency)
+        notes = tuple(m for m in self.state.messages if not m.startswith("Month over month"))
+        if not any(p.period == previous and p.currency == currency and self.selected_vendor in (None, p.vendor)
+                   for p in self._periods):
+            notes += (f"Month over month: there is no {currency} usage for {previous}, so every cost of {current} shows as new.",)
+        self.state = replace(self.state, month_over_month=result, messages=notes,
+                             figures={**self.state.figures, "mom": f.month_over_month_figure(result, subtitle=self._subtitle())})
+        key = ([("Customer", _text("customer_name")), ("ID", _text("customer_id"))] if result.by == "customer"
+               else [("Vendor", _text("vendor")), ("Service", _text("service"))])
+        self._draw("mom", _table(result.flagged, [
+            *key, (previous, _money("previous")), (current, _money("current")), ("Change", _money("change")),
+            ("Change %", lambda r: f.percent_text(r["change_percent"])),
+            ("Why flagged", lambda r: ", ".join(w for w, on in (("top change", r["top"]), ("over threshold", r["over_threshold"])) if on)),
+        ], caption="Flagged changes", numeric=(previous, current, "Change", "Change %")))
+        if messages:
+            self._draw_messages()
+
+    def refresh_drilldown(self, *, messages: bool = True) -> None:
+        date_range, currency, customer_id = self.date_range, self.currency.value, self.selected_customer
+        if date_range is None or currency is None:
+            return
+        if customer_id is None:
+            self.state = replace(self.state, customer_id=None, drilldown=None,
+                                 figures={k: v for k, v in self.state.figures.items() if k != "drilldown"})
+            self.outputs["drilldown"].outputs = ()
+            self.tables["drilldown"].value = "<i>Choose a customer to see its accounts and their services.</i>"
+            return
+        drill = q.customer_drilldown(self.ws, self.selected_vendor, date_range, customer_id, currency=currency)
+        self.state = replace(self.state, customer_id=customer_id, drilldown=drill,
+                             figures={**self.state.figures, "drilldown": f.drilldown_figure(drill, subtitle=self._subtitle())})
+        total = ", ".join(f.amount_text(c, cur) for cur, c in zip(drill.totals["currency"], drill.totals["cost"]))
+        self._draw("drilldown", f"<p><b>Total: {html.escape(total or '0')}</b></p>" + _table(drill.services, [
+            ("Vendor", _text("vendor")), ("Account", _text("account_id")), ("Name", _text("account_name")),
+            ("Service", _text("service")), ("Cost", _money("cost"))], numeric=("Cost",)))
+        if messages:
+            self._draw_messages()
+
+    def _draw(self, key: str, table: str) -> None:
+        figure = self.state.figures.get(key)
+        self.outputs[key].outputs = ()
+        if figure is not None:
+            _show(self.outputs[key], figure)
+        self.tables[key].value = table
+
+    def _draw_messages(self) -> None:
+        self.message.value = "".join(f"<div style='color:#8a5a00'>{html.escape(m)}</div>" for m in self.state.messages)
+
+
+def build_usage_explorer(ws: Workspace, *, today: dt.date | None = None) -> UsageExplorer:
+    """The usage explorer app for a workspace; display it (or its `.widget`) in a notebook."""
+    return UsageExplorer(ws, today=today)
