@@ -601,10 +601,33 @@ def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 @today_option
 def demo(directory: str, today: str | None) -> None:
-    """Build a demo workspace (three vendors, ~25 customers, two months) and bill last month."""
-    from workbench.billing.demo.workspace import build_demo
+    """Build a demo workspace (three vendors, ~25 customers, two months) and bill last month.
 
-    build_demo(Path(directory), today=_today(today), echo=click.echo)
+    The vendor files are generated in their real formats into DIRECTORY/imports and imported
+    as an analyst would; then draft invoices are generated for last month for every vendor.
+    """
+    from workbench.billing.core.problems import ProblemsError
+    from workbench.billing.demo.workspace import build_demo
+    from workbench.billing.generate import generate_invoices
+    from workbench.billing.store.usage_queries import report_periods
+
+    day = _today(today)
+    try:
+        ws, _files = build_demo(Path(directory), today=day, echo=click.echo)
+    except ProblemsError as exc:
+        raise click.ClickException(f"the demo data did not import:\n{exc}") from None
+    date_range = parse_range("last-month", day)
+    options = InvoiceOptions(apply_credits=True, include_tax=True, include_marketplace=True)
+    for vendor in sorted({r.vendor for r in report_periods(ws)}):
+        with _progress(False, f"{vendor} drafts") as tick:
+            result = generate_invoices(ws, vendor, date_range, options=options, today=day, progress=tick)
+        failed = [p for p in result.problems if p.severity is Severity.ERROR]
+        click.echo(f"{vendor}: {len(result.invoices)} draft invoices for {date_range}"
+                   + (f"; {len(failed)} customer(s) need attention:" if failed else ""))
+        _report(failed)
+    click.echo(f"\ndemo workspace ready: {ws.root}")
+    click.echo(f"  workbench invoices list {directory}")
+    click.echo(f"  workbench unassigned {directory}")
 
 
 if __name__ == "__main__":

@@ -331,7 +331,7 @@ def _plan(
             "currency-not-enabled",
             f"The customer with ID #{cid} does not have the currency {usage_currency} enabled",
             customer_id=cid,
-            fix=(f"assign a {vendor} pricebook and an invoice currency to {customer.name} (#{cid}): add a row "
+            fix=(f"assign a pricebook for {vendor} and an invoice currency to {customer.name} (#{cid}): add a row "
                  f"'{cid},{vendor},<pricebook>,<currency>' to customer_vendors.csv and import it, then generate again"),
         )]
     problems: list[Problem] = []
