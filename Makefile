@@ -28,6 +28,7 @@ test: $(STAMP) $(SYSDEPS)
 	$(BIN)/python -m pytest -q
 
 demo: $(STAMP) $(SYSDEPS)
+	rm -rf $(DEMO)
 	$(BIN)/workbench demo $(DEMO)
 
 clean:
