@@ -630,5 +630,14 @@ def demo(directory: str, today: str | None) -> None:
     click.echo(f"  workbench unassigned {directory}")
 
 
+def _register_extensions() -> None:
+    """Commands that live with their packages (month-end batch, dashboards, API, notifications)."""
+    from workbench.batch.cli import month_end
+
+    main.add_command(month_end)
+
+
+_register_extensions()
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,201 @@
+"""Month end on the small workspace (three October invoices): every file, resume, failures.
+
+Each invoice costs a papermill kernel (about 3 s here), so the tests share runs where they can.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from click.testing import CliRunner
+from nbformat.v4 import new_code_cell
+from pypdf import PdfReader
+
+from workbench.batch import DEFAULT_NOTEBOOK, expected_files, is_complete, run_month_end
+from workbench.batch.cli import month_end
+from workbench.billing.core.periods import given_month
+from workbench.billing.generate import generate_invoices
+from workbench.billing.invoices import list_invoices
+
+from render.small_workspace import OPTIONS, TODAY
+
+NUMBERS = ["AWS-202510-00001", "AWS-202510-00002", "AWS-202510-00003"]
+CUSTOMERS = {"AWS-202510-00001": ("Acme Corp", "238.44"), "AWS-202510-00002": ("Beta Ltd", "41.26"),
+             "AWS-202510-00003": ("Smith & Sons <Ltd>", "36.95")}
+
+
+def leftovers(root: Path) -> list[str]:
+    """Temporary files anywhere under the output folder."""
+    return sorted(str(p.relative_to(root)) for p in root.rglob(".*") if ".tmp" in p.name)
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in sorted(folder.iterdir())}
+
+
+def failing_notebook(tmp_path: Path, customer_id: str) -> Path:
+    """The real invoice notebook plus one cell that fails for one customer."""
+    nb = nbformat.read(DEFAULT_NOTEBOOK, as_version=4)
+    nb.cells.insert(4, new_code_cell(f'assert view.customer.customer_id != "{customer_id}", "simulated failure"'))
+    path = tmp_path / "failing.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_month_end_writes_every_file_then_resumes(small_ws):
+    seen: list[tuple[int, int, str, str]] = []
+    summary = run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY,
+                            progress=lambda done, total, o: seen.append((done, total, o.number, o.state)))
+    assert summary.ok, summary.text()
+    assert [(o.number, o.state) for o in summary.outcomes] == [(n, "done") for n in NUMBERS]
+    assert seen == [(i + 1, 3, n, "done") for i, n in enumerate(NUMBERS)]
+    out = small_ws.root / "output" / "2025-10"
+    assert summary.out_dir == out
+    for number in NUMBERS:
+        folder = out / number
+        assert sorted(p.name for p in folder.iterdir()) == sorted([*expected_files(number), f"{number}.done.json"])
+        manifest = json.loads((folder / f"{number}.done.json").read_text())
+        assert manifest["files"] == {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+                                     for name in expected_files(number)}
+        name, total = CUSTOMERS[number]
+        assert manifest["total"] == total
+        text = "".join(page.extract_text() for page in PdfReader(folder / f"{number}.pdf").pages)
+        assert name in text and total in text and number in text
+        for csv_name in (f"{number}-statement.csv", f"{number}.csv"):
+            rows = list(csv.reader(io.StringIO((folder / csv_name).read_text(encoding="utf-8-sig"))))
+            assert rows[-1][1:] == ["Total", total]
+    timings = {o.number: o.seconds for o in summary.outcomes}
+    print(f"\nmonth end, 3 invoices, jobs=1: {summary.seconds:.1f} s; per invoice {timings}")
+
+    # rerun: everything is complete, nothing is touched
+    before = {n: mtimes(out / n) for n in NUMBERS}
+    again = run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY)
+    assert again.ok and [o.state for o in again.outcomes] == ["skipped"] * 3
+    assert again.problems == ()  # the locked period is reused, not reported
+    assert {n: mtimes(out / n) for n in NUMBERS} == before
+    assert len(list_invoices(small_ws)) == 3
+
+    # a deleted PDF: just that invoice is redone
+    (out / NUMBERS[1] / f"{NUMBERS[1]}.pdf").unlink()
+    redo = run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY)
+    assert [(o.number, o.state) for o in redo.outcomes] == [
+        (NUMBERS[0], "skipped"), (NUMBERS[1], "done"), (NUMBERS[2], "skipped")]
+    assert is_complete(out / NUMBERS[1], NUMBERS[1])
+    assert mtimes(out / NUMBERS[0]) == before[NUMBERS[0]] and mtimes(out / NUMBERS[2]) == before[NUMBERS[2]]
+
+    # a file changed after the fact no longer matches its manifest: redone too
+    xlsx = out / NUMBERS[2] / f"{NUMBERS[2]}.xlsx"
+    xlsx.write_bytes(xlsx.read_bytes() + b"\0")
+    assert not is_complete(out / NUMBERS[2], NUMBERS[2])
+    assert [o.state for o in run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY).outcomes] == [
+        "skipped", "skipped", "done"]
+    assert leftovers(out) == []
+
+
+def test_one_failing_invoice_does_not_stop_the_others_and_leaves_no_half_files(small_ws, tmp_path):
+    out = small_ws.root / "output" / "2025-10"
+    # what a killed run leaves behind: a temp file in an invoice folder
+    (out / NUMBERS[0]).mkdir(parents=True)
+    (out / NUMBERS[0] / f".{NUMBERS[0]}.pdf.0123456789ab.tmp").write_bytes(b"%PDF-1.4 half")
+
+    summary = run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY,
+                            notebook=failing_notebook(tmp_path, "100002"))
+    assert not summary.ok
+    assert [(o.number, o.state) for o in summary.outcomes] == [
+        (NUMBERS[0], "done"), (NUMBERS[1], "failed"), (NUMBERS[2], "done")]
+    [failed] = summary.failed
+    assert (failed.customer_id, failed.customer_name) == ("100002", "Beta Ltd")
+    assert failed.error == "notebook cell 5 raised AssertionError: simulated failure"
+    assert "FAILED AWS-202510-00002 (customer 100002 Beta Ltd): notebook cell 5 raised AssertionError" in summary.text()
+    # the failed invoice: no file under a final name, its notebook kept for reading, no manifest
+    assert sorted(p.name for p in (out / NUMBERS[1]).iterdir()) == [f"{NUMBERS[1]}.failed.ipynb"]
+    assert is_complete(out / NUMBERS[0], NUMBERS[0]) and is_complete(out / NUMBERS[2], NUMBERS[2])
+    assert leftovers(out) == []
+
+    # fixed notebook, rerun: only the failed invoice is made
+    rerun = run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY)
+    assert rerun.ok and [o.state for o in rerun.outcomes] == ["skipped", "done", "skipped"]
+    assert sorted(p.name for p in (out / NUMBERS[1]).iterdir()) == sorted(
+        [*expected_files(NUMBERS[1]), f"{NUMBERS[1]}.done.json"])
+
+
+def test_a_killed_run_resumes_without_half_written_files(small_ws):
+    out = small_ws.root / "output" / "2025-10"
+    command = [sys.executable, "-c", "from workbench.batch.cli import month_end; month_end()",
+               str(small_ws.root), "--period", "2025-10", "--apply-credits", "--include-marketplace",
+               "--today", TODAY.isoformat()]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob(f"*/{NUMBERS[0]}.done.json")) and time.monotonic() < deadline:
+            assert run.poll() is None, "month end ended before it could be killed"
+            time.sleep(0.05)
+        assert list(out.glob(f"*/{NUMBERS[0]}.done.json")), "first invoice not finished in 120 s"
+        time.sleep(1.0)  # somewhere inside the second invoice
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)  # the run, its kernel and its Chromium: all started here
+        run.wait()
+    # every file under a final name is whole
+    for path in out.rglob("*"):
+        if path.name.startswith("."):
+            continue
+        if path.suffix == ".ipynb":
+            nbformat.read(path, as_version=4)
+        elif path.suffix == ".pdf":
+            assert PdfReader(path).pages
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+    summary = run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY)
+    assert summary.ok
+    assert [o.state for o in summary.outcomes][0] == "skipped"
+    assert all(is_complete(out / n, n) for n in NUMBERS)
+    assert leftovers(out) == []
+    # the killed run's kernel socket folder is swept by the next run
+    assert list(Path(tempfile.gettempdir()).glob(f"wb-kernel-{run.pid}-*")) == []
+
+
+def test_existing_drafts_are_reused(small_ws):
+    made = generate_invoices(small_ws, "aws", given_month("2025-10"), ["100002"], OPTIONS, today=TODAY)
+    [beta] = made.invoices
+    summary = run_month_end(small_ws, "2025-10", customers=["100002", "100003"], options=OPTIONS, today=TODAY)
+    assert summary.ok and summary.problems == ()
+    # Beta keeps the draft made before (number 1); Smith & Sons is generated now (number 2)
+    assert beta.number == "AWS-202510-00001"
+    assert [(o.number, o.customer_id, o.state) for o in summary.outcomes] == [
+        ("AWS-202510-00001", "100002", "done"), ("AWS-202510-00002", "100003", "done")]
+    assert sorted(i.customer_id for i in list_invoices(small_ws)) == ["100002", "100003"]
+
+
+def test_cli_in_parallel_exit_codes_and_help(small_ws, tmp_path):
+    runner = CliRunner()
+    help_text = runner.invoke(month_end, ["--help"]).output
+    for words in ("output/<period>/<number>/", "Resume", "done.json", "skipped", "--jobs", "--period YYYY-MM"):
+        assert words in help_text
+
+    args = [str(small_ws.root), "--period", "2025-10", "--apply-credits", "--include-marketplace",
+            "--today", "2025-11-20", "--jobs", "2"]
+    started = time.perf_counter()
+    failing = runner.invoke(month_end, [*args, "--notebook", str(failing_notebook(tmp_path, "100003"))])
+    elapsed = time.perf_counter() - started
+    assert failing.exit_code == 1, failing.output
+    assert "2 done, 0 skipped, 1 failed" in failing.output
+    assert "FAILED AWS-202510-00003 (customer 100003 Smith & Sons <Ltd>)" in failing.output
+    print(f"\nmonth end, 3 invoices, jobs=2 (spawned workers): {elapsed:.1f} s")
+
+    fixed = runner.invoke(month_end, args)
+    assert fixed.exit_code == 0, fixed.output
+    assert "1 done, 2 skipped, 0 failed" in fixed.output
+
+    bad = runner.invoke(month_end, [str(small_ws.root), "--period", "2025-13"])
+    assert bad.exit_code == 2 and "not a month" in bad.output

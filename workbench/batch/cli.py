@@ -1,0 +1,108 @@
+"""`workbench month-end`: the click command over `run_month_end`.
+
+Registered by the main CLI with `from workbench.batch.cli import month_end`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.periods import parse_month
+
+from .month_end import DEFAULT_NOTEBOOK, InvoiceOutcome, run_month_end
+
+__all__ = ["month_end"]
+
+HELP = """Generate a month's draft invoices and write every invoice's files (DIR: the workspace).
+
+\b
+1. Drafts are generated for each vendor with usage imported for --period (or the --vendor
+   given), for all customers or --customers. A customer already invoiced for that month keeps
+   its invoice: it is reused, not generated again.
+2. For each invoice of the month (void ones excepted), in DIR/output/<period>/<number>/:
+     <number>.ipynb            notebooks/invoice.ipynb executed with papermill
+     <number>.pdf              the A4 statement (statement-pdf)
+     <number>-statement.csv    the statement's lines (statement-csv)
+     <number>.csv              customer CSV
+     <number>-detailed.csv     detailed CSV, down to the vendor rows
+     <number>.xlsx             Excel workbook
+     <number>.done.json        manifest with the sha256 of each file, written last
+
+\b
+Resume: run the same command again after a crash or a failure. An invoice whose manifest is
+there and whose files all match it is skipped; any other invoice is redone from the start
+(delete a file, or the manifest, to force one). Files are written under a temporary name and
+renamed, so no half-written file ever carries a final name. One invoice failing does not stop
+the others; a failed notebook is kept as <number>.failed.ipynb.
+
+Exit code 0 when every invoice has its files and every selected customer was invoiced, 1
+otherwise (the failures are listed with invoice number and customer), 2 on a usage error.
+"""
+
+
+def _customers(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    wanted = [c.strip() for c in value.split(",") if c.strip()]
+    return wanted or None
+
+
+@click.command("month-end", help=HELP)
+@click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
+@click.option("--period", required=True, metavar="YYYY-MM", help="The billing month, e.g. 2025-10.")
+@click.option("--vendor", "vendors", multiple=True, type=click.Choice(["aws", "azure", "gcp"]),
+              help="Only this vendor (repeatable). Default: every vendor with usage for the period.")
+@click.option("--customers", metavar="ID,ID", help="Only these customer ids, comma separated.")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Invoices rendered in parallel (processes, each with its own Chromium).")
+@click.option("--apply-credits", is_flag=True, help="Apply the customers' credits to new drafts.")
+@click.option("--include-marketplace", is_flag=True, help="Include marketplace fees (at cost) in new drafts.")
+@click.option("--credits-for-marketplace", is_flag=True, help="Let credits pay marketplace fees.")
+@click.option("--no-tax", is_flag=True, help="Leave tax off new drafts.")
+@click.option("--today", metavar="YYYY-MM-DD", help="Pretend today is this day (issue and due dates of new drafts).")
+@click.option("--notebook", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT_NOTEBOOK),
+              show_default=True, help="The invoice notebook template.")
+def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: str | None, jobs: int,
+              apply_credits: bool, include_marketplace: bool, credits_for_marketplace: bool, no_tax: bool,
+              today: str | None, notebook: str) -> None:
+    from tqdm import tqdm
+
+    from workbench.billing.store.workspace import WorkspaceError, open_workspace
+
+    try:
+        parse_month(period)
+        day = dt.date.fromisoformat(today) if today else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    try:
+        ws = open_workspace(Path(directory))
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    options = InvoiceOptions(apply_credits=apply_credits, include_tax=not no_tax,
+                             include_marketplace=include_marketplace,
+                             credits_for_marketplace=credits_for_marketplace)
+    bar: tqdm[None] | None = None
+
+    def start(total: int) -> None:
+        nonlocal bar
+        bar = tqdm(total=total, unit="invoice", desc=f"month end {period}", file=sys.stderr)
+
+    def tick(done: int, total: int, outcome: InvoiceOutcome) -> None:
+        if bar is not None:
+            bar.set_postfix_str(f"{outcome.number} {outcome.state}")
+            bar.update(1)
+
+    try:
+        summary = run_month_end(ws, period, vendors=list(vendors) or None, customers=_customers(customers), jobs=jobs,
+                                options=options, today=day, progress=tick, notebook=notebook, on_invoices=start)
+    finally:
+        if bar is not None:
+            bar.close()
+        ws.close()
+    click.echo(summary.text())
+    sys.exit(0 if summary.ok else 1)

@@ -1,0 +1,480 @@
+"""Month end in one call: draft invoices for a period, then every invoice's files, resumably.
+
+    summary = run_month_end(ws, "2025-10", jobs=2)
+
+1. Generate drafts for each vendor with usage in the period (or the vendors asked for). A
+   customer whose period is already generated keeps its invoice: it is reused, not an error.
+2. For each non-void invoice of the period, in `output/<period>/<number>/`:
+     <number>.ipynb               notebooks/invoice.ipynb executed by papermill
+     <number>.pdf                 statement-pdf (workbench.nbexport, one Chromium per process)
+     <number>-statement.csv       statement-csv (the notebook's invoice output)
+     <number>.csv                 customer CSV        (workbench.billing.exports)
+     <number>-detailed.csv        detailed CSV, down to the vendor rows
+     <number>.xlsx                workbook
+     <number>.done.json           manifest, written LAST: sha256 of each file above
+   Before any file is written the notebook's invoice output is checked against the stored
+   invoice (number and total): a notebook that prints other figures fails the invoice.
+
+Resume: an invoice whose manifest is present and whose files all match it is skipped. Anything
+else is redone from the start (the old manifest is removed first, so a half-redone folder never
+looks complete). Every file is written to a hidden `.<name>.<random>.tmp` and renamed, so a
+crash leaves no half-written file under a final name; leftover temp files are removed the next
+time the invoice is processed. A failed notebook is kept as `<number>.failed.ipynb` for reading.
+
+One invoice failing does not stop the others; `jobs > 1` runs invoices in a process pool
+(spawned workers, each with its own Chromium).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+
+from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.periods import given_month
+from workbench.billing.core.problems import Problem, Severity
+from workbench.billing.store.workspace import Workspace
+
+__all__ = [
+    "DEFAULT_NOTEBOOK",
+    "InvoiceJob",
+    "InvoiceOutcome",
+    "MonthEndSummary",
+    "expected_files",
+    "generate_period",
+    "is_complete",
+    "kernel_config",
+    "render_invoice",
+    "run_month_end",
+]
+
+DEFAULT_NOTEBOOK = Path(__file__).resolve().parent.parent.parent / "notebooks" / "invoice.ipynb"
+MANIFEST_SUFFIX = ".done.json"
+EXPORT_FORMATS = ("csv", "detailed-csv", "xlsx")  # workbench.billing.exports, from the stored invoice
+CELL_TIMEOUT_SECONDS = 300
+
+Progress = Callable[[int, int, "InvoiceOutcome"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceJob:
+    """What a worker needs to render one invoice (plain values: it crosses process boundaries)."""
+
+    invoice_id: int
+    number: str
+    customer_id: str
+    customer_name: str
+    vendor: str
+    period: str  # YYYY-MM
+    currency: str
+    total: str  # exact, as stored
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceOutcome:
+    number: str
+    customer_id: str
+    customer_name: str
+    state: str  # done | skipped | failed
+    seconds: float
+    files: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MonthEndSummary:
+    period: str
+    out_dir: Path
+    outcomes: tuple[InvoiceOutcome, ...]
+    problems: tuple[Problem, ...]  # from generating the drafts (reused periods left out)
+    seconds: float
+
+    def _in(self, state: str) -> list[InvoiceOutcome]:
+        return [o for o in self.outcomes if o.state == state]
+
+    @property
+    def done(self) -> list[InvoiceOutcome]:
+        return self._in("done")
+
+    @property
+    def skipped(self) -> list[InvoiceOutcome]:
+        return self._in("skipped")
+
+    @property
+    def failed(self) -> list[InvoiceOutcome]:
+        return self._in("failed")
+
+    @property
+    def generation_errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        """Every invoice has its files and every selected customer got an invoice."""
+        return not self.failed and not self.generation_errors
+
+    def text(self) -> str:
+        lines = [
+            f"month end {self.period}: {len(self.done)} done, {len(self.skipped)} skipped, "
+            f"{len(self.failed)} failed, {len(self.generation_errors)} not generated "
+            f"in {self.seconds:.1f} s; files in {self.out_dir}"
+        ]
+        lines += [f"  FAILED {o.number} (customer {o.customer_id} {o.customer_name}): {o.error}" for o in self.failed]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+# --- files and the manifest ------------------------------------------------------------------
+
+def expected_files(number: str) -> tuple[str, ...]:
+    """The file names one invoice gets, manifest excluded."""
+    return (
+        f"{number}.ipynb",
+        f"{number}.pdf",
+        f"{number}-statement.csv",
+        f"{number}.csv",
+        f"{number}-detailed.csv",
+        f"{number}.xlsx",
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_complete(folder: Path, number: str) -> bool:
+    """The manifest is there, lists exactly the expected files, and each file matches its hash."""
+    try:
+        manifest = json.loads((folder / f"{number}{MANIFEST_SUFFIX}").read_text(encoding="utf-8"))
+        files: dict[str, str] = manifest["files"]
+        if manifest.get("number") != number or sorted(files) != sorted(expected_files(number)):
+            return False
+        return all(_sha256(folder / name) == digest for name, digest in files.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def _is_temp(name: str) -> bool:
+    return name.startswith(".") and (name.endswith(".tmp") or name.endswith(".tmp.ipynb"))
+
+
+def _remove_temp_files(folder: Path) -> None:
+    for path in folder.iterdir():
+        if _is_temp(path.name):
+            path.unlink(missing_ok=True)
+
+
+def _temp_name(folder: Path, name: str, suffix: str = ".tmp") -> Path:
+    return folder / f".{name}.{secrets.token_hex(6)}{suffix}"
+
+
+# --- one invoice -----------------------------------------------------------------------------
+
+def _short_error(exc: BaseException) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(exc, PapermillExecutionError):
+        return f"notebook cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+KERNEL_DIR_PREFIX = "wb-kernel-"
+
+
+def _sweep_dead_kernel_dirs(tmp: Path) -> None:
+    """Remove socket folders of processes that no longer run (a killed month end leaves them)."""
+    for folder in tmp.glob(f"{KERNEL_DIR_PREFIX}*"):
+        pid_text = folder.name[len(KERNEL_DIR_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit() or not folder.is_dir():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # someone else's live process
+            pass
+
+
+@contextmanager
+def kernel_config() -> Iterator[Config]:
+    """Kernel over IPC sockets in a folder of its own, removed afterwards.
+
+    TCP ports picked at random can collide between parallel kernel starts (papermill issue 511)
+    and listen on the network; IPC sockets cannot, as long as each kernel has its own path
+    (jupyter_client's default, `kernel-ipc-N` in the working directory, is shared by every
+    kernel started there, and parallel kernels then read each other's messages).
+    """
+    tmp = Path(tempfile.gettempdir())
+    _sweep_dead_kernel_dirs(tmp)
+    folder = Path(tempfile.mkdtemp(prefix=f"{KERNEL_DIR_PREFIX}{os.getpid()}-", dir=tmp))
+    try:
+        yield Config({"KernelManager": {"transport": "ipc", "ip": str(folder / "k")}})
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _execute_notebook(notebook: Path, folder: Path, job: InvoiceJob, ws_root: Path) -> Path:
+    """Run papermill into a temp name; rename to <number>.ipynb, or <number>.failed.ipynb on error."""
+    import papermill
+
+    temp = _temp_name(folder, job.number, ".tmp.ipynb")  # papermill wants an .ipynb name
+    final = folder / f"{job.number}.ipynb"
+    failed = folder / f"{job.number}.failed.ipynb"
+    parameters = {"workspace": str(ws_root), "invoice": job.number, "customer": "", "vendor": "",
+                  "period": "", "display_currency": ""}
+    try:
+        with kernel_config() as config:
+            papermill.execute_notebook(
+                str(notebook), str(temp), parameters=parameters, kernel_name="python3", progress_bar=False,
+                request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT_SECONDS, config=config,
+            )
+    except BaseException:
+        if temp.exists():
+            os.replace(temp, failed)  # complete as a record of the failed run, under its own name
+        raise
+    os.replace(temp, final)
+    failed.unlink(missing_ok=True)
+    return final
+
+
+def _check_notebook_invoice(nb_path: Path, job: InvoiceJob) -> object:
+    """The notebook's machine-readable invoice must be this invoice with the stored total."""
+    import nbformat
+
+    from workbench.billing.core.money import D
+    from workbench.billing.exports.statement import amount_text
+    from workbench.nbexport import find_invoice
+
+    nb = nbformat.read(nb_path, as_version=4)  # type: ignore[no-untyped-call]
+    printed = find_invoice(nb)
+    totals = [t.amount for t in printed.totals if t.label == "Total"]
+    expected = amount_text(D(job.total), job.currency)
+    if printed.number != job.number or totals != [expected]:
+        raise ValueError(
+            f"the notebook printed invoice {printed.number} with total {totals}, but the stored invoice "
+            f"{job.number} has total {expected} {job.currency}"
+        )
+    return nb
+
+
+def _source_rows(ws: Workspace, invoice_id: int) -> Callable[[], Iterable[object]]:
+    from workbench.billing.exports.view import SourceRow
+    from workbench.billing.generate import source_rows
+
+    def rows() -> Iterable[SourceRow]:
+        for position, values in source_rows(ws, invoice_id):
+            yield SourceRow(line_position=position, **values)  # type: ignore[arg-type]
+
+    return rows
+
+
+def _export_stored(ws: Workspace, job: InvoiceJob, folder: Path) -> None:
+    from workbench.billing.exports import InvoiceView, export_invoice
+    from workbench.billing.store import models as m
+
+    with ws.session() as session:
+        invoice = session.get(m.Invoice, job.invoice_id)
+        if invoice is None:
+            raise LookupError(f"invoice {job.number} (id {job.invoice_id}) no longer exists")
+        view = InvoiceView.from_orm(session, invoice, source_rows=_source_rows(ws, job.invoice_id))  # type: ignore[arg-type]
+    for fmt in EXPORT_FORMATS:
+        export_invoice(view, fmt, folder)
+
+
+def _write_manifest(folder: Path, job: InvoiceJob) -> Path:
+    from workbench.nbexport import write_atomic
+
+    manifest = {
+        "number": job.number,
+        "customer_id": job.customer_id,
+        "vendor": job.vendor,
+        "period": job.period,
+        "currency": job.currency,
+        "total": job.total,
+        "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "files": {name: _sha256(folder / name) for name in expected_files(job.number)},
+    }
+    return write_atomic(folder / f"{job.number}{MANIFEST_SUFFIX}", json.dumps(manifest, indent=2) + "\n")
+
+
+def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, notebook: str | Path = DEFAULT_NOTEBOOK) -> InvoiceOutcome:
+    """All files of one invoice under `out_dir/<number>/`, or `skipped` when they are complete.
+
+    Never raises for the invoice's own problems: they come back as a `failed` outcome.
+    """
+    started = time.perf_counter()
+    folder = Path(out_dir) / job.number
+
+    def outcome(state: str, error: str = "") -> InvoiceOutcome:
+        files = expected_files(job.number) if state != "failed" else ()
+        return InvoiceOutcome(job.number, job.customer_id, job.customer_name, state,
+                              round(time.perf_counter() - started, 3), files, error)
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _remove_temp_files(folder)  # what a crashed run left behind
+        if is_complete(folder, job.number):
+            return outcome("skipped")
+        (folder / f"{job.number}{MANIFEST_SUFFIX}").unlink(missing_ok=True)
+
+        from workbench.billing.store.workspace import open_workspace
+        from workbench.nbexport import export_statement
+
+        ws = open_workspace(Path(ws_root))
+        try:
+            nb_path = _execute_notebook(Path(notebook), folder, job, Path(ws_root).resolve())
+            nb = _check_notebook_invoice(nb_path, job)
+            export_statement(nb, folder, ("pdf",), basename=job.number)  # type: ignore[arg-type]
+            export_statement(nb, folder, ("csv",), basename=f"{job.number}-statement")  # type: ignore[arg-type]
+            _export_stored(ws, job, folder)
+            _write_manifest(folder, job)
+        finally:
+            ws.close()
+        return outcome("done")
+    except Exception as exc:  # one invoice's failure is data for the summary, not a stop
+        return outcome("failed", _short_error(exc))
+
+
+# --- the period ------------------------------------------------------------------------------
+
+def _vendors_with_usage(ws: Workspace, period: str) -> list[str]:
+    from workbench.billing.store.usage_queries import report_periods
+
+    return sorted({p.vendor for p in report_periods(ws) if p.period == period})
+
+
+def _period_invoices(ws: Workspace, period: str, vendors: Sequence[str], customers: Sequence[str] | None) -> list[InvoiceJob]:
+    """The non-void whole-month invoices of the period for these vendors (and customers)."""
+    from sqlalchemy import select
+
+    from workbench.billing.store import models as m
+
+    date_range = given_month(period)
+    query = (
+        select(m.Invoice, m.Customer.name).join(m.Customer)
+        .where(m.Invoice.vendor.in_(list(vendors)), m.Invoice.period_start == date_range.start,
+               m.Invoice.period_end == date_range.end, m.Invoice.status != Status.VOID.value)
+        .order_by(m.Invoice.number)
+    )
+    if customers is not None:
+        query = query.where(m.Invoice.customer_id.in_(list(customers)))
+    with ws.session() as session:
+        return [
+            InvoiceJob(inv.id, inv.number, inv.customer_id, name, inv.vendor, period, inv.currency, format(inv.total, "f"))
+            for inv, name in session.execute(query)
+        ]
+
+
+def generate_period(
+    ws: Workspace,
+    period: str,
+    *,
+    vendors: Sequence[str] | None = None,
+    customers: Sequence[str] | None = None,
+    options: InvoiceOptions = InvoiceOptions(),
+    today: dt.date | None = None,
+) -> tuple[list[InvoiceJob], list[Problem]]:
+    """Drafts for the period (existing ones reused); the period's invoices and the problems met."""
+    from workbench.billing.generate import generate_invoices
+
+    date_range = given_month(period)
+    with_usage = _vendors_with_usage(ws, period)
+    problems: list[Problem] = []
+    wanted = list(vendors) if vendors else with_usage
+    for vendor in wanted:
+        if vendor not in with_usage:
+            problems.append(Problem("no-usage", f"no {vendor} usage is imported for {period}",
+                                    severity=Severity.WARNING, fix=f"import the {vendor} report for {period} first"))
+            continue
+        result = generate_invoices(ws, vendor, date_range, customers, options, today=today)
+        problems.extend(result.problems)
+    jobs = _period_invoices(ws, period, [v for v in wanted if v in with_usage], customers)
+    reused = {(j.vendor, j.customer_id) for j in jobs}
+    # A locked period is expected on a rerun: the existing invoice is reused.
+    kept = [p for p in problems
+            if not (p.code == "period-locked" and any((v, p.customer_id) in reused for v in wanted))]
+    return jobs, kept
+
+
+def run_month_end(
+    ws: Workspace,
+    period: str,
+    *,
+    vendors: Sequence[str] | None = None,
+    customers: Sequence[str] | None = None,
+    jobs: int = 1,
+    options: InvoiceOptions = InvoiceOptions(),
+    today: dt.date | None = None,
+    progress: Progress | None = None,
+    notebook: str | Path = DEFAULT_NOTEBOOK,
+    out_dir: str | Path | None = None,
+    on_invoices: Callable[[int], None] | None = None,
+) -> MonthEndSummary:
+    """Generate the period's drafts, then render every invoice's files (see the module docstring).
+
+    `progress(done, total, outcome)` is called after each invoice; `on_invoices(total)` once the
+    invoice list is known (for a progress bar). Files go to `out_dir` (default
+    `<workspace>/output/<period>`).
+    """
+    started = time.perf_counter()
+    given_month(period)  # refuse a bad period before anything is written
+    if jobs < 1:
+        raise ValueError("jobs must be at least 1")
+    notebook = Path(notebook)
+    if not notebook.is_file():
+        raise FileNotFoundError(f"invoice notebook {notebook} not found (pass notebook=...)")
+    target = Path(out_dir) if out_dir is not None else ws.output_dir / period
+    target.mkdir(parents=True, exist_ok=True)
+
+    invoice_jobs, problems = generate_period(ws, period, vendors=vendors, customers=customers, options=options,
+                                             today=today)
+    if on_invoices is not None:
+        on_invoices(len(invoice_jobs))
+    outcomes: list[InvoiceOutcome] = []
+
+    def record(result: InvoiceOutcome) -> None:
+        outcomes.append(result)
+        if progress is not None:
+            progress(len(outcomes), len(invoice_jobs), result)
+
+    root = ws.root.resolve()
+    if jobs == 1 or len(invoice_jobs) <= 1:
+        for job in invoice_jobs:
+            record(render_invoice(root, job, target, notebook))
+    else:
+        # spawn: a forked child would inherit the parent's database connections and threads
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = {pool.submit(render_invoice, root, job, target, notebook): job for job in invoice_jobs}
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # the worker process died (killed, out of memory)
+                    result = InvoiceOutcome(job.number, job.customer_id, job.customer_name, "failed", 0.0, (),
+                                            f"worker process failed: {type(exc).__name__}: {exc}")
+                record(result)
+    order = {job.number: i for i, job in enumerate(invoice_jobs)}
+    outcomes.sort(key=lambda o: order[o.number])
+    return MonthEndSummary(period, target, tuple(outcomes), tuple(problems), round(time.perf_counter() - started, 3))
+
