@@ -633,8 +633,10 @@ def demo(directory: str, today: str | None) -> None:
 def _register_extensions() -> None:
     """Commands that live with their packages (month-end batch, dashboards, API, notifications)."""
     from workbench.batch.cli import month_end
+    from workbench.serve import serve
 
     main.add_command(month_end)
+    main.add_command(serve)
 
 
 _register_extensions()

@@ -1,0 +1,39 @@
+"""The billing reports app on the generated demo workspace (3 vendors, ~25 customers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from workbench.billing.store import models as m
+from workbench.dashboards import build_billing_app, build_invoices_app
+from workbench.dashboards.ranges import LAST
+
+DEMO_TODAY = dt.date(2025, 11, 25)  # as tests/conftest.py: the demo has usage for 2025-09 and 2025-10
+
+
+def test_month_end_for_every_vendor_of_the_demo(demo_workspace_copy):
+    ws = demo_workspace_copy
+    app = build_billing_app(ws, today=DEMO_TODAY)
+    assert app.vendor.options == ("aws", "azure", "gcp")
+    made = 0
+    for vendor in app.vendor.options:
+        app.vendor.value = vendor
+        app.range.kind.value = LAST
+        assert app.title.value.endswith("2025-10</h3>")
+        customers = list(app.table.rows)
+        app.select_all_button.click()
+        app.generate_button.click()
+        generated = {row.invoice.customer_id for row in app.drafts.values()}
+        # every selected customer is either drafted or listed with the error that stopped it
+        assert generated | set(app.not_generated) == set(customers)
+        assert all(problems for problems in app.not_generated.values())
+        made += len(app.drafts)
+        app.approve_all_button.click()
+        app.finish_button.click()
+    with ws.session() as s:
+        assert s.scalar(select(func.count()).select_from(m.Invoice).where(m.Invoice.status == "open")) == made
+
+    invoices = build_invoices_app(ws, today=DEMO_TODAY)
+    assert len(invoices.invoices) == made

@@ -1,0 +1,173 @@
+"""Customer invoices: filter the list, open a statement, move it along the lifecycle, download it."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.money import exact_sum, round_minor
+from workbench.billing.core.periods import given_month
+from workbench.billing.generate import GeneratedInvoice, generate_invoices
+from workbench.billing.store import models as m
+from workbench.dashboards import build_invoices_app
+from workbench.dashboards.ranges import CUSTOM, LAST, MONTH
+
+from .conftest import TODAY
+
+
+@pytest.fixture
+def october(ws) -> dict[str, GeneratedInvoice]:
+    """October drafts for Acme (CAD), Beta and Delta (USD), by customer ID."""
+    result = generate_invoices(ws, "aws", given_month("2025-10"), ["100001", "100002", "100004"], InvoiceOptions(),
+                               today=TODAY)
+    return {inv.customer_id: inv for inv in result.invoices}
+
+
+def status_of(ws, number: str) -> str:
+    with ws.session() as s:
+        return s.scalar(select(m.Invoice.status).where(m.Invoice.number == number))
+
+
+def linked_bytes(link_html: str) -> bytes:
+    found = re.search(r'href="data:[^;"]+;base64,([A-Za-z0-9+/=]+)"', link_html)
+    assert found, link_html
+    return base64.b64decode(found.group(1))
+
+
+def test_filter_by_customer_status_and_date_range(ws, october):
+    app = build_invoices_app(ws, today=TODAY)
+    assert app.range.kind.value == "All dates"
+    assert [n for _label, n in app.list.options] == sorted(i.number for i in october.values())
+    assert app.list.options[1][0] == f"{october['100002'].number} · Beta Ltd (#100002) · AWS 2025-10 · Draft · 12.44 USD"
+
+    app.customer.value = "100002"
+    assert [inv.customer_id for inv in app.invoices] == ["100002"]
+    app.customer.value = ""
+    app.status.value = "open"
+    assert app.invoices == [] and app.count.value == "0 invoice(s)"
+    app.status.value = "draft"
+    assert len(app.invoices) == 3
+
+    app.range.kind.value = MONTH
+    assert app.range.month.options == ("2025-10",)  # months that have invoices
+    assert len(app.invoices) == 3
+    app.range.kind.value = LAST  # October, seen from 2025-11-20
+    assert len(app.invoices) == 3
+    app.range.kind.value = CUSTOM
+    app.range.start.value, app.range.end.value = dt.date(2025, 11, 1), dt.date(2025, 11, 30)
+    assert app.invoices == []
+
+
+def test_view_an_invoice_as_the_customer_sees_it_and_in_another_currency(ws, october):
+    beta = october["100002"].number
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(beta)
+    assert app.current is not None and app.current.number == beta
+    assert app.detail.layout.display == ""
+    assert beta in app.statement_html and "12.44" in app.statement_html
+    assert app.statement.value == app.statement_html
+
+    # USD invoice: the workspace has USD->CAD and USD->EUR for October; informational only
+    assert [value for _label, value in app.currency.options] == ["", "CAD", "EUR"]
+    app.currency.value = "EUR"
+    assert "EUR" in app.statement_html and "10.70" in app.statement_html  # 12.44 x 0.8605 = 10.70462
+    app.select(october["100001"].number)  # a CAD invoice: no CAD->x rate stored, no choice offered
+    assert [value for _label, value in app.currency.options] == [""]
+    assert app.currency.layout.display == "none"
+
+
+def test_status_buttons_follow_the_allowed_transitions_only(ws, october):
+    acme = october["100001"].number
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(acme)
+    assert list(app.status_buttons) == [Status.OPEN]  # a draft can only be approved
+    app.status_buttons[Status.OPEN].click()
+    assert status_of(ws, acme) == "open"
+    assert app.messages[-1] == f"{acme} is now Open"
+    assert list(app.status_buttons) == [Status.CLOSED, Status.PAST_DUE, Status.VOID]
+
+    app.change_status(Status.DRAFT)  # no button for it; a forged call is refused by the lifecycle
+    assert status_of(ws, acme) == "open"
+    assert app.messages[-1].startswith("status not changed: ") and "cannot become Draft" in app.messages[-1]
+
+    app.status_buttons[Status.CLOSED].click()
+    assert status_of(ws, acme) == "closed"
+    assert app.status_buttons == {}  # closed is final
+
+
+def test_an_open_invoice_past_its_due_date_becomes_past_due_when_the_list_opens(ws, october):
+    beta = october["100002"].number  # Beta pays in 15 days
+    late = TODAY + dt.timedelta(days=16)
+    build_invoices_app(ws, today=late)
+    assert status_of(ws, beta) == "draft"  # a draft is never past due
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(beta)
+    app.status_buttons[Status.OPEN].click()
+    later = build_invoices_app(ws, today=late)
+    assert later.messages == [f"past their due date, now Past Due: {beta}"]
+    assert status_of(ws, beta) == "past_due"
+
+
+def test_downloads_carry_the_engines_totals(ws, october):
+    beta = october["100002"]
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(beta.number)
+
+    customer_csv = app.download("csv")
+    assert customer_csv == ws.output_dir / "downloads" / beta.number / f"{beta.number}.csv"
+    rows = list(csv.reader(io.StringIO(customer_csv.read_text(encoding="utf-8-sig"))))
+    assert rows[-1] == ["", "Total", "12.44"] and Decimal(rows[-1][2]) == beta.total
+    assert linked_bytes(app.links["csv"]) == customer_csv.read_bytes()
+
+    detailed = app.download("detailed-csv")
+    records = list(csv.DictReader(io.StringIO(detailed.read_text(encoding="utf-8"))))
+    lines = [r for r in records if r["record"] == "line"]
+    sources = [r for r in records if r["record"] == "source"]
+    charges = round_minor(exact_sum(Decimal(r["amount"]) for r in lines if r["kind"] in ("usage", "marketplace", "support")), "USD")
+    taxes = exact_sum(Decimal(r["amount_rounded"]) for r in lines if r["kind"] == "tax")
+    assert charges + taxes == beta.total  # 11.01 + 1.43
+    assert exact_sum(Decimal(r["amount"]) for r in sources) == Decimal(lines[0]["amount"])  # to the penny and beyond
+
+    workbook = app.download("xlsx")
+    summary = openpyxl.load_workbook(workbook, read_only=True)["Summary"]
+    totals = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0] in ("Subtotal", "Total")}
+    wb_total = totals["Total"]
+    assert Decimal(str(wb_total)) == beta.total
+    assert sorted(app.links) == ["csv", "detailed-csv", "xlsx"]
+
+
+def test_the_pdf_is_the_month_end_file_when_there_is_one(ws, october):
+    acme = october["100001"].number
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(acme)
+    month_end = ws.output_dir / "2025-10" / acme / f"{acme}.pdf"
+    month_end.parent.mkdir(parents=True)
+    month_end.write_bytes(b"%PDF-1.7 month-end statement of " + acme.encode())
+    assert app.download("pdf") == month_end
+    assert linked_bytes(app.links["pdf"]) == month_end.read_bytes()
+    assert f'download="{acme}.pdf"' in app.links["pdf"]
+
+
+def test_a_missing_pdf_is_explained_or_rendered(ws, october):
+    import importlib.util
+
+    acme = october["100001"].number
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(acme)
+    path = app.download("pdf")
+    if importlib.util.find_spec("workbench.render.pdf") is None:
+        assert path is None and "pdf" not in app.links
+        assert app.messages[-1].startswith(f"no PDF of {acme} yet")
+    else:
+        assert path is not None and path.read_bytes().startswith(b"%PDF")
+        assert linked_bytes(app.links["pdf"]) == path.read_bytes()

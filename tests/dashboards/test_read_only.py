@@ -1,0 +1,78 @@
+"""Read-only views: the writing buttons are hidden, and every writing callback refuses on its own,
+because a Voila viewer can click any button model or set any widget value, hidden or not."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.periods import given_month
+from workbench.billing.generate import generate_invoices
+from workbench.billing.invoices import approve
+from workbench.dashboards import DraftRow, build_billing_app, build_invoices_app
+from workbench.dashboards.ranges import CUSTOM, LAST
+
+from .conftest import TODAY, snapshot
+
+
+def test_the_billing_app_refuses_to_generate_approve_or_delete(ws):
+    made = generate_invoices(ws, "aws", given_month("2025-10"), ["100001"], InvoiceOptions(), today=TODAY).invoices
+    before = snapshot(ws)
+    app = build_billing_app(ws, read_only=True, today=TODAY)
+    for button in (app.generate_button, app.approve_all_button, app.approve_button, app.delete_button):
+        assert button.disabled and button.layout.display == "none"
+
+    # a viewer may look around: vendor, ranges, options, selections
+    app.range.kind.value = LAST
+    app.include_marketplace.value = True
+    app.range.kind.value = CUSTOM
+    app.range.start.value, app.range.end.value = dt.date(2025, 10, 1), dt.date(2025, 10, 31)
+    app.range.kind.value = LAST
+    app.select_all_button.click()
+    app.generate_button.click()  # a forged click on the hidden, disabled button
+    app.generate()
+    assert app.messages[-1] == "read-only view: generating invoices is not allowed here; nothing was changed"
+    assert app.drafts == {} and app.page == "report"
+
+    # even with a draft planted in the preview state, approving and deleting are refused
+    app.drafts = {made[0].number: DraftRow(made[0])}
+    app._show_drafts()
+    app.draft_table.check(None, True)
+    app.approve_button.click()
+    assert app.messages[-1] == "read-only view: approving invoices is not allowed here; nothing was changed"
+    app.approve_all()
+    app.delete_button.click()
+    assert app.messages[-1] == "read-only view: deleting invoices is not allowed here; nothing was changed"
+    app.view_button.click()  # looking is allowed
+    assert made[0].number in app.statement_html
+
+    assert snapshot(ws) == before
+
+
+def test_the_invoices_app_refuses_status_changes_and_keeps_downloads_out_of_the_workspace(ws):
+    made = generate_invoices(ws, "aws", given_month("2025-10"), ["100002", "100004"], InvoiceOptions(), today=TODAY).invoices
+    number = made[0].number
+    approve(ws, [number], today=TODAY)  # Beta pays in 15 days
+    before = snapshot(ws)
+    late = TODAY + dt.timedelta(days=60)
+    # listing makes overdue invoices Past Due in the engine: a read-only view shows it, stores nothing
+    app = build_invoices_app(ws, read_only=True, today=late)
+    assert [(inv.number, inv.status) for inv in app.invoices] == [(number, "past_due"), (made[1].number, "draft")]
+    app.status.value = "past_due"
+    assert [inv.number for inv in app.invoices] == [number]
+    app.select(number)
+    assert app.status_buttons == {} and app.status_box.children == ()
+
+    for target in Status:
+        app.change_status(target)
+        assert app.messages[-1] == ("read-only view: changing an invoice's status is not allowed here; "
+                                    "nothing was changed")
+    app.currency.value = "EUR"
+    assert "EUR" in app.statement_html
+    path = app.download("csv")
+    assert path is not None and path.is_file() and ws.root not in path.parents
+    assert app.download("xlsx") is not None
+    assert app.download("pdf") is None  # no month-end PDF, and a read-only view does not make one
+
+    assert snapshot(ws) == before

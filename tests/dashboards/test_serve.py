@@ -1,0 +1,112 @@
+"""`workbench serve`: Voila on a loopback port serving the dashboards of a workspace."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from workbench.serve import NOTEBOOKS, find_notebooks_dir, free_port, voila_command
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def port_is_closed(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return False
+    except OSError:
+        return True
+
+
+@pytest.fixture
+def served(template_workspace: Path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench.serve", str(template_workspace), "--port", str(port), "--no-browser",
+         "--read-only", "--today", "2025-11-20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for_port(port, process)
+        yield port, process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)  # what Ctrl-C does: serve stops Voila and its kernels
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_the_billing_page_is_served_with_its_widgets(served, template_workspace):
+    port, process = served
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=120) as response:
+        assert response.status == 200
+        page = response.read().decode("utf-8")
+    assert WIDGET_VIEW in page and '"model_id"' in page  # the notebook ran and displayed app.widget
+    # the workspace opened (Voila prints this sentence for a cell that raised) and the app is read-only;
+    # the widget values themselves travel over the kernel's websocket, not in this page
+    assert "There was an error when executing cell" not in page and "Traceback" not in page
+    assert "Billing reports" in page and "read-only view" in page
+    assert "open_workspace(" not in page  # sources stripped
+
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err.decode()
+    assert out.decode().splitlines() == [f"billing (read-only): http://127.0.0.1:{port}/"]
+    assert port_is_closed(port)
+
+
+def test_serve_refuses_a_folder_that_is_not_a_workspace(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "workbench.serve", str(tmp_path), "--no-browser"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "is not a workspace" in done.stderr
+
+
+def test_the_notebooks_are_found_in_the_checkout_and_voila_binds_to_loopback(monkeypatch, tmp_path):
+    monkeypatch.delenv("WORKBENCH_NOTEBOOKS", raising=False)
+    folder = find_notebooks_dir()
+    assert (folder / NOTEBOOKS["billing"]).is_file() and (folder / NOTEBOOKS["invoices"]).is_file()
+    command = voila_command(folder / NOTEBOOKS["billing"], 8870, preheat=True)
+    assert command[1:3] == ["-m", "voila"]
+    assert {"--no-browser", "--port=8870", "--Voila.ip=127.0.0.1", "--preheat_kernel=True"} <= set(command)
+    assert not any("strip_sources" in part for part in command)  # Voila strips sources by default
+
+    (tmp_path / NOTEBOOKS["billing"]).write_text("{}")
+    monkeypatch.setenv("WORKBENCH_NOTEBOOKS", str(tmp_path))
+    assert find_notebooks_dir() == tmp_path.resolve()
+
+
+def test_the_notebooks_are_thin_pages():
+    import nbformat
+
+    for name in ("billing_reports.ipynb", "customer_invoices.ipynb"):
+        nb = nbformat.read(find_notebooks_dir() / name, as_version=4)
+        params, app = nb.cells
+        assert params.metadata.tags == ["parameters"]
+        assert 'os.environ.get("WORKBENCH_WORKSPACE", "demo-workspace")' in params.source
+        assert 'os.environ.get("WORKBENCH_READ_ONLY") == "1"' in params.source
+        assert app.source.rstrip().endswith("display(app.widget)")
+        assert app.outputs == [] and params.outputs == []

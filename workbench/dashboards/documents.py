@@ -1,0 +1,180 @@
+"""An invoice as the customer sees it, in another currency, and as files to download.
+
+- `statement_document(ws, ref)`: `workbench.render.statement.statement_html` when that renderer is
+  installed, else a plain table of `exports.statement.statement_rows` (the same rows the CSV
+  prints, so the screen cannot disagree with the files).
+- `fx_choices(ws, invoice_ref)`: currencies the workspace has a rate for, from the invoice
+  currency, in the invoice's first month. Informational only.
+- `produce_download(...)`: customer CSV, detailed CSV, xlsx (the exporters) and PDF (the
+  month-end file `output/<period>/<number>/<number>.pdf`, else `workbench.render.pdf.invoice_pdf`).
+- `download_link(path)`: an `<a download>` with a `data:` URI. Voila 0.5 only serves files under
+  its root directory through `/voila/files/` and, by default, only images; a workspace lives
+  elsewhere, so the file travels inside the page instead (one widget message, any browser, and a
+  Playwright `expect_download` sees it). Files above `DATA_URI_LIMIT` (Chromium refuses URLs
+  over 2 MB) are shown by path.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from pathlib import Path
+from types import ModuleType
+
+from sqlalchemy import select
+
+from workbench.billing.core.money import EXACT, round_minor
+from workbench.billing.exports.registry import export_invoice, exporters
+from workbench.billing.exports.statement import amount_text, statement_rows
+from workbench.billing.exports.view import InvoiceView, SourceRow
+from workbench.billing.invoices import find
+from workbench.billing.store import models as m
+from workbench.billing.store.workspace import Workspace
+
+from .text import esc, money
+
+__all__ = [
+    "DATA_URI_LIMIT",
+    "DOWNLOADS",
+    "DownloadUnavailable",
+    "download_link",
+    "fx_choices",
+    "invoice_view",
+    "month_end_pdf",
+    "produce_download",
+    "statement_document",
+]
+
+DATA_URI_LIMIT = 1_500_000  # bytes of file; base64 makes it 4/3 larger, under Chromium's 2 MB URL cap
+# label -> format name; "pdf" is not an exporter of workbench.billing.exports
+DOWNLOADS: dict[str, str] = {"Customer CSV": "csv", "Detailed CSV": "detailed-csv", "Excel (xlsx)": "xlsx", "PDF": "pdf"}
+
+
+class DownloadUnavailable(Exception):
+    """The file cannot be produced here (e.g. no PDF renderer installed); the message says why."""
+
+
+def _optional(module: str) -> ModuleType | None:
+    """A module another part of workbench may not ship yet; errors inside it still surface."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+
+
+def invoice_view(ws: Workspace, ref: str | int, *, with_source_rows: bool = False) -> InvoiceView:
+    with ws.session() as session:
+        invoice = find(session, ref)
+        rows = _source_rows(ws, invoice.id) if with_source_rows else None
+        return InvoiceView.from_orm(session, invoice, source_rows=rows)
+
+
+def _source_rows(ws: Workspace, invoice_id: int) -> Callable[[], Iterable[SourceRow]]:
+    from workbench.billing.generate import source_rows
+
+    def rows() -> Iterable[SourceRow]:
+        for position, row in source_rows(ws, invoice_id):
+            yield SourceRow(line_position=position, **row)  # type: ignore[arg-type]
+
+    return rows
+
+
+def statement_document(ws: Workspace, ref: str | int, display_currency: str | None = None) -> str:
+    """The invoice as the customer sees it; with `display_currency`, a second informational
+    column at the workspace's rate for the invoice's first month (ValueError when there is none)."""
+    view = invoice_view(ws, ref)
+    rate: Decimal | None = None
+    if display_currency and display_currency != view.currency:
+        rate = fx_choices(ws, ref).get(display_currency)
+        if rate is None:
+            raise ValueError(f"no FX rate {view.currency}->{display_currency} for {view.period_start:%Y-%m}: "
+                             f"add it to fx_rates.csv and import it")
+    else:
+        display_currency = None
+    renderer = _optional("workbench.render.statement")
+    if renderer is None:
+        return fallback_statement_html(view, display_currency, rate)
+    loader = _optional("workbench.render.notebook")
+    if loader is not None:
+        view = loader.load_invoice(ws, view.number)  # resolves the reseller logo inside the workspace
+    extra: dict[str, object] = {"display_currency": display_currency, "fx_rate": rate, "fx_date": f"{view.period_start:%Y-%m}"} if rate else {}
+    return str(renderer.statement_html(view, **extra))
+
+
+def fallback_statement_html(view: InvoiceView, display_currency: str | None = None, fx_rate: Decimal | None = None) -> str:
+    rows = "".join(
+        f'<tr class="wb-{r.role}"><td>{esc(r.product_type)}</td><td>{esc(r.description)}</td>'
+        f'<td style="text-align:right">{esc(amount_text(r.amount, view.currency))}</td></tr>'
+        for r in statement_rows(view)
+    )
+    other = ""
+    if display_currency and fx_rate is not None:
+        converted = round_minor(EXACT.multiply(view.total, fx_rate), display_currency)
+        other = (f'<p class="wb-other-currency">Total in {esc(display_currency)}: {esc(money(converted, display_currency))} '
+                 f"{esc(display_currency)} (informational, 1 {esc(view.currency)} = {esc(fx_rate)} {esc(display_currency)})</p>")
+    status = "Draft (not visible to the customer)" if view.status == "draft" else view.status.replace("_", " ").title()
+    return (
+        f'<div class="wb-statement"><h3>Billing statement {esc(view.number)}</h3>'
+        f"<p>{esc(view.reseller.name)}<br>Bill to: {esc(view.customer.name)} (#{esc(view.customer.customer_id)})<br>"
+        f"{esc(view.vendor.upper())} {esc(view.period_label)} &middot; {esc(status)}"
+        f"{' &middot; preliminary' if view.preliminary else ''} &middot; issued {view.issue_date} &middot; due {view.due_date}"
+        f" &middot; amounts in {esc(view.currency)}</p>"
+        f'<table class="wb-statement-lines"><thead><tr><th>Product Type</th><th>Description</th><th>Amount</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>{other}</div>"
+    )
+
+
+def fx_choices(ws: Workspace, ref: str | int) -> dict[str, Decimal]:
+    """Currency -> rate (1 invoice currency = rate currency) stored for the invoice's first
+    month. Only rates someone entered: an inverted rate would print a figure nobody decided."""
+    with ws.session() as session:
+        invoice = find(session, ref)
+        period, currency = f"{invoice.period_start:%Y-%m}", invoice.currency
+        rates = session.scalars(select(m.FxRate).where(m.FxRate.period == period, m.FxRate.from_currency == currency)).all()
+        return {r.to_currency: r.rate for r in sorted(rates, key=lambda r: r.to_currency) if r.to_currency != currency}
+
+
+def month_end_pdf(ws: Workspace, view: InvoiceView) -> Path | None:
+    for period in dict.fromkeys((view.period_label, f"{view.period_start:%Y-%m}")):
+        path = ws.output_dir / period / view.number / f"{view.number}.pdf"
+        if path.is_file():
+            return path
+    return None
+
+
+def produce_download(ws: Workspace, ref: str | int, fmt: str, out_dir: Path, *, may_render: bool = True) -> Path:
+    """The file of invoice `ref` in format `fmt` (see DOWNLOADS), written into `out_dir`."""
+    if fmt == "pdf":
+        view = invoice_view(ws, ref)
+        existing = month_end_pdf(ws, view)
+        if existing is not None:
+            return existing
+        renderer = _optional("workbench.render.pdf")
+        if renderer is None:
+            raise DownloadUnavailable(f"no PDF of {view.number} yet: run the month-end invoice notebooks, "
+                                      "or install the PDF renderer (workbench.render.pdf)")
+        if not may_render:
+            raise DownloadUnavailable(f"no PDF of {view.number} yet, and this read-only view does not make one")
+        return Path(renderer.invoice_pdf(ws, view.number))
+    view = invoice_view(ws, ref, with_source_rows=fmt == "detailed-csv")
+    return export_invoice(view, fmt, out_dir)
+
+
+def media_type(path: Path, fmt: str) -> str:
+    if fmt == "pdf":
+        return "application/pdf"
+    return str(getattr(exporters().get(fmt), "media_type", "application/octet-stream"))
+
+
+def download_link(path: Path, media: str, label: str | None = None) -> str:
+    size = path.stat().st_size
+    if size > DATA_URI_LIMIT:
+        return (f'<span class="wb-download-large">{esc(path.name)} ({size:,} bytes) is too large to pass through the page: '
+                f"it is at {esc(path)}</span>")
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f'<a class="wb-download" download="{esc(path.name)}" href="data:{esc(media)};base64,{data}" '
+            f'style="color:#0b57d0;text-decoration:underline">Download {esc(label or path.name)}</a> <span style="color:#777">({size:,} bytes)</span>')

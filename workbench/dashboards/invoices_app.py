@@ -1,0 +1,245 @@
+"""Customer invoices: the seed's "Customer Invoices" list and billing statement as a widget app.
+
+    app = build_invoices_app(ws, read_only=False, today=dt.date(2025, 11, 25))
+    display(app.widget)
+
+All customers or one customer, a date range (All dates by default), a status filter -> the list
+of invoices -> pick one to see it as the customer sees it. From there: change its status to one
+of the statuses the lifecycle allows from where it is (one button per allowed target), see it in
+another currency (rates stored for its first month; informational), and download it as the
+customer CSV, the detailed CSV, Excel or PDF.
+
+Writing callbacks check `read_only` themselves (a Voila viewer can click any button model), and
+a read-only app reads through a workspace view whose sessions never commit. In read-only mode
+downloads are written to a private temporary folder, never into the workspace.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+import tempfile
+import weakref
+from pathlib import Path
+
+import ipywidgets as w
+from sqlalchemy import select
+
+from workbench.billing.core.lifecycle import ALLOWED, Status
+from workbench.billing.exports.registry import UnknownFormat
+from workbench.billing.exports.statement import StatementMismatch
+from workbench.billing.invoices import (
+    InvoiceNotFound,
+    InvoiceStateError,
+    InvoiceSummary,
+    list_invoices,
+    refresh_past_due,
+    set_status,
+)
+from workbench.billing.store import models as m
+from workbench.billing.store.workspace import Workspace
+
+from .documents import DOWNLOADS, DownloadUnavailable, download_link, fx_choices, media_type, produce_download, statement_document
+from .ranges import ALL, RangeChooser
+from .readonly import effective_status, read_only_view
+from .text import esc, money
+
+__all__ = ["InvoicesApp", "build_invoices_app", "STATUS_ACTIONS"]
+
+HIDDEN, SHOWN = "none", ""
+# the button a reseller clicks to move an invoice to each status
+STATUS_ACTIONS: dict[Status, str] = {
+    Status.OPEN: "Approve (Open)",
+    Status.CLOSED: "Mark Closed (paid)",
+    Status.PAST_DUE: "Mark Past Due",
+    Status.VOID: "Void",
+}
+
+
+class InvoicesApp:
+    def __init__(self, ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> None:
+        self.ws = read_only_view(ws) if read_only else ws
+        self.read_only = read_only
+        self.today = today or dt.date.today()
+        self.messages: list[str] = []
+        self.invoices: list[InvoiceSummary] = []
+        self.current: InvoiceSummary | None = None
+        self.statement_html = ""
+        self.files: dict[str, Path] = {}
+        self.links: dict[str, str] = {}
+        self.status_buttons: dict[Status, w.Button] = {}
+        self._quiet = False
+        if read_only:
+            scratch = Path(tempfile.mkdtemp(prefix="workbench-downloads-"))
+            weakref.finalize(self, shutil.rmtree, scratch, True)
+            self.download_root = scratch
+        else:
+            self.download_root = ws.output_dir / "downloads"
+
+        customers, months = self._choices()
+        self.customer = w.Dropdown(options=[("All customers", "")] + customers, value="", description="Customer",
+                                   layout=w.Layout(width="340px"))
+        self.range = RangeChooser(self.today, months, allow_all=True, default=ALL)
+        self.status = w.Dropdown(options=[("All statuses", "")] + [(s.label, s.value) for s in Status], value="",
+                                 description="Status", layout=w.Layout(width="220px"))
+        self.count = w.HTML()
+        self.list = w.Select(options=[], rows=12, layout=w.Layout(width="98%"))
+        self.heading = w.HTML()
+        self.status_box = w.HBox()
+        self.currency = w.Dropdown(options=[], description="Currency", layout=w.Layout(width="220px", display=HIDDEN))
+        self.download_buttons = {fmt: w.Button(description=label, icon="download") for label, fmt in DOWNLOADS.items()}
+        self.downloads = w.HTML()
+        self.statement = w.HTML()
+        self.message = w.HTML()
+        self.detail = w.VBox([
+            self.heading, w.HBox([self.status_box, self.currency]),
+            w.HBox(list(self.download_buttons.values())), self.downloads, self.statement,
+        ], layout=w.Layout(display=HIDDEN))
+        mode = '<span style="color:#8a5a00">read-only view</span>' if read_only else ""
+        self.widget = w.VBox([
+            w.HTML(f"<h2>Customer invoices {mode}</h2>"), self.message,
+            w.HBox([self.customer, self.status]), self.range.widget, self.count, self.list, self.detail,
+        ])
+
+        for control in (self.customer, self.status):
+            control.observe(lambda _change: self.refresh(), "value")
+        self.range.observe(self.refresh)
+        self.list.observe(lambda change: self.show(change["new"]), "value")
+        self.currency.observe(lambda _change: self._render_statement(), "value")
+        for fmt, button in self.download_buttons.items():
+            button.on_click(lambda _b, fmt=fmt: self.download(fmt))
+
+        if not read_only:
+            overdue = refresh_past_due(self.ws, today=self.today)
+            if overdue:
+                self._say(f"past their due date, now Past Due: {', '.join(overdue)}")
+        self.refresh()
+
+    def _choices(self) -> tuple[list[tuple[str, str]], list[str]]:
+        with self.ws.session() as session:
+            customers = [(f"{c.name} (#{c.customer_id})", c.customer_id)
+                         for c in session.scalars(select(m.Customer).order_by(m.Customer.name, m.Customer.customer_id))]
+            months = sorted({f"{start:%Y-%m}" for start in session.scalars(select(m.Invoice.period_start))}, reverse=True)
+        return customers, months
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.messages.append(text)
+        colour = "#a61b1b" if error else "#1b5e20"
+        self.message.value = f'<div class="wb-message" style="color:{colour}">{esc(text)}</div>'
+
+    # --- the list ------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the invoices for the filters; keep the one shown if it still matches."""
+        try:
+            date_range = self.range.date_range()
+        except ValueError as exc:
+            return self._say(str(exc), error=True)
+        # the status filter applies to the status as of `today` (an overdue Open invoice is Past Due,
+        # stored so by the engine, or only shown so in a read-only view)
+        wanted = Status(self.status.value) if self.status.value else None
+        listed = list_invoices(self.ws, customer=self.customer.value or None, today=self.today,
+                               start=date_range.start if date_range else None, end=date_range.end if date_range else None)
+        self.invoices = [dataclasses.replace(inv, status=effective_status(inv, self.today).value) for inv in listed]
+        if wanted is not None:
+            self.invoices = [inv for inv in self.invoices if inv.status == wanted.value]
+        keep = self.list.value
+        self.list.options = [(self._label(inv), inv.number) for inv in self.invoices]
+        numbers = [inv.number for inv in self.invoices]
+        self.count.value = f"{len(numbers)} invoice(s)"
+        if keep in numbers:
+            self.list.value = keep
+            self.show(keep)
+        else:
+            self.list.value = None
+            self.show(None)
+
+    @staticmethod
+    def _label(inv: InvoiceSummary) -> str:
+        note = " (preliminary)" if inv.preliminary else ""
+        return (f"{inv.number} · {inv.customer_name} (#{inv.customer_id}) · {inv.vendor.upper()} {inv.period} · "
+                f"{Status(inv.status).label} · {money(inv.total, inv.currency)} {inv.currency}{note}")
+
+    def select(self, number: str) -> None:
+        self.list.value = number
+
+    # --- one invoice ---------------------------------------------------------------------------
+
+    def show(self, number: str | None) -> None:
+        self.current = next((inv for inv in self.invoices if inv.number == number), None)
+        self.files, self.links, self.downloads.value = {}, {}, ""
+        if self.current is None:
+            self.detail.layout.display = HIDDEN
+            self.statement_html = self.statement.value = ""
+            self._status_buttons(None)
+            return
+        inv = self.current
+        self.heading.value = (f"<h3>{esc(inv.number)} &middot; {esc(inv.customer_name)} &middot; "
+                              f"{esc(Status(inv.status).label)}</h3>")
+        self._status_buttons(Status(inv.status))
+        rates = fx_choices(self.ws, inv.number)
+        self._quiet = True  # resetting the currency choice must not render twice
+        try:
+            self.currency.options = [(f"{inv.currency} (invoice)", "")] + [(f"{c} (at {r})", c) for c, r in rates.items()]
+            self.currency.value = ""
+        finally:
+            self._quiet = False
+        self.currency.layout.display = SHOWN if rates else HIDDEN
+        self.detail.layout.display = SHOWN
+        self._render_statement()
+
+    def _render_statement(self) -> None:
+        if self.current is None or self._quiet:
+            return
+        try:
+            self.statement_html = statement_document(self.ws, self.current.number, self.currency.value or None)
+        except (ValueError, InvoiceNotFound) as exc:
+            self.statement_html = ""
+            self._say(str(exc), error=True)
+        self.statement.value = self.statement_html
+
+    def _status_buttons(self, current: Status | None) -> None:
+        for button in self.status_buttons.values():
+            button.close()
+        self.status_buttons = {}
+        if current is not None and not self.read_only:
+            for target in sorted(ALLOWED[current], key=lambda s: list(Status).index(s)):
+                button = w.Button(description=STATUS_ACTIONS.get(target, target.label), button_style="danger" if target is Status.VOID else "")
+                button.on_click(lambda _b, target=target: self.change_status(target))
+                self.status_buttons[target] = button
+        self.status_box.children = list(self.status_buttons.values())
+
+    def change_status(self, target: Status) -> None:
+        if self.read_only:
+            return self._say("read-only view: changing an invoice's status is not allowed here; nothing was changed",
+                             error=True)
+        if self.current is None:
+            return self._say("select an invoice first", error=True)
+        number = self.current.number
+        try:
+            set_status(self.ws, [number], Status(target), today=self.today)
+        except (InvoiceStateError, InvoiceNotFound, ValueError) as exc:
+            return self._say(f"status not changed: {exc}", error=True)
+        self._say(f"{number} is now {Status(target).label}")
+        self.refresh()
+
+    def download(self, fmt: str) -> Path | None:
+        """Write the shown invoice as `fmt` and offer it as a link; returns the file."""
+        if self.current is None:
+            self._say("select an invoice first", error=True)
+            return None
+        number = self.current.number
+        try:
+            path = produce_download(self.ws, number, fmt, self.download_root / number, may_render=not self.read_only)
+        except (DownloadUnavailable, UnknownFormat, StatementMismatch, InvoiceNotFound) as exc:
+            self._say(str(exc), error=True)
+            return None
+        self.files[fmt] = path
+        self.links[fmt] = download_link(path, media_type(path, fmt))
+        self.downloads.value = " &nbsp; ".join(self.links.values())
+        return path
+
+
+def build_invoices_app(ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> InvoicesApp:
+    return InvoicesApp(ws, read_only=read_only, today=today)

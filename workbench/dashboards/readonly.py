@@ -1,0 +1,45 @@
+"""A read-only view of a workspace: every session is rolled back, never committed.
+
+Read-only dashboards check `read_only` in each writing callback; this is the second wall. The
+engine may write as a side effect of reading (e.g. `list_invoices` first moves overdue Open
+invoices to Past Due); through this view such writes are discarded, and the dashboard shows
+the status the engine would have stored (`effective_status`) without storing it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from workbench.billing.core.lifecycle import Status, is_past_due
+from workbench.billing.invoices import InvoiceSummary
+from workbench.billing.store.workspace import Workspace
+
+__all__ = ["ReadOnlyWorkspace", "effective_status", "read_only_view"]
+
+
+@dataclass(frozen=True)
+class ReadOnlyWorkspace(Workspace):
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+
+def read_only_view(ws: Workspace) -> ReadOnlyWorkspace:
+    if isinstance(ws, ReadOnlyWorkspace):
+        return ws
+    return ReadOnlyWorkspace(**{f.name: getattr(ws, f.name) for f in dataclasses.fields(ws)})
+
+
+def effective_status(invoice: InvoiceSummary, today: dt.date) -> Status:
+    status = Status(invoice.status)
+    return Status.PAST_DUE if is_past_due(status, invoice.due_date, today) else status

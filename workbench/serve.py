@@ -1,0 +1,211 @@
+"""`workbench serve DIR`: the dashboards as web pages, through Voila, on this machine only.
+
+    workbench serve ./acme-workspace                       # billing reports, opens a browser
+    workbench serve ./acme-workspace --notebook all --read-only --port 8870 --no-browser
+
+Voila runs as a child process bound to 127.0.0.1 with sources stripped (its default); the
+workspace path and read-only flag reach the notebook kernels through environment variables
+(`WORKBENCH_WORKSPACE`, `WORKBENCH_READ_ONLY`, `WORKBENCH_TODAY`), which the notebooks' parameters
+cells read. Voila has no authentication: read-only mode is enforced in the Python callbacks.
+
+The notebooks folder is, in order: `$WORKBENCH_NOTEBOOKS`; the checkout's `notebooks/` beside
+the `workbench` package (running from the repository or an editable install); the installed
+data folder `<sys.prefix>/share/workbench/notebooks`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import webbrowser
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+__all__ = [
+    "NOTEBOOKS",
+    "NotebooksNotFound",
+    "Server",
+    "find_notebooks_dir",
+    "free_port",
+    "serve",
+    "start_server",
+    "voila_command",
+]
+
+NOTEBOOKS: dict[str, str] = {
+    "billing": "billing_reports.ipynb",
+    "invoices": "customer_invoices.ipynb",
+    "usage": "usage_explorer.ipynb",
+}
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8866
+
+
+class NotebooksNotFound(click.ClickException):
+    pass
+
+
+def find_notebooks_dir() -> Path:
+    candidates: list[Path] = []
+    if os.environ.get("WORKBENCH_NOTEBOOKS"):
+        candidates.append(Path(os.environ["WORKBENCH_NOTEBOOKS"]).expanduser())
+    candidates.append(Path(__file__).resolve().parent.parent / "notebooks")
+    candidates.append(Path(sys.prefix) / "share" / "workbench" / "notebooks")
+    for folder in candidates:
+        if (folder / NOTEBOOKS["billing"]).is_file():
+            return folder.resolve()
+    raise NotebooksNotFound(
+        "the dashboard notebooks were not found; looked in " + ", ".join(str(c) for c in candidates)
+        + " (set WORKBENCH_NOTEBOOKS to the folder holding billing_reports.ipynb)"
+    )
+
+
+def notebook_path(folder: Path, which: str) -> Path:
+    path = folder / NOTEBOOKS[which]
+    if not path.is_file():
+        raise NotebooksNotFound(f"the {which} notebook {path.name} is not in {folder}")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def voila_command(target: Path, port: int, *, preheat: bool = False, pool_size: int = 1) -> list[str]:
+    command = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}"]
+    if preheat:
+        command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
+        if target.is_dir():  # preheat only the dashboards, not every notebook in the folder
+            ours = "|".join(name.replace(".", r"\.") for name in NOTEBOOKS.values())
+            command.append(f"--VoilaKernelManager.preheat_denylist=['^(?!({ours})$).*']")
+    return command
+
+
+def kernel_environment(workspace: Path, read_only: bool, today: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["WORKBENCH_WORKSPACE"] = str(workspace)
+    env["WORKBENCH_READ_ONLY"] = "1" if read_only else "0"
+    if today:
+        env["WORKBENCH_TODAY"] = today
+    else:
+        env.pop("WORKBENCH_TODAY", None)
+    return env
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    urls: dict[str, str]
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Return once the port accepts connections; raise if Voila died or the time ran out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise click.ClickException(f"Voila exited with code {self.process.returncode} before it was ready")
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise click.ClickException(f"Voila did not listen on {HOST}:{self.port} within {timeout:.0f} s")
+
+    def stop(self, timeout: float = 15.0) -> int:
+        if self.process.poll() is None:
+            if os.name == "nt":
+                self.process.terminate()
+            else:
+                self.process.send_signal(signal.SIGINT)  # Voila shuts its kernels down on SIGINT
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.terminate()
+                try:
+                    self.process.wait(5)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+        return self.process.returncode
+
+
+def start_server(
+    workspace: Path, *, read_only: bool = False, port: int = DEFAULT_PORT, notebook: str = "billing",
+    today: str | None = None, preheat: bool = False, notebooks_dir: Path | None = None,
+    stdout: int | None = None, stderr: int | None = None,
+) -> Server:
+    """Start Voila for the workspace in a child process (not yet waited for: see `wait_ready`)."""
+    from workbench.billing.store.workspace import read_marker
+
+    root = Path(workspace).expanduser().resolve()
+    read_marker(root)  # refuses a folder that is not a workspace before starting anything
+    folder = notebooks_dir or find_notebooks_dir()
+    port = port or free_port()
+    base = f"http://{HOST}:{port}"
+    if notebook == "all":
+        target = folder
+        urls = {name: f"{base}/voila/render/{file}" for name, file in NOTEBOOKS.items() if (folder / file).is_file()}
+    else:
+        target = notebook_path(folder, notebook)
+        urls = {notebook: f"{base}/"}
+    process = subprocess.Popen(voila_command(target, port, preheat=preheat), cwd=folder,
+                               env=kernel_environment(root, read_only, today), stdout=stdout, stderr=stderr)
+    return Server(process, port, urls)
+
+
+@click.command("serve")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--read-only", is_flag=True, help="Viewers can look but not generate, approve, delete or change a status.")
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--notebook", type=click.Choice(["billing", "invoices", "usage", "all"]), default="billing", show_default=True)
+@click.option("--no-browser", is_flag=True, help="Print the URL only.")
+@click.option("--today", help="Pretend today is YYYY-MM-DD (demos of past months).")
+@click.option("--preheat/--no-preheat", default=False, show_default=True,
+              help="Keep a kernel per dashboard started and executed ahead of the next visitor.")
+def serve(directory: str, read_only: bool, port: int, notebook: str, no_browser: bool, today: str | None,
+          preheat: bool) -> None:
+    """Serve the dashboards of workspace DIRECTORY with Voila on 127.0.0.1."""
+    if today:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(today)
+        except ValueError:
+            raise click.BadParameter(f"{today!r} is not a date YYYY-MM-DD", param_hint="--today") from None
+    from workbench.billing.store.workspace import WorkspaceError
+
+    try:
+        server = start_server(Path(directory), read_only=read_only, port=port, notebook=notebook, today=today,
+                              preheat=preheat)
+    except WorkspaceError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        server.wait_ready()
+        mode = " (read-only)" if read_only else ""
+        for name, url in server.urls.items():
+            click.echo(f"{name}{mode}: {url}")
+        click.echo("press Ctrl-C to stop", err=True)
+        if not no_browser:
+            webbrowser.open(next(iter(server.urls.values())))
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    serve.main(args=list(argv) if argv is not None else None, standalone_mode=True)
+
+
+if __name__ == "__main__":
+    main()
