@@ -633,10 +633,14 @@ def demo(directory: str, today: str | None) -> None:
 def _register_extensions() -> None:
     """Commands that live with their packages (month-end batch, dashboards, API, notifications)."""
     from workbench.batch.cli import month_end
+    from workbench.billing.notify import register as register_notifications
+    from workbench.billing.notify.cli import notify
     from workbench.serve import serve
 
     main.add_command(month_end)
     main.add_command(serve)
+    main.add_command(notify)
+    register_notifications()  # approving queues the customer email (when notify.on_open is set)
 
 
 _register_extensions()

@@ -181,8 +181,8 @@ def test_invoice_json_is_the_statement_as_the_csv_exporter_reads_it(acme):
         ],
         "totals": [
             {"label": "Subtotal", "amount": "207.38"},
-            {"label": "GST 5%", "amount": "10.37"},
-            {"label": "QST 9.975%", "amount": "20.69"},
+            {"label": "GST 5%", "amount": "10.37", "section": "Tax"},
+            {"label": "QST 9.975%", "amount": "20.69", "section": "Tax"},
             {"label": "Total", "amount": "238.44"},
         ],
     }
