@@ -632,6 +632,7 @@ def demo(directory: str, today: str | None) -> None:
 
 def _register_extensions() -> None:
     """Commands that live with their packages (month-end batch, dashboards, API, notifications)."""
+    from workbench.api.cli import register as register_api
     from workbench.batch.cli import month_end
     from workbench.billing.notify import register as register_notifications
     from workbench.billing.notify.cli import notify
@@ -640,6 +641,7 @@ def _register_extensions() -> None:
     main.add_command(month_end)
     main.add_command(serve)
     main.add_command(notify)
+    register_api(main)  # workbench api, workbench api-key (FastAPI is imported only to serve)
     register_notifications()  # approving queues the customer email (when notify.on_open is set)
 
 

@@ -1,0 +1,56 @@
+"""Credits: the ledger and balances, and grants by write keys (exact strings, audited)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from workbench.billing.store import audit
+from workbench.billing.store.workspace import Workspace
+
+from .conftest import ACME, BETA, Keys, bearer
+
+
+def test_ledger_and_balance_after_generation(client: TestClient, keys: Keys, generated: dict[str, str]) -> None:
+    doc = client.get(f"/v1/customers/{ACME}/credits", headers=bearer(keys.read)).json()
+    assert doc["balances"] == [{"currency": "CAD", "kind": "general", "balance": "0.00"}]
+    assert [(e["credit_id"], e["amount"], e["invoice"]) for e in doc["entries"]] == [
+        ("C-1", "50.00", None), ("", "-50.00", generated[ACME])]
+
+
+def test_grant_is_exact_and_audited_with_the_key(client: TestClient, keys: Keys, ws: Workspace) -> None:
+    response = client.post(f"/v1/customers/{BETA}/credits", headers=bearer(keys.write), json={
+        "amount": "12.34", "currency": "USD", "earned_on": "azure", "memo": "goodwill", "reason": "outage on Oct 3"})
+    assert response.status_code == 201
+    doc = response.json()
+    assert (doc["granted"]["credit_id"], doc["granted"]["amount"], doc["granted"]["date"]) == (
+        f"API-{doc['granted']['id']}", "12.34", "2025-11-20")
+    assert doc["balances"] == [{"currency": "USD", "kind": "general", "balance": "12.34"}]
+    assert doc["problems"] == []
+    [event] = audit.events(ws, action="credit.grant")
+    assert (event.actor, event.entity_id, event.reason, event.details["amount"]) == (
+        f"key:{Keys.key_id(keys.write)}", f"{BETA}/{doc['granted']['credit_id']}", "outage on Oct 3", "12.34")
+    # the credit pays Beta's October invoice before tax: (36.51 - 12.34) + 13 % HST 3.14
+    made = client.post("/v1/invoices/generate", headers=bearer(keys.write),
+                       json={"vendor": "aws", "range": "2025-10", "customers": [BETA], "apply_credits": True})
+    assert made.json()["invoices"][0]["total"] == "27.31"
+
+
+def test_grants_refuse_floats_bad_amounts_and_duplicates(client: TestClient, keys: Keys) -> None:
+    url = f"/v1/customers/{ACME}/credits"
+    for body, expected in (
+        ({"amount": 50.0, "currency": "CAD"}, "body amount"),
+        ({"amount": "0", "currency": "CAD"}, "is not positive"),
+        ({"amount": "1.001", "currency": "CAD"}, "more decimals than CAD"),
+        ({"amount": "1e3", "currency": "CAD"}, "body amount"),
+        ({"amount": "5", "currency": "XXY"}, "unknown currency"),
+        ({"amount": "5", "currency": "cad"}, "body currency"),
+    ):
+        response = client.post(url, headers=bearer(keys.write), json=body)
+        assert response.status_code == 422, body
+        assert expected in response.json()["problems"][0]["message"], response.json()
+    assert client.post(url, headers=bearer(keys.write), json={"amount": "5", "currency": "CAD", "credit_id": "C-1"}).status_code == 409
+    yen = client.post(url, headers=bearer(keys.write), json={"amount": "500", "currency": "JPY"})
+    assert yen.status_code == 201
+    assert [p["code"] for p in yen.json()["problems"]] == ["credit-currency-unused"]
+    assert client.post("/v1/customers/999999/credits", headers=bearer(keys.write),
+                       json={"amount": "5", "currency": "CAD"}).status_code == 404

@@ -1,0 +1,95 @@
+"""Downloads: the files the CLI exports, with their media types, names and the engine's figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from decimal import Decimal
+
+import openpyxl
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+
+from workbench.billing.store import models as m
+from workbench.billing.store.workspace import Workspace
+
+from .conftest import ACME, BETA, Keys, bearer
+
+
+def engine_total(ws: Workspace, number: str) -> Decimal:
+    with ws.session() as session:
+        return session.query(m.Invoice).filter_by(number=number).one().total
+
+
+def test_customer_csv_total_is_the_engines_total(client: TestClient, keys: Keys, ws: Workspace,
+                                                 generated: dict[str, str]) -> None:
+    number = generated[ACME]
+    response = client.get(f"/v1/invoices/{number}/download/csv", headers=bearer(keys.read))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == f'attachment; filename="{number}.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [r["Amount"] for r in rows if r["Description"] == "Total"] == ["238.44"]
+    assert Decimal(rows[-1]["Amount"]) == engine_total(ws, number)
+    # the per-request export folder is gone once the file was sent
+    assert [p.name for p in (ws.output_dir / "api").iterdir()] == []
+
+
+def test_detailed_csv_traces_each_line_to_vendor_rows(client: TestClient, keys: Keys, generated: dict[str, str]) -> None:
+    number = generated[BETA]
+    response = client.get(f"/v1/invoices/{number}/download/detailed-csv", headers=bearer(keys.read))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == f'attachment; filename="{number}-detailed.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    lines = {r["line_position"]: Decimal(r["amount"]) for r in rows if r["record"] == "line"}
+    sources = [r for r in rows if r["record"] == "source"]
+    assert [(r["line_position"], Decimal(r["vendor_cost"])) for r in sources] == [("1", Decimal("10.004999999"))]
+    assert Decimal(sources[0]["amount"]) == lines["1"]
+
+
+def test_workbook(client: TestClient, keys: Keys, generated: dict[str, str]) -> None:
+    number = generated[ACME]
+    response = client.get(f"/v1/invoices/{number}/download/xlsx", headers=bearer(keys.write))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["content-disposition"] == f'attachment; filename="{number}.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["Summary", "Lines", "Detail"]
+    book.close()
+
+
+def test_pdf_is_printed_from_the_statement(client: TestClient, keys: Keys, generated: dict[str, str]) -> None:
+    number = generated[ACME]
+    response = client.get(f"/v1/invoices/{number}/download/pdf", headers=bearer(keys.read))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == f'attachment; filename="{number}.pdf"'
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert number in text and "238.44" in text and "207.38" in text
+
+
+def test_pdf_of_the_month_end_run_is_served_while_current(client: TestClient, keys: Keys, ws: Workspace,
+                                                          generated: dict[str, str]) -> None:
+    number = generated[BETA]
+    folder = ws.output_dir / "2025-10" / number
+    folder.mkdir(parents=True)
+    made = folder / f"{number}.pdf"
+    made.write_bytes(b"%PDF-1.7 month-end statement")
+    served = client.get(f"/v1/invoices/{number}/download/pdf", headers=bearer(keys.read))
+    assert served.content == b"%PDF-1.7 month-end statement"
+    # approving changes the invoice: the old file no longer tells its status, so it is printed anew
+    past = time.time() - 60
+    os.utime(made, (past, past))
+    client.post(f"/v1/invoices/{number}/status", headers=bearer(keys.write), json={"to": "open"})
+    fresh = client.get(f"/v1/invoices/{number}/download/pdf", headers=bearer(keys.beta))
+    assert fresh.status_code == 200
+    assert fresh.content.startswith(b"%PDF-") and fresh.content != made.read_bytes()
+
+
+def test_unknown_format_is_422(client: TestClient, keys: Keys, generated: dict[str, str]) -> None:
+    response = client.get(f"/v1/invoices/{generated[ACME]}/download/docx", headers=bearer(keys.read))
+    assert response.status_code == 422
+    assert "path format" in response.json()["problems"][0]["message"]

@@ -1,0 +1,178 @@
+"""Hostile input: malformed JSON, oversized bodies, SQL injection and path traversal everywhere.
+
+Each answer is a 4xx with the problems body, never a 500 or a stack trace, and the workspace is
+unchanged by what was refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from workbench.api import create_app
+from workbench.billing.store import audit
+from workbench.billing.store import models as m
+from workbench.billing.store.workspace import Workspace
+
+from .conftest import ACME, TODAY, Keys, bearer
+
+INJECTIONS = [
+    "1' OR '1'='1",
+    "'; DROP TABLE invoices; --",
+    '" OR ""="',
+    "1; SELECT secret_hash FROM api_keys",
+    "100001' UNION SELECT key_id, secret_hash FROM api_keys --",
+    "%' OR 1=1 --",
+]
+TRAVERSALS = ["../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "..", "%2e%2e", "....//....//etc/passwd",
+              "..\\..\\windows\\win.ini", "/etc/passwd", "AWS-202510-00001/../../../workbench.db"]
+
+
+def counts(ws: Workspace) -> dict[str, int]:
+    with ws.session() as session:
+        return {model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+                for model in (m.Invoice, m.InvoiceLine, m.Customer, m.CreditEntry, m.ApiKey, m.PeriodLock)}
+
+
+def refused(response: object) -> None:
+    status = getattr(response, "status_code")
+    text = getattr(response, "text")
+    assert 400 <= status < 500, (status, text)
+    assert "Traceback" not in text and "sqlalchemy" not in text.lower() and "root:" not in text
+    if status != 404 or text.startswith("{"):
+        assert getattr(response, "json")()["problems"], text
+
+
+def seg(text: str) -> str:
+    """One path segment, percent-encoded, dots too (else the client would resolve `..` itself)."""
+    return quote(text, safe="").replace(".", "%2E")
+
+
+def test_malformed_json_is_422_with_a_clear_message(client: TestClient, keys: Keys) -> None:
+    for body in (b'{"vendor": "aws",', b"not json", b'{"vendor": "aws"} trailing', b"\xff\xfe"):
+        response = client.post("/v1/invoices/generate", headers={**bearer(keys.write), "Content-Type": "application/json"},
+                               content=body)
+        assert response.status_code == 422
+        [problem] = response.json()["problems"]
+        assert problem["code"] == "invalid-json"
+        assert problem["message"].startswith("the request body is not valid JSON")
+    empty = client.post("/v1/invoices/generate", headers={**bearer(keys.write), "Content-Type": "application/json"})
+    assert empty.json()["problems"][0]["code"] == "missing-body"
+    listed = client.post("/v1/invoices/generate", headers=bearer(keys.write), json=["aws"])
+    assert listed.status_code == 422
+
+
+def test_oversized_bodies_are_413_before_anything_reads_them(client: TestClient, keys: Keys, ws: Workspace) -> None:
+    before = counts(ws)
+    big = b'{"vendor": "aws", "range": "2025-10", "customers": ["' + b"1" * (1024 * 1024) + b'"]}'
+    declared = client.post("/v1/invoices/generate", headers={**bearer(keys.write), "Content-Type": "application/json"},
+                           content=big)
+    assert declared.status_code == 413
+    assert declared.json()["problems"][0]["code"] == "body-too-large"
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: chunked
+        for _ in range(20):
+            yield b" " * 65536
+
+    streamed = client.post(f"/v1/customers/{ACME}/credits", headers={**bearer(keys.write), "Content-Type": "application/json"},
+                           content=chunks())
+    assert streamed.status_code == 413
+    assert counts(ws) == before
+
+
+def test_limit_is_configurable_and_exact(ws: Workspace, keys: Keys) -> None:
+    body = b'{"vendor": "aws", "range": "2025-10"}'
+    with TestClient(create_app(ws, today=lambda: TODAY, max_body_bytes=len(body))) as small:
+        headers = {**bearer(keys.write), "Content-Type": "application/json"}
+        assert small.post("/v1/invoices/generate", headers=headers, content=body).status_code == 200
+        assert small.post("/v1/invoices/generate", headers=headers, content=body + b" ").status_code == 413
+
+
+def test_sql_injection_in_path_parameters(client: TestClient, keys: Keys, ws: Workspace, generated: dict[str, str]) -> None:
+    before = counts(ws)
+    for text in INJECTIONS:
+        for path in (f"/v1/invoices/{seg(text)}", f"/v1/invoices/{seg(text)}/download/csv",
+                     f"/v1/invoices/{generated[ACME]}/download/{seg(text)}", f"/v1/customers/{seg(text)}",
+                     f"/v1/customers/{seg(text)}/credits"):
+            refused(client.get(path, headers=bearer(keys.write)))
+        refused(client.post(f"/v1/invoices/{seg(text)}/status", headers=bearer(keys.write), json={"to": "void"}))
+        refused(client.delete(f"/v1/invoices/{seg(text)}", headers=bearer(keys.write)))
+        refused(client.post(f"/v1/customers/{seg(text)}/credits", headers=bearer(keys.write),
+                            json={"amount": "1.00", "currency": "CAD"}))
+    assert counts(ws) == before
+
+
+def test_sql_injection_in_query_parameters(client: TestClient, keys: Keys, ws: Workspace, generated: dict[str, str]) -> None:
+    before = counts(ws)
+    for text in INJECTIONS:
+        for name in ("customer", "vendor", "status", "range"):
+            refused(client.get("/v1/invoices", headers=bearer(keys.read), params={name: text}))
+        refused(client.get("/v1/reports", headers=bearer(keys.read), params={"vendor": text}))
+        refused(client.get("/v1/reports", headers=bearer(keys.read), params={"period": text}))
+        refused(client.get("/v1/reports/periods", headers=bearer(keys.read), params={"vendor": text}))
+    # free text is stored as text, through bound parameters
+    reason = INJECTIONS[1]
+    response = client.delete(f"/v1/invoices/{generated[ACME]}", headers=bearer(keys.write), params={"reason": reason})
+    assert response.status_code == 200
+    assert [e.reason for e in audit.events(ws, action="invoice.delete")] == [reason]
+    assert counts(ws)["invoices"] == before["invoices"] - 1
+
+
+def test_sql_injection_in_bodies(client: TestClient, keys: Keys, ws: Workspace, generated: dict[str, str]) -> None:
+    before = counts(ws)
+    for text in INJECTIONS:
+        for body in ({"vendor": text}, {"vendor": "aws", "range": text}, {"vendor": "aws", "range": "2025-10", "customers": [text]}):
+            refused(client.post("/v1/invoices/generate", headers=bearer(keys.write), json=body))
+        refused(client.post(f"/v1/invoices/{generated[ACME]}/status", headers=bearer(keys.write), json={"to": text}))
+        for field in ("amount", "currency", "kind", "earned_on", "credit_id", "date"):
+            refused(client.post(f"/v1/customers/{ACME}/credits", headers=bearer(keys.write),
+                                json={"amount": "1.00", "currency": "CAD", field: text}))
+    assert counts(ws) == before
+    # a reason and a memo are free text: kept verbatim
+    text = INJECTIONS[4]
+    ok = client.post(f"/v1/customers/{ACME}/credits", headers=bearer(keys.write),
+                     json={"amount": "1.00", "currency": "CAD", "memo": text, "reason": text})
+    assert ok.status_code == 201
+    assert ok.json()["granted"]["memo"] == text
+    assert counts(ws)["api_keys"] == before["api_keys"]
+
+
+@pytest.mark.parametrize("text", TRAVERSALS)
+def test_path_traversal_never_reaches_the_filesystem(client: TestClient, keys: Keys, ws: Workspace,
+                                                     generated: dict[str, str], text: str) -> None:
+    number = generated[ACME]
+    # encoded, the text reaches the router as one parameter, or several segments matching no route
+    for path in (f"/v1/invoices/{seg(text)}/download/csv", f"/v1/invoices/{seg(text)}/download/pdf",
+                 f"/v1/invoices/{number}/download/{seg(text)}", f"/v1/invoices/{seg(text)}",
+                 f"/v1/customers/{seg(text)}", f"/v1/customers/{seg(text)}/credits"):
+        response = client.get(path, headers=bearer(keys.read))
+        refused(response)
+        assert response.headers["content-type"].startswith("application/json")
+    # as typed, the client resolves the dots first; whatever is left is never a file from outside
+    for path in (f"/v1/invoices/{text}/download/csv", f"/v1/invoices/{number}/download/{text}"):
+        response = client.get(path, headers=bearer(keys.read))
+        assert response.status_code < 500 and "root:" not in response.text
+        assert response.headers["content-type"].startswith("application/json"), path
+    assert not (ws.root.parent / "etc").exists()
+
+
+def test_unknown_routes_and_methods_answer_problems(client: TestClient, keys: Keys) -> None:
+    missing = client.get("/v1/nothing", headers=bearer(keys.read))
+    assert (missing.status_code, missing.json()["problems"][0]["code"]) == (404, "not-found")
+    wrong = client.put("/v1/invoices", headers=bearer(keys.read))
+    assert (wrong.status_code, wrong.json()["problems"][0]["code"]) == (405, "method-not-allowed")
+
+
+def test_a_server_failure_shows_no_trace(ws: Workspace, keys: Keys, generated: dict[str, str]) -> None:
+    for parquet in ws.usage_dir.rglob("*.parquet"):  # the usage behind the detailed CSV is gone
+        parquet.unlink()
+    with TestClient(create_app(ws, today=lambda: TODAY), raise_server_exceptions=False) as c:
+        response = c.get(f"/v1/invoices/{generated[ACME]}/download/detailed-csv", headers=bearer(keys.read))
+    assert response.status_code == 500
+    assert response.json()["problems"][0]["code"] == "internal-error"
+    assert "Traceback" not in response.text and ".parquet" not in response.text
+    assert [p.name for p in (ws.output_dir / "api").iterdir()] == []

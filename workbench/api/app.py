@@ -1,0 +1,100 @@
+"""`create_app(ws)`: the billing API over one workspace, with its OpenAPI description.
+
+    /openapi.json            the OpenAPI 3.1 description (no key needed)
+    /docs, /redoc            Swagger UI 5 and ReDoc, their scripts served by this process
+                             (the assets the `fastapi-offline` package ships): no CDN, no network
+    /v1/health               liveness (no key needed)
+    /v1/...                  the API (a key in every request)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from workbench.api import credits, customers, downloads, invoices
+from workbench.api.errors import install_error_handlers
+from workbench.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from workbench.billing.store.workspace import Workspace
+
+__all__ = ["API_VERSION", "create_app"]
+
+API_VERSION = "1.0.0"
+DOCS_ASSETS = "/docs/assets"
+
+DESCRIPTION = """\
+Invoices of a workbench workspace for integrations: a customer portal, an accounting system, a script.
+
+**Keys.** Every `/v1` call needs a key from `workbench api-key create DIR --scope read|write|customer`,
+sent as `Authorization: Bearer wbk_...` or `X-API-Key: wbk_...`. `read`: every GET; `write`: read plus
+generation, status changes, deletions and credit grants (each recorded in the audit trail with the key id);
+`customer`: that customer's issued invoices (never drafts), credits and profile.
+
+**Money** is an exact decimal string (`"238.44"`), never a JSON number.
+
+**Errors** have the body `{"problems": [{"code", "message", "fix", ...}]}`: 401 no or bad key, 403 scope
+too small, 404 not found (also another customer's invoice), 409 not allowed in the invoice's state or
+period already billed, 413 body over the limit, 422 bad input.
+"""
+
+
+def create_app(
+    ws: Workspace,
+    *,
+    today: Callable[[], dt.date] = dt.date.today,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> FastAPI:
+    """The API over `ws`. `today` sets issue and due dates and resolves `mtd`/`last-month`."""
+    app = FastAPI(
+        title="workbench billing API", version=API_VERSION, description=DESCRIPTION,
+        docs_url=None, redoc_url=None,  # FastAPI's own pages load their scripts from a CDN: served below instead
+        openapi_tags=[
+            {"name": "customers", "description": "customers and their vendor profiles"},
+            {"name": "vendor reports", "description": "imported vendor billing reports and periods"},
+            {"name": "invoices", "description": "generate, read, approve, void, delete, download"},
+            {"name": "credits", "description": "credit balances, ledger and grants"},
+            {"name": "service"},
+        ],
+    )
+    app.state.workspace = ws
+    app.state.today = today
+    install_error_handlers(app)
+
+    @app.get("/v1/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """Liveness: answers without a key."""
+        return {"status": "ok", "version": API_VERSION}
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=_swagger_assets()), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - docs",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": False},
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} - reference",
+                              redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+                              redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png", with_google_fonts=False)
+
+    for module in (customers, invoices, downloads, credits):
+        app.include_router(module.router)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    return app
+
+
+def _swagger_assets() -> str:
+    import fastapi_offline
+
+    return str(Path(fastapi_offline.__file__).parent / "static")

@@ -1,0 +1,113 @@
+"""/v1/customers/{id}/credits: the credit ledger and balance; granting credit (write keys).
+
+The ledger is `CreditEntry`: grants positive, applications to invoices negative, returns from
+voided invoices positive again; a balance is the exact sum per currency and kind. A grant is
+recorded in the audit trail (`credit.grant`, actor `key:<key_id>`) in the same transaction.
+For customer keys an application to a draft shows no invoice number (drafts are invisible).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.api.auth import Caller, Writer, workspace
+from workbench.api.customers import CustomerPath, money, visible_customer
+from workbench.api.errors import ApiError
+from workbench.api.invoices import ERRORS, Today
+from workbench.api.keys import Principal
+from workbench.api.schemas import CreditBalanceOut, CreditEntryOut, CreditGrant, CreditGrantedOut, CreditsOut, ProblemOut
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.money import D, exact_sum, is_known_currency, minor_unit
+from workbench.billing.core.problems import Problem, Severity
+from workbench.billing.store import audit
+from workbench.billing.store import models as m
+from workbench.billing.store.workspace import Workspace
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["credits"])
+Ws = Annotated[Workspace, Depends(workspace)]
+
+
+def _ledger(session: Session, customer_id: str, principal: Principal) -> CreditsOut:
+    entries = list(session.scalars(select(m.CreditEntry).where(m.CreditEntry.customer_id == customer_id)
+                                   .order_by(m.CreditEntry.entry_date, m.CreditEntry.id)))
+    invoices = {i.id: i for i in session.scalars(select(m.Invoice).where(
+        m.Invoice.id.in_({e.invoice_id for e in entries if e.invoice_id is not None})))}
+    totals: dict[tuple[str, str], Decimal] = defaultdict(lambda: Decimal(0))
+    out = []
+    for e in entries:
+        totals[(e.currency, e.kind)] = exact_sum((totals[(e.currency, e.kind)], e.amount))
+        invoice = invoices.get(e.invoice_id) if e.invoice_id is not None else None
+        hidden = principal.is_customer and invoice is not None and invoice.status == Status.DRAFT.value
+        out.append(CreditEntryOut(
+            id=e.id, credit_id=e.credit_id, date=e.entry_date, amount=money(e.amount), currency=e.currency, kind=e.kind,
+            earned_on=e.earned_on, memo="reserved for an invoice in preparation" if hidden else e.memo,
+            invoice=None if hidden or invoice is None else invoice.number,
+        ))
+    balances = [CreditBalanceOut(currency=c, kind=k, balance=money(v)) for (c, k), v in sorted(totals.items())]
+    return CreditsOut(customer_id=customer_id, balances=balances, entries=out)
+
+
+@router.get("/customers/{customer_id}/credits", response_model=CreditsOut, responses=ERRORS,
+            summary="Credit balance and ledger")
+def credits(customer_id: CustomerPath, ws: Ws, principal: Caller) -> CreditsOut:
+    """Balance per currency and kind, and every ledger entry (customer keys: their own)."""
+    with ws.session() as session:
+        visible_customer(session, customer_id, principal)
+        return _ledger(session, customer_id, principal)
+
+
+@router.post("/customers/{customer_id}/credits", response_model=CreditGrantedOut, status_code=201, responses=ERRORS,
+             summary="Grant credit")
+def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Writer, on: Today) -> JSONResponse:
+    """Grant credit to a customer (audited). It pays the customer's next invoices in that currency
+    when they are generated with `apply_credits`, on any vendor, never below zero."""
+    if not is_known_currency(body.currency):
+        raise ApiError(422, "invalid-request", f"body currency: unknown currency code {body.currency!r}")
+    amount = D(body.amount)
+    exponent = amount.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if amount <= 0:
+        raise ApiError(422, "bad-credit", f"credit amount {body.amount} is not positive",
+                       fix="grant a positive amount; its use on invoices is recorded by generation")
+    if places > minor_unit(body.currency):
+        raise ApiError(422, "bad-credit", f"credit amount {body.amount} has more decimals than {body.currency} "
+                       f"has minor units ({minor_unit(body.currency)})", fix="round the grant to the currency's minor unit")
+    problems: list[Problem] = []
+    with ws.session() as session:
+        customer = visible_customer(session, customer_id, principal)
+        if body.credit_id and session.scalar(select(m.CreditEntry).where(
+                m.CreditEntry.customer_id == customer_id, m.CreditEntry.credit_id == body.credit_id)) is not None:
+            raise ApiError(409, "duplicate-credit", f"customer #{customer_id} already has a credit {body.credit_id}",
+                           fix="use a new credit_id, or leave it out")
+        if body.currency not in {v.invoice_currency for v in customer.vendors}:
+            problems.append(Problem("credit-currency-unused",
+                                    f"#{customer_id} is invoiced in no vendor in {body.currency}: this credit is applied "
+                                    "only to invoices in its own currency", customer_id=customer_id,
+                                    fix="grant credit in the customer's invoice currency", severity=Severity.WARNING))
+        entry = m.CreditEntry(customer_id=customer_id, credit_id=body.credit_id or "", entry_date=body.date or on,
+                              amount=amount, currency=body.currency, kind=body.kind, earned_on=body.earned_on,
+                              memo=body.memo)
+        session.add(entry)
+        session.flush()
+        if not entry.credit_id:
+            entry.credit_id = f"API-{entry.id}"
+        audit.record(session, "credit.grant", "credit", f"{customer_id}/{entry.credit_id}", actor=principal.actor,
+                     reason=body.reason or body.memo,
+                     details={"amount": money(amount), "currency": body.currency, "kind": body.kind,
+                              "earned_on": body.earned_on, "date": (body.date or on).isoformat()})
+        session.flush()
+        ledger = _ledger(session, customer_id, principal)
+        granted = next(e for e in ledger.entries if e.id == entry.id)
+    doc = CreditGrantedOut(**ledger.model_dump(), granted=granted,
+                           problems=[ProblemOut.model_validate(p.to_dict()) for p in problems])
+    return JSONResponse(doc.model_dump(mode="json"), status_code=201)
+

@@ -1,0 +1,227 @@
+"""/v1/invoices: generate drafts, list, read, change status, delete drafts.
+
+A customer key sees only its own customer's issued invoices: a draft, or another customer's
+invoice, answers 404 exactly as an invoice that does not exist, so a key cannot probe for them.
+Internal figures (vendor cost, margin, markup, pricebook) are left out for customer keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from workbench.api.auth import Caller, Writer, workspace
+from workbench.api.customers import exact, money
+from workbench.api.errors import ApiError
+from workbench.api.keys import Principal
+from workbench.api.schemas import (
+    CUSTOMER_ID_PATTERN,
+    INVOICE_REF_PATTERN,
+    DeletedOut,
+    GenerateRequest,
+    GenerationOut,
+    InvoiceOut,
+    InvoiceSummaryOut,
+    LineOut,
+    ProblemsOut,
+    StatementRowOut,
+    StatusChange,
+    Vendor,
+)
+from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.periods import DateRange, parse_range
+from workbench.billing.core.problems import Severity
+from workbench.billing.exports.statement import amount_text, statement_rows
+from workbench.billing.exports.view import InvoiceView, SourceRow
+from workbench.billing.generate import generate_invoices, source_rows
+from workbench.billing.invoices import (
+    InvoiceNotFound,
+    InvoiceStateError,
+    delete_drafts,
+    find,
+    list_invoices,
+    refresh_past_due,
+    set_status,
+)
+from workbench.billing.store import models as m
+from workbench.billing.store.workspace import Workspace
+
+__all__ = ["InvoicePath", "invoice_view", "router", "visible_invoice"]
+
+router = APIRouter(prefix="/v1", tags=["invoices"])
+Ws = Annotated[Workspace, Depends(workspace)]
+InvoicePath = Annotated[str, Path(pattern=INVOICE_REF_PATTERN, description="invoice number (AWS-202510-00001) or id")]
+ERRORS: dict[int | str, dict[str, object]] = {code: {"model": ProblemsOut} for code in (401, 403, 404, 409, 422)}
+
+
+def today(request: Request) -> dt.date:
+    clock: Callable[[], dt.date] = request.app.state.today
+    return clock()
+
+
+Today = Annotated[dt.date, Depends(today)]
+
+
+def visible_invoice(session: Session, ref: str, principal: Principal) -> m.Invoice:
+    try:
+        invoice = find(session, ref)
+    except InvoiceNotFound:
+        invoice = None
+    if invoice is None or (principal.is_customer and (invoice.customer_id != principal.customer_id
+                                                      or invoice.status == Status.DRAFT.value)):
+        raise ApiError(404, "not-found", f"there is no invoice {ref}", fix="list invoices with GET /v1/invoices")
+    return invoice
+
+
+def invoice_view(ws: Workspace, session: Session, invoice: m.Invoice) -> InvoiceView:
+    invoice_id = invoice.id
+
+    def rows() -> Iterator[SourceRow]:
+        for position, row in source_rows(ws, invoice_id):
+            yield SourceRow(line_position=position, **row)  # type: ignore[arg-type]  # generate types rows loosely
+
+    return InvoiceView.from_orm(session, invoice, source_rows=rows)
+
+
+def _range(text: str, on: dt.date, field: str) -> DateRange:
+    try:
+        return parse_range(text, on)
+    except ValueError as exc:
+        raise ApiError(422, "invalid-range", f"{field}: {exc}") from None
+
+
+def _summary_out(inv: m.Invoice, customer_name: str, principal: Principal) -> InvoiceSummaryOut:
+    internal = not principal.is_customer
+    return InvoiceSummaryOut(
+        id=inv.id, number=inv.number, customer_id=inv.customer_id, customer_name=customer_name, vendor=inv.vendor,
+        period=inv.period_label, status=inv.status, currency=inv.currency, total=money(inv.total),
+        issue_date=inv.issue_date, due_date=inv.due_date, preliminary=inv.preliminary,
+        vendor_cost=exact(inv.vendor_cost) if internal else None, margin=exact(inv.margin) if internal else None,
+    )
+
+
+@router.post("/invoices/generate", response_model=GenerationOut, responses=ERRORS, summary="Generate draft invoices")
+def generate(body: GenerateRequest, ws: Ws, principal: Writer, on: Today) -> JSONResponse:
+    """Draft invoices for a vendor and a range, one per customer; generating locks the period.
+
+    200: at least one draft was made; `problems` lists every customer that failed and why.
+    409: nothing was made, and a customer's period is already billed (delete its draft, or void).
+    422: nothing was made: bad input, or no customer could be invoiced (see `problems`).
+    """
+    date_range = _range(body.range, on, "range")
+    options = InvoiceOptions(apply_credits=body.apply_credits, include_tax=body.include_tax,
+                             include_marketplace=body.include_marketplace,
+                             credits_for_marketplace=body.credits_for_marketplace)
+    result = generate_invoices(ws, body.vendor, date_range, body.customers, options, today=on, actor=principal.actor)
+    errors = [p for p in result.problems if p.severity is Severity.ERROR]
+    status = 200
+    if not result.invoices:
+        status = 409 if errors and any(p.code == "period-locked" for p in errors) else 422
+    doc = {
+        "range": {"start": date_range.start.isoformat(), "end": date_range.end.isoformat(), "label": date_range.label},
+        "invoices": [{**i.to_dict(), "total": money(i.total)} for i in result.invoices],
+        "problems": [p.to_dict() for p in result.problems],
+    }
+    return JSONResponse(doc, status_code=status)
+
+
+@router.get("/invoices", response_model=list[InvoiceSummaryOut], responses=ERRORS, summary="List invoices")
+def list_(
+    ws: Ws, principal: Caller, on: Today,
+    customer: Annotated[str | None, Query(pattern=CUSTOMER_ID_PATTERN)] = None,
+    vendor: Vendor | None = None,
+    status: Status | None = None,
+    range: Annotated[str | None, Query(max_length=40, description="invoices overlapping this range: "
+                                                                  "mtd, last-month, YYYY-MM, YYYY-MM-DD..YYYY-MM-DD")] = None,
+) -> list[InvoiceSummaryOut]:
+    """Invoices, newest period first (customer keys: their own, drafts never)."""
+    window = _range(range, on, "range") if range else None
+    if principal.is_customer:
+        if customer not in (None, principal.customer_id) or status is Status.DRAFT:
+            return []
+        customer = principal.customer_id
+    found = list_invoices(ws, customer=customer, vendor=vendor, status=status, today=on,
+                          start=window.start if window else None, end=window.end if window else None)
+    if principal.is_customer:
+        found = [i for i in found if i.status != Status.DRAFT.value]
+    internal = not principal.is_customer
+    return [InvoiceSummaryOut(
+        id=i.invoice_id, number=i.number, customer_id=i.customer_id, customer_name=i.customer_name, vendor=i.vendor,
+        period=i.period, status=i.status, currency=i.currency, total=money(i.total), issue_date=i.issue_date,
+        due_date=i.due_date, preliminary=i.preliminary,
+        vendor_cost=exact(i.vendor_cost) if internal else None, margin=exact(i.margin) if internal else None,
+    ) for i in found]
+
+
+@router.get("/invoices/{ref}", response_model=InvoiceOut, responses=ERRORS, summary="Get an invoice")
+def get(ref: InvoicePath, ws: Ws, principal: Caller, on: Today) -> InvoiceOut:
+    """One invoice: header, stored lines (exact and displayed amounts) and the statement rows."""
+    internal = not principal.is_customer
+    refresh_past_due(ws, today=on)  # as list_invoices does: every reader sees the same status
+    with ws.session() as session:
+        inv = visible_invoice(session, ref, principal)
+        customer = session.get(m.Customer, inv.customer_id)
+        view = invoice_view(ws, session, inv)
+        summary = _summary_out(inv, customer.name if customer else "", principal)
+    lines = [LineOut(
+        position=line.position, kind=line.kind, section=line.section, service=line.service, sku=line.sku,
+        description=line.description, quantity=exact(line.quantity), unit=line.unit, amount=exact(line.amount),
+        amount_rounded=money(line.amount_rounded),
+        vendor_cost=exact(line.vendor_cost) if internal else None,
+        markup_percent=exact(line.markup_percent) if internal else None,
+        rule=line.rule if internal else None, margin=exact(line.margin) if internal else None,
+    ) for line in view.lines]
+    rows = [StatementRowOut(role=r.role, product_type=r.product_type, description=r.description,  # type: ignore[arg-type]
+                            amount=amount_text(r.amount, view.currency)) for r in statement_rows(view)]
+    return InvoiceOut(
+        **summary.model_dump(), period_start=view.period_start, period_end=view.period_end,
+        usage_currency=view.usage_currency, fx_rate=exact(view.fx_rate), subtotal=money(view.subtotal),
+        tax_total=money(view.tax_total), credits=money(view.credits),
+        pricebook=view.pricebook if internal else None, pricebook_version=view.pricebook_version if internal else None,
+        lines=lines, statement=rows,
+    )
+
+
+@router.post("/invoices/{ref}/status", response_model=InvoiceSummaryOut, responses=ERRORS,
+             summary="Change an invoice's status (approve, pay, void)")
+def change_status(ref: InvoicePath, body: StatusChange, ws: Ws, principal: Writer, on: Today) -> InvoiceSummaryOut:
+    """Draft -> open (approve: issued, due date set); open -> closed (paid), past_due, void.
+
+    409 when the invoice's status does not allow it (nothing returns to draft)."""
+    with ws.session() as session:
+        number = visible_invoice(session, ref, principal).number
+    try:
+        changed = set_status(ws, [number], Status(body.to), today=on, actor=principal.actor, reason=body.reason)
+    except InvoiceStateError as exc:
+        raise ApiError(409, "invalid-transition", str(exc)) from None
+    except InvoiceNotFound:  # deleted between the two transactions
+        raise ApiError(404, "not-found", f"there is no invoice {ref}") from None
+    c = changed[0]
+    return InvoiceSummaryOut(
+        id=c.invoice_id, number=c.number, customer_id=c.customer_id, customer_name=c.customer_name, vendor=c.vendor,
+        period=c.period, status=c.status, currency=c.currency, total=money(c.total), issue_date=c.issue_date,
+        due_date=c.due_date, preliminary=c.preliminary, vendor_cost=exact(c.vendor_cost), margin=exact(c.margin),
+    )
+
+
+@router.delete("/invoices/{ref}", response_model=DeletedOut, responses=ERRORS, summary="Delete a draft")
+def delete(
+    ref: InvoicePath, ws: Ws, principal: Writer,
+    reason: Annotated[str, Query(max_length=1000)] = "",
+) -> DeletedOut:
+    """Delete a draft: its credits come back and its period can be generated again (409 if issued)."""
+    with ws.session() as session:
+        number = visible_invoice(session, ref, principal).number
+    try:
+        deleted = delete_drafts(ws, [number], actor=principal.actor, reason=reason)
+    except InvoiceStateError as exc:
+        raise ApiError(409, "not-a-draft", str(exc)) from None
+    except InvoiceNotFound:
+        raise ApiError(404, "not-found", f"there is no invoice {ref}") from None
+    return DeletedOut(deleted=deleted[0])
