@@ -1,0 +1,226 @@
+"""The seed's workflow in a real browser: `workbench serve` (Voila) + Debian's chromium (Playwright).
+
+Vendor aws -> Last month -> check two customers -> Generate invoices -> the preview shows two
+drafts -> approve one -> view it -> the customer invoices dashboard -> download its PDF, whose
+text carries the customer's name and the total stored in the workspace. And a read-only server
+on which nothing a viewer does from the page changes the workspace.
+
+Screenshots of every step: `test-artifacts/browser/<test>/steps/NN-step.png`, beside Voila's log
+and the downloaded files; a failing test adds `FAILED.png` of the page as it was. Every wait is
+for something visible (`expect`, `wait_for`), never a fixed time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workbench.testing.browser import BillingPage, InvoicesPage, ServedWorkspace, Steps, chromium, find_chromium, serve_workspace
+
+pytestmark = pytest.mark.skipif(find_chromium() is None,
+                                reason="Debian chromium missing: bash scripts/install-system-deps.sh")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+TODAY = "2025-11-25"  # = tests/conftest.py DEMO_TODAY: "Last month" is 2025-10
+LAST_MONTH = "2025-10"
+DEMO_TODAY = dt.date(2025, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    import psutil
+
+    with chromium() as b:
+        # Playwright's driver (node) and Debian's chromium are children of this process
+        ours = [p for p in psutil.Process().children(recursive=True) if p.name() == "chromium" or p.name().startswith("node")]
+        assert any(p.name() == "chromium" for p in ours)
+        yield b
+    _gone, alive = psutil.wait_procs(ours, timeout=15)
+    assert alive == [], f"browser processes left behind: {alive}"
+
+
+@pytest.fixture
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1600})  # type: ignore[attr-defined]
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        folder = ARTIFACTS / request.node.name
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / "FAILED.png"), full_page=True)
+    context.close()
+
+
+def _serve(folder: str, workspace: Path, *, read_only: bool) -> Iterator[ServedWorkspace]:
+    served = serve_workspace(workspace, today=TODAY, notebook="all", read_only=read_only,
+                             log_path=ARTIFACTS / folder / "voila.log")
+    try:
+        yield served
+    finally:
+        code = served.stop()  # SIGINT, as Ctrl-C: Voila shuts its kernels (and their printer's chromium) down
+        assert code == 0, served.log()[-3000:]
+        assert served.leftovers == [], served.leftovers
+
+
+@pytest.fixture
+def served(demo_workspace_copy) -> Iterator[ServedWorkspace]:
+    yield from _serve("seed-workflow", demo_workspace_copy.root, read_only=False)
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text() or "" for page in PdfReader(path).pages).split())
+
+
+def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, demo_workspace_copy):
+    from workbench.billing.exports.statement import amount_text
+    from workbench.billing.invoices import list_invoices
+    from workbench.dashboards.text import money
+
+    steps = Steps(ARTIFACTS / "seed-workflow" / "steps")
+    billing = BillingPage(page).open(served.url("billing"))
+    steps.shot(page, "billing reports page")
+
+    # 2-3. the AWS Billing Customers Report, Last month
+    billing.choose_vendor("aws")
+    billing.choose_range("Last month", expect_label=LAST_MONTH)
+    billing.expect(billing.visible_rows().first).to_be_visible()
+    rows = billing.rows()  # Customer, ID, Vendor cost, Price, Margin, Margin %, Problem
+    steps.shot(page, "aws last month report")
+    billable = [cells for cells in rows if cells[6] == "" and cells[3] != "\u2014"]
+    assert len(billable) >= 2, rows
+    chosen = {cells[1]: cells[0] for cells in billable[:2]}  # customer ID -> name
+
+    # 4. check two customers
+    billing.check(list(chosen))
+    steps.shot(page, "two customers checked")
+
+    # 5. Generate invoices -> "Preview Generated Billing Statements" with two drafts
+    billing.generate(drafts=2)
+    billing.expect(billing.message).to_contain_text("2 draft invoice(s) generated for aws")
+    drafts = billing.draft_rows()  # Invoice, Customer, Period, Status, Total, Note
+    steps.shot(page, "preview with two drafts")
+    assert len(drafts) == 2
+    assert sorted(re.search(r"#(\d+)\)", cells[1]).group(1) for cells in drafts.values()) == sorted(chosen)
+    assert {cells[2] for cells in drafts.values()} == {LAST_MONTH}
+    assert {cells[3] for cells in drafts.values()} == {"Draft"}
+
+    # approve one
+    number, other = sorted(drafts)
+    customer_id = re.search(r"#(\d+)\)", drafts[number][1]).group(1)
+    name = chosen[customer_id]
+    billing.check([number])
+    billing.button("Approve").click()
+    billing.expect(billing.message).to_contain_text(f"approved (now Open): {number}")
+    billing.wait_status(number, "Open")
+    billing.wait_status(other, "Draft")
+    steps.shot(page, "one draft approved")
+
+    # View: the statement is inserted in the page (approving redrew the drafts: select it again)
+    billing.check([number])
+    billing.button("View").click()
+    statement = page.locator(".wb-statement")
+    billing.expect(statement).to_be_visible()
+    billing.expect(statement).to_contain_text(name)
+    billing.expect(statement).to_contain_text(number)
+    steps.shot(page, "approved invoice viewed")
+
+    # what the workspace stores (read through the package)
+    stored = {inv.number: inv for inv in list_invoices(demo_workspace_copy, vendor="aws", today=DEMO_TODAY)}
+    assert set(stored) == {number, other}
+    assert (stored[number].status, stored[other].status) == ("open", "draft")
+    invoice = stored[number]
+    total = money(invoice.total, invoice.currency)
+    assert drafts[number][4] == f"{total} {invoice.currency}"  # the preview showed the stored total
+
+    # the customer invoices dashboard: the invoice, its PDF
+    invoices = InvoicesPage(page).open(served.url("invoices"))
+    steps.shot(page, "customer invoices dashboard")
+    invoices.select(number)
+    billing.expect(page.locator("h3", has_text=number)).to_contain_text("Open")
+    steps.shot(page, "approved invoice selected")
+    pdf = invoices.download("PDF", ".pdf", ARTIFACTS / "seed-workflow")
+    steps.shot(page, "pdf downloaded")
+
+    assert pdf.name == f"{number}.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = pdf_text(pdf)
+    assert name in text
+    assert number in text
+    assert f"Total {amount_text(invoice.total, invoice.currency)}" in text, text[-1500:]  # as the statement prints it
+
+
+@pytest.fixture
+def served_read_only(demo_workspace_copy) -> Iterator[ServedWorkspace]:
+    yield from _serve("read-only", demo_workspace_copy.root, read_only=True)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def read_only_workspace(demo_workspace_copy):
+    """The demo copy with one draft (generated through the package), and its files before serving."""
+    from workbench.billing.core.periods import last_month
+    from workbench.billing.generate import generate_invoices
+
+    result = generate_invoices(demo_workspace_copy, "aws", last_month(DEMO_TODAY), ["100001"], today=DEMO_TODAY)
+    assert [inv.customer_id for inv in result.invoices] == ["100001"]
+    return demo_workspace_copy, result.invoices[0].number, snapshot(demo_workspace_copy.root)
+
+
+def test_a_read_only_server_changes_nothing_whatever_the_page_sets(read_only_workspace, served_read_only, page):
+    from workbench.billing.invoices import list_invoices
+
+    ws, draft, before = read_only_workspace
+    steps = Steps(ARTIFACTS / "read-only" / "steps")
+    billing = BillingPage(page).open(served_read_only.url("billing"))
+    billing.expect(page.locator("h2", has_text="Billing reports")).to_contain_text("read-only view")
+    generate = page.locator("button", has_text="Generate invoices")
+    billing.expect(generate).to_be_hidden()
+    billing.expect(generate).to_be_disabled()
+    steps.shot(page, "read-only billing page")
+
+    # every value a viewer can set from the page
+    billing.choose_vendor("aws")
+    billing.choose_range("Last month", expect_label=LAST_MONTH)
+    billing.expect(billing.visible_rows().first).to_be_visible()
+    billing.check(["100001", "100002"])
+    page.get_by_label("Apply credits").check()
+    billing.expect(page.get_by_label("Apply credits")).to_be_checked()
+    billing.button("Select all").click()
+    billing.expect(billing.checkbox("100003")).to_be_checked()
+    steps.shot(page, "values set from the page")
+
+    # a viewer with devtools can show, enable and click the hidden button: the kernel refuses
+    generate.evaluate("b => { b.style.display = ''; b.disabled = false; }")
+    generate.click()
+    billing.expect(billing.message).to_contain_text("read-only view: generating invoices is not allowed here")
+    billing.expect(billing.preview_heading).to_be_hidden()
+    steps.shot(page, "forced generate refused")
+
+    # the invoices dashboard: no status buttons; downloads go to a private temp folder
+    invoices = InvoicesPage(page).open(served_read_only.url("invoices"))
+    billing.expect(page.locator("h2", has_text="Customer invoices")).to_contain_text("read-only view")
+    invoices.select(draft)
+    billing.expect(page.get_by_role("button", name="Approve (Open)")).to_have_count(0)
+    billing.expect(page.get_by_role("button", name="Void")).to_have_count(0)
+    csv = invoices.download("Customer CSV", ".csv", ARTIFACTS / "read-only")
+    assert csv.name == f"{draft}.csv" and ",Total," in csv.read_text(encoding="utf-8-sig")
+    page.get_by_role("button", name="PDF").click()
+    billing.expect(page.locator(".wb-message")).to_contain_text("read-only view does not make one")
+    steps.shot(page, "read-only invoice")
+
+    served_read_only.stop()
+    assert served_read_only.leftovers == []
+    assert snapshot(ws.root) == before  # not a byte changed in the workspace
+    assert [(inv.number, inv.status) for inv in list_invoices(ws, today=DEMO_TODAY)] == [(draft, "draft")]

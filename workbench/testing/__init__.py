@@ -1,0 +1,1 @@
+"""Helpers for the project's own tests and benchmarks (browser driving of the dashboards)."""
