@@ -7,7 +7,7 @@ DEMO   ?= demo-workspace
 
 SYSDEPS := $(VENV)/.sysdeps
 
-.PHONY: install sysdeps test demo clean
+.PHONY: install sysdeps test demo clean pg-stop bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,14 @@ $(SYSDEPS): scripts/install-system-deps.sh
 
 sysdeps: $(SYSDEPS)
 
+# a private PostgreSQL on 127.0.0.1 so storage, lifecycle and concurrency tests run on both databases
+PG_SERVER := scripts/postgres-test-server.sh
+
 test: $(STAMP) $(SYSDEPS)
-	$(BIN)/python -m pytest -q
+	url=$$(sh $(PG_SERVER) start) && WORKBENCH_TEST_PG_URL="$$url" $(BIN)/python -m pytest -q
+
+pg-stop:
+	sh $(PG_SERVER) stop
 
 LAST_MONTH = $(shell date -d "$$(date +%Y-%m-01) -1 month" +%Y-%m)
 PORT ?= 8866

@@ -37,6 +37,7 @@ from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup, factor, rate
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
+from workbench.billing.store.locking import lock_customer
 from workbench.billing.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -394,13 +395,17 @@ def _store(
     preliminary: bool, today: dt.date, actor: str | None,
 ) -> GeneratedInvoice:
     fx = plan.fx
-    figures = _figures(plan, options)
     cid = plan.customer.customer_id
     try:
         with ws.session() as session:
+            # One writer per customer at a time (another analyst, another vendor's run): the
+            # lock check and the credit balance below see what a concurrent run committed.
+            lock_customer(session, cid)
             lock = find_lock(session, vendor, cid, date_range)  # again, inside the transaction
             if lock is not None:
                 raise _Refused(_locked_problem(cid, vendor, date_range, lock))
+            plan.balance = credit_balance(session, cid, plan.currency)
+            figures = _figures(plan, options)
             invoice = _invoice_row(plan, vendor, date_range, options, preliminary, today, fx, figures)
             session.add(invoice)
             session.flush()

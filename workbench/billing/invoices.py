@@ -24,6 +24,7 @@ from workbench.billing import integrity
 from workbench.billing.generate import payment_terms
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
+from workbench.billing.store.locking import lock_customer
 from workbench.billing.store.workspace import Workspace
 
 
@@ -120,6 +121,8 @@ def set_status(
     today = today or dt.date.today()
     with ws.session() as session:
         invoices = [find(session, ref) for ref in refs]
+        for customer_id in sorted({inv.customer_id for inv in invoices}):
+            lock_customer(session, customer_id)  # not while a generation for them is storing
         for inv in invoices:
             try:
                 check_transition(Status(inv.status), target)
@@ -151,6 +154,8 @@ def delete_drafts(ws: Workspace, refs: Sequence[str | int], *, actor: str | None
     """Delete draft invoices, all or none; returns their numbers."""
     with ws.session() as session:
         invoices = [find(session, ref) for ref in refs]
+        for customer_id in sorted({inv.customer_id for inv in invoices}):
+            lock_customer(session, customer_id)
         for inv in invoices:
             if not can_delete(Status(inv.status)):
                 raise InvoiceStateError(

@@ -32,7 +32,8 @@ from workbench.billing.core.money import D
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
-    """Decimal stored exactly: TEXT on SQLite, NUMERIC(38, 12+) on real databases."""
+    """Decimal stored exactly: TEXT on SQLite, unconstrained NUMERIC on PostgreSQL (keeps every
+    digit and the scale as written), NUMERIC(48, 18) elsewhere."""
 
     impl = String
     cache_ok = True
@@ -40,6 +41,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(64))
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(asdecimal=True))
         return dialect.type_descriptor(Numeric(48, 18, asdecimal=True))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:

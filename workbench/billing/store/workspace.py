@@ -30,6 +30,9 @@ KIND = "workbench-workspace"
 FORMAT_VERSION = 1
 DB_FILE = "workbench.db"
 SUBDIRS = ("usage", "imports", "output")
+# The database URL of workspaces kept in a server database (e.g. PostgreSQL), when no db_url
+# is passed: it holds a password, so it lives in the environment, never in workspace.json.
+DB_URL_ENV = "WORKBENCH_DB_URL"
 
 
 class WorkspaceError(Exception):
@@ -73,11 +76,13 @@ def init_workspace(path: Path, *, name: str = "", db_url: str | None = None) -> 
     """Create a workspace in `path` (made if missing, or empty) and migrate its database.
 
     An existing workspace is opened instead. A non-empty directory that is not a workspace is
-    refused, so a typo cannot scatter files into someone's home directory.
+    refused, so a typo cannot scatter files into someone's home directory. Without `db_url`,
+    the database is the one named by $WORKBENCH_DB_URL if set, else a SQLite file inside.
     """
     root = Path(path).expanduser().resolve()
     if (root / MARKER).exists():
         return open_workspace(root, db_url=db_url)
+    db_url = _with_driver(db_url or os.environ.get(DB_URL_ENV) or None)
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise WorkspaceError(
             f"{root} is not empty and is not a workspace (no {MARKER}); choose a new or empty directory"
@@ -99,12 +104,20 @@ def init_workspace(path: Path, *, name: str = "", db_url: str | None = None) -> 
 
 
 def open_workspace(path: Path, *, db_url: str | None = None) -> Workspace:
-    """Open a workspace and apply pending database migrations."""
+    """Open a workspace and apply pending database migrations.
+
+    A workspace kept in a server database takes its URL from `db_url` or $WORKBENCH_DB_URL; a
+    workspace with its own SQLite file ignores the variable (it must not open other data).
+    """
     root = Path(path).expanduser().resolve()
     marker = read_marker(root)
     if marker.get("database") == "external" and not db_url:
-        raise WorkspaceError(f"{root} keeps its data in an external database; pass db_url= to open it")
-    url = db_url or _sqlite_url(root)
+        db_url = os.environ.get(DB_URL_ENV) or None
+        if not db_url:
+            raise WorkspaceError(
+                f"{root} keeps its data in an external database; pass db_url= or set {DB_URL_ENV} to open it"
+            )
+    url = _with_driver(db_url) or _sqlite_url(root)
     upgrade_to_head(url)
     for sub in SUBDIRS:
         (root / sub).mkdir(exist_ok=True)
@@ -147,8 +160,28 @@ def _sqlite_url(root: Path) -> str:
     return f"sqlite:///{root / DB_FILE}"
 
 
+def _with_driver(url: str | None) -> str | None:
+    """`postgresql://...` as people write it, with the driver we ship (psycopg 3): SQLAlchemy
+    would pick psycopg2, which is not installed."""
+    if url is None:
+        return None
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
 def _engine(url: str) -> Engine:
-    engine = create_engine(url)
+    if url.startswith("postgresql"):
+        # A notebook kernel keeps its workspace open for hours: a connection the server closed
+        # meanwhile (restart, idle timeout) is replaced instead of failing the next click.
+        # READ COMMITTED (the default) is what store.locking's row locks are written for.
+        engine = create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    elif url.startswith("sqlite"):
+        # a second analyst waits for the first one's write (up to 30 s) instead of failing
+        engine = create_engine(url, connect_args={"timeout": 30})
+    else:
+        engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         # SQLite ignores foreign keys unless asked, per connection; PostgreSQL always checks them.
         @event.listens_for(engine, "connect")

@@ -1,0 +1,3 @@
+"""Every test here runs on SQLite and on PostgreSQL (see plugin.py)."""
+
+from db.plugin import *  # noqa: F403 - the fixtures db_url, any_db_workspace, second_analyst

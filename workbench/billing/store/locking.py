@@ -1,0 +1,54 @@
+"""Serialise the writers of one customer's billing: two analysts, one customer, one at a time.
+
+Invoice generation checks the period locks and reads the credit balance, then writes the draft,
+its `PeriodLock` and the credits it applied. Two runs for the same customer at once (two
+notebooks, or a notebook and a batch job) could both check before either writes: two invoices
+for overlapping ranges that the primary key of `PeriodLock` cannot see (different start dates),
+or one credit paid out twice. So a writer first calls
+
+    with ws.session() as session:
+        lock_customer(session, customer_id)
+        ...check the period locks, read the balance, write...
+
+and holds the lock until its transaction ends. The second writer waits there, then reads what
+the first committed.
+
+- PostgreSQL (and other servers): `SELECT ... FOR UPDATE` of the customer's row. Under READ
+  COMMITTED (the default, which `workspace` keeps) each later statement of the transaction sees
+  what the other writer committed while we waited.
+- SQLite has no row locks: the database file is the unit. A no-op `UPDATE` of the customer's
+  row takes the write lock now (what `BEGIN IMMEDIATE` does), and the Python driver runs reads
+  outside transactions, so the reads after it see the other writer's commit. A writer that
+  waits longer than the connection's busy timeout (5 s by default) gets "database is locked".
+
+The lock is per customer, not per (customer, vendor): credits are shared across vendors.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from workbench.billing.store.models import Customer
+
+__all__ = ["lock_customer"]
+
+
+def lock_customer(session: Session, customer_id: str) -> None:
+    """Block until no other transaction writes this customer's billing; hold it until ours ends.
+
+    Raises LookupError for an unknown customer (a programmer error: callers lock a customer
+    they have just read).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Customer)
+            .where(Customer.customer_id == customer_id)
+            .values(name=Customer.name)
+            .execution_options(synchronize_session=False)
+        )
+        found = session.scalar(select(Customer.customer_id).where(Customer.customer_id == customer_id))
+    else:
+        found = session.scalar(select(Customer.customer_id).where(Customer.customer_id == customer_id).with_for_update())
+    if found is None:
+        raise LookupError(f"no customer {customer_id!r} to lock")
