@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -93,7 +94,11 @@ today_option = click.option("--today", metavar="YYYY-MM-DD", help="Pretend today
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="workbench")
-def main() -> None:
+@click.option("--db", metavar="URL", envvar="WORKBENCH_DB_URL",
+              help="Keep the workspace's data in this database (e.g. postgresql://user:pass@host/db) "
+                   "so a team shares one store; the URL is never written to the workspace. "
+                   "Default: the workspace's own SQLite file. Env: WORKBENCH_DB_URL.")
+def main(db: str | None) -> None:
     """Turn vendor billing exports into exact, re-priced customer invoices.
 
     \b
@@ -104,6 +109,9 @@ def main() -> None:
       workbench generate ws --vendor aws --range last-month
     Then `workbench invoices list ws`, `approve`, `export`. Try `workbench demo ws` for a full example.
     """
+    if db:
+        # every command, and the kernels and servers they start, open the workspace through it
+        os.environ["WORKBENCH_DB_URL"] = db
 
 
 @main.command()

@@ -50,3 +50,23 @@ def test_a_workspace_with_its_own_file_ignores_the_environment(tmp_path: Path, m
     ws = open_workspace(tmp_path / "ws")
     assert ws.engine.url.database == str(tmp_path / "ws" / "workbench.db")
     ws.close()
+
+
+def test_the_cli_runs_on_the_database_given_with_db(tmp_path, db_url):
+    """`workbench --db URL init` keeps the data there; the workspace folder holds no database."""
+    import json
+    import subprocess
+    import sys
+
+    def workbench(*args):
+        done = subprocess.run([sys.executable, "-m", "workbench.cli", "--db", db_url, *args],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    ws = tmp_path / "shared"
+    workbench("init", str(ws))
+    (tmp_path / "customers.csv").write_text("customer_id,name\n100001,Acme Corp\n")
+    workbench("customers", "import", str(ws), str(tmp_path / "customers.csv"))
+    assert [c["customer_id"] for c in json.loads(workbench("customers", "list", str(ws), "--json"))] == ["100001"]
+    assert not (ws / "workbench.db").exists()
