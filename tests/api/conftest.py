@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from billing.conftest import cur_rows, load
-from billing.test_generate_worked_example import CUR, TABLES
+from billing.worked_example import CUR, TABLES
 from workbench.api import create_app, create_key
 from workbench.billing.store.report_import import import_reports
 from workbench.billing.store.workspace import Workspace, init_workspace

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from .conftest import cur_rows, write_tables
-from .test_generate_worked_example import CUR, TABLES
+from .worked_example import CUR, TABLES
 
 
 def workbench(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from billing.conftest import cur_rows, load
-from billing.test_generate_worked_example import CUR, TABLES, TODAY
+from billing.worked_example import CUR, TABLES, TODAY
 
 from workbench.billing.store.report_import import import_reports
 from workbench.billing.store.workspace import Workspace

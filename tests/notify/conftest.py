@@ -22,6 +22,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from billing.conftest import cur_rows, load  # tests/billing: the same inline CUR and table helpers
+from billing.worked_example import CUR as WORKED_CUR
+from billing.worked_example import TABLES as WORKED_TABLES
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import generate_invoices
@@ -34,63 +36,16 @@ TODAY = dt.date(2025, 11, 20)
 ISSUED = dt.date(2025, 11, 21)
 NOW = dt.datetime(2025, 11, 21, 9, 0)  # the senders' clock in these tests (naive UTC)
 
+# the worked example of tests/billing, except that Gamma has an AWS pricebook (so it is
+# invoiced) but no contact email (so its invoice cannot be emailed)
 TABLES = {
-    "reseller": """
-        name,address,contact_email,logo_file,payment_terms_days,portal_url
-        Maple Cloud Partners,1 King St W Toronto,billing@maple.example,,30,https://portal.maple.example/
-    """,
-    "customers": """
-        customer_id,name,contact_name,contact_email,billing_address,tax_jurisdiction,payment_terms_days
-        100001,Acme Corp,Ann Smith,ann@acme.example,1 Main St,CA-QC,
-        100002,Beta Ltd,Bob Jones,bob@beta.example,2 High St,CA-ON,15
-        100003,Gamma Inc,Gil Ray,,3 Low St,CA-ON,
-    """,
-    "customer_vendors": """
-        customer_id,vendor,pricebook,invoice_currency
-        100001,aws,Standard,CAD
-        100002,aws,Standard,USD
-        100003,aws,Standard,USD
-    """,
-    "accounts": """
-        customer_id,vendor,account_id,account_name
-        100001,aws,111111111111,acme-prod
-        100002,aws,222222222222,beta-main
-        100003,aws,333333333333,gamma
-    """,
-    "pricebooks": """
-        pricebook,effective_from,vendor,scope,match,markup_percent
-        Standard,2025-01,aws,default,,15
-        Standard,2025-01,aws,service,AmazonEC2,10
-        Standard,2025-01,aws,sku,USE1-TimedStorage-ByteHrs,-5
-    """,
-    "support_plans": """
-        pricebook,effective_from,vendor,percent,monthly_minimum
-        Standard,2025-01,aws,3,25
-    """,
-    "tax_rates": """
-        jurisdiction,tax_name,rate_percent,effective_from
-        CA-QC,GST,5,2020-01
-        CA-QC,QST,9.975,2020-01
-        CA-ON,HST,13,2020-01
-    """,
-    "fx_rates": """
-        period,from_currency,to_currency,rate
-        2025-10,USD,CAD,1.3712
-    """,
-    "credits": """
-        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
-        100001,C-1,2025-09-15,50.00,CAD,general,azure,Azure migration credit
-    """,
+    **WORKED_TABLES,
+    "reseller": WORKED_TABLES["reseller"].replace("https://portal.maple.example", "https://portal.maple.example/"),
+    "customers": WORKED_TABLES["customers"].replace("gil@gamma.example", ""),
+    "customer_vendors": WORKED_TABLES["customer_vendors"].rstrip() + "\n        100003,aws,Standard,USD\n    ",
 }
-
-CUR = [
-    {"account": "111111111111", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance", "usage_type": "USE1-BoxUsage:m5.large", "cost": "100.000000001"},
-    {"account": "111111111111", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance", "usage_type": "USE1-BoxUsage:m5.large", "cost": "0.0000000018"},
-    {"account": "111111111111", "type": "Usage", "product": "AmazonS3", "family": "Storage", "usage_type": "USE1-TimedStorage-ByteHrs", "cost": "20.5"},
-    {"account": "111111111111", "type": "Usage", "product": "prod-abc123", "family": "SaaS", "usage_type": "SoftwareUsage", "cost": "40", "entity": "AWS Marketplace"},
-    {"account": "222222222222", "type": "Usage", "product": "AmazonRDS", "family": "Database Instance", "usage_type": "USE1-InstanceUsage:db.t3", "cost": "10.004999999"},
-    {"account": "333333333333", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance", "usage_type": "USE1-BoxUsage:t3.micro", "cost": "7"},
-]
+# without the free-tier, vendor-tax and unassigned rows, which the email tests do not need
+CUR = [row for row in WORKED_CUR if row["type"] == "Usage" and row["cost"] != "0" and row["account"] != "444444444444"]
 
 
 @dataclass
