@@ -13,7 +13,8 @@ from workbench.billing.readers import known_formats, read_report
 
 
 def test_public_names() -> None:
-    assert sorted(readers.__all__) == ["ReadResult", "detect_format", "known_formats", "read_report"]
+    assert sorted(readers.__all__) == ["OpenReport", "ReadResult", "detect_format", "known_formats", "open_report",
+                                      "read_report"]
     assert known_formats() == ["aws-cur-legacy", "aws-cur2", "focus-1.0", "focus-1.1", "focus-1.2",
                                "azure-csp", "azure-ea", "azure-mca", "gcp-billing-export"]
 

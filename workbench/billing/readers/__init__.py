@@ -4,6 +4,10 @@ schema (`workbench.billing.core.usage.COLUMNS`) inside DuckDB. See docs.md.
     result = read_report(con, Path("cur-2023-11.csv.gz"))
     if result.table is None:
         print("\\n".join(map(str, result.problems)))
+
+    with open_report(con, path) as report:  # validated, nothing copied yet
+        if report.select is not None:
+            con.execute(f"COPY ({report.select}) TO 'usage.parquet' (FORMAT parquet)")
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from workbench.billing.core.problems import Problem, errors
 from workbench.billing.core.usage import Vendor
 from workbench.billing.readers.format import StageContext
 from workbench.billing.readers.registry import FORMATS, recognise
-from workbench.billing.readers.source import Probe, describe_parquet, load, probe
-from workbench.billing.readers.staging import materialise, validate
+from workbench.billing.readers.source import Probe, TempObjects, describe_parquet, load, probe
+from workbench.billing.readers.sql import ident
+from workbench.billing.readers.staging import canonical_select, staged_types, validate
 
-__all__ = ["ReadResult", "read_report", "detect_format", "known_formats"]
+__all__ = ["OpenReport", "ReadResult", "open_report", "read_report", "detect_format", "known_formats"]
 
 UNKNOWN_FORMAT = "unknown"
 
@@ -59,10 +64,40 @@ def _refused(path: Path, fmt: str, problems: list[Problem]) -> ReadResult:
     return ReadResult(path=path, format=fmt, vendor=None, table=None, problems=tuple(problems), row_count=0)
 
 
-def read_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None,
-                table: str = "canonical_usage") -> ReadResult:
-    """Read one vendor export into TEMP table `table` (replaced if it exists) in canonical form.
+@dataclass
+class OpenReport:
+    """A vendor file read as far as it can be without copying it: recognised, validated, and
+    `select`, the SQL of its canonical rows in source order (None when refused). The TEMP views
+    and tables it reads from stay in the connection until `close()` (or the `with` block ends).
+    """
 
+    path: Path
+    format: str  # registry name; "unknown" when not recognised
+    vendor: str | None  # "aws" | "azure" | "gcp"; None when refused or mixed (FOCUS)
+    select: str | None
+    problems: tuple[Problem, ...]
+    _temps: TempObjects | None = None
+
+    def close(self) -> None:
+        if self._temps is not None:
+            self._temps.drop()
+
+    def __enter__(self) -> "OpenReport":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _closed(path: Path, fmt: str, problems: list[Problem]) -> OpenReport:
+    return OpenReport(path=path, format=fmt, vendor=None, select=None, problems=tuple(problems))
+
+
+def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None) -> OpenReport:
+    """Recognise and validate one vendor export; its canonical rows as a SELECT, not yet run.
+
+    For parquet nothing is copied: the SELECT reads the file itself, so one pass (a `COPY`)
+    writes the canonical rows. CSV is parsed once into a TEMP table of the needed columns.
     Bad input never raises: every problem found is returned, each with file, row and a fix.
     """
     path = Path(path)
@@ -73,15 +108,15 @@ def read_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
         try:
             asked = Vendor.parse(vendor)
         except ValueError as error:
-            return _refused(path, UNKNOWN_FORMAT, [Problem("unknown-vendor", str(error), file=file,
-                                                           fix="Pass vendor='aws', 'azure' or 'gcp', or leave it out.")])
+            return _closed(path, UNKNOWN_FORMAT, [Problem("unknown-vendor", str(error), file=file,
+                                                          fix="Pass vendor='aws', 'azure' or 'gcp', or leave it out.")])
     found = _probe(con, path)
     if found.problems:
-        return _refused(path, UNKNOWN_FORMAT, list(found.problems))
+        return _closed(path, UNKNOWN_FORMAT, list(found.problems))
     report_format = recognise(found)
     if report_format is None:
         shown = ", ".join(found.columns[:40]) + (", ..." if len(found.columns) > 40 else "")
-        return _refused(path, UNKNOWN_FORMAT, [Problem(
+        return _closed(path, UNKNOWN_FORMAT, [Problem(
             "unknown-format", f"not a known billing export; header columns seen: {shown}", file=file, row=0,
             fix="Export one of the known formats unchanged: " + ", ".join(known_formats()) + ".")])
     missing = report_format.missing(found)
@@ -95,26 +130,45 @@ def read_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
             f"but was given as {asked.value}", file=file,
             fix=f"Read it with vendor={report_format.vendor.value!r}, or check you picked the right file."))
     if errors(problems):
-        return _refused(path, report_format.name, problems)
+        return _closed(path, report_format.name, problems)
 
-    dropped: list[str] = []
+    temps = TempObjects(con)
     try:
-        raw, load_problems = load(con, found, (*report_format.required, *report_format.optional))
-        dropped.append(raw.name)
+        raw, load_problems = load(temps, found, (*report_format.required, *report_format.optional))
         problems += load_problems
         staging = report_format.stage(StageContext(con=con, raw=raw, file=file, vendor=asked))
         problems += staging.problems
-        staged = raw.name + "_staged"
-        con.execute(f"CREATE TEMP TABLE {staged} AS {staging.sql}")
-        dropped.append(staged)
-        problems += validate(con, staged, file, report_format.cost_column, report_format.currency_column)
+        staged = temps.add("VIEW", raw.name + "_staged")
+        con.execute(f"CREATE TEMP VIEW {staged} AS {staging.sql}")
+        types = staged_types(con, staged)
+        problems += validate(con, staged, file, report_format.cost_column, report_format.currency_column, types)
         if errors(problems):
-            return _refused(path, report_format.name, problems)
-        row_count = materialise(con, staged, table, file)
-    finally:
-        for name in reversed(dropped):
-            con.execute(f"DROP TABLE IF EXISTS {name}")
-    vendors = [r[0] for r in con.execute(f'SELECT DISTINCT vendor FROM "{table}"').fetchall()]
-    result_vendor = report_format.vendor.value if report_format.vendor else (vendors[0] if len(vendors) == 1 else None)
-    return ReadResult(path=path, format=report_format.name, vendor=result_vendor, table=table,
-                      problems=tuple(problems), row_count=row_count)
+            temps.drop()
+            return _closed(path, report_format.name, problems)
+        if report_format.vendor is not None:
+            result_vendor: str | None = report_format.vendor.value
+        else:
+            vendors = [r[0] for r in con.execute(f"SELECT DISTINCT vendor FROM {staged}").fetchall()]
+            result_vendor = vendors[0] if len(vendors) == 1 else None
+        select = canonical_select(con, staged, file, ordered=staging.ordered, types=types)
+    except BaseException:
+        temps.drop()
+        raise
+    return OpenReport(path=path, format=report_format.name, vendor=result_vendor, select=select,
+                      problems=tuple(problems), _temps=temps)
+
+
+def read_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None,
+                table: str = "canonical_usage") -> ReadResult:
+    """Read one vendor export into TEMP table `table` (replaced if it exists) in canonical form.
+
+    Bad input never raises: every problem found is returned, each with file, row and a fix.
+    """
+    path = Path(path)
+    with open_report(con, path, vendor) as report:
+        if report.select is None:
+            return _refused(path, report.format, list(report.problems))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS {report.select}")
+    row = con.execute(f"SELECT count(*) FROM {ident(table)}").fetchone()
+    return ReadResult(path=path, format=report.format, vendor=report.vendor, table=table,
+                      problems=report.problems, row_count=int(row[0]) if row else 0)

@@ -31,7 +31,7 @@ _OPTIONAL = ("BillingAccountId", "SubscriptionName", "CustomerName", "BillingPer
 
 def _stage(customer_key: str, customer_name: str, currency: str) -> Callable[[StageContext], Staging]:
     def stage(ctx: StageContext) -> Staging:
-        t = ctx.raw.text
+        t, v = ctx.raw.text, ctx.raw.value
         charge_type = f"lower({t('ChargeType')})"
         sql = f"""
 SELECT
@@ -39,8 +39,8 @@ SELECT
   {t('BillingAccountId')} AS billing_account_id,
   {t(customer_key)} AS sub_account_id,
   {t(customer_name)} AS sub_account_name,
-  {t('BillingPeriodStartDate')} AS billing_period_text,
-  {t('Date')} AS charge_start_text,
+  {v('BillingPeriodStartDate')} AS billing_period_text,
+  {v('Date')} AS charge_start_text,
   CAST(NULL AS VARCHAR) AS charge_end_text,
   CASE WHEN {charge_type} = 'usage' THEN 'usage'
        WHEN {charge_type} IN ('purchase', 'unusedreservation', 'unusedsavingsplan') THEN 'purchase'
@@ -51,9 +51,9 @@ SELECT
   COALESCE({t('ServiceFamily')}, {t('MeterCategory')}) AS product_type,
   COALESCE({t('MeterId')}, {t('PartNumber')}) AS sku,
   COALESCE({t('ProductName')}, {t('MeterName')}) AS description,
-  {t('Quantity')} AS quantity_text,
+  {v('Quantity')} AS quantity_text,
   {t('UnitOfMeasure')} AS unit,
-  {t('CostInBillingCurrency')} AS cost_text,
+  {v('CostInBillingCurrency')} AS cost_text,
   upper({t(currency)}) AS currency,
   COALESCE({t('PublisherName')}, 'Microsoft') AS publisher,
   COALESCE(lower({t('PublisherType')}) = 'marketplace', FALSE) AS is_marketplace,

@@ -92,7 +92,7 @@ def _vendor_case(ctx: StageContext) -> tuple[str, list[Problem]]:
 
 
 def _stage(ctx: StageContext) -> Staging:
-    t = ctx.raw.text
+    t, v = ctx.raw.text, ctx.raw.value
     vendor, problems = _vendor_case(ctx)
     category = f"lower({t('ChargeCategory')})"
     base = (f"(CASE WHEN {category} IN ('usage', 'purchase', 'tax', 'credit', 'adjustment') "
@@ -106,22 +106,22 @@ SELECT
   {t('BillingAccountId')} AS billing_account_id,
   {t('SubAccountId')} AS sub_account_id,
   {t('SubAccountName')} AS sub_account_name,
-  {t('BillingPeriodStart')} AS billing_period_text,
-  {t('ChargePeriodStart')} AS charge_start_text,
-  {t('ChargePeriodEnd')} AS charge_end_text,
+  {v('BillingPeriodStart')} AS billing_period_text,
+  {v('ChargePeriodStart')} AS charge_start_text,
+  {v('ChargePeriodEnd')} AS charge_end_text,
   (CASE WHEN {base} IN ('usage', 'purchase') AND {free_text_match(service, 'support')} THEN 'support'
         ELSE {base} END) AS charge_category,
   {service} AS service,
   {t('ServiceCategory')} AS product_type,
   {t('SkuId')} AS sku,
   {description} AS description,
-  {t('ConsumedQuantity')} AS quantity_text,
+  {v('ConsumedQuantity')} AS quantity_text,
   {t('ConsumedUnit')} AS unit,
-  {t('BilledCost')} AS cost_text,
+  {v('BilledCost')} AS cost_text,
   {t('BillingCurrency')} AS currency,
   COALESCE({publisher}, {provider}) AS publisher,
   COALESCE(lower({publisher}) <> lower({provider}), FALSE) AS is_marketplace,
-  COALESCE({to_decimal(t('BilledCost'))} = 0 AND {free_text_match(description, 'free tier')}, FALSE) AS is_free_tier,
+  COALESCE({to_decimal(v('BilledCost'))} = 0 AND {free_text_match(description, 'free tier')}, FALSE) AS is_free_tier,
   {t('InvoiceId')} AS invoice_id,
   __source_row AS source_row,
   0 AS line_order

@@ -24,10 +24,16 @@ class StageContext:
 
 @dataclass(frozen=True)
 class Staging:
-    """A SELECT producing `staging.STAGED` columns from the raw table, and what staging found."""
+    """A SELECT producing `staging.STAGED` columns from the raw table, and what staging found.
+
+    Money, quantity and date columns are vendor text, or typed where the file types them exactly
+    (`RawTable.value`). `ordered`: the SELECT yields one row per source row, in source order, so
+    the canonical rows need no sort.
+    """
 
     sql: str
     problems: tuple[Problem, ...] = ()
+    ordered: bool = True
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ _OPTIONAL = ("project.id", "project.name", "usage_end_time", "sku.description", 
 
 
 def _stage(ctx: StageContext) -> Staging:
-    t = ctx.raw.text
+    t, v = ctx.raw.text, ctx.raw.value
     month = t("invoice.month")
     period = (f"(CASE WHEN regexp_full_match({month}, '\\d{{6}}') "
               f"THEN substr({month}, 1, 4) || '-' || substr({month}, 5, 2) || '-01' ELSE {month} END)")
@@ -48,8 +48,8 @@ def _stage(ctx: StageContext) -> Staging:
   COALESCE({t('project.id')}, {t('billing_account_id')}) AS sub_account_id,
   {t('project.name')} AS sub_account_name,
   {period} AS billing_period_text,
-  {t('usage_start_time')} AS charge_start_text,
-  {t('usage_end_time')} AS charge_end_text,
+  {v('usage_start_time')} AS charge_start_text,
+  {v('usage_end_time')} AS charge_end_text,
   {service} AS service,
   {service} AS product_type,
   {t('sku.id')} AS sku,
@@ -96,7 +96,7 @@ FROM (
                 fix="Export credits as BigQuery writes them: a JSON list of {name, amount, type} objects.")
         for row, text in bad
     )
-    return Staging(sql, problems)
+    return Staging(sql, problems, ordered=False)  # credit rows follow their cost rows
 
 
 def _recognises(found: Probe) -> bool:

@@ -1,9 +1,11 @@
 """Opening a vendor file: what container it is, its header, and loading it into DuckDB.
 
-Every file is loaded into a TEMP table holding only the columns its format needs, all as text,
-plus `__source_row` (1-based data row, header = row 0). CSV is read with DuckDB's reader,
-explicit header and `all_varchar`; rows DuckDB rejects (too few or too many fields) become
-`Problem`s. JSON lines are loaded one line per row and parsed in SQL; JSON numbers are quoted
+Every file becomes a TEMP relation holding only the columns its format needs plus
+`__source_row` (1-based data row, header = row 0). Parquet is a view over the file itself
+(`file_row_number`), its typed columns kept typed, so nothing is copied before the one pass that
+writes the canonical rows. CSV is parsed once with DuckDB's reader (explicit header, every column
+VARCHAR) into a temporary parquet file of the needed columns, and viewed like parquet; rows
+DuckDB rejects (too few or too many fields) become `Problem`s. JSON lines are loaded one line per row and parsed in SQL; JSON numbers are quoted
 before parsing so that they never pass through DOUBLE.
 """
 
@@ -13,6 +15,9 @@ import csv
 import gzip
 import io
 import json
+import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,9 +27,9 @@ from typing import Literal
 import duckdb
 
 from workbench.billing.core.problems import Problem
-from workbench.billing.readers.sql import ident, lit, nonblank
+from workbench.billing.readers.sql import ident, lit, nonblank, nonblank_column
 
-__all__ = ["Container", "Probe", "RawTable", "probe", "load", "MAX_ROW_PROBLEMS"]
+__all__ = ["Container", "Probe", "RawTable", "TempObjects", "probe", "load", "MAX_ROW_PROBLEMS"]
 
 Container = Literal["csv", "parquet", "jsonl"]
 
@@ -135,9 +140,43 @@ def describe_parquet(con: duckdb.DuckDBPyConnection, found: Probe) -> Probe:
     return Probe(found.path, "parquet", tuple(r[0] for r in rows), types={r[0]: str(r[1]) for r in rows})
 
 
+# Parquet types read as they are, exactly: timestamps, dates, integers and decimals of at most
+# 18 decimals (DECIMAL(38,18) holds them whole). Anything else (DOUBLE, text, wider decimals) goes
+# through its text, as CSV does.
+_TYPED = re.compile(r"^(TIMESTAMP|TIMESTAMP WITH TIME ZONE|DATE|TINYINT|SMALLINT|INTEGER|BIGINT|"
+                    r"UTINYINT|USMALLINT|UINTEGER|UBIGINT|DECIMAL\(\d+,(?P<scale>\d+)\))$")
+
+
+class TempObjects:
+    """The TEMP tables, views and files a read creates, dropped in reverse order whatever happens."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._made: list[tuple[str, str]] = []
+        self._folder: Path | None = None
+
+    def add(self, kind: Literal["TABLE", "VIEW"], name: str) -> str:
+        self._made.append((kind, name))
+        return name
+
+    def file(self, suffix: str) -> Path:
+        """A new path in a private temporary folder, removed by `drop`."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="workbench-read-"))
+        return self._folder / f"{uuid.uuid4().hex[:12]}{suffix}"
+
+    def drop(self) -> None:
+        while self._made:
+            kind, name = self._made.pop()
+            self.con.execute(f"DROP {kind} IF EXISTS {name}")
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+
 @dataclass(frozen=True)
 class RawTable:
-    """The loaded file: a TEMP table `name` with `__source_row` and the needed columns."""
+    """The loaded file: a TEMP table or view `name` with `__source_row` and the needed columns."""
 
     name: str
     probe: Probe
@@ -154,7 +193,22 @@ class RawTable:
     def text(self, name: str) -> str:
         """The column as trimmed text, NULL when empty or when the file lacks the column."""
         raw = self.column(name)
-        return "CAST(NULL AS VARCHAR)" if raw is None else nonblank(raw)
+        if raw is None:
+            return "CAST(NULL AS VARCHAR)"
+        if self.probe.container != "jsonl" and self.type_of(name).upper() == "VARCHAR":
+            return nonblank_column(raw)
+        return nonblank(raw)
+
+    def value(self, name: str) -> str:
+        """The column typed when the file types it exactly (parquet timestamps, dates, integers,
+        decimals of up to 18 places), else as `text`. Staging turns either into canonical types."""
+        raw = self.column(name)
+        if raw is None or self.probe.container != "parquet":
+            return self.text(name)
+        typed = _TYPED.match(self.type_of(name).upper())
+        if typed is None or (typed.group("scale") is not None and int(typed.group("scale")) > 18):
+            return self.text(name)
+        return raw
 
     def has(self, name: str) -> bool:
         return self.probe.has(name)
@@ -168,21 +222,23 @@ def _unique(prefix: str) -> str:
     return f"__wb_{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-def load(con: duckdb.DuckDBPyConnection, found: Probe, needed: Iterable[str]) -> tuple[RawTable, tuple[Problem, ...]]:
-    """Load the file into a TEMP table; return it with the row problems DuckDB found."""
+def load(temps: TempObjects, found: Probe, needed: Iterable[str]) -> tuple[RawTable, tuple[Problem, ...]]:
+    """Make the file a TEMP relation (recorded in `temps`); return it with the row problems
+    DuckDB found."""
+    con = temps.con
     table = _unique("raw")
     path = lit(str(found.path))
     if found.container == "parquet":
         cols = _present(found, needed)
         select = ", ".join(ident(c) for c in cols) or "NULL AS __none"
         con.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT file_row_number + 1 AS __source_row, {select} "
+            f"CREATE TEMP VIEW {temps.add('VIEW', table)} AS SELECT file_row_number + 1 AS __source_row, {select} "
             f"FROM read_parquet({path}, file_row_number = true)"
         )
         return RawTable(table, found), ()
     if found.container == "jsonl":
-        return _load_jsonl(con, found, table, path)
-    return _load_csv(con, found, table, path, needed)
+        return _load_jsonl(temps, found, table, path)
+    return _load_csv(temps, found, table, path, needed)
 
 
 def _present(found: Probe, needed: Iterable[str]) -> list[str]:
@@ -198,8 +254,9 @@ def _compression(found: Probe) -> str:
     return "'gzip'" if found.gzip else "'none'"
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, found: Probe, table: str, path: str,
+def _load_csv(temps: TempObjects, found: Probe, table: str, path: str,
               needed: Iterable[str]) -> tuple[RawTable, tuple[Problem, ...]]:
+    con = temps.con
     # Header names may repeat (CUR tags differing in case): DuckDB needs unique names.
     names: list[str] = []
     seen: set[str] = set()
@@ -213,12 +270,15 @@ def _load_csv(con: duckdb.DuckDBPyConnection, found: Probe, table: str, path: st
     rejects, scans = _unique("rejects"), _unique("scans")
     cols = _present(found, needed)
     select = ", ".join(ident(c) for c in cols) or "NULL AS __none"
-    staging = _unique("csv")
+    # One parse of the CSV, streamed to a parquet file of the needed columns: the validation
+    # pass and the one that writes the canonical rows then read columns, in parallel, and memory
+    # stays flat (a TEMP table of 10 million rows would need gigabytes or spill).
+    staging = temps.file(".parquet")
     con.execute(
-        f"CREATE TEMP TABLE {staging} AS SELECT {select} FROM read_csv({path}, header = true, "
+        f"COPY (SELECT {select} FROM read_csv({path}, header = true, "
         f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
         f"compression = {_compression(found)}, store_rejects = true, rejects_table = {lit(rejects)}, "
-        f"rejects_scan = {lit(scans)})"
+        f"rejects_scan = {lit(scans)})) TO {lit(str(staging))} (FORMAT parquet, COMPRESSION snappy)"
     )
     try:
         rejected = con.execute(
@@ -232,15 +292,15 @@ def _load_csv(con: duckdb.DuckDBPyConnection, found: Probe, table: str, path: st
     # DuckDB counts lines from 1 with the header as line 1: data row = line - 1. Kept rows are
     # numbered in file order around the rejected ones.
     bad_rows = sorted({int(line) - 1 for line, *_ in rejected})
+    row = "file_row_number + 1"
     if bad_rows:
         skipped = ", ".join(f"({r - i})" for i, r in enumerate(bad_rows, start=1))
-        con.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 + (SELECT count(*) FROM (VALUES {skipped}) AS s(before) "
-            f"WHERE s.before < rowid + 1) AS __source_row, * FROM {staging}"
-        )
-    else:
-        con.execute(f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS __source_row, * FROM {staging}")
-    con.execute(f"DROP TABLE {staging}")
+        row = f"{row} + (SELECT count(*) FROM (VALUES {skipped}) AS s(before) WHERE s.before < file_row_number + 1)"
+    kept = ", ".join(ident(c) for c in cols) or "__none"
+    con.execute(
+        f"CREATE TEMP VIEW {temps.add('VIEW', table)} AS SELECT {row} AS __source_row, {kept} "
+        f"FROM read_parquet({lit(str(staging))}, file_row_number = true)"
+    )
     problems = [_reject_problem(found, int(line) - 1, kind, message, text) for line, kind, message, text in rejected]
     return RawTable(table, found), tuple(_capped(problems))
 
@@ -268,8 +328,9 @@ def _capped(problems: list[Problem]) -> list[Problem]:
     return kept
 
 
-def _load_jsonl(con: duckdb.DuckDBPyConnection, found: Probe, table: str, path: str) -> tuple[RawTable, tuple[Problem, ...]]:
-    lines = _unique("lines")
+def _load_jsonl(temps: TempObjects, found: Probe, table: str, path: str) -> tuple[RawTable, tuple[Problem, ...]]:
+    con = temps.con
+    lines = temps.add("TABLE", _unique("lines"))
     # One line per row: a delimiter that valid JSON never contains raw (control characters must be
     # escaped inside JSON strings), quoting off.
     con.execute(
@@ -278,7 +339,7 @@ def _load_jsonl(con: duckdb.DuckDBPyConnection, found: Probe, table: str, path: 
         f"compression = {_compression(found)})"
     )
     con.execute(
-        f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS __source_row, "
+        f"CREATE TEMP TABLE {temps.add('TABLE', table)} AS SELECT rowid + 1 AS __source_row, "
         f"CAST({quote_json_numbers('line')} AS VARCHAR) AS __json FROM {lines}"
     )
     con.execute(f"DROP TABLE {lines}")
