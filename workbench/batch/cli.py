@@ -60,6 +60,12 @@ def _customers(value: str | None) -> list[str] | None:
 @click.option("--customers", metavar="ID,ID", help="Only these customer ids, comma separated.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Invoices rendered in parallel (processes, each with its own Chromium).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Render on a Dask cluster (tcp://host:8786) instead of local processes; its workers must "
+                   "see DIR at the same path (shared storage) and, for a database workspace, WORKBENCH_DB_URL.")
+@click.option("--engine", type=click.Choice(["warm", "cold"]), default="warm", show_default=True,
+              help="warm: each worker keeps one kernel, cleaned between invoices (restarted after a failure); "
+                   "cold: a new kernel per invoice.")
 @click.option("--apply-credits", is_flag=True, help="Apply the customers' credits to new drafts.")
 @click.option("--include-marketplace", is_flag=True, help="Include marketplace fees (at cost) in new drafts.")
 @click.option("--credits-for-marketplace", is_flag=True, help="Let credits pay marketplace fees.")
@@ -68,7 +74,7 @@ def _customers(value: str | None) -> list[str] | None:
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT_NOTEBOOK),
               show_default=True, help="The invoice notebook template.")
 def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: str | None, jobs: int,
-              apply_credits: bool, include_marketplace: bool, credits_for_marketplace: bool, no_tax: bool,
+              scheduler: str | None, engine: str, apply_credits: bool, include_marketplace: bool, credits_for_marketplace: bool, no_tax: bool,
               today: str | None, notebook: str) -> None:
     from tqdm import tqdm
 
@@ -99,7 +105,8 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
 
     try:
         summary = run_month_end(ws, period, vendors=list(vendors) or None, customers=_customers(customers), jobs=jobs,
-                                options=options, today=day, progress=tick, notebook=notebook, on_invoices=start)
+                                options=options, today=day, progress=tick, notebook=notebook, on_invoices=start,
+                                engine=engine, scheduler=scheduler)
     finally:
         if bar is not None:
             bar.close()

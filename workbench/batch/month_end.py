@@ -22,11 +22,14 @@ crash leaves no half-written file under a final name; leftover temp files are re
 time the invoice is processed. A failed notebook is kept as `<number>.failed.ipynb` for reading.
 
 One invoice failing does not stop the others; `jobs > 1` runs invoices in a process pool
-(spawned workers, each with its own Chromium).
+(spawned workers, each with its own Chromium), `scheduler=` on a Dask cluster. Notebooks run
+in a warm kernel per worker (`engine="warm"`, the default; see engine.py and docs.md for why
+nothing of one invoice reaches the next), or in a kernel each (`engine="cold"`).
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import json
@@ -233,8 +236,15 @@ def kernel_config() -> Iterator[Config]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _execute_notebook(notebook: Path, folder: Path, job: InvoiceJob, ws_root: Path) -> Path:
-    """Run papermill into a temp name; rename to <number>.ipynb, or <number>.failed.ipynb on error."""
+ENGINES = ("warm", "cold")
+
+
+def _execute_notebook(notebook: Path, folder: Path, job: InvoiceJob, ws_root: Path, engine: str = "warm") -> object:
+    """Run papermill into a temp name; rename to <number>.ipynb, or <number>.failed.ipynb on error.
+
+    `engine`: "warm" runs in this thread's warm kernel (`engine.py`), "cold" starts a kernel for
+    this notebook alone (papermill's own engine). Returns the executed notebook node.
+    """
     import papermill
 
     temp = _temp_name(folder, job.number, ".tmp.ipynb")  # papermill wants an .ipynb name
@@ -242,31 +252,33 @@ def _execute_notebook(notebook: Path, folder: Path, job: InvoiceJob, ws_root: Pa
     failed = folder / f"{job.number}.failed.ipynb"
     parameters = {"workspace": str(ws_root), "invoice": job.number, "customer": "", "vendor": "",
                   "period": "", "display_currency": ""}
+    common = dict(parameters=parameters, kernel_name="python3", progress_bar=False,
+                  request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT_SECONDS)
     try:
-        with kernel_config() as config:
-            papermill.execute_notebook(
-                str(notebook), str(temp), parameters=parameters, kernel_name="python3", progress_bar=False,
-                request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT_SECONDS, config=config,
-            )
+        if engine == "warm":
+            from .engine import ENGINE_NAME, register
+
+            register()
+            nb = papermill.execute_notebook(str(notebook), str(temp), engine_name=ENGINE_NAME, **common)
+        else:
+            with kernel_config() as config:
+                nb = papermill.execute_notebook(str(notebook), str(temp), config=config, **common)
     except BaseException:
         if temp.exists():
             os.replace(temp, failed)  # complete as a record of the failed run, under its own name
         raise
     os.replace(temp, final)
     failed.unlink(missing_ok=True)
-    return final
+    return nb
 
 
-def _check_notebook_invoice(nb_path: Path, job: InvoiceJob) -> object:
+def _check_notebook_invoice(nb: object, job: InvoiceJob) -> None:
     """The notebook's machine-readable invoice must be this invoice with the stored total."""
-    import nbformat
-
     from workbench.billing.core.money import D
     from workbench.billing.exports.statement import amount_text
     from workbench.nbexport import find_invoice
 
-    nb = nbformat.read(nb_path, as_version=4)  # type: ignore[no-untyped-call]
-    printed = find_invoice(nb)
+    printed = find_invoice(nb)  # type: ignore[arg-type]
     totals = [t.amount for t in printed.totals if t.label == "Total"]
     expected = amount_text(D(job.total), job.currency)
     if printed.number != job.number or totals != [expected]:
@@ -274,22 +286,26 @@ def _check_notebook_invoice(nb_path: Path, job: InvoiceJob) -> object:
             f"the notebook printed invoice {printed.number} with total {totals}, but the stored invoice "
             f"{job.number} has total {expected} {job.currency}"
         )
-    return nb
 
 
 def _source_rows(ws: Workspace, invoice_id: int) -> Callable[[], Iterable[object]]:
+    """The invoice's vendor rows, read once (the detailed CSV and the workbook both want them)."""
     from workbench.billing.exports.view import SourceRow
     from workbench.billing.generate import source_rows
 
+    cache: list[SourceRow] = []
+
     def rows() -> Iterable[SourceRow]:
-        for position, values in source_rows(ws, invoice_id):
-            yield SourceRow(line_position=position, **values)  # type: ignore[arg-type]
+        if not cache:
+            cache.extend(SourceRow(line_position=position, **values)  # type: ignore[arg-type]
+                         for position, values in source_rows(ws, invoice_id))
+        return iter(cache)
 
     return rows
 
 
-def _export_stored(ws: Workspace, job: InvoiceJob, folder: Path) -> None:
-    from workbench.billing.exports import InvoiceView, export_invoice
+def _export_stored(ws: Workspace, job: InvoiceJob, folder: Path, lap: Callable[[str], None] = lambda _: None) -> None:
+    from workbench.billing.exports import InvoiceView, exporters
     from workbench.billing.store import models as m
 
     with ws.session() as session:
@@ -297,8 +313,24 @@ def _export_stored(ws: Workspace, job: InvoiceJob, folder: Path) -> None:
         if invoice is None:
             raise LookupError(f"invoice {job.number} (id {job.invoice_id}) no longer exists")
         view = InvoiceView.from_orm(session, invoice, source_rows=_source_rows(ws, job.invoice_id))  # type: ignore[arg-type]
-    for fmt in EXPORT_FORMATS:
-        export_invoice(view, fmt, folder)
+    lap("load")
+    available = exporters()  # once per invoice, not once per format: it scans the entry points
+    for fmt in EXPORT_FORMATS:  # what billing.exports.export_invoice does, format by format
+        exporter = available[fmt]
+        exporter.write(view, folder / f"{view.number}{exporter.suffix}")
+        lap(fmt)
+
+
+TIMINGS_ENV = "WORKBENCH_BATCH_TIMINGS"
+
+
+def _log_timings(job: InvoiceJob, stages: dict[str, float]) -> None:
+    """With $WORKBENCH_BATCH_TIMINGS set to a file, append one JSON line of stage seconds (benchmarks)."""
+    path = os.environ.get(TIMINGS_ENV)
+    if path:
+        line = json.dumps({"number": job.number, "pid": os.getpid(), **stages}) + "\n"
+        with open(path, "a", encoding="utf-8") as f:  # one short O_APPEND write: lines do not interleave
+            f.write(line)
 
 
 def _write_manifest(folder: Path, job: InvoiceJob) -> Path:
@@ -317,7 +349,29 @@ def _write_manifest(folder: Path, job: InvoiceJob) -> Path:
     return write_atomic(folder / f"{job.number}{MANIFEST_SUFFIX}", json.dumps(manifest, indent=2) + "\n")
 
 
-def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, notebook: str | Path = DEFAULT_NOTEBOOK) -> InvoiceOutcome:
+_workspaces: dict[Path, Workspace] = {}
+
+
+def _worker_workspace(root: Path) -> Workspace:
+    """One open workspace per root and process: opening migrates (alembic) and costs ~20 ms."""
+    from workbench.billing.store.workspace import open_workspace
+
+    key = Path(root).resolve()
+    if key not in _workspaces or not (key / "workspace.json").is_file():
+        _workspaces[key] = open_workspace(key)
+    return _workspaces[key]
+
+
+def _close_worker_workspaces() -> None:
+    while _workspaces:
+        _workspaces.popitem()[1].close()
+
+
+atexit.register(_close_worker_workspaces)
+
+
+def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, notebook: str | Path = DEFAULT_NOTEBOOK,
+                   engine: str = "warm") -> InvoiceOutcome:
     """All files of one invoice under `out_dir/<number>/`, or `skipped` when they are complete.
 
     Never raises for the invoice's own problems: they come back as a `failed` outcome.
@@ -331,25 +385,39 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
                               round(time.perf_counter() - started, 3), files, error)
 
     try:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
         folder.mkdir(parents=True, exist_ok=True)
         _remove_temp_files(folder)  # what a crashed run left behind
         if is_complete(folder, job.number):
             return outcome("skipped")
         (folder / f"{job.number}{MANIFEST_SUFFIX}").unlink(missing_ok=True)
 
-        from workbench.billing.store.workspace import open_workspace
         from workbench.nbexport import export_statement
 
-        ws = open_workspace(Path(ws_root))
-        try:
-            nb_path = _execute_notebook(Path(notebook), folder, job, Path(ws_root).resolve())
-            nb = _check_notebook_invoice(nb_path, job)
-            export_statement(nb, folder, ("pdf",), basename=job.number)  # type: ignore[arg-type]
-            export_statement(nb, folder, ("csv",), basename=f"{job.number}-statement")  # type: ignore[arg-type]
-            _export_stored(ws, job, folder)
-            _write_manifest(folder, job)
-        finally:
-            ws.close()
+        stages: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            stages[stage] = round(now - clock, 4)
+            clock = now
+
+        root = Path(ws_root).resolve()
+        ws = _worker_workspace(root)
+        lap("open")
+        nb = _execute_notebook(Path(notebook), folder, job, root, engine)
+        lap("notebook")
+        _check_notebook_invoice(nb, job)
+        export_statement(nb, folder, ("pdf",), basename=job.number)  # type: ignore[arg-type]
+        lap("pdf")
+        export_statement(nb, folder, ("csv",), basename=f"{job.number}-statement")  # type: ignore[arg-type]
+        lap("statement-csv")
+        _export_stored(ws, job, folder, lap)
+        _write_manifest(folder, job)
+        lap("manifest")
+        _log_timings(job, stages)
         return outcome("done")
     except Exception as exc:  # one invoice's failure is data for the summary, not a stop
         return outcome("failed", _short_error(exc))
@@ -416,6 +484,37 @@ def generate_period(
     return jobs, kept
 
 
+def _lost(job: InvoiceJob, exc: BaseException, where: str) -> InvoiceOutcome:
+    return InvoiceOutcome(job.number, job.customer_id, job.customer_name, "failed", 0.0, (),
+                          f"{where} failed: {type(exc).__name__}: {exc}")
+
+
+def _render_on_dask(scheduler: object, invoice_jobs: Sequence[InvoiceJob], root: Path, target: Path, notebook: Path,
+                    engine: str, record: Callable[[InvoiceOutcome], None]) -> None:
+    """One task per invoice on a Dask cluster; outcomes recorded as they complete."""
+    from distributed import Client, as_completed as dask_completed
+
+    own = not isinstance(scheduler, Client)
+    client = Client(str(scheduler), set_as_default=False) if own else scheduler
+    try:
+        run_id = secrets.token_hex(4)
+        futures = {
+            client.submit(render_invoice, root, job, target, notebook, engine,  # type: ignore[attr-defined]
+                          key=f"month-end-{job.number}-{run_id}", pure=False): job
+            for job in invoice_jobs
+        }
+        for future in dask_completed(list(futures), loop=client.loop):  # type: ignore[attr-defined]
+            job = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker died (KilledWorker after Dask's retries), or was lost
+                result = _lost(job, exc, "dask task")
+            record(result)
+    finally:
+        if own:
+            client.close()  # type: ignore[attr-defined]
+
+
 def run_month_end(
     ws: Workspace,
     period: str,
@@ -429,22 +528,36 @@ def run_month_end(
     notebook: str | Path = DEFAULT_NOTEBOOK,
     out_dir: str | Path | None = None,
     on_invoices: Callable[[int], None] | None = None,
+    engine: str = "warm",
+    scheduler: object = None,
 ) -> MonthEndSummary:
     """Generate the period's drafts, then render every invoice's files (see the module docstring).
 
     `progress(done, total, outcome)` is called after each invoice; `on_invoices(total)` once the
     invoice list is known (for a progress bar). Files go to `out_dir` (default
     `<workspace>/output/<period>`).
+
+    `engine`: "warm" (default) executes the notebooks in a kernel kept warm per process and
+    cleaned between invoices (`workbench.batch.engine`); "cold" starts a kernel per invoice.
+
+    `scheduler`: a Dask scheduler address ("tcp://host:8786") or a `distributed.Client`: the
+    invoices are rendered by that cluster's workers instead of local processes (`jobs` is then
+    unused). Workers open the workspace by its path, so the workspace folder must be on storage
+    they share, at the same path (and a workspace kept in a server database needs
+    $WORKBENCH_DB_URL in the workers' environment).
     """
     started = time.perf_counter()
     given_month(period)  # refuse a bad period before anything is written
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     notebook = Path(notebook)
     if not notebook.is_file():
         raise FileNotFoundError(f"invoice notebook {notebook} not found (pass notebook=...)")
     target = Path(out_dir) if out_dir is not None else ws.output_dir / period
     target.mkdir(parents=True, exist_ok=True)
+    _sweep_dead_kernel_dirs(Path(tempfile.gettempdir()))  # a killed run's kernel sockets
 
     invoice_jobs, problems = generate_period(ws, period, vendors=vendors, customers=customers, options=options,
                                              today=today)
@@ -458,21 +571,22 @@ def run_month_end(
             progress(len(outcomes), len(invoice_jobs), result)
 
     root = ws.root.resolve()
-    if jobs == 1 or len(invoice_jobs) <= 1:
+    if scheduler is not None:
+        _render_on_dask(scheduler, invoice_jobs, root, target, notebook, engine, record)
+    elif jobs == 1 or len(invoice_jobs) <= 1:
         for job in invoice_jobs:
-            record(render_invoice(root, job, target, notebook))
+            record(render_invoice(root, job, target, notebook, engine))
     else:
         # spawn: a forked child would inherit the parent's database connections and threads
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = {pool.submit(render_invoice, root, job, target, notebook): job for job in invoice_jobs}
+            futures = {pool.submit(render_invoice, root, job, target, notebook, engine): job for job in invoice_jobs}
             for future in as_completed(futures):
                 job = futures[future]
                 try:
                     result = future.result()
                 except Exception as exc:  # the worker process died (killed, out of memory)
-                    result = InvoiceOutcome(job.number, job.customer_id, job.customer_name, "failed", 0.0, (),
-                                            f"worker process failed: {type(exc).__name__}: {exc}")
+                    result = _lost(job, exc, "worker process")
                 record(result)
     order = {job.number: i for i, job in enumerate(invoice_jobs)}
     outcomes.sort(key=lambda o: order[o.number])
