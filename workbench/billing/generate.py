@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -41,6 +42,7 @@ from workbench.billing.store.locking import lock_customer
 from workbench.billing.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,13 +261,21 @@ def generate_invoices(
     prepared = _prepare(ws, vendor, date_range, customers, options, today)
     problems = prepared.problems
     made: list[GeneratedInvoice] = []
-    for done, (customer_id, plan) in enumerate(prepared.plans.items(), start=1):
-        try:
-            made.append(_store(ws, plan, vendor, date_range, options, prepared.preliminary, today, actor))
-        except _Refused as refused:
-            problems.append(refused.problem)
-        if progress:
-            progress(done, len(prepared.plans), customer_id)
+    try:
+        # One transaction for the run: one commit instead of one per customer. `_store` checks a
+        # customer's lock before writing anything, so a refused customer leaves nothing to undo;
+        # any other error rolls the whole run back, and no half-written invoice remains.
+        with ws.session() as session:
+            # customers in one order for every run, so two runs never wait on each other's locks
+            for done, (customer_id, plan) in enumerate(sorted(prepared.plans.items()), start=1):
+                try:
+                    made.append(_store(session, plan, vendor, date_range, options, prepared.preliminary, today, actor))
+                except _Refused as refused:
+                    problems.append(refused.problem)
+                if progress:
+                    progress(done, len(prepared.plans), customer_id)
+    except IntegrityError:
+        raise _Conflict(vendor, date_range) from None
     return GenerationResult(tuple(made), tuple(problems))
 
 
@@ -340,7 +350,8 @@ def _plan(
         problems.append(Problem("mixed-usage-currencies",
                                 f"usage of #{cid} is billed in several currencies ({', '.join(usage_currencies)})",
                                 customer_id=cid, fix="import one report per billing currency and generate them as separate runs"))
-    version = select_version(load_pricebook(session, profile.pricebook, vendor), date_range.first_month)
+    version = select_version(_cached(session, ("pricebook", profile.pricebook, vendor),
+                                     lambda: load_pricebook(session, profile.pricebook, vendor)), date_range.first_month)
     if version is None:
         problems.append(Problem(
             "no-pricebook", f"The customer with ID #{cid} does not have the currency {profile.invoice_currency} enabled: "
@@ -358,7 +369,8 @@ def _plan(
         problems.append(_locked_problem(cid, vendor, date_range, lock))
     taxes: list[Tax] = []
     if options.include_tax:
-        taxes = tax_rates(session, customer.tax_jurisdiction, date_range.first_month)
+        taxes = _cached(session, ("taxes", customer.tax_jurisdiction, date_range.first_month),
+                        lambda: tax_rates(session, customer.tax_jurisdiction, date_range.first_month))
         if not taxes:
             problems.append(Problem("no-tax-rates", f"no tax rates for jurisdiction {customer.tax_jurisdiction!r}: the invoice has no tax",
                                     customer_id=cid, fix="add the jurisdiction's taxes to tax_rates.csv if it is taxable",
@@ -372,6 +384,14 @@ def _plan(
         usage_currency=usage_currency, fx=fx,
     )
     return plan, problems
+
+
+def _cached(session: Session, key: tuple[str, ...], load: Callable[[], T]) -> T:
+    """Reference data read once per generation run (the session's lifetime), not per customer."""
+    cache: dict[tuple[str, ...], object] = session.info.setdefault("generation-cache", {})
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]  # type: ignore[return-value]
 
 
 def _locked_problem(cid: str, vendor: str, date_range: DateRange, lock: m.PeriodLock) -> Problem:
@@ -390,44 +410,47 @@ class _Refused(Exception):
         self.problem = problem
 
 
+class _Conflict(RuntimeError):
+    """Another run stored a lock this run did not see: a programmer error now that storing takes
+    a per-customer lock; nothing of this run was stored."""
+
+    def __init__(self, vendor: str, date_range: DateRange) -> None:
+        super().__init__(f"{vendor} {date_range}: another run stored the same period at the same time; "
+                         "nothing of this run was stored, generate again")
+
+
 def _store(
-    ws: Workspace, plan: _Plan, vendor: str, date_range: DateRange, options: InvoiceOptions,
+    session: Session, plan: _Plan, vendor: str, date_range: DateRange, options: InvoiceOptions,
     preliminary: bool, today: dt.date, actor: str | None,
 ) -> GeneratedInvoice:
-    fx = plan.fx
     cid = plan.customer.customer_id
-    try:
-        with ws.session() as session:
-            # One writer per customer at a time (another analyst, another vendor's run): the
-            # lock check and the credit balance below see what a concurrent run committed.
-            lock_customer(session, cid)
-            lock = find_lock(session, vendor, cid, date_range)  # again, inside the transaction
-            if lock is not None:
-                raise _Refused(_locked_problem(cid, vendor, date_range, lock))
-            plan.balance = credit_balance(session, cid, plan.currency)
-            figures = _figures(plan, options)
-            invoice = _invoice_row(plan, vendor, date_range, options, preliminary, today, fx, figures)
-            session.add(invoice)
-            session.flush()
-            invoice.number = f"{vendor.upper()}-{date_range.start:%Y%m}-{invoice.id:05d}"
-            session.add(m.PeriodLock(vendor=vendor, customer_id=cid, period_start=date_range.start,
-                                     period_end=date_range.end, invoice_id=invoice.id))
-            audit.record(session, "invoice.generate", "invoice", invoice.number, actor=actor,
-                         reason=f"draft for {vendor} {date_range}",
-                         details={"customer_id": cid, "total": str(figures.total), "currency": plan.currency,
-                                  "options": options.to_dict(), "pricebook": plan.version.label, "preliminary": preliminary})
-            for kind, amount in (("general", figures.credits.general), ("marketplace", figures.credits.marketplace)):
-                if amount:
-                    session.add(m.CreditEntry(customer_id=cid, entry_date=today, amount=-amount, currency=plan.currency,
-                                              kind=kind, earned_on="", memo=f"applied to {invoice.number}", invoice_id=invoice.id))
-                    audit.record(session, "credit.apply", "credit", cid, actor=actor, reason=f"applied to {invoice.number}",
-                                 details={"kind": kind, "amount": str(amount), "currency": plan.currency})
-            session.flush()
-            return GeneratedInvoice(invoice.id, invoice.number, cid, plan.customer.name, vendor, date_range.label,
-                                    plan.currency, figures.total, preliminary)
-    except IntegrityError:
-        raise _Refused(Problem("period-locked", f"{vendor} {date_range} was billed for #{cid} by another run just now",
-                               customer_id=cid, fix="list the invoices; delete the draft to regenerate")) from None
+    # One writer per customer at a time (another analyst, another vendor's run): the lock check
+    # and the credit balance below see what a concurrent run committed.
+    lock_customer(session, cid)
+    lock = find_lock(session, vendor, cid, date_range)  # again, inside the transaction
+    if lock is not None:
+        raise _Refused(_locked_problem(cid, vendor, date_range, lock))
+    plan.balance = credit_balance(session, cid, plan.currency)
+    figures = _figures(plan, options)
+    invoice = _invoice_row(plan, vendor, date_range, options, preliminary, today, plan.fx, figures)
+    session.add(invoice)
+    session.flush()
+    invoice.number = f"{vendor.upper()}-{date_range.start:%Y%m}-{invoice.id:05d}"
+    session.add(m.PeriodLock(vendor=vendor, customer_id=cid, period_start=date_range.start,
+                             period_end=date_range.end, invoice_id=invoice.id))
+    audit.record(session, "invoice.generate", "invoice", invoice.number, actor=actor,
+                 reason=f"draft for {vendor} {date_range}",
+                 details={"customer_id": cid, "total": str(figures.total), "currency": plan.currency,
+                          "options": options.to_dict(), "pricebook": plan.version.label, "preliminary": preliminary})
+    for kind, amount in (("general", figures.credits.general), ("marketplace", figures.credits.marketplace)):
+        if amount:
+            session.add(m.CreditEntry(customer_id=cid, entry_date=today, amount=-amount, currency=plan.currency,
+                                      kind=kind, earned_on="", memo=f"applied to {invoice.number}", invoice_id=invoice.id))
+            audit.record(session, "credit.apply", "credit", cid, actor=actor, reason=f"applied to {invoice.number}",
+                         details={"kind": kind, "amount": str(amount), "currency": plan.currency})
+    session.flush()
+    return GeneratedInvoice(invoice.id, invoice.number, cid, plan.customer.name, vendor, date_range.label,
+                            plan.currency, figures.total, preliminary)
 
 
 def _invoice_row(
