@@ -8,7 +8,6 @@ from pathlib import Path
 
 import distributed  # a project dependency (month-end --scheduler): this test never skips
 import nbformat
-import pytest
 from pypdf import PdfReader
 
 from workbench.batch import expected_files, is_complete, run_month_end

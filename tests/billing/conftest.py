@@ -67,3 +67,18 @@ def workspace(tmp_path: Path) -> Workspace:
 def load(ws: Workspace, tmp_path: Path, tables: dict[str, str]) -> None:
     summary, problems = import_tables(ws, write_tables(tmp_path, tables))
     assert [str(p) for p in problems if p.severity.value == "error"] == []
+
+
+@pytest.fixture
+def billed(workspace: Workspace, tmp_path: Path) -> Workspace:
+    """The worked example's tables and October CUR imported; no invoices yet."""
+    from workbench.billing.store.report_import import import_reports
+
+    from .worked_example import CUR, TABLES
+
+    load(workspace, tmp_path, TABLES)
+    report = tmp_path / "cur-2025-10.csv"
+    report.write_text(cur_rows(CUR, "2025-10"))
+    outcome = import_reports(workspace, [report])
+    assert [f.status.value for f in outcome.files] == ["imported"]
+    return workspace

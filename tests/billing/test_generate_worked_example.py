@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -14,20 +13,8 @@ from workbench.billing.generate import generate_invoices
 from workbench.billing.invoices import approve, delete_drafts, list_invoices, set_status
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.store import models as m
-from workbench.billing.store.report_import import import_reports
 
-from .conftest import cur_rows, load
-from .worked_example import CUR, TABLES, TODAY
-
-@pytest.fixture
-def billed(workspace, tmp_path: Path):
-    load(workspace, tmp_path, TABLES)
-    report = tmp_path / "cur-2025-10.csv"
-    report.write_text(cur_rows(CUR, "2025-10"))
-    outcome = import_reports(workspace, [report])
-    assert [f.status for f in outcome.files] == ["imported"]
-    return workspace
-
+from .worked_example import TODAY
 
 def lines(ws, number):
     with ws.session() as s:

@@ -14,7 +14,7 @@ from workbench.billing.invoices import approve, delete_drafts, list_invoices
 from workbench.billing.store import models as m
 from workbench.billing.store.audit import events
 
-from .test_generate_worked_example import TODAY, billed  # noqa: F401  (fixture)
+from .worked_example import TODAY
 
 OPTIONS = InvoiceOptions(apply_credits=True, include_marketplace=True)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+
 import signal
 import socket
 import subprocess

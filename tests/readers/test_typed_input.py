@@ -48,7 +48,7 @@ def test_typed_cur2_parquet_reads_like_its_text(con: duckdb.DuckDBPyConnection, 
     pq.write_table(pa.table({k: pa.array(v, pa.string()) for k, v in cur2_columns().items()}), tmp_path / "text.parquet")
     typed = read_report(con, tmp_path / "typed.parquet", table="typed")
     text = read_report(con, tmp_path / "text.parquet", table="text")
-    assert (typed.problems, typed.row_count) == ((), 3)
+    assert (typed.problems, typed.row_count) == ((), 3) == (text.problems, text.row_count)
     assert con.execute("SELECT charge_period_start, charge_period_end, quantity, billed_cost FROM typed").fetchall() == [
         (datetime(2023, 11, 2), datetime(2023, 11, 3), Decimal(24), Decimal("0.2496")),
         (datetime(2023, 11, 2), datetime(2023, 11, 3), Decimal(1), Decimal("0.0000000018")),

@@ -19,7 +19,7 @@ from workbench.billing.store.workspace import Workspace, WorkspaceError, open_wo
 
 from .outbox import list_outbox, requeue_failed
 from .sender import send_pending
-from .settings import NotifySettings, SettingsError, notify_settings, set_notify_settings
+from .settings import NotifySettings, SettingsError, set_notify_settings
 
 __all__ = ["notify"]
 
