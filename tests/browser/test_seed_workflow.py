@@ -35,9 +35,14 @@ DEMO_TODAY = dt.date(2025, 11, 25)
 def browser() -> Iterator[object]:
     import psutil
 
+    def browsers() -> set[psutil.Process]:
+        return {p for p in psutil.Process().children(recursive=True) if p.name() == "chromium" or p.name().startswith("node")}
+
+    # other tests in this process may keep the statement printer's own Chromium alive on purpose
+    before = browsers()
     with chromium() as b:
         # Playwright's driver (node) and Debian's chromium are children of this process
-        ours = [p for p in psutil.Process().children(recursive=True) if p.name() == "chromium" or p.name().startswith("node")]
+        ours = list(browsers() - before)
         assert any(p.name() == "chromium" for p in ours)
         yield b
     _gone, alive = psutil.wait_procs(ours, timeout=15)
