@@ -9,9 +9,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -19,13 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from billing.conftest import cur_rows  # tests/billing: the inline CUR writer
 from workbench.billing.store.report_import import import_reports
 from workbench.billing.store.table_import import import_tables
 from workbench.billing.store.workspace import Workspace, init_workspace, open_workspace
 
 TODAY = dt.date(2025, 11, 20)
-SAMPLES = Path(__file__).parent.parent / "data" / "vendor-samples"
-CUR_HEADER = (SAMPLES / "aws-cur-legacy-2023-11.csv").read_text().splitlines()[0].split(",")
 
 TABLES = {
     "reseller": """
@@ -75,24 +72,12 @@ TABLES = {
 def cur(rows: list[tuple[str, str, str, str]], period: str, invoice_id: str) -> str:
     """A legacy CUR CSV (the 94 real columns) from (account, product, usage_type, cost) rows;
     an empty invoice id means AWS has not issued the month's invoice: preliminary data."""
-    start = dt.date.fromisoformat(period + "-01")
-    end = (start + dt.timedelta(days=32)).replace(day=1)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CUR_HEADER, lineterminator="\n")
-    writer.writeheader()
-    for i, (account, product, usage_type, cost) in enumerate(rows):
-        writer.writerow({
-            "identity/LineItemId": f"li{i}", "bill/InvoiceId": invoice_id, "bill/BillingEntity": "AWS",
-            "bill/PayerAccountId": "999999999999",
-            "bill/BillingPeriodStartDate": f"{start}T00:00:00.000Z", "bill/BillingPeriodEndDate": f"{end}T00:00:00.000Z",
-            "lineItem/UsageAccountId": account, "lineItem/LineItemType": "Usage",
-            "lineItem/UsageStartDate": f"{start}T00:00:00.000Z", "lineItem/UsageEndDate": f"{start}T01:00:00.000Z",
-            "lineItem/ProductCode": product, "lineItem/UsageType": usage_type, "lineItem/UsageAmount": "1",
-            "lineItem/CurrencyCode": "USD", "lineItem/UnblendedCost": cost,
-            "lineItem/LineItemDescription": f"{product} {usage_type}", "product/ProductName": product,
-            "product/productFamily": "Compute Instance" if product == "AmazonEC2" else "Storage", "pricing/unit": "Hrs",
-        })
-    return out.getvalue()
+    return cur_rows(
+        [{"account": account, "type": "Usage", "product": product, "usage_type": usage_type, "cost": cost,
+          "family": "Compute Instance" if product == "AmazonEC2" else "Storage"}
+         for account, product, usage_type, cost in rows],
+        period, invoice_id,
+    )
 
 
 OCTOBER = [

@@ -19,11 +19,10 @@ Acme's invoice (CAD, credits applied, marketplace included), as the engine makes
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 
+from billing.conftest import cur_rows, write_tables  # tests/billing: the inline CUR and table helpers
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import GeneratedInvoice, generate_invoices
@@ -32,8 +31,6 @@ from workbench.billing.store.table_import import import_tables
 from workbench.billing.store.workspace import Workspace, init_workspace
 
 TODAY = dt.date(2025, 11, 20)
-SAMPLES = Path(__file__).parent.parent / "data" / "vendor-samples"
-CUR_HEADER = (SAMPLES / "aws-cur-legacy-2023-11.csv").read_text().splitlines()[0].split(",")
 
 # A 1x1 PNG: the reseller's logo.
 LOGO_PNG = base64.b64decode(
@@ -104,42 +101,15 @@ CUR = [
 OPTIONS = InvoiceOptions(apply_credits=True, include_marketplace=True)
 
 
-def cur_csv(rows: list[dict[str, str]], period: str) -> str:
-    """A legacy CUR CSV (all its real columns) from short rows."""
-    start = dt.date.fromisoformat(period + "-01")
-    end = (start + dt.timedelta(days=32)).replace(day=1)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CUR_HEADER, lineterminator="\n")
-    writer.writeheader()
-    for i, r in enumerate(rows):
-        writer.writerow({
-            "identity/LineItemId": f"li{i}", "bill/InvoiceId": "INV-1", "bill/BillingEntity": r.get("entity", "AWS"),
-            "bill/PayerAccountId": "999999999999", "bill/BillingPeriodStartDate": f"{start}T00:00:00.000Z",
-            "bill/BillingPeriodEndDate": f"{end}T00:00:00.000Z", "lineItem/UsageAccountId": r["account"],
-            "lineItem/LineItemType": r["type"], "lineItem/UsageStartDate": f"{start}T00:00:00.000Z",
-            "lineItem/UsageEndDate": f"{start}T01:00:00.000Z", "lineItem/ProductCode": r["product"],
-            "lineItem/UsageType": r["usage_type"], "lineItem/UsageAmount": r.get("quantity", "1"),
-            "lineItem/CurrencyCode": "USD", "lineItem/UnblendedCost": r["cost"],
-            "lineItem/LineItemDescription": r.get("description", f"{r['product']} {r['usage_type']}"),
-            "product/ProductName": r["product"], "product/productFamily": r["family"], "pricing/unit": "Hrs",
-        })
-    return out.getvalue()
-
-
 def build_small_workspace(root: Path) -> Workspace:
     ws = init_workspace(root, name="render-tests")
     tables = root.parent / f"{root.name}-tables"
     tables.mkdir()
-    paths = []
-    for name, text in TABLES.items():
-        path = tables / f"{name}.csv"
-        path.write_text("\n".join(line.strip() for line in text.strip().splitlines()) + "\n")
-        paths.append(path)
-    _, problems = import_tables(ws, paths)
+    _, problems = import_tables(ws, write_tables(tables, TABLES))
     assert [str(p) for p in problems if p.severity.value == "error"] == []
     (root / "logo.png").write_bytes(LOGO_PNG)
     report = tables / "cur-2025-10.csv"
-    report.write_text(cur_csv(CUR, "2025-10"))
+    report.write_text(cur_rows(CUR, "2025-10"))
     outcome = import_reports(ws, [report])
     assert [f.status for f in outcome.files] == ["imported"]
     return ws
