@@ -39,6 +39,7 @@ from workbench.billing.core.rating import UsageGroup, factor, rate
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.locking import lock_customer
+from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -88,17 +89,6 @@ class _Plan:
     usage_currency: str
     fx: Decimal
     groups: list[UsageGroup] = field(default_factory=list)
-
-
-def usage_files(session: Session, ws: Workspace, vendor: str, months: Sequence[str]) -> list[m.VendorReport]:
-    return list(
-        session.scalars(
-            select(m.VendorReport)
-            .where(m.VendorReport.vendor == vendor, m.VendorReport.billing_period.in_(list(months)),
-                   m.VendorReport.superseded_by.is_(None))
-            .order_by(m.VendorReport.id)
-        )
-    )
 
 
 def usage_filter_sql(date_range: DateRange) -> str:
@@ -166,7 +156,7 @@ def _prepare(
 ) -> _Prepared:
     problems: list[Problem] = []
     with ws.session() as session:
-        reports = usage_files(session, ws, vendor, date_range.months)
+        reports = current_reports(session, vendor, date_range.months)
         if not reports:
             problems.append(Problem(
                 "no-usage", f"there is no {vendor} report for {date_range}",
@@ -544,7 +534,7 @@ def source_rows(ws: Workspace, invoice_id: int) -> Iterator[tuple[int, dict[str,
         if invoice is None:
             return
         date_range = DateRange(invoice.period_start, invoice.period_end, invoice.period_label)
-        reports = usage_files(session, ws, invoice.vendor, date_range.months)
+        reports = current_reports(session, invoice.vendor, date_range.months)
         accounts = {a.account_id: a.customer_id for a in session.scalars(
             select(m.Account).where(m.Account.vendor == invoice.vendor, m.Account.customer_id == invoice.customer_id))}
         lines = {(l.kind == "marketplace", l.section, l.service, l.sku, l.unit, l.charge_category): l for l in invoice.lines

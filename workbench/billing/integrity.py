@@ -29,6 +29,7 @@ from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion
 from workbench.billing.core.rating import rate
 from workbench.billing.store import models as m
+from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 
 ISSUED = (Status.OPEN.value, Status.PAST_DUE.value, Status.CLOSED.value)
@@ -138,7 +139,7 @@ def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verificat
         result.differences.append(Difference("pricebook", f"{inv.pricebook} {inv.pricebook_version}", "no longer stored"))
         return
     version: PricebookVersion = versions[0]
-    reports = gen.usage_files(session, ws, inv.vendor, date_range.months)
+    reports = current_reports(session, inv.vendor, date_range.months)
     accounts = {a.account_id: a.customer_id for a in session.scalars(
         select(m.Account).where(m.Account.vendor == inv.vendor, m.Account.customer_id == inv.customer_id))}
     if not reports or not accounts:

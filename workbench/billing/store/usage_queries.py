@@ -7,11 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import D, exact_sum
 from workbench.billing.store.models import Account, VendorReport
@@ -48,6 +50,11 @@ def _current(vendor: str | None = None, periods: list[str] | None = None) -> Sel
     if periods is not None:
         query = query.where(VendorReport.billing_period.in_(periods))
     return query.order_by(VendorReport.vendor, VendorReport.billing_period, VendorReport.id)
+
+
+def current_reports(session: Session, vendor: str, periods: Sequence[str]) -> list[VendorReport]:
+    """The current (not superseded) reports of `vendor` in `periods`, in one open session."""
+    return list(session.scalars(_current(vendor, list(periods))))
 
 
 def current_usage_files(ws: Workspace, vendor: str, periods: list[str]) -> list[Path]:
