@@ -50,7 +50,6 @@ SUBTOTAL_KINDS: tuple[str, ...] = ("usage", "marketplace", "support", "credit")
 CHARGE_LABELS: dict[str, str] = {
     "tax": "Tax",
 }
-ALWAYS_SHOWN = frozenset({"tax"})  # a tax line at 0 still tells the customer which tax applied
 ROUNDING_DIFFERENCE = "Rounding difference"
 
 
@@ -116,9 +115,7 @@ def statement_rows(view: InvoiceView) -> list[StatementRow]:
     charge_lines: Sequence[LineView] = [
         line for kind in CHARGE_LABELS for line in view.lines if line.kind == kind
     ]
-    for line in charge_lines:
-        if line.amount_rounded.is_zero() and line.kind not in ALWAYS_SHOWN:
-            continue
+    for line in charge_lines:  # every tax, even at 0: it tells the customer which tax applied
         label = CHARGE_LABELS[line.kind]
         rows.append(StatementRow("charge", label, _label(line, label), line.amount_rounded, line))
 
