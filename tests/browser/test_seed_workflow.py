@@ -20,62 +20,19 @@ from pathlib import Path
 
 import pytest
 
-from workbench.testing.browser import BillingPage, InvoicesPage, ServedWorkspace, Steps, chromium, find_chromium, serve_workspace
+from workbench.testing.browser import BillingPage, InvoicesPage, ServedWorkspace, Steps, find_chromium
+
+from .conftest import ARTIFACTS, LAST_MONTH, serve
 
 pytestmark = pytest.mark.skipif(find_chromium() is None,
                                 reason="Debian chromium missing: bash scripts/install-system-deps.sh")
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
-TODAY = "2025-11-25"  # = tests/conftest.py DEMO_TODAY: "Last month" is 2025-10
-LAST_MONTH = "2025-10"
 DEMO_TODAY = dt.date(2025, 11, 25)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    import psutil
-
-    def browsers() -> set[psutil.Process]:
-        return {p for p in psutil.Process().children(recursive=True) if p.name() == "chromium" or p.name().startswith("node")}
-
-    # other tests in this process may keep the statement printer's own Chromium alive on purpose
-    before = browsers()
-    with chromium() as b:
-        # Playwright's driver (node) and Debian's chromium are children of this process
-        ours = list(browsers() - before)
-        assert any(p.name() == "chromium" for p in ours)
-        yield b
-    _gone, alive = psutil.wait_procs(ours, timeout=15)
-    assert alive == [], f"browser processes left behind: {alive}"
-
-
-@pytest.fixture
-def page(browser: object, request: pytest.FixtureRequest) -> Iterator[object]:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1600})  # type: ignore[attr-defined]
-    page = context.new_page()
-    yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        folder = ARTIFACTS / request.node.name
-        folder.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(folder / "FAILED.png"), full_page=True)
-    context.close()
-
-
-def _serve(folder: str, workspace: Path, *, read_only: bool) -> Iterator[ServedWorkspace]:
-    served = serve_workspace(workspace, today=TODAY, notebook="all", read_only=read_only,
-                             log_path=ARTIFACTS / folder / "voila.log")
-    try:
-        yield served
-    finally:
-        code = served.stop()  # SIGINT, as Ctrl-C: Voila shuts its kernels (and their printer's chromium) down
-        assert code == 0, served.log()[-3000:]
-        assert served.leftovers == [], served.leftovers
 
 
 @pytest.fixture
 def served(demo_workspace_copy) -> Iterator[ServedWorkspace]:
-    yield from _serve("seed-workflow", demo_workspace_copy.root, read_only=False)
+    yield from serve("seed-workflow", demo_workspace_copy.root)
 
 
 def pdf_text(path: Path) -> str:
@@ -164,7 +121,7 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
 
 @pytest.fixture
 def served_read_only(demo_workspace_copy) -> Iterator[ServedWorkspace]:
-    yield from _serve("read-only", demo_workspace_copy.root, read_only=True)
+    yield from serve("read-only", demo_workspace_copy.root, read_only=True)
 
 
 def snapshot(root: Path) -> dict[str, str]:

@@ -31,6 +31,10 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#x27;", "'").strip()
 
 
+def row_text(table: CheckTable, key: str) -> str:
+    return text_of(" ".join(table.rows[key].cells))
+
+
 def test_the_report_lists_each_customer_with_cost_price_margin_and_problem(ws):
     app = build_billing_app(ws, today=TODAY)
     assert app.vendor.options == ("aws",)  # only vendors with imported data
@@ -44,9 +48,9 @@ def test_the_report_lists_each_customer_with_cost_price_margin_and_problem(ws):
     assert "aws account 444444444444 belongs to no customer" in text_of(app.banner.value)
     assert list(app.table.rows) == ["100001", "100002", "100003", "100004"]
     # name, ID, vendor cost (USD), price and margin (invoice currency), margin %, problem
-    assert text_of(app.table.rows["100001"].cells.value) == "Acme Corp 100001 120.50 USD 183.16 CAD 17.93 CAD 9.8%"
-    assert text_of(app.table.rows["100002"].cells.value) == "Beta Ltd 100002 10.00 USD 11.01 USD 1.00 USD 9.1%"
-    gamma = text_of(app.table.rows["100003"].cells.value)
+    assert row_text(app.table, "100001") == "Acme Corp 100001 120.50 USD 183.16 CAD 17.93 CAD 9.8%"
+    assert row_text(app.table, "100002") == "Beta Ltd 100002 10.00 USD 11.01 USD 1.00 USD 9.1%"
+    gamma = row_text(app.table, "100003")
     assert gamma.startswith("Gamma Inc 100003 7.00 USD \u2014 \u2014 \u2014 The customer with ID #100003 does not have "
                             "the currency USD enabled fix: ")  # the engine's fix follows, next to the customer
     assert "customer_vendors.csv" in gamma
@@ -69,8 +73,9 @@ def test_a_given_month_and_a_custom_range(ws):
 def test_generate_two_drafts_approve_one_delete_the_other(ws):
     app = build_billing_app(ws, today=TODAY)
     app.range.kind.value = LAST
-    app.table.rows["100001"].checkbox.value = True
-    app.table.rows["100002"].checkbox.value = True
+    app.table.widget.checked = ["100002", "100001"]  # what the browser sends once both boxes are ticked
+    assert app.selected == ["100001", "100002"]  # in row order
+    assert "2 of 4 selected" in app.selection.value
     app.include_tax.value = True
     app.generate_button.click()
 
@@ -84,17 +89,17 @@ def test_generate_two_drafts_approve_one_delete_the_other(ws):
     assert stored(ws) == [(acme, "100001", "draft", "CAD", Decimal("210.59")),
                           (beta, "100002", "draft", "USD", Decimal("12.44"))]
 
-    app.draft_table.rows[acme].checkbox.value = True
+    app.draft_table.check([acme])
     app.view_button.click()
     assert app.viewed == acme and acme in app.statement_html and "210.59" in app.statement_html
     assert app.statement.value == app.statement_html
 
     app.approve_button.click()
     assert app.drafts[acme].status.value == "open"
-    assert "Open" in text_of(app.draft_table.rows[acme].cells.value)
+    assert "Open" in row_text(app.draft_table, acme)
 
     app.draft_table.check(None, False)
-    app.draft_table.rows[beta].checkbox.value = True
+    app.draft_table.check([beta])
     app.delete_button.click()
     assert list(app.drafts) == [acme]
     assert stored(ws) == [(acme, "100001", "open", "CAD", Decimal("210.59"))]
@@ -118,8 +123,8 @@ def test_a_customer_without_pricebook_shows_the_seed_error_and_the_rest_still_ge
     seed_error = "The customer with ID #100003 does not have the currency USD enabled"
     assert seed_error in text_of(app.not_generated_html.value)  # next to the customer on the preview page
     assert 'data-customer="100003"' in app.not_generated_html.value
-    assert seed_error in text_of(app.table.rows["100003"].cells.value)  # and on its report row
-    assert seed_error not in text_of(app.table.rows["100001"].cells.value)
+    assert seed_error in row_text(app.table, "100003")  # and on its report row
+    assert seed_error not in row_text(app.table, "100001")
     assert [c for _n, c, *_ in stored(ws)] == ["100001", "100002", "100004"]
 
     app.approve_all_button.click()
@@ -149,16 +154,47 @@ def test_selection_survives_an_option_change(ws):
     assert app.selected == []
 
 
-def test_a_500_customer_table_costs_two_widget_models_per_row():
-    table = CheckTable(["Customer", "Price"], ["200px", "100px"], numeric=(1,))
+def test_a_table_of_any_length_is_one_widget_model():
+    from ipywidgets.widgets.widget import _instances  # every live widget model of the kernel
+
+    before = set(_instances)
+    table = CheckTable(["Customer", "Price"], [200, 100], numeric=(1,))
     table.set_rows([(str(i), [f"Customer {i}", "1.00"]) for i in range(500)])
-    models = {id(x) for row in table.rows.values() for widget in (row.checkbox, row.cells)
-              for x in (widget, widget.layout, widget.style)}
-    assert len(models) == 2 * 500 + 4  # the rows' layouts and styles are shared
-    old = list(table.rows.values())
+    made = [_instances[k] for k in set(_instances) - before]
+    assert sorted(type(x).__name__ for x in made) == ["Layout", "TableWidget"]  # not 2 x 500
+    assert len(table.widget.rows) == 500 and table.widget.rows[499] == ["499", ["Customer 499", "1.00"]]
+
     table.set_rows([(str(i), [f"Customer {i}", "2.00"]) for i in range(500)])
-    assert all(r.checkbox.comm is None and r.cells.comm is None for r in old)  # replaced rows are closed
-    assert "2.00" in table.rows["499"].cells.value
+    table.set_cells("7", ["Customer 7", "3.00"])
+    assert set(_instances) - before == {x.model_id for x in made}  # new rows, no new models
+    assert table.rows["7"].cells == ("Customer 7", "3.00") and table.widget.rows[7] == ["7", ["Customer 7", "3.00"]]
+    assert table.rows["499"].cells == ("Customer 499", "2.00")
+    table.widget.close()
+
+
+def test_the_checked_set_holds_only_enabled_rows_whatever_the_browser_sends():
+    table = CheckTable(["Invoice"], [150])
+    table.set_rows([("A", ["a"]), ("B", ["b"]), ("C", ["c"])], enabled={"A", "C"}, checked={"A", "B"})
+    assert table.widget.enabled == ["A", "C"] and table.widget.checked == ["A"]  # B is disabled
+    table.check(None, True)
+    assert table.checked() == ["A", "C"]
+    table.check(["A", "B"], False)
+    assert table.checked() == ["C"]
+
+    # a viewer can set the synced list to anything: unknown keys and disabled rows are ignored
+    table.widget.checked = ["Z", "B", "C", "A", "A"]
+    assert table.checked() == ["A", "C"]
+    table.widget.rows = [["Z", ["forged"]]]  # the rows the page draws are not the rows Python knows
+    assert list(table.rows) == ["A", "B", "C"] and table.checked() == ["A", "C"]
+
+    seen: list[list[str]] = []
+    table.on_check(lambda: seen.append(table.checked()))
+    table.set_rows([("A", ["a"])], checked={"A"})
+    table.widget.checked = []
+    assert seen[-1] == [] and ["A"] in seen
+    table.close_rows()
+    assert table.rows == {} and table.widget.rows == [] and table.checked() == []
+    table.widget.close()
 
 
 def test_a_workspace_without_reports_says_so(tmp_path):

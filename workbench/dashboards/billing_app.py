@@ -42,9 +42,9 @@ __all__ = ["BillingApp", "DraftRow", "build_billing_app"]
 
 HIDDEN, SHOWN = "none", ""
 CUSTOMER_COLUMNS = ("Customer", "ID", "Vendor cost", "Price", "Margin", "Margin %", "Problem")
-CUSTOMER_WIDTHS = ("200px", "80px", "120px", "120px", "110px", "70px", "minmax(200px, 1fr)")
+CUSTOMER_WIDTHS = (200, 80, 120, 120, 110, 70, 200)  # px; the last column takes the space left
 DRAFT_COLUMNS = ("Invoice", "Customer", "Period", "Status", "Total", "Note")
-DRAFT_WIDTHS = ("170px", "220px", "150px", "80px", "130px", "minmax(150px, 1fr)")
+DRAFT_WIDTHS = (170, 220, 150, 80, 130, 150)
 
 
 @dataclass
@@ -83,6 +83,7 @@ class BillingApp:
         self.table = CheckTable(CUSTOMER_COLUMNS, CUSTOMER_WIDTHS, numeric=(2, 3, 4, 5))
         self.select_all_button = w.Button(description="Select all", layout=w.Layout(width="110px"))
         self.select_none_button = w.Button(description="Select none", layout=w.Layout(width="110px"))
+        self.selection = w.HTML()  # "N of M selected", counted in Python from what the browser checked
         self.generate_button = w.Button(description="Generate invoices", button_style="primary", icon="file-text",
                                         layout=w.Layout(width="180px"))
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="300px", display=HIDDEN))
@@ -109,7 +110,7 @@ class BillingApp:
         self.report_page = w.VBox([
             w.HBox([self.vendor, self.range.widget]),
             self.title, self.banner,
-            w.HBox([self.select_all_button, self.select_none_button]),
+            w.HBox([self.select_all_button, self.select_none_button, self.selection]),
             self.table.widget,
             options,
             w.HBox([self.generate_button, self.progress, self.progress_label]),
@@ -128,6 +129,7 @@ class BillingApp:
             box.observe(lambda _change: self.refresh(), "value")
         self.select_all_button.on_click(lambda _b: self.table.check(None, True))
         self.select_none_button.on_click(lambda _b: self.table.check(None, False))
+        self.table.on_check(self._show_selection)
         self.generate_button.on_click(self.generate)
         self.approve_all_button.on_click(self.approve_all)
         self.approve_button.on_click(self.approve_selected)
@@ -163,6 +165,10 @@ class BillingApp:
 
     def select(self, customer_ids: Sequence[str]) -> None:
         self.table.check(list(customer_ids), True)
+
+    def _show_selection(self) -> None:
+        self.selection.value = (f'<span class="wb-selection" style="line-height:28px;margin-left:8px">'
+                                f"{len(self.selected)} of {len(self.table.rows)} selected</span>")
 
     # --- report page ---------------------------------------------------------------------------
 
@@ -233,9 +239,8 @@ class BillingApp:
         for problem in result.problems:
             if problem.customer_id:
                 self.generation_problems.setdefault(problem.customer_id, []).append(problem)
-        for cid in customers:
-            if cid in self.table.rows and cid in self.previews:
-                self.table.set_cells(cid, self._customer_cells(self.previews[cid]))
+        self.table.set_many_cells({cid: self._customer_cells(self.previews[cid]) for cid in customers
+                                   if cid in self.table.rows and cid in self.previews})
         self.progress_label.value = f"{len(result.invoices)} of {len(customers)} generated"
         self.drafts = {inv.number: DraftRow(inv) for inv in result.invoices}
         made = {inv.customer_id for inv in result.invoices}

@@ -1,84 +1,179 @@
-"""A compact checkbox table: one Checkbox and one HTML widget per row in a single GridBox.
+"""A checkbox table as ONE widget model: rows, enabled keys and checked keys are its synced state.
 
-Every row shares one Layout and one style object, so a row costs two widget models (not the
-eight a Checkbox + Labels + HBox row would), which keeps a 500-customer report quick to build
-in the kernel and to render in the browser. Column widths are fixed in CSS so the header and
-the rows line up.
+    table = CheckTable(["Customer", "Price"], [200, 120], numeric=(1,))
+    table.set_rows([("100001", ["Acme Corp", "183.16 CAD"])], checked={"100001"})
+    table.checked()            # ["100001"]: rows that exist, are enabled and are checked
+    display(table.widget)
+
+The browser draws an HTML `<table>` from that state with a small ES module written inline below
+(anywidget loads it from the widget state through a blob: URL, so nothing is fetched from a CDN).
+One model per table, whatever its length: Voila's front end creates one view instead of two per
+row, which was most of a 500-customer page's time. In the page, each data row is
+`tr.wb-row[data-key=KEY]` with its cells in `td.wb-cell`, and its checkbox is
+`input[type=checkbox][title=KEY]` (tests and `bench/dashboard.py` find them so).
+
+Widget values are untrusted (a Voila viewer can set any value of any model): the rows and the
+enabled keys live in Python and only the checked list is read back from the browser, so
+`checked()` returns only keys that are rows and enabled, in row order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-import ipywidgets as w
-from ipywidgets.widgets.widget_bool import CheckboxStyle
-from ipywidgets.widgets.widget_string import HTMLStyle
+import anywidget
+import traitlets as t
 
 from .text import esc
 
-__all__ = ["CheckTable", "Row"]
+__all__ = ["CheckTable", "Row", "TableWidget"]
+
+_ESM = r"""
+const BOX_WIDTH = 28, GAP = 12;  // px: the checkbox column, the space between columns
+const ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ESC[c]);
+
+function tableHtml(model) {
+  const columns = model.get("columns"), widths = model.get("widths");
+  const numeric = new Set(model.get("numeric"));
+  const enabled = model.get("enabled");  // null: every row
+  const on = enabled === null ? null : new Set(enabled);
+  const checked = new Set(model.get("checked"));
+  const align = (i) => (numeric.has(i) ? " wb-num" : "");
+  const min = widths.reduce((a, b) => a + b + GAP, BOX_WIDTH);
+  const cols = widths.map((w, i) => (i === widths.length - 1 ? "<col>" : `<col style="width:${w + GAP}px">`));
+  const parts = [
+    `<table class="wb-table" style="min-width:${min}px"><colgroup><col style="width:${BOX_WIDTH}px">${cols.join("")}</colgroup>`,
+    `<thead><tr class="wb-head"><th></th>${columns.map((c, i) => `<th class="${align(i)}">${c}</th>`).join("")}</tr></thead><tbody>`,
+  ];
+  for (const [key, cells] of model.get("rows")) {
+    const k = esc(key), live = on === null || on.has(key);
+    parts.push(`<tr class="wb-row" data-key="${k}"><td class="wb-box"><input type="checkbox" title="${k}"`
+      + `${live ? "" : " disabled"}${live && checked.has(key) ? " checked" : ""}></td>`
+      + cells.map((c, i) => `<td class="wb-cell${align(i)}">${c}</td>`).join("") + "</tr>");
+  }
+  parts.push("</tbody></table>");
+  const empty = model.get("empty_text");
+  if (model.get("rows").length === 0 && empty) parts.push(`<div class="wb-empty"><i>${esc(empty)}</i></div>`);
+  return parts.join("");
+}
+
+function render({ model, el }) {
+  el.classList.add("wb-check-table");
+  let boxes = [], stale = false;
+  const draw = () => {
+    stale = false;
+    el.innerHTML = tableHtml(model);
+    boxes = Array.from(el.querySelectorAll("tbody input[type=checkbox]"));
+  };
+  const redraw = () => { if (!stale) { stale = true; queueMicrotask(draw); } };  // one draw per message
+  const tick = () => {
+    if (stale) return;
+    const checked = new Set(model.get("checked"));
+    for (const box of boxes) box.checked = !box.disabled && checked.has(box.title);
+  };
+  const changed = (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== "checkbox" || box.disabled) return;
+    const next = model.get("checked").filter((key) => key !== box.title);
+    if (box.checked) next.push(box.title);
+    model.set("checked", next);
+    model.save_changes();
+  };
+  el.addEventListener("change", changed);
+  model.on("change:rows", redraw);
+  model.on("change:enabled", redraw);
+  model.on("change:empty_text", redraw);
+  model.on("change:checked", tick);
+  draw();
+  return () => {
+    el.removeEventListener("change", changed);
+    model.off("change:rows", redraw);
+    model.off("change:enabled", redraw);
+    model.off("change:empty_text", redraw);
+    model.off("change:checked", tick);
+  };
+}
+
+export default { render };
+"""
+
+_CSS = """
+.wb-check-table { width: 100%; overflow-x: auto; }
+.wb-table { border-collapse: collapse; table-layout: fixed; width: 100%; font-size: 13px; line-height: 1.35; }
+.wb-table th, .wb-table td { padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+.wb-table th:first-child, .wb-table td.wb-box { padding: 2px 0 0 4px; }
+.wb-table tbody tr { border-bottom: 1px solid #eee; }
+.wb-table .wb-num { text-align: right; }
+.wb-table input[type=checkbox] { margin: 2px 0 0 0; }
+"""
 
 
-@dataclass
+class TableWidget(anywidget.AnyWidget):  # type: ignore[misc]
+    """The synced state of one table. Only `checked` is ever read back in Python."""
+
+    _esm = _ESM
+    _css = _CSS
+    columns = t.List(t.Unicode()).tag(sync=True)  # header cells, already-escaped HTML
+    widths = t.List(t.Int()).tag(sync=True)  # px per column; the last one stretches
+    numeric = t.List(t.Int()).tag(sync=True)  # right-aligned column indexes
+    rows = t.List().tag(sync=True)  # [[key, [cell HTML, ...]], ...]
+    enabled = t.List(t.Unicode(), allow_none=True, default_value=None).tag(sync=True)  # None: all
+    checked = t.List(t.Unicode()).tag(sync=True)  # set by Python and by the viewer's clicks
+    empty_text = t.Unicode("").tag(sync=True)  # plain text, shown when there are no rows
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     key: str
-    checkbox: w.Checkbox
-    cells: w.HTML
+    cells: tuple[str, ...]  # already-escaped HTML
+    enabled: bool = True
 
 
 class CheckTable:
-    def __init__(self, headers: Sequence[str], widths: Sequence[str], *, numeric: Sequence[int] = ()) -> None:
-        self.widths = " ".join(widths)
-        self.numeric = frozenset(numeric)
-        self.header = w.HTML(self._cells(headers, tag="b"))
-        self.grid = w.GridBox(layout=w.Layout(grid_template_columns="28px auto", align_items="flex-start"))
-        self.empty = w.HTML()
-        self.widget = w.VBox([w.HBox([w.HTML(layout=w.Layout(width="28px")), self.header]), self.grid, self.empty])
-        self._box_layout = w.Layout(width="24px", height="20px", margin="2px 0 0 0")
-        self._box_style = CheckboxStyle()
-        self._cell_layout = w.Layout()
-        self._cell_style = HTMLStyle()
+    def __init__(self, headers: Sequence[str], widths: Sequence[int], *, numeric: Sequence[int] = ()) -> None:
+        """`headers` are plain text; `widths` in px, one per column, the last column stretching
+        from its width to the space left."""
+        self.widget = TableWidget(columns=[esc(h) for h in headers], widths=list(widths), numeric=list(numeric))
         self.rows: dict[str, Row] = {}
 
-    def _cells(self, cells: Sequence[str], tag: str = "span") -> str:
-        parts = []
-        for i, cell in enumerate(cells):
-            align = "right" if i in self.numeric else "left"
-            parts.append(f'<{tag} style="text-align:{align};overflow-wrap:anywhere">{cell}</{tag}>')
-        return (f'<div class="wb-row" style="display:grid;grid-template-columns:{self.widths};column-gap:12px;'
-                f'align-items:start;padding:3px 0;border-bottom:1px solid #eee;line-height:1.35;font-size:13px">{"".join(parts)}</div>')
-
-    def set_rows(self, rows: Sequence[tuple[str, Sequence[str]]], *, checked: set[str] | None = None,
-                 enabled: set[str] | None = None, empty_text: str = "") -> None:
-        """Replace every row: (key, already-escaped HTML cells)."""
-        checked = checked or set()
-        self.close_rows()
-        children: list[w.Widget] = []
-        for key, cells in rows:
-            box = w.Checkbox(value=key in checked, indent=False, layout=self._box_layout, style=self._box_style,
-                             tooltip=key, disabled=enabled is not None and key not in enabled)
-            html = w.HTML(self._cells(cells), layout=self._cell_layout, style=self._cell_style)
-            self.rows[key] = Row(key, box, html)
-            children += [box, html]
-        self.grid.children = children
-        self.empty.value = f"<i>{esc(empty_text)}</i>" if not rows and empty_text else ""
+    def set_rows(self, rows: Iterable[tuple[str, Sequence[str]]], *, checked: Collection[str] | None = None,
+                 enabled: Collection[str] | None = None, empty_text: str = "") -> None:
+        """Replace every row: (key, already-escaped HTML cells). `enabled=None`: every row."""
+        self.rows = {key: Row(key, tuple(cells), enabled is None or key in enabled) for key, cells in rows}
+        keep = set(checked or ())
+        with self.widget.hold_sync():  # one message to the browser
+            self.widget.rows = [[row.key, list(row.cells)] for row in self.rows.values()]
+            self.widget.enabled = None if enabled is None else [key for key, row in self.rows.items() if row.enabled]
+            self.widget.checked = [key for key, row in self.rows.items() if row.enabled and key in keep]
+            self.widget.empty_text = empty_text
 
     def set_cells(self, key: str, cells: Sequence[str]) -> None:
-        self.rows[key].cells.value = self._cells(cells)
+        self.set_many_cells({key: cells})
+
+    def set_many_cells(self, cells: dict[str, Sequence[str]]) -> None:
+        """New cells for existing rows, sent to the browser in one message."""
+        for key, row_cells in cells.items():
+            self.rows[key] = Row(key, tuple(row_cells), self.rows[key].enabled)
+        self.widget.rows = [[row.key, list(row.cells)] for row in self.rows.values()]
 
     def checked(self) -> list[str]:
-        return [key for key, row in self.rows.items() if row.checkbox.value and not row.checkbox.disabled]
+        """Checked keys that are rows and enabled, in row order, whatever the browser sent."""
+        ticked = set(self.widget.checked)
+        return [key for key, row in self.rows.items() if row.enabled and key in ticked]
 
-    def check(self, keys: Sequence[str] | None, value: bool = True) -> None:
-        """Check (or clear) `keys`; None means every enabled row."""
-        for key, row in self.rows.items():
-            if (keys is None or key in keys) and not row.checkbox.disabled:
-                row.checkbox.value = value
+    def check(self, keys: Collection[str] | None, value: bool = True) -> None:
+        """Check (or clear) `keys`; None means every enabled row. Disabled rows never change."""
+        chosen = set(self.rows) if keys is None else set(keys)
+        now = set(self.checked())
+        now = now | chosen if value else now - chosen
+        self.widget.checked = [key for key, row in self.rows.items() if row.enabled and key in now]
+
+    def on_check(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` after the checked set or the rows change (from Python or the browser)."""
+        self.widget.observe(lambda _change: callback(), names=["checked", "rows"])
 
     def close_rows(self) -> None:
-        old, self.rows = self.rows, {}
-        self.grid.children = []
-        for row in old.values():
-            row.checkbox.close()
-            row.cells.close()
+        """Drop every row (the table widget itself stays)."""
+        self.set_rows([])

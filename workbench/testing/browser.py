@@ -222,14 +222,15 @@ class Steps:
 
 # --- the pages ----------------------------------------------------------------------------------
 
-ROW_CELLS_JS = "rows => rows.map(r => Array.from(r.children).map(c => c.textContent.trim()))"
+ROW_CELLS_JS = "rows => rows.map(r => Array.from(r.querySelectorAll(':scope > td.wb-cell')).map(c => c.textContent.trim()))"
 
 
 class BillingPage:
     """The billing reports dashboard (`workbench/dashboards/billing_app.py`) seen from the browser.
 
-    Customer checkboxes carry `title=<customer ID>`, draft checkboxes `title=<invoice number>`;
-    table rows are `.wb-row` (the header too, outside the grid)."""
+    A table is one widget (`workbench/dashboards/table.py`): data rows are `tr.wb-row` (the header
+    row is `tr.wb-head`), their cells `td.wb-cell`; customer checkboxes carry
+    `title=<customer ID>`, draft checkboxes `title=<invoice number>`."""
 
     def __init__(self, page: Any) -> None:
         from playwright.sync_api import expect
@@ -261,7 +262,7 @@ class BillingPage:
 
     def visible_rows(self) -> Any:
         """Data rows (not headers) of the table on the page shown now."""
-        return self.page.locator(".widget-gridbox .wb-row:visible")
+        return self.page.locator("tr.wb-row:visible")
 
     def button(self, name: str) -> Any:
         return self.page.get_by_role("button", name=name, exact=True)
@@ -305,7 +306,7 @@ class BillingPage:
         return {cells[0]: cells for cells in self.rows()}
 
     def wait_status(self, number: str, status: str) -> None:
-        row = self.page.locator(".widget-gridbox .wb-row:visible", has_text=number)
+        row = self.page.locator("tr.wb-row:visible", has_text=number)
         self.expect(row).to_contain_text(status)
 
 
