@@ -5,8 +5,20 @@
 
 Voila runs as a child process bound to 127.0.0.1 with sources stripped (its default); the
 workspace path and read-only flag reach the notebook kernels through environment variables
-(`WORKBENCH_WORKSPACE`, `WORKBENCH_READ_ONLY`, `WORKBENCH_TODAY`), which the notebooks' parameters
-cells read. Voila has no authentication: read-only mode is enforced in the Python callbacks.
+(`WORKBENCH_WORKSPACE`, `WORKBENCH_READ_ONLY`, `WORKBENCH_TODAY`, and `WORKBENCH_DB_URL` when
+set), which the notebooks' parameters cells read. Voila has no authentication: read-only mode is
+enforced in the Python callbacks.
+
+Preheat (the default; `--no-preheat` turns it off): Voila keeps one kernel per dashboard that has
+already started and run the notebook, so a visitor's page needs no kernel start, imports or
+first report. Such a kernel copies Voila's environment when it starts, so it sees the same
+`WORKBENCH_*` variables as a visit's kernel (they are fixed for the server's lifetime), but it may
+have run the notebook hours before the visit: the notebooks' last cell
+(`workbench.dashboards.catch_up_when_visited`) waits for the visitor's request and refreshes the
+app if the workspace changed (a new audit event) or the day turned since. Only the billing and
+invoices notebooks are preheated (in `--notebook all` mode a denylist keeps Voila from preheating
+every other notebook of the folder); the usage explorer always runs for its visitor. After a
+visit Voila refills the pool in the background (one more kernel running the notebook).
 
 The notebooks folder is, in order: `$WORKBENCH_NOTEBOOKS`; the checkout's `notebooks/` beside
 the `workbench` package (running from the repository or an editable install); the installed
@@ -44,6 +56,7 @@ NOTEBOOKS: dict[str, str] = {
     "invoices": "customer_invoices.ipynb",
     "usage": "usage_explorer.ipynb",
 }
+PREHEATED = ("billing", "invoices")  # notebooks whose last cell catches up with changes made since
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 
@@ -80,13 +93,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def voila_command(target: Path, port: int, *, preheat: bool = False, pool_size: int = 1) -> list[str]:
+def voila_command(target: Path, port: int, *, preheat: bool = True, pool_size: int = 1) -> list[str]:
+    """Voila for one notebook or (a folder) all of them; `preheat` applies to `PREHEATED` only."""
     command = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}"]
-    if preheat:
+    ours = [NOTEBOOKS[name] for name in PREHEATED]
+    if preheat and (target.is_dir() or target.name in ours):
         command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
-        if target.is_dir():  # preheat only the dashboards, not every notebook in the folder
-            ours = "|".join(name.replace(".", r"\.") for name in NOTEBOOKS.values())
-            command.append(f"--VoilaKernelManager.preheat_denylist=['^(?!({ours})$).*']")
+        if target.is_dir():  # Voila would preheat every notebook of the folder (invoice.ipynb too)
+            # Voila matches each pattern against the notebook's path as it found it (the folder, then
+            # the name), so the names are anchored after the last separator. One plain value, not a
+            # list literal: traitlets passes it on as it is, backslashes included.
+            names = "|".join(name.replace(".", "[.]") for name in ours)
+            command.append(rf"--VoilaKernelManager.preheat_denylist=^(?!(.*[/\\])?({names})$).*")
     return command
 
 
@@ -140,7 +158,7 @@ class Server:
 
 def start_server(
     workspace: Path, *, read_only: bool = False, port: int = DEFAULT_PORT, notebook: str = "billing",
-    today: str | None = None, preheat: bool = False, notebooks_dir: Path | None = None,
+    today: str | None = None, preheat: bool = True, notebooks_dir: Path | None = None,
     stdout: int | None = None, stderr: int | None = None,
 ) -> Server:
     """Start Voila for the workspace in a child process (not yet waited for: see `wait_ready`)."""
@@ -166,11 +184,14 @@ def start_server(
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--read-only", is_flag=True, help="Viewers can look but not generate, approve, delete or change a status.")
 @click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--notebook", type=click.Choice(["billing", "invoices", "usage", "all"]), default="billing", show_default=True)
+@click.option("--notebook", type=click.Choice(["billing", "invoices", "usage", "all"]), default="billing", show_default=True,
+              help="The dashboard at /, or all of them under /voila/render/<file>.")
 @click.option("--no-browser", is_flag=True, help="Print the URL only.")
 @click.option("--today", help="Pretend today is YYYY-MM-DD (demos of past months).")
-@click.option("--preheat/--no-preheat", default=False, show_default=True,
-              help="Keep a kernel per dashboard started and executed ahead of the next visitor.")
+@click.option("--preheat/--no-preheat", default=True, show_default=True,
+              help="Keep a kernel per dashboard (billing, invoices) that has already run the notebook for the "
+                   "next visitor; the page catches up with changes made since when it is opened. "
+                   "--no-preheat: start a kernel and run the notebook for each visit.")
 def serve(directory: str, read_only: bool, port: int, notebook: str, no_browser: bool, today: str | None,
           preheat: bool) -> None:
     """Serve the dashboards of workspace DIRECTORY with Voila on 127.0.0.1."""

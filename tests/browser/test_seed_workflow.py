@@ -118,6 +118,11 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
     assert number in text
     assert f"Total {amount_text(invoice.total, invoice.currency)}" in text, text[-1500:]  # as the statement prints it
 
+    # `workbench serve` preheats (its default), --notebook all included: both pages came from the pool
+    log = served.log()
+    used = re.findall(r"Using pre-heated kernel: \S+ for (\S+)", log)
+    assert used == ["billing_reports.ipynb", "customer_invoices.ipynb"], log[-5000:]
+
 
 @pytest.fixture
 def served_read_only(demo_workspace_copy) -> Iterator[ServedWorkspace]:

@@ -89,9 +89,9 @@ def test_the_notebooks_are_found_in_the_checkout_and_voila_binds_to_loopback(mon
     monkeypatch.delenv("WORKBENCH_NOTEBOOKS", raising=False)
     folder = find_notebooks_dir()
     assert (folder / NOTEBOOKS["billing"]).is_file() and (folder / NOTEBOOKS["invoices"]).is_file()
-    command = voila_command(folder / NOTEBOOKS["billing"], 8870, preheat=True)
+    command = voila_command(folder / NOTEBOOKS["billing"], 8870)
     assert command[1:3] == ["-m", "voila"]
-    assert {"--no-browser", "--port=8870", "--Voila.ip=127.0.0.1", "--preheat_kernel=True"} <= set(command)
+    assert {"--no-browser", "--port=8870", "--Voila.ip=127.0.0.1", "--preheat_kernel=True", "--pool_size=1"} <= set(command)
     assert not any("strip_sources" in part for part in command)  # Voila strips sources by default
 
     (tmp_path / NOTEBOOKS["billing"]).write_text("{}")
@@ -99,14 +99,53 @@ def test_the_notebooks_are_found_in_the_checkout_and_voila_binds_to_loopback(mon
     assert find_notebooks_dir() == tmp_path.resolve()
 
 
+def test_preheat_is_the_default_for_the_billing_and_invoices_dashboards_only():
+    folder = find_notebooks_dir()
+    assert not any("preheat" in part for part in voila_command(folder / NOTEBOOKS["billing"], 8870, preheat=False))
+    # the usage explorer has no catch-up cell: it always runs for its visitor
+    assert not any("preheat" in part for part in voila_command(folder / NOTEBOOKS["usage"], 8870))
+
+    # --notebook all serves the folder: Voila would preheat every notebook in it (invoice.ipynb too);
+    # ask Voila's own kernel manager which notebooks it fills a pool for (no kernel is started)
+    command = voila_command(folder, 8870)
+    assert "--preheat_kernel=True" in command
+    done = subprocess.run([sys.executable, "-c", POOLS, *command[3:]], capture_output=True, text=True, timeout=120,
+                          cwd=folder)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["billing_reports.ipynb", "customer_invoices.ipynb"]
+    assert {nb.name for nb in folder.glob("*.ipynb")} >= {"invoice.ipynb", "usage_explorer.ipynb"}
+
+
+POOLS = """
+import asyncio, sys
+from voila.app import Voila
+asyncio.set_event_loop(asyncio.new_event_loop())
+app = Voila()
+app.initialize(sys.argv[1:])
+app.init_settings()  # builds the kernel manager, which queues one pool per preheated notebook
+pools = app.kernel_manager._pools
+for tasks in pools.values():
+    for task in tasks:
+        task.cancel()
+print(*sorted(pools))
+"""
+
+
+def test_serve_help_names_the_preheat_default_and_its_opt_out():
+    done = subprocess.run([sys.executable, "-m", "workbench.serve", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert "--preheat / --no-preheat" in done.stdout and "[default: preheat]" in done.stdout
+
+
 def test_the_notebooks_are_thin_pages():
     import nbformat
 
     for name in ("billing_reports.ipynb", "customer_invoices.ipynb"):
         nb = nbformat.read(find_notebooks_dir() / name, as_version=4)
-        params, app = nb.cells
+        params, app, visit = nb.cells
         assert params.metadata.tags == ["parameters"]
         assert 'os.environ.get("WORKBENCH_WORKSPACE", "demo-workspace")' in params.source
         assert 'os.environ.get("WORKBENCH_READ_ONLY") == "1"' in params.source
         assert app.source.rstrip().endswith("display(app.widget)")
-        assert app.outputs == [] and params.outputs == []
+        assert visit.source.startswith("catch_up_when_visited(app)")  # a preheated page catches up
+        assert app.outputs == [] and params.outputs == [] and visit.outputs == []

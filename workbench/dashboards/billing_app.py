@@ -33,6 +33,7 @@ from workbench.billing.store.usage_queries import ReportPeriod, report_periods
 from workbench.billing.store.workspace import Workspace
 
 from .documents import statement_document
+from .notebook import stamp
 from .ranges import RangeChooser
 from .readonly import read_only_view
 from .table import CheckTable
@@ -57,7 +58,9 @@ class BillingApp:
     def __init__(self, ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> None:
         self.ws = read_only_view(ws) if read_only else ws  # a second wall: its sessions never commit
         self.read_only = read_only
+        self._given_today = today
         self.today = today or dt.date.today()
+        self._quiet = False  # while catch_up() sets several controls: one refresh, at the end
         self.messages: list[str] = []
         self.previews: dict[str, CustomerPreview] = {}
         self.general_problems: tuple[Problem, ...] = ()
@@ -137,6 +140,7 @@ class BillingApp:
         self.delete_button.on_click(self.delete_selected)
         self.finish_button.on_click(self.finish)
         self.refresh()
+        self.stamp = stamp(self.ws, self.today)
 
     # --- state a test (or a notebook) reads ----------------------------------------------------
 
@@ -181,8 +185,34 @@ class BillingApp:
         self._say(f"read-only view: {action} is not allowed here; nothing was changed", error=True)
 
     def _vendor_changed(self, _change: object) -> None:
+        if self._quiet:
+            return
         self.range.set_months(self.months(self.vendor.value))
         self.refresh()
+
+    def catch_up(self) -> bool:
+        """Recompute the report if the day turned or the workspace changed (an audit event) since
+        the app was built: a preheated page may have been computed hours before its visit. The
+        vendor, range, options and ticked customers stay as they were where they still exist."""
+        now = stamp(self.ws, self._given_today or dt.date.today())
+        if now == self.stamp:
+            return False
+        self.today = self.range.today = now.today
+        self.periods = report_periods(self.ws)
+        vendors = sorted({p.vendor for p in self.periods})
+        self._quiet = True
+        try:
+            if list(self.vendor.options) != vendors:
+                keep = self.vendor.value if self.vendor.value in vendors else None
+                self.vendor.options = vendors  # (ipywidgets then picks the first option)
+                if keep is not None:
+                    self.vendor.value = keep
+            self.range.set_months(self.months(self.vendor.value))
+        finally:
+            self._quiet = False
+        self.refresh()
+        self.stamp = now
+        return True
 
     def date_range(self) -> DateRange | None:
         try:
@@ -193,6 +223,8 @@ class BillingApp:
 
     def refresh(self) -> None:
         """Recompute the customer list for the vendor, range and options (nothing is stored)."""
+        if self._quiet:
+            return
         vendor, date_range = self.vendor.value, self.date_range()
         keep = set(self.table.checked())
         self.generation_problems = {}

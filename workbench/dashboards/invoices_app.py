@@ -41,6 +41,7 @@ from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 
 from .documents import DOWNLOADS, DownloadUnavailable, download_link, fx_choices, media_type, produce_download, statement_document
+from .notebook import stamp
 from .ranges import ALL, RangeChooser
 from .readonly import effective_status, read_only_view
 from .text import esc, money
@@ -61,6 +62,7 @@ class InvoicesApp:
     def __init__(self, ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> None:
         self.ws = read_only_view(ws) if read_only else ws
         self.read_only = read_only
+        self._given_today = today
         self.today = today or dt.date.today()
         self.messages: list[str] = []
         self.invoices: list[InvoiceSummary] = []
@@ -115,6 +117,31 @@ class InvoicesApp:
             if overdue:
                 self._say(f"past their due date, now Past Due: {', '.join(overdue)}")
         self.refresh()
+        self.stamp = stamp(self.ws, self.today)
+
+    def catch_up(self) -> bool:
+        """Re-read the list if the day turned or the workspace changed (an audit event) since the
+        app was built: a preheated page may have been computed hours before its visit."""
+        now = stamp(self.ws, self._given_today or dt.date.today())
+        if now == self.stamp:
+            return False
+        self.today = self.range.today = now.today
+        if not self.read_only:
+            overdue = refresh_past_due(self.ws, today=self.today)
+            if overdue:
+                self._say(f"past their due date, now Past Due: {', '.join(overdue)}")
+        customers, months = self._choices()
+        keep = self.customer.value if self.customer.value in {c for _label, c in customers} else ""
+        self._quiet = True
+        try:
+            self.customer.options = [("All customers", "")] + customers
+            self.customer.value = keep
+            self.range.set_months(months)
+        finally:
+            self._quiet = False
+        self.refresh()
+        self.stamp = stamp(self.ws, self.today)  # Past Due changes above are events too
+        return True
 
     def _choices(self) -> tuple[list[tuple[str, str]], list[str]]:
         with self.ws.session() as session:
@@ -132,6 +159,8 @@ class InvoicesApp:
 
     def refresh(self) -> None:
         """Re-read the invoices for the filters; keep the one shown if it still matches."""
+        if self._quiet:
+            return
         try:
             date_range = self.range.date_range()
         except ValueError as exc:

@@ -1,12 +1,29 @@
-"""What the dashboard notebooks' second cell calls, so the cells stay one line each."""
+"""What the dashboard notebooks call, so the cells stay one line each.
+
+    app = build_billing_app(open_dashboard_workspace(workspace), ...)
+    display(app.widget)
+    catch_up_when_visited(app)   # last cell
+
+`workbench serve` preheats the dashboards: Voila runs the notebook in a kernel before anyone asks
+for the page, possibly hours before. The last cell then waits for the visitor's request and lets
+the app refresh what changed since it was built (`app.catch_up()`); in a kernel started for the
+visit (or papermill, or a test) it returns at once.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
+from sqlalchemy import func, select
+
+from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace, open_workspace
 
-__all__ = ["open_dashboard_workspace"]
+__all__ = ["Stamp", "catch_up_when_visited", "open_dashboard_workspace", "stamp"]
 
 
 def open_dashboard_workspace(workspace: str | Path) -> Workspace:
@@ -17,3 +34,36 @@ def open_dashboard_workspace(workspace: str | Path) -> Workspace:
     if not path.is_absolute() and not path.exists():
         path = Path.cwd().parent / path
     return open_workspace(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What a dashboard's figures depend on besides its own widgets: the day, and the workspace's
+    audit trail (generation, status changes, deletions, vendor and table imports, credits all
+    record an event in the transaction that makes them)."""
+
+    today: dt.date
+    last_event: int
+    events: int
+
+
+def stamp(ws: Workspace, today: dt.date) -> Stamp:
+    with ws.session() as session:
+        last, count = session.execute(select(func.coalesce(func.max(m.AuditEvent.id), 0),
+                                             func.count(m.AuditEvent.id))).one()
+    return Stamp(today, int(last), int(count))
+
+
+class CatchesUp(Protocol):
+    def catch_up(self) -> bool: ...
+
+
+def catch_up_when_visited(app: CatchesUp) -> None:
+    """In a kernel Voila preheated, wait for the visitor's request, then `app.catch_up()`.
+    Returns None, so that the notebook cell shows nothing."""
+    if os.environ.get("VOILA_PREHEAT") != "True":  # Voila sets it "True" in pool kernels only
+        return
+    from voila.utils import wait_for_request
+
+    wait_for_request()
+    app.catch_up()

@@ -123,6 +123,32 @@ class ServedWorkspace:
                 time.sleep(0.05)
         raise RuntimeError(f"nothing listens on {HOST}:{self.port} after {timeout:.0f} s:\n{self.log()[-4000:]}")
 
+    def preheated(self) -> int:
+        """Kernels that have run their notebook ahead and now wait for a visitor: the notebooks'
+        last cell (`catch_up_when_visited`) holds a websocket to Voila's port until a request."""
+        waiting = 0
+        for proc in self.tree():
+            try:
+                if "ipykernel" in " ".join(proc.cmdline()) and any(
+                        c.raddr and c.raddr.port == self.port and c.status == psutil.CONN_ESTABLISHED
+                        for c in proc.net_connections("tcp")):
+                    waiting += 1
+            except psutil.Error:
+                pass
+        return waiting
+
+    def wait_preheated(self, kernels: int = 1, timeout: float = 180.0) -> float:
+        """Seconds until `kernels` preheated kernels wait for a visitor; raises with the log."""
+        deadline = time.monotonic() + timeout
+        start = time.monotonic()
+        while self.preheated() < kernels:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"workbench serve exited with {self.process.returncode}:\n{self.log()[-4000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{kernels} preheated kernel(s) not ready after {timeout:.0f} s:\n{self.log()[-4000:]}")
+            time.sleep(0.1)
+        return time.monotonic() - start
+
     def tree(self) -> list[psutil.Process]:
         try:
             return [psutil.Process(self.process.pid), *psutil.Process(self.process.pid).children(recursive=True)]
@@ -158,10 +184,11 @@ class ServedWorkspace:
 
 
 def serve_workspace(
-    workspace: Path, *, today: str, notebook: str = "billing", read_only: bool = False, preheat: bool = False,
+    workspace: Path, *, today: str, notebook: str = "billing", read_only: bool = False, preheat: bool = True,
     port: int | None = None, log_path: Path | None = None, wait: bool = True,
 ) -> ServedWorkspace:
-    """`workbench serve WORKSPACE --port N --no-browser --today ... --notebook ...` in a child process."""
+    """`workbench serve WORKSPACE --port N --no-browser --today ... --notebook ... [--no-preheat]` in a
+    child process (preheat is `workbench serve`'s default, as here)."""
     for attempt in range(3):  # a free port can be taken between free_port() and Voila's bind
         served = _start(workspace, today=today, notebook=notebook, read_only=read_only, preheat=preheat,
                         port=port or free_port(), log_path=log_path)
@@ -186,8 +213,7 @@ def _start(workspace: Path, *, today: str, notebook: str, read_only: bool, prehe
                "--today", today, "--notebook", notebook]
     if read_only:
         command.append("--read-only")
-    if preheat:
-        command.append("--preheat")
+    command.append("--preheat" if preheat else "--no-preheat")
     base = f"http://{HOST}:{port}"
     if notebook == "all":
         urls = {name: f"{base}/voila/render/{file}" for name, file in NOTEBOOKS.items()}
