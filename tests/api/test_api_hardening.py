@@ -168,8 +168,8 @@ def test_unknown_routes_and_methods_answer_problems(client: TestClient, keys: Ke
 
 
 def test_a_server_failure_shows_no_trace(ws: Workspace, keys: Keys, generated: dict[str, str]) -> None:
-    for parquet in ws.usage_dir.rglob("*.parquet"):  # the usage behind the detailed CSV is gone
-        parquet.unlink()
+    for stored in ws.usage_dir.rglob("*.*"):  # the usage behind the detailed CSV is gone, its vendor file too
+        stored.unlink()
     with TestClient(create_app(ws, today=lambda: TODAY), raise_server_exceptions=False) as c:
         response = c.get(f"/v1/invoices/{generated[ACME]}/download/detailed-csv", headers=bearer(keys.read))
     assert response.status_code == 500

@@ -2,7 +2,8 @@
 generation transaction at the same point, so that a missing lock shows every time rather than
 once in a thousand runs.
 
-The meeting point is right after `_store` has checked the period locks inside its transaction.
+The meeting point is right after `_store` has checked the period locks inside its transaction
+(`generate.period_locks`, called from `generate._store`).
 Without serialisation both runs meet there, each having seen no lock, and both write. With it,
 the second run waits for the first one's lock *before* that point and never arrives: the first
 stops waiting as soon as it sees that (PostgreSQL: a backend waiting on a lock), or after a
@@ -92,7 +93,7 @@ def meet_after_the_lock_check(monkeypatch: pytest.MonkeyPatch, url: URL, parties
     """Hold each `generate._store` right after its in-transaction period-lock check."""
     point = MeetingPoint(parties, _lock_waiters(url), SQLITE_PATIENCE if url.get_backend_name() == "sqlite" else LIMIT)
     storing = threading.local()
-    real_store, real_find_lock = generate._store, generate.find_lock
+    real_store, real_period_locks = generate._store, generate.period_locks
 
     def store(*args: Any, **kwargs: Any) -> Any:
         storing.active = True
@@ -101,14 +102,14 @@ def meet_after_the_lock_check(monkeypatch: pytest.MonkeyPatch, url: URL, parties
         finally:
             storing.active = False
 
-    def find_lock(*args: Any, **kwargs: Any) -> Any:
-        found = real_find_lock(*args, **kwargs)
+    def period_locks(*args: Any, **kwargs: Any) -> Any:
+        found = real_period_locks(*args, **kwargs)
         if getattr(storing, "active", False):
             point.arrive()
         return found
 
     monkeypatch.setattr(generate, "_store", store)
-    monkeypatch.setattr(generate, "find_lock", find_lock)
+    monkeypatch.setattr(generate, "period_locks", period_locks)
     yield point
 
 

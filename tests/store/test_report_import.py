@@ -103,13 +103,22 @@ def test_real_samples_import(ws: Workspace) -> None:
         ("azure", "2023-09", "CAD", True, 27, Decimal("1.26136926505726"), ("12345678",)),
     ]
     assert [(p.code, p.severity) for p in outcome.problems if p.code == "preliminary-usage"] == [("preliminary-usage", Severity.WARNING)]
-    sha = outcome.files[0].sha256
-    assert parquet_files(ws)[0] == f"usage/aws/2023-11/{sha[:16]}.parquet"
-    assert current_usage_files(ws, "aws", ["2023-11"]) == [ws.root / f"usage/aws/2023-11/{sha[:16]}.parquet"]
-    # the parquet holds the canonical rows, exact
+    aws, azure = (f.sha256[:16] for f in outcome.files)
+    # the import keeps each vendor file as it came and writes its usage summary; no rows yet
+    assert parquet_files(ws) == [
+        f"usage/aws/2023-11/{aws}.summary.parquet", f"usage/aws/sources/{aws}/aws-cur-legacy-2023-11.csv",
+        f"usage/azure/2023-09/{azure}.summary.parquet", f"usage/azure/sources/{azure}/azure-ea-cost-2023-09.csv",
+    ]
+    assert (ws.usage_dir / f"aws/sources/{aws}/aws-cur-legacy-2023-11.csv").read_bytes() == AWS_SAMPLE.read_bytes()
+    # the canonical rows are written from the kept file when first asked for, exact
+    assert current_usage_files(ws, "aws", ["2023-11"]) == [ws.root / f"usage/aws/2023-11/{aws}.parquet"]
     with duckdb.connect() as con:
-        total = con.execute("SELECT sum(billed_cost) FROM read_parquet(?)", [str(ws.root / parquet_files(ws)[0])]).fetchall()
-    assert total == [(Decimal("1.6823086974"),)]
+        rows = con.execute("SELECT sum(billed_cost), count(*), min(source_file) FROM read_parquet(?)",
+                           [str(ws.root / f"usage/aws/2023-11/{aws}.parquet")]).fetchall()
+        summed = con.execute("SELECT sum(billed_cost), sum(row_count) FROM read_parquet(?)",
+                             [str(ws.root / f"usage/aws/2023-11/{aws}.summary.parquet")]).fetchall()
+    assert rows == [(Decimal("1.6823086974"), 1281, "aws-cur-legacy-2023-11.csv")]
+    assert summed == [(Decimal("1.6823086974"), 1281)]
     # nobody owns these accounts yet: all of it is unassigned
     assert [(u.vendor, u.account_id, u.rows) for u in outcome.unassigned if u.vendor == "aws"] == [("aws", "123412340534", 1281)]
 
@@ -136,7 +145,7 @@ def test_a_corrected_real_export_replaces_the_earlier_one(ws: Workspace, tmp_pat
     with ws.session() as session:
         old = session.scalars(select(VendorReport).where(VendorReport.sha256 == first.files[0].sha256)).one()
         assert old.superseded_by is not None and old.is_final is False
-    assert len(parquet_files(ws)) == 2  # the superseded file is kept, but no longer current
+    assert len(parquet_files(ws)) == 4  # both files and their summaries: the superseded ones kept for audit, no longer current
 
 
 def test_a_file_the_reader_refuses_writes_nothing(ws: Workspace, tmp_path: Path, db_dump: Dump) -> None:
@@ -208,7 +217,10 @@ def test_one_file_spanning_two_months_is_split_by_period(base: Workspace) -> Non
         222222222222,2024-02,0.25
         """)
     assert outcome.periods == ("2024-01", "2024-02")
-    assert parquet_files(base) == ["usage/aws/2024-01/q100000000000000.parquet", "usage/aws/2024-02/q100000000000000.parquet"]
+    assert parquet_files(base) == [
+        "usage/aws/2024-01/q100000000000000.parquet", "usage/aws/2024-01/q100000000000000.summary.parquet",
+        "usage/aws/2024-02/q100000000000000.parquet", "usage/aws/2024-02/q100000000000000.summary.parquet",
+    ]
     assert [(p.period, p.rows, p.cost) for p in report_periods(base)] == [("2024-01", 1, Decimal("1.5")), ("2024-02", 2, Decimal("2.75"))]
 
 
@@ -237,8 +249,11 @@ def test_when_the_database_step_fails_the_parquet_files_are_removed(ws: Workspac
         con.execute(text("CREATE TRIGGER no_reports BEFORE INSERT ON vendor_reports BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
     with pytest.raises(DBAPIError, match="disk full"):
         store(ws, "march-v1", MARCH)
+    with pytest.raises(DBAPIError, match="disk full"):  # a vendor file: its kept copy goes too
+        import_reports(ws, [AWS_SAMPLE], today=dt.date(2023, 12, 1))
     assert parquet_files(ws) == []
     assert [p.name for p in (ws.usage_dir / "aws" / "2024-03").iterdir()] == []
+    assert [p.name for p in (ws.usage_dir / "aws" / "sources").iterdir()] == []
 
 
 # --- finality --------------------------------------------------------------------------------

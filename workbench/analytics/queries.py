@@ -35,7 +35,9 @@ from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.money import D, EXACT, ZERO
 from workbench.billing.core.periods import DateRange, given_month, parse_month
 from workbench.billing.core.usage import create_table_sql
-from workbench.billing.generate import BILLABLE_SQL, preview_customers, usage_filter_sql
+from workbench.billing.generate import preview_customers
+from workbench.billing.store.usage_files import rows_files
+from workbench.billing.usage_groups import BILLABLE_SQL, usage_filter_sql
 from workbench.billing.store import models as m
 from workbench.billing.store.usage_queries import current_reports, report_periods
 from workbench.billing.store.workspace import Workspace
@@ -133,7 +135,7 @@ def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: s
     with ws.session() as session:
         vendors = [vendor] if vendor is not None else sorted(
             set(session.scalars(select(m.VendorReport.vendor).distinct())))
-        paths = [str(ws.root / r.stored_path) for v in vendors for r in current_reports(session, v, date_range.months)]
+        reports = [r for v in vendors for r in current_reports(session, v, date_range.months)]
         known = session.execute(
             select(m.Account.vendor, m.Account.account_id, m.Account.customer_id, m.Account.account_name, m.Customer.name)
             .join(m.Customer, m.Customer.customer_id == m.Account.customer_id)
@@ -142,6 +144,7 @@ def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: s
         [pa.array([row[i] for row in known], pa.string()) for i in range(5)],
         names=["vendor", "account_id", "customer_id", "account_name", "customer_name"],
     )
+    paths = [str(p) for p in rows_files(ws, reports)]
     con = duckdb.connect()
     try:
         if paths:

@@ -484,6 +484,21 @@ def generate_period(
     return jobs, kept
 
 
+def _write_detail_rows(ws: Workspace, period: str, vendors: Sequence[str]) -> list[Problem]:
+    """The canonical rows behind the detailed CSVs, written once here rather than by the first
+    worker that needs them (the others would wait for it); a problem if they cannot be."""
+    from workbench.billing.store.usage_files import UsageUnavailable, rows_files
+    from workbench.billing.store.usage_queries import current_reports
+
+    with ws.session() as session:
+        reports = [r for vendor in vendors for r in current_reports(session, vendor, [period])]
+    try:
+        rows_files(ws, reports)
+    except UsageUnavailable as exc:
+        return [Problem("usage-unavailable", str(exc), fix="import the vendor file again (`workbench import`)")]
+    return []
+
+
 def _lost(job: InvoiceJob, exc: BaseException, where: str) -> InvoiceOutcome:
     return InvoiceOutcome(job.number, job.customer_id, job.customer_name, "failed", 0.0, (),
                           f"{where} failed: {type(exc).__name__}: {exc}")
@@ -561,6 +576,7 @@ def run_month_end(
 
     invoice_jobs, problems = generate_period(ws, period, vendors=vendors, customers=customers, options=options,
                                              today=today)
+    problems += _write_detail_rows(ws, period, sorted({job.vendor for job in invoice_jobs}))
     if on_invoices is not None:
         on_invoices(len(invoice_jobs))
     outcomes: list[InvoiceOutcome] = []

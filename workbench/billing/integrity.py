@@ -28,9 +28,11 @@ from workbench.billing.core.money import EXACT, ZERO, plain, round_minor
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion
 from workbench.billing.core.rating import rate
+from workbench.billing.reference import load_pricebook, tax_rates
 from workbench.billing.store import models as m
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
+from workbench.billing.usage_groups import open_usage
 
 ISSUED = (Status.OPEN.value, Status.PAST_DUE.value, Status.CLOSED.value)
 
@@ -131,10 +133,8 @@ def _check_seals(session: Session, inv: m.Invoice, result: Verification) -> None
 
 
 def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verification) -> None:
-    from workbench.billing import generate as gen  # generate imports invoices, which imports this module
-
     date_range = DateRange(inv.period_start, inv.period_end, inv.period_label)
-    versions = [v for v in gen.load_pricebook(session, inv.pricebook, inv.vendor) if v.effective_from == inv.pricebook_version]
+    versions = [v for v in load_pricebook(session, inv.pricebook, inv.vendor) if v.effective_from == inv.pricebook_version]
     if not versions:
         result.differences.append(Difference("pricebook", f"{inv.pricebook} {inv.pricebook_version}", "no longer stored"))
         return
@@ -145,11 +145,8 @@ def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verificat
     if not reports or not accounts:
         result.differences.append(Difference("usage", "stored with the invoice", "no usage found to re-derive from"))
         return
-    con = gen.connect_usage(ws, reports, accounts)
-    try:
-        groups, _ = gen.aggregate_usage(con, date_range, [inv.customer_id])
-    finally:
-        con.close()
+    with open_usage(ws, reports, accounts, date_range) as usage:
+        groups, _ = usage.groups([inv.customer_id])
     applied = {"general": ZERO, "marketplace": ZERO}
     for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id)):
         if e.amount < 0:
@@ -159,7 +156,7 @@ def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verificat
         [rate(grp, version, inv.fx_rate) for grp in groups.get(inv.customer_id, [])],
         currency=inv.currency, fx_rate=inv.fx_rate, options=options, support=version.support,
         balance=CreditBalance(applied["general"], applied["marketplace"]),
-        taxes=gen.tax_rates(session, _jurisdiction(session, inv), date_range.first_month) if options.include_tax else [],
+        taxes=tax_rates(session, _jurisdiction(session, inv), date_range.first_month) if options.include_tax else [],
     )
     cents = lambda d: round_minor(d, inv.currency)  # noqa: E731
     for name, derived in (("subtotal", figures.subtotal), ("tax_total", figures.tax_total), ("total", figures.total),

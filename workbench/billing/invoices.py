@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from workbench.billing.core.lifecycle import Status, can_delete, check_transition, is_past_due
 from workbench.billing import integrity
-from workbench.billing.generate import payment_terms
+from workbench.billing.reference import payment_terms
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.locking import lock_customer

@@ -26,12 +26,14 @@ The lock is per customer, not per (customer, vendor): credits are shared across 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from workbench.billing.store.models import Customer
 
-__all__ = ["lock_customer"]
+__all__ = ["lock_customer", "lock_customers"]
 
 
 def lock_customer(session: Session, customer_id: str) -> None:
@@ -52,3 +54,28 @@ def lock_customer(session: Session, customer_id: str) -> None:
         found = session.scalar(select(Customer.customer_id).where(Customer.customer_id == customer_id).with_for_update())
     if found is None:
         raise LookupError(f"no customer {customer_id!r} to lock")
+
+
+def lock_customers(session: Session, customer_ids: Sequence[str]) -> None:
+    """`lock_customer` for many customers at once, in customer order (two runs over overlapping
+    customers then wait for each other instead of deadlocking). Unknown ids raise LookupError."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(
+                update(Customer)
+                .where(Customer.customer_id.in_(chunk))
+                .values(name=Customer.name)
+                .execution_options(synchronize_session=False)
+            )
+            found |= set(session.scalars(select(Customer.customer_id).where(Customer.customer_id.in_(chunk))))
+        else:
+            found |= set(session.scalars(select(Customer.customer_id).where(Customer.customer_id.in_(chunk))
+                                         .order_by(Customer.customer_id).with_for_update()))
+    missing = sorted(set(ids) - found)
+    if missing:
+        raise LookupError(f"no customer {missing[0]!r} to lock")

@@ -179,7 +179,15 @@ class CreditEntry(Base):
 
 
 class VendorReport(Base):
-    """One billing period of one imported vendor file, stored as canonical parquet."""
+    """One billing period of one imported vendor file.
+
+    Files, relative to the workspace (see `store/usage_files.py`): `source_path` the vendor
+    file as imported (kept unchanged, shared by the periods of one file); the period's usage
+    summary beside `stored_path` (`<sha16>.summary.parquet`, written at import: pricing reads
+    it); `stored_path` the period's canonical rows, written from the source the first time
+    rows are needed (detailed exports, custom ranges, the explorer). Reports stored from
+    canonical tables (`store_usage_table`) have no source: their rows are written at once.
+    """
 
     __tablename__ = "vendor_reports"
     __table_args__ = (UniqueConstraint("sha256", "billing_period"),)
@@ -190,7 +198,9 @@ class VendorReport(Base):
     billing_account_id: Mapped[str] = mapped_column(String(128), default="")
     billing_period: Mapped[str] = mapped_column(String(7))
     file_name: Mapped[str] = mapped_column(String(500))
-    stored_path: Mapped[str] = mapped_column(String(500))  # relative to the workspace
+    stored_path: Mapped[str] = mapped_column(String(500))  # canonical rows, relative to the workspace
+    source_path: Mapped[str | None] = mapped_column(String(500), nullable=True)  # the vendor file as imported
+    read_as: Mapped[str | None] = mapped_column(String(16), nullable=True)  # the vendor= the import was given
     row_count: Mapped[int] = mapped_column(Integer)
     cost_total: Mapped[Decimal] = mapped_column(ExactDecimal())
     currency: Mapped[str] = mapped_column(String(3))

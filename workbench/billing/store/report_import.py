@@ -1,23 +1,28 @@
 """Import vendor billing reports into the usage store.
 
 Per file: hash it (a file already imported is a no-op) -> open it with the reader for its
-format, validated (errors: refused, nothing written) -> write its canonical rows in one pass to a
-temporary parquet file -> summarise that file by billing period -> check that a period it
-replaces is not locked by generated invoices -> move it into place as one parquet file per
-period -> record a `VendorReport` per period and mark the reports it replaces as superseded, in
-one transaction. If anything is refused or the transaction fails, its parquet files are removed
-again.
+format, validated (errors: refused, nothing written) -> summarise its canonical rows in one pass
+(the usage summary, see `usage_files.py`) while a copy of the file goes into the workspace ->
+check the summary by billing period -> check that a period it replaces is not locked by
+generated invoices -> move the source and one summary per period into place -> record a
+`VendorReport` per period and mark the reports it replaces as superseded, in one transaction.
+If anything is refused or the transaction fails, the files are removed again. The canonical
+rows are written from the kept source when first needed (`usage_files.rows_files`).
+
+The hash and the copy run on threads beside DuckDB's pass (both release the GIL).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
 import re
-import tempfile
+import shutil
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -29,17 +34,24 @@ from sqlalchemy.orm import Session
 from workbench.billing.core.money import D, is_known_currency
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.usage import COLUMNS
+from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
 from workbench.billing.store.models import Account, Customer, VendorReport
 from workbench.billing.store.periods import locks_overlapping
+from workbench.billing.store.usage_files import (
+    bounded_duckdb,
+    copy_parquet,
+    source_dir,
+    sql_text,
+    summary_files,
+    summary_path,
+    summary_select,
+)
 from workbench.billing.store.usage_queries import UnassignedAccount, unassigned_usage
-from workbench.billing.store import audit
 from workbench.billing.store.workspace import Workspace
 
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-# DuckDB's memory while importing one file: unbounded, the ordered COPY of a 10-million-row CUR
-# buffers ~1.7 GB of row groups; within 1 GB it takes the same time (spilling if ever needed).
-IMPORT_MEMORY_LIMIT = "1GB"
+_PARQUET_MAGIC = b"PAR1"
 
 
 class FileStatus(str, Enum):
@@ -98,36 +110,72 @@ def import_reports(
 def _import_file(ws: Workspace, path: Path, vendor: str | None, today: dt.date) -> FileOutcome:
     from workbench.billing.readers import open_report
 
-    # Hashed first, not alongside the read: an unchanged file must cost no more than its hash
-    # (re-importing a folder of months), and hashing is ~3% of a large import (0.36 s for a
-    # 10-million-row parquet CUR).
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads:
+        hashing = threads.submit(file_sha256, path)
+        # Text files cost far more to parse than to hash: an unchanged CSV must cost no more than
+        # its hash (re-importing a folder of months). Parquet is read about as fast as it is
+        # hashed, so the two run side by side and the hash is looked at once the file is validated.
+        if not _is_parquet(path):
+            done = _unchanged_or_unreadable(ws, path, hashing)
+            if done is not None:
+                return done
+        with bounded_duckdb() as con, open_report(con, path, vendor) as report:
+            done = _unchanged_or_unreadable(ws, path, hashing)
+            if done is not None:
+                return done
+            sha = hashing.result()
+            if report.select is None or errors(report.problems):
+                return FileOutcome(path, FileStatus.REFUSED, sha, report.vendor, report.format, problems=report.problems)
+            copying = threads.submit(_copy_source, ws, path, sha)
+            try:
+                return _store_report(ws, con, report.select, path=path, sha256=sha, format=report.format,
+                                     vendor=report.vendor or vendor, today=today, reader_problems=report.problems,
+                                     source=copying, read_as=vendor)
+            finally:
+                _discard(copying)
+
+
+def _discard(copying: Future[str]) -> None:
+    """Remove the pending copy of a source that was not moved into place (refused, failed)."""
     try:
-        sha = file_sha256(path)
+        pending = copying.result()
+    except OSError:
+        return
+    Path(pending).unlink(missing_ok=True)
+
+
+def _is_parquet(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == _PARQUET_MAGIC
+    except OSError:
+        return False
+
+
+def _unchanged_or_unreadable(ws: Workspace, path: Path, hashing: Future[str]) -> FileOutcome | None:
+    try:
+        sha = hashing.result()
     except OSError as exc:
         return FileOutcome(path, FileStatus.REFUSED, problems=(
             Problem("unreadable-file", f"cannot read {path}: {exc.strerror}", file=path.name, fix="check the path"),
         ))
-    seen = _already_imported(ws, path, sha)
-    if seen is not None:
-        return seen
-    with tempfile.TemporaryDirectory(prefix="workbench-import-") as spill, duckdb.connect() as con:
-        con.execute("SET enable_progress_bar = false")
-        # Bounded memory whatever the file's size: past the limit DuckDB spills to `spill`.
-        con.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
-        con.execute(f"SET temp_directory = {_sql_text(Path(spill))}")
-        with open_report(con, path, vendor) as report:
-            if report.select is None or errors(report.problems):
-                return FileOutcome(path, FileStatus.REFUSED, sha, report.vendor, report.format, problems=report.problems)
-            return _store_rows(ws, con, report.select, path=path, sha256=sha, format=report.format,
-                               vendor=report.vendor or vendor, today=today, reader_problems=report.problems)
+    return _already_imported(ws, path, sha)
 
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _copy_source(ws: Workspace, path: Path, sha: str) -> str:
+    """The vendor file copied to a temporary name in the usage folder (moved into place later)."""
+    ws.usage_dir.mkdir(parents=True, exist_ok=True)
+    pending = ws.usage_dir / f".{sha[:16]}.{uuid.uuid4().hex}.source.tmp"
+    shutil.copyfile(path, pending)
+    return str(pending)
 
 
 def _already_imported(ws: Workspace, path: Path, sha: str) -> FileOutcome | None:
@@ -166,14 +214,15 @@ def store_usage_table(
     """Store a canonical usage table of `con` (one vendor file) in the workspace.
 
     The lower half of `import_reports`, for callers that already hold canonical rows (tests,
-    the demo data generator): the file at `path` is only named, not read.
+    the demo data generator): the file at `path` is only named, not read or kept; the rows are
+    written at once, with the summary.
     """
     columns = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t, _ in COLUMNS)
-    return _store_rows(ws, con, f"SELECT {columns} FROM {table} ORDER BY source_file, source_row", path=path,
-                       sha256=sha256, format=format, vendor=vendor, today=today, reader_problems=reader_problems)
+    return _store_report(ws, con, f"SELECT {columns} FROM {table} ORDER BY source_file, source_row", path=path,
+                         sha256=sha256, format=format, vendor=vendor, today=today, reader_problems=reader_problems)
 
 
-def _store_rows(
+def _store_report(
     ws: Workspace,
     con: duckdb.DuckDBPyConnection,
     rows: str,
@@ -184,18 +233,29 @@ def _store_rows(
     vendor: str | None,
     today: dt.date,
     reader_problems: Sequence[Problem],
+    source: Future[str] | None = None,
+    read_as: str | None = None,
 ) -> FileOutcome:
-    """Write `rows` (a SELECT of canonical rows in source order) once, to a temporary parquet file
-    in the usage folder; check and summarise that file; move it into place; record the reports."""
+    """Summarise `rows` (a SELECT of canonical rows in source order) into a temporary file in the
+    usage folder, check it, and move the files into place with the reports' records.
+
+    `source`: the vendor file being copied into the usage folder (a temporary path, once done);
+    it is kept and the rows are written from it when needed. Without it the rows themselves are
+    written now."""
     name = path.name
     problems = list(reader_problems)
     ws.usage_dir.mkdir(parents=True, exist_ok=True)
-    pending = ws.usage_dir / f".{sha256[:16]}.{uuid.uuid4().hex}.tmp"
+    pending = ws.usage_dir / f".{sha256[:16]}.{uuid.uuid4().hex}.summary.tmp"
+    pending_rows = None if source is not None else ws.usage_dir / f".{sha256[:16]}.{uuid.uuid4().hex}.tmp"
     written: list[Path] = []
     try:
-        _copy_parquet(con, rows, pending)
-        stored = f"read_parquet({_sql_text(pending)})"
-        vendors = [v for (v,) in con.execute(f"SELECT DISTINCT coalesce(vendor, '') FROM {stored} ORDER BY 1").fetchall()]
+        if pending_rows is None:
+            copy_parquet(con, summary_select(rows), pending)
+        else:
+            copy_parquet(con, rows, pending_rows)
+            copy_parquet(con, summary_select(f"SELECT * FROM read_parquet({sql_text(pending_rows)})"), pending)
+        summary = f"read_parquet({sql_text(pending)})"
+        vendors = [v for (v,) in con.execute(f"SELECT DISTINCT coalesce(vendor, '') FROM {summary} ORDER BY 1").fetchall()]
         if len(vendors) != 1 or not vendors[0] or (vendor and vendors[0] != vendor):
             found = ", ".join(repr(v) for v in vendors) or "none"
             problems.append(Problem(
@@ -206,7 +266,7 @@ def _store_rows(
             ))
             return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, problems=tuple(problems))
         vendor = vendors[0]
-        summaries, period_problems = _summarise(con, stored, name)
+        summaries, period_problems = _summarise(con, summary, name)
         problems += period_problems
         if errors(problems):
             return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, problems=tuple(problems))
@@ -217,18 +277,29 @@ def _store_rows(
                 older = _current_reports(session, vendor, s.billing_account_id, s.period, sha256)
                 if older:
                     replaced[s.period] = older
-                    problems += _lock_problems(ws, session, con, stored, vendor, s.period, older, name)
+                    problems += _lock_problems(ws, session, con, summary, vendor, s.period, older, name)
             if errors(problems):
                 periods = tuple(s.period for s in summaries)
                 return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, periods, problems=tuple(problems))
+            kept: str | None = None
+            if source is not None:
+                target = source_dir(ws, vendor, sha256) / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source.result(), target)
+                written.append(target)
+                kept = target.relative_to(ws.root).as_posix()
+            only = len(summaries) == 1
             for s in summaries:
-                stored_path = _place_period(ws, con, pending, stored, vendor, s.period, sha256, only=len(summaries) == 1)
-                written.append(stored_path)
+                stored_path = ws.usage_dir / vendor / s.period / f"{sha256[:16]}.parquet"
+                written.append(_place_period(con, pending, summary_path(stored_path), s.period, only=only))
+                if pending_rows is not None:
+                    written.append(_place_period(con, pending_rows, stored_path, s.period, only=only))
                 final = is_final(format=format, vendor=vendor, period=s.period, row_count=s.rows,
                                  rows_with_invoice_id=s.rows_with_invoice_id, today=today)
                 report = VendorReport(
                     sha256=sha256, vendor=vendor, format=format, billing_account_id=s.billing_account_id,
                     billing_period=s.period, file_name=name, stored_path=stored_path.relative_to(ws.root).as_posix(),
+                    source_path=kept, read_as=read_as,
                     row_count=s.rows, cost_total=D(s.cost), currency=s.currency, is_final=final,
                 )
                 session.add(report)
@@ -250,22 +321,27 @@ def _store_rows(
     except BaseException:
         for stored_path in written:
             stored_path.unlink(missing_ok=True)
+        if vendor:
+            with contextlib.suppress(OSError):
+                source_dir(ws, vendor, sha256).rmdir()  # this file's own folder, when empty
         raise
     finally:
         pending.unlink(missing_ok=True)
+        if pending_rows is not None:
+            pending_rows.unlink(missing_ok=True)
     status = FileStatus.REPLACED if replaced else FileStatus.IMPORTED
     return FileOutcome(path, status, sha256, vendor, format, tuple(s.period for s in summaries),
                        sum(s.rows for s in summaries), tuple(problems))
 
 
-def _summarise(con: duckdb.DuckDBPyConnection, stored: str, name: str) -> tuple[list[_PeriodSummary], list[Problem]]:
+def _summarise(con: duckdb.DuckDBPyConnection, summary: str, name: str) -> tuple[list[_PeriodSummary], list[Problem]]:
     rows = con.execute(
         f"""
-        SELECT billing_period, count(*), coalesce(sum(billed_cost), 0),
+        SELECT billing_period, sum(row_count), coalesce(sum(billed_cost), 0),
                list(DISTINCT coalesce(billing_account_id, '') ORDER BY coalesce(billing_account_id, '')),
                list(DISTINCT coalesce(currency, '') ORDER BY coalesce(currency, '')),
-               count(invoice_id), min(source_row)
-        FROM {stored} GROUP BY billing_period ORDER BY billing_period
+               sum(invoice_rows), min(first_row)
+        FROM {summary} GROUP BY billing_period ORDER BY billing_period
         """
     ).fetchall()
     problems: list[Problem] = []
@@ -299,15 +375,15 @@ def _current_reports(session: Session, vendor: str, account: str, period: str, s
 
 
 def _lock_problems(
-    ws: Workspace, session: Session, con: duckdb.DuckDBPyConnection, stored: str, vendor: str,
+    ws: Workspace, session: Session, con: duckdb.DuckDBPyConnection, summary: str, vendor: str,
     period: str, older: list[VendorReport], name: str,
 ) -> list[Problem]:
     """Replacing a period's usage is refused while any customer with usage in it (old or new
     report) has generated invoices for it."""
     new_accounts = {a for (a,) in con.execute(
-        f"SELECT DISTINCT sub_account_id FROM {stored} WHERE billing_period = ? AND sub_account_id IS NOT NULL", [period]
+        f"SELECT DISTINCT sub_account_id FROM {summary} WHERE billing_period = ? AND sub_account_id IS NOT NULL", [period]
     ).fetchall()}
-    old_files = [str(ws.root / r.stored_path) for r in older]
+    old_files = [str(f) for f in summary_files(ws, older)]
     old_accounts = {a for (a,) in con.execute(
         "SELECT DISTINCT sub_account_id FROM read_parquet($files) WHERE sub_account_id IS NOT NULL", {"files": old_files}
     ).fetchall()}
@@ -331,34 +407,17 @@ def _lock_problems(
     )]
 
 
-def _sql_text(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-# Parquet as the usage store writes it: zstd (a third smaller than snappy for the same time),
-# row groups of 122,880 rows (DuckDB's own), so readers scan them on every thread.
-_PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
-
-
-def _copy_parquet(con: duckdb.DuckDBPyConnection, rows: str, target: Path) -> None:
-    # COPY takes no parameters: the path is ours, quoted.
-    con.execute(f"COPY ({rows}) TO {_sql_text(target)} ({_PARQUET_OPTIONS})")
-
-
-def _place_period(ws: Workspace, con: duckdb.DuckDBPyConnection, pending: Path, stored: str, vendor: str,
-                  period: str, sha: str, *, only: bool) -> Path:
-    """Put one period's rows at `usage/<vendor>/<period>/<sha[:16]>.parquet`: the pending file
-    itself when it holds only that period, else a copy of the period's rows (temp name, rename)."""
-    folder = ws.usage_dir / vendor / period
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{sha[:16]}.parquet"
+def _place_period(con: duckdb.DuckDBPyConnection, pending: Path, final: Path, period: str, *, only: bool) -> Path:
+    """Put one period of `pending` (summary or rows, parquet) at `final`: the pending file itself
+    when it holds only that period, else a copy of the period's rows (temporary name, rename)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
     if only:
         os.replace(pending, final)
         return final
-    tmp = folder / f".{sha[:16]}.{uuid.uuid4().hex}.tmp"
+    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
     assert PERIOD_RE.match(period)  # a checked YYYY-MM, safe in SQL text
     try:
-        _copy_parquet(con, f"SELECT * FROM {stored} WHERE billing_period = '{period}'", tmp)
+        copy_parquet(con, f"SELECT * FROM read_parquet({sql_text(pending)}) WHERE billing_period = '{period}'", tmp)
         os.replace(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)

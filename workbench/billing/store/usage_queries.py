@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import D, exact_sum
 from workbench.billing.store.models import Account, VendorReport
+from workbench.billing.store.usage_files import rows_files, summary_files
 from workbench.billing.store.workspace import Workspace
 
 
@@ -58,9 +59,11 @@ def current_reports(session: Session, vendor: str, periods: Sequence[str]) -> li
 
 
 def current_usage_files(ws: Workspace, vendor: str, periods: list[str]) -> list[Path]:
-    """The parquet files holding the current (not superseded) usage of `vendor` in `periods`."""
+    """The canonical rows files of the current (not superseded) usage of `vendor` in `periods`,
+    written from the kept vendor files first where they are not yet (`usage_files.rows_files`)."""
     with ws.session() as session:
-        return [ws.root / r.stored_path for r in session.scalars(_current(vendor, periods))]
+        reports = list(session.scalars(_current(vendor, periods)))
+    return rows_files(ws, reports)
 
 
 def report_periods(ws: Workspace) -> list[ReportPeriod]:
@@ -91,12 +94,13 @@ def customer_for_accounts(ws: Workspace, vendor: str) -> dict[str, str]:
 
 def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str] | None = None) -> list[UnassignedAccount]:
     """Accounts with usage in the current reports that belong to no customer: they would be
-    billed to nobody. Computed in DuckDB over the parquet files, the account list passed in."""
+    billed to nobody. Computed in DuckDB over the reports' summaries, the account list passed in."""
     with ws.session() as session:
-        files = [str(ws.root / r.stored_path) for r in session.scalars(_current(vendor, periods))]
+        reports = list(session.scalars(_current(vendor, periods)))
         known = session.execute(select(Account.vendor, Account.account_id)).all()
-    if not files:
+    if not reports:
         return []
+    files = [str(p) for p in summary_files(ws, reports)]
     accounts = pa.table(
         {"vendor": pa.array([v for v, _ in known], pa.string()), "account_id": pa.array([a for _, a in known], pa.string())}
     )
@@ -106,7 +110,7 @@ def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str
             """
             SELECT u.vendor, coalesce(u.sub_account_id, '') AS account_id,
                    coalesce(max(u.sub_account_name), '') AS account_name, u.currency,
-                   count(*) AS row_count, coalesce(sum(u.billed_cost), 0) AS cost,
+                   sum(u.row_count) AS row_count, coalesce(sum(u.billed_cost), 0) AS cost,
                    list(DISTINCT u.billing_period ORDER BY u.billing_period) AS periods
             FROM read_parquet($files) AS u
             ANTI JOIN known_accounts AS a ON a.vendor = u.vendor AND a.account_id = u.sub_account_id

@@ -1,0 +1,163 @@
+"""The workspace's reference data as the pricing core wants it: pricebook versions, exchange
+rates, tax tables, payment terms, period locks and credit balances.
+
+Single lookups (`load_pricebook`, `tax_rates`, `payment_terms`, ...) serve `verify` and the
+lifecycle; a generation run reads everything it needs for all its customers in a handful of
+queries (`RunReference.load`), not a dozen per customer.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workbench.billing.core.credits import CreditBalance
+from workbench.billing.core.invoice import Tax
+from workbench.billing.core.money import ZERO, exact_sum
+from workbench.billing.core.periods import DateRange
+from workbench.billing.core.pricebook import PricebookVersion, Rule, SupportPlan
+from workbench.billing.store import models as m
+
+__all__ = [
+    "DEFAULT_PAYMENT_TERMS_DAYS", "RunReference", "credit_balance", "credit_balances", "find_lock", "fx_rate",
+    "load_pricebook", "payment_terms", "period_locks", "tax_rates",
+]
+
+DEFAULT_PAYMENT_TERMS_DAYS = 30
+
+
+def load_pricebook(session: Session, pricebook: str, vendor: str) -> list[PricebookVersion]:
+    rules: dict[str, list[Rule]] = defaultdict(list)
+    for r in session.scalars(select(m.PricebookRule).where(m.PricebookRule.pricebook == pricebook, m.PricebookRule.vendor == vendor)):
+        rules[r.effective_from].append(Rule(r.scope, r.match or "", r.markup_percent))
+    plans = {
+        s.effective_from: SupportPlan(s.percent, s.monthly_minimum)
+        for s in session.scalars(select(m.SupportPlan).where(m.SupportPlan.pricebook == pricebook, m.SupportPlan.vendor == vendor))
+    }
+    months = sorted(set(rules) | set(plans))
+    versions = []
+    for month in months:
+        # a version is the rules and support plan of its month; a month with only a support plan
+        # change keeps the rules in force before it
+        in_force = rules.get(month) or next((rules[p] for p in reversed(months) if p < month and p in rules), [])
+        support = plans.get(month) or next((plans[p] for p in reversed(months) if p < month and p in plans), None)
+        versions.append(PricebookVersion(pricebook, vendor, month, tuple(in_force), support))
+    return versions
+
+
+def fx_rate(session: Session, period: str, from_currency: str, to_currency: str) -> Decimal | None:
+    if from_currency == to_currency:
+        return Decimal(1)
+    row = session.get(m.FxRate, (period, from_currency, to_currency))
+    return row.rate if row is not None else None
+
+
+def tax_rates(session: Session, jurisdiction: str, period: str) -> list[Tax]:
+    latest: dict[str, m.TaxRate] = {}
+    for t in session.scalars(select(m.TaxRate).where(m.TaxRate.jurisdiction == jurisdiction, m.TaxRate.effective_from <= period)
+                             .order_by(m.TaxRate.effective_from)):
+        latest[t.tax_name] = t
+    return [Tax(t.tax_name, t.rate_percent) for name, t in sorted(latest.items()) if t.rate_percent]
+
+
+def credit_balance(session: Session, customer_id: str, currency: str) -> CreditBalance:
+    return credit_balances(session, [customer_id]).get((customer_id, currency), CreditBalance(ZERO, ZERO))
+
+
+def credit_balances(session: Session, customer_ids: Sequence[str]) -> dict[tuple[str, str], CreditBalance]:
+    """(customer, currency) -> the balance of general and marketplace credits, exact."""
+    totals: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(customer_ids))):
+        for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.customer_id.in_(chunk))):
+            totals[(e.customer_id, e.currency, e.kind)].append(e.amount)
+    balances: dict[tuple[str, str], CreditBalance] = {}
+    for customer, currency in {(c, cur) for c, cur, _ in totals}:
+        balances[(customer, currency)] = CreditBalance(general=exact_sum(totals.get((customer, currency, "general"), [])),
+                                                       marketplace=exact_sum(totals.get((customer, currency, "marketplace"), [])))
+    return balances
+
+
+def payment_terms(session: Session, customer: m.Customer) -> int:
+    if customer.payment_terms_days is not None:
+        return customer.payment_terms_days
+    return _default_terms(session)
+
+
+def _default_terms(session: Session) -> int:
+    setting = session.get(m.Setting, "reseller.payment_terms_days")
+    return int(setting.value) if setting is not None and setting.value.strip().isdigit() else DEFAULT_PAYMENT_TERMS_DAYS
+
+
+def period_locks(session: Session, vendor: str, customer_ids: Iterable[str], date_range: DateRange) -> dict[str, m.PeriodLock]:
+    """customer -> the first of its `vendor` locks overlapping the range (by start date)."""
+    found: dict[str, m.PeriodLock] = {}
+    for chunk in _chunks(sorted(set(customer_ids))):
+        query = (select(m.PeriodLock)
+                 .where(m.PeriodLock.vendor == vendor, m.PeriodLock.customer_id.in_(chunk))
+                 .where(m.PeriodLock.period_start < date_range.end, m.PeriodLock.period_end > date_range.start)
+                 .order_by(m.PeriodLock.customer_id, m.PeriodLock.period_start))
+        for lock in session.scalars(query):
+            found.setdefault(lock.customer_id, lock)
+    return found
+
+
+def find_lock(session: Session, vendor: str, customer_id: str, date_range: DateRange) -> m.PeriodLock | None:
+    return period_locks(session, vendor, [customer_id], date_range).get(customer_id)
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
+    """IN lists of bounded length (SQLite caps the parameters of one statement)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass
+class RunReference:
+    """What one generation run reads once for all its customers."""
+
+    vendor: str
+    date_range: DateRange
+    profiles: dict[str, m.CustomerVendor]
+    fx: dict[tuple[str, str], Decimal]
+    default_terms: int
+    locks: dict[str, m.PeriodLock]
+    balances: dict[tuple[str, str], CreditBalance]
+    _session: Session
+    _pricebooks: dict[str, list[PricebookVersion]] = field(default_factory=dict)
+    _taxes: dict[str, list[Tax]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session, vendor: str, date_range: DateRange, customer_ids: Sequence[str]) -> RunReference:
+        month = date_range.first_month
+        profiles: dict[str, m.CustomerVendor] = {}
+        for chunk in _chunks(sorted(set(customer_ids))):
+            profiles.update((p.customer_id, p) for p in session.scalars(
+                select(m.CustomerVendor).where(m.CustomerVendor.vendor == vendor, m.CustomerVendor.customer_id.in_(chunk))))
+        fx = {(r.from_currency, r.to_currency): r.rate for r in session.scalars(select(m.FxRate).where(m.FxRate.period == month))}
+        return cls(vendor, date_range, profiles, fx, _default_terms(session), period_locks(session, vendor, customer_ids, date_range),
+                   credit_balances(session, customer_ids), session)
+
+    def pricebook(self, name: str) -> list[PricebookVersion]:
+        if name not in self._pricebooks:
+            self._pricebooks[name] = load_pricebook(self._session, name, self.vendor)
+        return self._pricebooks[name]
+
+    def taxes(self, jurisdiction: str) -> list[Tax]:
+        if jurisdiction not in self._taxes:
+            self._taxes[jurisdiction] = tax_rates(self._session, jurisdiction, self.date_range.first_month)
+        return self._taxes[jurisdiction]
+
+    def fx_rate(self, from_currency: str, to_currency: str) -> Decimal | None:
+        return Decimal(1) if from_currency == to_currency else self.fx.get((from_currency, to_currency))
+
+    def balance(self, customer_id: str, currency: str) -> CreditBalance:
+        return self.balances.get((customer_id, currency), CreditBalance(ZERO, ZERO))
+
+    def terms(self, customer: m.Customer) -> int:
+        return customer.payment_terms_days if customer.payment_terms_days is not None else self.default_terms
+

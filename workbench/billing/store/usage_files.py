@@ -1,0 +1,236 @@
+"""The files of a stored vendor report, and the ones written the first time they are needed.
+
+    usage/<vendor>/sources/<sha16>/<file name>        the vendor file as imported, never changed
+    usage/<vendor>/<period>/<sha16>.summary.parquet   the usage summary: one row per invoice-line key
+    usage/<vendor>/<period>/<sha16>.parquet           the canonical rows (`core.usage.COLUMNS`)
+
+Why three: pricing needs sums, not rows. An import reads the vendor file once, validates it and
+writes only its summary (tens of thousands of rows for a 10-million-row CUR) and a copy of the
+file. Writing ten million canonical rows costs several times more than reading them, so the
+rows are written from the kept source the first time something needs them: a detailed export,
+a custom date range that cuts through a summary row, the usage explorer, `verify` of such a
+range. They are written once, under a file lock (two processes never do the work twice), to a
+temporary name first, and renamed into place.
+
+The summary is exact: money and quantity are sums of the canonical DECIMAL values; pricing the
+summary gives the same invoice lines, to the last decimal, as pricing the rows (tested). Its
+`first_usage_start` / `last_usage_start` let a custom range use it when every summary row lies
+wholly inside or outside the range (month to date, typically).
+
+Reports stored from canonical tables (`store_usage_table`: tests, the demo) have rows and no
+source. Workspaces from before the summaries get theirs written from the rows when first read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import select
+
+from workbench.billing.core.problems import Problem
+from workbench.billing.core.usage import MONEY_SQL, QUANTITY_SQL
+from workbench.billing.store.models import VendorReport
+from workbench.billing.store.workspace import Workspace
+
+try:  # POSIX; elsewhere two processes may both write the rows (harmless: atomic renames)
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "rows_files",
+    "source_dir", "summary_files", "summary_path", "summary_select", "sql_text",
+]
+
+# The invoice-line key of a usage row: what pricing groups by, plus what the import checks
+# (vendor, billing account, currency, period) and what it leaves out (free tier, vendor tax).
+SUMMARY_KEYS: tuple[str, ...] = (
+    "vendor", "billing_account_id", "billing_period", "sub_account_id", "currency", "charge_category",
+    "product_type", "service", "sku", "unit", "is_marketplace", "is_free_tier",
+)
+# (name, DuckDB type, aggregate over the canonical rows of the key)
+SUMMARY_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    *((key, "", key) for key in SUMMARY_KEYS),
+    ("sub_account_name", "VARCHAR", "max(sub_account_name)"),
+    ("description", "VARCHAR", "min(coalesce(description, ''))"),
+    ("quantity", QUANTITY_SQL, "sum(coalesce(quantity, 0))"),
+    ("billed_cost", MONEY_SQL, "sum(billed_cost)"),
+    ("row_count", "BIGINT", "count(*)"),
+    ("invoice_rows", "BIGINT", "count(invoice_id)"),  # rows the vendor has invoiced (finality)
+    ("first_row", "BIGINT", "min(source_row)"),
+    ("first_usage_start", "TIMESTAMP", "min(charge_period_start)"),
+    ("last_usage_start", "TIMESTAMP", "max(charge_period_start)"),
+)
+
+# DuckDB's memory while reading one vendor file: within 1 GB it takes the same time as unbounded
+# (a COPY of ten million rows otherwise buffers ~1.7 GB of row groups) and spills past it.
+MEMORY_LIMIT = "1GB"
+# Parquet as the usage store writes it: zstd (a third smaller than snappy for the same time),
+# row groups of 122,880 rows (DuckDB's own), so readers scan them on every thread.
+PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+
+
+class UsageUnavailable(Exception):
+    """The canonical rows of a report cannot be written: its source is gone or unreadable."""
+
+    def __init__(self, report: VendorReport, reason: str, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(
+            f"the usage rows of {report.file_name} ({report.vendor} {report.billing_period}) are not available: "
+            f"{reason}; import the vendor file again (`workbench import`) to restore them")
+        self.problems = tuple(problems)
+
+
+def sql_text(path: Path | str) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def summary_select(rows: str) -> str:
+    """The summary of `rows` (a SELECT or relation of canonical rows), in key order."""
+    keys = ", ".join(SUMMARY_KEYS)
+    aggregates = ", ".join(f"CAST({agg} AS {sql_type}) AS {name}" for name, sql_type, agg in SUMMARY_COLUMNS
+                           if name not in SUMMARY_KEYS)
+    return f"SELECT {keys}, {aggregates} FROM ({rows}) GROUP BY {keys} ORDER BY {keys}"
+
+
+def summary_path(rows_path: Path) -> Path:
+    """`<sha16>.parquet` (rows) -> `<sha16>.summary.parquet` beside it."""
+    return rows_path.with_name(rows_path.stem + ".summary.parquet")
+
+
+def source_dir(ws: Workspace, vendor: str, sha256: str) -> Path:
+    return ws.usage_dir / vendor / "sources" / sha256[:16]
+
+
+def copy_parquet(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
+    con.execute(f"COPY ({select}) TO {sql_text(target)} ({PARQUET_OPTIONS})")  # COPY takes no parameters
+
+
+@contextlib.contextmanager
+def bounded_duckdb() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB capped at `MEMORY_LIMIT`, spilling to a private temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="workbench-duckdb-") as spill, duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"SET temp_directory = {sql_text(spill)}")
+        yield con
+
+
+# --- summaries --------------------------------------------------------------------------------
+
+def summary_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
+    """The summary file of each report, written from its rows where an older workspace lacks it."""
+    paths = [summary_path(ws.root / r.stored_path) for r in reports]
+    missing = [(r, p) for r, p in zip(reports, paths) if not p.exists()]
+    if missing:
+        rows = rows_files(ws, [r for r, _ in missing])
+        with bounded_duckdb() as con:
+            for (report, path), source in zip(missing, rows):
+                _write_atomically(path, lambda tmp, s=source: copy_parquet(
+                    con, summary_select(f"SELECT * FROM read_parquet({sql_text(s)})"), tmp))
+    return paths
+
+
+# --- canonical rows ---------------------------------------------------------------------------
+
+def rows_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
+    """The canonical rows file of each report, written from its source first where missing.
+
+    Raises `UsageUnavailable` when a report has neither rows nor a readable source. Where the
+    workspace cannot be written (a read-only share), the rows go to a private temporary folder
+    of this process instead."""
+    paths = {r.id: ws.root / r.stored_path for r in reports}
+    waiting: dict[str, list[VendorReport]] = defaultdict(list)
+    for report in reports:
+        if not paths[report.id].exists():
+            if not report.source_path:
+                raise UsageUnavailable(report, f"{report.stored_path} is missing and no source file was kept")
+            waiting[report.source_path].append(report)
+    for source, group in waiting.items():
+        paths.update(_write_rows(ws, ws.root / source, group))
+    return [paths[r.id] for r in reports]
+
+
+_FALLBACK: dict[str, Path] = {}  # rows written outside a read-only workspace, per source
+
+
+def _write_rows(ws: Workspace, source: Path, reports: list[VendorReport]) -> dict[int, Path]:
+    """Write the rows of every period of `source` that lacks them (one pass over the file)."""
+    if not source.is_file():
+        raise UsageUnavailable(reports[0], f"the kept vendor file {source} is missing")
+    relative = source.relative_to(ws.root).as_posix()
+    with ws.session() as session:  # every period of the file, so one pass writes them all
+        siblings = list(session.scalars(select(VendorReport).where(VendorReport.source_path == relative)))
+    periods = {r.billing_period: ws.root / r.stored_path for r in [*siblings, *reports]}
+    try:
+        with _exclusive(source.with_name(".rows.lock")):
+            todo = {p: t for p, t in periods.items() if not t.exists()}  # another process may have written them
+            if todo:
+                _materialise(source, todo, single=len(periods) == 1, report=reports[0])
+        return {r.id: ws.root / r.stored_path for r in reports}
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+    # a read-only workspace (a shared folder mounted read-only): rows for this process only
+    folder = _FALLBACK.get(relative)
+    if folder is None:
+        folder = _FALLBACK[relative] = Path(tempfile.mkdtemp(prefix="workbench-rows-"))
+    elsewhere = {p: folder / f"{p}.parquet" for p in periods}
+    todo = {p: t for p, t in elsewhere.items() if not t.exists()}
+    if todo:
+        _materialise(source, todo, single=len(periods) == 1, report=reports[0])
+    return {r.id: elsewhere[r.billing_period] for r in reports}
+
+
+def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report: VendorReport) -> None:
+    """Read `source` once through its reader and write the canonical rows of each period in
+    `targets` (period -> file), in source order. `single`: the file holds one period only."""
+    from workbench.billing.readers import open_report
+
+    with bounded_duckdb() as con, open_report(con, source, report.read_as) as opened:
+        rows = opened.select
+        if rows is None:
+            raise UsageUnavailable(report, f"{source.name} can no longer be read", opened.problems)
+        if single:
+            [target] = targets.values()
+            _write_atomically(target, lambda tmp: copy_parquet(con, rows, tmp))
+            return
+        pending = source.with_name(f".rows.{uuid.uuid4().hex}.tmp")
+        try:
+            copy_parquet(con, rows, pending)
+            for period, target in targets.items():
+                _write_atomically(target, lambda tmp, p=period: copy_parquet(
+                    con, f"SELECT * FROM read_parquet({sql_text(pending)}) WHERE billing_period = {sql_text(p)}", tmp))
+        finally:
+            pending.unlink(missing_ok=True)
+
+
+def _write_atomically(target: Path, write: object) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(tmp)  # type: ignore[operator]
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """One writer at a time across processes (month-end workers, dashboards, the CLI)."""
+    if fcntl is None:
+        yield
+        return
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
