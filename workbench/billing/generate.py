@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import duckdb
-import pyarrow as pa
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -40,7 +39,7 @@ from workbench.billing.reference import RunReference, credit_balances, period_lo
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.locking import lock_customers
-from workbench.billing.store.usage_files import rows_files
+from workbench.billing.store.usage_files import rows_files, text_table
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 from workbench.billing.usage_groups import BILLABLE_SQL, open_usage, usage_filter_sql
@@ -407,7 +406,7 @@ def source_rows(ws: Workspace, invoice_id: int) -> Iterator[tuple[int, dict[str,
     files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in rows_files(ws, reports)) + "]"
     con = duckdb.connect()
     try:
-        con.register("accounts", pa.table({"account_id": list(accounts)}, schema=pa.schema([("account_id", pa.string())])))
+        text_table(con, "accounts", {"account_id": list(accounts)})
         cursor = con.execute(
             f"""
             SELECT coalesce(u.is_marketplace, false), coalesce(nullif(u.product_type, ''), 'Other'),

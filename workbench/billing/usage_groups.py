@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from workbench.billing.core.money import D, plain
 from workbench.billing.core.periods import DateRange
@@ -30,7 +29,7 @@ from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup
 from workbench.billing.core.usage import create_table_sql
 from workbench.billing.store import models as m
-from workbench.billing.store.usage_files import SUMMARY_KEYS, rows_files, summary_files
+from workbench.billing.store.usage_files import SUMMARY_KEYS, rows_files, summary_files, text_table
 from workbench.billing.store.workspace import Workspace
 
 __all__ = ["BILLABLE_SQL", "StoredUsage", "open_usage", "rows_view", "usage_filter_sql"]
@@ -137,9 +136,7 @@ def open_usage(ws: Workspace, reports: Sequence[m.VendorReport], accounts: dict[
     `rows=True` reads the canonical rows even where the summaries would do (tests compare)."""
     con = duckdb.connect()
     try:
-        table = pa.table({"account_id": list(accounts), "customer_id": list(accounts.values())},
-                         schema=pa.schema([("account_id", pa.string()), ("customer_id", pa.string())]))
-        con.register("accounts", table)
+        text_table(con, "accounts", {"account_id": list(accounts), "customer_id": list(accounts.values())})
         if not reports:
             con.execute(create_table_sql("no_rows"))
             con.execute(f"CREATE VIEW usage AS {rows_view('no_rows')}")

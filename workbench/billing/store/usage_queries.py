@@ -11,13 +11,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import D, exact_sum
 from workbench.billing.store.models import Account, VendorReport
-from workbench.billing.store.usage_files import rows_files, summary_files
+from workbench.billing.store.usage_files import rows_files, summary_files, text_table
 from workbench.billing.store.workspace import Workspace
 
 
@@ -101,11 +100,8 @@ def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str
     if not reports:
         return []
     files = [str(p) for p in summary_files(ws, reports)]
-    accounts = pa.table(
-        {"vendor": pa.array([v for v, _ in known], pa.string()), "account_id": pa.array([a for _, a in known], pa.string())}
-    )
     with duckdb.connect() as con:
-        con.register("known_accounts", accounts)
+        text_table(con, "known_accounts", {"vendor": [v for v, _ in known], "account_id": [a for _, a in known]})
         found = con.execute(
             """
             SELECT u.vendor, coalesce(u.sub_account_id, '') AS account_id,
