@@ -6,11 +6,21 @@ timed against a bare DuckDB `GROUP BY account, product` sum over the same file.
 The CUR 2.0 file is generated once with `workbench.billing.demo.write_aws_cur` and cached in the
 --keep directory (with a workspace template: 500 customers owning the 2,000 linked accounts,
 pricebook, support plan, taxes and FX rates, imported through `import_tables`). Every timed
-phase runs in a child process of its own, so its peak RSS (`os.wait4` rusage) is that phase's
+phase runs in a child process of its own, so its peak RSS (the child's own VmHWM, read at its end:
+`os.wait4`'s ru_maxrss would also count the parent's memory at the fork) is that phase's
 alone; with --repeat N the phases alternate (bare, month end, bare, ...) so that the load of the
 machine falls on both alike; `--compare DIR` adds the month end of another checkout's
 `workbench` package (e.g. a git worktree of the previous commit), interleaved with this one's.
 Each month-end run starts from a fresh copy of the template.
+
+Besides the baseline the issue names, two more figures in the same run:
+- the floor: ONE DuckDB GROUP BY over the file of the columns an invoice line is made of
+  (account, period, currency, line type, product code, product name from the `product` map,
+  family, usage type, unit, billing entity, a zero-cost flag for free tier; description, quantity,
+  cost, row and invoice-id counts, first and last usage start). Any exact pricing must read
+  these columns once; the bare baseline reads three of them.
+- rows later: writing the canonical rows from the kept vendor file, which the import defers to
+  the first detailed export, custom range or explorer view (month end does it before rendering).
 
 Correctness, checked on every run: the stored report's cost total equals the exact DuckDB
 DECIMAL sum of the file's cost column, and the drafts' usage and marketplace lines add up
@@ -66,6 +76,38 @@ def child_group_by(path: Path) -> dict[str, Any]:
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "groups": len(rows), "rows": sum(r[3] for r in rows),
             "cost": str(sum((r[2] for r in rows), Decimal(0)))}
+
+
+def child_floor(path: Path) -> dict[str, Any]:
+    """Phase (c): one GROUP BY of the invoice-line columns, read straight from the vendor file."""
+    import duckdb
+
+    product = ("product['product_name']" if path.suffix == ".parquet"
+               else "json_extract_string(product, '$.product_name')")
+    with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
+        start = time.perf_counter()
+        rows = con.execute(
+            f"SELECT {ACCOUNT}, bill_billing_period_start_date, line_item_currency_code, {LINE_TYPE}, {PRODUCT}, "
+            f"{product}, product_product_family, line_item_usage_type, pricing_unit, bill_billing_entity, "
+            f"CAST({COST} AS DECIMAL(38,18)) = 0, min(line_item_line_item_description), "
+            f"sum(CAST(line_item_usage_amount AS DECIMAL(38,12))), sum(CAST({COST} AS DECIMAL(38,18))), count(*), "
+            f"count(bill_invoice_id), min(line_item_usage_start_date), max(line_item_usage_start_date) "
+            f"FROM {_scan(path)} GROUP BY ALL"
+        ).fetchall()
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "groups": len(rows)}
+
+
+def child_rows(workspace: Path) -> dict[str, Any]:
+    """Phase (d): the canonical rows the import deferred, written from the kept file."""
+    from workbench.billing.store.usage_queries import current_usage_files
+    from workbench.billing.store.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    start = time.perf_counter()
+    files = current_usage_files(ws, "aws", [PERIOD])
+    return {"seconds": time.perf_counter() - start, "files": len(files)}
 
 
 def child_month_end(workspace: Path, path: Path) -> dict[str, Any]:
@@ -131,15 +173,19 @@ def run_child(*args: str, code: Path | None = None) -> tuple[dict[str, Any], int
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(code), env.get("PYTHONPATH", "")) if p)
-    proc = subprocess.Popen([sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE, env=env)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"child {args[0]} failed with exit code {proc.returncode}")
-    peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    return json.loads(out), peak
+    done = subprocess.run([sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"child {args[0]} failed with exit code {done.returncode}")
+    answer = json.loads(done.stdout)
+    return answer, int(answer.pop("peak_rss"))
+
+
+def _peak_rss() -> int:
+    """This process's high-water resident set size, in bytes (Linux /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def cur_file(cache: Path, rows: int, accounts: int, fmt: CurFormat) -> Path:
@@ -232,6 +278,8 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
     truth, _ = run_child("truth", str(path))
     codes: list[Path | None] = [None, *args.compare]
     bare: list[tuple[float, int]] = []
+    floor: list[float] = []
+    later: dict[int, list[float]] = {i: [] for i in range(len(codes))}
     month_end: dict[int, list[tuple[dict[str, Any], int]]] = {i: [] for i in range(len(codes))}
     failures: dict[int, list[str]] = {i: [] for i in range(len(codes))}
     for repeat in range(args.repeat):
@@ -239,6 +287,7 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
         bare.append((float(answer["seconds"]), peak))
         if Decimal(str(answer["cost"])) != Decimal(str(truth["cost"])):
             failures[0].append(f"bare group-by sum {answer['cost']} != {truth['cost']}")
+        floor.append(float(run_child("floor", str(path))[0]["seconds"]))
         order = list(range(len(codes)))
         if repeat % 2:
             order.reverse()  # neither code always runs right after the bare query
@@ -248,6 +297,7 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
             shutil.copytree(template, work)
             try:
                 answer, peak = run_child("month-end", str(work), str(path), code=codes[i])
+                later[i].append(float(run_child("rows", str(work), code=codes[i])[0]["seconds"]))
             finally:
                 shutil.rmtree(work, ignore_errors=True)
             month_end[i].append((answer, peak))
@@ -258,7 +308,8 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
         runs = month_end[i]
         results.append({
             "format": fmt, "code": "this checkout" if code is None else str(code), "rows": int(truth["rows"]),
-            "bare": bare_s, "bare_peak": max(p for _, p in bare),
+            "bare": bare_s, "bare_peak": max(p for _, p in bare), "floor": statistics.median(floor),
+            "rows_later": statistics.median(later[i]),
             "import": statistics.median(float(a["import"]) for a, _ in runs),
             "generate": statistics.median(float(a["generate"]) for a, _ in runs),
             "total": statistics.median(float(a["import"]) + float(a["generate"]) for a, _ in runs),
@@ -286,17 +337,19 @@ def _check(answer: dict[str, Any], truth: dict[str, Any], args: argparse.Namespa
 def print_table(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(f"\nAWS CUR 2.0, {args.rows:,} rows, {args.accounts:,} accounts, {args.customers} customers, one month "
           f"({args.repeat} run(s) each, interleaved, medians; peak = max RSS of the phase's process)\n")
-    header = ("format", "code", "bare GROUP BY s", "import s", "generate s", "month end s", "ratio", "rows/s (month end)",
-              "rows/s (bare)", "peak RSS month end", "peak RSS bare", "exact")
+    header = ("format", "code", "bare GROUP BY s", "floor s", "import s", "generate s", "month end s", "ratio",
+              "ratio to floor", "rows/s (month end)", "rows/s (bare)", "peak RSS month end", "peak RSS bare",
+              "rows later s", "exact")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for r in results:
         rows = int(r["rows"])
         total, bare = float(r["total"]), float(r["bare"])
-        cells = (r["format"], r["code"], f"{bare:.2f}", f"{float(r['import']):.2f}", f"{float(r['generate']):.2f}",
-                 f"{total:.2f}", f"{total / bare:.1f}x", f"{rows / total:,.0f}", f"{rows / bare:,.0f}",
-                 _fmt_bytes(float(r["peak"])), _fmt_bytes(float(r["bare_peak"])),
-                 "yes" if r["exact"] else "NO")
+        floor = float(r["floor"])
+        cells = (r["format"], r["code"], f"{bare:.2f}", f"{floor:.2f}", f"{float(r['import']):.2f}",
+                 f"{float(r['generate']):.2f}", f"{total:.2f}", f"{total / bare:.1f}x", f"{total / floor:.1f}x",
+                 f"{rows / total:,.0f}", f"{rows / bare:,.0f}", _fmt_bytes(float(r["peak"])),
+                 _fmt_bytes(float(r["bare_peak"])), f"{float(r['rows_later']):.2f}", "yes" if r["exact"] else "NO")
         print("| " + " | ".join(str(c) for c in cells) + " |")
     for r in results:
         print(f"{r['format']} ({r['code']}): runs (bare s, import s, generate s): {r['runs']}")
@@ -323,8 +376,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         kind, *rest = args.child
         phases: dict[str, Callable[..., dict[str, Any]]] = {
-            "group-by": child_group_by, "month-end": child_month_end, "truth": child_truth}
-        print(json.dumps(phases[kind](*map(Path, rest))))
+            "group-by": child_group_by, "month-end": child_month_end, "truth": child_truth, "floor": child_floor,
+            "rows": child_rows}
+        print(json.dumps({**phases[kind](*map(Path, rest)), "peak_rss": _peak_rss()}))
         return 0
     if args.customers > args.accounts:
         parser.error("--customers must not exceed --accounts: every customer owns at least one account")
