@@ -190,7 +190,7 @@ def test_a_read_only_workspace_writes_its_rows_elsewhere(demo_workspace_copy: Wo
     root = str(ws.root)
     done = subprocess.run(
         ["unshare", "-m", "--map-root-user", "sh", "-c",
-         f'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$1" -c "$2"', root, sys.executable, script],
+         'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$1" -c "$2"', root, sys.executable, script],
         capture_output=True, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert done.returncode == 0, done.stderr[-3000:]
     [report] = [r for r in _reports(ws, "aws") if r.billing_period == "2025-10"]
