@@ -93,3 +93,4 @@ def test_the_public_surface_is_what_all_says() -> None:
     exported = {name for name in dir(store) if not name.startswith("_")}
     modules = {name for name in exported if type(getattr(store, name)).__name__ == "module"}
     assert sorted(exported - modules) == sorted(store.__all__)
+    assert all(getattr(store, name) is not None for name in store.__all__)  # each loads on first use

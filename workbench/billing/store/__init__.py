@@ -1,50 +1,75 @@
-"""The workspace: database, usage store and the table files people edit (see docs.md)."""
+"""The workspace: database, usage store and the table files people edit (see docs.md).
 
-from workbench.billing.store.finality import FINAL_AFTER_BUSINESS_DAYS, business_days_elapsed
-from workbench.billing.store.report_import import (
-    FileOutcome,
-    FileStatus,
-    ImportOutcome,
-    file_sha256,
-    import_reports,
-    store_usage_table,
-)
-from workbench.billing.store.table_export import export_tables
-from workbench.billing.store.table_formats import TABLE_FORMATS
-from workbench.billing.store.table_import import ImportSummary, TableCount, import_tables, remove_account
-from workbench.billing.store.usage_queries import (
-    ReportPeriod,
-    UnassignedAccount,
-    current_usage_files,
-    customer_for_accounts,
-    report_periods,
-    unassigned_usage,
-)
-from workbench.billing.store.workspace import Workspace, WorkspaceError, init_workspace, open_workspace
+The names below are imported on first use (PEP 562), so that importing one submodule (the
+models, say) does not load DuckDB and the readers: `workbench --help` and a kernel that only
+shows invoices start faster.
+"""
 
-__all__ = [
-    "FINAL_AFTER_BUSINESS_DAYS",
-    "FileOutcome",
-    "FileStatus",
-    "ImportOutcome",
-    "ImportSummary",
-    "ReportPeriod",
-    "TABLE_FORMATS",
-    "TableCount",
-    "UnassignedAccount",
-    "Workspace",
-    "WorkspaceError",
-    "business_days_elapsed",
-    "current_usage_files",
-    "customer_for_accounts",
-    "export_tables",
-    "file_sha256",
-    "import_reports",
-    "import_tables",
-    "init_workspace",
-    "open_workspace",
-    "remove_account",
-    "report_periods",
-    "store_usage_table",
-    "unassigned_usage",
-]
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
+_EXPORTS: dict[str, str] = {
+    "FINAL_AFTER_BUSINESS_DAYS": "finality",
+    "business_days_elapsed": "finality",
+    "FileOutcome": "report_import",
+    "FileStatus": "report_import",
+    "ImportOutcome": "report_import",
+    "file_sha256": "report_import",
+    "import_reports": "report_import",
+    "store_usage_table": "report_import",
+    "export_tables": "table_export",
+    "TABLE_FORMATS": "table_formats",
+    "ImportSummary": "table_import",
+    "TableCount": "table_import",
+    "import_tables": "table_import",
+    "remove_account": "table_import",
+    "ReportPeriod": "usage_queries",
+    "UnassignedAccount": "usage_queries",
+    "current_usage_files": "usage_queries",
+    "customer_for_accounts": "usage_queries",
+    "report_periods": "usage_queries",
+    "unassigned_usage": "usage_queries",
+    "Workspace": "workspace",
+    "WorkspaceError": "workspace",
+    "init_workspace": "workspace",
+    "open_workspace": "workspace",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
+if _TYPE_CHECKING:  # what type checkers and readers see
+    from workbench.billing.store.finality import FINAL_AFTER_BUSINESS_DAYS, business_days_elapsed
+    from workbench.billing.store.report_import import (
+        FileOutcome,
+        FileStatus,
+        ImportOutcome,
+        file_sha256,
+        import_reports,
+        store_usage_table,
+    )
+    from workbench.billing.store.table_export import export_tables
+    from workbench.billing.store.table_formats import TABLE_FORMATS
+    from workbench.billing.store.table_import import ImportSummary, TableCount, import_tables, remove_account
+    from workbench.billing.store.usage_queries import (
+        ReportPeriod,
+        UnassignedAccount,
+        current_usage_files,
+        customer_for_accounts,
+        report_periods,
+        unassigned_usage,
+    )
+    from workbench.billing.store.workspace import Workspace, WorkspaceError, init_workspace, open_workspace
