@@ -285,3 +285,39 @@ def test_business_days_count_monday_to_friday() -> None:
     assert business_days_elapsed("2023-09", dt.date(2023, 10, 13)) == 9
     assert business_days_elapsed("2023-09", dt.date(2023, 10, 16)) == 10
     assert business_days_elapsed("2023-12", dt.date(2024, 1, 15)) == 10  # across the year end
+
+
+# --- validation folded into the import's one pass --------------------------------------------
+
+CUR_HEADER = ("lineItem/UsageAccountId,bill/PayerAccountId,lineItem/LineItemType,lineItem/UnblendedCost,"
+              "lineItem/CurrencyCode,lineItem/UsageStartDate,bill/BillingPeriodStartDate")
+CUR_GOOD = "111100000001,999900000001,Usage,0.5,USD,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z"
+
+
+@pytest.mark.parametrize(("bad_row", "codes"), [
+    ("111100000001,999900000001,Usage,12.5 USD,USD,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z", ["non-numeric-cost"]),
+    ("111100000001,999900000001,Usage,,USD,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z", ["missing-cost"]),
+    ("111100000001,999900000001,Usage,1.5,XYZ,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z", ["unknown-currency"]),
+    ("111100000001,999900000001,Usage,1.5,USD,2023-11-31,2023-11-01T00:00:00Z", ["bad-date"]),
+    ("111100000001,999900000001,Usage,1.5,,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z", ["missing-currency"]),
+    ("111100000001,999900000001,Usage,0.0000000000000000012,USD,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z",
+     ["cost-rounded"]),
+], ids=["text-cost", "no-cost", "currency-code", "date", "no-currency", "19-decimals"])
+def test_the_import_reports_what_the_reader_reports(ws: Workspace, tmp_path: Path, db_dump: Dump, bad_row: str,
+                                                    codes: list[str]) -> None:
+    """The import validates in its one pass over the file (flags counted beside the summary) and
+    goes back for the rows only when a flag is set: the same problems, file and row as `read_report`."""
+    from workbench.billing.readers import read_report
+
+    path = tmp_path / "cur.csv"
+    path.write_text("\n".join([CUR_HEADER, CUR_GOOD, bad_row, CUR_GOOD]) + "\n")
+    before = db_dump(ws)
+    outcome = import_reports(ws, [path], today=dt.date(2023, 12, 1))
+    with duckdb.connect() as con:
+        expected = read_report(con, path).problems
+    assert [(p.code, p.row) for p in expected if p.code != "preliminary-usage"] == [(c, 2) for c in codes]
+    assert [p for p in outcome.problems if p.code != "preliminary-usage"] == list(expected)
+    refused = any(p.severity is Severity.ERROR for p in expected)
+    assert outcome.files[0].status is (FileStatus.REFUSED if refused else FileStatus.IMPORTED)
+    if refused:
+        assert (parquet_files(ws), db_dump(ws)) == ([], before)

@@ -12,6 +12,8 @@ schema (`workbench.billing.core.usage.COLUMNS`) inside DuckDB. See docs.md.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from workbench.billing.readers.format import StageContext
 from workbench.billing.readers.registry import FORMATS, recognise
 from workbench.billing.readers.source import Probe, TempObjects, describe_parquet, load, probe
 from workbench.billing.readers.sql import ident
-from workbench.billing.readers.staging import canonical_select, staged_types, validate
+from workbench.billing.readers.staging import canonical_select, row_flags, staged_types, validate
 
 __all__ = ["OpenReport", "ReadResult", "open_report", "read_report", "detect_format", "known_formats"]
 
@@ -77,6 +79,15 @@ class OpenReport:
     select: str | None
     problems: tuple[Problem, ...]
     _temps: TempObjects | None = None
+    # opened with validate=False: `select` plus the `row_flags` columns, and the validation to run
+    # when a pass over it counted any flagged row (`row_problems()`)
+    flagged_select: str | None = None
+    _validate: Callable[[], list[Problem]] | None = None
+
+    def row_problems(self) -> list[Problem]:
+        """Every bad value by row (errors refuse the file), for a report opened with
+        validate_rows=False; [] otherwise (they are in `problems` already)."""
+        return self._validate() if self._validate is not None else []
 
     def close(self) -> None:
         if self._temps is not None:
@@ -93,12 +104,17 @@ def _closed(path: Path, fmt: str, problems: list[Problem]) -> OpenReport:
     return OpenReport(path=path, format=fmt, vendor=None, select=None, problems=tuple(problems))
 
 
-def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None) -> OpenReport:
+def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None, *,
+                validate_rows: bool = True) -> OpenReport:
     """Recognise and validate one vendor export; its canonical rows as a SELECT, not yet run.
 
     For parquet nothing is copied: the SELECT reads the file itself, so one pass (a `COPY`)
     writes the canonical rows. CSV is parsed once into a TEMP table of the needed columns.
     Bad input never raises: every problem found is returned, each with file, row and a fix.
+
+    `validate_rows=False` leaves out the pass over the rows that validation is: the caller makes
+    one pass anyway, over `flagged_select`, counts its flagged rows, and calls `row_problems()` when
+    there are any (the import does; a big file then costs one pass less).
     """
     path = Path(path)
     file = path.name
@@ -141,7 +157,9 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
         staged = temps.add("VIEW", raw.name + "_staged")
         con.execute(f"CREATE TEMP VIEW {staged} AS {staging.sql}")
         types = staged_types(con, staged)
-        problems += validate(con, staged, file, report_format.cost_column, report_format.currency_column, types)
+        cost_column, currency_column = report_format.cost_column, report_format.currency_column
+        if validate_rows:
+            problems += validate(con, staged, file, cost_column, currency_column, types)
         if errors(problems):
             temps.drop()
             return _closed(path, report_format.name, problems)
@@ -151,11 +169,16 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
             vendors = [r[0] for r in con.execute(f"SELECT DISTINCT vendor FROM {staged}").fetchall()]
             result_vendor = vendors[0] if len(vendors) == 1 else None
         select = canonical_select(con, staged, file, ordered=staging.ordered, types=types)
+        flagged, check = None, None
+        if not validate_rows:
+            flagged = canonical_select(con, staged, file, ordered=staging.ordered, types=types,
+                                       extra=row_flags(types, cost_column, currency_column))
+            check = functools.partial(validate, con, staged, file, cost_column, currency_column, types)
     except BaseException:
         temps.drop()
         raise
     return OpenReport(path=path, format=report_format.name, vendor=result_vendor, select=select,
-                      problems=tuple(problems), _temps=temps)
+                      problems=tuple(problems), _temps=temps, flagged_select=flagged, _validate=check)
 
 
 def read_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None,

@@ -21,7 +21,7 @@ from workbench.billing.core.usage import COLUMNS, QUANTITY_SQL
 from workbench.billing.readers.source import MAX_ROW_PROBLEMS
 from workbench.billing.readers.sql import ident, lit, to_decimal, to_utc_timestamp
 
-__all__ = ["STAGED", "StagedTypes", "staged_types", "validate", "canonical_select", "materialise"]
+__all__ = ["STAGED", "StagedTypes", "staged_types", "validate", "row_flags", "canonical_select", "materialise"]
 
 # Columns every format's staging SELECT must produce, in any order.
 STAGED: tuple[str, ...] = (
@@ -123,11 +123,7 @@ def validate(con: duckdb.DuckDBPyConnection, staged: str, file: str, cost_column
     """
     types = types or staged_types(con, staged)
     checks = _checks(types, cost_column, currency_column)
-    # compared at 28 decimals (values under 10^10; larger ones are not checked, DuckDB stops at 38
-    # digits). A typed cost (at most 18 decimals) is never rounded.
-    precise = (f"{to_decimal('cost_text')} IS NOT NULL AND TRY_CAST(cost_text AS DECIMAL(38,28)) IS NOT NULL "
-               f"AND {to_decimal('cost_text')} <> TRY_CAST(cost_text AS DECIMAL(38,28))"
-               if types.is_text("cost_text") else "FALSE")
+    precise = _rounded_sql(types)
     counts = ", ".join(f"count(*) FILTER (WHERE {c.where})" for c in checks)
     found = con.execute(
         f"SELECT {counts}, count(*) FILTER (WHERE {precise}), "
@@ -155,6 +151,26 @@ def validate(con: duckdb.DuckDBPyConnection, staged: str, file: str, cost_column
     return problems
 
 
+def _rounded_sql(types: StagedTypes) -> str:
+    """TRUE for a cost with more than 18 decimals. Compared at 28 decimals (values under 10^10;
+    larger ones are not checked, DuckDB stops at 38 digits). A typed cost (at most 18 decimals) is
+    never rounded."""
+    if not types.is_text("cost_text"):
+        return "FALSE"
+    return (f"{to_decimal('cost_text')} IS NOT NULL AND TRY_CAST(cost_text AS DECIMAL(38,28)) IS NOT NULL "
+            f"AND {to_decimal('cost_text')} <> TRY_CAST(cost_text AS DECIMAL(38,28))")
+
+
+def row_flags(types: StagedTypes, cost_column: str, currency_column: str) -> dict[str, str]:
+    """Two boolean columns over the staged rows for validation folded into another pass:
+    `__suspect`, TRUE where `validate` would report an error for the row (its very checks), and
+    `__rounded`, TRUE where it would warn that the cost was rounded. A pass that counts neither
+    needs no `validate`; otherwise `validate` finds the rows and says what is wrong with them."""
+    checks = _checks(types, cost_column, currency_column)
+    return {"__suspect": "(" + " OR ".join(f"COALESCE({c.where}, FALSE)" for c in checks) + ")",
+            "__rounded": f"COALESCE({_rounded_sql(types)}, FALSE)"}
+
+
 def _quantity(types: StagedTypes) -> str:
     """The quantity as DECIMAL(38,12), rounded as text -> DECIMAL(38,18) -> DECIMAL(38,12) rounds.
 
@@ -169,11 +185,12 @@ def _quantity(types: StagedTypes) -> str:
 
 
 def canonical_select(con: duckdb.DuckDBPyConnection, staged: str, file: str, *, ordered: bool,
-                     types: StagedTypes | None = None) -> str:
+                     types: StagedTypes | None = None, extra: dict[str, str] | None = None) -> str:
     """A SELECT of the canonical rows (`COLUMNS` order and types) in source order.
 
     `ordered`: the staged rows already come one per source row in file order (a scan keeps its
-    order while the connection preserves insertion order), so no sort is needed.
+    order while the connection preserves insertion order), so no sort is needed. `extra`: more
+    columns after the canonical ones (name -> SQL over the staged rows; `row_flags`).
     """
     types = types or staged_types(con, staged)
     start = types.timestamp("charge_start_text")
@@ -190,6 +207,7 @@ def canonical_select(con: duckdb.DuckDBPyConnection, staged: str, file: str, *, 
     }
     select = ",\n  ".join(f"CAST({exprs.get(name, ident(name))} AS {sql_type}) AS {ident(name)}"
                           for name, sql_type, _ in COLUMNS)
+    select += "".join(f",\n  {sql} AS {ident(name)}" for name, sql in (extra or {}).items())
     keeps_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
     sort = "" if ordered and keeps_order and keeps_order[0] else "\nORDER BY source_row, line_order"
     return f"SELECT\n  {select}\nFROM {staged}{sort}"

@@ -21,8 +21,8 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -39,6 +39,7 @@ from workbench.billing.store.finality import is_final
 from workbench.billing.store.models import Account, Customer, VendorReport
 from workbench.billing.store.periods import locks_overlapping
 from workbench.billing.store.usage_files import (
+    SUMMARY_COLUMNS,
     bounded_duckdb,
     copy_parquet,
     source_dir,
@@ -110,29 +111,68 @@ def import_reports(
 def _import_file(ws: Workspace, path: Path, vendor: str | None, today: dt.date) -> FileOutcome:
     from workbench.billing.readers import open_report
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads:
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="import") as threads:
         hashing = threads.submit(file_sha256, path)
         # Text files cost far more to parse than to hash: an unchanged CSV must cost no more than
         # its hash (re-importing a folder of months). Parquet is read about as fast as it is
-        # hashed, so the two run side by side and the hash is looked at once the file is validated.
+        # hashed, so the hash runs beside the summary pass, which stops if the file is known.
         if not _is_parquet(path):
             done = _unchanged_or_unreadable(ws, path, hashing)
             if done is not None:
                 return done
-        with bounded_duckdb() as con, open_report(con, path, vendor) as report:
-            done = _unchanged_or_unreadable(ws, path, hashing)
-            if done is not None:
-                return done
-            sha = hashing.result()
+        with bounded_duckdb() as con, open_report(con, path, vendor, validate_rows=False) as report:
             if report.select is None or errors(report.problems):
-                return FileOutcome(path, FileStatus.REFUSED, sha, report.vendor, report.format, problems=report.problems)
-            copying = threads.submit(_copy_source, ws, path, sha)
+                done = _unchanged_or_unreadable(ws, path, hashing)
+                return done or FileOutcome(path, FileStatus.REFUSED, hashing.result(), report.vendor, report.format,
+                                           problems=report.problems)
+            ws.usage_dir.mkdir(parents=True, exist_ok=True)
+            pending = ws.usage_dir / f".{uuid.uuid4().hex}.summary.tmp"
+            problems = list(report.problems)
+            copying = threads.submit(_copy_source, ws, path)
+            summarising = threads.submit(_summarise_checked, con, report.flagged_select or report.select, pending,
+                                         report.row_problems, problems)
             try:
-                return _store_report(ws, con, report.select, path=path, sha256=sha, format=report.format,
-                                     vendor=report.vendor or vendor, today=today, reader_problems=report.problems,
-                                     source=copying, read_as=vendor)
+                done = _unchanged_or_unreadable(ws, path, hashing)
+                if done is not None:
+                    con.interrupt()
+                    return done
+                sha = hashing.result()
+                if summarising.result():
+                    return FileOutcome(path, FileStatus.REFUSED, sha, report.vendor, report.format, problems=tuple(problems))
+                return _store_report(ws, con, pending, path=path, sha256=sha, format=report.format,
+                                     vendor=report.vendor or vendor, today=today, problems=problems, source=copying,
+                                     read_as=vendor)
             finally:
+                wait([summarising])  # before the connection closes (an interrupted pass ends at once)
+                pending.unlink(missing_ok=True)
                 _discard(copying)
+
+
+_FLAG_COUNTS = {"__suspect": "count(*) FILTER (WHERE __suspect)", "__rounded": "count(*) FILTER (WHERE __rounded)"}
+
+
+def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
+                       row_problems: Callable[[], list[Problem]] | None, problems: list[Problem]) -> bool:
+    """Write the summary of `rows` to `target`; with `row_problems`, count the rows' flags in the
+    same pass and add the row problems when any is set. True when the file must be refused."""
+    if row_problems is None:
+        copy_parquet(con, summary_select(rows), target)
+        return False
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __wb_summary AS {summary_select(rows, _FLAG_COUNTS)}")
+    try:
+        found = con.execute("SELECT coalesce(sum(__suspect), 0) + coalesce(sum(__rounded), 0), "
+                            "list(DISTINCT currency) FILTER (WHERE currency IS NOT NULL) FROM __wb_summary").fetchone()
+        assert found is not None
+        flagged, currencies = found
+        if flagged or any(not is_known_currency(c) for c in currencies or []):
+            problems += row_problems()
+            if errors(problems):
+                return True
+        columns = ", ".join(name for name, _, _ in SUMMARY_COLUMNS)
+        copy_parquet(con, f"SELECT {columns} FROM __wb_summary", target)
+        return False
+    finally:
+        con.execute("DROP TABLE IF EXISTS __wb_summary")
 
 
 def _discard(copying: Future[str]) -> None:
@@ -170,10 +210,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_source(ws: Workspace, path: Path, sha: str) -> str:
+def _copy_source(ws: Workspace, path: Path) -> str:
     """The vendor file copied to a temporary name in the usage folder (moved into place later)."""
-    ws.usage_dir.mkdir(parents=True, exist_ok=True)
-    pending = ws.usage_dir / f".{sha[:16]}.{uuid.uuid4().hex}.source.tmp"
+    pending = ws.usage_dir / f".{uuid.uuid4().hex}.source.tmp"
     shutil.copyfile(path, pending)
     return str(pending)
 
@@ -218,42 +257,43 @@ def store_usage_table(
     written at once, with the summary.
     """
     columns = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t, _ in COLUMNS)
-    return _store_report(ws, con, f"SELECT {columns} FROM {table} ORDER BY source_file, source_row", path=path,
-                         sha256=sha256, format=format, vendor=vendor, today=today, reader_problems=reader_problems)
+    ws.usage_dir.mkdir(parents=True, exist_ok=True)
+    pending_rows = ws.usage_dir / f".{uuid.uuid4().hex}.tmp"
+    pending = ws.usage_dir / f".{uuid.uuid4().hex}.summary.tmp"
+    try:
+        copy_parquet(con, f"SELECT {columns} FROM {table} ORDER BY source_file, source_row", pending_rows)
+        copy_parquet(con, summary_select(f"SELECT * FROM read_parquet({sql_text(pending_rows)})"), pending)
+        return _store_report(ws, con, pending, path=path, sha256=sha256, format=format, vendor=vendor, today=today,
+                             problems=list(reader_problems), pending_rows=pending_rows)
+    finally:
+        pending.unlink(missing_ok=True)
+        pending_rows.unlink(missing_ok=True)
 
 
 def _store_report(
     ws: Workspace,
     con: duckdb.DuckDBPyConnection,
-    rows: str,
+    pending: Path,
     *,
     path: Path,
     sha256: str,
     format: str,
     vendor: str | None,
     today: dt.date,
-    reader_problems: Sequence[Problem],
+    problems: list[Problem],
     source: Future[str] | None = None,
     read_as: str | None = None,
+    pending_rows: Path | None = None,
 ) -> FileOutcome:
-    """Summarise `rows` (a SELECT of canonical rows in source order) into a temporary file in the
-    usage folder, check it, and move the files into place with the reports' records.
+    """Check the summary of one vendor file (`pending`, written to a temporary name in the usage
+    folder) by period, and move the files into place with the reports' records.
 
-    `source`: the vendor file being copied into the usage folder (a temporary path, once done);
-    it is kept and the rows are written from it when needed. Without it the rows themselves are
-    written now."""
+    `source`: the vendor file being copied into the usage folder (a temporary path, once done):
+    it is kept, and the rows are written from it when needed. `pending_rows`: the canonical rows,
+    written already (`store_usage_table`)."""
     name = path.name
-    problems = list(reader_problems)
-    ws.usage_dir.mkdir(parents=True, exist_ok=True)
-    pending = ws.usage_dir / f".{sha256[:16]}.{uuid.uuid4().hex}.summary.tmp"
-    pending_rows = None if source is not None else ws.usage_dir / f".{sha256[:16]}.{uuid.uuid4().hex}.tmp"
     written: list[Path] = []
     try:
-        if pending_rows is None:
-            copy_parquet(con, summary_select(rows), pending)
-        else:
-            copy_parquet(con, rows, pending_rows)
-            copy_parquet(con, summary_select(f"SELECT * FROM read_parquet({sql_text(pending_rows)})"), pending)
         summary = f"read_parquet({sql_text(pending)})"
         vendors = [v for (v,) in con.execute(f"SELECT DISTINCT coalesce(vendor, '') FROM {summary} ORDER BY 1").fetchall()]
         if len(vendors) != 1 or not vendors[0] or (vendor and vendors[0] != vendor):
@@ -325,10 +365,6 @@ def _store_report(
             with contextlib.suppress(OSError):
                 source_dir(ws, vendor, sha256).rmdir()  # this file's own folder, when empty
         raise
-    finally:
-        pending.unlink(missing_ok=True)
-        if pending_rows is not None:
-            pending_rows.unlink(missing_ok=True)
     status = FileStatus.REPLACED if replaced else FileStatus.IMPORTED
     return FileOutcome(path, status, sha256, vendor, format, tuple(s.period for s in summaries),
                        sum(s.rows for s in summaries), tuple(problems))

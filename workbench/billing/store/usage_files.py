@@ -92,11 +92,13 @@ def sql_text(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def summary_select(rows: str) -> str:
-    """The summary of `rows` (a SELECT or relation of canonical rows), in key order."""
+def summary_select(rows: str, extra: dict[str, str] | None = None) -> str:
+    """The summary of `rows` (a SELECT or relation of canonical rows), in key order; `extra`:
+    more aggregates (name -> SQL) after the summary's own."""
     keys = ", ".join(SUMMARY_KEYS)
-    aggregates = ", ".join(f"CAST({agg} AS {sql_type}) AS {name}" for name, sql_type, agg in SUMMARY_COLUMNS
-                           if name not in SUMMARY_KEYS)
+    aggregates = ", ".join([*(f"CAST({agg} AS {sql_type}) AS {name}" for name, sql_type, agg in SUMMARY_COLUMNS
+                              if name not in SUMMARY_KEYS),
+                            *(f"{sql} AS {name}" for name, sql in (extra or {}).items())])
     return f"SELECT {keys}, {aggregates} FROM ({rows}) GROUP BY {keys} ORDER BY {keys}"
 
 
