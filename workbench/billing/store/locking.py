@@ -42,18 +42,7 @@ def lock_customer(session: Session, customer_id: str) -> None:
     Raises LookupError for an unknown customer (a programmer error: callers lock a customer
     they have just read).
     """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(
-            update(Customer)
-            .where(Customer.customer_id == customer_id)
-            .values(name=Customer.name)
-            .execution_options(synchronize_session=False)
-        )
-        found = session.scalar(select(Customer.customer_id).where(Customer.customer_id == customer_id))
-    else:
-        found = session.scalar(select(Customer.customer_id).where(Customer.customer_id == customer_id).with_for_update())
-    if found is None:
-        raise LookupError(f"no customer {customer_id!r} to lock")
+    lock_customers(session, [customer_id])
 
 
 def lock_customers(session: Session, customer_ids: Sequence[str]) -> None:
