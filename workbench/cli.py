@@ -92,7 +92,21 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 today_option = click.option("--today", metavar="YYYY-MM-DD", help="Pretend today is this day (ranges, due dates).")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Workbench(click.Group):
+    """The `workbench` group: stored usage that cannot be read is a message with its fix (exit 3),
+    not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from workbench.billing.store.usage_files import UsageUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except UsageUnavailable as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(REFUSED)
+
+
+@click.group(cls=_Workbench, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="workbench")
 @click.option("--db", metavar="URL", envvar="WORKBENCH_DB_URL",
               help="Keep the workspace's data in this database (e.g. postgresql://user:pass@host/db) "

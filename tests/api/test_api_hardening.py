@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from workbench.api import create_app
-from workbench.billing.store import audit
+from workbench.billing.store import audit, current_usage_files
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 
@@ -167,9 +167,21 @@ def test_unknown_routes_and_methods_answer_problems(client: TestClient, keys: Ke
     assert (wrong.status_code, wrong.json()["problems"][0]["code"]) == (405, "method-not-allowed")
 
 
-def test_a_server_failure_shows_no_trace(ws: Workspace, keys: Keys, generated: dict[str, str]) -> None:
+def test_usage_that_is_gone_is_a_problem_with_its_fix(ws: Workspace, keys: Keys, generated: dict[str, str]) -> None:
     for stored in ws.usage_dir.rglob("*.*"):  # the usage behind the detailed CSV is gone, its vendor file too
         stored.unlink()
+    with TestClient(create_app(ws, today=lambda: TODAY), raise_server_exceptions=False) as c:
+        response = c.get(f"/v1/invoices/{generated[ACME]}/download/detailed-csv", headers=bearer(keys.read))
+    assert response.status_code == 409
+    [problem] = response.json()["problems"]
+    assert problem["code"] == "usage-unavailable" and "import" in problem["fix"]
+    assert str(ws.root) not in response.text and "Traceback" not in response.text
+
+
+def test_a_server_failure_shows_no_trace(ws: Workspace, keys: Keys, generated: dict[str, str]) -> None:
+    current_usage_files(ws, "aws", ["2025-10"])  # the rows behind the detailed CSV, written ...
+    for parquet in ws.usage_dir.rglob("*.parquet"):  # ... and damaged: not parquet any more
+        parquet.write_bytes(b"not parquet")
     with TestClient(create_app(ws, today=lambda: TODAY), raise_server_exceptions=False) as c:
         response = c.get(f"/v1/invoices/{generated[ACME]}/download/detailed-csv", headers=bearer(keys.read))
     assert response.status_code == 500

@@ -142,9 +142,11 @@ def test_a_lost_source_is_a_clear_error(demo_workspace_copy: Workspace) -> None:
     [report] = [r for r in _reports(ws, "gcp") if r.billing_period == "2025-10"]
     assert report.source_path
     (ws.root / report.source_path).unlink()
-    with pytest.raises(UsageUnavailable, match=rf"{report.file_name} \(gcp 2025-10\) are not available: the kept "
-                                                r"vendor file .* is missing; import the vendor file again"):
+    with pytest.raises(UsageUnavailable) as raised:
         rows_files(ws, [report])
+    assert str(raised.value) == (
+        f"the usage rows of {report.file_name} (gcp 2025-10) are not available: its kept vendor file "
+        f"{report.source_path} is missing; import {report.file_name} again (`workbench import`) to restore them")
     # pricing a whole month does not need it
     with open_usage(ws, [report], _accounts(ws, "gcp"), OCTOBER) as usage:
         assert usage.groups()[0]
@@ -196,3 +198,20 @@ def test_a_read_only_workspace_writes_its_rows_elsewhere(demo_workspace_copy: Wo
     [report] = [r for r in _reports(ws, "aws") if r.billing_period == "2025-10"]
     assert int(done.stdout.split()[-1]) == report.row_count
     assert _rows_written(ws) == []
+
+
+def test_importing_the_file_again_restores_a_lost_copy(demo_workspace_copy: Workspace, tmp_path: Path) -> None:
+    ws = demo_workspace_copy
+    [report] = [r for r in _reports(ws, "azure") if r.billing_period == "2025-10"]
+    assert report.source_path
+    kept = ws.root / report.source_path
+    original = tmp_path / report.file_name
+    original.write_bytes(kept.read_bytes())
+    kept.unlink()
+    with pytest.raises(UsageUnavailable):
+        rows_files(ws, [report])
+    outcome = import_reports(ws, [original], today=dt.date(2025, 11, 25))
+    assert [(f.status.value, [(p.code, p.severity.value) for p in f.problems]) for f in outcome.files] == [
+        ("unchanged", [("source-restored", "warning")])]
+    assert kept.read_bytes() == original.read_bytes()
+    assert rows_files(ws, [report]) == [ws.root / report.stored_path]

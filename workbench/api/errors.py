@@ -3,6 +3,7 @@
     ApiError(status, code, message, fix=...)    raised by routes and dependencies
     RequestValidationError                      422: bad JSON, wrong types, bad path parameters
     starlette HTTPException                     404 unknown route, 405 wrong method
+    UsageUnavailable                            409 "usage-unavailable": stored usage is gone, import it again
     anything else                               500 "internal-error" (the trace goes to the log)
 """
 
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workbench.billing.core.problems import Problem
+from workbench.billing.store.usage_files import UsageUnavailable
 
 __all__ = ["ApiError", "install_error_handlers", "problem_response"]
 
@@ -85,6 +87,11 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
                             dict(exc.headers) if exc.headers else None)
 
 
+async def _usage_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UsageUnavailable)
+    return problem_response(409, [exc.problem()])
+
+
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(500, [Problem("internal-error", "the server failed on this request; the details are in its log",
@@ -95,4 +102,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(UsageUnavailable, _usage_unavailable)
     app.add_exception_handler(Exception, _internal_error)

@@ -495,7 +495,7 @@ def _write_detail_rows(ws: Workspace, period: str, vendors: Sequence[str]) -> li
     try:
         rows_files(ws, reports)
     except UsageUnavailable as exc:
-        return [Problem("usage-unavailable", str(exc), fix="import the vendor file again (`workbench import`)")]
+        return [exc.problem()]
     return []
 
 

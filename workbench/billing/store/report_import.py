@@ -225,7 +225,25 @@ def _already_imported(ws: Workspace, path: Path, sha: str) -> FileOutcome | None
     return FileOutcome(
         path, FileStatus.UNCHANGED, sha, reports[0].vendor, reports[0].format,
         tuple(r.billing_period for r in reports), sum(r.row_count for r in reports),
+        _restore_source(ws, path, reports),
     )
+
+
+def _restore_source(ws: Workspace, path: Path, reports: Sequence[VendorReport]) -> tuple[Problem, ...]:
+    """The same file again, when the workspace lost its kept copy: put the copy back (the rows
+    of its periods are written from it when needed)."""
+    lost = sorted({r.source_path for r in reports if r.source_path and not (ws.root / r.source_path).is_file()})
+    for relative in lost:
+        target = ws.root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return tuple(Problem("source-restored", f"the workspace had lost its copy of this file ({relative}): restored",
+                         file=path.name, severity=Severity.WARNING) for relative in lost)
 
 
 @dataclass(frozen=True, slots=True)

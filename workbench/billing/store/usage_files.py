@@ -82,10 +82,14 @@ class UsageUnavailable(Exception):
     """The canonical rows of a report cannot be written: its source is gone or unreadable."""
 
     def __init__(self, report: VendorReport, reason: str, problems: Sequence[Problem] = ()) -> None:
-        super().__init__(
-            f"the usage rows of {report.file_name} ({report.vendor} {report.billing_period}) are not available: "
-            f"{reason}; import the vendor file again (`workbench import`) to restore them")
+        self.message = (f"the usage rows of {report.file_name} ({report.vendor} {report.billing_period}) "
+                        f"are not available: {reason}")
+        self.fix = f"import {report.file_name} again (`workbench import`) to restore them"
         self.problems = tuple(problems)
+        super().__init__(f"{self.message}; {self.fix}")
+
+    def problem(self) -> Problem:
+        return Problem("usage-unavailable", self.message, fix=self.fix)
 
 
 def sql_text(path: Path | str) -> str:
@@ -163,7 +167,7 @@ def rows_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
     for report in reports:
         if not paths[report.id].exists():
             if not report.source_path:
-                raise UsageUnavailable(report, f"{report.stored_path} is missing and no source file was kept")
+                raise UsageUnavailable(report, f"{report.stored_path} is missing and no vendor file was kept")
             waiting[report.source_path].append(report)
     for source, group in waiting.items():
         paths.update(_write_rows(ws, ws.root / source, group))
@@ -175,9 +179,9 @@ _FALLBACK: dict[str, Path] = {}  # rows written outside a read-only workspace, p
 
 def _write_rows(ws: Workspace, source: Path, reports: list[VendorReport]) -> dict[int, Path]:
     """Write the rows of every period of `source` that lacks them (one pass over the file)."""
-    if not source.is_file():
-        raise UsageUnavailable(reports[0], f"the kept vendor file {source} is missing")
     relative = source.relative_to(ws.root).as_posix()
+    if not source.is_file():
+        raise UsageUnavailable(reports[0], f"its kept vendor file {relative} is missing")
     with ws.session() as session:  # every period of the file, so one pass writes them all
         siblings = list(session.scalars(select(VendorReport).where(VendorReport.source_path == relative)))
     periods = {r.billing_period: ws.root / r.stored_path for r in [*siblings, *reports]}
