@@ -62,6 +62,19 @@ def test_init_to_exported_csv(tmp_path: Path) -> None:
     assert (shown["status"], shown["total"]) == ("open", "238.44")
     assert workbench("invoices", "show", ws, "NOPE-1", expect=4).stderr.startswith("no invoice")
 
+    # the workspace loses its copy of the vendor file and the rows: the detailed CSV says what to do
+    for stored in (Path(ws) / "usage").rglob("cur-2025-10.csv"):
+        stored.unlink()
+    for stored in (Path(ws) / "usage").rglob("*.parquet"):
+        if not stored.name.endswith(".summary.parquet"):
+            stored.unlink()
+    lost = workbench("invoices", "export", ws, acme["number"], "--format", "detailed-csv", "--out", str(out), expect=3)
+    assert "import cur-2025-10.csv again" in lost.stderr and "Traceback" not in lost.stderr
+    restored = json.loads(workbench("import", ws, str(report), "--json").stdout)
+    assert [(f["status"], [p["code"] for p in f["problems"]]) for f in restored["files"]] == [
+        ("unchanged", ["source-restored"])]
+    workbench("invoices", "export", ws, acme["number"], "--format", "detailed-csv", "--out", str(out))
+
 
 def test_help_answers_the_question() -> None:
     text = workbench("generate", "--help").stdout
