@@ -110,7 +110,7 @@ _CSS = """
 """
 
 
-class TableWidget(anywidget.AnyWidget):  # type: ignore[misc]
+class TableWidget(anywidget.AnyWidget):
     """The synced state of one table. Only `checked` is ever read back in Python."""
 
     _esm = _ESM
