@@ -3,13 +3,14 @@
 #   chromium          prints statement HTML to PDF (workbench.nbexport, via Playwright)
 #   poppler-utils     pdftotext, used by the PDF tests
 #   fonts-dejavu-core system sans-serif glyphs for the statement (no web fonts)
+#   openssl           makes the test certificate of the SMTP (STARTTLS) tests
 # Idempotent, non-interactive; runs apt-get update at most once. Needs root (or sudo).
 set -eu
 
 export DEBIAN_FRONTEND=noninteractive
 
 # package name, then a command that proves it is present (empty: check dpkg only)
-WANTED="chromium:chromium poppler-utils:pdftotext fonts-dejavu-core:"
+WANTED="chromium:chromium poppler-utils:pdftotext fonts-dejavu-core: openssl:openssl"
 
 missing=""
 for entry in $WANTED; do

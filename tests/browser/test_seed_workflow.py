@@ -20,12 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.testing.browser import BillingPage, InvoicesPage, ServedWorkspace, Steps, find_chromium
+from workbench.testing.browser import BillingPage, InvoicesPage, ServedWorkspace, Steps
 
 from .conftest import ARTIFACTS, LAST_MONTH, serve
-
-pytestmark = pytest.mark.skipif(find_chromium() is None,
-                                reason="Debian chromium missing: bash scripts/install-system-deps.sh")
 
 DEMO_TODAY = dt.date(2025, 11, 25)
 

@@ -4,7 +4,6 @@ concurrent senders, attachments and the crash window."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import ssl
 import subprocess
 import threading
@@ -133,7 +132,6 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a test certificate")
 def test_starttls_then_login(billed: Billed, issue_hook: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cert, key = _self_signed(tmp_path)
     tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
