@@ -22,7 +22,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -52,7 +52,6 @@ from workbench.billing.store.usage_queries import UnassignedAccount, unassigned_
 from workbench.billing.store.workspace import Workspace
 
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_PARQUET_MAGIC = b"PAR1"
 
 
 class FileStatus(str, Enum):
@@ -111,41 +110,53 @@ def import_reports(
 def _import_file(ws: Workspace, path: Path, vendor: str | None, today: dt.date) -> FileOutcome:
     from workbench.billing.readers import open_report
 
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="import") as threads:
-        hashing = threads.submit(file_sha256, path)
-        # Text files cost far more to parse than to hash: an unchanged CSV must cost no more than
-        # its hash (re-importing a folder of months). Parquet is read about as fast as it is
-        # hashed, so the hash runs beside the summary pass, which stops if the file is known.
-        if not _is_parquet(path):
-            done = _unchanged_or_unreadable(ws, path, hashing)
-            if done is not None:
-                return done
-        with bounded_duckdb() as con, open_report(con, path, vendor, validate_rows=False) as report:
-            if report.select is None or errors(report.problems):
-                done = _unchanged_or_unreadable(ws, path, hashing)
-                return done or FileOutcome(path, FileStatus.REFUSED, hashing.result(), report.vendor, report.format,
-                                           problems=report.problems)
-            ws.usage_dir.mkdir(parents=True, exist_ok=True)
-            pending = ws.usage_dir / f".{uuid.uuid4().hex}.summary.tmp"
-            problems = list(report.problems)
-            copying = threads.submit(_copy_source, ws, path)
-            summarising = threads.submit(_summarise_checked, con, report.flagged_select or report.select, pending,
-                                         report.row_problems, problems)
-            try:
-                done = _unchanged_or_unreadable(ws, path, hashing)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, bounded_duckdb() as con:
+        # The hash runs beside DuckDB's pass over the file (a gzipped CSV leaves a core idle) and
+        # interrupts it when the file was imported before: re-importing a folder of months costs
+        # little more than hashing them.
+        known = threads.submit(_look_up, ws, path, con)
+        ws.usage_dir.mkdir(parents=True, exist_ok=True)
+        copying = threads.submit(_copy_source, ws, path, known)
+        pending = ws.usage_dir / f".{uuid.uuid4().hex}.summary.tmp"
+        try:
+            with open_report(con, path, vendor, validate_rows=False) as report:
+                refused = report.select is None or errors(report.problems)
+                problems = list(report.problems)
+                refused = refused or _summarise_checked(con, report.flagged_select or report.select or "", pending,
+                                                        report.row_problems, problems)
+                sha, done = known.result()
                 if done is not None:
-                    con.interrupt()
                     return done
-                sha = hashing.result()
-                if summarising.result():
-                    return FileOutcome(path, FileStatus.REFUSED, sha, report.vendor, report.format, problems=tuple(problems))
+                if refused:
+                    return FileOutcome(path, FileStatus.REFUSED, sha, report.vendor, report.format,
+                                       problems=tuple(problems))
                 return _store_report(ws, con, pending, path=path, sha256=sha, format=report.format,
                                      vendor=report.vendor or vendor, today=today, problems=problems, source=copying,
                                      read_as=vendor)
-            finally:
-                wait([summarising])  # before the connection closes (an interrupted pass ends at once)
-                pending.unlink(missing_ok=True)
-                _discard(copying)
+        except duckdb.InterruptException:
+            sha, done = known.result()
+            assert done is not None, "DuckDB interrupted by someone else"
+            return done
+        finally:
+            pending.unlink(missing_ok=True)
+            _discard(copying)
+
+
+def _look_up(ws: Workspace, path: Path, con: duckdb.DuckDBPyConnection) -> tuple[str, FileOutcome | None]:
+    """The file's sha256, and its outcome when that is already known (imported before:
+    unchanged; unreadable: refused), in which case DuckDB's work on it is interrupted."""
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        done: FileOutcome | None = FileOutcome(path, FileStatus.REFUSED, problems=(
+            Problem("unreadable-file", f"cannot read {path}: {exc.strerror}", file=path.name, fix="check the path"),
+        ))
+        sha = ""
+    else:
+        done = _already_imported(ws, path, sha)
+    if done is not None:
+        con.interrupt()
+    return sha, done
 
 
 _FLAG_COUNTS = {"__suspect": "count(*) FILTER (WHERE __suspect)", "__rounded": "count(*) FILTER (WHERE __rounded)"}
@@ -175,31 +186,14 @@ def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
         con.execute("DROP TABLE IF EXISTS __wb_summary")
 
 
-def _discard(copying: Future[str]) -> None:
+def _discard(copying: Future[str | None]) -> None:
     """Remove the pending copy of a source that was not moved into place (refused, failed)."""
     try:
         pending = copying.result()
     except OSError:
         return
-    Path(pending).unlink(missing_ok=True)
-
-
-def _is_parquet(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(4) == _PARQUET_MAGIC
-    except OSError:
-        return False
-
-
-def _unchanged_or_unreadable(ws: Workspace, path: Path, hashing: Future[str]) -> FileOutcome | None:
-    try:
-        sha = hashing.result()
-    except OSError as exc:
-        return FileOutcome(path, FileStatus.REFUSED, problems=(
-            Problem("unreadable-file", f"cannot read {path}: {exc.strerror}", file=path.name, fix="check the path"),
-        ))
-    return _already_imported(ws, path, sha)
+    if pending is not None:
+        Path(pending).unlink(missing_ok=True)
 
 
 def file_sha256(path: Path) -> str:
@@ -210,8 +204,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_source(ws: Workspace, path: Path) -> str:
-    """The vendor file copied to a temporary name in the usage folder (moved into place later)."""
+def _copy_source(ws: Workspace, path: Path, known: Future[tuple[str, FileOutcome | None]]) -> str | None:
+    """A new vendor file copied to a temporary name in the usage folder (moved into place later);
+    None for a file already known (no copy)."""
+    if known.result()[1] is not None:
+        return None
     pending = ws.usage_dir / f".{uuid.uuid4().hex}.source.tmp"
     shutil.copyfile(path, pending)
     return str(pending)
@@ -299,7 +296,7 @@ def _store_report(
     vendor: str | None,
     today: dt.date,
     problems: list[Problem],
-    source: Future[str] | None = None,
+    source: Future[str | None] | None = None,
     read_as: str | None = None,
     pending_rows: Path | None = None,
 ) -> FileOutcome:
@@ -343,7 +340,9 @@ def _store_report(
             if source is not None:
                 target = source_dir(ws, vendor, sha256) / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source.result(), target)
+                copied = source.result()
+                assert copied is not None  # a file already known never gets here
+                os.replace(copied, target)
                 written.append(target)
                 kept = target.relative_to(ws.root).as_posix()
             only = len(summaries) == 1
