@@ -37,6 +37,7 @@ pg-stop:
 BENCH_CACHE ?= $(HOME)/.cache/workbench-bench
 bench: $(STAMP) $(SYSDEPS)
 	$(BIN)/python bench/pricing.py --rows 10000000 --format both --keep $(BENCH_CACHE)
+	$(BIN)/python bench/month_end.py --keep $(BENCH_CACHE)
 	$(BIN)/python bench/dashboard.py
 
 LAST_MONTH = $(shell date -d "$$(date +%Y-%m-01) -1 month" +%Y-%m)
