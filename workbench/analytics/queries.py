@@ -36,7 +36,7 @@ from workbench.billing.core.money import D, EXACT, ZERO
 from workbench.billing.core.periods import DateRange, given_month, parse_month
 from workbench.billing.core.usage import create_table_sql
 from workbench.billing.generate import preview_customers
-from workbench.billing.store.usage_files import rows_files
+from workbench.billing.store.usage_files import rows_files, sql_list
 from workbench.billing.usage_groups import BILLABLE_SQL, usage_filter_sql
 from workbench.billing.store import models as m
 from workbench.billing.store.usage_queries import current_reports, report_periods
@@ -144,12 +144,11 @@ def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: s
         [pa.array([row[i] for row in known], pa.string()) for i in range(5)],
         names=["vendor", "account_id", "customer_id", "account_name", "customer_name"],
     )
-    paths = [str(p) for p in rows_files(ws, reports)]
+    paths = rows_files(ws, reports)
     con = duckdb.connect()
     try:
         if paths:
-            files = ", ".join(_sql_text(path) for path in paths)  # a view cannot take parameters
-            con.execute(f"CREATE VIEW stored AS SELECT * FROM read_parquet([{files}], union_by_name = true)")
+            con.execute(f"CREATE VIEW stored AS SELECT * FROM read_parquet({sql_list(paths)}, union_by_name = true)")
         else:
             con.execute(create_table_sql("stored"))
         con.register("accounts", accounts)
@@ -166,10 +165,6 @@ def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: s
         yield con
     finally:
         con.close()
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _frame(rows: Sequence[Sequence[object]], columns: Sequence[str]) -> pd.DataFrame:

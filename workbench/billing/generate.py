@@ -39,7 +39,7 @@ from workbench.billing.reference import RunReference, credit_balances, period_lo
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.locking import lock_customers
-from workbench.billing.store.usage_files import rows_files, text_table
+from workbench.billing.store.usage_files import rows_files, sql_list, text_table
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 from workbench.billing.usage_groups import BILLABLE_SQL, open_usage, usage_filter_sql
@@ -406,7 +406,7 @@ def source_rows(ws: Workspace, invoice_id: int) -> Iterator[tuple[int, dict[str,
         fx = invoice.fx_rate
     if not reports or not accounts:
         return
-    files = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in rows_files(ws, reports)) + "]"
+    files = sql_list(rows_files(ws, reports))
     con = duckdb.connect()
     try:
         text_table(con, "accounts", {"account_id": list(accounts)})

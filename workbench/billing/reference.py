@@ -1,7 +1,7 @@
 """The workspace's reference data as the pricing core wants it: pricebook versions, exchange
 rates, tax tables, payment terms, period locks and credit balances.
 
-Single lookups (`load_pricebook`, `tax_rates`, `payment_terms`, ...) serve `verify` and the
+Single lookups (`load_pricebook`, `tax_rates`, `payment_terms`) serve `verify` and the
 lifecycle; a generation run reads everything it needs for all its customers in a handful of
 queries (`RunReference.load`), not a dozen per customer.
 """
@@ -24,8 +24,8 @@ from workbench.billing.core.pricebook import PricebookVersion, Rule, SupportPlan
 from workbench.billing.store import models as m
 
 __all__ = [
-    "DEFAULT_PAYMENT_TERMS_DAYS", "RunReference", "credit_balance", "credit_balances", "find_lock", "fx_rate",
-    "load_pricebook", "payment_terms", "period_locks", "tax_rates",
+    "DEFAULT_PAYMENT_TERMS_DAYS", "RunReference", "credit_balances", "load_pricebook", "payment_terms", "period_locks",
+    "tax_rates",
 ]
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
@@ -50,23 +50,12 @@ def load_pricebook(session: Session, pricebook: str, vendor: str) -> list[Priceb
     return versions
 
 
-def fx_rate(session: Session, period: str, from_currency: str, to_currency: str) -> Decimal | None:
-    if from_currency == to_currency:
-        return Decimal(1)
-    row = session.get(m.FxRate, (period, from_currency, to_currency))
-    return row.rate if row is not None else None
-
-
 def tax_rates(session: Session, jurisdiction: str, period: str) -> list[Tax]:
     latest: dict[str, m.TaxRate] = {}
     for t in session.scalars(select(m.TaxRate).where(m.TaxRate.jurisdiction == jurisdiction, m.TaxRate.effective_from <= period)
                              .order_by(m.TaxRate.effective_from)):
         latest[t.tax_name] = t
     return [Tax(t.tax_name, t.rate_percent) for name, t in sorted(latest.items()) if t.rate_percent]
-
-
-def credit_balance(session: Session, customer_id: str, currency: str) -> CreditBalance:
-    return credit_balances(session, [customer_id]).get((customer_id, currency), CreditBalance(ZERO, ZERO))
 
 
 def credit_balances(session: Session, customer_ids: Sequence[str]) -> dict[tuple[str, str], CreditBalance]:
@@ -104,10 +93,6 @@ def period_locks(session: Session, vendor: str, customer_ids: Iterable[str], dat
         for lock in session.scalars(query):
             found.setdefault(lock.customer_id, lock)
     return found
-
-
-def find_lock(session: Session, vendor: str, customer_id: str, date_range: DateRange) -> m.PeriodLock | None:
-    return period_locks(session, vendor, [customer_id], date_range).get(customer_id)
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:

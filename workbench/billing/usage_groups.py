@@ -19,7 +19,6 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
@@ -29,7 +28,7 @@ from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup
 from workbench.billing.core.usage import create_table_sql
 from workbench.billing.store import models as m
-from workbench.billing.store.usage_files import SUMMARY_KEYS, rows_files, summary_files, text_table
+from workbench.billing.store.usage_files import SUMMARY_KEYS, rows_files, sql_list, summary_files, text_table
 from workbench.billing.store.workspace import Workspace
 
 __all__ = ["BILLABLE_SQL", "StoredUsage", "open_usage", "rows_view", "usage_filter_sql"]
@@ -142,17 +141,13 @@ def open_usage(ws: Workspace, reports: Sequence[m.VendorReport], accounts: dict[
             con.execute(f"CREATE VIEW usage AS {rows_view('no_rows')}")
             yield StoredUsage(con, date_range, from_rows=True)
             return
-        con.execute(f"CREATE VIEW usage AS SELECT * FROM read_parquet({_files(summary_files(ws, reports))})")
+        con.execute(f"CREATE VIEW usage AS SELECT * FROM read_parquet({sql_list(summary_files(ws, reports))})")
         from_rows = rows or _cuts_through(con, date_range)
         if from_rows:
-            con.execute(f"CREATE OR REPLACE VIEW usage AS {rows_view(f'read_parquet({_files(rows_files(ws, reports))})')}")
+            con.execute(f"CREATE OR REPLACE VIEW usage AS {rows_view(f'read_parquet({sql_list(rows_files(ws, reports))})')}")
         yield StoredUsage(con, date_range, from_rows)
     finally:
         con.close()
-
-
-def _files(paths: Sequence[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"  # views take no parameters
 
 
 def _cuts_through(con: duckdb.DuckDBPyConnection, date_range: DateRange) -> bool:

@@ -163,12 +163,10 @@ _FLAG_COUNTS = {"__suspect": "count(*) FILTER (WHERE __suspect)", "__rounded": "
 
 
 def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
-                       row_problems: Callable[[], list[Problem]] | None, problems: list[Problem]) -> bool:
-    """Write the summary of `rows` to `target`; with `row_problems`, count the rows' flags in the
-    same pass and add the row problems when any is set. True when the file must be refused."""
-    if row_problems is None:
-        copy_parquet(con, summary_select(rows), target)
-        return False
+                       row_problems: Callable[[], list[Problem]], problems: list[Problem]) -> bool:
+    """Write the summary of `rows` (carrying the reader's row flags) to `target`, counting the
+    flags in the same pass; add the row problems when any is set. True when the file must be
+    refused."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE __wb_summary AS {summary_select(rows, _FLAG_COUNTS)}")
     try:
         found = con.execute("SELECT coalesce(sum(__suspect), 0) + coalesce(sum(__rounded), 0), "

@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover
 
 __all__ = [
     "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "rows_files",
-    "source_dir", "summary_files", "summary_path", "summary_select", "sql_text", "text_table",
+    "source_dir", "sql_list", "sql_text", "summary_files", "summary_path", "summary_select", "text_table",
 ]
 
 # The invoice-line key of a usage row: what pricing groups by, plus what the import checks
@@ -94,6 +94,11 @@ class UsageUnavailable(Exception):
 
 def sql_text(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+def sql_list(paths: Sequence[Path | str]) -> str:
+    """A SQL list of quoted paths, for `read_parquet` in a view (a view takes no parameters)."""
+    return "[" + ", ".join(sql_text(p) for p in paths) + "]"
 
 
 def summary_select(rows: str, extra: dict[str, str] | None = None) -> str:
