@@ -77,15 +77,19 @@ def test_parquet_decimals_finer_than_18_places_are_rounded_with_a_warning(con: d
     assert con.execute("SELECT billed_cost FROM canonical_usage LIMIT 1").fetchone() == (Decimal("0.2496"),)
 
 
+def _cur2_csv(path: Path) -> Path:
+    data = cur2_columns()
+    path.write_text("\n".join([",".join(data), *(",".join("" if v is None else str(v) for v in row)
+                                                 for row in zip(*data.values()))]) + "\n", encoding="utf-8")
+    return path
+
+
 def test_open_report_is_a_select_that_leaves_nothing_behind(con: duckdb.DuckDBPyConnection, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    path = tmp_path / "cur2.csv"
-    data = cur2_columns()
-    path.write_text("\n".join([",".join(data), *(",".join("" if v is None else str(v) for v in row)
-                                                 for row in zip(*data.values()))]) + "\n", encoding="utf-8")
+    path = _cur2_csv(tmp_path / "cur2.csv")
     with open_report(con, path) as report:
         assert (report.format, report.vendor, report.problems) == ("aws-cur2", "aws", ())
         assert report.select is not None
@@ -96,6 +100,40 @@ def test_open_report_is_a_select_that_leaves_nothing_behind(con: duckdb.DuckDBPy
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '__wb_%'").fetchone() == (0,)
     rows = con.execute(f"SELECT source_row, billed_cost FROM read_parquet('{tmp_path / 'out.parquet'}')").fetchall()
     assert rows == [(1, Decimal("0.2496")), (2, Decimal("0.0000000018")), (3, Decimal("-0.05"))]
+
+
+def _canonical(con: duckdb.DuckDBPyConnection, path: Path, parsed: Path | None) -> list[tuple[object, ...]]:
+    with open_report(con, path, parsed=parsed) as report:
+        assert report.select is not None, report.problems
+        return con.execute(f"SELECT {ALL_COLUMNS} FROM ({report.select})").fetchall()
+
+
+def test_a_kept_parse_is_read_instead_of_the_csv(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path, parsed = _cur2_csv(tmp_path / "cur2.csv"), tmp_path / "cur2.csv.columns.parquet"
+    expected = _canonical(con, path, None)
+    assert _canonical(con, path, parsed) == expected  # parsed, and the parse kept
+    assert parsed.is_file()
+    # the CSV's rows are gone (its header stays): the same rows come from the kept parse
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    assert _canonical(con, path, parsed) == expected
+
+
+def test_a_parse_without_a_needed_column_is_not_used(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path, parsed = _cur2_csv(tmp_path / "cur2.csv"), tmp_path / "cur2.csv.columns.parquet"
+    expected = _canonical(con, path, None)
+    # as an older version might have kept it: a column short, and its rows wrong
+    con.execute(f"COPY (SELECT line_item_usage_account_id FROM read_csv('{path}', all_varchar = true) LIMIT 1) "
+                f"TO '{parsed}' (FORMAT parquet)")
+    assert _canonical(con, path, parsed) == expected
+
+
+def test_a_file_with_rejected_rows_leaves_no_parse(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path, parsed = _cur2_csv(tmp_path / "cur2.csv"), tmp_path / "cur2.csv.columns.parquet"
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("only,three,fields\n")
+    with open_report(con, path, parsed=parsed) as report:
+        assert "truncated-row" in [p.code for p in report.problems]
+    assert not parsed.exists()  # its row numbers would be wrong when read again
 
 
 def test_open_report_refused_has_no_select(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

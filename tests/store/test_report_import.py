@@ -104,14 +104,18 @@ def test_real_samples_import(ws: Workspace) -> None:
     ]
     assert [(p.code, p.severity) for p in outcome.problems if p.code == "preliminary-usage"] == [("preliminary-usage", Severity.WARNING)]
     aws, azure = (f.sha256[:16] for f in outcome.files)
-    # the import keeps each vendor file as it came and writes its usage summary; no rows yet
+    # the import keeps each vendor file as it came, and its parse (a CSV's needed columns), and
+    # writes its usage summary; no rows yet
     assert parquet_files(ws) == [
         f"usage/aws/2023-11/{aws}.summary.parquet", f"usage/aws/sources/{aws}/aws-cur-legacy-2023-11.csv",
+        f"usage/aws/sources/{aws}/aws-cur-legacy-2023-11.csv.columns.parquet",
         f"usage/azure/2023-09/{azure}.summary.parquet", f"usage/azure/sources/{azure}/azure-ea-cost-2023-09.csv",
+        f"usage/azure/sources/{azure}/azure-ea-cost-2023-09.csv.columns.parquet",
     ]
     assert (ws.usage_dir / f"aws/sources/{aws}/aws-cur-legacy-2023-11.csv").read_bytes() == AWS_SAMPLE.read_bytes()
-    # the canonical rows are written from the kept file when first asked for, exact
+    # the canonical rows are written from the parse when first asked for, exact; the parse goes
     assert current_usage_files(ws, "aws", ["2023-11"]) == [ws.root / f"usage/aws/2023-11/{aws}.parquet"]
+    assert not (ws.usage_dir / f"aws/sources/{aws}/aws-cur-legacy-2023-11.csv.columns.parquet").exists()
     with duckdb.connect() as con:
         rows = con.execute("SELECT sum(billed_cost), count(*), min(source_file) FROM read_parquet(?)",
                            [str(ws.root / f"usage/aws/2023-11/{aws}.parquet")]).fetchall()
@@ -145,7 +149,8 @@ def test_a_corrected_real_export_replaces_the_earlier_one(ws: Workspace, tmp_pat
     with ws.session() as session:
         old = session.scalars(select(VendorReport).where(VendorReport.sha256 == first.files[0].sha256)).one()
         assert old.superseded_by is not None and old.is_final is False
-    assert len(parquet_files(ws)) == 4  # both files and their summaries: the superseded ones kept for audit, no longer current
+    # both files, their parses and their summaries: the superseded ones kept for audit, no longer current
+    assert len(parquet_files(ws)) == 6
 
 
 def test_a_file_the_reader_refuses_writes_nothing(ws: Workspace, tmp_path: Path, db_dump: Dump) -> None:

@@ -105,7 +105,7 @@ def _closed(path: Path, fmt: str, problems: list[Problem]) -> OpenReport:
 
 
 def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None, *,
-                validate_rows: bool = True) -> OpenReport:
+                validate_rows: bool = True, parsed: Path | None = None) -> OpenReport:
     """Recognise and validate one vendor export; its canonical rows as a SELECT, not yet run.
 
     For parquet nothing is copied: the SELECT reads the file itself, so one pass (a `COPY`)
@@ -115,6 +115,10 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
     `validate_rows=False` leaves out the pass over the rows that validation is: the caller makes
     one pass anyway, over `flagged_select`, counts its flagged rows, and calls `row_problems()` when
     there are any (the import does; a big file then costs one pass less).
+
+    `parsed` (CSV files): where the file's needed columns are kept as parquet between reads. A
+    read finds them there and does not parse the CSV again, or parses it and leaves them there
+    (the import keeps them until the canonical rows are written).
     """
     path = Path(path)
     file = path.name
@@ -150,7 +154,7 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
 
     temps = TempObjects(con)
     try:
-        raw, load_problems = load(temps, found, (*report_format.required, *report_format.optional))
+        raw, load_problems = load(temps, found, (*report_format.required, *report_format.optional), parsed)
         problems += load_problems
         staging = report_format.stage(StageContext(con=con, raw=raw, file=file, vendor=asked))
         problems += staging.problems

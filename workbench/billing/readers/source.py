@@ -222,9 +222,14 @@ def _unique(prefix: str) -> str:
     return f"__wb_{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-def load(temps: TempObjects, found: Probe, needed: Iterable[str]) -> tuple[RawTable, tuple[Problem, ...]]:
+def load(temps: TempObjects, found: Probe, needed: Iterable[str],
+         parsed: Path | None = None) -> tuple[RawTable, tuple[Problem, ...]]:
     """Make the file a TEMP relation (recorded in `temps`); return it with the row problems
-    DuckDB found."""
+    DuckDB found.
+
+    `parsed` (CSV only): where the needed columns of the file are kept as parquet. When it holds
+    them already, the CSV is not parsed again; otherwise the parse is written there (and left for
+    the caller to keep or remove; removed when DuckDB rejected rows, whose numbering it loses)."""
     con = temps.con
     table = _unique("raw")
     path = lit(str(found.path))
@@ -238,7 +243,26 @@ def load(temps: TempObjects, found: Probe, needed: Iterable[str]) -> tuple[RawTa
         return RawTable(table, found), ()
     if found.container == "jsonl":
         return _load_jsonl(temps, found, table, path)
-    return _load_csv(temps, found, table, path, needed)
+    if parsed is not None and _holds(temps.con, parsed, _present(found, needed)):
+        kept = ", ".join(ident(c) for c in _present(found, needed)) or "NULL AS __none"
+        temps.con.execute(
+            f"CREATE TEMP VIEW {temps.add('VIEW', table)} AS SELECT file_row_number + 1 AS __source_row, {kept} "
+            f"FROM read_parquet({lit(str(parsed))}, file_row_number = true)"
+        )
+        return RawTable(table, found), ()
+    return _load_csv(temps, found, table, path, needed, parsed)
+
+
+def _holds(con: duckdb.DuckDBPyConnection, parsed: Path, columns: list[str]) -> bool:
+    """Whether `parsed` is a readable parquet file with all of `columns` (one written by an
+    older version may lack a column the reader needs now)."""
+    if not parsed.is_file():
+        return False
+    try:
+        names = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(parsed))})").fetchall()}
+    except duckdb.Error:
+        return False
+    return set(columns) <= names
 
 
 def _present(found: Probe, needed: Iterable[str]) -> list[str]:
@@ -255,7 +279,7 @@ def _compression(found: Probe) -> str:
 
 
 def _load_csv(temps: TempObjects, found: Probe, table: str, path: str,
-              needed: Iterable[str]) -> tuple[RawTable, tuple[Problem, ...]]:
+              needed: Iterable[str], parsed: Path | None) -> tuple[RawTable, tuple[Problem, ...]]:
     con = temps.con
     # Header names may repeat (CUR tags differing in case): DuckDB needs unique names.
     names: list[str] = []
@@ -273,7 +297,7 @@ def _load_csv(temps: TempObjects, found: Probe, table: str, path: str,
     # One parse of the CSV, streamed to a parquet file of the needed columns: the validation
     # pass and the one that writes the canonical rows then read columns, in parallel, and memory
     # stays flat (a TEMP table of 10 million rows would need gigabytes or spill).
-    staging = temps.file(".parquet")
+    staging = parsed or temps.file(".parquet")
     con.execute(
         f"COPY (SELECT {select} FROM read_csv({path}, header = true, "
         f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', auto_detect = false, "
@@ -293,6 +317,9 @@ def _load_csv(temps: TempObjects, found: Probe, table: str, path: str,
     # numbered in file order around the rejected ones.
     bad_rows = sorted({int(line) - 1 for line, *_ in rejected})
     row = "file_row_number + 1"
+    if bad_rows and parsed is not None:  # its rows would be numbered wrongly when read again
+        staging = temps.file(".parquet")
+        shutil.move(parsed, staging)
     if bad_rows:
         skipped = ", ".join(f"({r - i})" for i, r in enumerate(bad_rows, start=1))
         row = f"{row} + (SELECT count(*) FROM (VALUES {skipped}) AS s(before) WHERE s.before < file_row_number + 1)"

@@ -42,6 +42,7 @@ from workbench.billing.store.usage_files import (
     SUMMARY_COLUMNS,
     bounded_duckdb,
     copy_parquet,
+    parsed_path,
     source_dir,
     sql_text,
     summary_files,
@@ -118,8 +119,10 @@ def _import_file(ws: Workspace, path: Path, vendor: str | None, today: dt.date) 
         ws.usage_dir.mkdir(parents=True, exist_ok=True)
         copying = threads.submit(_copy_source, ws, path, known)
         pending = ws.usage_dir / f".{uuid.uuid4().hex}.summary.tmp"
+        # A CSV's parse, kept until the canonical rows are written from it (not parsed again)
+        parsed = ws.usage_dir / f".{uuid.uuid4().hex}.columns.tmp"
         try:
-            with open_report(con, path, vendor, validate_rows=False) as report:
+            with open_report(con, path, vendor, validate_rows=False, parsed=parsed) as report:
                 refused = report.select is None or errors(report.problems)
                 problems = list(report.problems)
                 refused = refused or _summarise_checked(con, report.flagged_select or report.select or "", pending,
@@ -132,13 +135,14 @@ def _import_file(ws: Workspace, path: Path, vendor: str | None, today: dt.date) 
                                        problems=tuple(problems))
                 return _store_report(ws, con, pending, path=path, sha256=sha, format=report.format,
                                      vendor=report.vendor or vendor, today=today, problems=problems, source=copying,
-                                     read_as=vendor)
+                                     parsed=parsed if parsed.exists() else None, read_as=vendor)
         except duckdb.InterruptException:
             sha, done = known.result()
             assert done is not None, "DuckDB interrupted by someone else"
             return done
         finally:
             pending.unlink(missing_ok=True)
+            parsed.unlink(missing_ok=True)
             _discard(copying)
 
 
@@ -295,6 +299,7 @@ def _store_report(
     today: dt.date,
     problems: list[Problem],
     source: Future[str | None] | None = None,
+    parsed: Path | None = None,
     read_as: str | None = None,
     pending_rows: Path | None = None,
 ) -> FileOutcome:
@@ -302,7 +307,8 @@ def _store_report(
     folder) by period, and move the files into place with the reports' records.
 
     `source`: the vendor file being copied into the usage folder (a temporary path, once done):
-    it is kept, and the rows are written from it when needed. `pending_rows`: the canonical rows,
+    it is kept, and the rows are written from it when needed. `parsed`: the needed columns of a
+    CSV source, kept beside it until the rows are written. `pending_rows`: the canonical rows,
     written already (`store_usage_table`)."""
     name = path.name
     written: list[Path] = []
@@ -343,6 +349,10 @@ def _store_report(
                 os.replace(copied, target)
                 written.append(target)
                 kept = target.relative_to(ws.root).as_posix()
+                if parsed is not None:
+                    columns = parsed_path(target)
+                    os.replace(parsed, columns)
+                    written.append(columns)
             only = len(summaries) == 1
             for s in summaries:
                 stored_path = ws.usage_dir / vendor / s.period / f"{sha256[:16]}.parquet"

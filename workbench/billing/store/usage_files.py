@@ -1,6 +1,8 @@
 """The files of a stored vendor report, and the ones written the first time they are needed.
 
     usage/<vendor>/sources/<sha16>/<file name>        the vendor file as imported, never changed
+    usage/<vendor>/sources/<sha16>/<file name>.columns.parquet
+                                                      a CSV's parse, until its rows are written
     usage/<vendor>/<period>/<sha16>.summary.parquet   the usage summary: one row per invoice-line key
     usage/<vendor>/<period>/<sha16>.parquet           the canonical rows (`core.usage.COLUMNS`)
 
@@ -10,7 +12,9 @@ file. Writing ten million canonical rows costs several times more than reading t
 rows are written from the kept source the first time something needs them: a detailed export,
 a custom date range that cuts through a summary row, the usage explorer, `verify` of such a
 range. They are written once, under a file lock (two processes never do the work twice), to a
-temporary name first, and renamed into place.
+temporary name first, and renamed into place. A CSV is not parsed twice for that: the import
+keeps its parse (the needed columns, as parquet) beside the file, and removes it once the rows
+are written from it (a gzipped CSV of ten million rows: 7 s instead of 42 s).
 
 The summary is exact: money and quantity are sums of the canonical DECIMAL values; pricing the
 summary gives the same invoice lines, to the last decimal, as pricing the rows (tested). Its
@@ -46,7 +50,7 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
-    "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "rows_files",
+    "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "parsed_path", "rows_files",
     "source_dir", "sql_list", "sql_text", "summary_files", "summary_path", "summary_select", "text_table",
 ]
 
@@ -120,6 +124,11 @@ def source_dir(ws: Workspace, vendor: str, sha256: str) -> Path:
     return ws.usage_dir / vendor / "sources" / sha256[:16]
 
 
+def parsed_path(source: Path) -> Path:
+    """The kept parse of a CSV source (`readers.open_report(parsed=...)`), beside it."""
+    return source.with_name(source.name + ".columns.parquet")
+
+
 def text_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, Sequence[str]]) -> None:
     """A TEMP table of text columns from Python lists (passed as list parameters: registering a
     pyarrow table would make DuckDB import pandas, 0.4 s, for a few thousand account ids)."""
@@ -190,11 +199,13 @@ def _write_rows(ws: Workspace, source: Path, reports: list[VendorReport]) -> dic
     with ws.session() as session:  # every period of the file, so one pass writes them all
         siblings = list(session.scalars(select(VendorReport).where(VendorReport.source_path == relative)))
     periods = {r.billing_period: ws.root / r.stored_path for r in [*siblings, *reports]}
+    parsed = parsed_path(source)
     try:
         with _exclusive(source.with_name(".rows.lock")):
             todo = {p: t for p, t in periods.items() if not t.exists()}  # another process may have written them
             if todo:
-                _materialise(source, todo, single=len(periods) == 1, report=reports[0])
+                _materialise(source, todo, single=len(periods) == 1, report=reports[0], parsed=parsed)
+            parsed.unlink(missing_ok=True)  # every period has its rows: the parse is not needed again
         return {r.id: ws.root / r.stored_path for r in reports}
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
@@ -206,16 +217,19 @@ def _write_rows(ws: Workspace, source: Path, reports: list[VendorReport]) -> dic
     elsewhere = {p: folder / f"{p}.parquet" for p in periods}
     todo = {p: t for p, t in elsewhere.items() if not t.exists()}
     if todo:
-        _materialise(source, todo, single=len(periods) == 1, report=reports[0])
+        _materialise(source, todo, single=len(periods) == 1, report=reports[0],
+                     parsed=parsed if parsed.is_file() else None)
     return {r.id: elsewhere[r.billing_period] for r in reports}
 
 
-def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report: VendorReport) -> None:
+def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report: VendorReport,
+                 parsed: Path | None) -> None:
     """Read `source` once through its reader and write the canonical rows of each period in
-    `targets` (period -> file), in source order. `single`: the file holds one period only."""
+    `targets` (period -> file), in source order. `single`: the file holds one period only.
+    `parsed`: where a CSV source's parse is kept (read from there, or written there)."""
     from workbench.billing.readers import open_report
 
-    with bounded_duckdb() as con, open_report(con, source, report.read_as) as opened:
+    with bounded_duckdb() as con, open_report(con, source, report.read_as, parsed=parsed) as opened:
         rows = opened.select
         if rows is None:
             raise UsageUnavailable(report, f"{source.name} can no longer be read", opened.problems)
