@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as Dec
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from workbench.analytics import queries as q
 from workbench.billing.core.money import exact_sum
 from workbench.billing.core.periods import custom, given_month
+from workbench.billing.store.report_import import import_reports
+from workbench.billing.store.workspace import init_workspace
 
 OCTOBER = given_month("2025-10")
 BOTH_MONTHS = q.month_span("2025-09", "2025-10")
@@ -189,3 +193,24 @@ def test_bad_parameters_are_refused(analytics_ws) -> None:
         q.daily_cost(analytics_ws, "aws", OCTOBER, by=("sku",))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="ends before it starts"):
         q.month_span("2025-10", "2025-09")
+
+
+def test_only_the_daily_chart_needs_the_canonical_rows(tmp_path) -> None:
+    """A real CUR of 1,281 rows: the explorer's tabs read its usage summary, a few dozen rows
+    that still count every vendor row; the canonical rows are written for the daily chart."""
+    sample = Path(__file__).resolve().parents[1] / "data" / "vendor-samples" / "aws-cur-legacy-2023-11.csv"
+    ws = init_workspace(tmp_path / "ws", name="rows")
+    [imported] = import_reports(ws, [sample], today=dt.date(2023, 12, 1)).files
+    november = given_month("2023-11")
+    rows = ws.usage_dir / "aws" / "2023-11" / f"{imported.sha256[:16]}.parquet"
+    unassigned = q.unassigned_accounts(ws, "aws", november)  # nobody owns the sample's account
+    buckets = q.cost_by_customer(ws, "aws", november)
+    drill = q.customer_drilldown(ws, "aws", november, q.UNASSIGNED_ID)
+    assert not rows.exists()
+    # 1,281 rows less 383 free-tier and 12 tax rows: vendor rows, not the summary's rows
+    assert table(unassigned) == [("aws", "123412340534", "", "USD", 886, Dec("1.6023086974"))]
+    assert table(buckets) == [(q.UNASSIGNED_ID, q.UNASSIGNED, "USD", 1, Dec("1.6023086974"))]
+    assert exact_sum(drill.services["cost"]) == Dec("1.6023086974")
+    daily = q.daily_cost(ws, "aws", november)
+    assert rows.exists()
+    assert exact_sum(daily["cost"]) == Dec("1.6023086974")

@@ -2,6 +2,7 @@
 
 Every query takes a workspace, a vendor (`None` = all vendors) and a `DateRange`, opens one
 DuckDB connection over the current (not superseded) usage files, and returns a small result.
+They read the usage summaries, as pricing does; only the daily chart reads canonical rows.
 
 Results are pandas DataFrames of `object` columns holding the Python values read from DuckDB
 with `fetchall()`: money is exact `Decimal`, days `datetime.date`, missing values `None`
@@ -28,16 +29,14 @@ from typing import Literal
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 from sqlalchemy import select
 
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.money import D, EXACT, ZERO
 from workbench.billing.core.periods import DateRange, given_month, parse_month
-from workbench.billing.core.usage import create_table_sql
 from workbench.billing.generate import preview_customers
-from workbench.billing.store.usage_files import rows_files, sql_list
-from workbench.billing.usage_groups import BILLABLE_SQL, usage_filter_sql
+from workbench.billing.store.usage_files import text_table
+from workbench.billing.usage_groups import BILLABLE_SQL, open_usage
 from workbench.billing.store import models as m
 from workbench.billing.store.usage_queries import current_reports, report_periods
 from workbench.billing.store.workspace import Workspace
@@ -127,9 +126,15 @@ def month_span(first: str, last: str) -> DateRange:
 # --- the connection ---------------------------------------------------------------------------
 
 @contextmanager
-def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB connection with the view `usage`: the billable rows of the scope, each with its
-    customer (NULL when the account belongs to no customer) and account name."""
+def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: str | None, *,
+           days: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with the view `billable`: the billable usage of the scope, each row
+    with its customer (NULL when the account belongs to no customer) and account label.
+
+    Its rows are the reports' summaries (`usage_groups.open_usage`: one row per invoice-line
+    key, `row_count` vendor rows each), so the explorer's tabs read tens of thousands of rows
+    for a month of ten million. `days=True` reads the canonical rows instead, one per vendor
+    row with `first_usage_start` its usage start: the daily chart needs usage days."""
     if currency is not None and not _CURRENCY.match(currency):
         raise ValueError(f"not a currency code: {currency!r}")
     with ws.session() as session:
@@ -140,31 +145,22 @@ def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: s
             select(m.Account.vendor, m.Account.account_id, m.Account.customer_id, m.Account.account_name, m.Customer.name)
             .join(m.Customer, m.Customer.customer_id == m.Account.customer_id)
         ).all()
-    accounts = pa.table(
-        [pa.array([row[i] for row in known], pa.string()) for i in range(5)],
-        names=["vendor", "account_id", "customer_id", "account_name", "customer_name"],
-    )
-    paths = rows_files(ws, reports)
-    con = duckdb.connect()
-    try:
-        if paths:
-            con.execute(f"CREATE VIEW stored AS SELECT * FROM read_parquet({sql_list(paths)}, union_by_name = true)")
-        else:
-            con.execute(create_table_sql("stored"))
-        con.register("accounts", accounts)
+    with open_usage(ws, reports, {}, date_range, rows=days) as stored:
+        con = stored.con
+        text_table(con, "known_accounts", {
+            name: [row[i] or "" for row in known]
+            for i, name in enumerate(("vendor", "account_id", "customer_id", "account_name", "customer_name"))})
         only_currency = f"AND u.currency = '{currency}'" if currency is not None else ""
         con.execute(
             f"""
-            CREATE VIEW usage AS
+            CREATE VIEW billable AS
             SELECT u.*, coalesce(u.sub_account_id, '') AS account_id, a.customer_id, a.customer_name,
                    coalesce(nullif(a.account_name, ''), u.sub_account_name, '') AS account_label
-            FROM stored u LEFT JOIN accounts a ON a.vendor = u.vendor AND a.account_id = u.sub_account_id
-            WHERE {usage_filter_sql(date_range)} AND {BILLABLE_SQL} {only_currency}
+            FROM usage u LEFT JOIN known_accounts a ON a.vendor = u.vendor AND a.account_id = u.sub_account_id
+            WHERE {stored.in_range} AND {BILLABLE_SQL} {only_currency}
             """
         )
         yield con
-    finally:
-        con.close()
 
 
 def _frame(rows: Sequence[Sequence[object]], columns: Sequence[str]) -> pd.DataFrame:
@@ -187,11 +183,11 @@ def daily_cost(
     if unknown or not by:
         raise ValueError(f"cannot group by {unknown or 'nothing'}: use any of {sorted(DAILY_DIMENSIONS)}")
     dims = ", ".join(f"{DAILY_DIMENSIONS[d]} AS {d}" for d in by)
-    with _usage(ws, vendor, date_range, currency) as con:
+    with _usage(ws, vendor, date_range, currency, days=True) as con:
         rows = con.execute(
             f"""
-            SELECT CAST(u.charge_period_start AS DATE) AS day, u.currency, {dims}, sum(u.billed_cost) AS cost
-            FROM usage u GROUP BY ALL ORDER BY ALL
+            SELECT CAST(u.first_usage_start AS DATE) AS day, u.currency, {dims}, sum(u.billed_cost) AS cost
+            FROM billable u GROUP BY ALL ORDER BY ALL
             """
         ).fetchall()
     return _frame(rows, ["day", "currency", *by, "cost"])
@@ -208,7 +204,7 @@ def cost_by_customer(ws: Workspace, vendor: str | None, date_range: DateRange, *
                 SELECT coalesce(u.customer_id, '{UNASSIGNED_ID}') AS customer_id,
                        coalesce(u.customer_name, '{UNASSIGNED}') AS customer_name, u.currency,
                        count(DISTINCT (u.vendor, u.account_id)) AS accounts, sum(u.billed_cost) AS cost
-                FROM usage u GROUP BY ALL
+                FROM billable u GROUP BY ALL
             ) ORDER BY currency, customer_id = '{UNASSIGNED_ID}', cost DESC, customer_name, customer_id
             """
         ).fetchall()
@@ -262,7 +258,7 @@ def month_over_month(
             SELECT {', '.join(keys)}, u.currency,
                    coalesce(sum(u.billed_cost) FILTER (WHERE u.billing_period = $previous), 0) AS previous,
                    coalesce(sum(u.billed_cost) FILTER (WHERE u.billing_period = $current), 0) AS current
-            FROM usage u WHERE u.billing_period IN ($previous, $current)
+            FROM billable u WHERE u.billing_period IN ($previous, $current)
             GROUP BY ALL
             """,
             {"previous": previous, "current": current},
@@ -318,8 +314,8 @@ def unassigned_accounts(ws: Workspace, vendor: str | None, date_range: DateRange
         rows = con.execute(
             """
             SELECT u.vendor, u.account_id, coalesce(max(u.sub_account_name), '') AS account_name, u.currency,
-                   count(*) AS rows, sum(u.billed_cost) AS cost
-            FROM usage u WHERE u.customer_id IS NULL
+                   sum(u.row_count) AS rows, sum(u.billed_cost) AS cost
+            FROM billable u WHERE u.customer_id IS NULL
             GROUP BY u.vendor, u.account_id, u.currency
             ORDER BY u.currency, cost DESC, u.vendor, u.account_id
             """
@@ -356,13 +352,13 @@ def customer_drilldown(
             SELECT grouping(u.vendor, u.account_id, service) AS level, u.vendor, u.account_id,
                    max(u.account_label) AS account_name,
                    coalesce(nullif(u.service, ''), '(none)') AS service, u.currency, sum(u.billed_cost) AS cost
-            FROM usage u WHERE {match}
+            FROM billable u WHERE {match}
             GROUP BY GROUPING SETS ((u.currency), (u.vendor, u.account_id, u.currency),
                                    (u.vendor, u.account_id, service, u.currency))
             """,
             params,
         ).fetchall()
-        name = con.execute(f"SELECT max(u.customer_name) FROM usage u WHERE {match}", params).fetchone()
+        name = con.execute(f"SELECT max(u.customer_name) FROM billable u WHERE {match}", params).fetchone()
     totals = sorted(((c, cost) for level, *_, c, cost in found if level == 0b111), key=lambda r: r[0])
     accounts = [(v, a, n, c, cost) for level, v, a, n, _, c, cost in found if level == 0b001]
     accounts.sort(key=lambda r: (r[3], -r[4], r[0], r[1]))

@@ -74,13 +74,14 @@ class StoredUsage:
     from_rows: bool  # True: the canonical rows; False: the reports' summaries
 
     @property
-    def _in_range(self) -> str:
+    def in_range(self) -> str:
+        """The SQL condition on `usage u` for the range's rows, whichever form they are in."""
         return _summary_filter_sql(self.date_range)  # on rows, first = last usage start: the same as usage_filter_sql
 
     def groups(self, customers: Sequence[str] | None = None) -> tuple[dict[str, list[UsageGroup]], dict[str, list[str]]]:
         """customer -> its invoice-line groups (billable usage of the range), and customer ->
         the usage currencies seen (more than one is a problem for the caller)."""
-        where = [self._in_range, BILLABLE_SQL]
+        where = [self.in_range, BILLABLE_SQL]
         params: list[object] = []
         if customers is not None:
             where.append("a.customer_id IN (SELECT unnest(?))")
@@ -115,7 +116,7 @@ class StoredUsage:
             f"""
             SELECT u.sub_account_id, u.currency, sum(u.row_count), sum(u.billed_cost)
             FROM usage u ANTI JOIN accounts a ON a.account_id = u.sub_account_id
-            WHERE {self._in_range} AND {BILLABLE_SQL}
+            WHERE {self.in_range} AND {BILLABLE_SQL}
             GROUP BY ALL ORDER BY ALL
             """
         ).fetchall()
