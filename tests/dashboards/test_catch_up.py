@@ -10,6 +10,7 @@ from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import generate_invoices
 from workbench.billing.invoices import approve
+from workbench.billing.store.table_import import import_tables
 from workbench.dashboards import build_billing_app, build_invoices_app, catch_up_when_visited
 from workbench.dashboards.ranges import LAST
 
@@ -33,6 +34,19 @@ def test_the_billing_report_catches_up_with_an_invoice_issued_after_it_was_compu
     assert app.range.kind.value == LAST and app.vendor.value == "aws"  # the viewer's choices stay
     assert app.selected == ["100001", "100002"]
     assert app.catch_up() is False
+
+
+def test_the_billing_report_catches_up_with_a_customers_file_imported_after_it(ws, tmp_path):
+    app = build_billing_app(ws, today=TODAY)
+    app.range.kind.value = LAST
+    assert "Beta Ltd" in [p.customer_name for p in app.previews.values()]
+    renamed = tmp_path / "customers.csv"
+    renamed.write_text("customer_id,name,contact_name,contact_email,billing_address,tax_jurisdiction,payment_terms_days\n"
+                       "100002,Beta Limited,Bob Jones,bob@beta.example,2 High St,CA-ON,15\n")
+    _, problems = import_tables(ws, [renamed])
+    assert problems == ()
+    assert app.catch_up() is True
+    assert "Beta Limited" in [p.customer_name for p in app.previews.values()]
 
 
 def test_the_billing_report_follows_the_day_when_it_has_no_fixed_today(ws):

@@ -298,9 +298,11 @@ def _check_pricebooks_exist(session: Session, records: Sequence[Record]) -> list
     ]
 
 
-# billing-relevant tables whose every change goes to the audit trail, with its entity name
-AUDITED = {"pricebooks": "pricebook", "support_plans": "pricebook", "credits": "credit",
-           "customer_vendors": "customer", "accounts": "customer", "tax_rates": "tax_rate", "fx_rates": "fx_rate"}
+# every table whose changes go to the audit trail (all of them: each shows on invoices or decides
+# them, and an audit event is also what tells a preheated dashboard to catch up), with its entity
+AUDITED = {"reseller": "reseller", "customers": "customer", "pricebooks": "pricebook", "support_plans": "pricebook",
+           "credits": "credit", "customer_vendors": "customer", "accounts": "customer", "tax_rates": "tax_rate",
+           "fx_rates": "fx_rate"}
 
 
 def _key_text(r: Record) -> str:
