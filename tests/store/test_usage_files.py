@@ -152,6 +152,19 @@ def test_a_lost_source_is_a_clear_error(demo_workspace_copy: Workspace) -> None:
         assert usage.groups()[0]
 
 
+def test_a_kept_file_that_no_longer_reads_says_why(demo_workspace_copy: Workspace) -> None:
+    ws = demo_workspace_copy
+    [report] = [r for r in _reports(ws, "gcp") if r.billing_period == "2025-10"]
+    assert report.source_path
+    (ws.root / report.source_path).write_text("Customer,Amount\nacme,12\n")  # someone overwrote it
+    with pytest.raises(UsageUnavailable) as raised:
+        rows_files(ws, [report])
+    assert raised.value.message == (
+        f"the usage rows of {report.file_name} (gcp 2025-10) are not available: {report.file_name} can no longer "
+        "be read (not a known billing export; header columns seen: Customer, Amount)")
+    assert [p.code for p in raised.value.problems] == ["unknown-format"]
+
+
 def test_a_workspace_from_before_summaries_gets_them_from_its_rows(demo_workspace_copy: Workspace) -> None:
     ws = demo_workspace_copy
     reports = _reports(ws)

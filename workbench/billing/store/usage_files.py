@@ -39,7 +39,7 @@ from pathlib import Path
 import duckdb
 from sqlalchemy import select
 
-from workbench.billing.core.problems import Problem
+from workbench.billing.core.problems import Problem, errors
 from workbench.billing.core.usage import MONEY_SQL, QUANTITY_SQL
 from workbench.billing.store.models import VendorReport
 from workbench.billing.store.workspace import Workspace
@@ -88,6 +88,10 @@ class UsageUnavailable(Exception):
     def __init__(self, report: VendorReport, reason: str, problems: Sequence[Problem] = ()) -> None:
         self.message = (f"the usage rows of {report.file_name} ({report.vendor} {report.billing_period}) "
                         f"are not available: {reason}")
+        shown = [p.message for p in errors(problems)][:3]
+        if shown:  # why the kept file can no longer be read
+            more = len(errors(problems)) - len(shown)
+            self.message += f" ({'; '.join(shown)}{f'; and {more} more' if more else ''})"
         self.fix = f"import {report.file_name} again (`workbench import`) to restore them"
         self.problems = tuple(problems)
         super().__init__(f"{self.message}; {self.fix}")
