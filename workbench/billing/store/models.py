@@ -185,7 +185,7 @@ class VendorReport(Base):
     file as imported (kept unchanged, shared by the periods of one file); the period's usage
     summary beside `stored_path` (`<sha16>.summary.parquet`, written at import: pricing reads
     it); `stored_path` the period's canonical rows, written from the source the first time
-    rows are needed (detailed exports, custom ranges, the explorer). Reports stored from
+    rows are needed (detailed exports, custom ranges, the explorer's daily chart). Reports stored from
     canonical tables (`store_usage_table`) have no source: their rows are written at once.
     """
 

@@ -10,7 +10,7 @@ Why three: pricing needs sums, not rows. An import reads the vendor file once, v
 writes only its summary (tens of thousands of rows for a 10-million-row CUR) and a copy of the
 file. Writing ten million canonical rows costs several times more than reading them, so the
 rows are written from the kept source the first time something needs them: a detailed export,
-a custom date range that cuts through a summary row, the usage explorer, `verify` of such a
+a custom date range that cuts through a summary row, the usage explorer's daily chart, `verify` of such a
 range. They are written once, under a file lock (two processes never do the work twice), to a
 temporary name first, and renamed into place. A CSV is not parsed twice for that: the import
 keeps its parse (the needed columns, as parquet) beside the file, and removes it once the rows
