@@ -20,6 +20,11 @@ invoices notebooks are preheated (in `--notebook all` mode a denylist keeps Voil
 every other notebook of the folder); the usage explorer always runs for its visitor. After a
 visit Voila refills the pool in the background (one more kernel running the notebook).
 
+The page is Voila's lab template less its links to a CDN (`templates/voila/templates/workbench`,
+laid out as a Jupyter data folder: the checkout's `templates/` goes on `JUPYTER_PATH`; an
+installed package has it in `<sys.prefix>/share/jupyter/voila/templates/workbench`), so a
+dashboard loads whole without internet.
+
 The notebooks folder is, in order: `$WORKBENCH_NOTEBOOKS`; the checkout's `notebooks/` beside
 the `workbench` package (running from the repository or an editable install); the installed
 data folder `<sys.prefix>/share/workbench/notebooks`.
@@ -59,6 +64,8 @@ NOTEBOOKS: dict[str, str] = {
 PREHEATED = ("billing", "invoices")  # notebooks whose last cell catches up with changes made since
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
+TEMPLATE = "workbench"  # the Voila template: lab, without a CDN
+_REPO_JUPYTER_DATA = Path(__file__).resolve().parent.parent / "templates"  # holds voila/templates/workbench
 
 
 class NotebooksNotFound(click.ClickException):
@@ -95,7 +102,8 @@ def free_port() -> int:
 
 def voila_command(target: Path, port: int, *, preheat: bool = True, pool_size: int = 1) -> list[str]:
     """Voila for one notebook or (a folder) all of them; `preheat` applies to `PREHEATED` only."""
-    command = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}"]
+    command = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}",
+               f"--template={TEMPLATE}"]
     ours = [NOTEBOOKS[name] for name in PREHEATED]
     if preheat and (target.is_dir() or target.name in ours):
         command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]
@@ -116,6 +124,8 @@ def kernel_environment(workspace: Path, read_only: bool, today: str | None) -> d
         env["WORKBENCH_TODAY"] = today
     else:
         env.pop("WORKBENCH_TODAY", None)
+    if (_REPO_JUPYTER_DATA / "voila" / "templates" / TEMPLATE).is_dir():  # a checkout: Voila finds the template there
+        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(_REPO_JUPYTER_DATA), env.get("JUPYTER_PATH")) if p)
     return env
 
 

@@ -87,7 +87,7 @@ class BillingApp:
         self.select_all_button = w.Button(description="Select all", layout=w.Layout(width="110px"))
         self.select_none_button = w.Button(description="Select none", layout=w.Layout(width="110px"))
         self.selection = w.HTML()  # "N of M selected", counted in Python from what the browser checked
-        self.generate_button = w.Button(description="Generate invoices", button_style="primary", icon="file-text",
+        self.generate_button = w.Button(description="Generate invoices", button_style="primary",
                                         layout=w.Layout(width="180px"))
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="300px", display=HIDDEN))
         self.progress_label = w.HTML()

@@ -90,7 +90,7 @@ class InvoicesApp:
         self.heading = w.HTML()
         self.status_box = w.HBox()
         self.currency = w.Dropdown(options=[], description="Currency", layout=w.Layout(width="220px", display=HIDDEN))
-        self.download_buttons = {fmt: w.Button(description=label, icon="download") for label, fmt in DOWNLOADS.items()}
+        self.download_buttons = {fmt: w.Button(description=label) for label, fmt in DOWNLOADS.items()}
         self.downloads = w.HTML()
         self.statement = w.HTML()
         self.message = w.HTML()
