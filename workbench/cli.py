@@ -147,17 +147,21 @@ def init(directory: str, name: str) -> None:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--vendor", type=VENDORS, help="Only needed when a file's header does not tell.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Read the files on a Dask cluster (e.g. tcp://scheduler:8786), all at once; they are stored "
+                   "here in the order given. The workers must reach the files and the workspace at the same paths.")
 @json_option
-def import_(directory: str, files: tuple[str, ...], vendor: str | None, as_json: bool) -> None:
+def import_(directory: str, files: tuple[str, ...], vendor: str | None, scheduler: str | None, as_json: bool) -> None:
     """Import vendor billing reports (AWS CUR, Azure cost details, GCP export, FOCUS).
 
     Re-importing a file already imported changes nothing; a newer report for the same
-    vendor, billing account and period replaces the older one unless that period is locked.
+    vendor, billing account and period replaces the older one unless that period is locked
+    (of two such files in one import, the later one given wins).
     """
     from workbench.billing.store.report_import import import_reports
 
     ws = _open(directory)
-    outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor)
+    outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor, scheduler=scheduler)
     if as_json:
         _print_json({"files": outcome.files, "unassigned": outcome.unassigned})
     else:

@@ -10,6 +10,10 @@ If anything is refused or the transaction fails, the files are removed again. Th
 rows are written from the kept source when first needed (`usage_files.rows_files`).
 
 The hash and the copy run on threads beside DuckDB's pass (both release the GIL).
+
+Reading (hash, validate, summarise, copy: `_read_file`) and storing (`_commit`) are apart, so
+that with a Dask `scheduler` the files are read on the cluster's workers at once while this
+process stores them one by one, in the order given.
 """
 
 from __future__ import annotations
@@ -95,12 +99,23 @@ class ImportOutcome:
 
 
 def import_reports(
-    ws: Workspace, paths: Iterable[Path], vendor: str | None = None, *, today: dt.date | None = None
+    ws: Workspace, paths: Iterable[Path], vendor: str | None = None, *, today: dt.date | None = None,
+    scheduler: object = None,
 ) -> ImportOutcome:
     """Import vendor files one by one; each file is all-or-nothing. `today` decides finality of
-    formats without invoice ids (injectable for tests)."""
+    formats without invoice ids (injectable for tests).
+
+    `scheduler`: a Dask scheduler address ("tcp://host:8786") or a `distributed.Client`. Each
+    file is then read, checked and summarised on the cluster's workers, all files at once; this
+    process stores them one by one, in the order given (as locally: of two files for the same
+    period, the later one wins). Workers open the workspace and the files by their paths, so
+    both must be on storage they share, at the same paths."""
     today = today or dt.date.today()
-    outcomes = [_import_file(ws, path, vendor, today) for path in map(Path, paths)]
+    paths = [Path(p) for p in paths]
+    if scheduler is None:
+        outcomes = [_commit(ws, _read_file(ws, path, vendor), vendor, today) for path in paths]
+    else:
+        outcomes = _import_on_dask(scheduler, ws, paths, vendor, today)
     touched = sorted({(f.vendor, p) for f in outcomes if f.status is not FileStatus.REFUSED and f.vendor for p in f.periods})
     unassigned: list[UnassignedAccount] = []
     for v in sorted({v for v, _ in touched}):
@@ -108,7 +123,28 @@ def import_reports(
     return ImportOutcome(tuple(outcomes), tuple(unassigned))
 
 
-def _import_file(ws: Workspace, path: Path, vendor: str | None, today: dt.date) -> FileOutcome:
+@dataclass(frozen=True)
+class _ReadFile:
+    """A vendor file read, checked and summarised, its files under temporary names in the usage
+    folder, to be stored by `_commit`; or, in `outcome`, why there is nothing to store."""
+
+    path: Path
+    sha256: str
+    outcome: FileOutcome | None = None  # unchanged (imported before) or refused
+    format: str = ""
+    vendor: str | None = None
+    problems: tuple[Problem, ...] = ()
+    summary: Path | None = None  # the summary of its canonical rows
+    source: Path | None = None  # the copy of the vendor file
+    parsed: Path | None = None  # a CSV's parse (`readers.open_report(parsed=...)`)
+
+    def discard(self) -> None:
+        for pending in (self.summary, self.source, self.parsed):
+            if pending is not None:
+                pending.unlink(missing_ok=True)
+
+
+def _read_file(ws: Workspace, path: Path, vendor: str | None) -> _ReadFile:
     from workbench.billing.readers import open_report
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, bounded_duckdb() as con:
@@ -121,6 +157,7 @@ def _import_file(ws: Workspace, path: Path, vendor: str | None, today: dt.date) 
         pending = ws.usage_dir / f".{uuid.uuid4().hex}.summary.tmp"
         # A CSV's parse, kept until the canonical rows are written from it (not parsed again)
         parsed = ws.usage_dir / f".{uuid.uuid4().hex}.columns.tmp"
+        kept = False
         try:
             with open_report(con, path, vendor, validate_rows=False, parsed=parsed) as report:
                 refused = report.select is None or errors(report.problems)
@@ -129,21 +166,82 @@ def _import_file(ws: Workspace, path: Path, vendor: str | None, today: dt.date) 
                                                         report.row_problems, problems)
                 sha, done = known.result()
                 if done is not None:
-                    return done
+                    return _ReadFile(path, sha, done)
                 if refused:
-                    return FileOutcome(path, FileStatus.REFUSED, sha, report.vendor, report.format,
-                                       problems=tuple(problems))
-                return _store_report(ws, con, pending, path=path, sha256=sha, format=report.format,
-                                     vendor=report.vendor or vendor, today=today, problems=problems, source=copying,
-                                     parsed=parsed if parsed.exists() else None, read_as=vendor)
+                    return _ReadFile(path, sha, FileOutcome(path, FileStatus.REFUSED, sha, report.vendor, report.format,
+                                                            problems=tuple(problems)))
+                copied = copying.result()
+                assert copied is not None  # a file already known never gets here
+                kept = True
+                return _ReadFile(path, sha, None, report.format, report.vendor or vendor, tuple(problems), pending,
+                                 Path(copied), parsed if parsed.exists() else None)
         except duckdb.InterruptException:
             sha, done = known.result()
             assert done is not None, "DuckDB interrupted by someone else"
-            return done
+            return _ReadFile(path, sha, done)
         finally:
-            pending.unlink(missing_ok=True)
-            parsed.unlink(missing_ok=True)
-            _discard(copying)
+            if not kept:
+                pending.unlink(missing_ok=True)
+                parsed.unlink(missing_ok=True)
+                _discard(copying)
+
+
+def _commit(ws: Workspace, read: _ReadFile, vendor: str | None, today: dt.date) -> FileOutcome:
+    """Store what `_read_file` found (or say why not); its temporary files are gone afterwards."""
+    try:
+        if read.outcome is not None:
+            return read.outcome
+        # the same content as a file stored since it was read (earlier in the same import)
+        again = _already_imported(ws, read.path, read.sha256)
+        if again is not None:
+            return again
+        with bounded_duckdb() as con:
+            return _store_report(ws, con, read.summary, path=read.path, sha256=read.sha256,  # type: ignore[arg-type]
+                                 format=read.format, vendor=read.vendor, today=today, problems=list(read.problems),
+                                 source=read.source, parsed=read.parsed, read_as=vendor)
+    finally:
+        read.discard()
+
+
+def _read_at(root: str, path: str, vendor: str | None) -> _ReadFile:
+    """`_read_file` on a Dask worker: the workspace opened by its path."""
+    from workbench.billing.store.workspace import open_workspace
+
+    ws = open_workspace(Path(root))
+    try:
+        return _read_file(ws, Path(path), vendor)
+    finally:
+        ws.close()
+
+
+def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], vendor: str | None,
+                    today: dt.date) -> list[FileOutcome]:
+    """Every file read on the cluster at once; each stored here, in the order given, once read."""
+    from distributed import Client
+
+    own = not isinstance(scheduler, Client)
+    client = Client(str(scheduler), set_as_default=False) if own else scheduler
+    run = uuid.uuid4().hex[:8]
+    futures = [client.submit(_read_at, str(ws.root.resolve()), str(path.resolve()), vendor,  # type: ignore[attr-defined]
+                             key=f"import-{i}-{run}", pure=False) for i, path in enumerate(paths)]
+    outcomes: list[FileOutcome] = []
+    try:
+        for path, future in zip(paths, futures):
+            try:
+                read = future.result()
+            except Exception as exc:  # the worker died or could not reach the file or the workspace
+                outcomes.append(FileOutcome(path, FileStatus.REFUSED, problems=(Problem(
+                    "import-failed", f"the Dask worker reading it failed: {type(exc).__name__}: {exc}", file=path.name,
+                    fix="check that the workers reach the file and the workspace at the same paths; import it again"),)))
+                continue
+            outcomes.append(_commit(ws, read, vendor, today))
+    finally:
+        for future in futures[len(outcomes):]:  # stopped early: what the rest wrote is not kept
+            with contextlib.suppress(Exception):
+                future.result().discard()
+        if own:
+            client.close()  # type: ignore[attr-defined]
+    return outcomes
 
 
 def _look_up(ws: Workspace, path: Path, con: duckdb.DuckDBPyConnection) -> tuple[str, FileOutcome | None]:
@@ -298,7 +396,7 @@ def _store_report(
     vendor: str | None,
     today: dt.date,
     problems: list[Problem],
-    source: Future[str | None] | None = None,
+    source: Path | None = None,
     parsed: Path | None = None,
     read_as: str | None = None,
     pending_rows: Path | None = None,
@@ -306,8 +404,8 @@ def _store_report(
     """Check the summary of one vendor file (`pending`, written to a temporary name in the usage
     folder) by period, and move the files into place with the reports' records.
 
-    `source`: the vendor file being copied into the usage folder (a temporary path, once done):
-    it is kept, and the rows are written from it when needed. `parsed`: the needed columns of a
+    `source`: the vendor file copied into the usage folder under a temporary name: it is kept,
+    and the rows are written from it when needed. `parsed`: the needed columns of a
     CSV source, kept beside it until the rows are written. `pending_rows`: the canonical rows,
     written already (`store_usage_table`)."""
     name = path.name
@@ -344,9 +442,7 @@ def _store_report(
             if source is not None:
                 target = source_dir(ws, vendor, sha256) / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                copied = source.result()
-                assert copied is not None  # a file already known never gets here
-                os.replace(copied, target)
+                os.replace(source, target)
                 written.append(target)
                 kept = target.relative_to(ws.root).as_posix()
                 if parsed is not None:
