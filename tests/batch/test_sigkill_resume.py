@@ -142,4 +142,5 @@ def test_sigkill_at_random_points_then_resume(demo_workspace_dir, tmp_path):
     debris = [str(p.relative_to(root)) for p in (root / "output").rglob("*")
               if p.name.startswith(".") or ".tmp" in p.name or p.name.endswith(".failed.ipynb")]
     assert debris == []
+    assert [str(p.relative_to(root)) for p in (root / "usage").rglob("*.tmp")] == []  # nor rows half-written
     print(f"\nSIGKILL test: {len(numbers)} invoices; runs (kill after s, exit code, manifests): {history}")

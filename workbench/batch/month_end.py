@@ -573,6 +573,10 @@ def run_month_end(
     target = Path(out_dir) if out_dir is not None else ws.output_dir / period
     target.mkdir(parents=True, exist_ok=True)
     _sweep_dead_kernel_dirs(Path(tempfile.gettempdir()))  # a killed run's kernel sockets
+    if ws.usage_dir.is_dir():
+        from workbench.billing.store.usage_files import sweep_abandoned
+
+        sweep_abandoned(ws.usage_dir)  # and the usage rows it was writing
 
     invoice_jobs, problems = generate_period(ws, period, vendors=vendors, customers=customers, options=options,
                                              today=today)

@@ -47,11 +47,13 @@ from workbench.billing.store.usage_files import (
     bounded_duckdb,
     copy_parquet,
     parsed_path,
+    pending_path,
     source_dir,
     sql_text,
     summary_files,
     summary_path,
     summary_select,
+    sweep_abandoned,
 )
 from workbench.billing.store.usage_queries import UnassignedAccount, unassigned_usage
 from workbench.billing.store.workspace import Workspace
@@ -112,6 +114,8 @@ def import_reports(
     both must be on storage they share, at the same paths."""
     today = today or dt.date.today()
     paths = [Path(p) for p in paths]
+    if ws.usage_dir.is_dir():
+        sweep_abandoned(ws.usage_dir)  # what an import killed midway left
     if scheduler is None:
         outcomes = [_commit(ws, _read_file(ws, path, vendor), vendor, today) for path in paths]
     else:
@@ -154,9 +158,9 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None) -> _ReadFile:
         known = threads.submit(_look_up, ws, path, con)
         ws.usage_dir.mkdir(parents=True, exist_ok=True)
         copying = threads.submit(_copy_source, ws, path, known)
-        pending = ws.usage_dir / f".{uuid.uuid4().hex}.summary.tmp"
+        pending = pending_path(ws.usage_dir, "summary")
         # A CSV's parse, kept until the canonical rows are written from it (not parsed again)
-        parsed = ws.usage_dir / f".{uuid.uuid4().hex}.columns.tmp"
+        parsed = pending_path(ws.usage_dir, "columns")
         kept = False
         try:
             with open_report(con, path, vendor, validate_rows=False, parsed=parsed) as report:
@@ -309,7 +313,7 @@ def _copy_source(ws: Workspace, path: Path, known: Future[tuple[str, FileOutcome
     None for a file already known (no copy)."""
     if known.result()[1] is not None:
         return None
-    pending = ws.usage_dir / f".{uuid.uuid4().hex}.source.tmp"
+    pending = pending_path(ws.usage_dir, "source")
     shutil.copyfile(path, pending)
     return str(pending)
 
@@ -333,7 +337,7 @@ def _restore_source(ws: Workspace, path: Path, reports: Sequence[VendorReport]) 
     for relative in lost:
         target = ws.root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        tmp = pending_path(target.parent, target.name)
         try:
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
@@ -373,8 +377,8 @@ def store_usage_table(
     """
     columns = ", ".join(f"CAST({n} AS {t}) AS {n}" for n, t, _ in COLUMNS)
     ws.usage_dir.mkdir(parents=True, exist_ok=True)
-    pending_rows = ws.usage_dir / f".{uuid.uuid4().hex}.tmp"
-    pending = ws.usage_dir / f".{uuid.uuid4().hex}.summary.tmp"
+    pending_rows = pending_path(ws.usage_dir, "rows")
+    pending = pending_path(ws.usage_dir, "summary")
     try:
         copy_parquet(con, f"SELECT {columns} FROM {table} ORDER BY source_file, source_row", pending_rows)
         copy_parquet(con, summary_select(f"SELECT * FROM read_parquet({sql_text(pending_rows)})"), pending)
@@ -571,7 +575,7 @@ def _place_period(con: duckdb.DuckDBPyConnection, pending: Path, final: Path, pe
     if only:
         os.replace(pending, final)
         return final
-    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    tmp = pending_path(final.parent, final.name)
     assert PERIOD_RE.match(period)  # a checked YYYY-MM, safe in SQL text
     try:
         copy_parquet(con, f"SELECT * FROM read_parquet({sql_text(pending)}) WHERE billing_period = '{period}'", tmp)

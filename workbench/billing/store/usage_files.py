@@ -23,13 +23,21 @@ wholly inside or outside the range (month to date, typically).
 
 Reports stored from canonical tables (`store_usage_table`: tests, the demo) have rows and no
 source. Workspaces from before the summaries get theirs written from the rows when first read.
+
+A file being written has a temporary name that says who writes it (`pending_path`); the files a
+killed process left behind (SIGKILL, a lost Dask worker, power loss: hundreds of megabytes for a
+copied vendor file) are removed by the next import or rows writer on the same host
+(`sweep_abandoned`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
+import re
+import socket
 import tempfile
 import uuid
 from collections import defaultdict
@@ -50,8 +58,9 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
-    "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "parsed_path", "rows_files",
-    "source_dir", "sql_list", "sql_text", "summary_files", "summary_path", "summary_select", "text_table",
+    "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "parsed_path", "pending_path", "rows_files",
+    "source_dir", "sql_list", "sql_text", "summary_files", "summary_path", "summary_select", "sweep_abandoned",
+    "text_table",
 ]
 
 # The invoice-line key of a usage row: what pricing groups by, plus what the import checks
@@ -80,6 +89,39 @@ MEMORY_LIMIT = "1GB"
 # Parquet as the usage store writes it: zstd (a third smaller than snappy for the same time),
 # row groups of 122,880 rows (DuckDB's own), so readers scan them on every thread.
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
+
+
+# `.wb-<host>-<pid>-<random>.<what>.tmp`: the host as a short hash (names stay one pattern)
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_PENDING = re.compile(r"^\.wb-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[0-9a-f]{12}\..+\.tmp$")
+
+
+def pending_path(folder: Path, what: str) -> Path:
+    """A temporary name in `folder` for a file being written, renamed into place when whole."""
+    return folder / f".wb-{_HOST}-{os.getpid()}-{uuid.uuid4().hex[:12]}.{what}.tmp"
+
+
+def sweep_abandoned(folder: Path) -> list[Path]:
+    """Remove the temporary files under `folder` (`pending_path`) of processes of this host that
+    no longer run; those of running processes and of other hosts stay."""
+    removed: list[Path] = []
+    for path in folder.rglob(".wb-*.tmp"):
+        found = _PENDING.match(path.name)
+        if found is None or found["host"] != _HOST or _running(int(found["pid"])):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 class UsageUnavailable(Exception):
@@ -181,6 +223,8 @@ def rows_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
     workspace cannot be written (a read-only share), the rows go to a private temporary folder
     of this process instead."""
     paths = {r.id: ws.root / r.stored_path for r in reports}
+    if not all(p.exists() for p in paths.values()):
+        sweep_abandoned(ws.usage_dir)  # what a killed writer of them left
     waiting: dict[str, list[VendorReport]] = defaultdict(list)
     for report in reports:
         if not paths[report.id].exists():
@@ -241,7 +285,7 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
             [target] = targets.values()
             _write_atomically(target, lambda tmp: copy_parquet(con, rows, tmp))
             return
-        pending = source.with_name(f".rows.{uuid.uuid4().hex}.tmp")
+        pending = pending_path(source.parent, "rows")
         try:
             copy_parquet(con, rows, pending)
             for period, target in targets.items():
@@ -253,7 +297,7 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
 
 def _write_atomically(target: Path, write: object) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    tmp = pending_path(target.parent, target.name)
     try:
         write(tmp)  # type: ignore[operator]
         os.replace(tmp, target)
