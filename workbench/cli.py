@@ -161,7 +161,8 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
     from workbench.billing.store.report_import import import_reports
 
     ws = _open(directory)
-    outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor, scheduler=scheduler)
+    with _progress(as_json, "importing", unit="file") as tick:
+        outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor, scheduler=scheduler, progress=tick)
     if as_json:
         _print_json({"files": outcome.files, "unassigned": outcome.unassigned})
     else:
@@ -363,8 +364,8 @@ def generate(directory: str, vendor: str, range_: str, customer_ids: str | None,
 class _progress:
     """A tqdm bar on stderr for long runs; silent for --json and when stderr is no terminal."""
 
-    def __init__(self, quiet: bool, label: str) -> None:
-        self.quiet, self.label, self.bar = quiet, label, None
+    def __init__(self, quiet: bool, label: str, unit: str = "customer") -> None:
+        self.quiet, self.label, self.unit, self.bar = quiet, label, unit, None
 
     def __enter__(self) -> Callable[[int, int, str], None]:
         def tick(done: int, total: int, item: str) -> None:
@@ -373,7 +374,7 @@ class _progress:
             if self.bar is None:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=total, desc=self.label, unit="customer", file=sys.stderr, leave=False,
+                self.bar = tqdm(total=total, desc=self.label, unit=self.unit, file=sys.stderr, leave=False,
                                 disable=None)
             self.bar.set_postfix_str(item)
             self.bar.update(done - self.bar.n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -125,6 +126,24 @@ def test_real_samples_import(ws: Workspace) -> None:
     assert summed == [(Decimal("1.6823086974"), 1281)]
     # nobody owns these accounts yet: all of it is unassigned
     assert [(u.vendor, u.account_id, u.rows) for u in outcome.unassigned if u.vendor == "aws"] == [("aws", "123412340534", 1281)]
+
+
+def test_progress_names_each_file_and_how_far_a_long_one_is(ws: Workspace, tmp_path: Path) -> None:
+    from workbench.billing.demo import write_aws_cur
+
+    big = write_aws_cur(tmp_path / "cur-2025-10.csv", rows=300_000, accounts=20, period="2025-10", fmt="csv",
+                        legacy=True, seed=1)  # a second or two to read: its progress shows
+    seen: list[tuple[int, int, str]] = []
+    import_reports(ws, [big, AZURE_SAMPLE, AZURE_SAMPLE], today=dt.date(2025, 11, 20),
+                   progress=lambda done, total, text: seen.append((done, total, text)))
+    assert seen[0] == (0, 3, "cur-2025-10.csv")
+    during = [text for done, _, text in seen if done == 0 and text.endswith("%")]
+    assert during and all(re.fullmatch(r"cur-2025-10\.csv: (pass 2, )?\d+%", t) for t in during), seen
+    assert seen[len(during) + 1:] == [
+        (1, 3, "cur-2025-10.csv: imported"),
+        (1, 3, "azure-ea-cost-2023-09.csv"), (2, 3, "azure-ea-cost-2023-09.csv: imported"),
+        (2, 3, "azure-ea-cost-2023-09.csv"), (3, 3, "azure-ea-cost-2023-09.csv: unchanged"),
+    ]
 
 
 def test_the_same_file_twice_is_a_no_op(ws: Workspace, tmp_path: Path, db_dump: Dump) -> None:

@@ -24,8 +24,9 @@ import hashlib
 import os
 import re
 import shutil
+import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
@@ -100,12 +101,19 @@ class ImportOutcome:
         return "\n".join(lines)
 
 
+Progress = Callable[[int, int, str], None]  # (files done, files in all, what is going on)
+
+
 def import_reports(
     ws: Workspace, paths: Iterable[Path], vendor: str | None = None, *, today: dt.date | None = None,
-    scheduler: object = None,
+    scheduler: object = None, progress: Progress | None = None,
 ) -> ImportOutcome:
     """Import vendor files one by one; each file is all-or-nothing. `today` decides finality of
     formats without invoice ids (injectable for tests).
+
+    `progress(done, total, text)`: called as each file starts, about every half second while it
+    is read ("cur.csv.gz: 43%"; a CSV is read in two passes, the second shown as "pass 2"), and
+    as it ends ("cur.csv.gz: imported").
 
     `scheduler`: a Dask scheduler address ("tcp://host:8786") or a `distributed.Client`. Each
     file is then read, checked and summarised on the cluster's workers, all files at once; this
@@ -116,10 +124,16 @@ def import_reports(
     paths = [Path(p) for p in paths]
     if ws.usage_dir.is_dir():
         sweep_abandoned(ws.usage_dir)  # what an import killed midway left
+    tell = progress or (lambda done, total, text: None)
     if scheduler is None:
-        outcomes = [_commit(ws, _read_file(ws, path, vendor), vendor, today) for path in paths]
+        outcomes: list[FileOutcome] = []
+        for path in paths:
+            tell(len(outcomes), len(paths), path.name)
+            read = _read_file(ws, path, vendor, lambda text: tell(len(outcomes), len(paths), text))
+            outcomes.append(_commit(ws, read, vendor, today))
+            tell(len(outcomes), len(paths), f"{path.name}: {outcomes[-1].status.value}")
     else:
-        outcomes = _import_on_dask(scheduler, ws, paths, vendor, today)
+        outcomes = _import_on_dask(scheduler, ws, paths, vendor, today, tell)
     touched = sorted({(f.vendor, p) for f in outcomes if f.status is not FileStatus.REFUSED and f.vendor for p in f.periods})
     unassigned: list[UnassignedAccount] = []
     for v in sorted({v for v, _ in touched}):
@@ -148,10 +162,12 @@ class _ReadFile:
                 pending.unlink(missing_ok=True)
 
 
-def _read_file(ws: Workspace, path: Path, vendor: str | None) -> _ReadFile:
+def _read_file(ws: Workspace, path: Path, vendor: str | None,
+               progress: Callable[[str], None] | None = None) -> _ReadFile:
     from workbench.billing.readers import open_report
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, bounded_duckdb() as con:
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, bounded_duckdb() as con, \
+            _reporting(con, path.name, progress):
         # The hash runs beside DuckDB's pass over the file (a gzipped CSV leaves a core idle) and
         # interrupts it when the file was imported before: re-importing a folder of months costs
         # little more than hashing them.
@@ -190,6 +206,37 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None) -> _ReadFile:
                 _discard(copying)
 
 
+@contextlib.contextmanager
+def _reporting(con: duckdb.DuckDBPyConnection, name: str, progress: Callable[[str], None] | None) -> Iterator[None]:
+    """While the block runs, tell `progress` how far DuckDB's current query is, every half second."""
+    if progress is None:
+        yield
+        return
+    con.execute("SET enable_progress_bar = true")  # DuckDB tracks progress for query_progress()...
+    con.execute("SET enable_progress_bar_print = false")  # ...without printing a bar of its own
+    con.execute("SET progress_bar_time = 0")
+    done = threading.Event()
+
+    def poll() -> None:
+        passes, last = 1, 0.0
+        while not done.wait(0.5):
+            percent = con.query_progress()
+            if percent < 0:
+                continue
+            if percent < last - 20:  # a new query: the second pass over a CSV's parse
+                passes += 1
+            last = percent
+            progress(f"{name}: {'' if passes == 1 else f'pass {passes}, '}{percent:.0f}%")
+
+    poller = threading.Thread(target=poll, name="import-progress", daemon=True)
+    poller.start()
+    try:
+        yield
+    finally:
+        done.set()
+        poller.join()
+
+
 def _commit(ws: Workspace, read: _ReadFile, vendor: str | None, today: dt.date) -> FileOutcome:
     """Store what `_read_file` found (or say why not); its temporary files are gone afterwards."""
     try:
@@ -219,7 +266,7 @@ def _read_at(root: str, path: str, vendor: str | None) -> _ReadFile:
 
 
 def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], vendor: str | None,
-                    today: dt.date) -> list[FileOutcome]:
+                    today: dt.date, tell: Progress) -> list[FileOutcome]:
     """Every file read on the cluster at once; each stored here, in the order given, once read."""
     from distributed import Client
 
@@ -237,8 +284,9 @@ def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], ven
                 outcomes.append(FileOutcome(path, FileStatus.REFUSED, problems=(Problem(
                     "import-failed", f"the Dask worker reading it failed: {type(exc).__name__}: {exc}", file=path.name,
                     fix="check that the workers reach the file and the workspace at the same paths; import it again"),)))
-                continue
-            outcomes.append(_commit(ws, read, vendor, today))
+            else:
+                outcomes.append(_commit(ws, read, vendor, today))
+            tell(len(outcomes), len(paths), f"{path.name}: {outcomes[-1].status.value}")
     finally:
         for future in futures[len(outcomes):]:  # stopped early: what the rest wrote is not kept
             with contextlib.suppress(Exception):
