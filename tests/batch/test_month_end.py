@@ -189,6 +189,7 @@ def test_cli_in_parallel_exit_codes_and_help(small_ws, tmp_path):
     failing = runner.invoke(month_end, [*args, "--notebook", str(failing_notebook(tmp_path, "100003"))])
     elapsed = time.perf_counter() - started
     assert failing.exit_code == 1, failing.output
+    assert "generating the drafts of 2025-10 ...\nwriting the usage rows behind the detailed CSVs" in failing.output
     assert "2 done, 0 skipped, 1 failed" in failing.output
     assert "FAILED AWS-202510-00003 (customer 100003 Smith & Sons <Ltd>)" in failing.output
     print(f"\nmonth end, 3 invoices, jobs=2 (spawned workers): {elapsed:.1f} s")

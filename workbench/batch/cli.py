@@ -106,7 +106,7 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
     try:
         summary = run_month_end(ws, period, vendors=list(vendors) or None, customers=_customers(customers), jobs=jobs,
                                 options=options, today=day, progress=tick, notebook=notebook, on_invoices=start,
-                                engine=engine, scheduler=scheduler)
+                                engine=engine, scheduler=scheduler, on_step=lambda text: click.echo(f"{text} ...", err=True))
     finally:
         if bar is not None:
             bar.close()

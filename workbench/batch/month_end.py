@@ -545,11 +545,13 @@ def run_month_end(
     on_invoices: Callable[[int], None] | None = None,
     engine: str = "warm",
     scheduler: object = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> MonthEndSummary:
     """Generate the period's drafts, then render every invoice's files (see the module docstring).
 
     `progress(done, total, outcome)` is called after each invoice; `on_invoices(total)` once the
-    invoice list is known (for a progress bar). Files go to `out_dir` (default
+    invoice list is known (for a progress bar); `on_step(text)` as each step before it starts
+    (generating the drafts, writing the usage rows of the detailed CSVs, which can take seconds). Files go to `out_dir` (default
     `<workspace>/output/<period>`).
 
     `engine`: "warm" (default) executes the notebooks in a kernel kept warm per process and
@@ -578,8 +580,11 @@ def run_month_end(
 
         sweep_abandoned(ws.usage_dir)  # and the usage rows it was writing
 
+    step = on_step or (lambda text: None)
+    step(f"generating the drafts of {period}")
     invoice_jobs, problems = generate_period(ws, period, vendors=vendors, customers=customers, options=options,
                                              today=today)
+    step("writing the usage rows behind the detailed CSVs (once per vendor report)")
     problems += _write_detail_rows(ws, period, sorted({job.vendor for job in invoice_jobs}))
     if on_invoices is not None:
         on_invoices(len(invoice_jobs))
