@@ -658,10 +658,10 @@ def demo(directory: str, today: str | None) -> None:
 
 
 def _register_extensions() -> None:
-    """Commands that live with their packages (month-end batch, dashboards, API, notifications)."""
+    """Commands that live with their packages (month-end batch, dashboards, API, notifications).
+    (Approving queues the customer email through the `workbench.issue_hooks` entry point.)"""
     from workbench.api.cli import register as register_api
     from workbench.batch.cli import month_end
-    from workbench.billing.notify import register as register_notifications
     from workbench.billing.notify.cli import notify
     from workbench.serve import serve
 
@@ -669,7 +669,6 @@ def _register_extensions() -> None:
     main.add_command(serve)
     main.add_command(notify)
     register_api(main)  # workbench api, workbench api-key (FastAPI is imported only to serve)
-    register_notifications()  # approving queues the customer email (when notify.on_open is set)
 
 
 _register_extensions()

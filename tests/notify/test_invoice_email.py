@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+import textwrap
 from email.message import EmailMessage
 
 import pytest
@@ -155,3 +158,23 @@ def test_register_adds_the_hook_once(issue_hook: None) -> None:
     register()
     register()
     assert ISSUE_HOOKS.count(queue_invoice_email) == 1
+
+
+def test_issuing_anywhere_queues_the_email_without_registering(billed: Billed) -> None:
+    """The hook is declared as an entry point (`workbench.issue_hooks`), so a process that never
+    imports `notify` (a dashboard kernel, the API server) queues the email when it approves."""
+    configure(billed.ws)
+    acme = billed.numbers["100001"]
+    billed.ws.close()
+    script = textwrap.dedent(f"""
+        import datetime as dt, pathlib, sys
+        from workbench.billing.invoices import approve
+        from workbench.billing.store import open_workspace
+        ws = open_workspace(pathlib.Path({str(billed.ws.root)!r}))
+        assert not [m for m in sys.modules if m.startswith("workbench.billing.notify")]
+        approve(ws, [{acme!r}], today=dt.date.fromisoformat({ISSUED.isoformat()!r}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [queued] = list_outbox(billed.ws)
+    assert (queued.invoice_number, queued.status, queued.to_address) == (acme, "pending", "Ann Smith <ann@acme.example>")

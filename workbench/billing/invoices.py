@@ -186,13 +186,23 @@ def refresh_past_due(ws: Workspace, *, today: dt.date | None = None) -> list[str
         return [inv.number for inv in overdue]
 
 
-# Called in the transaction that issues an invoice (Draft -> Open). Issue 5's sealing and
-# notifications plug in here, so that the status change and its consequences commit together.
+# Called in the transaction that issues an invoice (Draft -> Open), so that the status change and
+# its consequences commit together: the seal, and every hook a package declares under the
+# `workbench.issue_hooks` entry points (the customer email of `notify`: see pyproject.toml),
+# loaded at the first issue. So every way of issuing (CLI, dashboards, API) runs the same hooks,
+# and the billing package imports none of them.
 ISSUE_HOOKS: list[Callable[[Session, m.Invoice], None]] = [integrity.seal]
+HOOKS_GROUP = "workbench.issue_hooks"
+_declared: list[Callable[[Session, m.Invoice], None]] | None = None
 
 
 def on_issue(session: Session, inv: m.Invoice) -> None:
-    for hook in ISSUE_HOOKS:
+    global _declared
+    if _declared is None:
+        from importlib.metadata import entry_points
+
+        _declared = [ep.load() for ep in entry_points(group=HOOKS_GROUP)]
+    for hook in [*ISSUE_HOOKS, *(h for h in _declared if h not in ISSUE_HOOKS)]:
         hook(session, inv)
 
 

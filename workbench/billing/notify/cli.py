@@ -1,8 +1,8 @@
 """`workbench notify`: settings, sending and the outbox.
 
 Registered by the main CLI with `from workbench.billing.notify.cli import notify`
-(and `main.add_command(notify)`); the CLI also calls `workbench.billing.notify.register()` so
-that approving an invoice queues its email.
+(and `main.add_command(notify)`). Approving an invoice queues its email wherever it is approved:
+the hook is the `workbench.issue_hooks` entry point.
 """
 
 from __future__ import annotations
