@@ -3,20 +3,21 @@
     from workbench.api import create_app
     app = create_app(open_workspace(path))      # uvicorn.run(app, host="127.0.0.1", port=8870)
 
-`create_app` is loaded on first use, so that the `workbench` command line (which registers
-`workbench api` and `workbench api-key` from `workbench.api.cli`) does not import FastAPI.
+The names are loaded on first use (`workbench.lazy`), so that the `workbench` command line
+(which registers `workbench api` and `workbench api-key` from `workbench.api.cli`) imports
+neither FastAPI nor the key store.
 """
 
-from __future__ import annotations
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
-from typing import TYPE_CHECKING, Any
+from workbench.lazy import lazy_exports as _lazy_exports
 
-from workbench.api.keys import ApiKeyError, IssuedKey, KeyInfo, Principal, authenticate, create_key, list_keys, revoke_key
-
-if TYPE_CHECKING:
-    from workbench.api.app import API_VERSION, create_app
-
-__all__ = [
+_EXPORTS: dict[str, str] = {
+    "API_VERSION": "app", "create_app": "app",
+    **{name: "keys" for name in ("ApiKeyError", "IssuedKey", "KeyInfo", "Principal", "authenticate", "create_key",
+                                 "list_keys", "revoke_key")},
+}
+__all__ = [  # the keys of _EXPORTS (a test checks that each one loads)
     "API_VERSION",
     "ApiKeyError",
     "IssuedKey",
@@ -28,11 +29,9 @@ __all__ = [
     "list_keys",
     "revoke_key",
 ]
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())
 
-
-def __getattr__(name: str) -> Any:
-    if name in ("create_app", "API_VERSION"):
-        from workbench.api import app
-
-        return getattr(app, name)
-    raise AttributeError(f"module 'workbench.api' has no attribute {name!r}")
+if _TYPE_CHECKING:  # what type checkers and readers see
+    from workbench.api.app import API_VERSION, create_app
+    from workbench.api.keys import (ApiKeyError, IssuedKey, KeyInfo, Principal, authenticate, create_key, list_keys,
+                                    revoke_key)

@@ -8,13 +8,17 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.periods import parse_month
 
-from .month_end import DEFAULT_NOTEBOOK, InvoiceOutcome, run_month_end
+from .paths import DEFAULT_NOTEBOOK
+
+if TYPE_CHECKING:  # the command imports the month end when it runs: `workbench --help` does not
+    from .month_end import InvoiceOutcome
 
 __all__ = ["month_end"]
 
@@ -79,6 +83,8 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
     from tqdm import tqdm
 
     from workbench.billing.store.workspace import WorkspaceError, open_workspace
+
+    from .month_end import run_month_end
 
     try:
         parse_month(period)

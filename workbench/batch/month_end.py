@@ -53,6 +53,8 @@ from workbench.billing.core.periods import given_month
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.store.workspace import Workspace
 
+from .paths import DEFAULT_NOTEBOOK
+
 __all__ = [
     "DEFAULT_NOTEBOOK",
     "InvoiceJob",
@@ -66,7 +68,6 @@ __all__ = [
     "run_month_end",
 ]
 
-DEFAULT_NOTEBOOK = Path(__file__).resolve().parent.parent.parent / "notebooks" / "invoice.ipynb"
 MANIFEST_SUFFIX = ".done.json"
 EXPORT_FORMATS = ("csv", "detailed-csv", "xlsx")  # workbench.billing.exports, from the stored invoice
 CELL_TIMEOUT_SECONDS = 300

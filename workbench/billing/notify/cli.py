@@ -12,14 +12,14 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from workbench.billing.store.workspace import Workspace, WorkspaceError, open_workspace
+if TYPE_CHECKING:  # the commands import what they use: `workbench --help` loads none of it
+    from workbench.billing.store.workspace import Workspace
 
-from .outbox import list_outbox, requeue_failed
-from .sender import send_pending
-from .settings import NotifySettings, SettingsError, set_notify_settings
+    from .settings import NotifySettings
 
 __all__ = ["notify"]
 
@@ -27,6 +27,8 @@ DIRECTORY = click.argument("directory", metavar="DIR", type=click.Path(exists=Tr
 
 
 def _open(directory: str) -> Workspace:
+    from workbench.billing.store.workspace import WorkspaceError, open_workspace
+
     try:
         return open_workspace(Path(directory))
     except WorkspaceError as exc:
@@ -66,6 +68,8 @@ def settings_command(directory: str, host: str | None, port: int | None, starttl
                      password_env: str | None, from_address: str | None, on_open: bool | None,
                      attach_pdf: bool | None) -> None:
     """Show the notify and SMTP settings of DIR, changing those given first."""
+    from .settings import SettingsError, set_notify_settings
+
     ws = _open(directory)
     try:
         current = set_notify_settings(ws, host=host, port=port, starttls=starttls, username=username,
@@ -87,6 +91,8 @@ def send_command(directory: str, max_attempts: int, as_json: bool) -> None:
     Exit code 0 when everything due was sent, 1 when something is waiting for a retry, failed,
     or the run stopped (server unreachable, SMTP not configured).
     """
+    from .sender import send_pending
+
     report = send_pending(_open(directory), max_attempts=max_attempts)
     if as_json:
         doc = {"deliveries": [dataclasses.asdict(d) for d in report.deliveries],
@@ -103,6 +109,8 @@ def send_command(directory: str, max_attempts: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def outbox_command(directory: str, status: str | None, as_json: bool) -> None:
     """List queued messages with their status, attempts and last error."""
+    from .outbox import list_outbox
+
     entries = list_outbox(_open(directory), status=status)
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(e) for e in entries], indent=2, default=_iso))
@@ -123,6 +131,8 @@ def outbox_command(directory: str, status: str | None, as_json: bool) -> None:
 @click.argument("ids", nargs=-1, required=True, type=int)
 def retry_command(directory: str, ids: tuple[int, ...]) -> None:
     """Queue failed messages (by outbox id) again, with a fresh set of attempts."""
+    from .outbox import requeue_failed
+
     moved = requeue_failed(_open(directory), list(ids))
     for outbox_id in ids:
         click.echo(f"{outbox_id}: {'queued again' if outbox_id in moved else 'not failed (sent or still queued): unchanged'}")

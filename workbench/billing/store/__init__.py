@@ -5,8 +5,9 @@ models, say) does not load DuckDB and the readers: `workbench --help` and a kern
 shows invoices start faster.
 """
 
-import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
+
+from workbench.lazy import lazy_exports as _lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "FINAL_AFTER_BUSINESS_DAYS": "finality",
@@ -63,17 +64,7 @@ __all__ = [
 ]  # the keys of _EXPORTS (a test checks that each one loads)
 
 
-def __getattr__(name: str) -> object:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(_importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())
 
 
 if _TYPE_CHECKING:  # what type checkers and readers see
