@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -58,10 +60,23 @@ def test_reading_on_a_dask_cluster_stores_the_same_as_locally(tmp_path: Path) ->
 
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        owners: set[str] = set()
+
+        def pending_owners(done: int, total: int, text: str) -> None:
+            """As the first file is stored, the files the workers wrote for the others (read at
+            the same time) wait under this process's name: no other import removes them even if
+            a worker dies now."""
+            if done == 1 and not owners:
+                deadline = time.monotonic() + 10
+                while not owners and time.monotonic() < deadline:
+                    owners.update(p.name.split("-")[2] for p in there.usage_dir.glob(".wb-*.tmp"))
+                    time.sleep(0.01)
+
         with distributed.get_task_stream(client) as stream:
-            on_dask = import_reports(there, files, today=TODAY, scheduler=client)
+            on_dask = import_reports(there, files, today=TODAY, scheduler=client, progress=pending_owners)
         read_by = [t["worker"] for t in stream.data if str(t["key"]).startswith("import-")]
     assert len(read_by) == len(files)  # every file was read by a worker, none here
+    assert owners == {str(os.getpid())}
 
     def described(outcome: object) -> list[tuple[object, ...]]:
         return [(f.path.name, f.status.value, f.vendor, f.periods, f.row_count, [p.code for p in f.problems])

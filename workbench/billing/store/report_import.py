@@ -45,6 +45,7 @@ from workbench.billing.store.models import Account, Customer, VendorReport
 from workbench.billing.store.periods import locks_overlapping
 from workbench.billing.store.usage_files import (
     SUMMARY_COLUMNS,
+    Owner,
     bounded_duckdb,
     copy_parquet,
     parsed_path,
@@ -55,6 +56,7 @@ from workbench.billing.store.usage_files import (
     summary_path,
     summary_select,
     sweep_abandoned,
+    this_process,
 )
 from workbench.billing.store.usage_queries import UnassignedAccount, unassigned_usage
 from workbench.billing.store.workspace import Workspace
@@ -162,8 +164,9 @@ class _ReadFile:
                 pending.unlink(missing_ok=True)
 
 
-def _read_file(ws: Workspace, path: Path, vendor: str | None,
-               progress: Callable[[str], None] | None = None) -> _ReadFile:
+def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable[[str], None] | None = None,
+               owner: Owner | None = None) -> _ReadFile:
+    """`owner`: the process that will store what is read (`usage_files.pending_path`)."""
     from workbench.billing.readers import open_report
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, bounded_duckdb() as con, \
@@ -173,10 +176,10 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None,
         # little more than hashing them.
         known = threads.submit(_look_up, ws, path, con)
         ws.usage_dir.mkdir(parents=True, exist_ok=True)
-        copying = threads.submit(_copy_source, ws, path, known)
-        pending = pending_path(ws.usage_dir, "summary")
+        copying = threads.submit(_copy_source, ws, path, known, owner)
+        pending = pending_path(ws.usage_dir, "summary", owner)
         # A CSV's parse, kept until the canonical rows are written from it (not parsed again)
-        parsed = pending_path(ws.usage_dir, "columns")
+        parsed = pending_path(ws.usage_dir, "columns", owner)
         kept = False
         try:
             with open_report(con, path, vendor, validate_rows=False, parsed=parsed) as report:
@@ -254,13 +257,15 @@ def _commit(ws: Workspace, read: _ReadFile, vendor: str | None, today: dt.date) 
         read.discard()
 
 
-def _read_at(root: str, path: str, vendor: str | None) -> _ReadFile:
-    """`_read_file` on a Dask worker: the workspace opened by its path."""
+def _read_at(root: str, path: str, vendor: str | None, owner: Owner) -> _ReadFile:
+    """`_read_file` on a Dask worker: the workspace opened by its path; what it writes belongs to
+    `owner`, the process that stores it (a worker that dies after reading leaves files that stay
+    until that process is gone)."""
     from workbench.billing.store.workspace import open_workspace
 
     ws = open_workspace(Path(root))
     try:
-        return _read_file(ws, Path(path), vendor)
+        return _read_file(ws, Path(path), vendor, owner=owner)
     finally:
         ws.close()
 
@@ -274,7 +279,7 @@ def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], ven
     client = Client(str(scheduler), set_as_default=False) if own else scheduler
     run = uuid.uuid4().hex[:8]
     futures = [client.submit(_read_at, str(ws.root.resolve()), str(path.resolve()), vendor,  # type: ignore[attr-defined]
-                             key=f"import-{i}-{run}", pure=False) for i, path in enumerate(paths)]
+                             this_process(), key=f"import-{i}-{run}", pure=False) for i, path in enumerate(paths)]
     outcomes: list[FileOutcome] = []
     try:
         for path, future in zip(paths, futures):
@@ -356,12 +361,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _copy_source(ws: Workspace, path: Path, known: Future[tuple[str, FileOutcome | None]]) -> str | None:
+def _copy_source(ws: Workspace, path: Path, known: Future[tuple[str, FileOutcome | None]],
+                 owner: Owner | None) -> str | None:
     """A new vendor file copied to a temporary name in the usage folder (moved into place later);
     None for a file already known (no copy)."""
     if known.result()[1] is not None:
         return None
-    pending = pending_path(ws.usage_dir, "source")
+    pending = pending_path(ws.usage_dir, "source", owner)
     shutil.copyfile(path, pending)
     return str(pending)
 

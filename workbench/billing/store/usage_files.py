@@ -60,7 +60,7 @@ except ImportError:  # pragma: no cover
 __all__ = [
     "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "parsed_path",
     "pending_path", "rows_files", "source_dir", "sql_list", "sql_text", "summary_files", "summary_path",
-    "summary_select", "sweep_abandoned", "text_table",
+    "summary_select", "sweep_abandoned", "text_table", "this_process",
 ]
 
 # The invoice-line key of a usage row: what pricing groups by, plus what the import checks
@@ -95,16 +95,24 @@ PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880"
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 _PENDING = re.compile(r"^\.wb-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[0-9a-f]{12}\..+\.tmp$")
 
+Owner = tuple[str, int]  # (host, pid) of the process that renames a pending file into place
 
-def pending_path(folder: Path, what: str) -> Path:
-    """A temporary name in `folder` for a file being written, renamed into place when whole."""
-    return folder / f".wb-{_HOST}-{os.getpid()}-{uuid.uuid4().hex[:12]}.{what}.tmp"
+
+def this_process() -> Owner:
+    return _HOST, os.getpid()
+
+
+def pending_path(folder: Path, what: str, owner: Owner | None = None) -> Path:
+    """A temporary name in `folder` for a file being written, renamed into place when whole by
+    `owner` (default: this process; a Dask worker writes for the process that will store)."""
+    host, pid = owner or this_process()
+    return folder / f".wb-{host}-{pid}-{uuid.uuid4().hex[:12]}.{what}.tmp"
 
 
 def sweep_abandoned(folder: Path) -> list[Path]:
-    """Remove the temporary files under `folder` (`pending_path`) of processes of this host that
-    no longer run; those of running processes and of other hosts stay (and so does what cannot
-    be removed: a read-only share)."""
+    """Remove the temporary files under `folder` (`pending_path`) whose owner, a process of this
+    host, no longer runs; those of running processes and of other hosts stay (and so does what
+    cannot be removed: a read-only share)."""
     removed: list[Path] = []
     for path in folder.rglob(".wb-*.tmp"):
         found = _PENDING.match(path.name)
