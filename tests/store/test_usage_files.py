@@ -189,9 +189,10 @@ def test_an_unchanged_parquet_file_is_recognised_by_its_hash(demo_workspace_copy
     assert sorted(p for p in ws.usage_dir.rglob("*") if p.is_file()) == files
 
 
-def test_a_read_only_workspace_writes_its_rows_elsewhere(demo_workspace_copy: Workspace) -> None:
+def test_a_read_only_workspace_writes_its_rows_elsewhere(demo_workspace_copy: Workspace, tmp_path: Path) -> None:
     """A workspace on a read-only share (here: bind-mounted read-only in a private mount
-    namespace) still gives its rows, written to a temporary folder of the process."""
+    namespace) still gives its rows, written once to the user's cache, where the next process
+    (the next dashboard visit) finds them."""
     ws = demo_workspace_copy
     ws.close()
     script = textwrap.dedent(f"""
@@ -199,17 +200,29 @@ def test_a_read_only_workspace_writes_its_rows_elsewhere(demo_workspace_copy: Wo
         from workbench.billing.store import current_usage_files, open_workspace
         ws = open_workspace({str(ws.root)!r})
         [rows] = current_usage_files(ws, "aws", ["2025-10"])
-        assert not str(rows).startswith({str(ws.root)!r}), rows
-        print(duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{{rows}}')").fetchone()[0])
+        count = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{{rows}}')").fetchone()[0]
+        print(rows, rows.stat().st_mtime_ns, count)
     """)
     root = str(ws.root)
-    done = subprocess.run(
-        ["unshare", "-m", "--map-root-user", "sh", "-c",
-         'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$1" -c "$2"', root, sys.executable, script],
-        capture_output=True, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-    assert done.returncode == 0, done.stderr[-3000:]
+
+    def visit(cache: Path) -> list[str]:
+        done = subprocess.run(
+            ["unshare", "-m", "--map-root-user", "sh", "-c",
+             'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$1" -c "$2"', root, sys.executable,
+             script],
+            capture_output=True, text=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "XDG_CACHE_HOME": str(cache)})
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done.stdout.split()
+
+    first, second = visit(tmp_path / "cache"), visit(tmp_path / "cache")
     [report] = [r for r in _reports(ws, "aws") if r.billing_period == "2025-10"]
-    assert int(done.stdout.split()[-1]) == report.row_count
+    assert first[0].startswith(str(tmp_path / "cache" / "workbench" / "rows" / "aws" / "sources"))
+    assert int(first[2]) == report.row_count
+    assert second == first  # the same file, not written again
+    # no cache to write either (here: inside the read-only share): a folder of the process
+    private = visit(ws.root / "cache")
+    assert Path(private[0]).name == "2025-10.parquet" and not private[0].startswith(root)
+    assert int(private[2]) == report.row_count
     assert _rows_written(ws) == []
 
 

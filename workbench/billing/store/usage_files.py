@@ -59,7 +59,7 @@ except ImportError:  # pragma: no cover
 
 __all__ = [
     "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "parsed_path",
-    "pending_path", "rows_files", "source_dir", "sql_list", "sql_text", "summary_files", "summary_path",
+    "pending_path", "rows_cache", "rows_files", "source_dir", "sql_list", "sql_text", "summary_files", "summary_path",
     "summary_select", "sweep_abandoned", "text_table", "this_process",
 ]
 
@@ -232,8 +232,8 @@ def rows_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
     """The canonical rows file of each report, written from its source first where missing.
 
     Raises `UsageUnavailable` when a report has neither rows nor a readable source. Where the
-    workspace cannot be written (a read-only share), the rows go to a private temporary folder
-    of this process instead."""
+    workspace cannot be written (a read-only share), the rows go to the user's cache instead
+    (`rows_cache`), or where that cannot be written either, to a folder of this process."""
     paths = {r.id: ws.root / r.stored_path for r in reports}
     if not all(p.exists() for p in paths.values()):
         sweep_abandoned(ws.usage_dir)  # what a killed writer of them left
@@ -270,16 +270,36 @@ def _write_rows(ws: Workspace, source: Path, reports: list[VendorReport]) -> dic
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise
-    # a read-only workspace (a shared folder mounted read-only): rows for this process only
-    folder = _FALLBACK.get(relative)
-    if folder is None:
-        folder = _FALLBACK[relative] = Path(tempfile.mkdtemp(prefix="workbench-rows-"))
-    elsewhere = {p: folder / f"{p}.parquet" for p in periods}
-    todo = {p: t for p, t in elsewhere.items() if not t.exists()}
-    if todo:
-        _materialise(source, todo, single=len(periods) == 1, report=reports[0],
-                     parsed=parsed if parsed.is_file() else None)
+    # A read-only workspace (a shared folder mounted read-only): the rows go to this user's cache,
+    # named by the file's content (the same for every workspace and process that reads it), or,
+    # where that cannot be written either, to a folder of this process.
+    folder = rows_cache() / Path(relative).parent.relative_to("usage")
+    elsewhere = {p: folder / f"{p}.{reports[0].read_as or 'any'}.parquet" for p in periods}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with _exclusive(folder / ".rows.lock"):
+            _materialise_missing(source, elsewhere, reports[0], parsed)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        private = _FALLBACK.get(relative)
+        if private is None:
+            private = _FALLBACK[relative] = Path(tempfile.mkdtemp(prefix="workbench-rows-"))
+        elsewhere = {p: private / f"{p}.parquet" for p in periods}
+        _materialise_missing(source, elsewhere, reports[0], parsed)
     return {r.id: elsewhere[r.billing_period] for r in reports}
+
+
+def rows_cache() -> Path:
+    """Where the rows of read-only workspaces are written: `$XDG_CACHE_HOME/workbench/rows`
+    (default `~/.cache/workbench/rows`). Safe to delete: rows are written again when needed."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "workbench" / "rows"
+
+
+def _materialise_missing(source: Path, targets: dict[str, Path], report: VendorReport, parsed: Path) -> None:
+    todo = {p: t for p, t in targets.items() if not t.exists()}
+    if todo:
+        _materialise(source, todo, single=len(targets) == 1, report=report, parsed=parsed if parsed.is_file() else None)
 
 
 def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report: VendorReport,
@@ -297,7 +317,7 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
             [target] = targets.values()
             _write_atomically(target, lambda tmp: copy_parquet(con, rows, tmp))
             return
-        pending = pending_path(source.parent, "rows")
+        pending = pending_path(next(iter(targets.values())).parent, "rows")  # beside the rows: the source may be read-only
         try:
             copy_parquet(con, rows, pending)
             for period, target in targets.items():
