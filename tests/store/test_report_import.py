@@ -248,6 +248,28 @@ def test_one_file_spanning_two_months_is_split_by_period(base: Workspace) -> Non
     assert [(p.period, p.rows, p.cost) for p in report_periods(base)] == [("2024-01", 1, Decimal("1.5")), ("2024-02", 2, Decimal("2.75"))]
 
 
+def test_the_rows_of_a_vendor_file_spanning_two_months_are_written_in_one_pass(ws: Workspace, tmp_path: Path) -> None:
+    from workbench.billing.demo import write_aws_cur
+
+    months = [write_aws_cur(tmp_path / f"cur-{m}.csv", rows=50, accounts=3, period=m, fmt="csv", legacy=True, seed=1)
+              for m in ("2025-09", "2025-10")]
+    both = tmp_path / "cur-2025-q3-q4.csv"  # one export of two months, as a custom date range gives
+    first, second = (m.read_text(encoding="utf-8").splitlines(keepends=True) for m in months)
+    both.write_text("".join(first + second[1:]), encoding="utf-8")
+    [outcome] = import_reports(ws, [both], today=dt.date(2025, 11, 20)).files
+    assert (outcome.status, outcome.periods, outcome.row_count) == (FileStatus.IMPORTED, ("2025-09", "2025-10"), 100)
+    september = current_usage_files(ws, "aws", ["2025-09"])  # writes both months: one pass over the file
+    sha = outcome.sha256[:16]
+    assert sorted(p.relative_to(ws.root).as_posix() for p in ws.usage_dir.rglob(f"{sha}.parquet")) == [
+        f"usage/aws/2025-09/{sha}.parquet", f"usage/aws/2025-10/{sha}.parquet"]
+    with duckdb.connect() as con:
+        for month, rows in (("2025-09", september), ("2025-10", current_usage_files(ws, "aws", ["2025-10"]))):
+            found = con.execute("SELECT count(*), min(billing_period), max(billing_period) FROM read_parquet(?)",
+                                [str(rows[0])]).fetchone()
+            assert found == (50, month, month)
+    assert not list(ws.usage_dir.rglob("*.columns.parquet")) and not list(ws.usage_dir.rglob("*.tmp"))
+
+
 def test_unassigned_accounts_are_summarised(base: Workspace) -> None:
     outcome = store(base, "march-v1", MARCH)
     [stray] = unassigned_usage(base, "aws", ["2024-03"])

@@ -317,7 +317,9 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
             [target] = targets.values()
             _write_atomically(target, lambda tmp: copy_parquet(con, rows, tmp))
             return
-        pending = pending_path(next(iter(targets.values())).parent, "rows")  # beside the rows: the source may be read-only
+        beside = next(iter(targets.values())).parent  # not beside the source: it may be read-only
+        beside.mkdir(parents=True, exist_ok=True)
+        pending = pending_path(beside, "rows")
         try:
             copy_parquet(con, rows, pending)
             for period, target in targets.items():
