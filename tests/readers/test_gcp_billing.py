@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from reader_tables import as_table, expected
-from workbench.billing.readers import read_report
+from workbench.billing.readers import open_report, read_report
 
 COLUMNS = ("billing_account_id, sub_account_id, sub_account_name, billing_period, charge_period_start, "
            "charge_category, service, sku, description, quantity, unit, billed_cost, currency, is_free_tier, "
@@ -62,6 +62,23 @@ def test_gcp_jsonl_with_credits(con: duckdb.DuckDBPyConnection, write: Callable[
     assert (result.format, result.problems, result.row_count) == ("gcp-billing-export", (), 5)
     assert as_table(con, "canonical_usage", COLUMNS) == expected(ROWS)
     assert totals(con) == TOTALS
+
+
+def test_a_kept_jsonl_parse_is_read_instead_of_the_lines(con: duckdb.DuckDBPyConnection,
+                                                         write: Callable[[str, str], Path], tmp_path: Path) -> None:
+    """The needed key paths of every line, extracted once into parquet (`parsed`), read back the
+    same: the lines themselves are not parsed again."""
+    path, parsed = write("gcp.jsonl", JSONL), tmp_path / "gcp.jsonl.columns.parquet"
+    with open_report(con, path, parsed=parsed) as report:
+        assert report.select is not None and report.problems == ()
+        first = con.execute(f"SELECT * EXCLUDE (source_file) FROM ({report.select})").fetchall()
+    assert parsed.is_file()
+    lines = path.read_text(encoding="utf-8").strip().splitlines()
+    path.write_text(lines[0] + "\n", encoding="utf-8")  # the other lines are gone; the parse has them
+    with open_report(con, path, parsed=parsed) as report:
+        assert report.select is not None
+        again = con.execute(f"SELECT * EXCLUDE (source_file) FROM ({report.select})").fetchall()
+    assert again == first and len(first) == 5
 
 
 def test_gcp_jsonl_numbers_never_pass_through_double(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:

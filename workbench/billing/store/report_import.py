@@ -156,7 +156,7 @@ class _ReadFile:
     problems: tuple[Problem, ...] = ()
     summary: Path | None = None  # the summary of its canonical rows
     source: Path | None = None  # the copy of the vendor file
-    parsed: Path | None = None  # a CSV's parse (`readers.open_report(parsed=...)`)
+    parsed: Path | None = None  # a CSV's or JSONL's parse (`readers.open_report(parsed=...)`)
 
     def discard(self) -> None:
         for pending in (self.summary, self.source, self.parsed):
@@ -178,7 +178,7 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
         ws.usage_dir.mkdir(parents=True, exist_ok=True)
         copying = threads.submit(_copy_source, ws, path, known, owner)
         pending = pending_path(ws.usage_dir, "summary", owner)
-        # A CSV's parse, kept until the canonical rows are written from it (not parsed again)
+        # A CSV's or JSONL's parse, kept until the canonical rows are written from it (not parsed again)
         parsed = pending_path(ws.usage_dir, "columns", owner)
         kept = False
         try:
@@ -226,7 +226,7 @@ def _reporting(con: duckdb.DuckDBPyConnection, name: str, progress: Callable[[st
             percent = con.query_progress()
             if percent < 0:
                 continue
-            if percent < last - 20:  # a new query: the second pass over a CSV's parse
+            if percent < last - 20:  # a new query: the second pass, over a CSV's or JSONL's parse
                 passes += 1
             last = percent
             progress(f"{name}: {'' if passes == 1 else f'pass {passes}, '}{percent:.0f}%")
@@ -464,7 +464,7 @@ def _store_report(
 
     `source`: the vendor file copied into the usage folder under a temporary name: it is kept,
     and the rows are written from it when needed. `parsed`: the needed columns of a
-    CSV source, kept beside it until the rows are written. `pending_rows`: the canonical rows,
+    CSV or JSONL source, kept beside it until the rows are written. `pending_rows`: the canonical rows,
     written already (`store_usage_table`)."""
     name = path.name
     written: list[Path] = []

@@ -2,7 +2,7 @@
 
     usage/<vendor>/sources/<sha16>/<file name>        the vendor file as imported, never changed
     usage/<vendor>/sources/<sha16>/<file name>.columns.parquet
-                                                      a CSV's parse, until its rows are written
+                                                      a CSV's or JSONL's parse, until its rows are written
     usage/<vendor>/<period>/<sha16>.summary.parquet   the usage summary: one row per invoice-line key
     usage/<vendor>/<period>/<sha16>.parquet           the canonical rows (`core.usage.COLUMNS`)
 
@@ -12,9 +12,9 @@ file. Writing ten million canonical rows costs several times more than reading t
 rows are written from the kept source the first time something needs them: a detailed export,
 a custom date range that cuts through a summary row, the usage explorer's daily chart, `verify` of such a
 range. They are written once, under a file lock (two processes never do the work twice), to a
-temporary name first, and renamed into place. A CSV is not parsed twice for that: the import
-keeps its parse (the needed columns, as parquet) beside the file, and removes it once the rows
-are written from it (a gzipped CSV of ten million rows: 15 s instead of 42 s).
+temporary name first, and renamed into place. A CSV or JSONL file is not parsed twice for that:
+the import keeps its parse (the needed columns, as parquet) beside the file, and removes it
+once the rows are written from it (a gzipped CSV of ten million rows: 15 s instead of 42 s).
 
 The summary is exact: money and quantity are sums of the canonical DECIMAL values; pricing the
 summary gives the same invoice lines, to the last decimal, as pricing the rows (tested). Its
@@ -183,7 +183,7 @@ def source_dir(ws: Workspace, vendor: str, sha256: str) -> Path:
 
 
 def parsed_path(source: Path) -> Path:
-    """The kept parse of a CSV source (`readers.open_report(parsed=...)`), beside it."""
+    """The kept parse of a CSV or JSONL source (`readers.open_report(parsed=...)`), beside it."""
     return source.with_name(source.name + ".columns.parquet")
 
 
@@ -306,7 +306,7 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
                  parsed: Path | None) -> None:
     """Read `source` once through its reader and write the canonical rows of each period in
     `targets` (period -> file), in source order. `single`: the file holds one period only.
-    `parsed`: where a CSV source's parse is kept (read from there, or written there)."""
+    `parsed`: where a CSV or JSONL source's parse is kept (read from there, or written there)."""
     from workbench.billing.readers import open_report
 
     with bounded_duckdb() as con, open_report(con, source, report.read_as, parsed=parsed) as opened:
