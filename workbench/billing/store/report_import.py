@@ -57,6 +57,8 @@ from workbench.billing.store.usage_files import (
     summary_select,
     sweep_abandoned,
     this_process,
+    write_atomically,
+    write_period,
 )
 from workbench.billing.store.usage_queries import UnassignedAccount, unassigned_usage
 from workbench.billing.store.workspace import Workspace
@@ -389,14 +391,7 @@ def _restore_source(ws: Workspace, path: Path, reports: Sequence[VendorReport]) 
     of its periods are written from it when needed)."""
     lost = sorted({r.source_path for r in reports if r.source_path and not (ws.root / r.source_path).is_file()})
     for relative in lost:
-        target = ws.root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = pending_path(target.parent, target.name)
-        try:
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_atomically(ws.root / relative, lambda tmp: shutil.copyfile(path, tmp))
     return tuple(Problem("source-restored", f"the workspace had lost its copy of this file ({relative}): restored",
                          file=path.name, severity=Severity.WARNING) for relative in lost)
 
@@ -625,16 +620,9 @@ def _lock_problems(
 def _place_period(con: duckdb.DuckDBPyConnection, pending: Path, final: Path, period: str, *, only: bool) -> Path:
     """Put one period of `pending` (summary or rows, parquet) at `final`: the pending file itself
     when it holds only that period, else a copy of the period's rows (temporary name, rename)."""
-    final.parent.mkdir(parents=True, exist_ok=True)
     if only:
+        final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(pending, final)
-        return final
-    tmp = pending_path(final.parent, final.name)
-    assert PERIOD_RE.match(period)  # a checked YYYY-MM, safe in SQL text
-    try:
-        copy_parquet(con, f"SELECT * FROM read_parquet({sql_text(pending)}) WHERE billing_period = '{period}'", tmp)
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    else:
+        write_period(con, pending, period, final)
     return final

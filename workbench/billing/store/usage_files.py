@@ -41,7 +41,7 @@ import socket
 import tempfile
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -60,7 +60,7 @@ except ImportError:  # pragma: no cover
 __all__ = [
     "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "parsed_path",
     "pending_path", "rows_cache", "rows_files", "source_dir", "sql_list", "sql_text", "summary_files", "summary_path",
-    "summary_select", "sweep_abandoned", "text_table", "this_process",
+    "summary_select", "sweep_abandoned", "text_table", "this_process", "write_atomically", "write_period",
 ]
 
 # The invoice-line key of a usage row: what pricing groups by, plus what the import checks
@@ -221,7 +221,7 @@ def summary_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
         rows = rows_files(ws, [r for r, _ in missing])
         with bounded_duckdb() as con:
             for (report, path), source in zip(missing, rows):
-                _write_atomically(path, lambda tmp, s=source: copy_parquet(
+                write_atomically(path, lambda tmp, s=source: copy_parquet(
                     con, summary_select(f"SELECT * FROM read_parquet({sql_text(s)})"), tmp))
     return paths
 
@@ -315,7 +315,7 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
             raise UsageUnavailable(report, f"{source.name} can no longer be read", opened.problems)
         if single:
             [target] = targets.values()
-            _write_atomically(target, lambda tmp: copy_parquet(con, rows, tmp))
+            write_atomically(target, lambda tmp: copy_parquet(con, rows, tmp))
             return
         beside = next(iter(targets.values())).parent  # not beside the source: it may be read-only
         beside.mkdir(parents=True, exist_ok=True)
@@ -323,20 +323,27 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
         try:
             copy_parquet(con, rows, pending)
             for period, target in targets.items():
-                _write_atomically(target, lambda tmp, p=period: copy_parquet(
-                    con, f"SELECT * FROM read_parquet({sql_text(pending)}) WHERE billing_period = {sql_text(p)}", tmp))
+                write_period(con, pending, period, target)
         finally:
             pending.unlink(missing_ok=True)
 
 
-def _write_atomically(target: Path, write: object) -> None:
+def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """`write(tmp)` a temporary name beside `target` (`pending_path`), then rename it into place:
+    `target` is whole or absent, whatever happens."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = pending_path(target.parent, target.name)
     try:
-        write(tmp)  # type: ignore[operator]
+        write(tmp)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_period(con: duckdb.DuckDBPyConnection, rows: Path, period: str, target: Path) -> None:
+    """The rows of one billing period of the parquet file `rows` (summary or canonical) to `target`."""
+    write_atomically(target, lambda tmp: copy_parquet(
+        con, f"SELECT * FROM read_parquet({sql_text(rows)}) WHERE billing_period = {sql_text(period)}", tmp))
 
 
 @contextlib.contextmanager
