@@ -22,6 +22,7 @@ from workbench.billing.core.money import ZERO, exact_sum
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion, Rule, SupportPlan
 from workbench.billing.store import models as m
+from workbench.billing.store.in_lists import chunks
 
 __all__ = [
     "DEFAULT_PAYMENT_TERMS_DAYS", "RunReference", "credit_balances", "load_pricebook", "payment_terms", "period_locks",
@@ -61,7 +62,7 @@ def tax_rates(session: Session, jurisdiction: str, period: str) -> list[Tax]:
 def credit_balances(session: Session, customer_ids: Sequence[str]) -> dict[tuple[str, str], CreditBalance]:
     """(customer, currency) -> the balance of general and marketplace credits, exact."""
     totals: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(customer_ids))):
+    for chunk in chunks(customer_ids):
         for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.customer_id.in_(chunk))):
             totals[(e.customer_id, e.currency, e.kind)].append(e.amount)
     balances: dict[tuple[str, str], CreditBalance] = {}
@@ -85,7 +86,7 @@ def _default_terms(session: Session) -> int:
 def period_locks(session: Session, vendor: str, customer_ids: Iterable[str], date_range: DateRange) -> dict[str, m.PeriodLock]:
     """customer -> the first of its `vendor` locks overlapping the range (by start date)."""
     found: dict[str, m.PeriodLock] = {}
-    for chunk in _chunks(sorted(set(customer_ids))):
+    for chunk in chunks(customer_ids):
         query = (select(m.PeriodLock)
                  .where(m.PeriodLock.vendor == vendor, m.PeriodLock.customer_id.in_(chunk))
                  .where(m.PeriodLock.period_start < date_range.end, m.PeriodLock.period_end > date_range.start)
@@ -93,12 +94,6 @@ def period_locks(session: Session, vendor: str, customer_ids: Iterable[str], dat
         for lock in session.scalars(query):
             found.setdefault(lock.customer_id, lock)
     return found
-
-
-def _chunks(items: Sequence[str], size: int = 500) -> Iterable[Sequence[str]]:
-    """IN lists of bounded length (SQLite caps the parameters of one statement)."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 @dataclass
@@ -120,7 +115,7 @@ class RunReference:
     def load(cls, session: Session, vendor: str, date_range: DateRange, customer_ids: Sequence[str]) -> RunReference:
         month = date_range.first_month
         profiles: dict[str, m.CustomerVendor] = {}
-        for chunk in _chunks(sorted(set(customer_ids))):
+        for chunk in chunks(customer_ids):
             profiles.update((p.customer_id, p) for p in session.scalars(
                 select(m.CustomerVendor).where(m.CustomerVendor.vendor == vendor, m.CustomerVendor.customer_id.in_(chunk))))
         fx = {(r.from_currency, r.to_currency): r.rate for r in session.scalars(select(m.FxRate).where(m.FxRate.period == month))}

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.models import Customer
 
 __all__ = ["lock_customer", "lock_customers"]
@@ -48,12 +49,8 @@ def lock_customer(session: Session, customer_id: str) -> None:
 def lock_customers(session: Session, customer_ids: Sequence[str]) -> None:
     """`lock_customer` for many customers at once, in customer order (two runs over overlapping
     customers then wait for each other instead of deadlocking). Unknown ids raise LookupError."""
-    ids = sorted(set(customer_ids))
-    if not ids:
-        return
     found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for chunk in chunks(customer_ids):
         if session.get_bind().dialect.name == "sqlite":
             session.execute(
                 update(Customer)
@@ -65,6 +62,6 @@ def lock_customers(session: Session, customer_ids: Sequence[str]) -> None:
         else:
             found |= set(session.scalars(select(Customer.customer_id).where(Customer.customer_id.in_(chunk))
                                          .order_by(Customer.customer_id).with_for_update()))
-    missing = sorted(set(ids) - found)
+    missing = sorted(set(customer_ids) - found)
     if missing:
         raise LookupError(f"no customer {missing[0]!r} to lock")

@@ -41,6 +41,7 @@ from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.usage import COLUMNS
 from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
+from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.models import Account, Customer, VendorReport
 from workbench.billing.store.periods import locks_overlapping
 from workbench.billing.store.usage_files import (
@@ -597,11 +598,10 @@ def _lock_problems(
     old_accounts = {a for (a,) in con.execute(
         "SELECT DISTINCT sub_account_id FROM read_parquet($files) WHERE sub_account_id IS NOT NULL", {"files": old_files}
     ).fetchall()}
-    accounts = sorted(new_accounts | old_accounts)
     customers: set[str] = set()
-    for chunk in range(0, len(accounts), 500):
+    for chunk in chunks(new_accounts | old_accounts):
         customers |= set(session.scalars(select(Account.customer_id).where(
-            Account.vendor == vendor, Account.account_id.in_(accounts[chunk:chunk + 500]))))
+            Account.vendor == vendor, Account.account_id.in_(chunk))))
     locks = locks_overlapping(session, vendor, period, customers)
     if not locks:
         return []
