@@ -552,8 +552,8 @@ def run_month_end(
 
     `progress(done, total, outcome)` is called after each invoice; `on_invoices(total)` once the
     invoice list is known (for a progress bar); `on_step(text)` as each step before it starts
-    (generating the drafts, writing the usage rows of the detailed CSVs, which can take seconds). Files go to `out_dir` (default
-    `<workspace>/output/<period>`).
+    (generating the drafts, writing the usage rows of the detailed CSVs, which can take seconds).
+    Files go to `out_dir` (default `<workspace>/output/<period>`).
 
     `engine`: "warm" (default) executes the notebooks in a kernel kept warm per process and
     cleaned between invoices (`workbench.batch.engine`); "cold" starts a kernel per invoice.

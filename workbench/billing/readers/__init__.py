@@ -109,16 +109,17 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
     """Recognise and validate one vendor export; its canonical rows as a SELECT, not yet run.
 
     For parquet nothing is copied: the SELECT reads the file itself, so one pass (a `COPY`)
-    writes the canonical rows. CSV is parsed once into a TEMP table of the needed columns.
+    writes the canonical rows. CSV and JSONL are parsed once into a parquet file of the needed
+    columns.
     Bad input never raises: every problem found is returned, each with file, row and a fix.
 
     `validate_rows=False` leaves out the pass over the rows that validation is: the caller makes
     one pass anyway, over `flagged_select`, counts its flagged rows, and calls `row_problems()` when
     there are any (the import does; a big file then costs one pass less).
 
-    `parsed` (CSV files): where the file's needed columns are kept as parquet between reads. A
-    read finds them there and does not parse the CSV again, or parses it and leaves them there
-    (the import keeps them until the canonical rows are written).
+    `parsed` (CSV and JSONL files): where that parquet file is kept between reads. A read finds
+    it there and does not parse the file again, or parses it and leaves it there (the import
+    keeps it until the canonical rows are written).
     """
     path = Path(path)
     file = path.name
