@@ -62,40 +62,36 @@ def _scan(path: Path) -> str:
     return f"read_csv({quoted}, header = true, types = {{'{COST}': 'DECIMAL(38,18)'}})"
 
 
-def child_group_by(path: Path) -> dict[str, Any]:
-    """Phase (a): the bare DuckDB GROUP BY account, product sum over the vendor file."""
+def _timed(sql: str) -> tuple[list[tuple[Any, ...]], float]:
+    """The rows of one query in a fresh DuckDB, and the seconds it took."""
     import duckdb
 
     with duckdb.connect() as con:
         con.execute("SET enable_progress_bar = false")
         start = time.perf_counter()
-        rows = con.execute(
-            f"SELECT {ACCOUNT}, {PRODUCT}, sum(CAST({COST} AS DECIMAL(38,18))) AS cost, count(*) AS n "
-            f"FROM {_scan(path)} GROUP BY ALL"
-        ).fetchall()
-        seconds = time.perf_counter() - start
+        rows = con.execute(sql).fetchall()
+        return rows, time.perf_counter() - start
+
+
+def child_group_by(path: Path) -> dict[str, Any]:
+    """Phase (a): the bare DuckDB GROUP BY account, product sum over the vendor file."""
+    rows, seconds = _timed(f"SELECT {ACCOUNT}, {PRODUCT}, sum(CAST({COST} AS DECIMAL(38,18))) AS cost, count(*) AS n "
+                           f"FROM {_scan(path)} GROUP BY ALL")
     return {"seconds": seconds, "groups": len(rows), "rows": sum(r[3] for r in rows),
             "cost": str(sum((r[2] for r in rows), Decimal(0)))}
 
 
 def child_floor(path: Path) -> dict[str, Any]:
     """Phase (c): one GROUP BY of the invoice-line columns, read straight from the vendor file."""
-    import duckdb
-
     product = ("product['product_name']" if path.suffix == ".parquet"
                else "json_extract_string(product, '$.product_name')")
-    with duckdb.connect() as con:
-        con.execute("SET enable_progress_bar = false")
-        start = time.perf_counter()
-        rows = con.execute(
-            f"SELECT {ACCOUNT}, bill_billing_period_start_date, line_item_currency_code, {LINE_TYPE}, {PRODUCT}, "
-            f"{product}, product_product_family, line_item_usage_type, pricing_unit, bill_billing_entity, "
-            f"CAST({COST} AS DECIMAL(38,18)) = 0, min(line_item_line_item_description), "
-            f"sum(CAST(line_item_usage_amount AS DECIMAL(38,12))), sum(CAST({COST} AS DECIMAL(38,18))), count(*), "
-            f"count(bill_invoice_id), min(line_item_usage_start_date), max(line_item_usage_start_date) "
-            f"FROM {_scan(path)} GROUP BY ALL"
-        ).fetchall()
-        seconds = time.perf_counter() - start
+    rows, seconds = _timed(
+        f"SELECT {ACCOUNT}, bill_billing_period_start_date, line_item_currency_code, {LINE_TYPE}, {PRODUCT}, "
+        f"{product}, product_product_family, line_item_usage_type, pricing_unit, bill_billing_entity, "
+        f"CAST({COST} AS DECIMAL(38,18)) = 0, min(line_item_line_item_description), "
+        f"sum(CAST(line_item_usage_amount AS DECIMAL(38,12))), sum(CAST({COST} AS DECIMAL(38,18))), count(*), "
+        f"count(bill_invoice_id), min(line_item_usage_start_date), max(line_item_usage_start_date) "
+        f"FROM {_scan(path)} GROUP BY ALL")
     return {"seconds": seconds, "groups": len(rows)}
 
 
