@@ -19,8 +19,11 @@ Besides the baseline the issue names, two more figures in the same run:
   family, usage type, unit, billing entity, a zero-cost flag for free tier; description, quantity,
   cost, row and invoice-id counts, first and last usage start). Any exact pricing must read
   these columns once; the bare baseline reads three of them.
+- days later: writing the day summary (the summary per usage day too) from the kept vendor file,
+  which the import defers to the first custom range that cuts through a summary row or the first
+  look at the explorer's daily chart.
 - rows later: writing the canonical rows from the kept vendor file, which the import defers to
-  the first detailed export, custom range or explorer view (month end does it before rendering).
+  the first detailed export (month end does it before rendering).
 
 Correctness, checked on every run: the stored report's cost total equals the exact DuckDB
 DECIMAL sum of the file's cost column, and the drafts' usage and marketplace lines add up
@@ -95,8 +98,31 @@ def child_floor(path: Path) -> dict[str, Any]:
     return {"seconds": seconds, "groups": len(rows)}
 
 
+def child_days(workspace: Path) -> dict[str, Any]:
+    """Phase (d): the day summary the import deferred, written from the kept file; its exact cost."""
+    import duckdb
+
+    from workbench.billing.store import usage_files
+    from workbench.billing.store.usage_queries import current_reports
+    from workbench.billing.store.workspace import open_workspace
+
+    if not hasattr(usage_files, "day_summaries"):  # a --compare checkout from before them
+        return {"seconds": None}
+    day_summaries, sql_list = usage_files.day_summaries, usage_files.sql_list
+    ws = open_workspace(workspace)
+    with ws.session() as session:
+        reports = current_reports(session, "aws", [PERIOD])
+    start = time.perf_counter()
+    days, rows = day_summaries(ws, reports)
+    seconds = time.perf_counter() - start
+    with duckdb.connect() as con:
+        found = con.execute(f"SELECT sum(billed_cost), sum(row_count), count(*) FROM read_parquet({sql_list(days)})").fetchone()
+    assert found is not None and not rows
+    return {"seconds": seconds, "cost": str(found[0]), "rows": int(found[1]), "day_rows": int(found[2])}
+
+
 def child_rows(workspace: Path) -> dict[str, Any]:
-    """Phase (d): the canonical rows the import deferred, written from the kept file."""
+    """Phase (e): the canonical rows the import deferred, written from the kept file."""
     from workbench.billing.store.usage_queries import current_usage_files
     from workbench.billing.store.workspace import open_workspace
 
@@ -276,6 +302,7 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
     bare: list[tuple[float, int]] = []
     floor: list[float] = []
     later: dict[int, list[float]] = {i: [] for i in range(len(codes))}
+    days_later: dict[int, list[float]] = {i: [] for i in range(len(codes))}
     month_end: dict[int, list[tuple[dict[str, Any], int]]] = {i: [] for i in range(len(codes))}
     failures: dict[int, list[str]] = {i: [] for i in range(len(codes))}
     for repeat in range(args.repeat):
@@ -293,11 +320,18 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
             shutil.copytree(template, work)
             try:
                 answer, peak = run_child("month-end", str(work), str(path), code=codes[i])
+                days, _ = run_child("days", str(work), code=codes[i])
+                if days["seconds"] is not None:
+                    days_later[i].append(float(days["seconds"]))
                 later[i].append(float(run_child("rows", str(work), code=codes[i])[0]["seconds"]))
             finally:
                 shutil.rmtree(work, ignore_errors=True)
             month_end[i].append((answer, peak))
             failures[i] += _check(answer, truth, args)
+            if days["seconds"] is not None and (Decimal(str(days["cost"])), days["rows"]) != (
+                    Decimal(str(truth["cost"])), truth["rows"]):
+                failures[i].append(f"day summaries: {days['cost']} over {days['rows']} rows, "
+                                   f"the file: {truth['cost']} over {truth['rows']}")
     bare_s = statistics.median(s for s, _ in bare)
     results = []
     for i, code in enumerate(codes):
@@ -305,7 +339,7 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
         results.append({
             "format": fmt, "code": "this checkout" if code is None else str(code), "rows": int(truth["rows"]),
             "bare": bare_s, "bare_peak": max(p for _, p in bare), "floor": statistics.median(floor),
-            "rows_later": statistics.median(later[i]),
+            "rows_later": statistics.median(later[i]), "days_later": statistics.median(days_later[i]) if days_later[i] else None,
             "import": statistics.median(float(a["import"]) for a, _ in runs),
             "generate": statistics.median(float(a["generate"]) for a, _ in runs),
             "total": statistics.median(float(a["import"]) + float(a["generate"]) for a, _ in runs),
@@ -335,7 +369,7 @@ def print_table(results: list[dict[str, Any]], args: argparse.Namespace) -> None
           f"({args.repeat} run(s) each, interleaved, medians; peak = max RSS of the phase's process)\n")
     header = ("format", "code", "bare GROUP BY s", "floor s", "import s", "generate s", "month end s", "ratio",
               "ratio to floor", "rows/s (month end)", "rows/s (bare)", "peak RSS month end", "peak RSS bare",
-              "rows later s", "exact")
+              "days later s", "rows later s", "exact")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for r in results:
@@ -345,7 +379,8 @@ def print_table(results: list[dict[str, Any]], args: argparse.Namespace) -> None
         cells = (r["format"], r["code"], f"{bare:.2f}", f"{floor:.2f}", f"{float(r['import']):.2f}",
                  f"{float(r['generate']):.2f}", f"{total:.2f}", f"{total / bare:.1f}x", f"{total / floor:.1f}x",
                  f"{rows / total:,.0f}", f"{rows / bare:,.0f}", _fmt_bytes(float(r["peak"])),
-                 _fmt_bytes(float(r["bare_peak"])), f"{float(r['rows_later']):.2f}", "yes" if r["exact"] else "NO")
+                 _fmt_bytes(float(r["bare_peak"])), "-" if r["days_later"] is None else f"{float(r['days_later']):.2f}", f"{float(r['rows_later']):.2f}",
+                 "yes" if r["exact"] else "NO")
         print("| " + " | ".join(str(c) for c in cells) + " |")
     for r in results:
         print(f"{r['format']} ({r['code']}): runs (bare s, import s, generate s): {r['runs']}")
@@ -373,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         kind, *rest = args.child
         phases: dict[str, Callable[..., dict[str, Any]]] = {
             "group-by": child_group_by, "month-end": child_month_end, "truth": child_truth, "floor": child_floor,
-            "rows": child_rows}
+            "days": child_days, "rows": child_rows}
         print(json.dumps({**phases[kind](*map(Path, rest)), "peak_rss": _peak_rss()}))
         return 0
     if args.customers > args.accounts:

@@ -7,6 +7,7 @@ from decimal import Decimal as Dec
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -14,6 +15,7 @@ from workbench.analytics import queries as q
 from workbench.billing.core.money import exact_sum
 from workbench.billing.core.periods import custom, given_month
 from workbench.billing.store.report_import import import_reports
+from workbench.billing.store.usage_queries import current_usage_files
 from workbench.billing.store.workspace import init_workspace
 
 OCTOBER = given_month("2025-10")
@@ -195,22 +197,34 @@ def test_bad_parameters_are_refused(analytics_ws) -> None:
         q.month_span("2025-10", "2025-09")
 
 
-def test_only_the_daily_chart_needs_the_canonical_rows(tmp_path) -> None:
+def test_the_explorer_never_needs_the_canonical_rows(tmp_path) -> None:
     """A real CUR of 1,281 rows: the explorer's tabs read its usage summary, a few dozen rows
-    that still count every vendor row; the canonical rows are written for the daily chart."""
+    that still count every vendor row; the daily chart reads its day summary, written the first
+    time, and gives the same days and figures as the canonical rows."""
     sample = Path(__file__).resolve().parents[1] / "data" / "vendor-samples" / "aws-cur-legacy-2023-11.csv"
     ws = init_workspace(tmp_path / "ws", name="rows")
     [imported] = import_reports(ws, [sample], today=dt.date(2023, 12, 1)).files
     november = given_month("2023-11")
     rows = ws.usage_dir / "aws" / "2023-11" / f"{imported.sha256[:16]}.parquet"
+    days = rows.with_name(f"{imported.sha256[:16]}.days.parquet")
     unassigned = q.unassigned_accounts(ws, "aws", november)  # nobody owns the sample's account
     buckets = q.cost_by_customer(ws, "aws", november)
     drill = q.customer_drilldown(ws, "aws", november, q.UNASSIGNED_ID)
-    assert not rows.exists()
+    assert not rows.exists() and not days.exists()
     # 1,281 rows less 383 free-tier and 12 tax rows: vendor rows, not the summary's rows
     assert table(unassigned) == [("aws", "123412340534", "", "USD", 886, Dec("1.6023086974"))]
     assert table(buckets) == [(q.UNASSIGNED_ID, q.UNASSIGNED, "USD", 1, Dec("1.6023086974"))]
     assert exact_sum(drill.services["cost"]) == Dec("1.6023086974")
-    daily = q.daily_cost(ws, "aws", november)
-    assert rows.exists()
+    daily = q.daily_cost(ws, "aws", november, by=("service",))
+    second_week = q.daily_cost(ws, "aws", custom(dt.date(2023, 11, 8), dt.date(2023, 11, 30)), by=("service",))
+    assert days.exists() and not rows.exists()
     assert exact_sum(daily["cost"]) == Dec("1.6023086974")
+    # the same as summing the canonical rows by usage day
+    [written] = current_usage_files(ws, "aws", ["2023-11"])
+    with duckdb.connect() as con:
+        by_day = con.execute(
+            f"SELECT CAST(charge_period_start AS DATE) AS day, currency, coalesce(nullif(service, ''), '(none)'), "
+            f"sum(billed_cost) FROM read_parquet('{written}') "
+            f"WHERE NOT coalesce(is_free_tier, false) AND charge_category <> 'tax' GROUP BY ALL ORDER BY ALL").fetchall()
+    assert table(daily) == by_day and len({d for d, *_ in by_day}) == 14  # the sample covers 1-14 November
+    assert table(second_week) == [r for r in by_day if r[0] >= dt.date(2023, 11, 8)] != []

@@ -32,6 +32,8 @@ from workbench.billing.store import (
     unassigned_usage,
 )
 from workbench.billing.store.models import VendorReport
+from workbench.billing.store.usage_files import day_summaries
+from workbench.billing.store.usage_queries import current_reports
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "vendor-samples"
 AWS_SAMPLE = SAMPLES / "aws-cur-legacy-2023-11.csv"
@@ -258,8 +260,18 @@ def test_the_rows_of_a_vendor_file_spanning_two_months_are_written_in_one_pass(w
     both.write_text("".join(first + second[1:]), encoding="utf-8")
     [outcome] = import_reports(ws, [both], today=dt.date(2025, 11, 20)).files
     assert (outcome.status, outcome.periods, outcome.row_count) == (FileStatus.IMPORTED, ("2025-09", "2025-10"), 100)
-    september = current_usage_files(ws, "aws", ["2025-09"])  # writes both months: one pass over the file
     sha = outcome.sha256[:16]
+    with ws.session() as session:  # the day summaries: the same, one pass, one file per month
+        [september_report] = current_reports(session, "aws", ["2025-09"])
+    [september_days], [] = day_summaries(ws, [september_report])
+    assert sorted(p.relative_to(ws.root).as_posix() for p in ws.usage_dir.rglob(f"{sha}.days.parquet")) == [
+        f"usage/aws/2025-09/{sha}.days.parquet", f"usage/aws/2025-10/{sha}.days.parquet"]
+    with duckdb.connect() as con:
+        found = con.execute("SELECT sum(row_count), min(billing_period), max(billing_period) FROM read_parquet(?)",
+                            [str(september_days)]).fetchone()
+    assert found == (50, "2025-09", "2025-09")
+    assert len(list(ws.usage_dir.rglob("*.columns.parquet"))) == 1  # kept for the rows
+    september = current_usage_files(ws, "aws", ["2025-09"])  # writes both months: one pass over the file
     assert sorted(p.relative_to(ws.root).as_posix() for p in ws.usage_dir.rglob(f"{sha}.parquet")) == [
         f"usage/aws/2025-09/{sha}.parquet", f"usage/aws/2025-10/{sha}.parquet"]
     with duckdb.connect() as con:

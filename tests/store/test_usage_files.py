@@ -1,5 +1,5 @@
-"""The usage store's three files per report: the kept vendor file, the summary that pricing
-reads, and the canonical rows written the first time they are needed.
+"""The usage store's files per report: the kept vendor file, the summary that pricing reads,
+and the day summary and canonical rows written the first time they are needed.
 
 The demo workspace is built the way an analyst builds one (`import_reports` of an AWS CUR, an
 Azure EA export and a Google Cloud JSONL export), so its reports have summaries and sources but
@@ -47,6 +47,10 @@ def _rows_written(ws: Workspace) -> list[str]:
     return sorted(r.stored_path for r in _reports(ws) if (ws.root / r.stored_path).exists())
 
 
+def _days_written(ws: Workspace) -> list[str]:
+    return sorted(r.stored_path for r in _reports(ws) if usage_files.days_path(ws.root / r.stored_path).exists())
+
+
 def test_an_import_keeps_the_file_and_its_summary_and_no_rows(demo_workspace_copy: Workspace) -> None:
     ws = demo_workspace_copy
     reports = _reports(ws)
@@ -66,35 +70,66 @@ def test_pricing_groups_from_the_summary_equal_those_from_the_rows(demo_workspac
     reports = [r for r in _reports(ws, vendor) if r.billing_period == period]
     accounts = _accounts(ws, vendor)
     with open_usage(ws, reports, accounts, month) as summary:
-        assert not summary.from_rows
+        assert summary.form == "summaries"
         from_summary = (summary.groups(), summary.unassigned(vendor))
     assert _rows_written(ws) == []  # a whole month never needs the rows
-    with open_usage(ws, reports, accounts, month, rows=True) as rows:
-        assert rows.from_rows
+    with open_usage(ws, reports, accounts, month, form="rows") as rows:
+        assert rows.form == "rows"
         from_rows = (rows.groups(), rows.unassigned(vendor))
     assert from_summary == from_rows  # every group: cost, quantity, description and row count, exactly
     (groups, _currencies), _unassigned = from_summary
     assert sum(len(g) for g in groups.values()) > 10 and sum(x.source_rows for g in groups.values() for x in g) > 100
 
 
-def test_a_custom_range_reads_rows_only_when_it_cuts_through_a_summary_row(demo_workspace_copy: Workspace) -> None:
+def test_a_custom_range_reads_day_summaries_only_when_it_cuts_through_a_summary_row(
+        demo_workspace_copy: Workspace) -> None:
     ws = demo_workspace_copy
     reports, accounts = [r for r in _reports(ws, "aws") if r.billing_period == "2025-10"], _accounts(ws, "aws")
     # month to date on 4 November: October's rows all start before the 5th of November
     to_date = DateRange(dt.date(2025, 10, 1), dt.date(2025, 11, 5), "2025-10-01..2025-11-04")
     with open_usage(ws, reports, accounts, to_date) as usage:
-        assert not usage.from_rows
+        assert usage.form == "summaries"
         whole, _ = usage.groups()
     with open_usage(ws, reports, accounts, OCTOBER) as usage:
         assert whole == usage.groups()[0]
-    # the first half of October splits daily usage: priced from the rows, written now
+    assert _days_written(ws) == []
+    # the first half of October splits daily usage: priced from the day summaries, written now
     half = DateRange(dt.date(2025, 10, 1), dt.date(2025, 10, 16), "2025-10-01..2025-10-15")
     with open_usage(ws, reports, accounts, half) as usage:
-        assert usage.from_rows
+        assert usage.form == "days"
         first_half, _ = usage.groups()
-    assert _rows_written(ws) == [r.stored_path for r in reports]
+    assert _days_written(ws) == [r.stored_path for r in reports] and _rows_written(ws) == []
     total = lambda groups: sum(g.vendor_cost for gs in groups.values() for g in gs)  # noqa: E731
     assert 0 < total(first_half) < total(whole)
+
+
+@pytest.mark.parametrize("vendor", ["aws", "azure", "gcp"])
+def test_day_summaries_price_a_range_of_days_as_the_rows_do(demo_workspace_copy: Workspace, vendor: str) -> None:
+    ws, accounts = demo_workspace_copy, _accounts(demo_workspace_copy, vendor)
+    reports = [r for r in _reports(ws, vendor) if r.billing_period == "2025-10"]
+    for start, end in [(dt.date(2025, 10, 1), dt.date(2025, 10, 16)), (dt.date(2025, 10, 9), dt.date(2025, 10, 10)),
+                       (dt.date(2025, 9, 20), dt.date(2025, 10, 31))]:
+        days = DateRange(start, end, f"{start}..{end}")
+        with open_usage(ws, reports, accounts, days, form="days") as usage:
+            from_days = (usage.groups(), usage.unassigned(vendor))
+        with open_usage(ws, reports, accounts, days, form="rows") as usage:
+            from_rows = (usage.groups(), usage.unassigned(vendor))
+        assert from_days == from_rows  # every group: cost, quantity, description and row count, exactly
+        (groups, _currencies), _unassigned = from_days
+        assert sum(x.source_rows for g in groups.values() for x in g) > 0
+    [day_file] = usage_files.day_summaries(ws, reports)[0]
+    assert day_file == usage_files.days_path(ws.root / reports[0].stored_path)
+
+
+def test_day_summaries_are_not_written_where_the_rows_are(demo_workspace_copy: Workspace) -> None:
+    ws = demo_workspace_copy
+    reports = _reports(ws, "azure")
+    rows = rows_files(ws, reports)
+    assert usage_files.day_summaries(ws, reports) == ([], rows)
+    assert _days_written(ws) == []
+    half = DateRange(dt.date(2025, 10, 1), dt.date(2025, 10, 16), "2025-10-01..2025-10-15")
+    with open_usage(ws, reports, _accounts(ws, "azure"), half) as usage:
+        assert usage.form == "days" and usage.groups()[0]
 
 
 def test_rows_are_the_canonical_rows_of_the_kept_file(demo_workspace_copy: Workspace) -> None:
@@ -191,17 +226,23 @@ def test_an_unchanged_parquet_file_is_recognised_by_its_hash(demo_workspace_copy
 
 def test_a_read_only_workspace_writes_its_rows_elsewhere(demo_workspace_copy: Workspace, tmp_path: Path) -> None:
     """A workspace on a read-only share (here: bind-mounted read-only in a private mount
-    namespace) still gives its rows, written once to the user's cache, where the next process
-    (the next dashboard visit) finds them."""
+    namespace) still gives its day summaries and rows, written once to the user's cache, where
+    the next process (the next dashboard visit) finds them."""
     ws = demo_workspace_copy
     ws.close()
     script = textwrap.dedent(f"""
         import duckdb
         from workbench.billing.store import current_usage_files, open_workspace
+        from workbench.billing.store.usage_queries import current_reports
+        from workbench.billing.store.usage_files import day_summaries
         ws = open_workspace({str(ws.root)!r})
+        with ws.session() as session:
+            reports = current_reports(session, "aws", ["2025-10"])
+        [days], [] = day_summaries(ws, reports)
         [rows] = current_usage_files(ws, "aws", ["2025-10"])
         count = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{{rows}}')").fetchone()[0]
-        print(rows, rows.stat().st_mtime_ns, count)
+        in_days = duckdb.connect().execute(f"SELECT sum(row_count) FROM read_parquet('{{days}}')").fetchone()[0]
+        print(rows, rows.stat().st_mtime_ns, count, days, days.stat().st_mtime_ns, in_days)
     """)
     root = str(ws.root)
 
@@ -218,12 +259,14 @@ def test_a_read_only_workspace_writes_its_rows_elsewhere(demo_workspace_copy: Wo
     [report] = [r for r in _reports(ws, "aws") if r.billing_period == "2025-10"]
     assert first[0].startswith(str(tmp_path / "cache" / "workbench" / "rows" / "aws" / "sources"))
     assert int(first[2]) == report.row_count
-    assert second == first  # the same file, not written again
+    assert Path(first[3]) == Path(first[0]).with_suffix(".days.parquet") and int(first[5]) == report.row_count
+    assert second == first  # the same files, not written again
     # no cache to write either (here: inside the read-only share): a folder of the process
     private = visit(ws.root / "cache")
     assert Path(private[0]).name == "2025-10.parquet" and not private[0].startswith(root)
-    assert int(private[2]) == report.row_count
-    assert _rows_written(ws) == []
+    assert Path(private[3]).name == "2025-10.days.parquet" and not private[3].startswith(root)
+    assert int(private[2]) == int(private[5]) == report.row_count
+    assert _rows_written(ws) == [] and _days_written(ws) == []
 
 
 def test_importing_the_file_again_restores_a_lost_copy(demo_workspace_copy: Workspace, tmp_path: Path) -> None:

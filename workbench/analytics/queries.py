@@ -2,7 +2,7 @@
 
 Every query takes a workspace, a vendor (`None` = all vendors) and a `DateRange`, opens one
 DuckDB connection over the current (not superseded) usage files, and returns a small result.
-They read the usage summaries, as pricing does; only the daily chart reads canonical rows.
+They read the usage summaries, as pricing does; the daily chart reads the day summaries.
 
 Results are pandas DataFrames of `object` columns holding the Python values read from DuckDB
 with `fetchall()`: money is exact `Decimal`, days `datetime.date`, missing values `None`
@@ -133,8 +133,8 @@ def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: s
 
     Its rows are the reports' summaries (`usage_groups.open_usage`: one row per invoice-line
     key, `row_count` vendor rows each), so the explorer's tabs read tens of thousands of rows
-    for a month of ten million. `days=True` reads the canonical rows instead, one per vendor
-    row with `first_usage_start` its usage start: the daily chart needs usage days."""
+    for a month of ten million. `days=True` reads the day summaries instead (the same, per usage
+    day too, so `first_usage_start` is in the row's usage day): the daily chart needs usage days."""
     if currency is not None and not _CURRENCY.match(currency):
         raise ValueError(f"not a currency code: {currency!r}")
     with ws.session() as session:
@@ -145,7 +145,7 @@ def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: s
             select(m.Account.vendor, m.Account.account_id, m.Account.customer_id, m.Account.account_name, m.Customer.name)
             .join(m.Customer, m.Customer.customer_id == m.Account.customer_id)
         ).all()
-    with open_usage(ws, reports, {}, date_range, rows=days) as stored:
+    with open_usage(ws, reports, {}, date_range, form="days" if days else None) as stored:
         con = stored.con
         text_table(con, "known_accounts", {
             name: [row[i] or "" for row in known]

@@ -8,9 +8,10 @@ vendor row, only one group per customer and invoice line.
 Whole months are priced from the reports' summaries (`store.usage_files`): one row per
 invoice-line key, so a month of ten million vendor rows is a few tens of thousands here. A custom
 range uses them too when every summary row lies wholly inside or wholly outside it (month to
-date, as a rule); a range that cuts through one reads the canonical rows, written from the kept
-vendor file the first time. Both ways give the same groups, to the last decimal: the view
-`usage` shows canonical rows as one-row summaries.
+date, as a rule); a range that cuts through one reads the day summaries (the same, per usage day:
+no range of whole days cuts through those), written from the kept vendor file the first time.
+Every way gives the same groups, to the last decimal, as the canonical rows: the view `usage`
+shows canonical rows as one-row summaries.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import duckdb
 
@@ -28,7 +30,14 @@ from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup
 from workbench.billing.core.usage import create_table_sql
 from workbench.billing.store import models as m
-from workbench.billing.store.usage_files import SUMMARY_KEYS, rows_files, sql_list, summary_files, text_table
+from workbench.billing.store.usage_files import (
+    SUMMARY_KEYS,
+    day_summaries,
+    rows_files,
+    sql_list,
+    summary_files,
+    text_table,
+)
 from workbench.billing.store.workspace import Workspace
 
 __all__ = ["BILLABLE_SQL", "StoredUsage", "open_usage", "rows_view", "usage_filter_sql"]
@@ -65,13 +74,16 @@ def rows_view(relation: str) -> str:
             f"FROM {relation}")
 
 
+UsageForm = Literal["summaries", "days", "rows"]
+
+
 @dataclass
 class StoredUsage:
-    """A DuckDB connection with the views `usage` (summaries or rows) and `accounts`."""
+    """A DuckDB connection with the views `usage` and `accounts`."""
 
     con: duckdb.DuckDBPyConnection
     date_range: DateRange
-    from_rows: bool  # True: the canonical rows; False: the reports' summaries
+    form: UsageForm  # what `usage` reads: the reports' summaries, day summaries or canonical rows
 
     @property
     def in_range(self) -> str:
@@ -131,22 +143,31 @@ class StoredUsage:
 
 @contextlib.contextmanager
 def open_usage(ws: Workspace, reports: Sequence[m.VendorReport], accounts: dict[str, str],
-               date_range: DateRange, *, rows: bool = False) -> Iterator[StoredUsage]:
+               date_range: DateRange, *, form: UsageForm | None = None) -> Iterator[StoredUsage]:
     """The usage of `reports` for `date_range`, with `accounts` (account id -> customer id).
-    `rows=True` reads the canonical rows even where the summaries would do (tests compare)."""
+    `form`: what to read, where the least that answers exactly would do (the summaries, or the
+    day summaries for a range that cuts through a summary row): "days" for usage by day (the
+    daily chart), "rows" to compare with the canonical rows (tests)."""
     con = duckdb.connect()
     try:
         text_table(con, "accounts", {"account_id": list(accounts), "customer_id": list(accounts.values())})
         if not reports:
             con.execute(create_table_sql("no_rows"))
             con.execute(f"CREATE VIEW usage AS {rows_view('no_rows')}")
-            yield StoredUsage(con, date_range, from_rows=True)
+            yield StoredUsage(con, date_range, "rows")
             return
-        con.execute(f"CREATE VIEW usage AS SELECT * FROM read_parquet({sql_list(summary_files(ws, reports))})")
-        from_rows = rows or _cuts_through(con, date_range)
-        if from_rows:
+        if form in (None, "summaries"):
+            con.execute(f"CREATE VIEW usage AS SELECT * FROM read_parquet({sql_list(summary_files(ws, reports))})")
+        if form is None:
+            form = "days" if _cuts_through(con, date_range) else "summaries"
+        if form == "days":
+            days, rows = day_summaries(ws, reports)
+            parts = [*([f"SELECT * FROM read_parquet({sql_list(days)})"] if days else []),
+                     *([rows_view(f"read_parquet({sql_list(rows)})")] if rows else [])]
+            con.execute(f"CREATE OR REPLACE VIEW usage AS {' UNION ALL BY NAME '.join(parts)}")
+        elif form == "rows":
             con.execute(f"CREATE OR REPLACE VIEW usage AS {rows_view(f'read_parquet({sql_list(rows_files(ws, reports))})')}")
-        yield StoredUsage(con, date_range, from_rows)
+        yield StoredUsage(con, date_range, form)
     finally:
         con.close()
 

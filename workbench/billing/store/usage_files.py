@@ -4,17 +4,20 @@
     usage/<vendor>/sources/<sha16>/<file name>.columns.parquet
                                                       a CSV's or JSONL's parse, until its rows are written
     usage/<vendor>/<period>/<sha16>.summary.parquet   the usage summary: one row per invoice-line key
+    usage/<vendor>/<period>/<sha16>.days.parquet      the day summary: the same, per usage day too
     usage/<vendor>/<period>/<sha16>.parquet           the canonical rows (`core.usage.COLUMNS`)
 
-Why three: pricing needs sums, not rows. An import reads the vendor file once, validates it and
+Why so many: pricing needs sums, not rows. An import reads the vendor file once, validates it and
 writes only its summary (tens of thousands of rows for a 10-million-row CUR) and a copy of the
-file. Writing ten million canonical rows costs several times more than reading them, so the
-rows are written from the kept source the first time something needs them: a detailed export,
-a custom date range that cuts through a summary row, the usage explorer's daily chart, `verify` of such a
-range. They are written once, under a file lock (two processes never do the work twice), to a
-temporary name first, and renamed into place. A CSV or JSONL file is not parsed twice for that:
-the import keeps its parse (the needed columns, as parquet) beside the file, and removes it
-once the rows are written from it (a gzipped CSV of ten million rows: 15 s instead of 42 s).
+file. The rest is written from the kept source the first time something needs it. The day
+summary (`day_summaries`), for a custom date range that cuts through a summary row and for the
+usage explorer's daily chart: about 750,000 rows for ten million, written in less than half the
+time the rows take. The canonical rows (`rows_files`), for a detailed export and `verify`:
+writing ten million of them costs several times more than reading them. Each is written once,
+under a file lock (two processes never do the work twice), to a temporary name first, and
+renamed into place. A CSV or JSONL file is not parsed twice for that: the import keeps its parse
+(the needed columns, as parquet) beside the file, and removes it once the rows are written from
+it (a gzipped CSV of ten million rows: 15 s instead of 42 s).
 
 The summary is exact: money and quantity are sums of the canonical DECIMAL values; pricing the
 summary gives the same invoice lines, to the last decimal, as pricing the rows (tested). Its
@@ -42,6 +45,7 @@ import tempfile
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -58,9 +62,10 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
-    "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "parsed_path",
-    "pending_path", "rows_cache", "rows_files", "source_dir", "sql_list", "sql_text", "summary_files", "summary_path",
-    "summary_select", "sweep_abandoned", "text_table", "this_process", "write_atomically", "write_period",
+    "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "day_summaries",
+    "days_path", "parsed_path", "pending_path", "rows_cache", "rows_files", "source_dir", "sql_list", "sql_text",
+    "summary_files", "summary_path", "summary_select", "sweep_abandoned", "text_table", "this_process",
+    "write_atomically", "write_period",
 ]
 
 # The invoice-line key of a usage row: what pricing groups by, plus what the import checks
@@ -163,19 +168,25 @@ def sql_list(paths: Sequence[Path | str]) -> str:
     return "[" + ", ".join(sql_text(p) for p in paths) + "]"
 
 
-def summary_select(rows: str, extra: dict[str, str] | None = None) -> str:
+def summary_select(rows: str, extra: dict[str, str] | None = None, *, by_day: bool = False) -> str:
     """The summary of `rows` (a SELECT or relation of canonical rows), in key order; `extra`:
-    more aggregates (name -> SQL) after the summary's own."""
-    keys = ", ".join(SUMMARY_KEYS)
+    more aggregates (name -> SQL) after the summary's own. `by_day`: the day summary, keyed by
+    the usage day too (the same columns: its first and last usage start lie in that day)."""
+    keys = ", ".join([*SUMMARY_KEYS, *(["CAST(charge_period_start AS DATE)"] if by_day else [])])
     aggregates = ", ".join([*(f"CAST({agg} AS {sql_type}) AS {name}" for name, sql_type, agg in SUMMARY_COLUMNS
                               if name not in SUMMARY_KEYS),
                             *(f"{sql} AS {name}" for name, sql in (extra or {}).items())])
-    return f"SELECT {keys}, {aggregates} FROM ({rows}) GROUP BY {keys} ORDER BY {keys}"
+    return f"SELECT {', '.join(SUMMARY_KEYS)}, {aggregates} FROM ({rows}) GROUP BY {keys} ORDER BY {keys}"
 
 
 def summary_path(rows_path: Path) -> Path:
     """`<sha16>.parquet` (rows) -> `<sha16>.summary.parquet` beside it."""
     return rows_path.with_name(rows_path.stem + ".summary.parquet")
+
+
+def days_path(rows_path: Path) -> Path:
+    """`<sha16>.parquet` (rows) -> `<sha16>.days.parquet` beside it (the day summary)."""
+    return rows_path.with_name(rows_path.stem + ".days.parquet")
 
 
 def source_dir(ws: Workspace, vendor: str, sha256: str) -> Path:
@@ -226,7 +237,23 @@ def summary_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
     return paths
 
 
-# --- canonical rows ---------------------------------------------------------------------------
+# --- canonical rows and day summaries --------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    """A file written from a kept vendor file the first time it is needed."""
+
+    what: str  # "rows" or "days", in temporary names
+    suffix: str  # after the period, in the user's cache of a read-only workspace
+    path: Callable[[Path], Path]  # the report's rows path in the workspace -> this file's path there
+    select: Callable[[str], str]  # the canonical rows (a SELECT) -> what is written
+    uses_up_parse: bool  # the kept parse of a CSV or JSONL is not needed once this is written
+
+
+_ROWS = _Derived("rows", ".parquet", lambda rows: rows, lambda rows: rows, uses_up_parse=True)
+_DAYS = _Derived("days", ".days.parquet", days_path, lambda rows: summary_select(rows, by_day=True),
+                 uses_up_parse=False)
+
 
 def rows_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
     """The canonical rows file of each report, written from its source first where missing.
@@ -234,7 +261,27 @@ def rows_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
     Raises `UsageUnavailable` when a report has neither rows nor a readable source. Where the
     workspace cannot be written (a read-only share), the rows go to the user's cache instead
     (`rows_cache`), or where that cannot be written either, to a folder of this process."""
-    paths = {r.id: ws.root / r.stored_path for r in reports}
+    return _derived_files(ws, reports, _ROWS)
+
+
+def day_summaries(ws: Workspace, reports: Sequence[VendorReport]) -> tuple[list[Path], list[Path]]:
+    """Where the usage of `reports` is read day by day: (day summary files, rows files).
+
+    A report's day summary is its summary keyed by the usage day too (`summary_select(by_day=True)`,
+    the same columns): no range of whole days cuts through one of its rows, so it prices any custom
+    range and draws the daily chart exactly, from about 750,000 rows for ten million vendor rows.
+    It is written the first time it is needed, in one pass over the kept vendor file, like the rows
+    (`rows_files`, under the same lock and in the same places) but in less than half the time. A
+    report whose rows are written already, or that has no kept file, is read from its rows."""
+    from_rows = {r.id for r in reports
+                 if not days_path(ws.root / r.stored_path).exists()
+                 and ((ws.root / r.stored_path).exists() or not r.source_path)}
+    return (_derived_files(ws, [r for r in reports if r.id not in from_rows], _DAYS),
+            rows_files(ws, [r for r in reports if r.id in from_rows]))
+
+
+def _derived_files(ws: Workspace, reports: Sequence[VendorReport], form: _Derived) -> list[Path]:
+    paths = {r.id: form.path(ws.root / r.stored_path) for r in reports}
     if not all(p.exists() for p in paths.values()):
         sweep_abandoned(ws.usage_dir)  # what a killed writer of them left
     waiting: dict[str, list[VendorReport]] = defaultdict(list)
@@ -244,84 +291,89 @@ def rows_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
                 raise UsageUnavailable(report, f"{report.stored_path} is missing and no vendor file was kept")
             waiting[report.source_path].append(report)
     for source, group in waiting.items():
-        paths.update(_write_rows(ws, ws.root / source, group))
+        paths.update(_write_from_source(ws, ws.root / source, group, form))
     return [paths[r.id] for r in reports]
 
 
-_FALLBACK: dict[str, Path] = {}  # rows written outside a read-only workspace, per source
+_FALLBACK: dict[str, Path] = {}  # files written outside a read-only workspace, per source
 
 
-def _write_rows(ws: Workspace, source: Path, reports: list[VendorReport]) -> dict[int, Path]:
-    """Write the rows of every period of `source` that lacks them (one pass over the file)."""
+def _write_from_source(ws: Workspace, source: Path, reports: list[VendorReport], form: _Derived) -> dict[int, Path]:
+    """Write `form` for every period of `source` that lacks it (one pass over the file)."""
     relative = source.relative_to(ws.root).as_posix()
     if not source.is_file():
         raise UsageUnavailable(reports[0], f"its kept vendor file {relative} is missing")
     with ws.session() as session:  # every period of the file, so one pass writes them all
         siblings = list(session.scalars(select(VendorReport).where(VendorReport.source_path == relative)))
-    periods = {r.billing_period: ws.root / r.stored_path for r in [*siblings, *reports]}
+    periods = {r.billing_period: form.path(ws.root / r.stored_path) for r in [*siblings, *reports]}
     parsed = parsed_path(source)
     try:
         with _exclusive(source.with_name(".rows.lock")):
             todo = {p: t for p, t in periods.items() if not t.exists()}  # another process may have written them
             if todo:
-                _materialise(source, todo, single=len(periods) == 1, report=reports[0], parsed=parsed)
-            parsed.unlink(missing_ok=True)  # every period has its rows: the parse is not needed again
-        return {r.id: ws.root / r.stored_path for r in reports}
+                _materialise(source, todo, single=len(periods) == 1, report=reports[0], parsed=parsed, form=form)
+            if form.uses_up_parse:
+                parsed.unlink(missing_ok=True)  # every period has its rows: the parse is not needed again
+        return {r.id: form.path(ws.root / r.stored_path) for r in reports}
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise
-    # A read-only workspace (a shared folder mounted read-only): the rows go to this user's cache,
+    # A read-only workspace (a shared folder mounted read-only): the files go to this user's cache,
     # named by the file's content (the same for every workspace and process that reads it), or,
     # where that cannot be written either, to a folder of this process.
     folder = rows_cache() / Path(relative).parent.relative_to("usage")
-    elsewhere = {p: folder / f"{p}.{reports[0].read_as or 'any'}.parquet" for p in periods}
+    elsewhere = {p: folder / f"{p}.{reports[0].read_as or 'any'}{form.suffix}" for p in periods}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with _exclusive(folder / ".rows.lock"):
-            _materialise_missing(source, elsewhere, reports[0], parsed)
+            _materialise_missing(source, elsewhere, reports[0], parsed, form)
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise
         private = _FALLBACK.get(relative)
         if private is None:
             private = _FALLBACK[relative] = Path(tempfile.mkdtemp(prefix="workbench-rows-"))
-        elsewhere = {p: private / f"{p}.parquet" for p in periods}
-        _materialise_missing(source, elsewhere, reports[0], parsed)
+        elsewhere = {p: private / f"{p}{form.suffix}" for p in periods}
+        _materialise_missing(source, elsewhere, reports[0], parsed, form)
     return {r.id: elsewhere[r.billing_period] for r in reports}
 
 
 def rows_cache() -> Path:
-    """Where the rows of read-only workspaces are written: `$XDG_CACHE_HOME/workbench/rows`
-    (default `~/.cache/workbench/rows`). Safe to delete: rows are written again when needed."""
+    """Where the rows (and day summaries) of read-only workspaces are written:
+    `$XDG_CACHE_HOME/workbench/rows` (default `~/.cache/workbench/rows`). Safe to delete: they
+    are written again when needed."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "workbench" / "rows"
 
 
-def _materialise_missing(source: Path, targets: dict[str, Path], report: VendorReport, parsed: Path) -> None:
+def _materialise_missing(source: Path, targets: dict[str, Path], report: VendorReport, parsed: Path,
+                         form: _Derived) -> None:
     todo = {p: t for p, t in targets.items() if not t.exists()}
     if todo:
-        _materialise(source, todo, single=len(targets) == 1, report=report, parsed=parsed if parsed.is_file() else None)
+        _materialise(source, todo, single=len(targets) == 1, report=report, parsed=parsed if parsed.is_file() else None,
+                     form=form)
 
 
 def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report: VendorReport,
-                 parsed: Path | None) -> None:
-    """Read `source` once through its reader and write the canonical rows of each period in
-    `targets` (period -> file), in source order. `single`: the file holds one period only.
-    `parsed`: where a CSV or JSONL source's parse is kept (read from there, or written there)."""
+                 parsed: Path | None, form: _Derived = _ROWS) -> None:
+    """Read `source` once through its reader and write `form` (the canonical rows, in source
+    order, or the day summary) of each period in `targets` (period -> file). `single`: the file
+    holds one period only. `parsed`: where a CSV or JSONL source's parse is kept (read from
+    there, or written there)."""
     from workbench.billing.readers import open_report
 
     with bounded_duckdb() as con, open_report(con, source, report.read_as, parsed=parsed) as opened:
-        rows = opened.select
-        if rows is None:
+        if opened.select is None:
             raise UsageUnavailable(report, f"{source.name} can no longer be read", opened.problems)
+        written = form.select(opened.select)
         if single:
             [target] = targets.values()
-            write_atomically(target, lambda tmp: copy_parquet(con, rows, tmp))
+            write_atomically(target, lambda tmp: copy_parquet(con, written, tmp))
             return
         beside = next(iter(targets.values())).parent  # not beside the source: it may be read-only
         beside.mkdir(parents=True, exist_ok=True)
-        pending = pending_path(beside, "rows")
+        pending = pending_path(beside, form.what)
         try:
-            copy_parquet(con, rows, pending)
+            copy_parquet(con, written, pending)
             for period, target in targets.items():
                 write_period(con, pending, period, target)
         finally:
