@@ -11,8 +11,8 @@ Why so many: pricing needs sums, not rows. An import reads the vendor file once,
 writes only its summary (tens of thousands of rows for a 10-million-row CUR) and a copy of the
 file. The rest is written from the kept source the first time something needs it. The day
 summary (`day_summaries`), for a custom date range that cuts through a summary row and for the
-usage explorer's daily chart: about 750,000 rows for ten million, written in less than half the
-time the rows take. The canonical rows (`rows_files`), for a detailed export and `verify`:
+usage explorer's daily chart: about 750,000 rows (15 MB) for ten million, written in two thirds
+of the time the rows take (189 MB). The canonical rows (`rows_files`), for a detailed export:
 writing ten million of them costs several times more than reading them. Each is written once,
 under a file lock (two processes never do the work twice), to a temporary name first, and
 renamed into place. A CSV or JSONL file is not parsed twice for that: the import keeps its parse
@@ -271,8 +271,9 @@ def day_summaries(ws: Workspace, reports: Sequence[VendorReport]) -> tuple[list[
     the same columns): no range of whole days cuts through one of its rows, so it prices any custom
     range and draws the daily chart exactly, from about 750,000 rows for ten million vendor rows.
     It is written the first time it is needed, in one pass over the kept vendor file, like the rows
-    (`rows_files`, under the same lock and in the same places) but in less than half the time. A
-    report whose rows are written already, or that has no kept file, is read from its rows."""
+    (`rows_files`, under the same lock and in the same places), in two thirds of their time (10M
+    parquet rows: 5.0 s against 7.2 s). A report whose rows are written already, or that has no
+    kept file, is read from its rows."""
     from_rows = {r.id for r in reports
                  if not days_path(ws.root / r.stored_path).exists()
                  and ((ws.root / r.stored_path).exists() or not r.source_path)}
