@@ -25,6 +25,9 @@ laid out as a Jupyter data folder: the checkout's `templates/` goes on `JUPYTER_
 installed package has it in `<sys.prefix>/share/jupyter/voila/templates/workbench`), so a
 dashboard loads whole without internet.
 
+Stopping: Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops Voila and its kernels with this
+command. Voila runs in a session of its own and gets one SIGINT from it (`Server.stop`).
+
 The notebooks folder is, in order: `$WORKBENCH_NOTEBOOKS`; the checkout's `notebooks/` beside
 the `workbench` package (running from the repository or an editable install); the installed
 data folder `<sys.prefix>/share/workbench/notebooks`.
@@ -32,6 +35,7 @@ data folder `<sys.prefix>/share/workbench/notebooks`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -39,7 +43,7 @@ import subprocess
 import sys
 import time
 import webbrowser
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,9 +189,33 @@ def start_server(
     else:
         target = notebook_path(folder, notebook)
         urls = {notebook: f"{base}/"}
+    # Voila runs in a session of its own: a Ctrl-C in the terminal signals this process alone, which
+    # stops Voila with ONE SIGINT (`Server.stop`). Signalled by the terminal too, Voila got a second
+    # SIGINT while it shut its kernels down, and printed a KeyboardInterrupt traceback.
     process = subprocess.Popen(voila_command(target, port, preheat=preheat), cwd=folder,
-                               env=kernel_environment(root, read_only, today), stdout=stdout, stderr=stderr)
+                               env=kernel_environment(root, read_only, today), stdout=stdout, stderr=stderr,
+                               start_new_session=os.name != "nt")
     return Server(process, port, urls)
+
+
+@contextlib.contextmanager
+def _stopped_by_termination() -> Iterator[None]:
+    """SIGTERM (`kill`, a service manager) and SIGHUP (the terminal closed) end the block as Ctrl-C
+    does, so that what follows it stops Voila: by default they end this process at once and leave
+    Voila, in its own session, running."""
+    if os.name == "nt":
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @click.command("serve")
@@ -220,14 +248,15 @@ def serve(directory: str, read_only: bool, port: int, notebook: str, no_browser:
     except WorkspaceError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        server.wait_ready()
-        mode = " (read-only)" if read_only else ""
-        for name, url in server.urls.items():
-            click.echo(f"{name}{mode}: {url}")
-        click.echo("press Ctrl-C to stop", err=True)
-        if not no_browser:
-            webbrowser.open(next(iter(server.urls.values())))
-        server.process.wait()
+        with _stopped_by_termination():
+            server.wait_ready()
+            mode = " (read-only)" if read_only else ""
+            for name, url in server.urls.items():
+                click.echo(f"{name}{mode}: {url}")
+            click.echo("press Ctrl-C to stop", err=True)
+            if not no_browser:
+                webbrowser.open(next(iter(server.urls.values())))
+            server.process.wait()
     except KeyboardInterrupt:
         pass
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import os
 import signal
 import socket
 import subprocess
@@ -149,3 +150,39 @@ def test_the_notebooks_are_thin_pages():
         assert app.source.rstrip().endswith("display(app.widget)")
         assert visit.source.startswith("catch_up_when_visited(app)")  # a preheated page catches up
         assert app.outputs == [] and params.outputs == [] and visit.outputs == []
+
+
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm", "hangup"])
+def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, stop):
+    """Ctrl-C in a terminal signals the whole foreground process group; `kill` or a service
+    manager sends SIGTERM to serve alone; closing the terminal sends SIGHUP. Each way, Voila and
+    its kernels stop with serve, and nothing prints a traceback."""
+    import psutil
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench.serve", str(template_workspace), "--port", str(port), "--no-browser",
+         "--notebook", "all", "--today", "2025-11-20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,  # a group of its own, as in a terminal
+    )
+    try:
+        wait_for_port(port, process)
+        deadline = time.monotonic() + 120  # both preheated kernels started
+        while len([c for c in psutil.Process(process.pid).children(recursive=True)
+                   if "ipykernel_launcher" in " ".join(c.cmdline())]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert len(children) >= 3  # Voila and two kernels
+        if stop == "ctrl-c":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM if stop == "sigterm" else signal.SIGHUP)
+        _out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 0, err.decode()
+    assert "Traceback" not in err.decode(), err.decode()
+    _gone, alive = psutil.wait_procs(children, timeout=10)
+    assert alive == [] and port_is_closed(port)
