@@ -120,3 +120,19 @@ def test_an_empty_workspace_says_what_to_do(tmp_path) -> None:
         assert all(app.outputs[k].outputs == () for k in TABS)
     finally:
         ws.close()
+
+
+def test_says_it_is_reading_while_a_refresh_runs(app, monkeypatch) -> None:
+    seen: list[str] = []
+    real = q.daily_cost
+
+    def watched(*args, **kwargs):
+        seen.append(app.working.value)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(q, "daily_cost", watched)
+    assert app.working.value == ""
+    app.vendor.value = "aws"  # every tab again, the daily chart among them
+    app.stack_by.value = "service"  # the daily chart alone
+    assert len(seen) == 2 and all("reading usage" in text for text in seen)
+    assert app.working.value == ""  # and gone once done

@@ -8,7 +8,8 @@ Controls: vendor (All vendors + the vendors with data), a range of whole months,
 currency (figures draw one currency; the list holds the currencies of the selection), and per
 tab its own options; the drill-down tab has the customer dropdown (customer -> accounts ->
 services). Every change recomputes what it affects and replaces `state`, so tests set widget
-values and read `state` without a browser.
+values and read `state` without a browser; while it does, "reading usage ..." shows beside the
+controls (`working`).
 
 How figures reach the page: each tab holds an `ipywidgets.Output` whose `outputs` are set to a
 Plotly mime bundle (`application/vnd.plotly.v1+json`). JupyterLab and Voila 0.5 render it with
@@ -27,13 +28,14 @@ customer ID as a SQL parameter and check currency codes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import ipywidgets as widgets
 import pandas as pd
@@ -126,6 +128,26 @@ def _previous_month(month: str) -> str:
     return month_key(parse_month(month) - dt.timedelta(days=1))
 
 
+_Refresh = TypeVar("_Refresh", bound=Callable[..., None])
+
+
+def _shows_working(refresh: _Refresh) -> _Refresh:
+    """`UsageExplorer.working` says "reading usage ..." while `refresh` runs (nested: until the
+    outermost one ends). The first look at a month's days writes its day summary: seconds for ten
+    million vendor rows, during which the controls would otherwise just not answer."""
+    @functools.wraps(refresh)
+    def wrapper(self: UsageExplorer, *args: Any, **kwargs: Any) -> None:
+        self._refreshing += 1
+        self.working.value = "<span style='color:#555;line-height:28px'>reading usage ...</span>"
+        try:
+            refresh(self, *args, **kwargs)
+        finally:
+            self._refreshing -= 1
+            if not self._refreshing:
+                self.working.value = ""
+    return wrapper  # type: ignore[return-value]
+
+
 class UsageExplorer:
     """The widget tree and its state; build it with `build_usage_explorer`."""
 
@@ -133,6 +155,7 @@ class UsageExplorer:
         self.ws = ws
         self.today = today or dt.date.today()
         self._quiet = False
+        self._refreshing = 0
         periods = report_periods(ws)
         self._periods = periods
         vendors = sorted({p.vendor for p in periods})
@@ -150,6 +173,7 @@ class UsageExplorer:
         self.customer = widgets.Dropdown(description="Customer", options=[("(choose a customer)", NOBODY)], value=NOBODY,
                                          layout=widgets.Layout(width="420px"))
         self.message = widgets.HTML()
+        self.working = widgets.HTML()
         self.outputs = {key: widgets.Output() for key in TABS}
         self.tables = {key: widgets.HTML() for key in TABS}
         extras: dict[str, list[widgets.Widget]] = {
@@ -164,7 +188,7 @@ class UsageExplorer:
         self.widget = widgets.VBox([
             widgets.HTML(f"<h2 style='margin:4px 0'>Usage explorer</h2><div style='color:#555'>workspace {title} · "
                          "vendor costs before pricing, free tier and vendor tax left out, as invoices count them</div>"),
-            widgets.HBox([self.vendor, self.months, self.currency], layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.vendor, self.months, self.currency, self.working], layout=widgets.Layout(flex_flow="row wrap")),
             self.message,
             self.tabs,
         ])
@@ -270,6 +294,7 @@ class UsageExplorer:
         vendor = VENDOR_NAMES.get(chosen, chosen) if chosen else ALL_VENDORS
         return f"{vendor} · {self.date_range} · {self.currency.value}"
 
+    @_shows_working
     def refresh(self) -> None:
         """Recompute every tab for the current vendor, months and currency."""
         date_range, currency = self.date_range, self.currency.value
@@ -318,6 +343,7 @@ class UsageExplorer:
             self.customer.options = options
             self.customer.value = keep
 
+    @_shows_working
     def refresh_daily(self, *, messages: bool = True) -> None:
         date_range, currency = self.date_range, self.currency.value
         if date_range is None or currency is None:
@@ -331,6 +357,7 @@ class UsageExplorer:
         if messages:
             self._draw_messages()
 
+    @_shows_working
     def refresh_month_over_month(self, *, messages: bool = True) -> None:
         date_range, currency = self.date_range, self.currency.value
         if date_range is None or currency is None:
@@ -355,6 +382,7 @@ class UsageExplorer:
         if messages:
             self._draw_messages()
 
+    @_shows_working
     def refresh_drilldown(self, *, messages: bool = True) -> None:
         date_range, currency, customer_id = self.date_range, self.currency.value, self.selected_customer
         if date_range is None or currency is None:
