@@ -40,7 +40,7 @@ from workbench.billing.store.usage_files import (
 )
 from workbench.billing.store.workspace import Workspace
 
-__all__ = ["BILLABLE_SQL", "StoredUsage", "open_usage", "rows_view", "usage_filter_sql"]
+__all__ = ["BILLABLE_SQL", "StoredUsage", "UsageForm", "open_usage", "rows_view", "usage_filter_sql"]
 
 BILLABLE_SQL = "NOT coalesce(u.is_free_tier, false) AND u.charge_category <> 'tax'"
 

@@ -355,7 +355,7 @@ def _materialise_missing(source: Path, targets: dict[str, Path], report: VendorR
 
 
 def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report: VendorReport,
-                 parsed: Path | None, form: _Derived = _ROWS) -> None:
+                 parsed: Path | None, form: _Derived) -> None:
     """Read `source` once through its reader and write `form` (the canonical rows, in source
     order, or the day summary) of each period in `targets` (period -> file). `single`: the file
     holds one period only. `parsed`: where a CSV or JSONL source's parse is kept (read from
