@@ -38,8 +38,18 @@ def browser() -> Iterator[object]:
         ours = list(browsers() - before)
         assert any(p.name() == "chromium" for p in ours)
         yield b
-    _gone, alive = psutil.wait_procs(ours, timeout=15)
-    assert alive == [], f"browser processes left behind: {alive}"
+    # a leak never exits; a renderer of a busy 2-core machine once took longer than 15 s
+    _gone, alive = psutil.wait_procs(ours, timeout=30)
+    assert alive == [], f"browser processes left behind: {[(p.pid, _command(p)) for p in alive]}"
+
+
+def _command(process: object) -> str:
+    import psutil
+
+    try:
+        return " ".join(process.cmdline())[:300]  # type: ignore[attr-defined]
+    except psutil.Error:
+        return "(gone)"
 
 
 @pytest.fixture
