@@ -169,6 +169,10 @@ def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, 
         )
     try:
         wait_for_port(port, process)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as response:  # the list of notebooks
+            listing = response.read().decode("utf-8")
+        assert "Voilà Home" in listing
+        assert "jsdelivr" not in listing and "cdnjs" not in listing  # the workbench template names no CDN
         deadline = time.monotonic() + 120  # both preheated kernels have run their notebook
         while log.read_text().count("is filled with") < 2 and time.monotonic() < deadline:
             assert process.poll() is None, log.read_text()
