@@ -188,9 +188,12 @@ def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, 
             process.send_signal(signal.SIGTERM if stop == "sigterm" else signal.SIGHUP)
         process.wait(60)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        if process.poll() is None:  # the test failed midway: serve's group alone would miss Voila's session
+            left = psutil.Process(process.pid).children(recursive=True)
+            process.kill()
             process.wait()
+            for orphan in psutil.wait_procs(left, timeout=1)[1]:
+                orphan.kill()
     assert process.returncode == 0, log.read_text()
     assert "Stopping" in log.read_text() and "Traceback" not in log.read_text(), log.read_text()
     _gone, alive = psutil.wait_procs(children, timeout=10)
