@@ -310,9 +310,7 @@ def _write_from_source(ws: Workspace, source: Path, reports: list[VendorReport],
     parsed = parsed_path(source)
     try:
         with _exclusive(source.with_name(".rows.lock")):
-            todo = {p: t for p, t in periods.items() if not t.exists()}  # another process may have written them
-            if todo:
-                _materialise(source, todo, single=len(periods) == 1, report=reports[0], parsed=parsed, form=form)
+            _materialise_missing(source, periods, reports[0], parsed, form)
             if form.uses_up_parse:
                 parsed.unlink(missing_ok=True)  # every period has its rows: the parse is not needed again
         return {r.id: form.path(ws.root / r.stored_path) for r in reports}
@@ -321,13 +319,14 @@ def _write_from_source(ws: Workspace, source: Path, reports: list[VendorReport],
             raise
     # A read-only workspace (a shared folder mounted read-only): the files go to this user's cache,
     # named by the file's content (the same for every workspace and process that reads it), or,
-    # where that cannot be written either, to a folder of this process.
+    # where that cannot be written either, to a folder of this process. A parse is read, not written.
+    kept = parsed if parsed.is_file() else None
     folder = rows_cache() / Path(relative).parent.relative_to("usage")
     elsewhere = {p: folder / f"{p}.{reports[0].read_as or 'any'}{form.suffix}" for p in periods}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with _exclusive(folder / ".rows.lock"):
-            _materialise_missing(source, elsewhere, reports[0], parsed, form)
+            _materialise_missing(source, elsewhere, reports[0], kept, form)
     except OSError as exc:
         if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
             raise
@@ -335,7 +334,7 @@ def _write_from_source(ws: Workspace, source: Path, reports: list[VendorReport],
         if private is None:
             private = _FALLBACK[relative] = Path(tempfile.mkdtemp(prefix="workbench-rows-"))
         elsewhere = {p: private / f"{p}{form.suffix}" for p in periods}
-        _materialise_missing(source, elsewhere, reports[0], parsed, form)
+        _materialise_missing(source, elsewhere, reports[0], kept, form)
     return {r.id: elsewhere[r.billing_period] for r in reports}
 
 
@@ -346,12 +345,12 @@ def rows_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "workbench" / "rows"
 
 
-def _materialise_missing(source: Path, targets: dict[str, Path], report: VendorReport, parsed: Path,
+def _materialise_missing(source: Path, targets: dict[str, Path], report: VendorReport, parsed: Path | None,
                          form: _Derived) -> None:
+    """`_materialise` the targets that do not exist (another process may have written them)."""
     todo = {p: t for p, t in targets.items() if not t.exists()}
     if todo:
-        _materialise(source, todo, single=len(targets) == 1, report=report, parsed=parsed if parsed.is_file() else None,
-                     form=form)
+        _materialise(source, todo, single=len(targets) == 1, report=report, parsed=parsed, form=form)
 
 
 def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report: VendorReport,
