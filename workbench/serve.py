@@ -26,7 +26,8 @@ installed package has it in `<sys.prefix>/share/jupyter/voila/templates/workbenc
 dashboard loads whole without internet.
 
 Stopping: Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops Voila and its kernels with this
-command. Voila runs in a session of its own and gets one SIGINT from it (`Server.stop`).
+command. Voila runs in a session of its own and gets one SIGINT from it (`Server.stop`); on Linux
+it gets that SIGINT from the kernel when this command is killed outright (`workbench.with_parent`).
 
 The notebooks folder is, in order: `$WORKBENCH_NOTEBOOKS`; the checkout's `notebooks/` beside
 the `workbench` package (running from the repository or an editable install); the installed
@@ -48,6 +49,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
+
+from workbench import with_parent
 
 __all__ = [
     "NOTEBOOKS",
@@ -192,7 +195,10 @@ def start_server(
     # Voila runs in a session of its own: a Ctrl-C in the terminal signals this process alone, which
     # stops Voila with ONE SIGINT (`Server.stop`). Signalled by the terminal too, Voila got a second
     # SIGINT while it shut its kernels down, and printed a KeyboardInterrupt traceback.
-    process = subprocess.Popen(voila_command(target, port, preheat=preheat), cwd=folder,
+    command = voila_command(target, port, preheat=preheat)
+    if os.name != "nt":  # and Voila gets the SIGINT even if this process is killed (SIGKILL)
+        command = with_parent.command(os.getpid(), command)
+    process = subprocess.Popen(command, cwd=folder,
                                env=kernel_environment(root, read_only, today), stdout=stdout, stderr=stderr,
                                start_new_session=os.name != "nt")
     return Server(process, port, urls)

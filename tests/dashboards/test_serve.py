@@ -153,11 +153,12 @@ def test_the_notebooks_are_thin_pages():
         assert app.outputs == [] and params.outputs == [] and visit.outputs == []
 
 
-@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm", "hangup"])
+@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm", "hangup", "kill"])
 def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, tmp_path, stop):
     """Ctrl-C in a terminal signals the whole foreground process group; `kill` or a service
     manager sends SIGTERM to serve alone; closing the terminal sends SIGHUP. Each way, Voila and
-    its kernels stop with serve, and nothing prints a traceback."""
+    its kernels stop with serve, and nothing prints a traceback. A SIGKILL (`kill -9`, the
+    out-of-memory killer) ends serve at once, and Voila still stops, on the parent-death signal."""
     import psutil
 
     port, log = free_port(), tmp_path / "serve.err"
@@ -184,6 +185,8 @@ def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, 
             pass  # a kernel still runs its notebook (imports first); then its last cell waits for a visitor
         if stop == "ctrl-c":
             os.killpg(process.pid, signal.SIGINT)
+        elif stop == "kill":
+            process.kill()
         else:
             process.send_signal(signal.SIGTERM if stop == "sigterm" else signal.SIGHUP)
         process.wait(60)
@@ -194,7 +197,9 @@ def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, 
             process.wait()
             for orphan in psutil.wait_procs(left, timeout=1)[1]:
                 orphan.kill()
-    assert process.returncode == 0, log.read_text()
+    _gone, alive = psutil.wait_procs(children, timeout=30 if stop == "kill" else 10)
+    for orphan in alive:
+        orphan.kill()
+    assert alive == [] and port_is_closed(port), log.read_text()
+    assert process.returncode == (-signal.SIGKILL if stop == "kill" else 0), log.read_text()
     assert "Stopping" in log.read_text() and "Traceback" not in log.read_text(), log.read_text()
-    _gone, alive = psutil.wait_procs(children, timeout=10)
-    assert alive == [] and port_is_closed(port)
