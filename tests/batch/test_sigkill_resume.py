@@ -9,6 +9,7 @@ one). Then it runs to the end.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import json
 import os
@@ -144,3 +145,48 @@ def test_sigkill_at_random_points_then_resume(demo_workspace_dir, tmp_path):
     assert debris == []
     assert [str(p.relative_to(root)) for p in (root / "usage").rglob("*.tmp")] == []  # nor rows half-written
     print(f"\nSIGKILL test: {len(numbers)} invoices; runs (kill after s, exit code, manifests): {history}")
+
+
+def test_a_killed_month_end_leaves_nothing_running(demo_workspace_dir, tmp_path):
+    """`kill -9` of the month end alone (the out-of-memory killer, a CI runner's timeout), not of
+    its group: its workers end with it, and with them their kernels and Chromium; none of them
+    goes on rendering beside the rerun."""
+    import psutil
+
+    root = tmp_path / "ws"
+    shutil.copytree(demo_workspace_dir, root)
+    proc = subprocess.Popen(month_end_command(root, ["100001", "100002", "100003", "100005", "100006"]),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # both workers render: each has its kernel and Chromium
+            assert proc.poll() is None, "the month end ended before it was killed"
+            started = psutil.Process(proc.pid).children(recursive=True)
+            names = collections.Counter(p.name() for p in started if p.is_running())
+            kernels = [p for p in started if "ipykernel_launcher" in " ".join(_cmdline(p))]
+            if len(kernels) >= 2 and names["chromium"] >= 2:
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError(f"the workers did not start their kernels and browsers: {names}")
+        proc.kill()
+        proc.wait()
+        _gone, alive = psutil.wait_procs(started, timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for left in started:  # whatever a failure left behind (orphans: no longer our children)
+            with contextlib.suppress(psutil.Error):
+                left.kill()
+    assert alive == [], [" ".join(_cmdline(p))[:120] for p in alive]
+
+
+def _cmdline(process) -> list[str]:
+    import psutil
+
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []

@@ -52,6 +52,7 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import given_month
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.store.workspace import Workspace
+from workbench.with_parent import end_with_parent
 
 from .paths import DEFAULT_NOTEBOOK
 
@@ -603,9 +604,12 @@ def run_month_end(
         for job in invoice_jobs:
             record(render_invoice(root, job, target, notebook, engine))
     else:
-        # spawn: a forked child would inherit the parent's database connections and threads
+        # spawn: a forked child would inherit the parent's database connections and threads.
+        # A worker ends with this process, even when this one is killed outright (SIGKILL): else
+        # it would go on rendering beside the rerun, with its kernel and Chromium.
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=end_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(render_invoice, root, job, target, notebook, engine): job for job in invoice_jobs}
             for future in as_completed(futures):
                 job = futures[future]
