@@ -3,6 +3,10 @@
 
 Mapping (both versions):
 - sub_account_id = usage (linked) account; billing_account_id = payer account.
+- service = `lineItem/ProductCode` (AmazonEC2, AmazonS3: what pricebook rules name); sku =
+  `product/sku` (6TW5QKFYDWFVJ8Q4), else (rows without one, reports without product columns)
+  `lineItem/UsageType`; product_type = `product/productFamily`. The product name (CUR 2.0: in
+  the `product` map, costly to read) is not read: an invoice shows product family and description.
 - billed_cost = unblended cost; invoice_id = `bill/InvoiceId`, empty until AWS finalises the month.
 - `bill/BillingEntity` = "AWS Marketplace" => marketplace; publisher = the legal entity selling.
 - charge_category from `LineItemType` (`_CATEGORY`); AWS Support product codes => support.
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 from workbench.billing.core.usage import Vendor
 from workbench.billing.readers.format import ReportFormat, StageContext, Staging
 from workbench.billing.readers.source import Probe
-from workbench.billing.readers.sql import free_text_match, lit, nonblank_column, to_decimal
+from workbench.billing.readers.sql import free_text_match, lit, to_decimal
 
 __all__ = ["CUR_LEGACY", "CUR2"]
 
@@ -55,7 +59,7 @@ class _Names:
     unit: str
     legal_entity: str
     account_name: str | None
-    product_name: str | None  # legacy column; CUR 2.0 keeps it in the `product` map
+    sku: str
 
     def required(self) -> tuple[str, ...]:
         return (self.account, self.payer, self.line_type, self.cost, self.currency, self.start,
@@ -63,8 +67,7 @@ class _Names:
 
     def optional(self) -> tuple[str, ...]:
         names = [self.end, self.entity, self.invoice, self.product_code, self.product_family, self.usage_type,
-                 self.description, self.amount, self.unit, self.legal_entity, self.account_name,
-                 self.product_name, "product"]
+                 self.description, self.amount, self.unit, self.legal_entity, self.account_name, self.sku]
         return tuple(n for n in names if n)
 
 
@@ -74,7 +77,7 @@ _LEGACY = _Names(
     end="lineItem/UsageEndDate", period_start="bill/BillingPeriodStartDate", entity="bill/BillingEntity",
     invoice="bill/InvoiceId", product_code="lineItem/ProductCode", product_family="product/productFamily",
     usage_type="lineItem/UsageType", description="lineItem/LineItemDescription", amount="lineItem/UsageAmount",
-    unit="pricing/unit", legal_entity="lineItem/LegalEntity", account_name=None, product_name="product/ProductName",
+    unit="pricing/unit", legal_entity="lineItem/LegalEntity", account_name=None, sku="product/sku",
 )
 _CUR2 = _Names(
     account="line_item_usage_account_id", payer="bill_payer_account_id", line_type="line_item_line_item_type",
@@ -83,23 +86,8 @@ _CUR2 = _Names(
     invoice="bill_invoice_id", product_code="line_item_product_code", product_family="product_product_family",
     usage_type="line_item_usage_type", description="line_item_line_item_description",
     amount="line_item_usage_amount", unit="pricing_unit", legal_entity="line_item_legal_entity",
-    account_name="line_item_usage_account_name", product_name=None,
+    account_name="line_item_usage_account_name", sku="product_sku",
 )
-
-
-def _product_name(ctx: StageContext, names: _Names) -> str:
-    raw = ctx.raw
-    if names.product_name:
-        return raw.text(names.product_name)
-    product = raw.column("product")
-    if product is None:
-        return "CAST(NULL AS VARCHAR)"
-    if raw.type_of("product").upper().startswith("MAP"):
-        return nonblank_column(f"{product}['product_name']")
-    # CUR 2.0 CSV writes the map as JSON text. TRY: text that is not JSON gives NULL (as a
-    # json_valid guard would, at half the cost: the text is parsed once).
-    text = f"CAST({product} AS VARCHAR)"
-    return f"NULLIF(TRIM(TRY(json_extract_string({text}, '$.product_name'))), '')"
 
 
 def _stage(names: _Names) -> Callable[[StageContext], Staging]:
@@ -133,9 +121,9 @@ SELECT
   {v(names.start)} AS charge_start_text,
   {v(names.end)} AS charge_end_text,
   {category} AS charge_category,
-  COALESCE({_product_name(ctx, names)}, {product_code}) AS service,
+  {product_code} AS service,
   {t(names.product_family)} AS product_type,
-  {t(names.usage_type)} AS sku,
+  COALESCE({t(names.sku)}, {t(names.usage_type)}) AS sku,
   {description} AS description,
   {v(names.amount)} AS quantity_text,
   {t(names.unit)} AS unit,
