@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import update
 
 from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import generate_invoices
 from workbench.billing.integrity import verify
-from workbench.billing.invoices import approve, delete_drafts, list_invoices
+from workbench.billing.invoices import InvoiceStateError, approve, delete_drafts, list_invoices, set_status
 from workbench.billing.store import models as m
 from workbench.billing.store.audit import events
 
@@ -80,3 +82,26 @@ def test_open_invoices_become_past_due_automatically(billed):
     assert statuses == {"100001": "open", "100002": "past_due"}
     assert [(e.actor, e.entity_id) for e in events(billed, action="invoice.status") if e.details["to"] == "past_due"] == [
         ("system:past-due", numbers["100002"])]
+
+
+def test_a_day_in_the_future_forecasts_past_due_and_stores_nothing(billed):
+    """`invoices list --today 2099-01-01` asks "what will be overdue by then?": it shows those
+    invoices as Past Due and changes no status, since Past Due cannot be taken back."""
+    made = generate_invoices(billed, "aws", given_month("2025-10"), options=OPTIONS, today=TODAY).invoices
+    real_today = dt.date.today()
+    approve(billed, [i.number for i in made], today=real_today)  # due in 30 days (Acme), 15 days (Beta)
+    future = real_today + dt.timedelta(days=20)
+    forecast = {i.customer_id: i.status for i in list_invoices(billed, today=future)}
+    assert forecast == {"100001": "open", "100002": "past_due"}
+    assert [i.customer_id for i in list_invoices(billed, today=future, status=Status.PAST_DUE)] == ["100002"]
+    assert {i.status for i in list_invoices(billed)} == {"open"}  # still stored as Open
+    assert [e for e in events(billed, action="invoice.status") if e.details["to"] == "past_due"] == []
+
+
+def test_an_invoice_is_not_marked_past_due_before_its_due_date(billed):
+    numbers = issue_all(billed)
+    # Beta has 15-day terms from 2025-11-21: due 2025-12-06
+    with pytest.raises(InvoiceStateError, match="due 2025-12-06: it can be Past Due from 2025-12-07"):
+        set_status(billed, [numbers["100002"]], Status.PAST_DUE, today=dt.date(2025, 12, 6))
+    assert [s.status for s in set_status(billed, [numbers["100002"]], Status.PAST_DUE, today=dt.date(2025, 12, 7))] == [
+        "past_due"]

@@ -11,6 +11,7 @@ The rules themselves live in `core.lifecycle`; this module applies them to the w
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,12 @@ class InvoiceSummary:
         return cls(inv.id, inv.number, inv.customer_id, customer_name, inv.vendor, inv.period_label, inv.status,
                    inv.currency, inv.total, inv.vendor_cost, inv.margin, inv.issue_date, inv.due_date, inv.preliminary)
 
+    def on(self, day: dt.date) -> InvoiceSummary:
+        """As it will be on `day` if nobody changes it: Past Due once an Open invoice's due date has passed."""
+        if is_past_due(Status(self.status), self.due_date, day):
+            return dataclasses.replace(self, status=Status.PAST_DUE.value)
+        return self
+
     def to_dict(self) -> dict[str, object]:
         return {
             "id": self.invoice_id, "number": self.number, "customer_id": self.customer_id,
@@ -95,8 +102,19 @@ def list_invoices(
 
     Past Due is applied automatically: Open invoices past their due date on `today` become
     Past Due before the list is read, so every screen, export and API sees the same status.
+    A `today` after the real one (a forecast: "what is overdue by then?") changes nothing: the
+    list shows those invoices as Past Due, and the status filter sees them so.
     """
+    today = today or dt.date.today()
     refresh_past_due(ws, today=today)
+    if today > dt.date.today():
+        forecast = [s.on(today) for s in _listed(ws, customer, vendor, None, start, end)]
+        return [s for s in forecast if status is None or s.status == status.value]
+    return _listed(ws, customer, vendor, status, start, end)
+
+
+def _listed(ws: Workspace, customer: str | None, vendor: str | None, status: Status | None, start: dt.date | None,
+            end: dt.date | None) -> list[InvoiceSummary]:
     query = select(m.Invoice, m.Customer.name).join(m.Customer)
     if customer:
         query = query.where(m.Invoice.customer_id == customer)
@@ -128,6 +146,9 @@ def set_status(
                 check_transition(Status(inv.status), target)
             except ValueError as exc:
                 raise InvoiceStateError(f"{inv.number}: {exc}") from None
+            if target is Status.PAST_DUE and not is_past_due(Status(inv.status), inv.due_date, today):
+                raise InvoiceStateError(f"{inv.number} is due {inv.due_date}: it can be Past Due from "
+                                        f"{inv.due_date + dt.timedelta(days=1)} on (and becomes so by itself)")
         for inv in invoices:
             if target is Status.OPEN:
                 inv.issue_date = today
@@ -174,8 +195,11 @@ def delete_drafts(ws: Workspace, refs: Sequence[str | int], *, actor: str | None
 
 
 def refresh_past_due(ws: Workspace, *, today: dt.date | None = None) -> list[str]:
-    """Open invoices whose due date has passed become Past Due; returns their numbers."""
-    today = today or dt.date.today()
+    """Open invoices whose due date has passed become Past Due; returns their numbers.
+
+    Only up to the real today: a `today` in the future (`--today`, a forecast) is not yet a fact,
+    and Past Due cannot be taken back."""
+    today = min(today or dt.date.today(), dt.date.today())
     with ws.session() as session:
         overdue = [inv for inv in session.scalars(select(m.Invoice).where(m.Invoice.status == Status.OPEN.value))
                    if is_past_due(Status.OPEN, inv.due_date, today)]

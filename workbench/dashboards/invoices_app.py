@@ -26,7 +26,7 @@ from pathlib import Path
 import ipywidgets as w
 from sqlalchemy import select
 
-from workbench.billing.core.lifecycle import ALLOWED, Status
+from workbench.billing.core.lifecycle import ALLOWED, Status, is_past_due
 from workbench.billing.exports.registry import UnknownFormat
 from workbench.billing.exports.statement import StatementMismatch
 from workbench.billing.invoices import (
@@ -234,6 +234,8 @@ class InvoicesApp:
         self.status_buttons = {}
         if current is not None and not self.read_only:
             for target in sorted(ALLOWED[current], key=lambda s: list(Status).index(s)):
+                if target is Status.PAST_DUE and not (self.current and is_past_due(current, self.current.due_date, self.today)):
+                    continue  # not before the due date; after it, listing makes it Past Due anyway
                 button = w.Button(description=STATUS_ACTIONS.get(target, target.label), button_style="danger" if target is Status.VOID else "")
                 button.on_click(lambda _b, target=target: self.change_status(target))
                 self.status_buttons[target] = button
