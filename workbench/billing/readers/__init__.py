@@ -23,7 +23,7 @@ from workbench.billing.core.problems import Problem, errors
 from workbench.billing.core.usage import Vendor
 from workbench.billing.readers.format import StageContext
 from workbench.billing.readers.registry import FORMATS, recognise
-from workbench.billing.readers.source import Probe, TempObjects, describe_parquet, load, probe
+from workbench.billing.readers.source import Probe, TempObjects, describe_parquet, load, probe, read_failure
 from workbench.billing.readers.sql import ident
 from workbench.billing.readers.staging import canonical_select, row_flags, staged_types, validate
 
@@ -179,6 +179,12 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
             flagged = canonical_select(con, staged, file, ordered=staging.ordered, types=types,
                                        extra=row_flags(types, cost_column, currency_column))
             check = functools.partial(validate, con, staged, file, cost_column, currency_column, types)
+    except duckdb.Error as error:  # the file cannot be read to the end: truncated, damaged, binary
+        temps.drop()
+        failure = read_failure(path, error)
+        if failure is None:
+            raise
+        return _closed(path, report_format.name, [*problems, failure])
     except BaseException:
         temps.drop()
         raise
@@ -196,7 +202,13 @@ def read_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
     with open_report(con, path, vendor) as report:
         if report.select is None:
             return _refused(path, report.format, list(report.problems))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS {report.select}")
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS {report.select}")
+        except duckdb.Error as error:  # a parquet file is read here first, in columns validation left alone
+            failure = read_failure(path, error)
+            if failure is None:
+                raise
+            return _refused(path, report.format, [*report.problems, failure])
     row = con.execute(f"SELECT count(*) FROM {ident(table)}").fetchone()
     return ReadResult(path=path, format=report.format, vendor=report.vendor, table=table,
                       problems=report.problems, row_count=int(row[0]) if row else 0)

@@ -29,7 +29,7 @@ import duckdb
 from workbench.billing.core.problems import Problem
 from workbench.billing.readers.sql import ident, lit, nonblank, nonblank_column
 
-__all__ = ["Container", "Probe", "RawTable", "TempObjects", "probe", "load", "MAX_ROW_PROBLEMS"]
+__all__ = ["Container", "Probe", "RawTable", "TempObjects", "probe", "load", "read_failure", "MAX_ROW_PROBLEMS"]
 
 Container = Literal["csv", "parquet", "jsonl"]
 
@@ -135,7 +135,7 @@ def describe_parquet(con: duckdb.DuckDBPyConnection, found: Probe) -> Probe:
         rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(str(found.path))})").fetchall()
     except duckdb.Error as error:
         return Probe(found.path, "parquet", (), problems=(Problem(
-            "unreadable-file", f"not a readable parquet file: {error}", file=found.path.name,
+            "unreadable-file", f"not a readable parquet file: {_first_line_of(error)}", file=found.path.name,
             fix="Download the export again."),))
     return Probe(found.path, "parquet", tuple(r[0] for r in rows), types={r[0]: str(r[1]) for r in rows})
 
@@ -355,6 +355,15 @@ def _capped(problems: list[Problem]) -> list[Problem]:
     return kept
 
 
+def _bad_json(file: str, row: int, text: str, is_last: bool) -> Problem:
+    if is_last and text.lstrip().startswith("{"):  # an object begun and never closed: the file stops there
+        return Problem("bad-json", f"the last line is cut short: {text!r}; the file is truncated or still downloading",
+                       file=file, row=row, fix="Download it again (wait until the download has finished) and import "
+                                               "the new copy.")
+    return Problem("bad-json", f"the line is not a JSON object: {text!r}", file=file, row=row,
+                   fix="Export the table again as newline-delimited JSON, one object per line.")
+
+
 def _load_jsonl(temps: TempObjects, found: Probe, table: str, path: str, needed: list[str],
                 parsed: Path | None) -> tuple[RawTable, tuple[Problem, ...]]:
     """Each needed key path (`a.b` -> `$."a"."b"`) becomes a text column of a parquet file, read in
@@ -378,13 +387,15 @@ def _load_jsonl(temps: TempObjects, found: Probe, table: str, path: str, needed:
     con.execute(f"CREATE TEMP TABLE {lines} AS SELECT rowid + 1 AS __source_row, "
                 f"CAST({quote_json_numbers('line')} AS VARCHAR) AS __json FROM {raw_lines}")
     con.execute(f"DROP TABLE {raw_lines}")
-    valid = "json_valid(__json) AND json_type(__json) = 'OBJECT'"
+    # json_type only where json_valid holds: DuckDB evaluates both sides of an AND, and json_type
+    # raises on a malformed line (a truncated last line) instead of returning NULL. A blank line
+    # (NULL) stays NULL: neither reported nor kept.
+    valid = "CASE WHEN json_valid(__json) THEN json_type(__json) = 'OBJECT' WHEN __json IS NULL THEN NULL ELSE false END"
     bad = con.execute(
         f"SELECT __source_row, left(__json, 80) FROM {lines} WHERE NOT ({valid}) ORDER BY 1 LIMIT {MAX_ROW_PROBLEMS + 1}"
     ).fetchall()
-    problems = [Problem("bad-json", f"the line is not a JSON object: {text!r}", file=found.path.name, row=int(row),
-                        fix="Export the table again as newline-delimited JSON, one object per line.")
-                for row, text in bad]
+    last = con.execute(f"SELECT max(__source_row) FROM {lines} WHERE __json IS NOT NULL").fetchone()
+    problems = [_bad_json(found.path.name, int(row), text, last is not None and row == last[0]) for row, text in bad]
     paths = "[" + ", ".join(lit("$." + ".".join(ident(part) for part in n.split("."))) for n in needed) + "]"
     values = ", ".join(f"__values[{i}] AS {ident(n)}" for i, n in enumerate(needed, start=1)) or "NULL AS __none"
     staging = parsed or temps.file(".parquet")
@@ -397,3 +408,53 @@ def _load_jsonl(temps: TempObjects, found: Probe, table: str, path: str, needed:
     con.execute(f"CREATE TEMP VIEW {temps.add('VIEW', table)} AS SELECT __source_row, {columns} "
                 f"FROM read_parquet({lit(str(staging))})")
     return RawTable(table, found, extracted), tuple(_capped(problems))
+
+
+# What DuckDB says when the file itself cannot be read to the end, as (pattern, code, message, fix).
+# The first that matches the error's text wins.
+_FILE_FAILURES: tuple[tuple[re.Pattern[str], str, str, str], ...] = (
+    (re.compile(r"end of (the )?gzip stream|gzip.*(truncated|ended early)|unexpected end of (file|stream)", re.I),
+     "truncated-file", "the file ends early: it is truncated or still downloading",
+     "Download it again (wait until the download has finished) and import the new copy."),
+    (re.compile(r"gzip|zlib|inflate|decompress", re.I),
+     "corrupt-file", "the file's gzip compression is damaged",
+     "Download it again; if it still fails, export the report again."),
+    (re.compile(r"permission denied", re.I),
+     "unreadable-file", "permission denied: the file cannot be read",
+     "Check the file permissions (the workbench needs to read it) or copy it somewhere readable."),
+    (re.compile(r"parquet|thrift|snappy|zstd|don't know what type|magic bytes", re.I),
+     "corrupt-file", "the parquet file is damaged",
+     "Download it again; if it still fails, export the report again."),
+    (re.compile(r"csv|unicode|utf-?8", re.I),
+     "unreadable-file", "the file cannot be read as CSV text: it looks binary or damaged",
+     "Check that it is the vendor's CSV export (not a different file renamed .csv) and download it again."),
+)
+
+# DuckDB errors that are not about the file: our SQL, memory or disk, or an interrupt on purpose.
+_NOT_THE_FILE = (duckdb.InterruptException, duckdb.BinderException, duckdb.CatalogException,
+                 duckdb.ParserException, duckdb.OutOfMemoryException, duckdb.NotImplementedException,
+                 duckdb.TransactionException, duckdb.ConnectionException)
+_OWN_WRITES = re.compile(r"no space left on device|could not write|disk quota", re.I)
+
+
+def _first_line_of(error: BaseException) -> str:
+    text = "".join(c if c.isprintable() or c == "\n" else " " for c in str(error))  # bytes of a damaged file
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return (lines[0] if lines else type(error).__name__)[:300]
+
+
+def read_failure(path: Path, error: duckdb.Error) -> Problem | None:
+    """The `Problem` a DuckDB error met while reading the vendor file at `path` stands for: the
+    file ends early (a truncated or half-downloaded .gz), is damaged (gzip, parquet), binary, or
+    cannot be opened. None when the error is not about the file (SQL, memory, disk full,
+    interrupted): the caller re-raises it."""
+    if isinstance(error, _NOT_THE_FILE):
+        return None
+    said = _first_line_of(error)
+    if isinstance(error, duckdb.IOException) and _OWN_WRITES.search(said):
+        return None
+    for pattern, code, message, fix in _FILE_FAILURES:
+        if pattern.search(said):
+            return Problem(code, f"{message} (DuckDB: {said})", file=path.name, fix=fix)
+    return Problem("unreadable-file", f"the file cannot be read to the end (DuckDB: {said})", file=path.name,
+                   fix="Download or export the report again; the file looks damaged.")

@@ -171,6 +171,7 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
                owner: Owner | None = None) -> _ReadFile:
     """`owner`: the process that will store what is read (`usage_files.pending_path`)."""
     from workbench.billing.readers import open_report
+    from workbench.billing.readers.source import read_failure
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, bounded_duckdb() as con, \
             _reporting(con, path.name, progress):
@@ -205,6 +206,12 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
             sha, done = known.result()
             assert done is not None, "DuckDB interrupted by someone else"
             return _ReadFile(path, sha, done)
+        except duckdb.Error as error:  # the summary pass is the first to read all of a parquet file
+            failure = read_failure(path, error)
+            if failure is None:
+                raise
+            sha, done = known.result()
+            return _ReadFile(path, sha, done or FileOutcome(path, FileStatus.REFUSED, sha, problems=(failure,)))
         finally:
             if not kept:
                 pending.unlink(missing_ok=True)
@@ -467,6 +474,13 @@ def _store_report(
     try:
         summary = f"read_parquet({sql_text(pending)})"
         vendors = [v for (v,) in con.execute(f"SELECT DISTINCT coalesce(vendor, '') FROM {summary} ORDER BY 1").fetchall()]
+        if not vendors:  # a header and nothing else (a report of a month without usage, or cut short)
+            problems.append(Problem(
+                "empty-report", "the file has no data rows: nothing to import", file=name,
+                fix="check that you picked the right file and that the export covers a period with usage; "
+                    "a file still being written may hold only its header so far, so download it again",
+            ))
+            return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, problems=tuple(problems))
         if len(vendors) != 1 or not vendors[0] or (vendor and vendors[0] != vendor):
             found = ", ".join(repr(v) for v in vendors) or "none"
             problems.append(Problem(

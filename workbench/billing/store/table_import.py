@@ -87,6 +87,7 @@ def import_tables(
     Returns what changed and every problem found. With any error nothing is written.
     """
     tables, problems = read_table_files(paths)
+    problems = _explain_delimiters(tables, problems)
     records, parse_problems = _parse(tables)
     problems += parse_problems
     problems += _check_rows(records)
@@ -105,13 +106,45 @@ def _ordered(problems: list[Problem]) -> tuple[Problem, ...]:
     return tuple(sorted(problems, key=lambda p: (p.file or "", p.row if p.row is not None else -1)))
 
 
+def _explain_delimiters(tables: Sequence[TableRows], problems: list[Problem]) -> list[Problem]:
+    """A header that is one column holding semicolons (or tabs) is a file saved with the wrong
+    delimiter: its missing-columns problem says so, and the problems that follow from it alone
+    (that one unknown column, cells beyond it) are left out."""
+    for table in tables:
+        if len(table.header) != 1:
+            continue
+        only = table.header[0]
+        label = "semicolons" if ";" in only else "tabs" if "\t" in only else None
+        fmt = table.format
+        missing = [c.name for c in fmt.columns if c.required and c.name not in table.header]
+        if label is None or not missing:
+            continue
+        problems = [p for p in problems if p.file != table.source]
+        problems.append(Problem(
+            "missing-columns",
+            f"{fmt.name} needs the column(s) {', '.join(missing)}; the header is one column separated by "
+            f"{label}, not commas: {only[:120]!r}",
+            file=table.source, row=0,
+            fix=f"save it as 'CSV UTF-8 (comma delimited)', with ',' between columns; the header must be: "
+                f"{','.join(fmt.column_names)}",
+        ))
+    return problems
+
+
 def _parse(tables: Sequence[TableRows]) -> tuple[list[Record], list[Problem]]:
+    """Each row's cells as values. The cells of a table whose header lacks a required column are
+    checked, but it gives no records: its rows cannot be keyed or checked against each other
+    (`read_table_files` reported the missing columns). An optional key column left out of the
+    header (pricebooks' `match`) keys by its default."""
     records: list[Record] = []
     problems: list[Problem] = []
     for table in tables:
+        whole = all(c.name in table.header for c in table.format.columns if c.required)
         present = frozenset(h for h in table.header if h in table.format.column_names)
+        absent_keys = {c.name: parse_cell(c, "") for c in table.format.columns
+                       if not c.required and c.name in table.format.key and c.name not in present}
         for row, texts in table.rows:
-            values: dict[str, Value] = {}
+            values: dict[str, Value] = dict(absent_keys)
             row_problems: list[Problem] = []
             customer = texts.get("customer_id", "").strip() or None
             for column in table.format.columns:
@@ -123,7 +156,7 @@ def _parse(tables: Sequence[TableRows]) -> tuple[list[Record], list[Problem]]:
                     row_problems.append(Problem(bad.code, bad.message, table.source, row, customer, bad.fix))
             if row_problems:
                 problems += row_problems
-            else:
+            elif whole:
                 records.append(Record(table.format.name, table.source, row, values, present))
     return records, problems
 
