@@ -20,9 +20,12 @@ def frame(columns: str, rows: list[tuple[object, ...]]) -> pd.DataFrame:
     return pd.DataFrame({n: pd.Series([r[i] for r in rows], dtype=object) for i, n in enumerate(names)}, columns=names)
 
 
-def test_amount_text_is_exact() -> None:
+def test_amount_text_is_rounded_as_a_statement_shows_it_or_exact() -> None:
     assert f.amount_text(Dec("1234.5"), "USD") == "1,234.50 USD"
-    assert f.amount_text(Dec("0.000000001800000000"), "USD") == "0.0000000018 USD"
+    assert f.amount_text(Dec("4465.942801527"), "USD") == "4,465.94 USD"
+    assert f.amount_text(Dec("0.005"), "USD") == "0.01 USD"  # half-up, whatever the ambient context says
+    assert f.amount_text(Dec("0.000000001800000000"), "USD") == "0.00 USD"
+    assert f.amount_text(Dec("0.000000001800000000"), "USD", exact=True) == "0.0000000018 USD"
     assert f.amount_text(Dec("-3.000000000000000000"), "CAD") == "-3.00 CAD"
     assert f.amount_text(Dec("1234567"), "JPY") == "1,234,567 JPY"
     assert f.amount_text(Dec("12.5")) == "12.5"
@@ -56,7 +59,8 @@ def test_customer_figure_lists_the_largest_first_and_greys_the_unassigned() -> N
     (bar,) = fig.data
     assert (bar.type, bar.orientation) == ("bar", "h")
     assert list(bar.y) == ["Acme Corp (#100001)", "Unassigned", "Beta Ltd (#100002)"]
-    assert list(bar.text) == ["147.0000000018 USD", "77.50 USD", "40.00 USD"]
+    assert list(bar.text) == ["147.00 USD", "77.50 USD", "40.00 USD"]  # as a statement rounds
+    assert [row[0] for row in bar.customdata] == ["147.0000000018 USD", "77.50 USD", "40.00 USD"]  # hover: exact
     assert list(bar.marker.color) == [f.BAR, f.GREY, f.BAR]
     # plotly draws a category axis from the bottom: the array is reversed so Acme is on top
     assert list(fig.layout.yaxis.categoryarray) == ["Beta Ltd (#100002)", "Unassigned", "Acme Corp (#100001)"]

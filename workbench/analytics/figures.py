@@ -1,8 +1,9 @@
 """Plotly figures of the analytics results: they draw, they never compute money.
 
 Each function takes a result of `workbench.analytics.queries` and returns a `go.Figure`.
-Amounts become floats only as bar lengths and positions (`_length`); every hover and bar label
-is the exact Decimal as text (`amount_text`), so what the analyst reads is never a float.
+Amounts become floats only as bar lengths and positions (`_length`); what the analyst reads is
+Decimal text (`amount_text`), never a float: labels rounded to the currency's minor unit as a
+statement shows them, hovers exact to the last vendor digit.
 A figure draws one currency: frames holding several raise `ValueError` (select a currency
 first); the margin figure is the exception, each customer's bar being in its invoice currency.
 """
@@ -16,7 +17,7 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 
-from workbench.billing.core.money import exact_sum, minor_unit, is_known_currency, plain
+from workbench.billing.core.money import exact_sum, is_known_currency, minor_unit, plain, round_minor
 from workbench.analytics.queries import UNASSIGNED, UNASSIGNED_ID, Drilldown, MonthOverMonth
 from workbench.billing.core.periods import DateRange
 
@@ -44,15 +45,17 @@ _LAYOUT = dict(template=_TEMPLATE, margin=dict(l=10, r=10, t=80, b=40), legend_t
                hoverlabel=dict(align="left"), font=dict(size=12))
 
 
-def amount_text(amount: Decimal | None, currency: str | None = None) -> str:
-    """Exact text with thousands separators and at least the currency's minor digits:
-    `1,234.50 USD`, `0.0000000018 USD`, `-3.00 USD`. None is `-`."""
+def amount_text(amount: Decimal | None, currency: str | None = None, *, exact: bool = False) -> str:
+    """Text with thousands separators, rounded half-up to the currency's minor unit as a statement
+    shows it: `1,234.50 USD`, `4,465.94 USD`, `-3.00 USD`, `1,234,567 JPY`. `exact=True` keeps every
+    digit (`0.0000000018 USD`), as the detailed exports do. None is `-`."""
     if amount is None:
         return "-"
-    text = plain(amount)
+    known = currency is not None and is_known_currency(currency)
+    text = plain(amount if exact or not known else round_minor(amount, currency or ""))
     sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
     whole, _, fraction = text.partition(".")
-    digits = minor_unit(currency) if currency and is_known_currency(currency) else 0
+    digits = minor_unit(currency) if known and currency else 0
     fraction = fraction.ljust(digits, "0")
     grouped = f"{int(whole):,}"
     out = f"{sign}{grouped}.{fraction}" if fraction else f"{sign}{grouped}"
@@ -115,7 +118,7 @@ def daily_cost_figure(
         part = frame[frame[by] == group]
         fig.add_bar(
             name=str(group), x=list(part["day"]), y=[_length(c) for c in part["cost"]],
-            customdata=[amount_text(c, currency) for c in part["cost"]],
+            customdata=[amount_text(c, currency, exact=True) for c in part["cost"]],
             hovertemplate=f"<b>{group}</b><br>%{{x|%a %d %b %Y}}<br>%{{customdata}}<extra></extra>",
         )
     fig.update_xaxes(title_text="Usage day", type="date", tickformat="%d %b", hoverformat="%d %b %Y")
@@ -148,7 +151,7 @@ def customer_cost_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figur
     fig.add_bar(
         orientation="h", y=labels, x=[_length(c) for c in ordered["cost"]], text=texts, textposition="outside", cliponaxis=False,
         marker_color=[GREY if c == UNASSIGNED_ID else BAR for c in ordered["customer_id"]],
-        customdata=[[t, int(a)] for t, a in zip(texts, ordered["accounts"])],
+        customdata=[[amount_text(c, currency, exact=True), int(a)] for c, a in zip(ordered["cost"], ordered["accounts"])],
         hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>%{customdata[1]} account(s)<extra></extra>",
         name="cost",
     )
@@ -196,8 +199,8 @@ def month_over_month_figure(result: MonthOverMonth, *, limit: int = 25, subtitle
             y=[label for label, _ in part], x=[_length(r["change"]) for _, r in part],
             text=[f"{amount_text(r['change'], currency)} ({percent_text(r['change_percent'])})" for _, r in part],
             textposition="outside", cliponaxis=False,
-            customdata=[[amount_text(r["previous"], currency), amount_text(r["current"], currency),
-                         amount_text(r["change"], currency), percent_text(r["change_percent"])] for _, r in part],
+            customdata=[[amount_text(r["previous"], currency, exact=True), amount_text(r["current"], currency, exact=True),
+                         amount_text(r["change"], currency, exact=True), percent_text(r["change_percent"])] for _, r in part],
             hovertemplate=(f"<b>%{{y}}</b><br>{result.previous}: %{{customdata[0]}}<br>{result.current}: %{{customdata[1]}}"
                            "<br>change: %{customdata[2]} (%{customdata[3]})<extra></extra>"),
         )
@@ -232,7 +235,7 @@ def margin_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
             name=f"Margin ({currency})", orientation="h", y=list(part["_label"]), x=[_length(v) for v in part["margin"]],
             text=[f"{amount_text(v, currency)} ({percent_text(p).lstrip('+')})" for v, p in zip(part["margin"], part["margin_percent"])],
             textposition="outside", cliponaxis=False,
-            customdata=[[amount_text(c, uc), amount_text(p, currency), amount_text(mg, currency), percent_text(pc).lstrip("+")]
+            customdata=[[amount_text(c, uc, exact=True), amount_text(p, currency), amount_text(mg, currency), percent_text(pc).lstrip("+")]
                         for c, uc, p, mg, pc in zip(part["vendor_cost"], part["usage_currency"], part["price"],
                                                     part["margin"], part["margin_percent"])],
             hovertemplate=("<b>%{y}</b><br>vendor cost: %{customdata[0]}<br>price: %{customdata[1]}"
@@ -260,7 +263,7 @@ def unassigned_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
     fig.add_bar(
         orientation="h", y=labels, x=[_length(c) for c in frame["cost"]], text=texts, textposition="outside", cliponaxis=False,
         marker_color=GREY, name="not invoiced",
-        customdata=[[t, int(r)] for t, r in zip(texts, frame["rows"])],
+        customdata=[[amount_text(c, currency, exact=True), int(r)] for c, r in zip(frame["cost"], frame["rows"])],
         hovertemplate="<b>%{y}</b><br>%{customdata[0]} not invoiced<br>%{customdata[1]} vendor rows<extra></extra>",
     )
     _horizontal(fig, labels)
@@ -281,7 +284,7 @@ def drilldown_figure(drill: Drilldown, *, subtitle: str = "") -> go.Figure:
     currency = _currency(drill.services)
     account_label = {(v, a): f"{v} {a or '(no account)'}" + (f" · {n}" if n else "")
                      for v, a, n in zip(drill.accounts["vendor"], drill.accounts["account_id"], drill.accounts["account_name"])}
-    account_total = {(v, a): amount_text(c, currency)
+    account_total = {(v, a): amount_text(c, currency, exact=True)
                      for v, a, c in zip(drill.accounts["vendor"], drill.accounts["account_id"], drill.accounts["cost"])}
     labels = [account_label[(v, a)] for v, a in zip(drill.accounts["vendor"], drill.accounts["account_id"])]
     for service in dict.fromkeys(drill.services["service"]):
@@ -289,7 +292,7 @@ def drilldown_figure(drill: Drilldown, *, subtitle: str = "") -> go.Figure:
         keys = list(zip(part["vendor"], part["account_id"]))
         fig.add_bar(
             name=str(service), orientation="h", y=[account_label[k] for k in keys], x=[_length(c) for c in part["cost"]],
-            customdata=[[amount_text(c, currency), account_total[k]] for c, k in zip(part["cost"], keys)],
+            customdata=[[amount_text(c, currency, exact=True), account_total[k]] for c, k in zip(part["cost"], keys)],
             hovertemplate=f"<b>%{{y}}</b><br>{service}: %{{customdata[0]}}<br>account total: %{{customdata[1]}}<extra></extra>",
         )
     _horizontal(fig, labels)
