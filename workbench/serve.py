@@ -23,7 +23,13 @@ visit Voila refills the pool in the background (one more kernel running the note
 The page is Voila's lab template less its links to a CDN (`templates/voila/templates/workbench`,
 laid out as a Jupyter data folder: the checkout's `templates/` goes on `JUPYTER_PATH`; an
 installed package has it in `<sys.prefix>/share/jupyter/voila/templates/workbench`), so a
-dashboard loads whole without internet.
+dashboard loads whole without internet. The template also gives the page the `_xsrf` cookie that
+Voila's front end sends back when the visitor leaves (`POST voila/api/shutdown/<kernel id>`):
+Voila never issues it, and without it Tornado refused the request (403, Voila issue #1458) and
+every visit left its kernel (160-250 MB) running until the server stopped. As a safety net for a
+page that goes without that request (a crashed browser, a lost network), Voila culls a kernel that
+has had no page connected and no activity for 10 minutes (`voila_command`); a kernel with its page
+open or running a cell is kept, and so is a preheated kernel waiting in the pool.
 
 Stopping: Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops Voila and its kernels with this
 command. Voila runs in a session of its own and gets one SIGINT from it (`Server.stop`); on Linux
@@ -107,10 +113,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def voila_command(target: Path, port: int, *, preheat: bool = True, pool_size: int = 1) -> list[str]:
-    """Voila for one notebook or (a folder) all of them; `preheat` applies to `PREHEATED` only."""
+def voila_command(target: Path, port: int, *, preheat: bool = True, pool_size: int = 1,
+                  cull_idle_timeout: int = 600) -> list[str]:
+    """Voila for one notebook or (a folder) all of them; `preheat` applies to `PREHEATED` only.
+
+    `cull_idle_timeout` (seconds, 0: never) is the safety net for a visit's kernel whose page went
+    without shutting it down (a crashed browser or tab, a lost network): such a kernel is shut down
+    once it has had no page connected and no activity that long. A kernel with its page connected or
+    running a cell is never culled, nor (Voila's `VoilaKernelManager.cull_kernel_if_idle`) a preheated
+    kernel still in the pool, waiting for its visitor."""
     command = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}",
                f"--template={TEMPLATE}"]
+    if cull_idle_timeout > 0:
+        command += [f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
+                    f"--MappingKernelManager.cull_interval={min(60, max(1, cull_idle_timeout // 2))}",
+                    "--MappingKernelManager.cull_connected=False", "--MappingKernelManager.cull_busy=False"]
     ours = [NOTEBOOKS[name] for name in PREHEATED]
     if preheat and (target.is_dir() or target.name in ours):
         command += ["--preheat_kernel=True", f"--pool_size={pool_size}"]

@@ -203,3 +203,15 @@ def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, 
     assert alive == [] and port_is_closed(port), log.read_text()
     assert process.returncode == (-signal.SIGKILL if stop == "kill" else 0), log.read_text()
     assert "Stopping" in log.read_text() and "Traceback" not in log.read_text(), log.read_text()
+
+
+def test_voila_culls_only_kernels_left_without_their_page():
+    """The safety net for a visit's kernel whose page went without shutting it down (a crashed
+    browser): Voila culls a kernel idle and with no page connected; never a busy or connected one,
+    and its kernel manager never culls a preheated kernel still in the pool."""
+    folder = find_notebooks_dir()
+    for command in (voila_command(folder / NOTEBOOKS["billing"], 8870), voila_command(folder, 8870),
+                    voila_command(folder / NOTEBOOKS["usage"], 8870, preheat=False)):
+        assert {"--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
+                "--MappingKernelManager.cull_connected=False", "--MappingKernelManager.cull_busy=False"} <= set(command)
+    assert not any("cull" in part for part in voila_command(folder / NOTEBOOKS["billing"], 8870, cull_idle_timeout=0))
