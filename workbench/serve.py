@@ -56,7 +56,7 @@ from pathlib import Path
 
 import click
 
-from workbench import with_parent
+from workbench import shipped, with_parent
 
 __all__ = [
     "NOTEBOOKS",
@@ -86,18 +86,10 @@ class NotebooksNotFound(click.ClickException):
 
 
 def find_notebooks_dir() -> Path:
-    candidates: list[Path] = []
-    if os.environ.get("WORKBENCH_NOTEBOOKS"):
-        candidates.append(Path(os.environ["WORKBENCH_NOTEBOOKS"]).expanduser())
-    candidates.append(Path(__file__).resolve().parent.parent / "notebooks")
-    candidates.append(Path(sys.prefix) / "share" / "workbench" / "notebooks")
-    for folder in candidates:
-        if (folder / NOTEBOOKS["billing"]).is_file():
-            return folder.resolve()
-    raise NotebooksNotFound(
-        "the dashboard notebooks were not found; looked in " + ", ".join(str(c) for c in candidates)
-        + " (set WORKBENCH_NOTEBOOKS to the folder holding billing_reports.ipynb)"
-    )
+    try:
+        return shipped.find("notebooks", NOTEBOOKS["billing"], "WORKBENCH_NOTEBOOKS")
+    except shipped.NotShipped as exc:
+        raise NotebooksNotFound(f"the dashboard notebooks were not found: {exc}") from None
 
 
 def notebook_path(folder: Path, which: str) -> Path:

@@ -8,53 +8,35 @@ Lookup order, first folder holding `invoice_open.txt.j2` wins:
 3. Data files of an installed wheel: `<prefix>/share/workbench/templates/email` for
    `sys.prefix` and the interpreter's data path.
 
-`require_email_templates()` raises `EmailTemplateNotFound` naming every place it looked.
+`require_email_templates()` raises `EmailTemplateNotFound` naming every place it looked
+(`workbench.shipped`, the one lookup of shipped files).
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import sysconfig
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from workbench import shipped
+
 __all__ = ["EmailTemplateNotFound", "TEMPLATES_ENV", "email_environment", "require_email_templates"]
 
 TEMPLATES_ENV = "WORKBENCH_TEMPLATES"
 MARKER = "invoice_open.txt.j2"
-_REPO_TEMPLATES = Path(__file__).resolve().parent.parent.parent.parent / "templates" / "email"
-_DATA_SUBDIR = Path("share") / "workbench" / "templates" / "email"
 
 
-class EmailTemplateNotFound(FileNotFoundError):
+class EmailTemplateNotFound(shipped.NotShipped):
     """The email templates are in none of the places searched."""
-
-
-def _candidates() -> list[Path]:
-    found: list[Path] = []
-    override = os.environ.get(TEMPLATES_ENV)
-    if override:
-        found.append(Path(override).expanduser() / "email")
-    found.append(_REPO_TEMPLATES)
-    for prefix in dict.fromkeys([sys.prefix, sysconfig.get_path("data")]):
-        found.append(Path(prefix) / _DATA_SUBDIR)
-    return found
 
 
 def require_email_templates() -> Path:
     """The folder whose templates will be used, or a clear error."""
-    searched = _candidates()
-    for folder in searched:
-        if (folder / MARKER).is_file():
-            return folder
-    places = "\n  ".join(str(d) for d in searched)
-    raise EmailTemplateNotFound(
-        f"email template {MARKER!r} not found; looked in:\n  {places}\n"
-        f"Set {TEMPLATES_ENV} to a folder holding 'email/', or install workbench with its data files."
-    )
+    try:
+        return shipped.find("templates/email", MARKER, TEMPLATES_ENV)
+    except shipped.NotShipped as exc:
+        raise EmailTemplateNotFound(f"email template {exc}") from None
 
 
 def email_environment() -> jinja2.Environment:
