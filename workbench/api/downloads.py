@@ -5,8 +5,8 @@ CSV, detailed CSV and Excel are exported afresh on each request into a private f
 half-written file; the file name is the invoice number, which the engine makes from
 `[A-Z0-9-]` only and which is checked again to resolve inside the output folder.
 
-PDF: the month-end run's `output/<YYYY-MM>/<number>/<number>.pdf` when it exists and is not
-older than the invoice's last change; otherwise `render.statement_html(view)` printed by the
+PDF: the month-end run's `output/<YYYY-MM>/<number>/<number>.pdf` while it shows the invoice as
+it is now (`render.current.current_pdf`); otherwise `render.statement_html(view)` printed by the
 process's one Chromium (`nbexport.get_printer()`).
 
 Customer keys get the customer-facing CSV and PDF; the detailed CSV and the workbook carry
@@ -15,7 +15,6 @@ vendor costs, markups and margins, so they need a read or write key.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
 from html import escape
@@ -30,11 +29,11 @@ from workbench.api.auth import Caller, workspace
 from workbench.api.errors import ApiError
 from workbench.api.invoices import ERRORS, InvoicePath, Today, invoice_view, visible_invoice
 from workbench.api.schemas import DownloadFormat
-from workbench.billing.core.periods import month_key
 from workbench.billing.exports import export_invoice, exporters
 from workbench.billing.exports.view import InvoiceView
 from workbench.billing.invoices import refresh_past_due
 from workbench.billing.store.workspace import Workspace
+from workbench.render.current import current_pdf
 
 __all__ = ["MEDIA_TYPES", "router"]
 
@@ -77,9 +76,9 @@ def download(ref: InvoicePath, format: DownloadFormat, ws: Ws, principal: Caller
             raise ApiError(403, "scope", f"a customer key cannot download {format}: it holds vendor costs and margins",
                            fix="download csv or pdf")
         view = invoice_view(ws, session, invoice)
-        updated_at = invoice.updated_at
+        ready = current_pdf(ws, invoice) if format == "pdf" else None
     if format == "pdf":
-        return _pdf(ws, view, updated_at)
+        return _pdf(ws, view, ready)
     root = ws.output_dir / "api"
     root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f".{view.number}.", dir=root))
@@ -93,19 +92,10 @@ def download(ref: InvoicePath, format: DownloadFormat, ws: Ws, principal: Caller
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
 
-def month_end_pdf(ws: Workspace, view: InvoiceView, updated_at: dt.datetime) -> Path | None:
-    """The month-end run's PDF of this invoice, if it exists and is at least as new as the invoice."""
-    path = _inside(ws.output_dir, ws.output_dir / month_key(view.period_start) / view.number / f"{view.number}.pdf")
-    if not path.is_file():
-        return None
-    written = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc).replace(tzinfo=None)
-    return path if written >= updated_at else None
-
-
-def _pdf(ws: Workspace, view: InvoiceView, updated_at: dt.datetime) -> Response:
-    ready = month_end_pdf(ws, view, updated_at)
+def _pdf(ws: Workspace, view: InvoiceView, ready: Path | None) -> Response:
+    """`ready`: the month-end PDF when it is current (`current_pdf`), else it is printed now."""
     if ready is not None:
-        return FileResponse(ready, media_type=MEDIA_TYPES["pdf"], filename=f"{view.number}.pdf")
+        return FileResponse(_inside(ws.output_dir, ready), media_type=MEDIA_TYPES["pdf"], filename=f"{view.number}.pdf")
     try:
         from workbench.nbexport.printer import PrinterError, get_printer
         from workbench.render.statement import statement_html

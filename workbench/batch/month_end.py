@@ -11,15 +11,18 @@
      <number>.csv                 customer CSV        (workbench.billing.exports)
      <number>-detailed.csv        detailed CSV, down to the vendor rows
      <number>.xlsx                workbook
-     <number>.done.json           manifest, written LAST: sha256 of each file above
+     <number>.done.json           manifest, written LAST: sha256 of each file above, and the
+                                  invoice's status and last change they were made for
    Before any file is written the notebook's invoice output is checked against the stored
    invoice (number and total): a notebook that prints other figures fails the invoice.
 
-Resume: an invoice whose manifest is present and whose files all match it is skipped. Anything
-else is redone from the start (the old manifest is removed first, so a half-redone folder never
-looks complete). Every file is written to a hidden `.<name>.<random>.tmp` and renamed, so a
-crash leaves no half-written file under a final name; leftover temp files are removed the next
-time the invoice is processed. A failed notebook is kept as `<number>.failed.ipynb` for reading.
+Resume: an invoice is skipped when its manifest is present, its files all match it, and they
+were made for the invoice as it is now (`render.current.invoice_stamp`: files of a Draft since
+approved are not). Anything else is redone from the start (the old manifest is removed first, so
+a half-redone folder never looks complete). Every file is written to a hidden
+`.<name>.<random>.tmp` and renamed, so a crash leaves no half-written file under a final name;
+leftover temp files are removed the next time the invoice is processed. A failed notebook is
+kept as `<number>.failed.ipynb` for reading.
 
 One invoice failing does not stop the others; `jobs > 1` runs invoices in a process pool
 (spawned workers, each with its own Chromium), `scheduler=` on a Dask cluster. Notebooks run
@@ -31,7 +34,6 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
-import hashlib
 import json
 import multiprocessing
 import os
@@ -52,6 +54,8 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import given_month
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.store.workspace import Workspace
+from workbench.render.current import MANIFEST_SUFFIX, invoice_stamp, read_manifest
+from workbench.render.current import sha256 as _sha256
 from workbench.with_parent import end_with_parent
 
 from .paths import DEFAULT_NOTEBOOK
@@ -69,7 +73,6 @@ __all__ = [
     "run_month_end",
 ]
 
-MANIFEST_SUFFIX = ".done.json"
 EXPORT_FORMATS = ("csv", "detailed-csv", "xlsx")  # workbench.billing.exports, from the stored invoice
 CELL_TIMEOUT_SECONDS = 300
 
@@ -158,18 +161,13 @@ def expected_files(number: str) -> tuple[str, ...]:
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def is_complete(folder: Path, number: str) -> bool:
-    """The manifest is there, lists exactly the expected files, and each file matches its hash."""
+def is_complete(folder: Path, number: str, stamp: dict[str, object] | None = None) -> bool:
+    """The manifest is there, lists exactly the expected files, and each file matches its hash;
+    with `stamp` (`invoice_stamp` of the invoice now), the files were also made for that state."""
+    manifest = read_manifest(folder, number)
+    if manifest is None or (stamp is not None and manifest.get("invoice") != stamp):
+        return False
     try:
-        manifest = json.loads((folder / f"{number}{MANIFEST_SUFFIX}").read_text(encoding="utf-8"))
         files: dict[str, str] = manifest["files"]
         if manifest.get("number") != number or sorted(files) != sorted(expected_files(number)):
             return False
@@ -335,7 +333,19 @@ def _log_timings(job: InvoiceJob, stages: dict[str, float]) -> None:
             f.write(line)
 
 
-def _write_manifest(folder: Path, job: InvoiceJob) -> Path:
+def _stamp(ws: Workspace, job: InvoiceJob) -> dict[str, object]:
+    """The invoice's state now, read before anything is rendered: a change made while the
+    files are being made leaves them stamped with the older state, so the next run redoes them."""
+    from workbench.billing.store import models as m
+
+    with ws.session() as session:
+        invoice = session.get(m.Invoice, job.invoice_id)
+        if invoice is None:
+            raise LookupError(f"invoice {job.number} (id {job.invoice_id}) no longer exists")
+        return invoice_stamp(invoice)
+
+
+def _write_manifest(folder: Path, job: InvoiceJob, stamp: dict[str, object]) -> Path:
     from workbench.nbexport import write_atomic
 
     manifest = {
@@ -345,6 +355,7 @@ def _write_manifest(folder: Path, job: InvoiceJob) -> Path:
         "period": job.period,
         "currency": job.currency,
         "total": job.total,
+        "invoice": stamp,  # what the files show: id, status, last change (render.current)
         "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "files": {name: _sha256(folder / name) for name in expected_files(job.number)},
     }
@@ -391,12 +402,6 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
             raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
         folder.mkdir(parents=True, exist_ok=True)
         _remove_temp_files(folder)  # what a crashed run left behind
-        if is_complete(folder, job.number):
-            return outcome("skipped")
-        (folder / f"{job.number}{MANIFEST_SUFFIX}").unlink(missing_ok=True)
-
-        from workbench.nbexport import export_statement
-
         stages: dict[str, float] = {}
         clock = time.perf_counter()
 
@@ -409,6 +414,13 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
         root = Path(ws_root).resolve()
         ws = _worker_workspace(root)
         lap("open")
+        stamp = _stamp(ws, job)
+        if is_complete(folder, job.number, stamp):
+            return outcome("skipped")
+        (folder / f"{job.number}{MANIFEST_SUFFIX}").unlink(missing_ok=True)
+
+        from workbench.nbexport import export_statement
+
         nb = _execute_notebook(Path(notebook), folder, job, root, engine)
         lap("notebook")
         _check_notebook_invoice(nb, job)
@@ -417,7 +429,7 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
         export_statement(nb, folder, ("csv",), basename=f"{job.number}-statement")  # type: ignore[arg-type]
         lap("statement-csv")
         _export_stored(ws, job, folder, lap)
-        _write_manifest(folder, job)
+        _write_manifest(folder, job, stamp)
         lap("manifest")
         _log_timings(job, stages)
         return outcome("done")

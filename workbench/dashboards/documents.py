@@ -6,7 +6,8 @@
 - `fx_choices(ws, invoice_ref)`: currencies the workspace has a rate for, from the invoice
   currency, in the invoice's first month. Informational only.
 - `produce_download(...)`: customer CSV, detailed CSV, xlsx (the exporters) and PDF (the
-  month-end file `output/<period>/<number>/<number>.pdf`, else `workbench.render.pdf.invoice_pdf`).
+  month-end file `output/<period>/<number>/<number>.pdf` while it shows the invoice as it is now,
+  `workbench.render.current.current_pdf`; else printed anew by `workbench.render.pdf.invoice_pdf`).
 - `download_link(path)`: an `<a download>` with a `data:` URI. Voila 0.5 only serves files under
   its root directory through `/voila/files/` and, by default, only images; a workspace lives
   elsewhere, so the file travels inside the page instead (one widget message, any browser, and a
@@ -32,6 +33,7 @@ from workbench.billing.exports.view import InvoiceView, SourceRow
 from workbench.billing.invoices import find
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
+from workbench.render.current import current_pdf
 
 from .text import esc, money
 
@@ -42,7 +44,6 @@ __all__ = [
     "download_link",
     "fx_choices",
     "invoice_view",
-    "month_end_pdf",
     "produce_download",
     "statement_document",
 ]
@@ -138,28 +139,22 @@ def fx_choices(ws: Workspace, ref: str | int) -> dict[str, Decimal]:
         return {r.to_currency: r.rate for r in sorted(rates, key=lambda r: r.to_currency) if r.to_currency != currency}
 
 
-def month_end_pdf(ws: Workspace, view: InvoiceView) -> Path | None:
-    for period in dict.fromkeys((view.period_label, f"{view.period_start:%Y-%m}")):
-        path = ws.output_dir / period / view.number / f"{view.number}.pdf"
-        if path.is_file():
-            return path
-    return None
-
-
 def produce_download(ws: Workspace, ref: str | int, fmt: str, out_dir: Path, *, may_render: bool = True) -> Path:
     """The file of invoice `ref` in format `fmt` (see DOWNLOADS), written into `out_dir`."""
     if fmt == "pdf":
-        view = invoice_view(ws, ref)
-        existing = month_end_pdf(ws, view)
+        with ws.session() as session:
+            invoice = find(session, ref)
+            number, existing = invoice.number, current_pdf(ws, invoice)
         if existing is not None:
             return existing
         renderer = _optional("workbench.render.pdf")
         if renderer is None:
-            raise DownloadUnavailable(f"no PDF of {view.number} yet: run the month-end invoice notebooks, "
+            raise DownloadUnavailable(f"no PDF of {number} yet: run the month-end invoice notebooks, "
                                       "or install the PDF renderer (workbench.render.pdf)")
         if not may_render:
-            raise DownloadUnavailable(f"no PDF of {view.number} yet, and this read-only view does not make one")
-        return Path(renderer.invoice_pdf(ws, view.number))
+            raise DownloadUnavailable(f"no current PDF of {number} (none yet, or printed before its last change), "
+                                      "and this read-only view does not make one")
+        return Path(renderer.invoice_pdf(ws, number))
     view = invoice_view(ws, ref, with_source_rows=fmt == "detailed-csv")
     return export_invoice(view, fmt, out_dir)
 

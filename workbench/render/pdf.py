@@ -3,16 +3,22 @@
 The month-end batch prints the executed invoice notebook (statement + chart); dashboards, the
 API and emails need a PDF of one invoice on demand. Both print the same `statement_html` with
 the same long-lived Chromium (`workbench.nbexport.get_printer`), so the figures are the same.
-If the month-end PDF exists it is the one returned: it is the issued document.
+The month-end PDF is the one returned while it shows the invoice as it is now
+(`render.current.current_pdf`); a stale one (say, printed while the invoice was a Draft) is
+never handed out: the statement is printed anew.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from workbench.billing.invoices import find
 from workbench.billing.store.workspace import Workspace
+from workbench.render.current import current_pdf
 from workbench.render.notebook import load_invoice
 from workbench.render.statement import statement_html
+
+__all__ = ["PAGE", "current_pdf", "invoice_pdf"]
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
@@ -20,19 +26,17 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def month_end_pdf(ws: Workspace, number: str) -> Path | None:
-    found = sorted(ws.output_dir.glob(f"*/{number}/{number}.pdf"))
-    return found[0] if found else None
-
-
 def invoice_pdf(ws: Workspace, number: str, out_dir: Path | None = None) -> Path:
-    """The invoice's PDF: the month-end file when there is one, else printed now into `out_dir`
-    (default `output/downloads/<number>/`), written atomically."""
+    """The invoice's PDF as it is now: the month-end file while it is current, else printed now
+    into `out_dir` (default `output/downloads/<number>/`, overwritten each time), written
+    atomically. With `out_dir`, always printed."""
     from workbench.nbexport import get_printer, write_atomic
 
-    existing = month_end_pdf(ws, number)
-    if existing is not None and out_dir is None:
-        return existing
+    if out_dir is None:
+        with ws.session() as session:
+            existing = current_pdf(ws, find(session, number))
+        if existing is not None:
+            return existing
     view = load_invoice(ws, number)
     html = PAGE.format(title=view.number, body=statement_html(view))
     target_dir = out_dir or ws.output_dir / "downloads" / view.number

@@ -129,7 +129,6 @@ class _Claimed:
     attempts: int
     invoice_number: str
     invoice_month: str
-    invoice_period_label: str
 
 
 class _ConnectFailed(Exception):
@@ -247,23 +246,20 @@ def _compose(claimed: _Claimed, from_address: str, reply_to: str, pdf: Path | No
 
 
 def _find_pdf(ws: Workspace, claimed: _Claimed) -> tuple[Path | None, str]:
-    """The month-end PDF if it is there, else one rendered now, else None and why."""
+    """The invoice's PDF as it is now (`render.pdf.invoice_pdf`: the month-end file while it is
+    current, so never the Draft printed before the approval; else printed now), else None and why."""
     number = claimed.invoice_number
     if not number:
         return None, "the message belongs to no invoice"
-    for period in dict.fromkeys([claimed.invoice_month, claimed.invoice_period_label]):
-        path = ws.output_dir / period / number / f"{number}.pdf"
-        if path.is_file():
-            return path, ""
     where = f"output/{claimed.invoice_month}/{number}/{number}.pdf"
     try:
         renderer: Any = getattr(importlib.import_module("workbench.render.pdf"), "invoice_pdf")
     except (ImportError, AttributeError) as exc:
-        return None, f"no {where}, and the PDF renderer is not available ({_describe(exc)})"
+        return None, f"no current {where}, and the PDF renderer is not available ({_describe(exc)})"
     try:
         path = Path(renderer(ws, number))
     except Exception as exc:  # any renderer failure: the email still goes, without the PDF
-        return None, f"no {where}, and rendering it failed: {_describe(exc)}"
+        return None, f"no current {where}, and rendering it failed: {_describe(exc)}"
     return (path, "") if path.is_file() else (None, f"the PDF renderer returned {path}, which does not exist")
 
 
@@ -327,7 +323,7 @@ def _claim_next(ws: Workspace, now: dt.datetime) -> _Claimed | None:
                 return _Claimed(
                     msg.id, msg.message_id, msg.to_address, msg.subject, msg.body_text, msg.body_html or "",
                     bool(msg.attach_pdf), msg.attempts, invoice.number if invoice else "",
-                    month_key(invoice.period_start) if invoice else "", invoice.period_label if invoice else "",
+                    month_key(invoice.period_start) if invoice else "",
                 )
     return None
 

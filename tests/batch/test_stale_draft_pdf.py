@@ -1,0 +1,57 @@
+"""Files printed while an invoice was a Draft are not the invoice once it is approved: the next month
+end makes them again, and no DRAFT PDF is left behind as the invoice's statement."""
+
+from __future__ import annotations
+
+import json
+
+from workbench.batch import is_complete, run_month_end
+from workbench.billing.invoices import approve, find
+from workbench.render.current import current_pdf
+
+from render.pdf_text import approving_notebook, pdf_text
+from render.small_workspace import OPTIONS, TODAY
+
+ACME = "AWS-202510-00001"
+
+
+def month_end(ws, **kwargs):
+    return run_month_end(ws, "2025-10", customers=["100001"], options=OPTIONS, today=TODAY, **kwargs)
+
+
+def pdf_now(ws):
+    with ws.session() as session:
+        return current_pdf(ws, find(session, ACME))
+
+
+def test_month_end_redoes_the_files_of_a_draft_approved_since(small_ws):
+    folder = small_ws.output_dir / "2025-10" / ACME
+    first = month_end(small_ws)
+    assert [(o.number, o.state) for o in first.outcomes] == [(ACME, "done")], first.text()
+    assert "DRAFT" in pdf_text(folder / f"{ACME}.pdf")
+    assert pdf_now(small_ws) == folder / f"{ACME}.pdf"  # current while the invoice is a Draft
+
+    approve(small_ws, [ACME], today=TODAY)
+    assert pdf_now(small_ws) is None  # the draft PDF is no longer the invoice
+    assert is_complete(folder, ACME)  # the files still match their hashes: only their state is old
+
+    again = month_end(small_ws)
+    assert [(o.number, o.state) for o in again.outcomes] == [(ACME, "done")], again.text()
+    text = pdf_text(folder / f"{ACME}.pdf")
+    assert "DRAFT" not in text and "Open" in text and "238.44" in text
+    assert json.loads((folder / f"{ACME}.done.json").read_text())["invoice"]["status"] == "open"
+    assert pdf_now(small_ws) == folder / f"{ACME}.pdf"
+    assert [o.state for o in month_end(small_ws).outcomes] == ["skipped"]  # and now it is complete
+
+
+def test_an_invoice_approved_while_the_month_end_prints_it_is_redone_next_time(small_ws, tmp_path):
+    folder = small_ws.output_dir / "2025-10" / ACME
+    racing = month_end(small_ws, notebook=approving_notebook(tmp_path), engine="cold")
+    assert [o.state for o in racing.outcomes] == ["done"], racing.text()
+    # the PDF was written after the approval, yet it shows the Draft the notebook read
+    assert "DRAFT" in pdf_text(folder / f"{ACME}.pdf")
+    assert pdf_now(small_ws) is None
+
+    again = month_end(small_ws)
+    assert [o.state for o in again.outcomes] == ["done"], again.text()
+    assert "DRAFT" not in pdf_text(folder / f"{ACME}.pdf")

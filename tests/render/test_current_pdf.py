@@ -1,0 +1,23 @@
+"""`invoice_pdf` hands out the PDF of the invoice as it is now: a copy it printed earlier, while the
+invoice was a Draft, is not it."""
+
+from __future__ import annotations
+
+from workbench.billing.invoices import approve
+from workbench.render.pdf import invoice_pdf
+
+from .pdf_text import pdf_text
+from .small_workspace import TODAY, build_small_workspace, generate_october
+
+
+def test_a_pdf_printed_for_the_draft_is_printed_again_once_approved(tmp_path):
+    ws = build_small_workspace(tmp_path / "ws")
+    number = generate_october(ws)["100001"].number
+    draft = invoice_pdf(ws, number)
+    assert "DRAFT" in pdf_text(draft)
+
+    approve(ws, [number], today=TODAY)
+    issued = invoice_pdf(ws, number)
+    text = pdf_text(issued)
+    assert "DRAFT" not in text and "Open" in text and "238.44" in text
+    ws.close()
