@@ -174,6 +174,27 @@ def test_a_corrected_real_export_replaces_the_earlier_one(ws: Workspace, tmp_pat
     assert len(parquet_files(ws)) == 6
 
 
+def test_the_replaced_file_imported_again_is_current_again(ws: Workspace, tmp_path: Path) -> None:
+    """An analyst imported a corrected export by mistake: importing the first file again puts it
+    back (it answered "unchanged" and did nothing, so the wrong file priced the month)."""
+    first = import_reports(ws, [AZURE_SAMPLE], today=dt.date(2023, 10, 20))
+    lines = AZURE_SAMPLE.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    corrected = tmp_path / "azure-ea-cost-2023-09-v2.csv"
+    corrected.write_text("".join(lines[:-1]), encoding="utf-8")
+    import_reports(ws, [corrected], today=dt.date(2023, 10, 20))
+    again = import_reports(ws, [AZURE_SAMPLE], today=dt.date(2023, 10, 20))
+    assert [(f.status, f.periods, f.row_count) for f in again.files] == [(FileStatus.REPLACED, ("2023-09",), 27)]
+    assert [(p.rows, p.files) for p in report_periods(ws)] == [(27, ("azure-ea-cost-2023-09.csv",))]
+    with ws.session() as session:
+        reports = {r.file_name: r for r in session.scalars(select(VendorReport))}
+        assert reports["azure-ea-cost-2023-09.csv"].superseded_by is None
+        assert reports["azure-ea-cost-2023-09-v2.csv"].superseded_by == reports["azure-ea-cost-2023-09.csv"].id
+        assert reports["azure-ea-cost-2023-09.csv"].sha256 == first.files[0].sha256
+    # and once current, the same file is a no-op again
+    assert [f.status for f in import_reports(ws, [AZURE_SAMPLE], today=dt.date(2023, 10, 20)).files] == [
+        FileStatus.UNCHANGED]
+
+
 def test_a_file_the_reader_refuses_writes_nothing(ws: Workspace, tmp_path: Path, db_dump: Dump) -> None:
     before = db_dump(ws)
     bad = tmp_path / "bill.csv"

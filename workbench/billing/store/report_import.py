@@ -385,8 +385,8 @@ def _copy_source(ws: Workspace, path: Path, known: Future[tuple[str, FileOutcome
 def _already_imported(ws: Workspace, path: Path, sha: str) -> FileOutcome | None:
     with ws.session() as session:
         reports = list(session.scalars(select(VendorReport).where(VendorReport.sha256 == sha).order_by(VendorReport.billing_period)))
-    if not reports:
-        return None
+    if not reports or any(r.superseded_by is not None for r in reports):
+        return None  # new, or replaced since: imported again, it becomes the current report again
     return FileOutcome(
         path, FileStatus.UNCHANGED, sha, reports[0].vendor, reports[0].format,
         tuple(r.billing_period for r in reports), sum(r.row_count for r in reports),
@@ -525,13 +525,22 @@ def _store_report(
                     written.append(_place_period(con, pending_rows, stored_path, s.period, only=only))
                 final = is_final(format=format, vendor=vendor, period=s.period, row_count=s.rows,
                                  rows_with_invoice_id=s.rows_with_invoice_id, today=today)
-                report = VendorReport(
+                fields = dict(
                     sha256=sha256, vendor=vendor, format=format, billing_account_id=s.billing_account_id,
                     billing_period=s.period, file_name=name, stored_path=stored_path.relative_to(ws.root).as_posix(),
                     source_path=kept, read_as=read_as,
                     row_count=s.rows, cost_total=D(s.cost), currency=s.currency, is_final=final,
                 )
-                session.add(report)
+                # the same file imported before and replaced since: its report is current again
+                report = session.scalar(select(VendorReport).where(VendorReport.sha256 == sha256,
+                                                                   VendorReport.billing_period == s.period))
+                if report is None:
+                    report = VendorReport(**fields)
+                    session.add(report)
+                else:
+                    for key, value in fields.items():
+                        setattr(report, key, value)
+                    report.superseded_by = None
                 session.flush()
                 for old in replaced.get(s.period, []):
                     old.superseded_by = report.id
