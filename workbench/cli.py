@@ -250,6 +250,25 @@ def customers_import(directory: str, files: tuple[str, ...], as_json: bool) -> N
     _import_tables(directory, files, as_json)
 
 
+@customers.command("remove-account")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.argument("vendor")
+@click.argument("account_id")
+def customers_remove_account(directory: str, vendor: str, account_id: str) -> None:
+    """Forget which customer owns VENDOR account ACCOUNT_ID (e.g. `aws 123456789012`).
+
+    For an account that moved to another customer: remove it, then import the accounts.csv that
+    maps it to the new owner. Invoices already generated keep their usage; from then on the
+    account's usage is unassigned until it is mapped again. Recorded in the audit trail."""
+    from workbench.billing.store.table_import import remove_account
+
+    owner = remove_account(_open(directory), vendor.lower(), account_id)
+    if owner is None:
+        click.echo(f"no {vendor} account {account_id} is mapped to a customer: nothing changed", err=True)
+        sys.exit(NOT_ALLOWED)
+    click.echo(f"{vendor} account {account_id} no longer belongs to customer {owner}")
+
+
 @customers.command("export")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("target", type=click.Path())

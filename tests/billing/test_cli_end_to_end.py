@@ -91,3 +91,29 @@ def test_help_loads_no_database_dataframe_or_query_engine() -> None:
     assert done.stdout.strip() == "[]"
     for command in (["--help"], ["month-end", "--help"], ["notify", "--help"], ["api-key", "--help"]):
         assert workbench(*command).returncode == 0
+
+
+def test_an_account_that_moved_to_another_customer(tmp_path: Path) -> None:
+    """accounts.csv cannot hand an account from one customer to another in one step (an account
+    belongs to exactly one customer): the refusal says which command frees it, and that command
+    exists."""
+    ws = str(tmp_path / "ws")
+    workbench("init", ws)
+    workbench("customers", "import", ws, *map(str, write_tables(tmp_path, TABLES)))
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    accounts = moved / "accounts.csv"
+    accounts.write_text("customer_id,vendor,account_id,account_name\n100002,aws,333333333333,gamma-now-beta\n")
+    refused = json.loads(workbench("customers", "import", ws, str(accounts), "--json", expect=3).stdout)
+    [problem] = refused["problems"]
+    assert (problem["code"], problem["row"]) == ("account-two-customers", 1)
+    assert "workbench customers remove-account DIR aws 333333333333" in problem["fix"]
+
+    done = workbench("customers", "remove-account", ws, "aws", "333333333333")
+    assert done.stdout.strip() == "aws account 333333333333 no longer belongs to customer 100003"
+    workbench("customers", "remove-account", ws, "aws", "333333333333", expect=4)  # nothing left to remove
+    assert json.loads(workbench("customers", "import", ws, str(accounts), "--json").stdout)["problems"] == []
+    listed = {c["customer_id"]: c["accounts"] for c in json.loads(workbench("customers", "list", ws, "--json").stdout)}
+    assert "aws:333333333333" in listed["100002"] and "aws:333333333333" not in listed["100003"]
+    trail = json.loads(workbench("audit", ws, "--json").stdout)
+    assert any(e["action"] == "account.remove" and e["entity_id"] == "aws/333333333333" for e in trail)

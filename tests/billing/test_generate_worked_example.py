@@ -68,7 +68,8 @@ def test_generating_locks_the_period_until_drafts_are_deleted(billed):
     first = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)
     again = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)
     assert again.invoices == ()
-    assert [p.code for p in again.problems if p.severity.value == "error"] == ["period-locked"]
+    assert [(p.code, p.message) for p in again.problems if p.severity.value == "error"] == [(
+        "period-locked", f"aws 2025-10 is already billed for #100002 ({first.invoices[0].number}, 2025-10-01..2025-10-31)")]
 
     delete_drafts(billed, [first.invoices[0].number])
     third = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)

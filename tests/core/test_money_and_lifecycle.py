@@ -39,3 +39,14 @@ def test_lifecycle_allows_only_forward_moves():
 def test_date_ranges(text, start, end, months):
     r = parse_range(text, dt.date(2025, 11, 25))
     assert (r.start.isoformat(), r.end.isoformat(), r.months) == (start, end, months)
+
+
+def test_a_custom_range_backwards_says_so_in_the_days_typed() -> None:
+    import datetime as dt
+
+    import pytest
+
+    from workbench.billing.core.periods import parse_range
+
+    with pytest.raises(ValueError, match=r"the range 2026-11-30\.\.2026-11-01 ends before it starts"):
+        parse_range("2026-11-30..2026-11-01", dt.date(2026, 12, 1))

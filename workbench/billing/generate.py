@@ -35,7 +35,7 @@ from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion, select_version
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup, factor, rate
-from workbench.billing.reference import RunReference, credit_balances, period_locks
+from workbench.billing.reference import Billed, RunReference, credit_balances, period_locks
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.locking import lock_customers
@@ -290,10 +290,10 @@ def _plan(
     return plan, problems
 
 
-def _locked_problem(cid: str, vendor: str, date_range: DateRange, lock: m.PeriodLock) -> Problem:
+def _locked_problem(cid: str, vendor: str, date_range: DateRange, lock: Billed) -> Problem:
     return Problem(
         "period-locked",
-        f"{vendor} {date_range} is already billed for #{cid} (invoice id {lock.invoice_id}, "
+        f"{vendor} {date_range} is already billed for #{cid} ({lock.number}, "
         f"{lock.period_start}..{lock.period_end - dt.timedelta(days=1)})",
         customer_id=cid,
         fix="delete the existing draft (`workbench invoices delete`) to regenerate; an issued invoice is corrected by voiding it",

@@ -8,6 +8,7 @@ queries (`RunReference.load`), not a dozen per customer.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from workbench.billing.store import models as m
 from workbench.billing.store.in_lists import chunks
 
 __all__ = [
-    "DEFAULT_PAYMENT_TERMS_DAYS", "RunReference", "credit_balances", "load_pricebook", "payment_terms", "period_locks",
+    "DEFAULT_PAYMENT_TERMS_DAYS", "Billed", "RunReference", "credit_balances", "load_pricebook", "payment_terms", "period_locks",
     "tax_rates",
 ]
 
@@ -83,16 +84,26 @@ def _default_terms(session: Session) -> int:
     return int(setting.value) if setting is not None and setting.value.strip().isdigit() else DEFAULT_PAYMENT_TERMS_DAYS
 
 
-def period_locks(session: Session, vendor: str, customer_ids: Iterable[str], date_range: DateRange) -> dict[str, m.PeriodLock]:
+@dataclass(frozen=True, slots=True)
+class Billed:
+    """A period lock with the number of the invoice that holds it (what the analyst sees)."""
+
+    period_start: dt.date
+    period_end: dt.date  # exclusive
+    number: str
+
+
+def period_locks(session: Session, vendor: str, customer_ids: Iterable[str], date_range: DateRange) -> dict[str, Billed]:
     """customer -> the first of its `vendor` locks overlapping the range (by start date)."""
-    found: dict[str, m.PeriodLock] = {}
+    found: dict[str, Billed] = {}
     for chunk in chunks(customer_ids):
-        query = (select(m.PeriodLock)
+        query = (select(m.PeriodLock.customer_id, m.PeriodLock.period_start, m.PeriodLock.period_end, m.Invoice.number)
+                 .join(m.Invoice, m.Invoice.id == m.PeriodLock.invoice_id)
                  .where(m.PeriodLock.vendor == vendor, m.PeriodLock.customer_id.in_(chunk))
                  .where(m.PeriodLock.period_start < date_range.end, m.PeriodLock.period_end > date_range.start)
                  .order_by(m.PeriodLock.customer_id, m.PeriodLock.period_start))
-        for lock in session.scalars(query):
-            found.setdefault(lock.customer_id, lock)
+        for customer_id, start, end, number in session.execute(query):
+            found.setdefault(customer_id, Billed(start, end, number))
     return found
 
 
@@ -105,7 +116,7 @@ class RunReference:
     profiles: dict[str, m.CustomerVendor]
     fx: dict[tuple[str, str], Decimal]
     default_terms: int
-    locks: dict[str, m.PeriodLock]
+    locks: dict[str, Billed]
     balances: dict[tuple[str, str], CreditBalance]
     _session: Session
     _pricebooks: dict[str, list[PricebookVersion]] = field(default_factory=dict)

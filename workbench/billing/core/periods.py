@@ -80,6 +80,9 @@ def last_month(today: dt.date) -> DateRange:
 
 def custom(start: dt.date, last_day: dt.date) -> DateRange:
     """Both days included, as an analyst picks them."""
+    if last_day < start:
+        raise ValueError(f"the range {start.isoformat()}..{last_day.isoformat()} ends before it starts: "
+                         f"write the first day, then the last")
     return DateRange(start, last_day + dt.timedelta(days=1), f"{start.isoformat()}..{last_day.isoformat()}")
 
 

@@ -270,7 +270,7 @@ def _check_account_owners(session: Session, accounts: Sequence[Record]) -> list[
                     "account-two-customers",
                     f"{r.values['vendor']} account {r.values['account_id']} already belongs to customer {owner}",
                     f"an account belongs to exactly one customer: fix the customer_id, or if the account really moved, "
-                    f"remove it from {owner} first with remove_account(ws, {r.values['vendor']!r}, {r.values['account_id']!r})",
+                    f"remove it from {owner} first (`workbench customers remove-account DIR {r.values['vendor']} {r.values['account_id']}`)",
                 )
             )
     return problems
@@ -448,11 +448,15 @@ def _write_reseller(session: Session, r: Record) -> str:
     return "inserted" if "inserted" in outcomes else "updated" if outcomes else "unchanged"
 
 
-def remove_account(ws: Workspace, vendor: str, account_id: str) -> bool:
-    """Forget which customer owns an account (before mapping it to another). True if it existed."""
+def remove_account(ws: Workspace, vendor: str, account_id: str, *, actor: str | None = None) -> str | None:
+    """Forget which customer owns an account (before mapping it to another); the customer it
+    belonged to, None when no customer had it. Audited."""
     with ws.session() as session:
         stored = session.get(Account, (vendor, account_id))
         if stored is None:
-            return False
+            return None
+        owner = stored.customer_id
         session.delete(stored)
-        return True
+        audit.record(session, "account.remove", "account", f"{vendor}/{account_id}", actor=actor,
+                     details={"customer_id": owner})
+        return owner
