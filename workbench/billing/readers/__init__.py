@@ -130,7 +130,7 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
             asked = Vendor.parse(vendor)
         except ValueError as error:
             return _closed(path, UNKNOWN_FORMAT, [Problem("unknown-vendor", str(error), file=file,
-                                                          fix="Pass vendor='aws', 'azure' or 'gcp', or leave it out.")])
+                                                          fix="Give the vendor as aws, azure or gcp (`--vendor aws`), or leave it out: the file's format says which it is.")])
     found = _probe(con, path)
     if found.problems:
         return _closed(path, UNKNOWN_FORMAT, list(found.problems))
@@ -149,7 +149,8 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
         problems.append(Problem(
             "vendor-mismatch", f"the file is {report_format.name} ({report_format.vendor.value}), "
             f"but was given as {asked.value}", file=file,
-            fix=f"Read it with vendor={report_format.vendor.value!r}, or check you picked the right file."))
+            fix=f"Give the vendor as {report_format.vendor.value} (`--vendor {report_format.vendor.value}`) or leave it out, "
+                f"or check you picked the right file."))
     if errors(problems):
         return _closed(path, report_format.name, problems)
 
