@@ -481,7 +481,7 @@ def invoices_show(directory: str, invoice: str, as_json: bool) -> None:
             "preliminary": view.preliminary,
             "rows": [{"role": r.role, "product_type": r.product_type, "description": r.description,
                       "amount": amount_text(r.amount, view.currency)} for r in rows],
-            "subtotal": view.subtotal, "tax_total": view.tax_total, "total": view.total,
+            **{key: amount_text(getattr(view, key), view.currency) for key in ("subtotal", "tax_total", "total")},
         })
         return
     click.echo(f"{view.number}  {Status(view.status).label}{'  (preliminary)' if view.preliminary else ''}")

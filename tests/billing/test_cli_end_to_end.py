@@ -60,6 +60,10 @@ def test_init_to_exported_csv(tmp_path: Path) -> None:
 
     shown = json.loads(workbench("invoices", "show", ws, acme["number"], "--json").stdout)
     assert (shown["status"], shown["total"]) == ("open", "238.44")
+    # every amount as the statement prints it, with the currency's minor digits
+    printed = {r["role"]: r["amount"] for r in shown["rows"] if r["role"] in ("subtotal", "total")}
+    assert (shown["subtotal"], shown["total"]) == (printed["subtotal"], printed["total"])
+    assert all(len(shown[k].rpartition(".")[2]) == 2 for k in ("subtotal", "tax_total", "total"))
     assert workbench("invoices", "show", ws, "NOPE-1", expect=4).stderr.startswith("no invoice")
 
     # the workspace loses its copy of the vendor file and the rows: the detailed CSV says what to do
