@@ -48,9 +48,13 @@ def test_credits_never_take_an_invoice_below_zero_and_never_exceed_the_balance(c
     assert figures.total >= 0 or figures.credits.total == 0
     assert 0 <= figures.credits.general <= general
     assert 0 <= figures.credits.marketplace <= market
-    # what's left on the balance plus what was applied is what there was
-    remaining = general - figures.credits.general
-    assert remaining + figures.credits.general == general
+    # the credits applied are exactly what the invoice is lower by
+    without = compute_invoice(
+        lines(costs), currency="USD", fx_rate=D("1"),
+        options=InvoiceOptions(apply_credits=False, include_tax=False, credits_for_marketplace=for_market),
+        balance=CreditBalance(general=general, marketplace=market),
+    )
+    assert without.total - figures.credits.total == figures.total
     # credits are whole cents
     assert figures.credits.total == figures.credits.total.quantize(Decimal("0.01"))
     # if the invoice is not fully paid by credits, all usable general credit was used
