@@ -1,7 +1,7 @@
 """Invoice exporters: customer CSV, detailed CSV and XLSX, behind a registry open to plug-ins.
 
     view = InvoiceView.from_orm(session, invoice, source_rows=usage_store_rows)
-    path = export_invoice(view, "csv", out_dir)   # out_dir / "AWS-2025-10-00001.csv"
+    path = export_invoice(view, "csv", out_dir)   # out_dir / "AWS-202510-00001.csv"
 
 See docs.md for the layouts and the rules every exporter keeps.
 """
