@@ -135,6 +135,32 @@ def test_margin_per_customer_as_invoices_would_price_it(analytics_ws) -> None:
     ]
 
 
+def test_a_billed_month_shows_the_margin_it_was_billed_at(tmp_path) -> None:
+    """Once October is billed, generation refuses it, but a manager still sees its margin: the
+    figures stored with the invoice (the same as the preview before), and which invoice holds them."""
+    from workbench.billing.generate import generate_invoices
+
+    from .conftest import build
+
+    ws = build(tmp_path)
+    try:
+        before = q.customer_margins(ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+        made = generate_invoices(ws, "aws", OCTOBER, today=dt.date(2025, 11, 25)).invoices
+        after = q.customer_margins(ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+        figures = ["customer_id", "vendor_cost", "currency", "price", "margin", "margin_percent"]
+        assert table(after[figures]) == table(before[figures])
+        assert all("already billed" in text for text in after["problems"])
+        # a range that only overlaps the billed month is not its invoice: no figures from it
+        part = q.customer_margins(ws, "aws", custom(dt.date(2025, 10, 1), dt.date(2025, 10, 15)), today=dt.date(2025, 11, 25))
+        assert list(part["price"]) == [None, None]
+        from workbench.billing.generate import preview_customers
+
+        previews, _ = preview_customers(ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+        assert sorted(p.billed for p in previews) == sorted(i.number for i in made)
+    finally:
+        ws.close()
+
+
 def test_unassigned_accounts_add_up_to_the_unassigned_bucket(analytics_ws) -> None:
     frame = q.unassigned_accounts(analytics_ws, None, OCTOBER)
     assert table(frame) == [

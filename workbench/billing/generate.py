@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import duckdb
@@ -107,6 +107,7 @@ class CustomerPreview:
     margin: Decimal | None
     total: Decimal | None
     problems: tuple[Problem, ...]
+    billed: str | None = None  # the invoice whose stored figures these are, when the range is billed
 
     def to_dict(self) -> dict[str, object]:
         text = lambda d: None if d is None else format(d, "f")  # noqa: E731
@@ -114,7 +115,7 @@ class CustomerPreview:
             "customer_id": self.customer_id, "customer_name": self.customer_name,
             "usage_currency": self.usage_currency, "vendor_cost": text(self.vendor_cost),
             "currency": self.currency, "price": text(self.price), "margin": text(self.margin),
-            "total": text(self.total), "problems": [p.to_dict() for p in self.problems],
+            "total": text(self.total), "problems": [p.to_dict() for p in self.problems], "billed": self.billed,
         }
 
 
@@ -126,6 +127,7 @@ class _Prepared:
     groups: dict[str, list[UsageGroup]]
     currencies: dict[str, list[str]]
     names: dict[str, str]
+    billed: dict[str, Billed] = field(default_factory=dict)  # customers whose range is billed
 
 
 def _prepare(
@@ -171,7 +173,7 @@ def _prepare(
                 plan.groups = groups_by_customer[customer_id]
                 plans[customer_id] = plan
         names = {cid: all_customers[cid].name for cid in groups_by_customer if cid in all_customers}
-    return _Prepared(plans, problems, preliminary, groups_by_customer, currencies, names)
+    return _Prepared(plans, problems, preliminary, groups_by_customer, currencies, names, dict(reference.locks))
 
 
 def _figures(plan: _Plan, options: InvoiceOptions) -> InvoiceFigures:
@@ -198,6 +200,10 @@ def preview_customers(
         cost = exact_sum(g.vendor_cost for g in prepared.groups[cid])
         own = tuple(p for p in prepared.problems if p.customer_id == cid)
         plan = prepared.plans.get(cid)
+        billed = _billed_figures(ws, prepared.billed.get(cid), date_range)
+        if billed is not None:  # what was billed, as stored: a billed month still shows its margin
+            rows.append(replace(billed, customer_name=prepared.names.get(cid, ""), problems=own))
+            continue
         if plan is None:
             rows.append(CustomerPreview(cid, prepared.names.get(cid, ""), prepared.currencies[cid][0], cost,
                                         None, None, None, None, own))
@@ -208,6 +214,19 @@ def preview_customers(
                                     round_minor(figures.margin, plan.currency), figures.total, own))
     general = tuple(p for p in prepared.problems if p.customer_id is None)
     return rows, general
+
+
+def _billed_figures(ws: Workspace, lock: Billed | None, date_range: DateRange) -> CustomerPreview | None:
+    """The stored figures of the invoice that bills exactly this range (not one that overlaps it)."""
+    if lock is None or (lock.period_start, lock.period_end) != (date_range.start, date_range.end):
+        return None
+    with ws.session() as session:
+        inv = session.scalar(select(m.Invoice).where(m.Invoice.number == lock.number))
+        if inv is None:
+            return None
+        price = round_minor(exact_sum((inv.usage_price, inv.support_fee, inv.marketplace)), inv.currency)
+        return CustomerPreview(inv.customer_id, "", inv.usage_currency, inv.vendor_cost, inv.currency, price,
+                               round_minor(inv.margin, inv.currency), inv.total, (), billed=inv.number)
 
 
 def generate_invoices(
