@@ -512,15 +512,40 @@ def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_
 @invoices.command("approve")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("refs", nargs=-1)
-@click.option("--all-drafts", is_flag=True, help="Approve every draft (approve all).")
+@click.option("--all-drafts", is_flag=True,
+              help="Approve every draft (approve all), or those of --vendor / --range / --customer.")
+@click.option("--vendor", type=VENDORS, help="With --all-drafts: this vendor's drafts only.")
+@click.option("--range", "range_", help="With --all-drafts: drafts overlapping this range (e.g. last-month, 2025-10).")
+@click.option("--customer", help="With --all-drafts: this customer's drafts only.")
+@click.option("--include-preliminary", is_flag=True,
+              help="With --all-drafts: approve drafts priced from preliminary usage too (left out by default).")
 @today_option
 @json_option
-def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, today: str | None, as_json: bool) -> None:
-    """Approve drafts: Draft -> Open (visible to the customer; due date set from the terms)."""
+def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, vendor: str | None, range_: str | None,
+                     customer: str | None, include_preliminary: bool, today: str | None, as_json: bool) -> None:
+    """Approve drafts: Draft -> Open (visible to the customer; due date set from the terms).
+
+    `--all-drafts` approves every draft the filters select, except drafts priced from usage the
+    vendor has not finalised yet (preliminary) unless --include-preliminary; it says how many."""
     from workbench.billing.invoices import approve, list_invoices
 
+    if (vendor or range_ or customer or include_preliminary) and not all_drafts:
+        raise click.UsageError("--vendor, --range, --customer and --include-preliminary select drafts for --all-drafts")
     if all_drafts:
-        refs = tuple(i.number for i in list_invoices(_open(directory), status=Status.DRAFT))
+        if refs:
+            raise click.UsageError("name invoices, or pass --all-drafts, not both")
+        window = parse_range(range_, _today(today)) if range_ else None
+        drafts = list_invoices(_open(directory), customer=customer, vendor=vendor, status=Status.DRAFT,
+                               start=window.start if window else None, end=window.end if window else None)
+        held = [i.number for i in drafts if i.preliminary and not include_preliminary]
+        refs = tuple(i.number for i in drafts if i.number not in held)
+        if held:
+            click.echo(f"left as drafts, priced from preliminary usage: {', '.join(held)} "
+                       "(--include-preliminary approves them too)", err=True)
+        if not refs:
+            click.echo("no drafts to approve", err=True)
+            sys.exit(NOT_ALLOWED if held else OK)
+        click.echo(f"approving {len(refs)} draft(s)", err=True)
     if not refs:
         raise click.UsageError("name invoices to approve, or pass --all-drafts")
     _change(directory, refs, approve, as_json, today or "")

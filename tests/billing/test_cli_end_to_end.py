@@ -121,3 +121,31 @@ def test_an_account_that_moved_to_another_customer(tmp_path: Path) -> None:
     assert "aws:333333333333" in listed["100002"] and "aws:333333333333" not in listed["100003"]
     trail = json.loads(workbench("audit", ws, "--json").stdout)
     assert any(e["action"] == "account.remove" and e["entity_id"] == "aws/333333333333" for e in trail)
+
+
+def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tmp_path: Path) -> None:
+    ws = str(tmp_path / "ws")
+    workbench("init", ws)
+    workbench("customers", "import", ws, *map(str, write_tables(tmp_path, TABLES)))
+    october, november = tmp_path / "cur-2025-10.csv", tmp_path / "cur-2025-11.csv"
+    october.write_text(cur_rows(CUR, "2025-10"))
+    november.write_text(cur_rows(CUR, "2025-11", invoice_id=""))  # AWS has not issued November yet
+    workbench("import", ws, str(october), str(november))
+    workbench("generate", ws, "--vendor", "aws", "--range", "2025-10", "--customers", "100001,100002", "--today", "2025-12-02")
+    workbench("generate", ws, "--vendor", "aws", "--range", "2025-11", "--customers", "100002", "--today", "2025-12-02")
+
+    def drafts() -> list[tuple[str, bool]]:
+        listed = json.loads(workbench("invoices", "list", ws, "--status", "draft", "--json").stdout)
+        return sorted((i["period"], i["preliminary"]) for i in listed)
+
+    assert drafts() == [("2025-10", False)] * 2 + [("2025-11", True)]
+    done = workbench("invoices", "approve", ws, "--all-drafts", "--range", "2025-10", "--today", "2025-12-02")
+    assert "approving 2 draft(s)" in done.stderr
+    assert drafts() == [("2025-11", True)]
+
+    held = workbench("invoices", "approve", ws, "--all-drafts", "--today", "2025-12-02", expect=4)
+    assert "left as drafts, priced from preliminary usage" in held.stderr
+    assert drafts() == [("2025-11", True)]
+    workbench("invoices", "approve", ws, "--all-drafts", "--include-preliminary", "--today", "2025-12-02")
+    assert drafts() == []
+    workbench("invoices", "approve", ws, "--vendor", "aws", expect=2)  # a filter without --all-drafts
