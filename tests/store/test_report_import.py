@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from workbench.billing.core.problems import Severity
-from workbench.billing.core.usage import COLUMN_NAMES, create_table_sql
+from workbench.billing.core.usage import BILLABLE_SQL, COLUMN_NAMES, create_table_sql
 from workbench.billing.store import (
     FileOutcome,
     FileStatus,
@@ -126,8 +126,13 @@ def test_real_samples_import(ws: Workspace) -> None:
                              [str(ws.root / f"usage/aws/2023-11/{aws}.summary.parquet")]).fetchall()
     assert rows == [(Decimal("1.6823086974"), 1281, "aws-cur-legacy-2023-11.csv")]
     assert summed == [(Decimal("1.6823086974"), 1281)]
-    # nobody owns these accounts yet: all of it is unassigned
-    assert [(u.vendor, u.account_id, u.rows) for u in outcome.unassigned if u.vendor == "aws"] == [("aws", "123412340534", 1281)]
+    # nobody owns these accounts yet: all its billable usage is unassigned (the vendor's tax rows
+    # and the free-tier rows would not be invoiced to an owner either)
+    with duckdb.connect() as con:
+        billable = con.execute("SELECT sum(row_count) FROM read_parquet(?) AS u WHERE " + BILLABLE_SQL,
+                               [str(ws.root / f"usage/aws/2023-11/{aws}.summary.parquet")]).fetchone()
+    assert billable == (886,)
+    assert [(u.vendor, u.account_id, u.rows) for u in outcome.unassigned if u.vendor == "aws"] == [("aws", "123412340534", 886)]
 
 
 def test_progress_names_each_file_and_how_far_a_long_one_is(ws: Workspace, tmp_path: Path) -> None:

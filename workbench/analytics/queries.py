@@ -36,7 +36,8 @@ from workbench.billing.core.money import D, EXACT, ZERO
 from workbench.billing.core.periods import DateRange, given_month, parse_month
 from workbench.billing.generate import preview_customers
 from workbench.billing.store.usage_files import text_table
-from workbench.billing.usage_groups import BILLABLE_SQL, open_usage
+from workbench.billing.core.usage import BILLABLE_SQL
+from workbench.billing.usage_groups import open_usage
 from workbench.billing.store import models as m
 from workbench.billing.store.usage_queries import current_reports, report_periods
 from workbench.billing.store.workspace import Workspace

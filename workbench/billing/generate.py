@@ -42,7 +42,8 @@ from workbench.billing.store.locking import lock_customers
 from workbench.billing.store.usage_files import rows_files, sql_list, text_table
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
-from workbench.billing.usage_groups import BILLABLE_SQL, open_usage, usage_filter_sql
+from workbench.billing.core.usage import BILLABLE_SQL
+from workbench.billing.usage_groups import open_usage, usage_filter_sql
 
 __all__ = ["CustomerPreview", "GeneratedInvoice", "GenerationResult", "generate_invoices", "preview_customers", "source_rows"]
 

@@ -29,7 +29,7 @@ from workbench.billing.core.money import D, is_known_currency, plain, round_mino
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup
-from workbench.billing.core.usage import create_table_sql
+from workbench.billing.core.usage import BILLABLE_SQL, create_table_sql
 from workbench.billing.store import models as m
 from workbench.billing.store.usage_files import (
     SUMMARY_KEYS,
@@ -41,9 +41,8 @@ from workbench.billing.store.usage_files import (
 )
 from workbench.billing.store.workspace import Workspace
 
-__all__ = ["BILLABLE_SQL", "StoredUsage", "UsageForm", "open_usage", "rows_view", "usage_filter_sql"]
+__all__ = ["StoredUsage", "UsageForm", "open_usage", "rows_view", "usage_filter_sql"]
 
-BILLABLE_SQL = "NOT coalesce(u.is_free_tier, false) AND u.charge_category <> 'tax'"
 
 
 def usage_filter_sql(date_range: DateRange) -> str:
@@ -186,4 +185,4 @@ def _cuts_through(con: duckdb.DuckDBPyConnection, date_range: DateRange) -> bool
 
 def _shown(cost: Decimal, currency: str) -> str:
     """A message's amount, rounded to the currency's minor unit (the `unassigned` listing is exact)."""
-    return plain(round_minor(cost, currency)) if is_known_currency(currency) else plain(cost)
+    return format(round_minor(cost, currency), "f") if is_known_currency(currency) else plain(cost)

@@ -77,3 +77,9 @@ def create_table_sql(table: str) -> str:
     """DDL for an empty table in the canonical schema (used by readers and tests)."""
     cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
     return f"CREATE TABLE {table} (\n  {cols}\n)"
+
+
+# The rows an invoice bills, over the canonical columns of a table aliased `u`: not free tier
+# (disregarded) and not the vendor's own tax (the reseller charges its own). Every "billed" and
+# "not invoiced" figure uses it, so the generation warning and `workbench unassigned` agree.
+BILLABLE_SQL = "NOT coalesce(u.is_free_tier, false) AND u.charge_category <> 'tax'"

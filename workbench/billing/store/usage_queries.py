@@ -15,6 +15,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import D, exact_sum
+from workbench.billing.core.usage import BILLABLE_SQL
 from workbench.billing.store.models import Account, VendorReport
 from workbench.billing.store.usage_files import rows_files, summary_files, text_table
 from workbench.billing.store.workspace import Workspace
@@ -92,8 +93,8 @@ def customer_for_accounts(ws: Workspace, vendor: str) -> dict[str, str]:
 
 
 def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str] | None = None) -> list[UnassignedAccount]:
-    """Accounts with usage in the current reports that belong to no customer: they would be
-    billed to nobody. Computed in DuckDB over the reports' summaries, the account list passed in."""
+    """Accounts with billable usage in the current reports that belong to no customer: they would
+    be billed to nobody (free tier and the vendor's tax rows left out, as generation does). Computed in DuckDB over the reports' summaries, the account list passed in."""
     with ws.session() as session:
         reports = list(session.scalars(_current(vendor, periods)))
         known = session.execute(select(Account.vendor, Account.account_id)).all()
@@ -103,13 +104,14 @@ def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str
     with duckdb.connect() as con:
         text_table(con, "known_accounts", {"vendor": [v for v, _ in known], "account_id": [a for _, a in known]})
         found = con.execute(
-            """
+            f"""
             SELECT u.vendor, coalesce(u.sub_account_id, '') AS account_id,
                    coalesce(max(u.sub_account_name), '') AS account_name, u.currency,
                    sum(u.row_count) AS row_count, coalesce(sum(u.billed_cost), 0) AS cost,
                    list(DISTINCT u.billing_period ORDER BY u.billing_period) AS periods
             FROM read_parquet($files) AS u
             ANTI JOIN known_accounts AS a ON a.vendor = u.vendor AND a.account_id = u.sub_account_id
+            WHERE {BILLABLE_SQL}
             GROUP BY u.vendor, coalesce(u.sub_account_id, ''), u.currency
             ORDER BY u.vendor, account_id, u.currency
             """,
