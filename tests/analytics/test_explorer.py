@@ -18,6 +18,12 @@ def app(analytics_ws) -> UsageExplorer:
     return build_usage_explorer(analytics_ws, today=TODAY)
 
 
+def text_of(html: str) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", html).strip()
+
+
 def shown_title(app: UsageExplorer, tab: str) -> str:
     (output,) = app.outputs[tab].outputs
     return str(output["data"][PLOTLY_MIME]["layout"]["title"]["text"])
@@ -136,3 +142,13 @@ def test_says_it_is_reading_while_a_refresh_runs(app, monkeypatch) -> None:
     app.stack_by.value = "service"  # the daily chart alone
     assert len(seen) == 2 and all("reading usage" in text for text in seen)
     assert app.working.value == ""  # and gone once done
+
+
+def test_the_months_readout_says_one_month_or_a_range(app) -> None:
+    """The slider's own readout joins the ends with "-": "2025-10-2025-10" reads as nonsense."""
+    assert app.months.readout is False
+    assert app.months.value == ("2025-10", "2025-10") and text_of(app.months_readout.value) == "2025-10"
+    app.months.value = ("2025-09", "2025-10")
+    assert text_of(app.months_readout.value) == "2025-09 to 2025-10"
+    app.vendor.value = "azure"  # one month of data: the range narrows with it
+    assert text_of(app.months_readout.value) == "2025-10"

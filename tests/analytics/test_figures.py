@@ -49,6 +49,18 @@ def test_daily_cost_figure_stacks_product_types_largest_first() -> None:
     assert list(compute.y) == [127.0000000018]
 
 
+def test_daily_cost_figure_gives_each_of_many_series_its_own_colour_and_room_in_the_legend() -> None:
+    types = [f"Product {i:02}" for i in range(30)]  # a vendor has some twenty product types
+    daily = frame("day, currency, product_type, cost",
+                  [(dt.date(2025, 10, 1), "USD", name, Dec(1000 - i)) for i, name in enumerate(types)])
+    fig = f.daily_cost_figure(daily)
+    colours = [trace.marker.color for trace in fig.data]
+    assert [trace.name for trace in fig.data] == types  # largest first
+    assert all(colours) and len(set(colours)) == 30  # no two series alike (plotly's default has 10)
+    assert len(f.SERIES_COLOURS) >= 24 and len(set(f.SERIES_COLOURS)) == len(f.SERIES_COLOURS)
+    assert fig.layout.height >= 140 + 20 * 30  # the legend's 30 lines fit beside the plot
+
+
 def test_customer_figure_lists_the_largest_first_and_greys_the_unassigned() -> None:
     customers = frame("customer_id, customer_name, currency, accounts, cost", [
         ("100002", "Beta Ltd", "USD", 1, Dec("40")),

@@ -21,6 +21,17 @@ def test_the_page_has_a_parameters_cell_and_stays_thin() -> None:
     assert len(code) == 2 and "build_usage_explorer(" in code[1].source
 
 
+def test_the_page_shows_no_developer_text_and_opens_the_workspace_as_the_other_dashboards() -> None:
+    """Voila strips code but shows markdown: a note on how to serve the page is for developers
+    (a code comment). The workspace opens through `open_dashboard_workspace`, which also installs
+    the filter that keeps a server stop quiet."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert [c.cell_type for c in nb.cells] == ["code", "code"]
+    assert "open_dashboard_workspace(workspace)" in nb.cells[1].source
+    assert "open_workspace(" not in nb.cells[1].source.replace("open_dashboard_workspace(", "")
+    assert "Path.cwd()" not in "".join(c.source for c in nb.cells)  # no second copy of its lookup
+
+
 def test_the_page_runs_and_displays_the_explorer(analytics_ws, tmp_path) -> None:
     out = tmp_path / "usage_explorer.ipynb"
     papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"workspace": str(analytics_ws.root), "today": "2025-11-25"},

@@ -49,6 +49,9 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
     served.wait_preheated(2)
     billing = BillingPage(page).open(served.url("billing"))
     steps.shot(page, "billing reports page")
+    # the demo has no November report: the page opens on last month with a note, not an error
+    billing.expect(billing.message).to_contain_text("Month to date (2025-11) has no aws report yet: showing last month")
+    billing.expect(billing.report_title).to_contain_text(LAST_MONTH)
 
     # 2-3. the AWS Billing Customers Report, Last month
     billing.choose_vendor("aws")
@@ -60,8 +63,17 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
     assert len(billable) >= 2, rows
     chosen = {cells[1]: cells[0] for cells in billable[:2]}  # customer ID -> name
 
-    # 4. check two customers
+    # Generate with nothing ticked answers beside the button (below the list), not only at the top
+    billing.generate_button.click()
+    beside = page.locator(".wb-action-message")
+    billing.expect(beside).to_contain_text("select one or more customers first")
+    billing.expect(beside).to_be_in_viewport()
+    steps.shot(page, "generate with nothing ticked")
+
+    # 4. check two customers (ticking starts a new action: the hint goes)
     billing.check(list(chosen))
+    billing.expect(beside).to_have_count(0)
+    billing.expect(billing.message).to_have_count(0)
     steps.shot(page, "two customers checked")
 
     # 5. Generate invoices -> "Preview Generated Billing Statements" with two drafts

@@ -162,8 +162,12 @@ class UsageExplorer:
         self.vendor = widgets.Dropdown(
             description="Vendor", options=[(ALL_VENDORS, ANY)] + [(VENDOR_NAMES.get(v, v), v) for v in vendors], value=ANY,
         )
+        # the slider's own readout joins the two ends with "-", which months already hold
+        # ("2026-11-2026-11"): `months_readout` says "2026-11" or "2026-10 to 2026-11" instead
         self.months = widgets.SelectionRangeSlider(description="Months", options=["(no data)"], disabled=True,
-                                                   layout=widgets.Layout(width="420px"), continuous_update=False)
+                                                   readout=False, layout=widgets.Layout(width="360px"),
+                                                   continuous_update=False)
+        self.months_readout = widgets.HTML(layout=widgets.Layout(min_width="150px"))
         self.currency = widgets.Dropdown(description="Currency", options=[], layout=widgets.Layout(width="180px"))
         self.stack_by = widgets.ToggleButtons(description="Stack by", options=[("Product type", "product_type"),
                                                                                 ("Service", "service"), ("Vendor", "vendor")])
@@ -187,12 +191,15 @@ class UsageExplorer:
         title = html.escape(ws.name or ws.root.name)
         self.widget = widgets.VBox([
             widgets.HTML(f"<h2 style='margin:4px 0'>Usage explorer</h2><div style='color:#555'>workspace {title} · "
-                         "vendor costs before pricing, free tier and vendor tax left out, as invoices count them</div>"),
-            widgets.HBox([self.vendor, self.months, self.currency, self.working], layout=widgets.Layout(flex_flow="row wrap")),
+                         "vendor costs before pricing, free tier and vendor tax left out, as invoices count them · "
+                         "hover a bar for the exact amount</div>"),
+            widgets.HBox([self.vendor, self.months, self.months_readout, self.currency, self.working],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.message,
             self.tabs,
         ])
         self.state = ExplorerState(None, None, None, None)
+        self.months.observe(lambda _change: self._show_months(), names=["value", "disabled"])
         self._scope_months()
         self._scope_currencies()
         self.refresh()
@@ -239,6 +246,15 @@ class UsageExplorer:
                 self.months.value = previous
             else:
                 self.months.value = (default, default)
+
+    def _show_months(self) -> None:
+        """The slider's readout: one month alone, a range as "first to last"."""
+        if self.months.disabled or len(self.months.value) != 2:  # () while its options change
+            text = ""
+        else:
+            first, last = self.months.value
+            text = first if first == last else f"{first} to {last}"
+        self.months_readout.value = f"<span class='wb-months' style='line-height:28px'>{html.escape(text)}</span>"
 
     @property
     def selected_vendor(self) -> str | None:

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from workbench.billing.core.money import exact_sum, is_known_currency, minor_unit, plain, round_minor
 from workbench.analytics.queries import UNASSIGNED, UNASSIGNED_ID, Drilldown, MonthOverMonth
@@ -30,6 +31,7 @@ __all__ = [
     "margin_figure",
     "unassigned_figure",
     "drilldown_figure",
+    "SERIES_COLOURS",
 ]
 
 GREY = "#b0b7c3"
@@ -37,6 +39,10 @@ INCREASE = "#d62728"
 DECREASE = "#2ca02c"
 NEUTRAL = "#9aa5b8"
 BAR = "#1f77b4"
+# Stacked series (the daily chart's product types, services, vendors): plotly's 10-colour default
+# repeats from the 11th series on, and a vendor has some twenty product types. Dark24 then
+# Light24 are 48 distinct colours, the strong ones for the largest series.
+SERIES_COLOURS: tuple[str, ...] = tuple(dict.fromkeys(c.upper() for c in (*qualitative.Dark24, *qualitative.Light24)))
 _GRID = dict(gridcolor="#e5e9f0", zerolinecolor="#c9d1dc", linecolor="#c9d1dc")
 # a small template of our own: the stock "plotly_white" is deep-copied into every figure (~0.1 s)
 _TEMPLATE = go.layout.Template(layout=dict(paper_bgcolor="white", plot_bgcolor="white",
@@ -114,10 +120,11 @@ def daily_cost_figure(
     currency = _currency(frame)
     # each group's total orders the stack; exact sums of already-aggregated rows
     totals = {g: exact_sum(part["cost"]) for g, part in frame.groupby(by, sort=True)}
-    for group in sorted(totals, key=lambda g: (-totals[g], g)):
+    for rank, group in enumerate(sorted(totals, key=lambda g: (-totals[g], g))):
         part = frame[frame[by] == group]
         fig.add_bar(
             name=str(group), x=list(part["day"]), y=[_length(c) for c in part["cost"]],
+            marker_color=SERIES_COLOURS[rank % len(SERIES_COLOURS)],
             customdata=[amount_text(c, currency, exact=True) for c in part["cost"]],
             hovertemplate=f"<b>{group}</b><br>%{{x|%a %d %b %Y}}<br>%{{customdata}}<extra></extra>",
         )
@@ -127,6 +134,9 @@ def daily_cost_figure(
         first, end = (dt.datetime.combine(d, dt.time()) - half for d in (days.start, days.end))
         fig.update_xaxes(range=[first.isoformat(sep=" "), end.isoformat(sep=" ")])
     fig.update_yaxes(title_text=f"Cost ({currency})", tickformat=",")
+    # tall enough for the whole legend (one ~20 px line per series): plotly scrolls a legend taller
+    # than the plot inside a small box, which hid most product types
+    fig.update_layout(height=max(450, 140 + 20 * len(totals)))
     return fig
 
 

@@ -25,7 +25,7 @@ import ipywidgets as w
 
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.periods import DateRange
+from workbench.billing.core.periods import DateRange, last_month, month_key
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.generate import CustomerPreview, GeneratedInvoice, GenerationResult, generate_invoices, preview_customers
 from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError, approve, delete_drafts
@@ -34,7 +34,7 @@ from workbench.billing.store.workspace import Workspace
 
 from .documents import statement_document
 from .notebook import stamp
-from .ranges import RangeChooser
+from .ranges import LAST, MONTH, MTD, RangeChooser
 from .readonly import read_only_view
 from .table import CheckTable
 from .text import banner_html, esc, money, percent, problems_html
@@ -68,6 +68,7 @@ class BillingApp:
         self.result: GenerationResult | None = None
         self.drafts: dict[str, DraftRow] = {}
         self.not_generated: dict[str, list[Problem]] = {}
+        self.skipped: list[str] = []  # ticked but already billed: Generate left them out
         self.statement_html = ""
         self.viewed: str | None = None
         self.page = "report"
@@ -91,7 +92,14 @@ class BillingApp:
                                         layout=w.Layout(width="180px"))
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="300px", display=HIDDEN))
         self.progress_label = w.HTML()
+        # A message shows where its cause is: the range's (a custom range that makes no sense, the
+        # month opened instead of an empty one) on the top line, below the controls; a button's
+        # beside that button's row (Generate sits below a list that may be long: a click must
+        # answer where the analyst looks). One message at a time, `.wb-message` in the page; a
+        # change of vendor, range, options or selection clears it (`_clear`).
         self.message = w.HTML()
+        self.report_message = w.HTML()  # beside Generate invoices
+        self.preview_message = w.HTML()  # below Approve all ... Finish
 
         self.draft_table = CheckTable(DRAFT_COLUMNS, DRAFT_WIDTHS, numeric=(4,))
         self.approve_all_button = w.Button(description="Approve all", button_style="success")
@@ -116,11 +124,12 @@ class BillingApp:
             w.HBox([self.select_all_button, self.select_none_button, self.selection]),
             self.table.widget,
             options,
-            w.HBox([self.generate_button, self.progress, self.progress_label]),
+            w.HBox([self.generate_button, self.progress, self.progress_label, self.report_message]),
         ])
         self.preview_page = w.VBox([
             w.HTML("<h3>Preview Generated Billing Statements</h3>"),
             w.HBox([self.approve_all_button, self.approve_button, self.view_button, self.delete_button, self.finish_button]),
+            self.preview_message,
             self.draft_table.widget, self.not_generated_html, self.statement,
         ], layout=w.Layout(display=HIDDEN))
         mode = '<span style="color:#8a5a00">read-only view</span>' if read_only else ""
@@ -133,13 +142,18 @@ class BillingApp:
         self.select_all_button.on_click(lambda _b: self.table.check(None, True))
         self.select_none_button.on_click(lambda _b: self.table.check(None, False))
         self.table.on_check(self._show_selection)
+        # the analyst ticking customers or drafts starts a new action: the last one's message goes
+        self.table.widget.observe(lambda _change: self._clear(), names="checked")
+        self.draft_table.widget.observe(lambda _change: self._clear(), names="checked")
         self.generate_button.on_click(self.generate)
         self.approve_all_button.on_click(self.approve_all)
         self.approve_button.on_click(self.approve_selected)
         self.view_button.on_click(self.view_selected)
         self.delete_button.on_click(self.delete_selected)
         self.finish_button.on_click(self.finish)
+        self._open_on_a_month_with_data()
         self.refresh()
+        self._say_why_another_month()
         self.stamp = stamp(self.ws, self.today)
 
     # --- state a test (or a notebook) reads ----------------------------------------------------
@@ -170,16 +184,62 @@ class BillingApp:
     def select(self, customer_ids: Sequence[str]) -> None:
         self.table.check(list(customer_ids), True)
 
+    def already_billed(self, customer_ids: Sequence[str]) -> list[str]:
+        """Those whose row says the range is already billed for them (a draft or an issued invoice)."""
+        return [cid for cid in customer_ids if any(p.code == "period-locked" for p in self.customer_problems(cid))]
+
     def _show_selection(self) -> None:
         self.selection.value = (f'<span class="wb-selection" style="line-height:28px;margin-left:8px">'
                                 f"{len(self.selected)} of {len(self.table.rows)} selected</span>")
 
     # --- report page ---------------------------------------------------------------------------
 
-    def _say(self, text: str, *, error: bool = False) -> None:
+    def _say(self, text: str, *, error: bool = False, note: bool = False, action: bool = True) -> None:
+        """Show `text` (an error in red, a note in grey, else green) beside the buttons of the page
+        shown (`action`), else on the top line; it replaces any other. `messages` keeps every one."""
         self.messages.append(text)
-        colour = "#a61b1b" if error else "#1b5e20"
-        self.message.value = f'<div class="wb-message" style="color:{colour}">{esc(text)}</div>'
+        colour = "#a61b1b" if error else "#555" if note else "#1b5e20"
+        self._clear()
+        if not action:
+            self.message.value = f'<div class="wb-message" style="color:{colour}">{esc(text)}</div>'
+            return
+        beside = self.preview_message if self.page == "preview" else self.report_message
+        beside.value = (f'<div class="wb-message wb-action-message" style="color:{colour};line-height:28px;'
+                        f'margin-left:8px">{esc(text)}</div>')
+
+    def _clear(self) -> None:
+        """Forget the shown message: what it answered (an action, a range) has changed since."""
+        self.message.value = self.report_message.value = self.preview_message.value = ""
+
+    def _open_on_a_month_with_data(self) -> None:
+        """On the default Month to date, open on Last month when the vendor has no report for the
+        current month yet (the 1st of a month, or before the vendor's file arrives): billing is
+        typically for the prior month, and an empty month would open on an error banner. Without
+        a report for last month either, open on the vendor's newest month."""
+        self._mtd_empty: tuple[str, str] | None = None  # (the empty month, what is shown instead)
+        vendor = self.vendor.value
+        if not vendor or self.range.kind.value != MTD:
+            return
+        months, month = self.months(vendor), month_key(self.today)
+        if month in months or not months:
+            return
+        previous = month_key(last_month(self.today).start)
+        was, self._quiet = self._quiet, True
+        try:
+            if previous in months:
+                self.range.kind.value = LAST
+                self._mtd_empty = (month, f"last month ({previous})")
+            else:
+                self.range.month.value = months[0]
+                self.range.kind.value = MONTH
+                self._mtd_empty = (month, f"{months[0]}, the newest month with a report")
+        finally:
+            self._quiet = was
+
+    def _say_why_another_month(self) -> None:
+        if self._mtd_empty and self.range.kind.value in (LAST, MONTH):
+            month, shown = self._mtd_empty
+            self._say(f"Month to date ({month}) has no {self.vendor.value} report yet: showing {shown}.", note=True, action=False)
 
     def _refuse(self, action: str) -> None:
         self._say(f"read-only view: {action} is not allowed here; nothing was changed", error=True)
@@ -210,21 +270,24 @@ class BillingApp:
             self.range.set_months(self.months(self.vendor.value))
         finally:
             self._quiet = False
+        self._open_on_a_month_with_data()  # still on Month to date when the visitor arrives
         self.refresh()
+        self._say_why_another_month()
         self.stamp = now
         return True
 
-    def date_range(self) -> DateRange | None:
+    def date_range(self, *, action: bool = False) -> DateRange | None:
         try:
             return self.range.date_range()
         except ValueError as exc:
-            self._say(str(exc), error=True)
+            self._say(str(exc), error=True, action=action)
             return None
 
     def refresh(self) -> None:
         """Recompute the customer list for the vendor, range and options (nothing is stored)."""
         if self._quiet:
             return
+        self._clear()  # the vendor, range or options changed: the last action's message is stale
         vendor, date_range = self.vendor.value, self.date_range()
         keep = set(self.table.checked())
         self.generation_problems = {}
@@ -258,9 +321,15 @@ class BillingApp:
         customers = self.selected
         if not customers:
             return self._say("select one or more customers first (checkboxes, or Select all)", error=True)
-        vendor, date_range = self.vendor.value, self.date_range()
+        vendor, date_range = self.vendor.value, self.date_range(action=True)
         if not vendor or date_range is None:
             return None
+        # already billed (Select all ticks them too): skipped and counted, not a "not generated" block each
+        self.skipped = self.already_billed(customers)
+        skipped = f"{len(self.skipped)} customer(s) skipped: already billed" if self.skipped else ""
+        customers = [cid for cid in customers if cid not in self.skipped]
+        if not customers:
+            return self._say(f"nothing generated: {skipped} for {vendor} {date_range.label}", error=True)
         self.progress.layout.display = SHOWN
         self.progress.max, self.progress.value = max(len(customers), 1), 0
         self.progress_label.value = "generating ..."
@@ -285,7 +354,8 @@ class BillingApp:
         general = [p for p in result.problems if not p.customer_id]
         self.banner.value = banner_html(general)
         self._say(f"{len(result.invoices)} draft invoice(s) generated for {vendor} {date_range.label}"
-                  + (f"; {len(self.not_generated)} customer(s) not generated, see below" if self.not_generated else ""),
+                  + (f"; {len(self.not_generated)} customer(s) not generated, see below" if self.not_generated else "")
+                  + (f"; {skipped}" if skipped else ""),
                   error=bool(self.not_generated))
 
     def _tick(self, done: int, total: int, customer_id: str) -> None:
@@ -330,6 +400,8 @@ class BillingApp:
         for summary in done:
             self.drafts[summary.number].status = Status(summary.status)
         self._show_drafts()
+        if self.viewed in numbers:  # the statement shown is no longer a draft: show it as it is now
+            self._show_statement(self.viewed)
         self._say(f"approved (now Open): {', '.join(numbers)}")
 
     def view_selected(self, _button: object = None) -> None:
@@ -338,12 +410,15 @@ class BillingApp:
             return self._say("select the invoice to view", error=True)
         number = chosen[0]
         try:
-            self.statement_html = statement_document(self.ws, number)
+            self._show_statement(number)
         except InvoiceNotFound as exc:
             return self._say(str(exc), error=True)
+        self._say(f"showing {number}" + (" (the first of the selected invoices)" if len(chosen) > 1 else ""))
+
+    def _show_statement(self, number: str) -> None:
+        self.statement_html = statement_document(self.ws, number)
         self.viewed = number
         self.statement.value = self.statement_html  # a fragment with its own scoped CSS
-        self._say(f"showing {number}" + (" (the first of the selected invoices)" if len(chosen) > 1 else ""))
 
     def delete_selected(self, _button: object = None) -> None:
         if self.read_only:
@@ -367,6 +442,9 @@ class BillingApp:
         self.page = "report"
         self.preview_page.layout.display, self.report_page.layout.display = HIDDEN, SHOWN
         self.statement_html, self.viewed, self.statement.value = "", None, ""
+        # a new round: the customers just generated are billed now, and the bar told its story
+        self.table.check(None, False)
+        self.progress.layout.display, self.progress.value, self.progress_label.value = HIDDEN, 0, ""
         self.refresh()
 
 
