@@ -47,7 +47,12 @@ def command(parent: int, child: Sequence[str], signum: int = signal.SIGINT) -> l
 def main(argv: Sequence[str]) -> None:
     if len(argv) < 3 or not (argv[0].isdigit() and argv[1].isdigit()):
         sys.exit("usage: python -m workbench.with_parent PARENT_PID SIGNAL COMMAND [ARG...]")
-    end_with_parent(int(argv[0]), int(argv[1]))
+    signum = int(argv[1])
+    # A signal the parent ignores is ignored in its children too (a job started with `&` from a
+    # script ignores SIGINT), and Python then installs no handler for it: the child would never
+    # stop on the signal meant to stop it.
+    signal.signal(signum, signal.SIG_DFL)
+    end_with_parent(int(argv[0]), signum)
     os.execv(argv[2], list(argv[2:]))
 
 

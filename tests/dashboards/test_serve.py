@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import contextlib
 import os
 import signal
 import socket
@@ -215,3 +216,29 @@ def test_voila_culls_only_kernels_left_without_their_page():
         assert {"--MappingKernelManager.cull_idle_timeout=600", "--MappingKernelManager.cull_interval=60",
                 "--MappingKernelManager.cull_connected=False", "--MappingKernelManager.cull_busy=False"} <= set(command)
     assert not any("cull" in part for part in voila_command(folder / NOTEBOOKS["billing"], 8870, cull_idle_timeout=0))
+
+
+def test_serve_started_as_a_background_job_still_stops_voila_at_once(template_workspace, tmp_path):
+    """A job started with `&` from a script ignores SIGINT, and so would Voila, its child: serve's
+    SIGINT went unheard and Voila stopped only on the SIGTERM 15 s later."""
+    import psutil
+
+    port = free_port()
+    ignoring = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                "os.execv(sys.executable, [sys.executable, '-m', 'workbench.serve', *sys.argv[1:]])")
+    process = subprocess.Popen([sys.executable, "-c", ignoring, str(template_workspace), "--port", str(port),
+                                "--no-browser", "--no-preheat", "--today", "2025-11-20"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[psutil.Process] = []
+    try:
+        wait_for_port(port, process)
+        children = psutil.Process(process.pid).children(recursive=True)
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(60)
+        _gone, alive = psutil.wait_procs(children, timeout=30)
+        assert alive == [] and time.monotonic() - started < 10, f"{time.monotonic() - started:.1f} s"
+    finally:
+        for left in [process, *children]:
+            with contextlib.suppress(Exception):
+                left.kill()
