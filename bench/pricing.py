@@ -15,8 +15,8 @@ Each month-end run starts from a fresh copy of the template.
 
 Besides the baseline the issue names, two more figures in the same run:
 - the floor: ONE DuckDB GROUP BY over the file of the columns an invoice line is made of
-  (account, period, currency, line type, product code, product name from the `product` map,
-  family, usage type, unit, billing entity, a zero-cost flag for free tier; description, quantity,
+  (account, period, currency, line type, product code, SKU, family, usage type, unit, billing
+  entity, a zero-cost flag for free tier; description, quantity,
   cost, row and invoice-id counts, first and last usage start). Any exact pricing must read
   these columns once; the bare baseline reads three of them.
 - days later: writing the day summary (the summary per usage day too) from the kept vendor file,
@@ -86,11 +86,9 @@ def child_group_by(path: Path) -> dict[str, Any]:
 
 def child_floor(path: Path) -> dict[str, Any]:
     """Phase (c): one GROUP BY of the invoice-line columns, read straight from the vendor file."""
-    product = ("product['product_name']" if path.suffix == ".parquet"
-               else "json_extract_string(product, '$.product_name')")
     rows, seconds = _timed(
         f"SELECT {ACCOUNT}, bill_billing_period_start_date, line_item_currency_code, {LINE_TYPE}, {PRODUCT}, "
-        f"{product}, product_product_family, line_item_usage_type, pricing_unit, bill_billing_entity, "
+        f"product_sku, product_product_family, line_item_usage_type, pricing_unit, bill_billing_entity, "
         f"CAST({COST} AS DECIMAL(38,18)) = 0, min(line_item_line_item_description), "
         f"sum(CAST(line_item_usage_amount AS DECIMAL(38,12))), sum(CAST({COST} AS DECIMAL(38,18))), count(*), "
         f"count(bill_invoice_id), min(line_item_usage_start_date), max(line_item_usage_start_date) "
