@@ -50,3 +50,22 @@ def test_a_custom_range_backwards_says_so_in_the_days_typed() -> None:
 
     with pytest.raises(ValueError, match=r"the range 2026-11-30\.\.2026-11-01 ends before it starts"):
         parse_range("2026-11-30..2026-11-01", dt.date(2026, 12, 1))
+
+
+def test_one_margin_percent_for_every_screen() -> None:
+    """The billing report showed 12.2% where the explorer showed 12.25% for the same margin, and
+    +25.0% against -25.00% on a negative price: both now print `core.money.percent`."""
+    from decimal import Decimal
+
+    from workbench.analytics.queries import percent as explorer_percent
+    from workbench.billing.core.money import percent
+    from workbench.dashboards.text import percent as report_percent
+
+    assert percent(Decimal("12.25"), Decimal("100")) == Decimal("12.25")
+    assert percent(Decimal("0.125"), Decimal("1")) == Decimal("12.50")  # half-up, once
+    assert percent(Decimal("-5"), Decimal("-20")) == Decimal("-25.00")  # the sign is the margin's
+    assert percent(Decimal("1"), Decimal("0")) is None
+    assert explorer_percent is percent
+    assert report_percent(Decimal("12.25"), Decimal("100")) == "12.25%"
+    assert report_percent(Decimal("-5"), Decimal("-20")) == "-25.00%"
+    assert report_percent(None, Decimal("1")) == "\u2014"

@@ -48,8 +48,8 @@ def test_the_report_lists_each_customer_with_cost_price_margin_and_problem(ws):
     assert "aws account 444444444444 belongs to no customer" in text_of(app.banner.value)
     assert list(app.table.rows) == ["100001", "100002", "100003", "100004"]
     # name, ID, vendor cost (USD), price and margin (invoice currency), margin %, problem
-    assert row_text(app.table, "100001") == "Acme Corp 100001 120.50 USD 183.16 CAD 17.93 CAD 9.8%"
-    assert row_text(app.table, "100002") == "Beta Ltd 100002 10.00 USD 11.01 USD 1.00 USD 9.1%"
+    assert row_text(app.table, "100001") == "Acme Corp 100001 120.50 USD 183.16 CAD 17.93 CAD 9.79%"
+    assert row_text(app.table, "100002") == "Beta Ltd 100002 10.00 USD 11.01 USD 1.00 USD 9.08%"
     gamma = row_text(app.table, "100003")
     assert gamma.startswith("Gamma Inc 100003 7.00 USD \u2014 \u2014 \u2014 The customer with ID #100003 does not have "
                             "the currency USD enabled fix: ")  # the engine's fix follows, next to the customer

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, DivisionByZero, InvalidOperation, Decimal
+from decimal import Decimal
 from typing import Literal
 
 import duckdb
@@ -32,7 +32,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.billing.core.money import D, EXACT, ZERO
+from workbench.billing.core.money import D, EXACT, ZERO, percent
 from workbench.billing.core.periods import DateRange, given_month, parse_month
 from workbench.billing.generate import preview_customers
 from workbench.billing.store.usage_files import text_table
@@ -84,20 +84,6 @@ MOM_KEYS: dict[str, list[str]] = {"customer": ["customer_id", "customer_name"], 
 MOM_FIGURES = ["currency", "previous", "current", "change", "change_percent", "top", "over_threshold", "flagged"]
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
-# Percentages are the one place a division happens: computed wide, then rounded once, half-up,
-# to 0.01 %. Money sums never divide.
-_PERCENT = Context(prec=60, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero])
-_HUNDREDTH = Decimal("0.01")
-
-
-def percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    """`part` as a percent of |`whole`|, rounded half-up to 0.01; None when `whole` is zero."""
-    if whole == ZERO:
-        return None
-    ratio = _PERCENT.divide(_PERCENT.multiply(part, Decimal(100)), abs(whole))
-    return ratio.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP, context=_PERCENT)
-
-
 # --- what data there is -----------------------------------------------------------------------
 
 def vendors_with_data(ws: Workspace) -> list[str]:

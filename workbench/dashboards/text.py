@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from decimal import Context, Decimal
+from decimal import Decimal
 
+from workbench.billing.core.money import percent as percent_of
 from workbench.billing.core.money import round_minor
 from workbench.billing.core.problems import Problem, Severity
 
 __all__ = ["esc", "money", "percent", "problem_html", "problems_html", "banner_html"]
 
-# A margin percentage is a display ratio, not money: division is inexact by nature, so it runs
-# in an ordinary context and is shown to one decimal.
-_RATIO = Context(prec=28)
 DASH = "\u2014"
 
 
@@ -36,10 +34,9 @@ def money(amount: Decimal | None, currency: str | None) -> str:
 
 
 def percent(part: Decimal | None, whole: Decimal | None) -> str:
-    if part is None or whole is None or whole.is_zero():
-        return DASH
-    ratio = _RATIO.multiply(_RATIO.divide(part, whole), Decimal(100))
-    return f"{ratio.quantize(Decimal('0.1'), context=_RATIO)}%"
+    """`core.money.percent` as text (the explorer shows the same figure): 9.09%; a dash when unknown."""
+    share = None if part is None or whole is None else percent_of(part, whole)
+    return DASH if share is None else f"{share}%"
 
 
 def problem_html(problem: Problem) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation
+from decimal import (ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, DivisionByZero, Inexact,
+                     InvalidOperation)
 
 __all__ = [
     "D",
@@ -28,6 +29,7 @@ __all__ = [
     "round_minor",
     "exact_sum",
     "plain",
+    "percent",
     "ZERO",
 ]
 
@@ -168,3 +170,20 @@ class Money:
 
     def __str__(self) -> str:
         return f"{round_minor(self.amount, self.currency):,} {self.currency}"
+
+
+# Percentages are the one place a division happens: computed wide, then rounded once, half-up,
+# to 0.01 %. Money sums never divide.
+_PERCENT = Context(prec=60, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero])
+_HUNDREDTH = Decimal("0.01")
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """`part` as a percent of |`whole`|, rounded half-up to 0.01; None when `whole` is zero.
+
+    Of |whole|, so that the sign is the part's: a margin on a negative price (a month of vendor
+    credits) that shrinks is a negative percent. Every screen shows margins through this."""
+    if whole == ZERO:
+        return None
+    ratio = _PERCENT.divide(_PERCENT.multiply(part, Decimal(100)), abs(whole))
+    return ratio.quantize(_HUNDREDTH, rounding=ROUND_HALF_UP, context=_PERCENT)
