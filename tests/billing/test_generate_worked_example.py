@@ -9,7 +9,7 @@ import pytest
 
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.periods import given_month
-from workbench.billing.generate import generate_invoices
+from workbench.billing.generate import generate_invoices, preview_customers
 from workbench.billing.invoices import approve, delete_drafts, list_invoices, set_status
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.store import models as m
@@ -93,3 +93,25 @@ def test_issued_invoices_never_change_and_voiding_frees_the_period(billed):
     assert statuses == {made.number: "void", again[0].number: "draft"}
     with billed.session() as s:
         assert s.query(m.Invoice).filter_by(number=again[0].number).one().credits == Decimal("50.00")
+
+
+def test_the_report_cost_is_the_cost_of_what_the_invoice_bills(billed):
+    """Acme's 40 USD marketplace charge is in its vendor cost only when the invoice includes
+    marketplace fees, so that the report's margin is its price less its cost. Once the month is
+    billed, the report shows the invoice's stored figures, its cost still in the usage currency."""
+    def acme(options, today=TODAY):
+        [row] = [p for p in preview_customers(billed, "aws", given_month("2025-10"), options, today=today)[0]
+                 if p.customer_id == "100001"]
+        return row
+
+    without = acme(InvoiceOptions(include_marketplace=False))
+    with_fees = acme(InvoiceOptions(include_marketplace=True))
+    assert with_fees.vendor_cost - without.vendor_cost == Decimal("40")
+    assert (without.usage_currency, with_fees.usage_currency) == ("USD", "USD")
+
+    generate_invoices(billed, "aws", given_month("2025-10"), ["100001"], options=InvoiceOptions(include_marketplace=True),
+                      today=TODAY)
+    after = acme(InvoiceOptions(include_marketplace=False))  # the report's options do not change what was billed
+    assert after.billed is not None
+    assert (after.usage_currency, after.vendor_cost, after.price, after.margin) == (
+        "USD", with_fees.vendor_cost, with_fees.price, with_fees.margin)

@@ -198,12 +198,14 @@ def preview_customers(
     prepared = _prepare(ws, vendor, date_range, None, options, today or dt.date.today())
     rows = []
     for cid in sorted(prepared.groups):
-        cost = exact_sum(g.vendor_cost for g in prepared.groups[cid])
+        groups = prepared.groups[cid]
+        cost = invoiced_cost(groups, options.include_marketplace)
         own = tuple(p for p in prepared.problems if p.customer_id == cid)
         plan = prepared.plans.get(cid)
-        billed = _billed_figures(ws, prepared.billed.get(cid), date_range)
+        billed = _billed_figures(ws, prepared.billed.get(cid), date_range, groups)
         if billed is not None:  # what was billed, as stored: a billed month still shows its margin
-            rows.append(replace(billed, customer_name=prepared.names.get(cid, ""), problems=own))
+            rows.append(replace(billed, customer_name=prepared.names.get(cid, ""),
+                                usage_currency=prepared.currencies[cid][0], problems=own))
             continue
         if plan is None:
             rows.append(CustomerPreview(cid, prepared.names.get(cid, ""), prepared.currencies[cid][0], cost,
@@ -217,8 +219,16 @@ def preview_customers(
     return rows, general
 
 
-def _billed_figures(ws: Workspace, lock: Billed | None, date_range: DateRange) -> CustomerPreview | None:
-    """The stored figures of the invoice that bills exactly this range (not one that overlaps it)."""
+def invoiced_cost(groups: Sequence[UsageGroup], include_marketplace: bool) -> Decimal:
+    """Vendor cost (usage currency) of what an invoice bills: marketplace lines only when it
+    includes marketplace fees. So a report's margin is its price less this cost."""
+    return exact_sum(g.vendor_cost for g in groups if include_marketplace or not g.is_marketplace)
+
+
+def _billed_figures(ws: Workspace, lock: Billed | None, date_range: DateRange,
+                    groups: Sequence[UsageGroup]) -> CustomerPreview | None:
+    """The stored figures of the invoice that bills exactly this range (not one that overlaps it);
+    its vendor cost in the usage currency, under the options it was generated with."""
     if lock is None or (lock.period_start, lock.period_end) != (date_range.start, date_range.end):
         return None
     with ws.session() as session:
@@ -226,7 +236,8 @@ def _billed_figures(ws: Workspace, lock: Billed | None, date_range: DateRange) -
         if inv is None:
             return None
         price = round_minor(exact_sum((inv.usage_price, inv.support_fee, inv.marketplace)), inv.currency)
-        return CustomerPreview(inv.customer_id, "", inv.usage_currency, inv.vendor_cost, inv.currency, price,
+        cost = invoiced_cost(groups, bool((inv.options or {}).get("include_marketplace")))
+        return CustomerPreview(inv.customer_id, "", inv.usage_currency, cost, inv.currency, price,
                                round_minor(inv.margin, inv.currency), inv.total, (), billed=inv.number)
 
 
