@@ -33,8 +33,10 @@ def test_the_pdf_download_is_current_after_approval(ws):
     text = pdf_text(fresh)
     assert "DRAFT" not in text and "Open" in text and number in text
 
-    # a read-only view prints nothing: with no current PDF it offers none rather than the Draft
+    # a read-only view never hands out the Draft either: it prints the invoice as it is now, into
+    # its own folder (the workspace is not written)
     viewer = build_invoices_app(ws, read_only=True, today=TODAY)
     viewer.select(number)
-    assert viewer.download("pdf") is None
-    assert "does not make one" in viewer.messages[-1]
+    shown = viewer.download("pdf")
+    assert shown is not None and shown != month_end and ws.root not in shown.parents
+    assert "DRAFT" not in pdf_text(shown) and "Open" in pdf_text(shown)

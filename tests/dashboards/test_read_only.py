@@ -73,6 +73,7 @@ def test_the_invoices_app_refuses_status_changes_and_keeps_downloads_out_of_the_
     path = app.download("csv")
     assert path is not None and path.is_file() and ws.root not in path.parents
     assert app.download("xlsx") is not None
-    assert app.download("pdf") is None  # no month-end PDF, and a read-only view does not make one
+    printed = app.download("pdf")  # no month-end PDF: printed into the view's own folder
+    assert printed is not None and printed.suffix == ".pdf" and ws.root not in printed.parents
 
     assert snapshot(ws) == before

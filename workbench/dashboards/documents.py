@@ -140,7 +140,11 @@ def fx_choices(ws: Workspace, ref: str | int) -> dict[str, Decimal]:
 
 
 def produce_download(ws: Workspace, ref: str | int, fmt: str, out_dir: Path, *, may_render: bool = True) -> Path:
-    """The file of invoice `ref` in format `fmt` (see DOWNLOADS), written into `out_dir`."""
+    """The file of invoice `ref` in format `fmt` (see DOWNLOADS), written into `out_dir`.
+
+    A PDF is the current month-end file when there is one; else it is printed, into the
+    workspace's `output/downloads/` (kept for the next visitor) or, when `may_render` is False (a
+    read-only view: nothing of the workspace changes), into `out_dir` alone."""
     if fmt == "pdf":
         with ws.session() as session:
             invoice = find(session, ref)
@@ -152,8 +156,7 @@ def produce_download(ws: Workspace, ref: str | int, fmt: str, out_dir: Path, *, 
             raise DownloadUnavailable(f"no PDF of {number} yet: run the month-end invoice notebooks, "
                                       "or install the PDF renderer (workbench.render.pdf)")
         if not may_render:
-            raise DownloadUnavailable(f"no current PDF of {number} (none yet, or printed before its last change), "
-                                      "and this read-only view does not make one")
+            return Path(renderer.invoice_pdf(ws, number, out_dir=out_dir))
         return Path(renderer.invoice_pdf(ws, number))
     view = invoice_view(ws, ref, with_source_rows=fmt == "detailed-csv")
     return export_invoice(view, fmt, out_dir)
