@@ -582,21 +582,31 @@ def invoices_status(directory: str, refs: tuple[str, ...], target: str, today: s
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("refs", nargs=-1, required=True)
 @click.option("--format", "formats", multiple=True, default=["csv", "detailed-csv", "xlsx"], show_default=True,
-              help="csv (customer-facing), detailed-csv, xlsx; repeat for several.")
+              help="csv (customer-facing), detailed-csv, xlsx, pdf (the statement, printed by chromium); "
+                   "repeat for several.")
 @click.option("--out", type=click.Path(file_okay=False), help="Folder (default: the workspace's output/).")
 @json_option
 def invoices_export(directory: str, refs: tuple[str, ...], formats: tuple[str, ...], out: str | None, as_json: bool) -> None:
-    """Export invoices as customer CSV, detailed CSV and Excel."""
+    """Export invoices as customer CSV, detailed CSV, Excel and PDF."""
     from workbench.billing.exports import export_invoice, exporters
 
     ws = _open(directory)
-    unknown = [f for f in formats if f not in exporters()]
+    known = sorted([*exporters(), "pdf"])
+    unknown = [f for f in formats if f not in known]
     if unknown:
-        raise click.BadParameter(f"unknown format {', '.join(unknown)}; known: {', '.join(sorted(exporters()))}",
-                                 param_hint="--format")
+        raise click.BadParameter(f"unknown format {', '.join(unknown)}; known: {', '.join(known)}", param_hint="--format")
     target = Path(out) if out else ws.output_dir
     target.mkdir(parents=True, exist_ok=True)
-    written = [str(export_invoice(_view(ws, ref), fmt, target)) for ref in refs for fmt in formats]
+
+    def export(ref: str, fmt: str) -> str:
+        view = _view(ws, ref)
+        if fmt == "pdf":  # the statement as the customer sees it, as it is now
+            from workbench.render.pdf import invoice_pdf
+
+            return str(invoice_pdf(ws, view.number, out_dir=target))
+        return str(export_invoice(view, fmt, target))
+
+    written = [export(ref, fmt) for ref in refs for fmt in formats]
     if as_json:
         _print_json({"files": written})
     else:

@@ -53,6 +53,11 @@ def test_init_to_exported_csv(tmp_path: Path) -> None:
     files = json.loads(workbench("invoices", "export", ws, acme["number"], "--out", str(out), "--json").stdout)["files"]
     assert sorted(Path(f).name for f in files) == sorted(
         [f"{acme['number']}.csv", f"{acme['number']}-detailed.csv", f"{acme['number']}.xlsx"])
+    # the PDF too: the statement as the customer sees it, Open now, with the CSV's total
+    [pdf] = json.loads(workbench("invoices", "export", ws, acme["number"], "--format", "pdf", "--out", str(out),
+                                 "--json").stdout)["files"]
+    text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True, check=True).stdout
+    assert acme["number"] in text and acme["total"] in text and "DRAFT" not in text
     with open(out / f"{acme['number']}.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["Product Type", "Description", "Amount"]
