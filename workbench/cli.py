@@ -616,6 +616,44 @@ def invoices_export(directory: str, refs: tuple[str, ...], formats: tuple[str, .
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--vendor", type=VENDORS)
+@click.option("--all", "show_all", is_flag=True, help="Also the reports a later import replaced.")
+@json_option
+def reports(directory: str, vendor: str | None, show_all: bool, as_json: bool) -> None:
+    """The imported vendor reports: which file prices each vendor's month, its rows and cost, and
+    whether the vendor has finalised it. `--all` adds the files a later import replaced (import
+    one again to make it current again)."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from workbench.billing.core.money import plain
+    from workbench.billing.store import models as m
+
+    with _open(directory).session() as session:
+        query = select(m.VendorReport).order_by(m.VendorReport.vendor, m.VendorReport.billing_period, m.VendorReport.id)
+        if vendor:
+            query = query.where(m.VendorReport.vendor == vendor)
+        if not show_all:
+            query = query.where(m.VendorReport.superseded_by.is_(None))
+        found = list(session.scalars(query))
+        names = {r.id: r.file_name for r in found}
+        replaced_by = {r.id: names.get(r.superseded_by) or session.get(m.VendorReport, r.superseded_by).file_name
+                       for r in found if r.superseded_by is not None}
+    rows = [{"vendor": r.vendor, "period": r.billing_period, "file": r.file_name, "format": r.format,
+             "billing_account_id": r.billing_account_id, "rows": r.row_count, "cost": plain(r.cost_total), "currency": r.currency,
+             "final": r.is_final, "imported_at": r.imported_at, "sha256": r.sha256,
+             "replaced_by": replaced_by.get(r.id)} for r in found]
+    if as_json:
+        _print_json(rows)
+        return
+    _table([(r["vendor"], r["period"], r["file"], f"{r['rows']:,}", format(Decimal(r["cost"]), ","), r["currency"],
+             "final" if r["final"] else "preliminary", f"replaced by {r['replaced_by']}" if r["replaced_by"] else "current")
+            for r in rows], ["vendor", "period", "file", "rows", "cost", "cur", "vendor data", "status"])
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--vendor", type=VENDORS)
 @click.option("--period", help="YYYY-MM (default: every period).")
 @json_option
 def unassigned(directory: str, vendor: str | None, period: str | None, as_json: bool) -> None:

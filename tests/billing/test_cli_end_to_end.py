@@ -154,3 +154,25 @@ def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tm
     workbench("invoices", "approve", ws, "--all-drafts", "--include-preliminary", "--today", "2025-12-02")
     assert drafts() == []
     workbench("invoices", "approve", ws, "--vendor", "aws", expect=2)  # a filter without --all-drafts
+
+
+def test_reports_lists_which_file_prices_each_month(tmp_path: Path) -> None:
+    from .conftest import SAMPLES
+
+    ws = str(tmp_path / "ws")
+    workbench("init", ws)
+    first = SAMPLES / "azure-ea-cost-2023-09.csv"
+    corrected = tmp_path / "azure-ea-cost-2023-09-v2.csv"
+    lines = first.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    corrected.write_text("".join(lines[:-1]), encoding="utf-8")  # the vendor dropped a row
+    workbench("import", ws, str(first))
+    workbench("import", ws, str(corrected))
+
+    def listed(*flags: str) -> list[tuple[str, str, int, str | None]]:
+        doc = json.loads(workbench("reports", ws, *flags, "--json").stdout)
+        return [(r["period"], r["file"], r["rows"], r["replaced_by"]) for r in doc]
+
+    assert listed() == [("2023-09", corrected.name, 26, None)]
+    assert listed("--all") == [("2023-09", first.name, 27, corrected.name), ("2023-09", corrected.name, 26, None)]
+    text = workbench("reports", ws, "--all").stdout
+    assert f"replaced by {corrected.name}" in text and "current" in text
