@@ -566,14 +566,16 @@ def invoices_delete(directory: str, refs: tuple[str, ...], as_json: bool) -> Non
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("refs", nargs=-1, required=True)
 @click.option("--to", "target", required=True, type=click.Choice([s.value for s in Status if s is not Status.DRAFT]))
+@click.option("--reason", default="", help="Why, for the audit trail (e.g. 'paid by wire 2025-12-04', 'billed twice').")
 @today_option
 @json_option
-def invoices_status(directory: str, refs: tuple[str, ...], target: str, today: str | None, as_json: bool) -> None:
+def invoices_status(directory: str, refs: tuple[str, ...], target: str, reason: str, today: str | None,
+                    as_json: bool) -> None:
     """Change status: open, closed (paid), past_due, void. Nothing returns to draft."""
     from workbench.billing.invoices import set_status
 
     def action(ws: Any, refs: list[str], today: dt.date) -> Any:
-        return set_status(ws, refs, Status(target), today=today)
+        return set_status(ws, refs, Status(target), today=today, reason=reason)
 
     _change(directory, refs, action, as_json, today or "")
 
@@ -687,7 +689,11 @@ def audit(directory: str, invoice: str | None, action: str | None, since: str | 
     if as_json:
         _print_json(found)
         return
-    _table([(e.at.isoformat(timespec="seconds"), e.actor, e.action, e.entity_id, e.reason) for e in found],
+    def change(e: Any) -> str:  # a status change says from what to what
+        moved = e.details or {}
+        return f"{e.action} {moved['from']} -> {moved['to']}" if "from" in moved and "to" in moved else e.action
+
+    _table([(e.at.isoformat(timespec="seconds"), e.actor, change(e), e.entity_id, e.reason) for e in found],
            ["when (UTC)", "who", "action", "what", "why"])
 
 

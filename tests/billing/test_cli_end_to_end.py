@@ -48,6 +48,11 @@ def test_init_to_exported_csv(tmp_path: Path) -> None:
     acme = next(i for i in listed if i["customer_id"] == "100001")
     workbench("invoices", "approve", ws, acme["number"], "--today", "2025-11-21")
     workbench("invoices", "delete", ws, acme["number"], expect=4)  # issued: only drafts can be deleted
+    beta = next(i for i in listed if i["customer_id"] == "100002")
+    workbench("invoices", "approve", ws, beta["number"], "--today", "2025-11-21")
+    workbench("invoices", "status", ws, beta["number"], "--to", "closed", "--reason", "paid by wire 2025-12-04")
+    trail = workbench("audit", ws, "--invoice", beta["number"]).stdout
+    assert "invoice.status open -> closed" in trail and "paid by wire 2025-12-04" in trail
 
     out = tmp_path / "out"
     files = json.loads(workbench("invoices", "export", ws, acme["number"], "--out", str(out), "--json").stdout)["files"]
