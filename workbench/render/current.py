@@ -15,13 +15,13 @@ the notify email's attachment and the dashboards' download) and the API's PDF do
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from workbench.billing.core.periods import month_key
 from workbench.billing.store import models as m
+from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.workspace import Workspace
 
 __all__ = ["MANIFEST_SUFFIX", "current_pdf", "invoice_stamp", "read_manifest", "sha256"]
@@ -34,12 +34,7 @@ def invoice_stamp(invoice: m.Invoice) -> dict[str, Any]:
     return {"id": invoice.id, "status": invoice.status, "updated_at": invoice.updated_at.isoformat()}
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+sha256 = file_sha256  # the store's: one way to hash a file
 
 
 def read_manifest(folder: Path, number: str) -> dict[str, Any] | None:
