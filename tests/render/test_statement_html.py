@@ -222,6 +222,18 @@ def test_chart_shows_the_statement_amounts_by_product_type(acme):
     assert Decimal(bars[-1]["x"]) + widths[-1] == Decimal(bars[0]["x"])
 
 
+def test_a_long_product_type_fits_left_of_its_bar(acme):
+    """AWS product families run long ("Amazon DynamoDB PayPerRequest Throughput"): cut to fit the
+    label column, at a generous 7.2 px per 12 px Helvetica character; it lost its first letters."""
+
+    long = "Amazon DynamoDB PayPerRequest Throughput"
+    rows = [dataclasses.replace(line, section=long) if i == 0 else line for i, line in enumerate(acme.lines)]
+    svg = BeautifulSoup(amounts_chart_svg(dataclasses.replace(acme, lines=tuple(rows))), "html.parser")
+    label = next(t for t in svg.find_all("text") if t.get_text().startswith("Amazon"))
+    assert label.get_text().endswith("\u2026") and long.startswith(label.get_text()[:-1])
+    assert len(label.get_text()) * Decimal("7.2") <= Decimal(label["x"])
+
+
 def test_a_relative_logo_is_found_in_the_workspace_or_its_imports_folder(acme, tmp_path):
     relative = dataclasses.replace(acme, reseller=dataclasses.replace(acme.reseller, logo_file="brand/logo.png"))
     assert resolve_logo(relative, tmp_path).reseller.logo_file == str(tmp_path / "brand/logo.png")  # named in the error

@@ -23,8 +23,13 @@ __all__ = ["amounts_by_product_type", "amounts_chart_svg"]
 WIDTH = 640
 BAR_HEIGHT = 22
 GAP = 8
-LABEL_WIDTH = 170
+LABEL_WIDTH = 230
 AMOUNT_WIDTH = 110
+# A product type longer than this is cut with an ellipsis (the statement's table has it whole):
+# at 12 px a character of Helvetica is at most ~7.2 px wide on average, even in capitals, so the
+# label stays within LABEL_WIDTH less its 8 px gap. ("Amazon DynamoDB PayPerRequest Throughput"
+# at 24 characters in 170 px lost its first letters off the page's edge.)
+LABEL_CHARS = 30
 TENTH = Decimal("0.1")
 # Pixel geometry, not money: a rounding context (EXACT would trap 1/3 as inexact).
 GEOMETRY = Context(prec=12)
@@ -65,7 +70,7 @@ def amounts_chart_svg(view: InvoiceView, *, title: str | None = None) -> str:
         length = GEOMETRY.divide(EXACT.multiply(abs(amount), plot), span)
         x = zero_x - length if amount < 0 else zero_x
         colour = "#b3261e" if amount < 0 else "#1f5fa8"
-        label = section if len(section) <= 24 else section[:23] + "\u2026"
+        label = section if len(section) <= LABEL_CHARS else section[:LABEL_CHARS - 1] + "\u2026"
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end" fill="#1a1a1a">{escape(label)}</text>'
             f'<rect x="{_px(x)}" y="{y}" width="{_px(length)}" height="{BAR_HEIGHT}" fill="{colour}"/>'
