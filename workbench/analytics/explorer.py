@@ -175,7 +175,7 @@ class UsageExplorer:
         self.top = widgets.BoundedIntText(description="Top N", value=5, min=0, max=50, layout=widgets.Layout(width="160px"))
         self.threshold = widgets.BoundedIntText(description="Over %", value=20, min=0, max=10_000, layout=widgets.Layout(width="160px"))
         self.customer = widgets.Dropdown(description="Customer", options=[("(choose a customer)", NOBODY)], value=NOBODY,
-                                         layout=widgets.Layout(width="420px"))
+                                         layout=widgets.Layout(width="600px"))
         self.message = widgets.HTML()
         self.working = widgets.HTML()
         self.outputs = {key: widgets.Output() for key in TABS}

@@ -89,7 +89,7 @@ class InvoicesApp:
         self.list = w.Select(options=[], rows=12, layout=w.Layout(width="98%"))
         self.heading = w.HTML()
         self.status_box = w.HBox()
-        self.currency = w.Dropdown(options=[], description="Currency", layout=w.Layout(width="220px", display=HIDDEN))
+        self.currency = w.Dropdown(options=[], description="Currency", layout=w.Layout(width="300px", display=HIDDEN))
         self.download_buttons = {fmt: w.Button(description=label) for label, fmt in DOWNLOADS.items()}
         self.downloads = w.HTML()
         self.statement = w.HTML()
