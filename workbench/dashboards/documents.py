@@ -1,8 +1,8 @@
 """An invoice as the customer sees it, in another currency, and as files to download.
 
-- `statement_document(ws, ref)`: `workbench.render.statement.statement_html` when that renderer is
-  installed, else a plain table of `exports.statement.statement_rows` (the same rows the CSV
-  prints, so the screen cannot disagree with the files).
+- `statement_document(ws, ref)`: `workbench.render.statement.statement_html`, the statement the
+  PDF prints (its rows are `exports.statement.statement_rows`, the rows the CSV prints, so the
+  screen cannot disagree with the files).
 - `fx_choices(ws, invoice_ref)`: currencies the workspace has a rate for, from the invoice
   currency, in the invoice's first month. Informational only.
 - `produce_download(...)`: customer CSV, detailed CSV, xlsx (the exporters) and PDF (the
@@ -18,24 +18,20 @@
 from __future__ import annotations
 
 import base64
-import importlib
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 
 from sqlalchemy import select
 
-from workbench.billing.core.money import EXACT, round_minor
 from workbench.billing.exports.registry import export_invoice, exporters
-from workbench.billing.exports.statement import amount_text, statement_rows
 from workbench.billing.exports.view import InvoiceView, SourceRow
 from workbench.billing.invoices import find
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 from workbench.render.current import current_pdf
 
-from .text import esc, money
+from .text import esc
 
 __all__ = [
     "DATA_URI_LIMIT",
@@ -55,16 +51,6 @@ DOWNLOADS: dict[str, str] = {"Customer CSV": "csv", "Detailed CSV": "detailed-cs
 
 class DownloadUnavailable(Exception):
     """The file cannot be produced here (e.g. no PDF renderer installed); the message says why."""
-
-
-def _optional(module: str) -> ModuleType | None:
-    """A module another part of workbench may not ship yet; errors inside it still surface."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            return None
-        raise
 
 
 def invoice_view(ws: Workspace, ref: str | int, *, with_source_rows: bool = False) -> InvoiceView:
@@ -96,37 +82,12 @@ def statement_document(ws: Workspace, ref: str | int, display_currency: str | No
                              f"add it to fx_rates.csv and import it")
     else:
         display_currency = None
-    renderer = _optional("workbench.render.statement")
-    if renderer is None:
-        return fallback_statement_html(view, display_currency, rate)
-    loader = _optional("workbench.render.notebook")
-    if loader is not None:
-        view = loader.load_invoice(ws, view.number)  # resolves the reseller logo inside the workspace
+    from workbench.render.notebook import load_invoice
+    from workbench.render.statement import statement_html
+
+    view = load_invoice(ws, view.number)  # resolves the reseller logo inside the workspace
     extra: dict[str, object] = {"display_currency": display_currency, "fx_rate": rate, "fx_date": f"{view.period_start:%Y-%m}"} if rate else {}
-    return str(renderer.statement_html(view, **extra))
-
-
-def fallback_statement_html(view: InvoiceView, display_currency: str | None = None, fx_rate: Decimal | None = None) -> str:
-    rows = "".join(
-        f'<tr class="wb-{r.role}"><td>{esc(r.product_type)}</td><td>{esc(r.description)}</td>'
-        f'<td style="text-align:right">{esc(amount_text(r.amount, view.currency))}</td></tr>'
-        for r in statement_rows(view)
-    )
-    other = ""
-    if display_currency and fx_rate is not None:
-        converted = round_minor(EXACT.multiply(view.total, fx_rate), display_currency)
-        other = (f'<p class="wb-other-currency">Total in {esc(display_currency)}: {esc(money(converted, display_currency))} '
-                 f"{esc(display_currency)} (informational, 1 {esc(view.currency)} = {esc(fx_rate)} {esc(display_currency)})</p>")
-    status = "Draft (not visible to the customer)" if view.status == "draft" else view.status.replace("_", " ").title()
-    return (
-        f'<div class="wb-statement"><h3>Billing statement {esc(view.number)}</h3>'
-        f"<p>{esc(view.reseller.name)}<br>Bill to: {esc(view.customer.name)} (#{esc(view.customer.customer_id)})<br>"
-        f"{esc(view.vendor.upper())} {esc(view.period_label)} &middot; {esc(status)}"
-        f"{' &middot; preliminary' if view.preliminary else ''} &middot; issued {view.issue_date} &middot; due {view.due_date}"
-        f" &middot; amounts in {esc(view.currency)}</p>"
-        f'<table class="wb-statement-lines"><thead><tr><th>Product Type</th><th>Description</th><th>Amount</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table>{other}</div>"
-    )
+    return str(statement_html(view, **extra))
 
 
 def fx_choices(ws: Workspace, ref: str | int) -> dict[str, Decimal]:
@@ -151,13 +112,9 @@ def produce_download(ws: Workspace, ref: str | int, fmt: str, out_dir: Path, *, 
             number, existing = invoice.number, current_pdf(ws, invoice)
         if existing is not None:
             return existing
-        renderer = _optional("workbench.render.pdf")
-        if renderer is None:
-            raise DownloadUnavailable(f"no PDF of {number} yet: run the month-end invoice notebooks, "
-                                      "or install the PDF renderer (workbench.render.pdf)")
-        if not may_render:
-            return Path(renderer.invoice_pdf(ws, number, out_dir=out_dir))
-        return Path(renderer.invoice_pdf(ws, number))
+        from workbench.render.pdf import invoice_pdf
+
+        return Path(invoice_pdf(ws, number, out_dir=None if may_render else out_dir))
     view = invoice_view(ws, ref, with_source_rows=fmt == "detailed-csv")
     return export_invoice(view, fmt, out_dir)
 
