@@ -96,12 +96,9 @@ def _pdf(ws: Workspace, view: InvoiceView, ready: Path | None) -> Response:
     """`ready`: the month-end PDF when it is current (`current_pdf`), else it is printed now."""
     if ready is not None:
         return FileResponse(_inside(ws.output_dir, ready), media_type=MEDIA_TYPES["pdf"], filename=f"{view.number}.pdf")
-    try:
-        from workbench.nbexport.printer import PrinterError, get_printer
-        from workbench.render.statement import statement_html
-    except ImportError as exc:  # pragma: no cover - both ship with workbench
-        raise ApiError(404, "pdf-unavailable", f"PDF statements are not available in this installation ({exc})",
-                       fix="download csv, or run the month end (`workbench month-end`) to make the PDFs") from None
+    from workbench.nbexport.printer import PrinterError, get_printer
+    from workbench.render.statement import statement_html
+
     html = statement_document(view.number, statement_html(view))
     try:
         pdf = get_printer().print_pdf(html)
