@@ -73,10 +73,11 @@ def catch_up_when_visited(app: CatchesUp) -> None:
 
 
 class _ReplyAfterShutdown(logging.Filter):
-    """Drops ipykernel's "Exception in message handler" for a reply sent on a socket already
-    closed: when the server stops while a dashboard's cell runs or waits (a preheated kernel's
-    last cell waits for its visitor), the cell ends as the kernel shuts down, and its reply finds
-    the kernel's sockets closed: a ZMQError traceback on the terminal at `workbench serve` stops.
+    """Drops ipykernel's "Exception in message handler" (and tornado's "Uncaught exception in
+    ZMQStream callback") for a message sent on a socket already closed: when the server stops
+    while a dashboard's cell runs or waits (a preheated kernel's last cell waits for its
+    visitor), the cell ends as the kernel shuts down, and its reply finds the kernel's sockets
+    closed: a ZMQError traceback on the terminal at `workbench serve` stops.
     Nobody is there to read that reply. Installed by `open_dashboard_workspace`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -92,5 +93,10 @@ def _quiet_reply_after_shutdown() -> None:
     except ImportError:  # pragma: no cover
         return
     kernel = getattr(get_ipython(), "kernel", None)
-    if kernel is not None and not any(isinstance(f, _ReplyAfterShutdown) for f in kernel.log.filters):
-        kernel.log.addFilter(_ReplyAfterShutdown())
+    if kernel is None:
+        return
+    # ipykernel's own handler log, and tornado's "Uncaught exception in ZMQStream callback" (the
+    # control channel's idle status published as the kernel shuts down)
+    for log in (kernel.log, logging.getLogger("tornado.general")):
+        if not any(isinstance(f, _ReplyAfterShutdown) for f in log.filters):
+            log.addFilter(_ReplyAfterShutdown())
