@@ -117,6 +117,9 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
     # the customer invoices dashboard: the invoice, its PDF
     invoices = InvoicesPage(page).open(served.url("invoices"))
     steps.shot(page, "customer invoices dashboard")
+    listed = {cells[0]: cells for cells in invoices.rows()}  # Number, Customer, Vendor, Period, Status, Total, Due date
+    assert listed[number][1:] == [f"{name} (#{invoice.customer_id})", "AWS", invoice.period, "Open",
+                                  f"{total} {invoice.currency}", f"{invoice.due_date:%Y-%m-%d}"]
     invoices.select(number)
     billing.expect(page.locator("h3", has_text=number)).to_contain_text("Open")
     steps.shot(page, "approved invoice selected")
@@ -190,7 +193,7 @@ def test_a_read_only_server_changes_nothing_whatever_the_page_sets(read_only_wor
     # the invoices dashboard: no status buttons; downloads go to a private temp folder
     invoices = InvoicesPage(page).open(served_read_only.url("invoices"))
     billing.expect(page.locator("h2", has_text="Customer invoices")).to_contain_text("read-only view")
-    invoices.select(draft)
+    invoices.select(draft, keyboard=True)  # Enter on the focused row
     billing.expect(page.get_by_role("button", name="Approve (Open)")).to_have_count(0)
     billing.expect(page.get_by_role("button", name="Void")).to_have_count(0)
     csv = invoices.download("Customer CSV", ".csv", ARTIFACTS / "read-only")

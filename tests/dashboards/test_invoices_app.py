@@ -47,8 +47,8 @@ def linked_bytes(link_html: str) -> bytes:
 def test_filter_by_customer_status_and_date_range(ws, october):
     app = build_invoices_app(ws, today=TODAY)
     assert app.range.kind.value == "All dates"
-    assert [n for _label, n in app.list.options] == sorted(i.number for i in october.values())
-    assert app.list.options[1][0] == f"{october['100002'].number} · Beta Ltd (#100002) · AWS 2025-10 · Draft · 12.44 USD"
+    assert list(app.table.rows) == sorted(i.number for i in october.values())
+    assert app.table.cells()[1][:6] == [october["100002"].number, "Beta Ltd (#100002)", "AWS", "2025-10", "Draft", "12.44 USD"]
 
     app.customer.value = "100002"
     assert [inv.customer_id for inv in app.invoices] == ["100002"]
@@ -66,6 +66,76 @@ def test_filter_by_customer_status_and_date_range(ws, october):
     app.range.kind.value = CUSTOM
     app.range.start.value, app.range.end.value = dt.date(2025, 11, 1), dt.date(2025, 11, 30)
     assert app.invoices == []
+
+
+def test_the_list_is_a_table_with_columns_newest_period_first(ws, october):
+    november = generate_invoices(ws, "aws", given_month("2025-11"), ["100002"], InvoiceOptions(), today=TODAY).invoices[0]
+    app = build_invoices_app(ws, today=TODAY)
+    table = app.table.widget  # ONE widget model for the whole list, whatever its length
+    assert table.columns == ["Number", "Customer", "Vendor", "Period", "Status", "Total", "Due date"]
+    assert table.numeric == [5]  # the total is right-aligned
+    due = {inv.number: f"{inv.due_date:%Y-%m-%d}" for inv in app.invoices}
+    acme, beta, delta = (october[c].number for c in ("100001", "100002", "100004"))
+    assert app.table.cells() == [
+        [november.number, "Beta Ltd (#100002)", "AWS", "2025-11", "Draft (preliminary)", "6.22 USD", due[november.number]],
+        [acme, "Acme Corp (#100001)", "AWS", "2025-10", "Draft", f"{october['100001'].total:.2f} CAD", due[acme]],
+        [beta, "Beta Ltd (#100002)", "AWS", "2025-10", "Draft", "12.44 USD", due[beta]],
+        [delta, "Delta LLC (#100004)", "AWS", "2025-10", "Draft", f"{october['100004'].total:.2f} USD", due[delta]],
+    ]
+    assert [key for key, _cells in table.rows] == [november.number, acme, beta, delta]  # what the browser draws
+    assert due[beta] == "2025-12-05"  # Beta pays in 15 days from its issue date
+    assert table.selected == ""
+
+    app.status.value = "open"
+    assert table.rows == [] and table.empty_text == "no invoices match"
+
+
+def test_clicking_a_row_opens_the_invoice_as_select_does(ws, october):
+    beta, delta = october["100002"].number, october["100004"].number
+    app = build_invoices_app(ws, today=TODAY)
+    app.table.widget.selected = beta  # what a click (or Enter) on Beta's row sends
+    assert app.current is not None and app.current.number == beta
+    assert app.detail.layout.display == "" and beta in app.statement_html
+    assert list(app.status_buttons) == [Status.OPEN]
+
+    app.select(delta)  # the Python way: the row is marked in the page too
+    assert app.current.number == delta and app.table.widget.selected == delta and app.table.value == delta
+    assert delta in app.statement_html
+
+    app.table.widget.selected = "AWS-209901-99999"  # a forged key that is no row opens nothing
+    assert app.current is None and app.table.value is None
+    assert app.detail.layout.display == "none" and app.statement_html == ""
+
+
+def test_a_filter_change_keeps_a_matching_open_invoice_open_and_closes_another(ws, october):
+    beta = october["100002"].number
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(beta)
+    app.currency.value = "EUR"
+    app.download("csv")
+    shown, links = app.statement_html, dict(app.links)
+
+    app.status.value = "draft"  # Beta's October invoice is a draft: it stays open, as it was
+    assert app.current is not None and app.current.number == beta
+    assert app.currency.value == "EUR" and app.statement_html == shown and app.links == links
+    assert app.detail.layout.display == ""
+    app.customer.value = "100002"
+    assert app.current.number == beta and app.currency.value == "EUR"
+
+    app.status.value = "open"  # no longer listed: closed
+    assert app.current is None and app.detail.layout.display == "none"
+    assert app.statement_html == "" and app.links == {}
+    app.status.value = "draft"  # listed again, but closed stays closed
+    assert app.current is None
+
+    app.select(beta)
+    app.status_buttons[Status.OPEN].click()  # the list is re-read: no longer a draft, the "Draft" filter closes it
+    assert status_of(ws, beta) == "open" and app.current is None
+    app.status.value = ""
+    app.select(beta)
+    app.status_buttons[Status.CLOSED].click()  # still listed, changed: shown as it is now
+    assert app.current is not None and app.current.status == "closed" and app.status_buttons == {}
+    assert "Closed" in app.heading.value
 
 
 def test_view_an_invoice_as_the_customer_sees_it_and_in_another_currency(ws, october):

@@ -63,6 +63,8 @@ def test_the_invoices_app_refuses_status_changes_and_keeps_downloads_out_of_the_
     assert [inv.number for inv in app.invoices] == [number]
     app.select(number)
     assert app.status_buttons == {} and app.status_box.children == ()
+    app.status.value = ""  # a filter change keeps the invoice open (it is listed: nothing re-read, nothing written)
+    assert app.current is not None and app.current.number == number and app.table.widget.selected == number
 
     for target in Status:
         app.change_status(target)

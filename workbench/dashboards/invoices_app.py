@@ -4,7 +4,14 @@
     display(app.widget)
 
 All customers or one customer, a date range (All dates by default), a status filter -> the list
-of invoices -> pick one to see it as the customer sees it. From there: change its status to one
+of invoices, a table (number, customer, vendor, period, status, total, due date; newest period
+first) -> click a row (or Enter on it) to see it as the customer sees it. A filter change keeps
+the open invoice open when it still matches, and closes it otherwise.
+
+The list is ONE widget model, like `table.CheckTable` (an anywidget whose ES module, inline below,
+draws the `<table>`): its rows live in Python, only the chosen key comes back from the browser and
+is honoured only if it is a listed invoice. In the page each row is `tr.wb-row[data-key=NUMBER]`
+(`tabindex=0`; Enter or Space opens it, Up/Down move between rows), the open one `.wb-selected`. From there: change its status to one
 of the statuses the lifecycle allows from where it is (one button per allowed target), see it in
 another currency (rates stored for its first month; informational), and download it as the
 customer CSV, the detailed CSV, Excel or PDF.
@@ -44,9 +51,10 @@ from .documents import DOWNLOADS, DownloadUnavailable, download_link, fx_choices
 from .notebook import stamp
 from .ranges import ALL, RangeChooser
 from .readonly import effective_status, read_only_view
+from .table import PickTable
 from .text import esc, money
 
-__all__ = ["InvoicesApp", "build_invoices_app", "STATUS_ACTIONS"]
+__all__ = ["INVOICE_COLUMNS", "STATUS_ACTIONS", "InvoicesApp", "build_invoices_app"]
 
 HIDDEN, SHOWN = "none", ""
 # the button a reseller clicks to move an invoice to each status
@@ -57,6 +65,9 @@ STATUS_ACTIONS: dict[Status, str] = {
     Status.VOID: "Void",
 }
 
+INVOICE_COLUMNS = ["Number", "Customer", "Vendor", "Period", "Status", "Total", "Due date"]
+INVOICE_WIDTHS = [150, 230, 60, 70, 150, 130, 90]
+INVOICE_NUMERIC = (5,)  # Total: right-aligned
 
 class InvoicesApp:
     def __init__(self, ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> None:
@@ -72,6 +83,7 @@ class InvoicesApp:
         self.links: dict[str, str] = {}
         self.status_buttons: dict[Status, w.Button] = {}
         self._quiet = False
+        self._quiet_pick = False
         if read_only:
             scratch = Path(tempfile.mkdtemp(prefix="workbench-downloads-"))
             weakref.finalize(self, shutil.rmtree, scratch, True)
@@ -86,7 +98,8 @@ class InvoicesApp:
         self.status = w.Dropdown(options=[("All statuses", "")] + [(s.label, s.value) for s in Status], value="",
                                  description="Status", layout=w.Layout(width="220px"))
         self.count = w.HTML()
-        self.list = w.Select(options=[], rows=12, layout=w.Layout(width="98%"))
+        self.table = PickTable(INVOICE_COLUMNS, INVOICE_WIDTHS, numeric=INVOICE_NUMERIC)
+        self.list = self.table  # the former Select's name: `value` is the open invoice's number
         self.heading = w.HTML()
         self.status_box = w.HBox()
         self.currency = w.Dropdown(options=[], description="Currency", layout=w.Layout(width="300px", display=HIDDEN))
@@ -101,13 +114,13 @@ class InvoicesApp:
         mode = '<span style="color:#8a5a00">read-only view</span>' if read_only else ""
         self.widget = w.VBox([
             w.HTML(f"<h2>Customer invoices {mode}</h2>"), self.message,
-            w.HBox([self.customer, self.status]), self.range.widget, self.count, self.list, self.detail,
+            w.HBox([self.customer, self.status]), self.range.widget, self.count, self.table.widget, self.detail,
         ])
 
         for control in (self.customer, self.status):
             control.observe(lambda _change: self.refresh(), "value")
         self.range.observe(self.refresh)
-        self.list.observe(lambda change: self.show(change["new"]), "value")
+        self.table.observe(lambda change: self.show(change["new"]), "value")
         self.currency.observe(lambda _change: self._render_statement(), "value")
         for fmt, button in self.download_buttons.items():
             button.on_click(lambda _b, fmt=fmt: self.download(fmt))
@@ -173,29 +186,39 @@ class InvoicesApp:
         self.invoices = [dataclasses.replace(inv, status=effective_status(inv, self.today).value) for inv in listed]
         if wanted is not None:
             self.invoices = [inv for inv in self.invoices if inv.status == wanted.value]
-        keep = self.list.value
-        self.list.options = [(self._label(inv), inv.number) for inv in self.invoices]
+        keep = self.current
         numbers = [inv.number for inv in self.invoices]
         self.count.value = f"{len(numbers)} invoice(s)"
-        if keep in numbers:
-            self.list.value = keep
-            self.show(keep)
-        else:
-            self.list.value = None
+        still = next((inv for inv in self.invoices if keep is not None and inv.number == keep.number), None)
+        self._quiet_pick = True  # the table's own change of pick must not open or close anything
+        try:
+            self.table.set_rows([(inv.number, self._cells(inv)) for inv in self.invoices],
+                                selected=still.number if still else None, empty_text="no invoices match")
+        finally:
+            self._quiet_pick = False
+        if still is None:
             self.show(None)
+        elif still != keep:  # the same invoice, changed (status, total...): show it as it is now
+            self.show(still.number)
+        else:  # unchanged: it stays open as it is (currency choice, download links)
+            self.current = still
 
     @staticmethod
-    def _label(inv: InvoiceSummary) -> str:
-        note = " (preliminary)" if inv.preliminary else ""
-        return (f"{inv.number} · {inv.customer_name} (#{inv.customer_id}) · {inv.vendor.upper()} {inv.period} · "
-                f"{Status(inv.status).label} · {money(inv.total, inv.currency)} {inv.currency}{note}")
+    def _cells(inv: InvoiceSummary) -> list[str]:
+        note = ' <span class="wb-note">(preliminary)</span>' if inv.preliminary else ""
+        return [esc(inv.number), f"{esc(inv.customer_name)} (#{esc(inv.customer_id)})", esc(inv.vendor.upper()),
+                esc(inv.period), esc(Status(inv.status).label) + note, f"{money(inv.total, inv.currency)} {esc(inv.currency)}",
+                f"{inv.due_date:%Y-%m-%d}"]
 
     def select(self, number: str) -> None:
-        self.list.value = number
+        """Open `number` as a click on its row does (an unlisted number closes the invoice shown)."""
+        self.table.value = number
 
     # --- one invoice ---------------------------------------------------------------------------
 
     def show(self, number: str | None) -> None:
+        if self._quiet_pick:
+            return
         self.current = next((inv for inv in self.invoices if inv.number == number), None)
         self.files, self.links, self.downloads.value = {}, {}, ""
         if self.current is None:

@@ -19,6 +19,8 @@ enabled keys live in Python and only the checked list is read back from the brow
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,7 +29,7 @@ import traitlets as t
 
 from .text import esc
 
-__all__ = ["CheckTable", "Row", "TableWidget"]
+__all__ = ["CheckTable", "PickTable", "PickTableWidget", "Row", "TableWidget"]
 
 _ESM = r"""
 const BOX_WIDTH = 28, GAP = 12;  // px: the checkbox column, the space between columns
@@ -177,3 +179,150 @@ class CheckTable:
     def close_rows(self) -> None:
         """Drop every row (the table widget itself stays)."""
         self.set_rows([])
+
+
+# --- a table whose rows are picked one at a time (the invoice list) ---------------------------
+
+_PICK_ESM = r"""
+const GAP = 12;  // px between columns
+const ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ESC[c]);
+
+function tableHtml(model) {
+  const columns = model.get("columns"), widths = model.get("widths"), rows = model.get("rows");
+  const numeric = new Set(model.get("numeric")), selected = model.get("selected");
+  const align = (i) => (numeric.has(i) ? " wb-num" : "");
+  const min = widths.reduce((a, b) => a + b + GAP, 0);
+  const cols = widths.map((w, i) => (i === widths.length - 1 ? "<col>" : `<col style="width:${w + GAP}px">`));
+  const parts = [
+    `<table class="wb-table" role="grid" style="min-width:${min}px"><colgroup>${cols.join("")}</colgroup>`,
+    `<thead><tr class="wb-head">${columns.map((c, i) => `<th class="${align(i)}">${c}</th>`).join("")}</tr></thead><tbody>`,
+  ];
+  for (const [key, cells] of rows) {
+    const k = esc(key), on = key === selected;
+    parts.push(`<tr class="wb-row${on ? " wb-selected" : ""}" data-key="${k}" tabindex="0" aria-selected="${on}">`
+      + cells.map((c, i) => `<td class="wb-cell${align(i)}">${c}</td>`).join("") + "</tr>");
+  }
+  parts.push("</tbody></table>");
+  const empty = model.get("empty_text");
+  if (rows.length === 0 && empty) parts.push(`<div class="wb-empty"><i>${esc(empty)}</i></div>`);
+  return parts.join("");
+}
+
+function render({ model, el }) {
+  el.classList.add("wb-pick-table");
+  let stale = false;
+  const draw = () => {
+    stale = false;
+    const focused = el.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+    el.innerHTML = tableHtml(model);
+    if (focused !== null && focused !== undefined) {
+      for (const row of el.querySelectorAll("tr.wb-row")) if (row.dataset.key === focused) row.focus();
+    }
+  };
+  const redraw = () => { if (!stale) { stale = true; queueMicrotask(draw); } };  // one draw per message
+  const mark = () => {
+    if (stale) return;
+    const selected = model.get("selected");
+    for (const row of el.querySelectorAll("tr.wb-row")) {
+      const on = row.dataset.key === selected;
+      row.classList.toggle("wb-selected", on);
+      row.setAttribute("aria-selected", String(on));
+    }
+  };
+  const pick = (row) => {
+    model.set("selected", row.dataset.key);
+    model.save_changes();
+  };
+  const clicked = (event) => {
+    const row = event.target.closest("tr.wb-row");
+    if (row && el.contains(row) && !event.target.closest("a")) pick(row);
+  };
+  const keyed = (event) => {
+    const row = event.target.closest ? event.target.closest("tr.wb-row") : null;
+    if (!row || !el.contains(row)) return;
+    if (event.key === "Enter" || event.key === " ") { event.preventDefault(); pick(row); }
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const next = event.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling;
+      if (next) { event.preventDefault(); next.focus(); }
+    }
+  };
+  el.addEventListener("click", clicked);
+  el.addEventListener("keydown", keyed);
+  model.on("change:rows", redraw);
+  model.on("change:empty_text", redraw);
+  model.on("change:selected", mark);
+  draw();
+  return () => {
+    el.removeEventListener("click", clicked);
+    el.removeEventListener("keydown", keyed);
+    model.off("change:rows", redraw);
+    model.off("change:empty_text", redraw);
+    model.off("change:selected", mark);
+  };
+}
+
+export default { render };
+"""
+
+_PICK_CSS = """
+.wb-pick-table { width: 100%; max-height: 360px; overflow: auto; border: 1px solid #ddd; }
+.wb-pick-table .wb-table { border-collapse: collapse; table-layout: fixed; width: 100%; font-size: 13px; line-height: 1.35; }
+.wb-pick-table th, .wb-pick-table td { padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+.wb-pick-table thead th { position: sticky; top: 0; background: #f5f5f5; border-bottom: 1px solid #ccc; }
+.wb-pick-table tbody tr { border-bottom: 1px solid #eee; cursor: pointer; }
+.wb-pick-table tbody tr:hover { background: #f0f6ff; }
+.wb-pick-table tbody tr:focus { outline: 2px solid #64a0e6; outline-offset: -2px; }
+.wb-pick-table tbody tr.wb-selected { background: #d6e8fb; }
+.wb-pick-table .wb-num { text-align: right; font-variant-numeric: tabular-nums; }
+.wb-pick-table .wb-empty { padding: 4px 6px; }
+"""
+
+
+class PickTableWidget(anywidget.AnyWidget):
+    """The synced state of a pick table. Only `selected` is ever read back in Python."""
+
+    _esm = _PICK_ESM
+    _css = _PICK_CSS
+    columns = t.List(t.Unicode()).tag(sync=True)  # header cells, already-escaped HTML
+    widths = t.List(t.Int()).tag(sync=True)  # px per column; the last one stretches
+    numeric = t.List(t.Int()).tag(sync=True)  # right-aligned column indexes
+    rows = t.List().tag(sync=True)  # [[key, [cell HTML, ...]], ...]
+    selected = t.Unicode("").tag(sync=True)  # the open row's key ("": none); set by Python and by clicks
+    empty_text = t.Unicode("").tag(sync=True)  # plain text, shown when there are no rows
+
+
+class PickTable:
+    """A table whose rows are picked one at a time (a click, or Enter on a focused row), as ONE
+    widget model like `CheckTable`: rows live in Python, `value` is the picked key if it is a row,
+    else None. In the page each row is `tr.wb-row[data-key=KEY]`, the picked one `.wb-selected`."""
+
+    def __init__(self, headers: list[str], widths: list[int], *, numeric: tuple[int, ...] = ()) -> None:
+        self.widget = PickTableWidget(columns=[esc(h) for h in headers], widths=list(widths), numeric=list(numeric))
+        self.rows: dict[str, tuple[str, ...]] = {}
+
+    def set_rows(self, rows: list[tuple[str, list[str]]], *, selected: str | None = None, empty_text: str = "") -> None:
+        """Replace every row (key, already-escaped HTML cells) and the picked one, in one message."""
+        self.rows = {key: tuple(cells) for key, cells in rows}
+        with self.widget.hold_sync():
+            self.widget.rows = [[key, list(cells)] for key, cells in self.rows.items()]
+            self.widget.selected = selected if selected in self.rows else ""
+            self.widget.empty_text = empty_text
+
+    @property
+    def value(self) -> str | None:
+        """The picked row's key; None when nothing is picked or the browser sent a key that is no row."""
+        picked = self.widget.selected
+        return picked if picked in self.rows else None
+
+    @value.setter
+    def value(self, key: str | None) -> None:
+        self.widget.selected = key or ""
+
+    def cells(self) -> list[list[str]]:
+        """The rows' cells as plain text (tests)."""
+        return [[html.unescape(re.sub(r"<[^>]*>", "", cell)) for cell in cells] for cells in self.rows.values()]
+
+    def observe(self, callback: Callable[[dict], None], names: str = "value") -> None:
+        """Like a Select's `observe(callback, "value")`: `callback({"new": key or None})` when the pick changes."""
+        self.widget.observe(lambda change: callback({"new": self.value, "old": change["old"] or None}), names="selected")

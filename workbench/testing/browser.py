@@ -337,7 +337,11 @@ class BillingPage:
 
 
 class InvoicesPage:
-    """The customer invoices dashboard (`workbench/dashboards/invoices_app.py`)."""
+    """The customer invoices dashboard (`workbench/dashboards/invoices_app.py`).
+
+    The invoice list is one widget (`div.wb-pick-table`): rows `tr.wb-row[data-key=<number>]`,
+    cells `td.wb-cell` (Number, Customer, Vendor, Period, Status, Total, Due date); a click on a row
+    (or Enter on it) opens the invoice, and marks the row `.wb-selected`."""
 
     def __init__(self, page: Any) -> None:
         from playwright.sync_api import expect
@@ -349,7 +353,10 @@ class InvoicesPage:
 
     @property
     def invoice_list(self) -> Any:
-        return self.page.locator(".widget-select select")
+        return self.page.locator(".wb-pick-table")
+
+    def row(self, number: str) -> Any:
+        return self.invoice_list.locator(f'tr.wb-row[data-key="{number}"]')
 
     def open(self, url: str) -> InvoicesPage:
         self.page.goto(url, timeout=PAGE_TIMEOUT_MS)
@@ -358,12 +365,22 @@ class InvoicesPage:
         return self
 
     def listed(self) -> list[str]:
-        return self.invoice_list.locator("option").evaluate_all("os => os.map(o => o.textContent)")
+        """The listed invoice numbers, in the table's order."""
+        return self.invoice_list.locator("tr.wb-row").evaluate_all("rs => rs.map(r => r.dataset.key)")
 
-    def select(self, number: str) -> None:
-        self.expect(self.invoice_list.locator("option", has_text=number)).to_have_count(1)
-        label = next(text for text in self.listed() if text.split("\u00b7")[0].strip() == number)
-        self.invoice_list.select_option(label=label)
+    def rows(self) -> list[list[str]]:
+        return self.invoice_list.locator("tr.wb-row").evaluate_all(ROW_CELLS_JS)
+
+    def select(self, number: str, *, keyboard: bool = False) -> None:
+        """Click the invoice's row (or focus it and press Enter) and wait for the invoice to open."""
+        row = self.row(number)
+        self.expect(row).to_have_count(1)
+        if keyboard:
+            row.focus()
+            row.press("Enter")
+        else:
+            row.click()
+        self.expect(row).to_have_class(re.compile(r"\bwb-selected\b"))
         self.expect(self.page.locator("h3", has_text=number)).to_be_visible()
 
     def download(self, button: str, suffix: str, folder: Path) -> Path:
