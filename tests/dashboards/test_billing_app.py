@@ -109,6 +109,11 @@ def test_generate_two_drafts_approve_one_delete_the_other(ws):
     # Acme's October is billed (locked); Beta's draft was deleted, so Beta can be generated again
     assert [p.code for p in app.customer_problems("100001")] == ["period-locked"]
     assert app.customer_problems("100002") == []
+    # Acme's row reads as billed, with the invoice's figures, and no red "already billed" (a
+    # manager's read-only page showed a wall of them, each with a fix only an analyst can do)
+    cells = app.table.rows["100001"].cells
+    assert text_of(cells[-1]) == f"billed: {acme}" and "wb-error" not in cells[-1]
+    assert app.previews["100001"].billed == acme
 
 
 def test_a_customer_without_pricebook_shows_the_seed_error_and_the_rest_still_generate(ws):

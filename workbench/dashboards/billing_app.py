@@ -312,8 +312,17 @@ class BillingApp:
             f"{money(p.price, p.currency)} {esc(p.currency or '')}",
             f"{money(p.margin, p.currency)} {esc(p.currency or '')}",
             percent(p.margin, p.price),
-            problems_html(self.customer_problems(p.customer_id)),
+            self._status_cell(p),
         ]
+
+    def _status_cell(self, p: CustomerPreview) -> str:
+        """Why a row cannot be invoiced; a billed range is no problem to a reader: its invoice's
+        number, in grey (the figures are the invoice's), and only the other problems in red."""
+        problems = self.customer_problems(p.customer_id)
+        if p.billed is None:
+            return problems_html(problems)
+        note = f'<div class="wb-billed" style="color:#5f6368">billed: {esc(p.billed)}</div>'
+        return note + problems_html(q for q in problems if q.code != "period-locked")
 
     def generate(self, _button: object = None) -> None:
         if self.read_only:
