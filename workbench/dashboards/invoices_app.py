@@ -8,10 +8,10 @@ of invoices, a table (number, customer, vendor, period, status, total, due date;
 first) -> click a row (or Enter on it) to see it as the customer sees it. A filter change keeps
 the open invoice open when it still matches, and closes it otherwise.
 
-The list is ONE widget model, like `table.CheckTable` (an anywidget whose ES module, inline below,
-draws the `<table>`): its rows live in Python, only the chosen key comes back from the browser and
-is honoured only if it is a listed invoice. In the page each row is `tr.wb-row[data-key=NUMBER]`
-(`tabindex=0`; Enter or Space opens it, Up/Down move between rows), the open one `.wb-selected`. From there: change its status to one
+The list is ONE widget model (`table.PickTable`, beside the billing page's `CheckTable`): its rows
+live in Python, only the chosen key comes back from the browser and is honoured only if it is a
+listed invoice. In the page each row is `tr.wb-row[data-key=NUMBER]` (`tabindex=0`; Enter or Space
+opens it, Up/Down move between rows), the open one `.wb-selected`. From there: change its status to one
 of the statuses the lifecycle allows from where it is (one button per allowed target), see it in
 another currency (rates stored for its first month; informational), and download it as the
 customer CSV, the detailed CSV, Excel or PDF.
@@ -68,6 +68,7 @@ STATUS_ACTIONS: dict[Status, str] = {
 INVOICE_COLUMNS = ["Number", "Customer", "Vendor", "Period", "Status", "Total", "Due date"]
 INVOICE_WIDTHS = [150, 230, 60, 70, 150, 130, 90]
 INVOICE_NUMERIC = (5,)  # Total: right-aligned
+
 
 class InvoicesApp:
     def __init__(self, ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> None:

@@ -1,4 +1,6 @@
-"""A checkbox table as ONE widget model: rows, enabled keys and checked keys are its synced state.
+"""Tables as ONE widget model each: `CheckTable` (rows, enabled keys, checked keys: the billing
+page's customers and drafts) and `PickTable` (rows, one picked key: the invoice list). Both draw
+with the same JavaScript helpers (`_COMMON_JS`: header, cells, empty text, listeners).
 
     table = CheckTable(["Customer", "Price"], [200, 120], numeric=(1,))
     table.set_rows([("100001", ["Acme Corp", "183.16 CAD"])], checked={"100001"})
@@ -31,33 +33,58 @@ from .text import esc
 
 __all__ = ["CheckTable", "PickTable", "PickTableWidget", "Row", "TableWidget"]
 
-_ESM = r"""
-const BOX_WIDTH = 28, GAP = 12;  // px: the checkbox column, the space between columns
+_COMMON_JS = r"""
+const GAP = 12;  // px between columns
 const ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ESC[c]);
 
-function tableHtml(model) {
-  const columns = model.get("columns"), widths = model.get("widths");
+// <table><colgroup><thead>: the header cells are already-escaped HTML; `lead` is a first
+// column of its own (the checkbox), 0 for none. The last column stretches.
+function tableHead(model, lead, attributes) {
+  const columns = model.get("columns"), widths = model.get("widths"), numeric = new Set(model.get("numeric"));
+  const min = widths.reduce((a, b) => a + b + GAP, lead);
+  const cols = widths.map((w, i) => (i === widths.length - 1 ? "<col>" : `<col style="width:${w + GAP}px">`));
+  const first = lead ? [`<col style="width:${lead}px">`, "<th></th>"] : ["", ""];
+  return `<table class="wb-table"${attributes} style="min-width:${min}px"><colgroup>${first[0]}${cols.join("")}</colgroup>`
+    + `<thead><tr class="wb-head">${first[1]}${columns.map((c, i) => `<th class="${numeric.has(i) ? "wb-num" : ""}">${c}</th>`).join("")}</tr></thead><tbody>`;
+}
+
+// a row's data cells (already-escaped HTML), numeric ones right-aligned
+function rowCells(model, cells) {
   const numeric = new Set(model.get("numeric"));
+  return cells.map((c, i) => `<td class="wb-cell${numeric.has(i) ? " wb-num" : ""}">${c}</td>`).join("");
+}
+
+function tableFoot(model) {
+  const empty = model.get("empty_text");
+  return "</tbody></table>" + (model.get("rows").length === 0 && empty ? `<div class="wb-empty"><i>${esc(empty)}</i></div>` : "");
+}
+
+// listen to the element's DOM events and the model's changes; the returned function undoes both
+function listen(el, model, domEvents, modelEvents) {
+  for (const [name, handler] of domEvents) el.addEventListener(name, handler);
+  for (const [name, handler] of modelEvents) model.on(name, handler);
+  return () => {
+    for (const [name, handler] of domEvents) el.removeEventListener(name, handler);
+    for (const [name, handler] of modelEvents) model.off(name, handler);
+  };
+}
+"""
+
+_ESM = _COMMON_JS + r"""
+const BOX_WIDTH = 28;  // px: the checkbox column
+
+function tableHtml(model) {
   const enabled = model.get("enabled");  // null: every row
   const on = enabled === null ? null : new Set(enabled);
   const checked = new Set(model.get("checked"));
-  const align = (i) => (numeric.has(i) ? " wb-num" : "");
-  const min = widths.reduce((a, b) => a + b + GAP, BOX_WIDTH);
-  const cols = widths.map((w, i) => (i === widths.length - 1 ? "<col>" : `<col style="width:${w + GAP}px">`));
-  const parts = [
-    `<table class="wb-table" style="min-width:${min}px"><colgroup><col style="width:${BOX_WIDTH}px">${cols.join("")}</colgroup>`,
-    `<thead><tr class="wb-head"><th></th>${columns.map((c, i) => `<th class="${align(i)}">${c}</th>`).join("")}</tr></thead><tbody>`,
-  ];
+  const parts = [tableHead(model, BOX_WIDTH, "")];
   for (const [key, cells] of model.get("rows")) {
     const k = esc(key), live = on === null || on.has(key);
     parts.push(`<tr class="wb-row" data-key="${k}"><td class="wb-box"><input type="checkbox" title="${k}"`
-      + `${live ? "" : " disabled"}${live && checked.has(key) ? " checked" : ""}></td>`
-      + cells.map((c, i) => `<td class="wb-cell${align(i)}">${c}</td>`).join("") + "</tr>");
+      + `${live ? "" : " disabled"}${live && checked.has(key) ? " checked" : ""}></td>` + rowCells(model, cells) + "</tr>");
   }
-  parts.push("</tbody></table>");
-  const empty = model.get("empty_text");
-  if (model.get("rows").length === 0 && empty) parts.push(`<div class="wb-empty"><i>${esc(empty)}</i></div>`);
+  parts.push(tableFoot(model));
   return parts.join("");
 }
 
@@ -83,19 +110,9 @@ function render({ model, el }) {
     model.set("checked", next);
     model.save_changes();
   };
-  el.addEventListener("change", changed);
-  model.on("change:rows", redraw);
-  model.on("change:enabled", redraw);
-  model.on("change:empty_text", redraw);
-  model.on("change:checked", tick);
   draw();
-  return () => {
-    el.removeEventListener("change", changed);
-    model.off("change:rows", redraw);
-    model.off("change:enabled", redraw);
-    model.off("change:empty_text", redraw);
-    model.off("change:checked", tick);
-  };
+  return listen(el, model, [["change", changed]],
+                [["change:rows", redraw], ["change:enabled", redraw], ["change:empty_text", redraw], ["change:checked", tick]]);
 }
 
 export default { render };
@@ -183,29 +200,16 @@ class CheckTable:
 
 # --- a table whose rows are picked one at a time (the invoice list) ---------------------------
 
-_PICK_ESM = r"""
-const GAP = 12;  // px between columns
-const ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ESC[c]);
-
+_PICK_ESM = _COMMON_JS + r"""
 function tableHtml(model) {
-  const columns = model.get("columns"), widths = model.get("widths"), rows = model.get("rows");
-  const numeric = new Set(model.get("numeric")), selected = model.get("selected");
-  const align = (i) => (numeric.has(i) ? " wb-num" : "");
-  const min = widths.reduce((a, b) => a + b + GAP, 0);
-  const cols = widths.map((w, i) => (i === widths.length - 1 ? "<col>" : `<col style="width:${w + GAP}px">`));
-  const parts = [
-    `<table class="wb-table" role="grid" style="min-width:${min}px"><colgroup>${cols.join("")}</colgroup>`,
-    `<thead><tr class="wb-head">${columns.map((c, i) => `<th class="${align(i)}">${c}</th>`).join("")}</tr></thead><tbody>`,
-  ];
-  for (const [key, cells] of rows) {
+  const selected = model.get("selected");
+  const parts = [tableHead(model, 0, ' role="grid"')];
+  for (const [key, cells] of model.get("rows")) {
     const k = esc(key), on = key === selected;
     parts.push(`<tr class="wb-row${on ? " wb-selected" : ""}" data-key="${k}" tabindex="0" aria-selected="${on}">`
-      + cells.map((c, i) => `<td class="wb-cell${align(i)}">${c}</td>`).join("") + "</tr>");
+      + rowCells(model, cells) + "</tr>");
   }
-  parts.push("</tbody></table>");
-  const empty = model.get("empty_text");
-  if (rows.length === 0 && empty) parts.push(`<div class="wb-empty"><i>${esc(empty)}</i></div>`);
+  parts.push(tableFoot(model));
   return parts.join("");
 }
 
@@ -247,19 +251,9 @@ function render({ model, el }) {
       if (next) { event.preventDefault(); next.focus(); }
     }
   };
-  el.addEventListener("click", clicked);
-  el.addEventListener("keydown", keyed);
-  model.on("change:rows", redraw);
-  model.on("change:empty_text", redraw);
-  model.on("change:selected", mark);
   draw();
-  return () => {
-    el.removeEventListener("click", clicked);
-    el.removeEventListener("keydown", keyed);
-    model.off("change:rows", redraw);
-    model.off("change:empty_text", redraw);
-    model.off("change:selected", mark);
-  };
+  return listen(el, model, [["click", clicked], ["keydown", keyed]],
+                [["change:rows", redraw], ["change:empty_text", redraw], ["change:selected", mark]]);
 }
 
 export default { render };
