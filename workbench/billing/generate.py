@@ -35,14 +35,15 @@ from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion, select_version
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup, factor, rate
+from workbench.billing.core.usage import BILLABLE_SQL
 from workbench.billing.reference import Billed, RunReference, credit_balances, period_locks
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
+from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.locking import lock_customers
 from workbench.billing.store.usage_files import rows_files, sql_list, text_table
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
-from workbench.billing.core.usage import BILLABLE_SQL
 from workbench.billing.usage_groups import open_usage, usage_filter_sql
 
 __all__ = ["CustomerPreview", "GeneratedInvoice", "GenerationResult", "generate_invoices", "preview_customers", "source_rows"]
@@ -197,14 +198,15 @@ def preview_customers(
     compute them (nothing is stored), and the problems that would stop its invoice."""
     prepared = _prepare(ws, vendor, date_range, None, options, today or dt.date.today())
     rows = []
+    billed = _billed_invoices(ws, prepared.billed, date_range)
     for cid in sorted(prepared.groups):
         groups = prepared.groups[cid]
         cost = invoiced_cost(groups, options.include_marketplace)
         own = tuple(p for p in prepared.problems if p.customer_id == cid)
         plan = prepared.plans.get(cid)
-        billed = _billed_figures(ws, prepared.billed.get(cid), date_range, groups)
-        if billed is not None:  # what was billed, as stored: a billed month still shows its margin
-            rows.append(replace(billed, customer_name=prepared.names.get(cid, ""),
+        inv = billed.get(cid)
+        if inv is not None:  # what was billed, as stored: a billed month still shows its margin
+            rows.append(replace(inv.preview(groups), customer_name=prepared.names.get(cid, ""),
                                 usage_currency=prepared.currencies[cid][0], problems=own))
             continue
         if plan is None:
@@ -225,20 +227,42 @@ def invoiced_cost(groups: Sequence[UsageGroup], include_marketplace: bool) -> De
     return exact_sum(g.vendor_cost for g in groups if include_marketplace or not g.is_marketplace)
 
 
-def _billed_figures(ws: Workspace, lock: Billed | None, date_range: DateRange,
-                    groups: Sequence[UsageGroup]) -> CustomerPreview | None:
-    """The stored figures of the invoice that bills exactly this range (not one that overlaps it);
-    its vendor cost in the usage currency, under the options it was generated with."""
-    if lock is None or (lock.period_start, lock.period_end) != (date_range.start, date_range.end):
-        return None
+@dataclass(frozen=True, slots=True)
+class _BilledInvoice:
+    """The stored figures of the invoice that bills a customer's range."""
+
+    number: str
+    customer_id: str
+    currency: str
+    usage_price: Decimal
+    support_fee: Decimal
+    marketplace: Decimal
+    margin: Decimal
+    total: Decimal
+    include_marketplace: bool
+
+    def preview(self, groups: Sequence[UsageGroup]) -> CustomerPreview:
+        """As a report row: its vendor cost in the usage currency, under the invoice's options."""
+        price = round_minor(exact_sum((self.usage_price, self.support_fee, self.marketplace)), self.currency)
+        return CustomerPreview(self.customer_id, "", "", invoiced_cost(groups, self.include_marketplace), self.currency,
+                               price, round_minor(self.margin, self.currency), self.total, (), billed=self.number)
+
+
+def _billed_invoices(ws: Workspace, locks: dict[str, Billed], date_range: DateRange) -> dict[str, _BilledInvoice]:
+    """customer -> the invoice that bills exactly this range (not one that overlaps it), read in
+    one query for all of them."""
+    numbers = {lock.number for lock in locks.values()
+               if (lock.period_start, lock.period_end) == (date_range.start, date_range.end)}
+    if not numbers:
+        return {}
+    found: dict[str, _BilledInvoice] = {}
     with ws.session() as session:
-        inv = session.scalar(select(m.Invoice).where(m.Invoice.number == lock.number))
-        if inv is None:
-            return None
-        price = round_minor(exact_sum((inv.usage_price, inv.support_fee, inv.marketplace)), inv.currency)
-        cost = invoiced_cost(groups, bool((inv.options or {}).get("include_marketplace")))
-        return CustomerPreview(inv.customer_id, "", inv.usage_currency, cost, inv.currency, price,
-                               round_minor(inv.margin, inv.currency), inv.total, (), billed=inv.number)
+        for chunk in chunks(sorted(numbers)):
+            for inv in session.scalars(select(m.Invoice).where(m.Invoice.number.in_(chunk))):
+                found[inv.customer_id] = _BilledInvoice(
+                    inv.number, inv.customer_id, inv.currency, inv.usage_price, inv.support_fee, inv.marketplace,
+                    inv.margin, inv.total, bool((inv.options or {}).get("include_marketplace")))
+    return found
 
 
 def generate_invoices(

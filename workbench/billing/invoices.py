@@ -11,10 +11,9 @@ The rules themselves live in `core.lifecycle`; this module applies them to the w
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import delete, select
@@ -62,7 +61,7 @@ class InvoiceSummary:
     def on(self, day: dt.date) -> InvoiceSummary:
         """As it will be on `day` if nobody changes it: Past Due once an Open invoice's due date has passed."""
         if is_past_due(Status(self.status), self.due_date, day):
-            return dataclasses.replace(self, status=Status.PAST_DUE.value)
+            return replace(self, status=Status.PAST_DUE.value)
         return self
 
     def to_dict(self) -> dict[str, object]:
