@@ -293,14 +293,15 @@ def _check_credits_in_use(session: Session, credits: Sequence[Record]) -> list[P
         v = r.values
         if not isinstance(v.get("amount"), Decimal):
             continue  # reported by the row's own checks
-        old = grants.get((r.customer_id, str(v["credit_id"])))
-        if old is not None:
-            balance[(old.customer_id, old.currency, old.kind)] -= old.amount
-            touched[(old.customer_id, old.currency, old.kind)].append(r)
         key = (r.customer_id, str(v["currency"]), str(v.get("kind") or "general"))
         balance[key] += v["amount"]  # type: ignore[operator]
-        if not touched[key] or touched[key][-1] is not r:
-            touched[key].append(r)
+        keys = {key}
+        old = grants.get((r.customer_id, str(v["credit_id"])))
+        if old is not None:  # the grant it replaces leaves its own balance
+            balance[(old.customer_id, old.currency, old.kind)] -= old.amount
+            keys.add((old.customer_id, old.currency, old.kind))
+        for k in keys:
+            touched[k].append(r)
     problems: list[Problem] = []
     for (customer, currency, kind), rows in sorted(touched.items()):
         short = balance[(customer, currency, kind)]
