@@ -53,9 +53,9 @@ from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import given_month
 from workbench.billing.core.problems import Problem, Severity
+from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.workspace import Workspace
 from workbench.render.current import MANIFEST_SUFFIX, invoice_stamp, read_manifest
-from workbench.render.current import sha256 as _sha256
 from workbench.with_parent import end_with_parent
 
 from .paths import DEFAULT_NOTEBOOK
@@ -171,7 +171,7 @@ def is_complete(folder: Path, number: str, stamp: dict[str, object] | None = Non
         files: dict[str, str] = manifest["files"]
         if manifest.get("number") != number or sorted(files) != sorted(expected_files(number)):
             return False
-        return all(_sha256(folder / name) == digest for name, digest in files.items())
+        return all(file_sha256(folder / name) == digest for name, digest in files.items())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 
@@ -357,7 +357,7 @@ def _write_manifest(folder: Path, job: InvoiceJob, stamp: dict[str, object]) -> 
         "total": job.total,
         "invoice": stamp,  # what the files show: id, status, last change (render.current)
         "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "files": {name: _sha256(folder / name) for name in expected_files(job.number)},
+        "files": {name: file_sha256(folder / name) for name in expected_files(job.number)},
     }
     return write_atomic(folder / f"{job.number}{MANIFEST_SUFFIX}", json.dumps(manifest, indent=2) + "\n")
 

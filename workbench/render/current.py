@@ -24,7 +24,7 @@ from workbench.billing.store import models as m
 from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.workspace import Workspace
 
-__all__ = ["MANIFEST_SUFFIX", "current_pdf", "invoice_stamp", "read_manifest", "sha256"]
+__all__ = ["MANIFEST_SUFFIX", "current_pdf", "invoice_stamp", "read_manifest"]
 
 MANIFEST_SUFFIX = ".done.json"
 
@@ -32,9 +32,6 @@ MANIFEST_SUFFIX = ".done.json"
 def invoice_stamp(invoice: m.Invoice) -> dict[str, Any]:
     """The state a statement is printed for (JSON values: it is stored in the manifest)."""
     return {"id": invoice.id, "status": invoice.status, "updated_at": invoice.updated_at.isoformat()}
-
-
-sha256 = file_sha256  # the store's: one way to hash a file
 
 
 def read_manifest(folder: Path, number: str) -> dict[str, Any] | None:
@@ -65,6 +62,7 @@ def current_pdf(ws: Workspace, invoice: m.Invoice) -> Path | None:
         written = dt.datetime.fromtimestamp(pdf.stat().st_mtime, tz=dt.timezone.utc).replace(tzinfo=None)
         return pdf if written >= invoice.updated_at else None
     files = manifest.get("files")
-    if printed_for != invoice_stamp(invoice) or not isinstance(files, dict) or files.get(pdf.name) != sha256(pdf):
+    if (printed_for != invoice_stamp(invoice) or not isinstance(files, dict)
+            or files.get(pdf.name) != file_sha256(pdf)):
         return None
     return pdf
