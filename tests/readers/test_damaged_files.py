@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import struct
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from damaged_files import damaged_parquet
 from workbench.billing.readers import read_report
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "vendor-samples" / "aws-cur-legacy-2023-11.csv"
@@ -113,22 +113,8 @@ def test_binary_bytes_after_a_csv_header_are_refused(con: duckdb.DuckDBPyConnect
     assert no_temps_left(con)
 
 
-def damaged_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> Path:
-    """The AWS sample as parquet, its footer (schema) intact and every data page overwritten: it
-    is recognised from the schema, and fails only when the rows are read."""
-    good = folder / "good.parquet"
-    con.execute(f"COPY (SELECT * FROM read_csv('{SAMPLE}', all_varchar = true)) TO '{good}' (FORMAT parquet)")
-    data = bytearray(good.read_bytes())
-    footer = struct.unpack("<i", data[-8:-4])[0]
-    for i in range(4, len(data) - 8 - footer):
-        data[i] ^= 0x5A
-    damaged = folder / "cur-2023-11.parquet"
-    damaged.write_bytes(bytes(data))
-    return damaged
-
-
 def test_a_parquet_file_with_damaged_pages_is_refused(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    path = damaged_parquet(con, tmp_path)
+    path = damaged_parquet(SAMPLE, tmp_path)
     result = read_report(con, path)
     assert (result.format, result.table) == ("aws-cur-legacy", None)
     [problem] = result.problems

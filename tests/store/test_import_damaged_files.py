@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import struct
 from collections.abc import Callable
 from pathlib import Path
 
-import duckdb
 
+from readers.damaged_files import damaged_parquet
 from workbench.billing.store import FileStatus, Workspace, import_reports
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "vendor-samples"
@@ -50,15 +49,7 @@ def test_a_gzip_cut_short_is_refused_and_the_next_file_still_imports(ws: Workspa
 def test_a_parquet_file_with_damaged_pages_is_refused(ws: Workspace, tmp_path: Path, db_dump: Dump) -> None:
     # Its schema (the footer) is whole, so it is recognised and opened; its pages are read first by
     # the import's summary pass, which met DuckDB's "don't know what type" error there.
-    good = tmp_path / "good.parquet"
-    with duckdb.connect() as con:
-        con.execute(f"COPY (SELECT * FROM read_csv('{AWS_SAMPLE}', all_varchar = true)) TO '{good}' (FORMAT parquet)")
-    data = bytearray(good.read_bytes())
-    footer = struct.unpack("<i", data[-8:-4])[0]
-    for i in range(4, len(data) - 8 - footer):
-        data[i] ^= 0x5A
-    damaged = tmp_path / "cur-2023-11.parquet"
-    damaged.write_bytes(bytes(data))
+    damaged = damaged_parquet(AWS_SAMPLE, tmp_path)
     before = db_dump(ws)
 
     outcome = import_reports(ws, [damaged], today=TODAY)
