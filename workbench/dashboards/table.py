@@ -129,18 +129,23 @@ _CSS = """
 """
 
 
-class TableWidget(anywidget.AnyWidget):
-    """The synced state of one table. Only `checked` is ever read back in Python."""
+class _TableState(anywidget.AnyWidget):
+    """What every table syncs: `_COMMON_JS` draws the header, the cells and the empty text from it."""
 
-    _esm = _ESM
-    _css = _CSS
     columns = t.List(t.Unicode()).tag(sync=True)  # header cells, already-escaped HTML
     widths = t.List(t.Int()).tag(sync=True)  # px per column; the last one stretches
     numeric = t.List(t.Int()).tag(sync=True)  # right-aligned column indexes
     rows = t.List().tag(sync=True)  # [[key, [cell HTML, ...]], ...]
+    empty_text = t.Unicode("").tag(sync=True)  # plain text, shown when there are no rows
+
+
+class TableWidget(_TableState):
+    """The synced state of one checkbox table. Only `checked` is ever read back in Python."""
+
+    _esm = _ESM
+    _css = _CSS
     enabled = t.List(t.Unicode(), allow_none=True, default_value=None).tag(sync=True)  # None: all
     checked = t.List(t.Unicode()).tag(sync=True)  # set by Python and by the viewer's clicks
-    empty_text = t.Unicode("").tag(sync=True)  # plain text, shown when there are no rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,17 +278,12 @@ _PICK_CSS = """
 """
 
 
-class PickTableWidget(anywidget.AnyWidget):
+class PickTableWidget(_TableState):
     """The synced state of a pick table. Only `selected` is ever read back in Python."""
 
     _esm = _PICK_ESM
     _css = _PICK_CSS
-    columns = t.List(t.Unicode()).tag(sync=True)  # header cells, already-escaped HTML
-    widths = t.List(t.Int()).tag(sync=True)  # px per column; the last one stretches
-    numeric = t.List(t.Int()).tag(sync=True)  # right-aligned column indexes
-    rows = t.List().tag(sync=True)  # [[key, [cell HTML, ...]], ...]
     selected = t.Unicode("").tag(sync=True)  # the open row's key ("": none); set by Python and by clicks
-    empty_text = t.Unicode("").tag(sync=True)  # plain text, shown when there are no rows
 
 
 class PickTable:
