@@ -167,6 +167,10 @@ start() {
 SELECT format('CREATE ROLE %I LOGIN CREATEDB', '$ROLE') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$ROLE')
 \gexec
 ALTER ROLE $ROLE PASSWORD '$password';
+-- a test drops its database WITH (FORCE); an autovacuum worker on it belongs to the superuser,
+-- and ending it needs pg_signal_backend (else: "must be a member of the role whose process is
+-- being terminated", now and then, at a test's teardown)
+GRANT pg_signal_backend TO $ROLE;
 SELECT format('CREATE DATABASE %I OWNER %I', '$DATABASE', '$ROLE') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DATABASE')
 \gexec
 EOF
