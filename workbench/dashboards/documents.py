@@ -8,16 +8,13 @@
 - `produce_download(...)`: customer CSV, detailed CSV, xlsx (the exporters) and PDF (the
   month-end file `output/<period>/<number>/<number>.pdf` while it shows the invoice as it is now,
   `workbench.render.current.current_pdf`; else printed anew by `workbench.render.pdf.invoice_pdf`).
-- `download_link(path)`: an `<a download>` with a `data:` URI. Voila 0.5 only serves files under
-  its root directory through `/voila/files/` and, by default, only images; a workspace lives
-  elsewhere, so the file travels inside the page instead (one widget message, any browser, and a
-  Playwright `expect_download` sees it). Files above `DATA_URI_LIMIT` (Chromium refuses URLs
-  over 2 MB) are shown by path.
+- `media_type(path, fmt)`: what the browser is told the file is (the exporter's media type).
+
+`download.FileSender` carries the file to the viewer's browser.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
@@ -31,20 +28,16 @@ from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 from workbench.render.current import current_pdf
 
-from .text import esc
-
 __all__ = [
-    "DATA_URI_LIMIT",
     "DOWNLOADS",
     "DownloadUnavailable",
-    "download_link",
     "fx_choices",
     "invoice_view",
+    "media_type",
     "produce_download",
     "statement_document",
 ]
 
-DATA_URI_LIMIT = 1_500_000  # bytes of file; base64 makes it 4/3 larger, under Chromium's 2 MB URL cap
 # label -> format name; "pdf" is not an exporter of workbench.billing.exports
 DOWNLOADS: dict[str, str] = {"Customer CSV": "csv", "Detailed CSV": "detailed-csv", "Excel (xlsx)": "xlsx", "PDF": "pdf"}
 
@@ -123,13 +116,3 @@ def media_type(path: Path, fmt: str) -> str:
     if fmt == "pdf":
         return "application/pdf"
     return str(getattr(exporters().get(fmt), "media_type", "application/octet-stream"))
-
-
-def download_link(path: Path, media: str, label: str | None = None) -> str:
-    size = path.stat().st_size
-    if size > DATA_URI_LIMIT:
-        return (f'<span class="wb-download-large">{esc(path.name)} ({size:,} bytes) is too large to pass through the page: '
-                f"it is at {esc(path)}</span>")
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (f'<a class="wb-download" download="{esc(path.name)}" href="data:{esc(media)};base64,{data}" '
-            f'style="color:#0b57d0;text-decoration:underline">Download {esc(label or path.name)}</a> <span style="color:#777">({size:,} bytes)</span>')

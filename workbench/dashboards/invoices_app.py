@@ -47,7 +47,8 @@ from workbench.billing.invoices import (
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 
-from .documents import DOWNLOADS, DownloadUnavailable, download_link, fx_choices, media_type, produce_download, statement_document
+from .documents import DOWNLOADS, DownloadUnavailable, fx_choices, media_type, produce_download, statement_document
+from .download import FileSender
 from .notebook import stamp
 from .ranges import ALL, RangeChooser
 from .readonly import effective_status, read_only_view
@@ -81,7 +82,7 @@ class InvoicesApp:
         self.current: InvoiceSummary | None = None
         self.statement_html = ""
         self.files: dict[str, Path] = {}
-        self.links: dict[str, str] = {}
+        self.sent: dict[str, str] = {}  # format -> name of the file sent to the page
         self.status_buttons: dict[Status, w.Button] = {}
         self._quiet = False
         self._quiet_pick = False
@@ -105,7 +106,7 @@ class InvoicesApp:
         self.status_box = w.HBox()
         self.currency = w.Dropdown(options=[], description="Currency", layout=w.Layout(width="300px", display=HIDDEN))
         self.download_buttons = {fmt: w.Button(description=label) for label, fmt in DOWNLOADS.items()}
-        self.downloads = w.HTML()
+        self.downloads = FileSender()
         self.statement = w.HTML()
         self.message = w.HTML()
         self.detail = w.VBox([
@@ -221,7 +222,8 @@ class InvoicesApp:
         if self._quiet_pick:
             return
         self.current = next((inv for inv in self.invoices if inv.number == number), None)
-        self.files, self.links, self.downloads.value = {}, {}, ""
+        self.files, self.sent = {}, {}
+        self.downloads.clear()
         if self.current is None:
             self.detail.layout.display = HIDDEN
             self.statement_html = self.statement.value = ""
@@ -280,7 +282,8 @@ class InvoicesApp:
         self.refresh()
 
     def download(self, fmt: str) -> Path | None:
-        """Write the shown invoice as `fmt` and offer it as a link; returns the file."""
+        """Write the shown invoice as `fmt` and download it in the viewer's browser (a link stays
+        to save it again); returns the file."""
         if self.current is None:
             self._say("select an invoice first", error=True)
             return None
@@ -291,8 +294,13 @@ class InvoicesApp:
             self._say(str(exc), error=True)
             return None
         self.files[fmt] = path
-        self.links[fmt] = download_link(path, media_type(path, fmt))
-        self.downloads.value = " &nbsp; ".join(self.links.values())
+        try:
+            self.downloads.send(fmt, path, media_type(path, fmt))
+        except ValueError as exc:
+            where = "" if self.read_only else f": it is at {path}"
+            self._say(f"{exc}{where}", error=True)
+            return path
+        self.sent[fmt] = path.name
         return path
 
 

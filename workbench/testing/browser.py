@@ -384,13 +384,12 @@ class InvoicesPage:
         self.expect(self.page.locator("h3", has_text=number)).to_be_visible()
 
     def download(self, button: str, suffix: str, folder: Path) -> Path:
-        """Click a download button ("PDF", "Customer CSV", ...), wait for its `data:` link (the file
-        name ends with `suffix`), click the link and save the browser's download into `folder`."""
-        self.page.get_by_role("button", name=button).click()
-        link = self.page.locator(f'a.wb-download[download$="{suffix}"]')
-        self.expect(link).to_be_visible()
+        """Click a download button ("PDF", "Customer CSV", ...): the browser downloads the file
+        (its name ends with `suffix`) on that one click, and a link to save it again appears.
+        Saves the download into `folder`."""
         with self.page.expect_download() as info:
-            link.click()
+            self.page.get_by_role("button", name=button).click()
+        self.expect(self.page.locator(f'a.wb-download[download$="{suffix}"]')).to_be_visible()
         download = info.value
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / download.suggested_filename
