@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 
@@ -21,6 +22,14 @@ from .conftest import LAST_MONTH, serve
 @pytest.fixture
 def served(demo_workspace_copy) -> Iterator[ServedWorkspace]:
     yield from serve("check-table", demo_workspace_copy.root, notebook="billing")
+
+
+def _percent(text: str) -> Decimal | None:
+    """The margin of a cell such as 12.5%; None for a cell without one (a dash, empty)."""
+    try:
+        return Decimal(text.rstrip("%").replace(",", ""))
+    except ArithmeticError:
+        return None
 
 
 def test_a_click_on_a_row_checkbox_reaches_the_apps_checked_set(served, page):
@@ -57,6 +66,16 @@ def test_a_click_on_a_row_checkbox_reaches_the_apps_checked_set(served, page):
     billing.button("Select none").click()
     billing.expect(selection).to_have_text(f"0 of {n} selected")
     billing.expect(page.locator(".wb-check-table tbody input[type=checkbox]:checked")).to_have_count(0)
+
+    # sorted by margin % (a header click; by value, customers without a price last), the boxes
+    # still tick their own customers: the page's order is the page's alone
+    margin = page.locator(".wb-check-table th", has_text="Margin %").first
+    margin.click()
+    billing.expect(margin).to_have_attribute("aria-sort", "ascending")
+    percents = [_percent(cells[5]) for cells in billing.rows()]
+    known = [p for p in percents if p is not None]
+    assert len(known) >= 2 and known == sorted(known) and percents[:len(known)] == known  # blanks last
+    assert sorted(cells[1] for cells in billing.rows()) == sorted(cells[1] for cells in rows)
 
     # the kernel generates for exactly the customer ticked in the page
     billing.checkbox(second).click()

@@ -1,6 +1,8 @@
 """Tables as ONE widget model each: `CheckTable` (rows, enabled keys, checked keys: the billing
 page's customers and drafts) and `PickTable` (rows, one picked key: the invoice list). Both draw
-with the same JavaScript helpers (`_COMMON_JS`: header, cells, empty text, listeners).
+with the same JavaScript helpers (`_COMMON_JS`: header, cells, empty text, listeners, and sorting:
+a click on a header cell sorts the page's rows by that column, again the other way; Python's
+rows, keys and checked set do not change).
 
     table = CheckTable(["Customer", "Price"], [200, 120], numeric=(1,))
     table.set_rows([("100001", ["Acme Corp", "183.16 CAD"])], checked={"100001"})
@@ -39,14 +41,59 @@ const ESC = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ESC[c]);
 
 // <table><colgroup><thead>: the header cells are already-escaped HTML; `lead` is a first
-// column of its own (the checkbox), 0 for none. The last column stretches.
-function tableHead(model, lead, attributes) {
+// column of its own (the checkbox), 0 for none. The last column stretches. Each header cell
+// sorts by its column (`order`): an arrow marks the column the rows are sorted by.
+function tableHead(model, lead, attributes, order) {
   const columns = model.get("columns"), widths = model.get("widths"), numeric = new Set(model.get("numeric"));
   const min = widths.reduce((a, b) => a + b + GAP, lead);
   const cols = widths.map((w, i) => (i === widths.length - 1 ? "<col>" : `<col style="width:${w + GAP}px">`));
   const first = lead ? [`<col style="width:${lead}px">`, "<th></th>"] : ["", ""];
+  const head = columns.map((c, i) => {
+    const on = order.column === i, sort = on ? (order.direction > 0 ? "ascending" : "descending") : "none";
+    const arrow = on ? `<span class="wb-arrow">${order.direction > 0 ? "\u25B2" : "\u25BC"}</span>` : "";
+    return `<th class="wb-sortable${numeric.has(i) ? " wb-num" : ""}" data-column="${i}" aria-sort="${sort}" `
+      + `title="Sort by this column (again: the other way)">${c}${arrow}</th>`;
+  });
   return `<table class="wb-table"${attributes} style="min-width:${min}px"><colgroup>${first[0]}${cols.join("")}</colgroup>`
-    + `<thead><tr class="wb-head">${first[1]}${columns.map((c, i) => `<th class="${numeric.has(i) ? "wb-num" : ""}">${c}</th>`).join("")}</tr></thead><tbody>`;
+    + `<thead><tr class="wb-head">${first[1]}${head.join("")}</tr></thead><tbody>`;
+}
+
+// The rows in the page's order: as Python sent them until a header is clicked, then by that
+// column (numbers by value, "1,234.50 CAD" as 1234.5; text in natural order, "A-2" before
+// "A-10"), ties and cells without a number kept in Python's order. Only the page's order
+// changes: Python's rows and keys stay as they are.
+const plain = document.createElement("div");
+function cellText(html) {
+  plain.innerHTML = html;
+  return plain.textContent.trim();
+}
+function orderedRows(model, order) {
+  const rows = model.get("rows");
+  if (order.column === null) return rows;
+  const numeric = new Set(model.get("numeric")).has(order.column);
+  const keyed = rows.map((row, i) => {
+    const text = cellText(row[1][order.column] ?? "");
+    return [numeric ? parseFloat(text.replace(/,/g, "")) : text, i, row];
+  });
+  const blank = (v) => (numeric ? Number.isNaN(v) : v === "");
+  keyed.sort((a, b) => {
+    if (blank(a[0]) !== blank(b[0])) return blank(a[0]) ? 1 : -1;  // blanks last, either way
+    const by = numeric ? a[0] - b[0] : a[0].localeCompare(b[0], undefined, { numeric: true });
+    return (by || 0) * order.direction || a[1] - b[1];
+  });
+  return keyed.map((k) => k[2]);
+}
+
+// a click on a header cell: sort by it, or the other way when it already is
+function sorter(order, draw) {
+  return (event) => {
+    const th = event.target.closest ? event.target.closest("th[data-column]") : null;
+    if (!th) return;
+    const column = Number(th.dataset.column);
+    order.direction = order.column === column ? -order.direction : 1;
+    order.column = column;
+    draw();
+  };
 }
 
 // a row's data cells (already-escaped HTML), numeric ones right-aligned
@@ -74,12 +121,12 @@ function listen(el, model, domEvents, modelEvents) {
 _ESM = _COMMON_JS + r"""
 const BOX_WIDTH = 28;  // px: the checkbox column
 
-function tableHtml(model) {
+function tableHtml(model, order) {
   const enabled = model.get("enabled");  // null: every row
   const on = enabled === null ? null : new Set(enabled);
   const checked = new Set(model.get("checked"));
-  const parts = [tableHead(model, BOX_WIDTH, "")];
-  for (const [key, cells] of model.get("rows")) {
+  const parts = [tableHead(model, BOX_WIDTH, "", order)];
+  for (const [key, cells] of orderedRows(model, order)) {
     const k = esc(key), live = on === null || on.has(key);
     parts.push(`<tr class="wb-row" data-key="${k}"><td class="wb-box"><input type="checkbox" title="${k}"`
       + `${live ? "" : " disabled"}${live && checked.has(key) ? " checked" : ""}></td>` + rowCells(model, cells) + "</tr>");
@@ -91,9 +138,10 @@ function tableHtml(model) {
 function render({ model, el }) {
   el.classList.add("wb-check-table");
   let boxes = [], stale = false;
+  const order = { column: null, direction: 1 };
   const draw = () => {
     stale = false;
-    el.innerHTML = tableHtml(model);
+    el.innerHTML = tableHtml(model, order);
     boxes = Array.from(el.querySelectorAll("tbody input[type=checkbox]"));
   };
   const redraw = () => { if (!stale) { stale = true; queueMicrotask(draw); } };  // one draw per message
@@ -111,14 +159,21 @@ function render({ model, el }) {
     model.save_changes();
   };
   draw();
-  return listen(el, model, [["change", changed]],
+  return listen(el, model, [["change", changed], ["click", sorter(order, draw)]],
                 [["change:rows", redraw], ["change:enabled", redraw], ["change:empty_text", redraw], ["change:checked", tick]]);
 }
 
 export default { render };
 """
 
-_CSS = """
+# both tables: a header cell sorts the rows by its column
+_SORT_CSS = """
+.wb-table th.wb-sortable { cursor: pointer; user-select: none; }
+.wb-table th.wb-sortable:hover { text-decoration: underline; }
+.wb-table th .wb-arrow { font-size: 9px; padding-left: 3px; color: #555; }
+"""
+
+_CSS = _SORT_CSS + """
 .wb-check-table { width: 100%; overflow-x: auto; }
 .wb-table { border-collapse: collapse; table-layout: fixed; width: 100%; font-size: 13px; line-height: 1.35; }
 .wb-table th, .wb-table td { padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
@@ -206,10 +261,10 @@ class CheckTable:
 # --- a table whose rows are picked one at a time (the invoice list) ---------------------------
 
 _PICK_ESM = _COMMON_JS + r"""
-function tableHtml(model) {
+function tableHtml(model, order) {
   const selected = model.get("selected");
-  const parts = [tableHead(model, 0, ' role="grid"')];
-  for (const [key, cells] of model.get("rows")) {
+  const parts = [tableHead(model, 0, ' role="grid"', order)];
+  for (const [key, cells] of orderedRows(model, order)) {
     const k = esc(key), on = key === selected;
     parts.push(`<tr class="wb-row${on ? " wb-selected" : ""}" data-key="${k}" tabindex="0" aria-selected="${on}">`
       + rowCells(model, cells) + "</tr>");
@@ -221,10 +276,11 @@ function tableHtml(model) {
 function render({ model, el }) {
   el.classList.add("wb-pick-table");
   let stale = false;
+  const order = { column: null, direction: 1 };
   const draw = () => {
     stale = false;
     const focused = el.contains(document.activeElement) ? document.activeElement.dataset.key : null;
-    el.innerHTML = tableHtml(model);
+    el.innerHTML = tableHtml(model, order);
     if (focused !== null && focused !== undefined) {
       for (const row of el.querySelectorAll("tr.wb-row")) if (row.dataset.key === focused) row.focus();
     }
@@ -257,14 +313,14 @@ function render({ model, el }) {
     }
   };
   draw();
-  return listen(el, model, [["click", clicked], ["keydown", keyed]],
+  return listen(el, model, [["click", clicked], ["click", sorter(order, draw)], ["keydown", keyed]],
                 [["change:rows", redraw], ["change:empty_text", redraw], ["change:selected", mark]]);
 }
 
 export default { render };
 """
 
-_PICK_CSS = """
+_PICK_CSS = _SORT_CSS + """
 .wb-pick-table { width: 100%; max-height: 360px; overflow: auto; border: 1px solid #ddd; }
 .wb-pick-table .wb-table { border-collapse: collapse; table-layout: fixed; width: 100%; font-size: 13px; line-height: 1.35; }
 .wb-pick-table th, .wb-pick-table td { padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
