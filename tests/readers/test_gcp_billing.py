@@ -93,3 +93,22 @@ def test_gcp_jsonl_numbers_never_pass_through_double(con: duckdb.DuckDBPyConnect
     assert result.problems == ()
     assert con.execute("SELECT billed_cost FROM canonical_usage").fetchall() == [
         (Decimal("123456.789012345678"),), (Decimal("-0.300000001"),)]
+
+
+MARKETPLACE_JSONL = '''
+{"billing_account_id":"0A1B2C-000000-000001","service":{"id":"A1E8-BE35-7EBC","description":"Bluefin Analytics (Google Cloud Marketplace)"},"sku":{"id":"8F31-0C2B-6A17","description":"Bluefin seat"},"usage_start_time":"2023-11-02T00:00:00Z","usage_end_time":"2023-11-03T00:00:00Z","project":{"id":"shop-prod","name":"Shop"},"transaction_type":"THIRD_PARTY_RESELLER","seller_name":"Bluefin Analytics LLC","cost":50,"currency":"USD","usage":{"amount":1,"unit":"seat"},"invoice":{"month":"202311"},"cost_type":"regular","credits":[{"name":"Promotion","amount":-5,"type":"PROMOTION"}]}
+{"billing_account_id":"0A1B2C-000000-000001","service":{"id":"6F81-5844-456A","description":"Compute Engine"},"sku":{"id":"2E27-4F75-95CD","description":"E2 Instance Core"},"usage_start_time":"2023-11-01T01:00:00Z","usage_end_time":"2023-11-01T02:00:00Z","project":{"id":"shop-prod","name":"Shop"},"transaction_type":"GOOGLE","seller_name":"Google","cost":0.5,"currency":"USD","usage":{"amount":3600,"unit":"seconds"},"invoice":{"month":"202311"},"cost_type":"regular","credits":[]}
+'''
+
+
+def test_a_marketplace_sellers_line_and_its_credit_are_marketplace(con: duckdb.DuckDBPyConnection,
+                                                                    write: Callable[[str, str], Path]) -> None:
+    """`transaction_type` THIRD_PARTY_RESELLER: a Google Cloud Marketplace product, passed through
+    at 0 margin and only when the invoice includes marketplace fees; GOOGLE: Google's own."""
+    result = read_report(con, write("gcp.jsonl", MARKETPLACE_JSONL))
+    assert (result.problems, result.row_count) == ((), 3)
+    assert as_table(con, "canonical_usage", "charge_category, billed_cost, publisher, is_marketplace") == expected("""
+        usage | 50 | Bluefin Analytics LLC | yes
+        credit | -5 | Bluefin Analytics LLC | yes
+        usage | 0.5 | Google | no
+    """)

@@ -13,6 +13,9 @@ Mapping:
 - Each entry of `credits` becomes its own row with charge_category credit and billed_cost =
   the credit amount (negative), so that per account sum(billed_cost) = sum(cost) + sum(credits).
   A `FREE_TIER` credit row is marked free tier.
+- Marketplace: `transaction_type` THIRD_PARTY_RESELLER or THIRD_PARTY_AGENCY (a Google Cloud
+  Marketplace seller's product; GOOGLE otherwise), publisher = `seller_name` (else "Google").
+  Its credits are marketplace too.
 - The standard export has no invoice id: invoice_id is NULL.
 """
 
@@ -28,7 +31,7 @@ __all__ = ["GCP_BILLING_EXPORT"]
 _REQUIRED = ("billing_account_id", "service.description", "sku.id", "usage_start_time", "cost", "currency",
              "invoice.month")
 _OPTIONAL = ("project.id", "project.name", "usage_end_time", "sku.description", "usage.amount", "usage.unit",
-             "cost_type", "credits")
+             "cost_type", "credits", "transaction_type", "seller_name")
 
 
 def _stage(ctx: StageContext) -> Staging:
@@ -42,6 +45,7 @@ def _stage(ctx: StageContext) -> Staging:
                 f"WHEN {cost_type} = 'regular' THEN 'usage' WHEN {cost_type} = 'tax' THEN 'tax' "
                 f"ELSE 'adjustment' END)")
     credits = f"CAST({quote_json_numbers(t('credits'))} AS VARCHAR)"
+    marketplace = f"COALESCE(upper({t('transaction_type')}) IN ('THIRD_PARTY_RESELLER', 'THIRD_PARTY_AGENCY'), FALSE)"
     base = f"""
   'gcp' AS vendor,
   {t('billing_account_id')} AS billing_account_id,
@@ -54,8 +58,8 @@ def _stage(ctx: StageContext) -> Staging:
   {service} AS product_type,
   {t('sku.id')} AS sku,
   {t('currency')} AS currency,
-  'Google' AS publisher,
-  FALSE AS is_marketplace,
+  (CASE WHEN {marketplace} THEN COALESCE({t('seller_name')}, 'Google Cloud Marketplace') ELSE 'Google' END) AS publisher,
+  {marketplace} AS is_marketplace,
   CAST(NULL AS VARCHAR) AS invoice_id,
   __source_row AS source_row"""
     raw = ctx.raw.name
