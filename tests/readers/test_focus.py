@@ -49,8 +49,8 @@ BilledCost,BillingAccountId,BillingAccountType,BillingCurrency,BillingPeriodStar
 """
 
 FOCUS_1_2_ROWS = """
-azure | /providers/Microsoft.Billing/billingAccounts/1 | /subscriptions/sub-c | Shop | 2024-05 | 2024-05-03 00:00 | usage | Storage Accounts | Storage | m-7 | 0.001 | GB/Month | 0.0000000018 | EUR | Microsoft | no | no | G0001 | 1
-gcp | billing-1 | shop-prod | Shop | 2024-05 | 2024-05-03 00:00 | usage | BigQuery | Analytics | sku-bq | 1 | TiB | 0.25 | EUR | Google Cloud | no | no | - | 2
+azure | /providers/Microsoft.Billing/billingAccounts/1 | sub-c | Shop | 2024-05 | 2024-05-03 00:00 | usage | Storage Accounts | Storage | m-7 | 0.001 | GB/Month | 0.0000000018 | EUR | Microsoft | no | no | G0001 | 1
+gcp | billing-1 | shop-prod | Shop | 2024-05 | 2024-05-03 00:00 | usage | BigQuery | BigQuery | sku-bq | 1 | TiB | 0.25 | EUR | Google Cloud | no | no | - | 2
 """
 
 
@@ -68,6 +68,30 @@ def test_focus_1_2_parquet(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> No
     result = read_report(con, path)
     assert (result.format, result.problems, result.row_count) == ("focus-1.2", (), 2)
     assert as_table(con, "canonical_usage", COLUMNS) == expected(FOCUS_1_2_ROWS)
+
+
+# The providers' own columns: AWS's product code, Microsoft's meter category, service family and
+# meter id; what the CUR and the Azure cost details call the same things.
+FOCUS_WITH_PROVIDER_COLUMNS = """
+BilledCost,BillingAccountId,BillingCurrency,BillingPeriodStart,ChargeCategory,ChargePeriodStart,ChargePeriodEnd,ProviderName,PublisherName,ServiceCategory,ServiceName,SkuId,SubAccountId,x_ServiceCode,x_SkuMeterCategory,x_SkuServiceFamily,x_SkuMeterId
+200,999900000001,USD,2024-07-01T00:00:00Z,Usage,2024-07-02T00:00:00Z,2024-07-03T00:00:00Z,AWS,AWS,Compute,Amazon Elastic Compute Cloud,6TW5QKFYDWFVJ8Q4,111100000001,AmazonEC2,,,
+3,999900000001,USD,2024-07-01T00:00:00Z,Usage,2024-07-02T00:00:00Z,2024-07-03T00:00:00Z,AWS,AWS,Storage,Amazon Simple Storage Service,WP9ANXZGBYYSGJEA,111100000001,,,,
+5,billing-1,USD,2024-07-01T00:00:00Z,Usage,2024-07-02T00:00:00Z,2024-07-03T00:00:00Z,Microsoft,Microsoft,Storage,Storage Accounts,DZH318Z0BQPS/00TG,/subscriptions/6f8e2c1a-0000-4000-8000-000000000001,,Storage,Storage,2b3c1d9e-7a4f-4c55-9d61-000000000007
+"""
+
+
+def test_a_providers_own_columns_give_its_exports_names(con: duckdb.DuckDBPyConnection,
+                                                        write: Callable[[str, str], Path]) -> None:
+    """A pricebook rule `aws,service,AmazonEC2` or `azure,sku,<MeterId>`, and an Azure account
+    listed by its SubscriptionId, match the same usage read from FOCUS as from the vendor's own
+    export. The S3 row has no x_ServiceCode: ServiceName stands in."""
+    result = read_report(con, write("focus.csv", FOCUS_WITH_PROVIDER_COLUMNS))
+    assert (result.format, result.problems, result.row_count) == ("focus-1.0", (), 3)
+    assert as_table(con, "canonical_usage", "vendor, sub_account_id, service, product_type, sku") == expected("""
+        aws | 111100000001 | AmazonEC2 | Compute | 6TW5QKFYDWFVJ8Q4
+        aws | 111100000001 | Amazon Simple Storage Service | Storage | WP9ANXZGBYYSGJEA
+        azure | 6f8e2c1a-0000-4000-8000-000000000001 | Storage | Storage | 2b3c1d9e-7a4f-4c55-9d61-000000000007
+    """)
 
 
 def test_focus_version_from_columns(con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]) -> None:

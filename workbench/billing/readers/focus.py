@@ -12,9 +12,20 @@ earlier version; the mapping is the same, so nothing is lost.
 Mapping: billed_cost = `BilledCost` (never `EffectiveCost`: amortised, not what was billed);
 vendor = `ProviderName` ("AWS", "Microsoft", "Google Cloud", ...; an unknown provider is a
 Problem unless the caller said which vendor the file is); marketplace when `PublisherName`
-differs from `ProviderName`; product_type = `ServiceCategory`; a usage or purchase row whose
-`ServiceName` mentions support => support; free tier: a row billed exactly 0 whose
-`ChargeDescription` says "free tier".
+differs from `ProviderName`; a usage or purchase row whose `ServiceName` mentions support =>
+support; free tier: a row billed exactly 0 whose `ChargeDescription` says "free tier".
+
+service, product_type, sku and the account are what the vendor's own export calls them, so that
+a pricebook's rules and the customers' accounts mean the same whichever export the reseller
+reads. The providers' FOCUS exports carry those names in columns of their own (`x_`):
+
+| vendor | service | product_type | sku | sub_account_id |
+|---|---|---|---|---|
+| aws (CUR: product code) | `x_ServiceCode` (AmazonEC2) | `ServiceCategory` | `SkuId` (= product/sku) | `SubAccountId` |
+| azure (cost details: meter) | `x_SkuMeterCategory` | `x_SkuServiceFamily` | `x_SkuMeterId` | `SubAccountId` less `/subscriptions/` (= SubscriptionId) |
+| gcp (billing export) | `ServiceName` | `ServiceName` (the export's product type is its service) | `SkuId` | `SubAccountId` |
+
+A file without a vendor's `x_` column falls back to `ServiceName`, `ServiceCategory`, `SkuId`.
 """
 
 from __future__ import annotations
@@ -36,7 +47,8 @@ _ADDED_IN_1_2 = ("BillingAccountType", "InvoiceId", "PricingCurrency", "PricingC
 _REQUIRED = ("BilledCost", "BillingCurrency", "ChargeCategory", "ChargePeriodStart", "ChargePeriodEnd",
              "BillingPeriodStart", "ProviderName", "SubAccountId")
 _OPTIONAL = ("BillingAccountId", "SubAccountName", "ServiceName", "ServiceCategory", "SkuId", "ChargeDescription",
-             "ConsumedQuantity", "ConsumedUnit", "PublisherName", "InvoiceId", "ChargeClass")
+             "ConsumedQuantity", "ConsumedUnit", "PublisherName", "InvoiceId", "ChargeClass",
+             "x_ServiceCode", "x_SkuMeterCategory", "x_SkuServiceFamily", "x_SkuMeterId")
 
 
 def _is_focus(found: Probe) -> bool:
@@ -100,20 +112,27 @@ def _stage(ctx: StageContext) -> Staging:
     service = t("ServiceName")
     publisher, provider = t("PublisherName"), t("ProviderName")
     description = t("ChargeDescription")
+    terms = _native_terms(t, service)
+
+    def native(column: str, focus: str) -> str:
+        """The vendor's own name for `column` where it has one (see the table above), else FOCUS's."""
+        cases = " ".join(f"WHEN {lit(v)} THEN COALESCE({terms[v][column]}, {focus})" for v in terms if column in terms[v])
+        return f"(CASE {vendor} {cases} ELSE {focus} END)"
+
     sql = f"""
 SELECT
   {vendor} AS vendor,
   {t('BillingAccountId')} AS billing_account_id,
-  {t('SubAccountId')} AS sub_account_id,
+  {native('sub_account_id', t('SubAccountId'))} AS sub_account_id,
   {t('SubAccountName')} AS sub_account_name,
   {v('BillingPeriodStart')} AS billing_period_text,
   {v('ChargePeriodStart')} AS charge_start_text,
   {v('ChargePeriodEnd')} AS charge_end_text,
   (CASE WHEN {base} IN ('usage', 'purchase') AND {free_text_match(service, 'support')} THEN 'support'
         ELSE {base} END) AS charge_category,
-  {service} AS service,
-  {t('ServiceCategory')} AS product_type,
-  {t('SkuId')} AS sku,
+  {native('service', service)} AS service,
+  {native('product_type', t('ServiceCategory'))} AS product_type,
+  {native('sku', t('SkuId'))} AS sku,
   {description} AS description,
   {v('ConsumedQuantity')} AS quantity_text,
   {t('ConsumedUnit')} AS unit,
@@ -127,6 +146,17 @@ SELECT
   0 AS line_order
 FROM {ctx.raw.name}"""
     return Staging(sql, tuple(problems))
+
+
+def _native_terms(t: Callable[[str], str], service: str) -> dict[str, dict[str, str]]:
+    """vendor -> canonical column -> SQL of the vendor export's own term (NULL: use FOCUS's)."""
+    subscription = t("SubAccountId")
+    return {
+        "aws": {"service": t("x_ServiceCode")},
+        "azure": {"service": t("x_SkuMeterCategory"), "product_type": t("x_SkuServiceFamily"), "sku": t("x_SkuMeterId"),
+                  "sub_account_id": f"regexp_replace({subscription}, '^/subscriptions/', '', 'i')"},
+        "gcp": {"product_type": service},
+    }
 
 
 def _recognises(version: str) -> Callable[[Probe], bool]:
