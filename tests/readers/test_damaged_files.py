@@ -136,6 +136,35 @@ def test_a_file_that_only_looks_gzipped_or_parquet_is_refused(con: duckdb.DuckDB
         assert problem.fix and "\n" not in problem.message
 
 
+def _workbook(path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["lineItem/UsageAccountId", "lineItem/UnblendedCost"])
+    book.save(path)
+
+
+@pytest.mark.parametrize(("name", "write", "says"), [
+    ("cur.csv", _workbook, "this is a zip archive (an Excel .xlsx workbook is one), not a vendor report"),
+    ("cur-utf16.csv", lambda p: p.write_bytes(SAMPLE.read_text(encoding="utf-8").encode("utf-16")),
+     "this is UTF-16 text, not a vendor report"),
+    ("header.csv", lambda p: p.write_bytes(b'lineItem/UsageAccountId,lineItem/Un\rblendedCost\n1,2\n'),
+     "the first line is not a CSV header"),
+])
+def test_a_file_that_is_no_vendor_export_says_what_it_is(con: duckdb.DuckDBPyConnection, tmp_path: Path,
+                                                         name: str, write: Callable[[Path], None], says: str) -> None:
+    """An Excel workbook renamed .csv, a CSV saved as UTF-16, a header with a stray line break:
+    what the file is and what to give instead (a csv.Error traceback before)."""
+    path = tmp_path / name
+    write(path)
+    result = read_report(con, path)
+    assert result.table is None
+    [problem] = result.problems
+    assert (problem.code, problem.file) == ("not-a-report", name)
+    assert problem.message.startswith(says) and problem.fix
+    assert no_temps_left(con)
+
+
 @pytest.mark.parametrize("error", [duckdb.BinderException("Referenced column x not found"),
                                    duckdb.OutOfMemoryException("could not allocate"),
                                    duckdb.InterruptException("INTERRUPT"),

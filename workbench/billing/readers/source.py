@@ -38,6 +38,17 @@ MAX_ROW_PROBLEMS = 20
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
+# Files people pick by mistake, by their first bytes: what they are, and what to do instead.
+_NOT_TEXT: tuple[tuple[bytes, str, str], ...] = (
+    (b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)",
+     "Give the vendor's export itself: CSV, CSV.gz, JSON lines or parquet. From Excel: File > Save As > "
+     "CSV UTF-8 (comma delimited); from a zip: extract the report first."),
+    (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or other Office file",
+     "Give the vendor's export itself, or save the sheet as CSV UTF-8 (comma delimited)."),
+    (b"\xff\xfe", "UTF-16 text", "Save the file as UTF-8 (CSV UTF-8 in Excel) and import it again."),
+    (b"\xfe\xff", "UTF-16 text", "Save the file as UTF-8 (CSV UTF-8 in Excel) and import it again."),
+    (b"%PDF", "a PDF document", "Give the vendor's usage export (CSV, CSV.gz, JSON lines or parquet), not the invoice PDF."),
+)
 # Quote every bare JSON number that is the value of a key: `"cost": 1.8E-9` -> `"cost": "1.8E-9"`.
 # The key's opening quote must not be escaped, so text inside JSON strings is left alone.
 _QUOTE_JSON_NUMBERS = r"""regexp_replace({x}, '(^|[^\\])("[^"\\]*"\s*:\s*)(-?[0-9][0-9.eE+-]*)', '\1\2"\3"', 'g')"""
@@ -98,6 +109,10 @@ def probe(path: Path) -> Probe:
             fix="Check the path and the file permissions."),))
     if head == _PARQUET_MAGIC:
         return Probe(path, "parquet", ())  # columns filled in by `describe_parquet`
+    for magic, what, fix in _NOT_TEXT:
+        if head.startswith(magic):
+            return Probe(path, "csv", (), problems=(Problem(
+                "not-a-report", f"this is {what}, not a vendor report", file=name, fix=fix),))
     is_gzip = head[:2] == _GZIP_MAGIC
     try:
         line = _first_line(path, is_gzip)
@@ -116,7 +131,12 @@ def probe(path: Path) -> Probe:
             first = None
         if isinstance(first, dict):
             return Probe(path, "jsonl", tuple(dict.fromkeys(_json_key_paths(first))), gzip=is_gzip)
-    columns = tuple(next(csv.reader(io.StringIO(line))))
+    try:
+        columns = tuple(next(csv.reader(io.StringIO(line))))
+    except csv.Error as error:  # a line break inside the header, a NUL byte: not a CSV header
+        return Probe(path, "csv", (), gzip=is_gzip, problems=(Problem(
+            "not-a-report", f"the first line is not a CSV header ({error}): {line[:80]!r}", file=name, row=0,
+            fix="Give the vendor's export itself: CSV (UTF-8, comma-separated), CSV.gz, JSON lines or parquet."),))
     if len(columns) == 1:
         only = columns[0]
         for delimiter, label in ((";", "semicolons"), ("\t", "tabs")):
