@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -112,3 +113,16 @@ def test_rows_after_a_truncated_row_keep_their_file_numbers(con: duckdb.DuckDBPy
     result = read_report(con, write("cur.csv", text + "\n"))
     assert found(result.problems) == [
         ("truncated-row", "cur.csv", 1), ("non-numeric-cost", "cur.csv", 3), ("non-numeric-cost", "cur.csv", 5)]
+
+
+def test_a_cost_of_ten_billion_or_more_is_read_and_other_problems_still_reported(
+        con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]) -> None:
+    """12,345,678,901.5 is a cost like any other (DuckDB failed the whole file on the rounding
+    check, 'the file looks damaged', hiding the bad cost of row 2)."""
+    big = "111100000001,999900000001,Usage,12345678901.5,USD,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z"
+    bad = "111100000001,999900000001,Usage,abc,USD,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z"
+    result = read_report(con, write("cur.csv", "\n".join([HEADER, big, bad]) + "\n"))
+    assert found(result.problems) == [("non-numeric-cost", "cur.csv", 2)]
+    fine = read_report(con, write("big.csv", "\n".join([HEADER, big, GOOD]) + "\n"))
+    assert fine.problems == ()
+    assert con.execute(f"SELECT sum(billed_cost) FROM {fine.table}").fetchone()[0] == Decimal("12345678902.0")

@@ -157,8 +157,10 @@ def _rounded_sql(types: StagedTypes) -> str:
     never rounded."""
     if not types.is_text("cost_text"):
         return "FALSE"
+    # Both sides TRY_CAST to DECIMAL(38,28): compared as they are, DuckDB would cast the 18-decimal
+    # side to 28 decimals and fail on the whole file for a cost of 10^10 or more.
     return (f"{to_decimal('cost_text')} IS NOT NULL AND TRY_CAST(cost_text AS DECIMAL(38,28)) IS NOT NULL "
-            f"AND {to_decimal('cost_text')} <> TRY_CAST(cost_text AS DECIMAL(38,28))")
+            f"AND TRY_CAST({to_decimal('cost_text')} AS DECIMAL(38,28)) <> TRY_CAST(cost_text AS DECIMAL(38,28))")
 
 
 def row_flags(types: StagedTypes, cost_column: str, currency_column: str) -> dict[str, str]:
