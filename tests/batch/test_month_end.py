@@ -200,3 +200,20 @@ def test_cli_in_parallel_exit_codes_and_help(small_ws, tmp_path):
 
     bad = runner.invoke(month_end, [str(small_ws.root), "--period", "2025-13"])
     assert bad.exit_code == 2 and "not a month" in bad.output
+
+
+def test_a_month_without_usage_is_nothing_done_not_success(small_ws):
+    """September has no usage in the small workspace: month end says so, and exits 3 (nothing
+    done), not 0 with "0 done"; the same for a vendor named without usage."""
+    runner = CliRunner()
+    nothing = runner.invoke(month_end, [str(small_ws.root), "--period", "2025-09", "--today", "2025-11-20"])
+    assert nothing.exit_code == 3, nothing.output
+    assert "no usage of any vendor is imported for 2025-09: nothing to invoice" in nothing.output
+    assert "import the vendor reports for 2025-09 first" in nothing.output
+
+    azure = runner.invoke(month_end, [str(small_ws.root), "--period", "2025-10", "--vendor", "azure",
+                                      "--today", "2025-11-20"])
+    assert azure.exit_code == 3, azure.output
+    assert "0 done, 0 skipped, 0 failed, 1 not generated" in azure.output
+    assert "no azure usage is imported for 2025-10" in azure.output
+    assert not (small_ws.output_dir / "2025-09").exists()

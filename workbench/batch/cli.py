@@ -44,8 +44,9 @@ there and whose files all match it is skipped; any other invoice is redone from 
 renamed, so no half-written file ever carries a final name. One invoice failing does not stop
 the others; a failed notebook is kept as <number>.failed.ipynb.
 
-Exit code 0 when every invoice has its files and every selected customer was invoiced, 1
-otherwise (the failures are listed with invoice number and customer), 2 on a usage error.
+Exit code 0 when every invoice has its files and every selected customer was invoiced; 1 when
+done in part (the failures are listed with invoice number and customer); 2 on a usage error; 3
+when nothing was done (no usage imported for the period, or no invoice could be made or written).
 """
 
 
@@ -118,4 +119,4 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
             bar.close()
         ws.close()
     click.echo(summary.text())
-    sys.exit(0 if summary.ok else 1)
+    sys.exit(0 if summary.ok else 1 if summary.done or summary.skipped else 3)

@@ -483,13 +483,21 @@ def generate_period(
     with_usage = _vendors_with_usage(ws, period)
     problems: list[Problem] = []
     wanted = list(vendors) if vendors else with_usage
+    if not wanted:
+        problems.append(Problem("no-usage", f"no usage of any vendor is imported for {period}: nothing to invoice",
+                                fix=f"import the vendor reports for {period} first (`workbench import`), "
+                                    "or check the --period"))
     for vendor in wanted:
         if vendor not in with_usage:
+            # asked for by name: an error when nothing else is done, a warning beside other vendors
+            alone = all(v not in with_usage for v in wanted)
             problems.append(Problem("no-usage", f"no {vendor} usage is imported for {period}",
-                                    severity=Severity.WARNING, fix=f"import the {vendor} report for {period} first"))
+                                    severity=Severity.ERROR if alone else Severity.WARNING,
+                                    fix=f"import the {vendor} report for {period} first"))
             continue
         result = generate_invoices(ws, vendor, date_range, customers, options, today=today)
-        problems.extend(result.problems)
+        # the same problem for every vendor (an unknown --customers id) is said once
+        problems.extend(p for p in result.problems if p not in problems)
     jobs = _period_invoices(ws, period, [v for v in wanted if v in with_usage], customers)
     reused = {(j.vendor, j.customer_id) for j in jobs}
     # A locked period is expected on a rerun: the existing invoice is reused.
@@ -587,7 +595,6 @@ def run_month_end(
     if not notebook.is_file():
         raise FileNotFoundError(f"invoice notebook {notebook} not found (pass notebook=...)")
     target = Path(out_dir) if out_dir is not None else ws.output_dir / period
-    target.mkdir(parents=True, exist_ok=True)
     _sweep_dead_kernel_dirs(Path(tempfile.gettempdir()))  # a killed run's kernel sockets
     if ws.usage_dir.is_dir():
         from workbench.billing.store.usage_files import sweep_abandoned
@@ -602,6 +609,8 @@ def run_month_end(
     problems += _write_detail_rows(ws, period, sorted({job.vendor for job in invoice_jobs}))
     if on_invoices is not None:
         on_invoices(len(invoice_jobs))
+    if invoice_jobs:  # a month with nothing to invoice leaves no empty folder behind
+        target.mkdir(parents=True, exist_ok=True)
     outcomes: list[InvoiceOutcome] = []
 
     def record(result: InvoiceOutcome) -> None:
