@@ -87,7 +87,7 @@ def test_reading_on_a_dask_cluster_stores_the_same_as_locally(tmp_path: Path) ->
         ("azure-ea-cost-2023-09.csv", "imported", "azure", ("2023-09",), 27, []),
         # read at the same time as the first copy, stored after it: recognised by its hash
         ("september-again.csv", "unchanged", "azure", ("2023-09",), 27, []),
-        ("azure-ea-cost-2023-09-v2.csv", "replaced", "azure", ("2023-09",), 26, []),
+        ("azure-ea-cost-2023-09-v2.csv", "replaced", "azure", ("2023-09",), 26, ["report-replaced"]),
         ("sales.csv", "refused", None, (), 0, ["unknown-format"]),
     ]
     assert reports(there) == reports(here)

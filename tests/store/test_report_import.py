@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from workbench.billing.core.problems import Severity
+from workbench.billing.core.problems import Severity, errors
 from workbench.billing.core.usage import BILLABLE_SQL, COLUMN_NAMES, create_table_sql
 from workbench.billing.store import (
     FileOutcome,
@@ -225,6 +225,10 @@ def test_a_newer_report_replaces_the_older_while_the_period_is_open(base: Worksp
     assert first.status is FileStatus.IMPORTED
     second = store(base, "march-v2", MARCH_CORRECTED)
     assert second.status is FileStatus.REPLACED
+    # what the replacement takes out of use, beside what it brings, and how to take it back
+    assert [str(p) for p in second.problems if p.code == "report-replaced"] == [
+        "warning: march-v2: replaces march-v1 for 2024-03: 4 rows, 17.5000000028 USD -> 3 rows, 17.250000001 USD "
+        "in this file\n  fix: if this file was not meant to replace it, import march-v1 again: it becomes current again"]
     assert current_usage_files(base, "aws", ["2024-03"]) == [base.root / "usage/aws/2024-03/march-v200000000.parquet"]
     [period] = report_periods(base)
     assert (period.rows, period.cost, period.files) == (3, Decimal("17.250000001"), ("march-v2",))
@@ -242,6 +246,47 @@ def test_replacing_a_locked_period_is_refused_and_names_the_customers(base: Work
         "issued invoices never change (void and re-issue instead)"
     ]
     assert (parquet_files(base), db_dump(base)) == (files, before)
+
+
+def test_another_billing_accounts_report_cannot_add_usage_to_a_locked_period(
+        base: Workspace, db_dump: Dump, lock_period: Lock) -> None:
+    """The lock holds whichever billing account a new report comes from: Globex's March is
+    billed, so a second payer's file with Globex's account is refused (it was stored beside the
+    first, and the issued invoice no longer matched its usage). An account of no locked customer
+    still comes in."""
+    store(base, "march-v1", MARCH)
+    lock_period(base, "C002", "aws", "2024-03")
+    files, before = parquet_files(base), db_dump(base)
+    outcome = store(base, "payer-b", """
+        sub_account_id,billing_period,billed_cost,billing_account_id
+        222222222222,2024-03,600,888888888888
+        """)
+    assert outcome.status is FileStatus.REFUSED
+    assert [(p.code, p.customer_id) for p in outcome.problems] == [("period-locked", "C002")]
+    assert outcome.problems[0].message.endswith("invoices were generated for C002 (Globex); no usage can be added to it")
+    assert (parquet_files(base), db_dump(base)) == (files, before)
+
+    elsewhere = store(base, "payer-c", """
+        sub_account_id,billing_period,billed_cost,billing_account_id
+        444444444444,2024-03,1,777777777777
+        """)
+    assert (elsewhere.status, list(errors(elsewhere.problems))) == (FileStatus.IMPORTED, [])
+
+
+def test_an_account_already_in_another_billing_accounts_report_is_a_warning(base: Workspace) -> None:
+    """The same bill exported twice (a CUR and a FOCUS file without its BillingAccountId): Acme's
+    account would be billed from both. Said at import, with both files; stored, since an account
+    that moved between payers within the month has usage in both."""
+    store(base, "march-v1", MARCH)
+    outcome = store(base, "focus-march", """
+        sub_account_id,billing_period,billed_cost,billing_account_id
+        111111111111,2024-03,10.000000001,
+        """)
+    assert outcome.status is FileStatus.IMPORTED
+    [warning] = [p for p in outcome.problems if p.code != "preliminary-usage"]
+    assert (warning.code, warning.severity) == ("account-in-two-reports", Severity.WARNING)
+    assert warning.message == ("1 account(s) with 2024-03 usage here already have usage in march-v1 "
+                               "(billing account 999999999999): 111111111111; both are billed")
 
 
 def test_a_lock_of_another_month_or_vendor_does_not_block(base: Workspace, lock_period: Lock) -> None:

@@ -36,13 +36,13 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.money import D, is_known_currency
+from workbench.billing.core.money import D, is_known_currency, plain
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.usage import COLUMNS
 from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
 from workbench.billing.store.in_lists import chunks
-from workbench.billing.store.models import Account, Customer, VendorReport
+from workbench.billing.store.models import Account, Customer, PeriodLock, VendorReport
 from workbench.billing.store.periods import locks_overlapping
 from workbench.billing.store.usage_files import (
     SUMMARY_COLUMNS,
@@ -502,10 +502,14 @@ def _store_report(
                 older = _current_reports(session, vendor, s.billing_account_id, s.period, sha256)
                 if older:
                     replaced[s.period] = older
-                    problems += _lock_problems(ws, session, con, summary, vendor, s.period, older, name)
+                # a new report (another billing account's too) must not change a billed period either
+                problems += _lock_problems(ws, session, con, summary, vendor, s.period, older, name)
             if errors(problems):
                 periods = tuple(s.period for s in summaries)
                 return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, periods, problems=tuple(problems))
+            for s in summaries:  # what storing it changes, for the analyst to check
+                problems += _replacement_notes(replaced.get(s.period, []), s, name)
+                problems += _overlap_problems(ws, session, con, summary, vendor, s, sha256, name)
             kept: str | None = None
             if source is not None:
                 target = source_dir(ws, vendor, sha256) / name
@@ -608,19 +612,70 @@ def _current_reports(session: Session, vendor: str, account: str, period: str, s
     return list(session.scalars(query))
 
 
+def _replacement_notes(older: list[VendorReport], new: _PeriodSummary, name: str) -> list[Problem]:
+    """What a replacement takes out of use, beside what it brings: a file with a stray row of
+    another month replaces that month's whole report, and this is where the analyst sees it."""
+    return [Problem(
+        "report-replaced",
+        f"replaces {old.file_name} for {new.period}: {old.row_count:,} rows, {plain(old.cost_total)} {old.currency} "
+        f"-> {new.rows:,} rows, {plain(D(new.cost))} {new.currency} in this file",
+        file=name, severity=Severity.WARNING,
+        fix=f"if this file was not meant to replace it, import {old.file_name} again: it becomes current again",
+    ) for old in older]
+
+
+def _accounts_in(con: duckdb.DuckDBPyConnection, summary: str, period: str) -> set[str]:
+    return {a for (a,) in con.execute(
+        f"SELECT DISTINCT sub_account_id FROM {summary} WHERE billing_period = ? AND sub_account_id IS NOT NULL", [period]
+    ).fetchall()}
+
+
+def _overlap_problems(
+    ws: Workspace, session: Session, con: duckdb.DuckDBPyConnection, summary: str, vendor: str,
+    new: _PeriodSummary, sha256: str, name: str,
+) -> list[Problem]:
+    """Accounts of this file's period that a current report of ANOTHER billing account already
+    has: both reports would be billed, the account's usage twice (the same bill exported twice,
+    say as CUR and as FOCUS without its BillingAccountId). A warning: an account that moved
+    between billing accounts within the month is real, and its usage is in both."""
+    others = list(session.scalars(select(VendorReport).where(
+        VendorReport.vendor == vendor, VendorReport.billing_period == new.period, VendorReport.superseded_by.is_(None),
+        VendorReport.billing_account_id != new.billing_account_id, VendorReport.sha256 != sha256)))
+    if not others:
+        return []
+    mine = _accounts_in(con, summary, new.period)
+    problems: list[Problem] = []
+    for other in others:
+        files = [str(f) for f in summary_files(ws, [other])]
+        theirs = {a for (a,) in con.execute(
+            "SELECT DISTINCT sub_account_id FROM read_parquet($files) WHERE sub_account_id IS NOT NULL", {"files": files}
+        ).fetchall()}
+        both = sorted(mine & theirs)
+        if both:
+            shown = ", ".join(both[:5]) + (f" and {len(both) - 5} more" if len(both) > 5 else "")
+            problems.append(Problem(
+                "account-in-two-reports",
+                f"{len(both)} account(s) with {new.period} usage here already have usage in {other.file_name} "
+                f"(billing account {other.billing_account_id or 'none given'}): {shown}; both are billed",
+                file=name, severity=Severity.WARNING,
+                fix="if both files are exports of the same bill, keep one: delete this file's drafts and import "
+                    "the other again; if the accounts moved between billing accounts this month, nothing to do"))
+    return problems
+
+
 def _lock_problems(
     ws: Workspace, session: Session, con: duckdb.DuckDBPyConnection, summary: str, vendor: str,
     period: str, older: list[VendorReport], name: str,
 ) -> list[Problem]:
-    """Replacing a period's usage is refused while any customer with usage in it (old or new
-    report) has generated invoices for it."""
-    new_accounts = {a for (a,) in con.execute(
-        f"SELECT DISTINCT sub_account_id FROM {summary} WHERE billing_period = ? AND sub_account_id IS NOT NULL", [period]
-    ).fetchall()}
+    """Replacing a period's usage, or adding a report to it (another billing account's), is
+    refused while any customer with usage in it (old or new report) has invoices for it."""
+    if session.scalar(select(PeriodLock.vendor).where(PeriodLock.vendor == vendor).limit(1)) is None:
+        return []  # nothing of this vendor is billed yet
+    new_accounts = _accounts_in(con, summary, period)
     old_files = [str(f) for f in summary_files(ws, older)]
     old_accounts = {a for (a,) in con.execute(
         "SELECT DISTINCT sub_account_id FROM read_parquet($files) WHERE sub_account_id IS NOT NULL", {"files": old_files}
-    ).fetchall()}
+    ).fetchall()} if old_files else set()
     customers: set[str] = set()
     for chunk in chunks(new_accounts | old_accounts):
         customers |= set(session.scalars(select(Account.customer_id).where(
@@ -631,9 +686,10 @@ def _lock_problems(
     locked = sorted({lk.customer_id for lk in locks})
     names = dict(session.execute(select(Customer.customer_id, Customer.name).where(Customer.customer_id.in_(locked))).all())
     who = ", ".join(f"{c} ({names.get(c, '')})" for c in locked)
+    change = "its usage cannot be replaced" if older else "no usage can be added to it"
     return [Problem(
         "period-locked",
-        f"{vendor} {period} is locked: invoices were generated for {who}; its usage cannot be replaced",
+        f"{vendor} {period} is locked: invoices were generated for {who}; {change}",
         file=name,
         customer_id=locked[0] if len(locked) == 1 else None,
         fix=f"delete those customers' draft invoices for {period} first, then import again; issued invoices never change (void and re-issue instead)",
