@@ -19,15 +19,15 @@ from pathlib import Path
 
 import nbformat
 from click.testing import CliRunner
-from nbformat.v4 import new_code_cell
 from pypdf import PdfReader
 
-from workbench.batch import DEFAULT_NOTEBOOK, expected_files, is_complete, run_month_end
+from workbench.batch import expected_files, is_complete, run_month_end
 from workbench.batch.cli import month_end
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import generate_invoices
 from workbench.billing.invoices import list_invoices
 
+from render.pdf_text import failing_notebook
 from render.small_workspace import OPTIONS, TODAY
 
 NUMBERS = ["AWS-202510-00001", "AWS-202510-00002", "AWS-202510-00003"]
@@ -42,15 +42,6 @@ def leftovers(root: Path) -> list[str]:
 
 def mtimes(folder: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in sorted(folder.iterdir())}
-
-
-def failing_notebook(tmp_path: Path, customer_id: str) -> Path:
-    """The real invoice notebook plus one cell that fails for one customer."""
-    nb = nbformat.read(DEFAULT_NOTEBOOK, as_version=4)
-    nb.cells.insert(4, new_code_cell(f'assert view.customer.customer_id != "{customer_id}", "simulated failure"'))
-    path = tmp_path / "failing.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 def test_month_end_writes_every_file_then_resumes(small_ws):

@@ -9,7 +9,7 @@ from workbench.batch import is_complete, run_month_end
 from workbench.billing.invoices import approve, find
 from workbench.render.current import current_pdf
 
-from render.pdf_text import approving_notebook, pdf_text
+from render.pdf_text import approving_notebook, failing_notebook, pdf_text
 from render.small_workspace import OPTIONS, TODAY
 
 ACME = "AWS-202510-00001"
@@ -55,3 +55,17 @@ def test_an_invoice_approved_while_the_month_end_prints_it_is_redone_next_time(s
     again = month_end(small_ws)
     assert [o.state for o in again.outcomes] == ["done"], again.text()
     assert "DRAFT" not in pdf_text(folder / f"{ACME}.pdf")
+
+
+def test_a_redo_that_fails_leaves_no_file_of_the_earlier_state(small_ws, tmp_path):
+    """Approved since its Draft files were printed, then redone with a notebook that fails: the
+    folder must not go on showing the Draft's PDF, CSVs and workbook under their final names
+    (without a manifest, beside the failed notebook) as if they were the Open invoice's."""
+    folder = small_ws.output_dir / "2025-10" / ACME
+    assert [o.state for o in month_end(small_ws).outcomes] == ["done"]
+    approve(small_ws, [ACME], today=TODAY)
+
+    failed = month_end(small_ws, notebook=failing_notebook(tmp_path, "100001"))
+    assert [o.state for o in failed.outcomes] == ["failed"], failed.text()
+    assert sorted(p.name for p in folder.iterdir()) == [f"{ACME}.failed.ipynb"]
+    assert pdf_now(small_ws) is None

@@ -1,5 +1,6 @@
 """The text of a PDF as poppler's `pdftotext` reads it (the statement's DRAFT banner and watermark
-included), for tests that check which state of an invoice a PDF shows."""
+included), for tests that check which state of an invoice a PDF shows; and invoice notebooks that
+approve or fail on purpose."""
 
 from __future__ import annotations
 
@@ -27,5 +28,14 @@ def approving_notebook(folder: Path) -> Path:
         "approve(_ws, [invoice])\n"
         "_ws.close()"))
     path = folder / "approving.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def failing_notebook(folder: Path, customer_id: str) -> Path:
+    """The real invoice notebook plus one cell that fails for one customer."""
+    nb = nbformat.read(DEFAULT_NOTEBOOK, as_version=4)
+    nb.cells.insert(4, new_code_cell(f'assert view.customer.customer_id != "{customer_id}", "simulated failure"'))
+    path = folder / "failing.ipynb"
     nbformat.write(nb, path)
     return path

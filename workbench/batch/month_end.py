@@ -417,7 +417,12 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
         stamp = _stamp(ws, job)
         if is_complete(folder, job.number, stamp):
             return outcome("skipped")
+        # A redo starts from nothing: the manifest first (the folder is incomplete from here on),
+        # then the files of an earlier run (a Draft's PDF after the approval), so that a redo
+        # that fails or is killed never leaves another state's files under their final names.
         (folder / f"{job.number}{MANIFEST_SUFFIX}").unlink(missing_ok=True)
+        for name in expected_files(job.number):
+            (folder / name).unlink(missing_ok=True)
 
         from workbench.nbexport import export_statement
 
