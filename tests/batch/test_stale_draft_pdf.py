@@ -69,3 +69,23 @@ def test_a_redo_that_fails_leaves_no_file_of_the_earlier_state(small_ws, tmp_pat
     assert [o.state for o in failed.outcomes] == ["failed"], failed.text()
     assert sorted(p.name for p in folder.iterdir()) == [f"{ACME}.failed.ipynb"]
     assert pdf_now(small_ws) is None
+
+
+def test_the_files_of_a_deleted_draft_go_when_month_end_runs_again(small_ws):
+    """Deleted after month end printed it, then generated again under a new number: the month's
+    folder holds the new invoice's files only, not the deleted draft's complete folder beside it.
+    (A deleted LAST number is given again, and its folder redone: its stamp names another id.)"""
+    from workbench.billing.invoices import delete_drafts
+
+    out = small_ws.output_dir / "2025-10"
+    first = run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY)
+    assert [o.state for o in first.outcomes] == ["done"] * 3, first.text()
+    delete_drafts(small_ws, [ACME])
+    (out / "notes").mkdir()  # a folder of the analyst's own is left alone
+    (out / "notes" / "todo.txt").write_text("call Acme")
+
+    again = month_end(small_ws)
+    [new] = again.outcomes
+    assert new.state == "done" and new.number == "AWS-202510-00004"
+    assert again.removed == (ACME,) and f"removed the files of deleted invoices: {ACME}" in again.text()
+    assert sorted(p.name for p in out.iterdir()) == ["AWS-202510-00002", "AWS-202510-00003", "AWS-202510-00004", "notes"]

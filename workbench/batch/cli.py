@@ -42,7 +42,9 @@ Resume: run the same command again after a crash or a failure. An invoice whose 
 there and whose files all match it is skipped; any other invoice is redone from the start
 (delete a file, or the manifest, to force one). Files are written under a temporary name and
 renamed, so no half-written file ever carries a final name. One invoice failing does not stop
-the others; a failed notebook is kept as <number>.failed.ipynb.
+the others; a failed notebook is kept as <number>.failed.ipynb. The folder of an invoice deleted
+since its files were written (a draft deleted and generated again) is removed; a void invoice
+keeps its files (they were issued).
 
 Exit code 0 when every invoice has its files and every selected customer was invoiced; 1 when
 done in part (the failures are listed with invoice number and customer); 2 on a usage error; 3

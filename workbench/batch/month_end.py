@@ -19,7 +19,8 @@
 Resume: an invoice is skipped when its manifest is present, its files all match it, and they
 were made for the invoice as it is now (`render.current.invoice_stamp`: files of a Draft since
 approved are not). Anything else is redone from the start (the old manifest is removed first, so
-a half-redone folder never looks complete). Every file is written to a hidden
+a half-redone folder never looks complete, then the old files, so none of another state is left).
+The folders of invoices deleted since their files were written are removed. Every file is written to a hidden
 `.<name>.<random>.tmp` and renamed, so a crash leaves no half-written file under a final name;
 leftover temp files are removed the next time the invoice is processed. A failed notebook is
 kept as `<number>.failed.ipynb` for reading.
@@ -111,6 +112,7 @@ class MonthEndSummary:
     outcomes: tuple[InvoiceOutcome, ...]
     problems: tuple[Problem, ...]  # from generating the drafts (reused periods left out)
     seconds: float
+    removed: tuple[str, ...] = ()  # folders of invoices deleted since their files were written
 
     def _in(self, state: str) -> list[InvoiceOutcome]:
         return [o for o in self.outcomes if o.state == state]
@@ -142,6 +144,8 @@ class MonthEndSummary:
             f"{len(self.failed)} failed, {len(self.generation_errors)} not generated "
             f"in {self.seconds:.1f} s; files in {self.out_dir}"
         ]
+        if self.removed:
+            lines.append(f"  removed the files of deleted invoices: {', '.join(self.removed)}")
         lines += [f"  FAILED {o.number} (customer {o.customer_id} {o.customer_name}): {o.error}" for o in self.failed]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
@@ -442,6 +446,33 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
         return outcome("failed", _short_error(exc))
 
 
+def _sweep_deleted(ws: Workspace, target: Path) -> list[str]:
+    """Remove the folders of invoices deleted since month end wrote their files (a draft deleted
+    and generated again has a new number): the month's folder holds one statement per invoice,
+    not a deleted draft's beside its successor. Only folders month end makes (an invoice's
+    notebook, PDF or manifest inside) are looked at; void invoices keep theirs (they were issued)."""
+    from sqlalchemy import select
+
+    from workbench.billing.store import models as m
+
+    if not target.is_dir():
+        return []
+    made = [d for d in target.iterdir() if d.is_dir() and not d.name.startswith(".") and any(
+        (d / f"{d.name}{suffix}").is_file() for suffix in (MANIFEST_SUFFIX, ".ipynb", ".failed.ipynb", ".pdf"))]
+    if not made:
+        return []
+    from workbench.billing.store.in_lists import chunks
+
+    known: set[str] = set()
+    with ws.session() as session:
+        for names in chunks([d.name for d in made]):
+            known |= set(session.scalars(select(m.Invoice.number).where(m.Invoice.number.in_(names))))
+    gone = sorted((d for d in made if d.name not in known), key=lambda d: d.name)
+    for folder in gone:
+        shutil.rmtree(folder)
+    return [d.name for d in gone]
+
+
 # --- the period ------------------------------------------------------------------------------
 
 def _vendors_with_usage(ws: Workspace, period: str) -> list[str]:
@@ -616,6 +647,7 @@ def run_month_end(
         on_invoices(len(invoice_jobs))
     if invoice_jobs:  # a month with nothing to invoice leaves no empty folder behind
         target.mkdir(parents=True, exist_ok=True)
+    removed = _sweep_deleted(ws, target)
     outcomes: list[InvoiceOutcome] = []
 
     def record(result: InvoiceOutcome) -> None:
@@ -646,5 +678,6 @@ def run_month_end(
                 record(result)
     order = {job.number: i for i, job in enumerate(invoice_jobs)}
     outcomes.sort(key=lambda o: order[o.number])
-    return MonthEndSummary(period, target, tuple(outcomes), tuple(problems), round(time.perf_counter() - started, 3))
+    return MonthEndSummary(period, target, tuple(outcomes), tuple(problems), round(time.perf_counter() - started, 3),
+                           tuple(removed))
 
