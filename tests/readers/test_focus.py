@@ -116,3 +116,23 @@ def test_focus_unknown_provider(con: duckdb.DuckDBPyConnection, write: Callable[
 def test_focus_vendor_mismatch(con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]) -> None:
     result = read_report(con, write("focus.csv", FOCUS_1_0), vendor="azure")
     assert (result.table, [p.code for p in result.problems]) == (None, ["vendor-mismatch"])
+
+
+def test_every_problem_of_a_focus_file_at_once(con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]) -> None:
+    """An unknown provider, a charge category FOCUS does not have, a cost that is no number and an
+    empty billing period: all in one answer, each with its row (the import used to stop at the
+    provider, then at the cost, then said 'billing period None is not a month')."""
+    from workbench.billing.readers import open_report
+
+    rows = [line for line in FOCUS_1_0.strip().splitlines()]
+    header, good = rows[0], rows[1]
+    bad = [good.replace(",AWS,AWS,", ",Oracle,Oracle,"),
+           good.replace(",Usage,", ",Usagee,"),
+           good.replace("0.0104000001,", "12 USD,", 1),
+           good.replace("2024-03-01T00:00:00Z,Usage", ",Usage", 1)]
+    path = write("focus.csv", "\n".join([header, good, *bad]) + "\n")
+    for validate_rows in (True, False):  # read_report, and the import's way (rows checked in its own pass)
+        with open_report(con, path, validate_rows=validate_rows) as report:
+            assert report.select is None
+            assert sorted((p.code, p.row) for p in report.problems) == [
+                ("missing-period", 5), ("non-numeric-cost", 4), ("unknown-charge-category", 3), ("unknown-provider", 2)]

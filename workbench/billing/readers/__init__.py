@@ -164,7 +164,7 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
         con.execute(f"CREATE TEMP VIEW {staged} AS {staging.sql}")
         types = staged_types(con, staged)
         cost_column, currency_column = report_format.cost_column, report_format.currency_column
-        if validate_rows:
+        if validate_rows or errors(problems):  # refused already: say every problem of the rows too, at once
             problems += validate(con, staged, file, cost_column, currency_column, types)
         if errors(problems):
             temps.drop()

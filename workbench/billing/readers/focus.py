@@ -86,13 +86,14 @@ def _vendor_case(ctx: StageContext) -> tuple[str, list[Problem]]:
             problems.append(Problem(
                 "unknown-provider", f"ProviderName {name!r} is not a known vendor ({first[1] if first else 0} rows); "
                 "known: aws, azure, gcp", file=ctx.file, row=int(first[0]) if first else None,
-                fix="Pass vendor= to read_report to say which vendor the file is from, "
+                fix="Say which vendor the file is from (`workbench import --vendor aws|azure|gcp`; in Python, "
+                    "vendor= of read_report), "
                     "or remove that provider's rows."))
         elif ctx.vendor is not None and vendor is not ctx.vendor:
             problems.append(Problem(
                 "vendor-mismatch", f"ProviderName {name!r} is {vendor.value}, but the file was given as "
                 f"{ctx.vendor.value}", file=ctx.file,
-                fix=f"Read the file with vendor={vendor.value!r}, or check you picked the right file."))
+                fix=f"Import it as {vendor.value} (`--vendor {vendor.value}`), or check you picked the right file."))
         if vendor is not None:
             whens.append(f"WHEN {lit(name)} THEN {lit(vendor.value)}")
     case = f"(CASE {provider} {' '.join(whens)} END)" if whens else "CAST(NULL AS VARCHAR)"
@@ -103,12 +104,27 @@ def _vendor_case(ctx: StageContext) -> tuple[str, list[Problem]]:
     return case, problems
 
 
+_CATEGORIES = ("usage", "purchase", "tax", "credit", "adjustment")  # FOCUS 1.0-1.2 ChargeCategory
+
+
+def _category_problems(ctx: StageContext) -> list[Problem]:
+    """A ChargeCategory FOCUS does not have ('Usagee'): it cannot be priced as anything."""
+    category = ctx.raw.text("ChargeCategory")
+    found = ctx.con.execute(
+        f"SELECT {category}, min(__source_row), count(*) FROM {ctx.raw.name} WHERE {category} IS NOT NULL "
+        f"AND lower({category}) NOT IN ({', '.join(lit(c) for c in _CATEGORIES)}) GROUP BY 1 ORDER BY 2").fetchall()
+    return [Problem("unknown-charge-category", f"ChargeCategory {name!r} is not a FOCUS charge category ({count} rows)",
+                    file=ctx.file, row=int(row),
+                    fix="FOCUS charge categories are Usage, Purchase, Tax, Credit and Adjustment; fix the value "
+                        "or re-export the report.") for name, row, count in found]
+
+
 def _stage(ctx: StageContext) -> Staging:
     t, v = ctx.raw.text, ctx.raw.value
     vendor, problems = _vendor_case(ctx)
+    problems += _category_problems(ctx)
     category = f"lower({t('ChargeCategory')})"
-    base = (f"(CASE WHEN {category} IN ('usage', 'purchase', 'tax', 'credit', 'adjustment') "
-            f"THEN {category} ELSE 'adjustment' END)")
+    base = f"(CASE WHEN {category} IN ({', '.join(lit(c) for c in _CATEGORIES)}) THEN {category} ELSE 'adjustment' END)"
     service = t("ServiceName")
     publisher, provider = t("PublisherName"), t("ProviderName")
     description = t("ChargeDescription")

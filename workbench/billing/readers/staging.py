@@ -84,6 +84,9 @@ def _checks(types: StagedTypes, cost_column: str, currency_column: str) -> list[
                "Fix the quantity or re-export the report."),
         _Check("missing-date", "charge_start_text IS NULL", "NULL",
                "the usage start date is empty", "Every row needs its usage date; re-export the report."),
+        _Check("missing-period", "billing_period_text IS NULL", "NULL",
+               "the billing period is empty", "Every row needs the billing period (invoice month) it is billed in; "
+               "re-export the report."),
     ]
     for column, label in (("charge_start_text", "usage start"), ("charge_end_text", "usage end"),
                           ("billing_period_text", "billing period")):

@@ -128,7 +128,8 @@ def read_marker(root: Path) -> dict[str, Any]:
     marker_path = root / MARKER
     if not marker_path.is_file():
         raise WorkspaceError(
-            f"{root} is not a workspace (no {MARKER}); create one with init_workspace({str(root)!r})"
+            f"{root} is not a workspace (no {MARKER}); create one with `workbench init {root}` "
+            f"(in Python: init_workspace({str(root)!r}))"
         )
     try:
         marker = json.loads(marker_path.read_text(encoding="utf-8"))
