@@ -159,6 +159,9 @@ def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tm
     workbench("invoices", "approve", ws, "--all-drafts", "--include-preliminary", "--today", "2025-12-02")
     assert drafts() == []
     workbench("invoices", "approve", ws, "--vendor", "aws", expect=2)  # a filter without --all-drafts
+    # every unknown number at once, and nothing approved
+    typo = workbench("invoices", "approve", ws, "AWS-202510-0001", "AWS-202599-00001", expect=4)
+    assert "no invoices 'AWS-202510-0001', 'AWS-202599-00001': see `workbench invoices list`" in typo.stderr
 
 
 def test_reports_lists_which_file_prices_each_month(tmp_path: Path) -> None:

@@ -87,6 +87,22 @@ def find(session: Session, ref: str | int) -> m.Invoice:
     return invoice
 
 
+def find_all(session: Session, refs: Sequence[str | int]) -> list[m.Invoice]:
+    """The invoices of `refs`, in their order; InvoiceNotFound naming every ref that is none."""
+    found: list[m.Invoice] = []
+    missing: list[str] = []
+    for ref in refs:
+        try:
+            found.append(find(session, ref))
+        except InvoiceNotFound:
+            missing.append(repr(str(ref)))
+    if len(missing) == 1:
+        raise InvoiceNotFound(f"no invoice {missing[0]}: see `workbench invoices list`")
+    if missing:
+        raise InvoiceNotFound(f"no invoices {', '.join(missing)}: see `workbench invoices list`")
+    return found
+
+
 def list_invoices(
     ws: Workspace,
     *,
@@ -137,7 +153,7 @@ def set_status(
     """Move invoices to `target`, all or none: one refused transition changes nothing."""
     today = today or dt.date.today()
     with ws.session() as session:
-        invoices = [find(session, ref) for ref in refs]
+        invoices = find_all(session, refs)
         for customer_id in sorted({inv.customer_id for inv in invoices}):
             lock_customer(session, customer_id)  # not while a generation for them is storing
         for inv in invoices:
@@ -173,7 +189,7 @@ def approve(
 def delete_drafts(ws: Workspace, refs: Sequence[str | int], *, actor: str | None = None, reason: str = "") -> list[str]:
     """Delete draft invoices, all or none; returns their numbers."""
     with ws.session() as session:
-        invoices = [find(session, ref) for ref in refs]
+        invoices = find_all(session, refs)
         for customer_id in sorted({inv.customer_id for inv in invoices}):
             lock_customer(session, customer_id)
         for inv in invoices:
