@@ -313,6 +313,31 @@ def pricebooks_list(directory: str, as_json: bool) -> None:
         _table([tuple(p.values()) for p in support], ["pricebook", "from", "vendor", "support %", "monthly minimum"])
 
 
+@pricebooks.command("terms")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--vendor", type=VENDORS, required=True)
+@click.option("--scope", type=click.Choice(["service", "product_type", "sku"]), default="service", show_default=True)
+@json_option
+def pricebooks_terms(directory: str, vendor: str, scope: str, as_json: bool) -> None:
+    """The names a pricebook rule of SCOPE can match for VENDOR: every service (product type,
+    SKU) in the imported reports, spelled as they are, with rows and vendor cost, costliest first.
+
+    Rules match exactly, case included: AWS services are product codes (AmazonEC2), Azure's meter
+    categories, Google's service names; SKUs are AWS product/sku, Azure MeterId, Google sku.id."""
+    from workbench.billing.core.money import plain
+    from workbench.billing.store.usage_queries import usage_term_costs
+
+    ws = _open(directory)
+    terms = usage_term_costs(ws, vendor, scope)
+    if as_json:
+        _print_json([{"name": t.name, "currency": t.currency, "rows": t.rows, "cost": plain(t.cost)} for t in terms])
+        return
+    if not terms:
+        click.echo(f"no {vendor} usage imported yet: `workbench import` a report first", err=True)
+        return
+    _table([(t.name, f"{t.rows:,}", plain(t.cost), t.currency) for t in terms], [scope, "rows", "vendor cost", "cur"])
+
+
 @pricebooks.command("import", help="Import pricebooks.csv / support_plans.csv (or any table files).\n\n"
                     "A change taking effect in a month already billed (locked) is refused.\n\n" + TABLE_FILES_HELP)
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))

@@ -184,3 +184,34 @@ def test_reports_lists_which_file_prices_each_month(tmp_path: Path) -> None:
     assert listed("--all") == [("2023-09", first.name, 27, corrected.name), ("2023-09", corrected.name, 26, None)]
     text = workbench("reports", ws, "--all").stdout
     assert f"replaced by {corrected.name}" in text and "current" in text
+
+
+def test_a_pricebook_rule_naming_no_imported_usage_is_a_warning_with_the_reports_spelling(tmp_path: Path) -> None:
+    """'Amazon EC2' and 'amazons3' price nothing (rules match the report exactly): the import
+    stores them but says so, with the names the report uses; `pricebooks terms` lists them."""
+    ws = str(tmp_path / "ws")
+    workbench("init", ws)
+    workbench("customers", "import", ws, *map(str, write_tables(tmp_path, TABLES)))
+    report = tmp_path / "cur-2025-10.csv"
+    report.write_text(cur_rows(CUR, "2025-10"))
+    workbench("import", ws, str(report))
+
+    rules = tmp_path / "pricebooks.csv"
+    rules.write_text("pricebook,effective_from,vendor,scope,match,markup_percent\n"
+                     "Standard,2025-10,aws,default,,15\n"
+                     "Standard,2025-10,aws,service,Amazon EC2,10\n"
+                     "Standard,2025-10,aws,service,amazons3,12\n"
+                     "Standard,2025-10,aws,service,AmazonRDS,8\n"
+                     "Standard,2025-10,aws,product_type,Storage,11\n")
+    doc = json.loads(workbench("pricebooks", "import", ws, str(rules), "--json").stdout)
+    assert doc["imported"] is not None  # stored: warnings only
+    warned = [(p["row"], p["message"], p["fix"]) for p in doc["problems"] if p["code"] == "rule-matches-no-usage"]
+    assert [(row, message) for row, message, _ in warned] == [
+        (2, "aws service rule 'Amazon EC2' of Standard names no service of the imported aws reports: it prices nothing"),
+        (3, "aws service rule 'amazons3' of Standard names no service of the imported aws reports: it prices nothing")]
+    assert warned[0][2].startswith("the reports spell it 'AmazonEC2'")
+    assert warned[1][2].startswith("the reports spell it 'AmazonS3'")
+
+    terms = json.loads(workbench("pricebooks", "terms", ws, "--vendor", "aws", "--json").stdout)
+    assert [t["name"] for t in terms][:2] == ["AmazonEC2", "prod-abc123"]  # costliest first
+    assert {t["name"]: t["cost"] for t in terms}["AmazonS3"] == "20.5"

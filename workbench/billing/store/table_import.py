@@ -8,6 +8,8 @@ was found, write every table in one transaction. Any error: nothing is written.
 
 from __future__ import annotations
 
+import difflib
+
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -101,7 +103,38 @@ def import_tables(
         if errors(problems):
             return ImportSummary(), _ordered(problems)
         summary = _write(session, records, actor)
-    return summary, _ordered(problems)
+    return summary, _ordered([*problems, *_rules_naming_no_usage(ws, records)])
+
+
+def _rules_naming_no_usage(ws: Workspace, records: Sequence[Record]) -> list[Problem]:
+    """A service, product type or SKU rule naming nothing the vendor's imported reports have:
+    most likely a spelling its export does not use (AWS: AmazonEC2, not "Amazon EC2"; case
+    counts), and it prices nothing, silently, at the default markup. A warning (the service may
+    simply not be used yet), with the names the reports use that come nearest."""
+    from workbench.billing.store.usage_queries import RULE_SCOPES, usage_terms
+
+    rules = [r for r in records if r.table == "pricebooks" and r.values.get("scope") in RULE_SCOPES]
+    problems: list[Problem] = []
+    for vendor in sorted({str(r.values["vendor"]) for r in rules}):
+        terms = usage_terms(ws, vendor)
+        if not terms:
+            continue  # no usage of the vendor yet: nothing to compare with
+        for r in (r for r in rules if r.values["vendor"] == vendor):
+            scope, match = str(r.values["scope"]), str(r.values["match"])
+            if match in terms[scope]:
+                continue
+            same = sorted(t for t in terms[scope] if t.casefold() == match.casefold())
+            near = same or difflib.get_close_matches(match, sorted(terms[scope]), n=3, cutoff=0.6)
+            label = scope.replace("_", " ")
+            problems.append(r.problem(
+                "rule-matches-no-usage",
+                f"{vendor} {label} rule {match!r} of {r.values['pricebook']} names no {label} of the imported "
+                f"{vendor} reports: it prices nothing",
+                (f"the reports spell it {', '.join(repr(t) for t in near)}; rules match exactly, case included" if near
+                 else f"check the name against the {vendor} reports' (`workbench pricebooks terms DIR --vendor "
+                      f"{vendor} --scope {scope}` lists them); rules match exactly, case included"),
+                Severity.WARNING))
+    return problems
 
 
 def _ordered(problems: list[Problem]) -> tuple[Problem, ...]:

@@ -66,6 +66,46 @@ def current_usage_files(ws: Workspace, vendor: str, periods: list[str]) -> list[
     return rows_files(ws, reports)
 
 
+RULE_SCOPES = ("service", "product_type", "sku")  # the pricebook scopes that name usage
+
+
+def usage_terms(ws: Workspace, vendor: str) -> dict[str, set[str]]:
+    """The services, product types and SKUs of `vendor`'s current usage, every month (what its
+    pricebook rules can name); empty when none of its usage is imported."""
+    with ws.session() as session:
+        files = [str(f) for f in summary_files(ws, list(session.scalars(_current(vendor))))]
+    if not files:
+        return {}
+    with duckdb.connect() as con:
+        rows = con.execute(f"SELECT DISTINCT {', '.join(RULE_SCOPES)} FROM read_parquet($files)", {"files": files}).fetchall()
+    return {scope: {row[i] for row in rows if row[i]} for i, scope in enumerate(RULE_SCOPES)}
+
+
+@dataclass(frozen=True, slots=True)
+class UsageTerm:
+    scope: str  # service | product_type | sku
+    name: str
+    currency: str
+    rows: int
+    cost: Decimal  # exact sum of billed_cost, every month
+
+
+def usage_term_costs(ws: Workspace, vendor: str, scope: str) -> list[UsageTerm]:
+    """The names of `scope` in `vendor`'s current usage with their rows and cost, costliest
+    first: what a pricebook rule of that scope can name (`workbench pricebooks terms`)."""
+    if scope not in RULE_SCOPES:
+        raise ValueError(f"unknown scope {scope!r}; known: {', '.join(RULE_SCOPES)}")
+    with ws.session() as session:
+        files = [str(f) for f in summary_files(ws, list(session.scalars(_current(vendor))))]
+    if not files:
+        return []
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"SELECT {scope}, currency, sum(row_count), sum(billed_cost) FROM read_parquet($files) "
+            f"WHERE {scope} IS NOT NULL GROUP BY ALL ORDER BY 4 DESC, 1", {"files": files}).fetchall()
+    return [UsageTerm(scope, name, currency, int(count), D(cost)) for name, currency, count, cost in rows]
+
+
 def report_periods(ws: Workspace) -> list[ReportPeriod]:
     groups: dict[tuple[str, str, str], list[VendorReport]] = defaultdict(list)
     with ws.session() as session:
