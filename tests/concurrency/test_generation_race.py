@@ -7,23 +7,18 @@ ranges inside the month have something to bill.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from billing.conftest import cur_rows, load
-from db.worked_example import CUR, TABLES, TODAY
+from db.worked_example import TODAY
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.periods import DateRange, custom, given_month
 from workbench.billing.generate import GenerationResult, generate_invoices
 from workbench.billing.store import models as m
-from workbench.billing.store.report_import import import_reports
 from workbench.billing.store.workspace import Workspace
 
 from .race import error_codes, meet_after_the_lock_check, run_together
@@ -32,36 +27,6 @@ OCTOBER = given_month("2025-10")
 MID_OCTOBER = custom(dt.date(2025, 10, 15), dt.date(2025, 10, 20))
 EARLY_OCTOBER = custom(dt.date(2025, 10, 1), dt.date(2025, 10, 14))
 BETA, ACME = "100002", "100001"
-
-# The worked example's rows on 1 October, and a second day of use on 16 October.
-LATER = [
-    {**row, "cost": "1.25"} for row in CUR if row["account"] in ("111111111111", "222222222222") and row["type"] == "Usage"
-]
-
-
-def _cur_with_days(first: list[dict[str, str]], later: list[dict[str, str]]) -> str:
-    """A legacy CUR for 2025-10: the `first` rows used on 1 October, the `later` ones on the 16th."""
-    rows = list(csv.DictReader(io.StringIO(cur_rows(first + later, "2025-10"))))
-    for row in rows[len(first):]:
-        row["lineItem/UsageStartDate"] = "2025-10-16T00:00:00.000Z"
-        row["lineItem/UsageEndDate"] = "2025-10-16T01:00:00.000Z"
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-@pytest.fixture
-def october(any_db_workspace: Workspace, tmp_path: Path) -> Workspace:
-    tables = tmp_path / "tables"
-    tables.mkdir()
-    load(any_db_workspace, tables, TABLES)
-    report = tmp_path / "cur-2025-10.csv"
-    report.write_text(_cur_with_days(CUR, LATER))
-    assert [f.status for f in import_reports(any_db_workspace, [report]).files] == ["imported"]
-    return any_db_workspace
-
 
 def _generating(ws: Workspace, date_range: DateRange, customer_id: str, credits: bool = False) -> Callable[[], GenerationResult]:
     options = InvoiceOptions(apply_credits=credits)

@@ -24,7 +24,7 @@ from workbench.billing import integrity
 from workbench.billing.reference import payment_terms
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
-from workbench.billing.store.locking import lock_customer
+from workbench.billing.store.locking import lock_customers
 from workbench.billing.store.workspace import Workspace
 
 
@@ -78,7 +78,7 @@ class InvoiceSummary:
 def find(session: Session, ref: str | int) -> m.Invoice:
     """An invoice by id (123) or number (AWS-202510-00001)."""
     invoice = None
-    if isinstance(ref, int) or str(ref).isdigit():
+    if (isinstance(ref, int) or str(ref).isdigit()) and 0 < int(ref) < 2**63:  # an id a database can hold
         invoice = session.get(m.Invoice, int(ref))
     if invoice is None:
         invoice = session.scalar(select(m.Invoice).where(m.Invoice.number == str(ref)))
@@ -101,6 +101,23 @@ def find_all(session: Session, refs: Sequence[str | int]) -> list[m.Invoice]:
     if missing:
         raise InvoiceNotFound(f"no invoices {', '.join(missing)}: see `workbench invoices list`")
     return found
+
+
+def find_locked(session: Session, refs: Sequence[str | int]) -> list[m.Invoice]:
+    """The invoices of `refs` as they are once their customers are locked (`lock_customers`):
+    read again after the lock, so that a change another writer committed meanwhile (a void, an
+    approval, a deletion) is seen here, not acted on twice or overwritten. InvoiceNotFound for
+    refs that are no invoice, or were deleted meanwhile."""
+    invoices = find_all(session, refs)
+    ids = [inv.id for inv in invoices]
+    numbers = {inv.id: inv.number for inv in invoices}
+    lock_customers(session, sorted({inv.customer_id for inv in invoices}))
+    fresh = {inv.id: inv for inv in session.scalars(
+        select(m.Invoice).where(m.Invoice.id.in_(ids)).execution_options(populate_existing=True))}
+    gone = [numbers[i] for i in ids if i not in fresh]
+    if gone:
+        raise InvoiceNotFound(f"{', '.join(gone)} deleted meanwhile: see `workbench invoices list`")
+    return [fresh[i] for i in ids]
 
 
 def list_invoices(
@@ -153,9 +170,7 @@ def set_status(
     """Move invoices to `target`, all or none: one refused transition changes nothing."""
     today = today or dt.date.today()
     with ws.session() as session:
-        invoices = find_all(session, refs)
-        for customer_id in sorted({inv.customer_id for inv in invoices}):
-            lock_customer(session, customer_id)  # not while a generation for them is storing
+        invoices = find_locked(session, refs)  # not while a generation or another change for them is storing
         for inv in invoices:
             try:
                 check_transition(Status(inv.status), target)
@@ -189,9 +204,7 @@ def approve(
 def delete_drafts(ws: Workspace, refs: Sequence[str | int], *, actor: str | None = None, reason: str = "") -> list[str]:
     """Delete draft invoices, all or none; returns their numbers."""
     with ws.session() as session:
-        invoices = find_all(session, refs)
-        for customer_id in sorted({inv.customer_id for inv in invoices}):
-            lock_customer(session, customer_id)
+        invoices = find_locked(session, refs)
         for inv in invoices:
             if not can_delete(Status(inv.status)):
                 raise InvoiceStateError(
