@@ -54,3 +54,50 @@ def test_grants_refuse_floats_bad_amounts_and_duplicates(client: TestClient, key
     assert [p["code"] for p in yen.json()["problems"]] == ["credit-currency-unused"]
     assert client.post("/v1/customers/999999/credits", headers=bearer(keys.write),
                        json={"amount": "5", "currency": "CAD"}).status_code == 404
+
+
+def test_a_grant_retried_at_once_with_its_credit_id_is_granted_once(client: TestClient, keys: Keys, ws: Workspace,
+                                                                   monkeypatch) -> None:
+    """Two requests with the same credit_id, both past the customer check before either writes:
+    the second waits for the first (the customer's lock) and is refused, 409. Both used to be
+    granted: 12.00 for a 3.00 credit sent four times."""
+    from concurrency.race import LIMIT, MeetingPoint, run_together
+    from workbench.api import credits as api_credits
+
+    point = MeetingPoint(2, lambda: False, LIMIT)
+    real = api_credits.visible_customer
+
+    def visible_customer(*args, **kwargs):
+        found = real(*args, **kwargs)
+        point.arrive()
+        return found
+
+    monkeypatch.setattr(api_credits, "visible_customer", visible_customer)
+    body = {"amount": "3.00", "currency": "CAD", "credit_id": "RACE-A"}
+    codes = run_together(*(lambda: client.post(f"/v1/customers/{ACME}/credits", headers=bearer(keys.write),
+                                               json=body).status_code for _ in range(2)))
+    assert point.met and sorted(codes) == [201, 409]
+    ledger = client.get(f"/v1/customers/{ACME}/credits", headers=bearer(keys.read)).json()
+    assert [e["amount"] for e in ledger["entries"] if e["credit_id"] == "RACE-A"] == ["3.00"]
+
+
+def test_automatic_credit_ids_never_take_one_a_grant_chose(client: TestClient, keys: Keys) -> None:
+    url, write = f"/v1/customers/{BETA}/credits", bearer(keys.write)
+    first = client.post(url, headers=write, json={"amount": "1", "currency": "USD"}).json()["granted"]
+    ahead = f"API-{first['id'] + 2}"  # the id the next automatic grant but one would take
+    assert client.post(url, headers=write, json={"amount": "1", "currency": "USD", "credit_id": ahead}).status_code == 201
+    assert client.post(url, headers=write, json={"amount": "1", "currency": "USD"}).status_code == 201
+    entries = client.get(url, headers=bearer(keys.read)).json()["entries"]
+    ids = [e["credit_id"] for e in entries if e["credit_id"].startswith("API-")]
+    assert len(ids) == len(set(ids)) == 3 and f"{ahead}-2" in ids
+
+
+def test_a_grant_may_be_dated(client: TestClient, keys: Keys) -> None:
+    """`date` is a JSON string (YYYY-MM-DD), as the OpenAPI document says: every date was refused."""
+    response = client.post(f"/v1/customers/{BETA}/credits", headers=bearer(keys.write),
+                           json={"amount": "2.50", "currency": "USD", "date": "2025-11-01"})
+    assert response.status_code == 201, response.text
+    assert response.json()["granted"]["date"] == "2025-11-01"
+    bad = client.post(f"/v1/customers/{BETA}/credits", headers=bearer(keys.write),
+                      json={"amount": "2.50", "currency": "USD", "date": "November 1"})
+    assert bad.status_code == 422

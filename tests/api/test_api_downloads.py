@@ -7,6 +7,7 @@ import io
 import os
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 from fastapi.testclient import TestClient
@@ -93,3 +94,29 @@ def test_unknown_format_is_422(client: TestClient, keys: Keys, generated: dict[s
     response = client.get(f"/v1/invoices/{generated[ACME]}/download/docx", headers=bearer(keys.read))
     assert response.status_code == 422
     assert "path format" in response.json()["problems"][0]["message"]
+
+
+def test_a_pdf_printed_now_finds_the_resellers_logo_in_the_workspace(client: TestClient, keys: Keys, ws: Workspace,
+                                                                    generated: dict[str, str], tmp_path: Path) -> None:
+    """reseller.logo_file names logo.png, kept beside the tables in the workspace: the API's own
+    print found it only when the server ran from that folder (500 LogoError otherwise)."""
+    from render.small_workspace import LOGO_PNG
+    from workbench.billing.store.table_import import import_tables
+
+    tables = ws.root / "imports" / "tables"
+    tables.mkdir(parents=True, exist_ok=True)
+    (tables / "logo.png").write_bytes(LOGO_PNG)
+    reseller = tables / "reseller.csv"
+    reseller.write_text("name,address,contact_email,logo_file,payment_terms_days\n"
+                        "Maple Cloud Partners,1 King St W Toronto,billing@maple.example,logo.png,30\n")
+    assert [p for p in import_tables(ws, [reseller])[1] if p.severity.value == "error"] == []
+    url = f"/v1/invoices/{generated[ACME]}/download/pdf"
+    response = client.get(url, headers=bearer(keys.read))
+    assert response.status_code == 200, response.text
+    assert response.content.startswith(b"%PDF")
+
+    (tables / "logo.png").unlink()  # now it cannot be read: said, with its fix, never a 500
+    gone = client.get(url, headers=bearer(keys.read))
+    assert gone.status_code == 503
+    [problem] = gone.json()["problems"]
+    assert problem["code"] == "pdf-unavailable" and "logo" in problem["message"] and "reseller" in problem["fix"]

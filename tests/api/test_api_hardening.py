@@ -188,3 +188,18 @@ def test_a_server_failure_shows_no_trace(ws: Workspace, keys: Keys, generated: d
     assert response.json()["problems"][0]["code"] == "internal-error"
     assert "Traceback" not in response.text and ".parquet" not in response.text
     assert [p.name for p in (ws.output_dir / "api").iterdir()] == []
+
+
+def test_out_of_range_refs_and_dates_are_4xx_not_500(client: TestClient, keys: Keys, generated: dict[str, str]) -> None:
+    """An id no database can hold is no invoice (404); a range reaching past 9999-12-31 is an
+    invalid range (422). Both were 500s with an OverflowError in the log."""
+    for method, url in (("GET", "/v1/invoices/99999999999999999999"),
+                        ("GET", "/v1/invoices/99999999999999999999/download/csv"),
+                        ("DELETE", "/v1/invoices/99999999999999999999")):
+        response = client.request(method, url, headers=bearer(keys.write))
+        assert response.status_code == 404, (url, response.text)
+    for url in ("/v1/invoices?range=9999-12", "/v1/invoices?range=0001-01-01..9999-12-31"):
+        response = client.get(url, headers=bearer(keys.read))
+        assert response.status_code == 422 and response.json()["problems"][0]["code"] == "invalid-range", response.text
+    made = client.post("/v1/invoices/generate", headers=bearer(keys.write), json={"vendor": "aws", "range": "9999-12"})
+    assert made.status_code == 422 and "9999-12-31" in made.json()["problems"][0]["message"]

@@ -28,6 +28,7 @@ from workbench.billing.core.money import D, exact_sum, is_known_currency, minor_
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
+from workbench.billing.store.locking import lock_customer
 from workbench.billing.store.workspace import Workspace
 
 __all__ = ["router"]
@@ -84,6 +85,9 @@ def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Write
     problems: list[Problem] = []
     with ws.session() as session:
         customer = visible_customer(session, customer_id, principal)
+        # held until the grant commits: a retried or simultaneous grant of the same credit_id
+        # waits, then finds this one (409), instead of both being added
+        lock_customer(session, customer_id)
         if body.credit_id and session.scalar(select(m.CreditEntry).where(
                 m.CreditEntry.customer_id == customer_id, m.CreditEntry.credit_id == body.credit_id)) is not None:
             raise ApiError(409, "duplicate-credit", f"customer #{customer_id} already has a credit {body.credit_id}",
@@ -98,8 +102,11 @@ def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Write
                               memo=body.memo)
         session.add(entry)
         session.flush()
-        if not entry.credit_id:
-            entry.credit_id = f"API-{entry.id}"
+        if not entry.credit_id:  # API-<entry id>, unless a grant already chose that id for itself
+            taken = set(session.scalars(select(m.CreditEntry.credit_id).where(
+                m.CreditEntry.customer_id == customer_id, m.CreditEntry.credit_id.like(f"API-{entry.id}%"))))
+            entry.credit_id = next(c for c in (f"API-{entry.id}", *(f"API-{entry.id}-{n}" for n in range(2, 1000)))
+                                   if c not in taken)
         audit.record(session, "credit.grant", "credit", f"{customer_id}/{entry.credit_id}", actor=principal.actor,
                      reason=body.reason or body.memo,
                      details={"amount": money(amount), "currency": body.currency, "kind": body.kind,

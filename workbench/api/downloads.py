@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from html import escape
 from pathlib import Path
 from typing import Annotated
 
@@ -96,20 +95,16 @@ def _pdf(ws: Workspace, view: InvoiceView, ready: Path | None) -> Response:
     """`ready`: the month-end PDF when it is current (`current_pdf`), else it is printed now."""
     if ready is not None:
         return FileResponse(_inside(ws.output_dir, ready), media_type=MEDIA_TYPES["pdf"], filename=f"{view.number}.pdf")
-    from workbench.nbexport.printer import PrinterError, get_printer
-    from workbench.render.statement import statement_html
+    from workbench.nbexport.printer import PrinterError
+    from workbench.render.pdf import print_statement
+    from workbench.render.statement import LogoError
 
-    html = statement_document(view.number, statement_html(view))
     try:
-        pdf = get_printer().print_pdf(html)
+        pdf = print_statement(ws, view.number)
     except PrinterError as exc:
         raise ApiError(503, "pdf-unavailable", f"PDF printing is not available on this server: {exc}",
                        fix="install Chromium (scripts/install-system-deps.sh) or set WORKBENCH_CHROMIUM") from None
+    except LogoError as exc:
+        raise ApiError(503, "pdf-unavailable", f"the statement cannot be printed: {exc}",
+                       fix="fix reseller.logo_file in the reseller table (`workbench customers import`)") from None
     return Response(pdf, media_type=MEDIA_TYPES["pdf"], headers=_attachment(f"{view.number}.pdf"))
-
-
-def statement_document(title: str, fragment: str) -> str:
-    """The statement fragment as a page the printer can load (it carries its own CSS)."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{escape(title)}</title></head><body>{fragment}</body></html>")
-

@@ -214,7 +214,7 @@ class CreditGrant(Strict):
     earned_on: Literal["", "aws", "azure", "gcp"] = ""
     memo: str = Field("", max_length=500)
     credit_id: str | None = Field(None, pattern=CREDIT_ID_PATTERN, description="default: API-<entry id>")
-    date: dt.date | None = Field(None, description="default: today")
+    date: dt.date | None = Field(None, strict=False, description="default: today (YYYY-MM-DD)")  # JSON has no dates: text
     reason: str = Field("", max_length=1000)
 
 

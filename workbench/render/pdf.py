@@ -10,6 +10,7 @@ never handed out: the statement is printed anew.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from workbench.billing.invoices import find
@@ -18,7 +19,7 @@ from workbench.render.current import current_pdf
 from workbench.render.notebook import load_invoice
 from workbench.render.statement import statement_html
 
-__all__ = ["PAGE", "current_pdf", "invoice_pdf"]
+__all__ = ["PAGE", "current_pdf", "invoice_pdf", "print_statement"]
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
@@ -30,15 +31,24 @@ def invoice_pdf(ws: Workspace, number: str, out_dir: Path | None = None) -> Path
     """The invoice's PDF as it is now: the month-end file while it is current, else printed now
     into `out_dir` (default `output/downloads/<number>/`, overwritten each time), written
     atomically. With `out_dir`, always printed."""
-    from workbench.nbexport import get_printer, write_atomic
+    from workbench.nbexport import write_atomic
 
     if out_dir is None:
         with ws.session() as session:
             existing = current_pdf(ws, find(session, number))
         if existing is not None:
             return existing
-    view = load_invoice(ws, number)
-    html = PAGE.format(title=view.number, body=statement_html(view))
-    target_dir = out_dir or ws.output_dir / "downloads" / view.number
+    pdf = print_statement(ws, number)
+    target_dir = out_dir or ws.output_dir / "downloads" / number
     target_dir.mkdir(parents=True, exist_ok=True)
-    return write_atomic(target_dir / f"{view.number}.pdf", get_printer().print_pdf(html))
+    return write_atomic(target_dir / f"{number}.pdf", pdf)
+
+
+def print_statement(ws: Workspace, number: str) -> bytes:
+    """The invoice's statement printed now, as PDF bytes: the reseller's logo found in the
+    workspace (`load_invoice`). PrinterError without Chromium; LogoError for a logo that
+    cannot be read."""
+    from workbench.nbexport import get_printer
+
+    view = load_invoice(ws, number)
+    return get_printer().print_pdf(PAGE.format(title=html.escape(view.number), body=statement_html(view)))

@@ -87,7 +87,15 @@ def custom(start: dt.date, last_day: dt.date) -> DateRange:
 
 
 def parse_range(text: str | None, today: dt.date) -> DateRange:
-    """`mtd` / `month-to-date` (default), `last-month`, `YYYY-MM`, or `YYYY-MM-DD..YYYY-MM-DD`."""
+    """`mtd` / `month-to-date` (default), `last-month`, `YYYY-MM`, or `YYYY-MM-DD..YYYY-MM-DD`.
+    ValueError for anything else, a date that is none, or a range ending after 9999-12-31."""
+    try:
+        return _parse_range(text, today)
+    except OverflowError:  # the day after 9999-12-31: Python has no such date
+        raise ValueError(f"the date range {text!r} reaches past the last date there is (9999-12-31)") from None
+
+
+def _parse_range(text: str | None, today: dt.date) -> DateRange:
     key = (text or "mtd").strip().lower()
     if key in ("mtd", "month-to-date", "month to date"):
         return month_to_date(today)
