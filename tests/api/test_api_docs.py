@@ -6,6 +6,8 @@ import re
 
 from fastapi.testclient import TestClient
 
+from .conftest import Keys, bearer
+
 
 def test_openapi_describes_every_endpoint_and_both_key_headers(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
@@ -46,3 +48,19 @@ def test_public_names_resolve() -> None:
 
     for name in workbench.api.__all__:
         assert getattr(workbench.api, name) is not None, name
+
+
+def test_the_documented_error_bodies_are_the_ones_sent(client: TestClient, keys: Keys, generated: dict[str, str]) -> None:
+    """A generation that made nothing answers with the run (range, invoices, problems), and the
+    document says so; bodies that cannot be read are 400 and 413, documented on every POST."""
+    doc = client.get("/openapi.json").json()
+    generate = doc["paths"]["/v1/invoices/generate"]["post"]["responses"]
+    assert generate["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/GenerationOut"}
+    again = client.post("/v1/invoices/generate", headers=bearer(keys.write), json={"vendor": "aws", "range": "2025-10"})
+    assert again.status_code == 409 and set(again.json()) == set(doc["components"]["schemas"]["GenerationOut"]["properties"])
+    for path, op in (("/v1/invoices/generate", "post"), ("/v1/invoices/{ref}/status", "post"),
+                     ("/v1/customers/{customer_id}/credits", "post")):
+        assert {"400", "413"} <= set(doc["paths"][path][op]["responses"]), path
+    broken = client.post("/v1/invoices/generate", headers={**bearer(keys.write), "content-type": "application/json"},
+                         content=b"\xff\xfe not json")
+    assert broken.status_code in (400, 422) and "problems" in broken.json()

@@ -38,9 +38,10 @@ generation, status changes, deletions and credit grants (each recorded in the au
 
 **Money** is an exact decimal string (`"238.44"`), never a JSON number.
 
-**Errors** have the body `{"problems": [{"code", "message", "fix", ...}]}`: 401 no or bad key, 403 scope
-too small, 404 not found (also another customer's invoice), 409 not allowed in the invoice's state or
-period already billed, 413 body over the limit, 422 bad input.
+**Errors** have the body `{"problems": [{"code", "message", "fix", ...}]}`: 400 a body that is not JSON,
+401 no or bad key, 403 scope too small, 404 not found (also another customer's invoice), 409 not allowed
+in the invoice's state or period already billed, 413 body over the limit, 422 bad input. A generation
+that made nothing answers 409 or 422 with the run itself (`{range, invoices: [], problems}`).
 """
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from workbench.api.auth import Caller, Writer, workspace
 from workbench.api.customers import CustomerPath, money, visible_customer
 from workbench.api.errors import ApiError
-from workbench.api.invoices import ERRORS, Today
+from workbench.api.invoices import BODY_ERRORS, ERRORS, Today
 from workbench.api.keys import Principal
 from workbench.api.schemas import CreditBalanceOut, CreditEntryOut, CreditGrant, CreditGrantedOut, CreditsOut, ProblemOut
 from workbench.billing.core.lifecycle import Status
@@ -66,7 +66,7 @@ def credits(customer_id: CustomerPath, ws: Ws, principal: Caller) -> CreditsOut:
         return _ledger(session, customer_id, principal)
 
 
-@router.post("/customers/{customer_id}/credits", response_model=CreditGrantedOut, status_code=201, responses=ERRORS,
+@router.post("/customers/{customer_id}/credits", response_model=CreditGrantedOut, status_code=201, responses=BODY_ERRORS,
              summary="Grant credit")
 def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Writer, on: Today) -> JSONResponse:
     """Grant credit to a customer (audited). It pays the customer's next invoices in that currency

@@ -58,6 +58,16 @@ router = APIRouter(prefix="/v1", tags=["invoices"])
 Ws = Annotated[Workspace, Depends(workspace)]
 InvoicePath = Annotated[str, Path(pattern=INVOICE_REF_PATTERN, description="invoice number (AWS-202510-00001) or id")]
 ERRORS: dict[int | str, dict[str, object]] = {code: {"model": ProblemsOut} for code in (401, 403, 404, 409, 422)}
+# Requests with a JSON body can also be refused before they are read (413) or parsed (400).
+BODY_ERRORS: dict[int | str, dict[str, object]] = {
+    **ERRORS, **{code: {"model": ProblemsOut} for code in (400, 413)}}
+# Generate answers a run that made nothing with the run itself (what failed, per customer).
+GENERATE_ERRORS: dict[int | str, dict[str, object]] = {
+    **BODY_ERRORS,
+    409: {"model": GenerationOut, "description": "nothing was made: a customer's period is already billed"},
+    422: {"model": GenerationOut | ProblemsOut,
+          "description": "nothing was made: the run's problems (GenerationOut), or bad input (ProblemsOut)"},
+}
 
 
 def today(request: Request) -> dt.date:
@@ -106,7 +116,7 @@ def _summary_out(inv: m.Invoice, customer_name: str, principal: Principal) -> In
     )
 
 
-@router.post("/invoices/generate", response_model=GenerationOut, responses=ERRORS, summary="Generate draft invoices")
+@router.post("/invoices/generate", response_model=GenerationOut, responses=GENERATE_ERRORS, summary="Generate draft invoices")
 def generate(body: GenerateRequest, ws: Ws, principal: Writer, on: Today) -> JSONResponse:
     """Draft invoices for a vendor and a range, one per customer; generating locks the period.
 
@@ -188,7 +198,7 @@ def get(ref: InvoicePath, ws: Ws, principal: Caller, on: Today) -> InvoiceOut:
     )
 
 
-@router.post("/invoices/{ref}/status", response_model=InvoiceSummaryOut, responses=ERRORS,
+@router.post("/invoices/{ref}/status", response_model=InvoiceSummaryOut, responses=BODY_ERRORS,
              summary="Change an invoice's status (approve, pay, void)")
 def change_status(ref: InvoicePath, body: StatusChange, ws: Ws, principal: Writer, on: Today) -> InvoiceSummaryOut:
     """Draft -> open (approve: issued, due date set); open -> closed (paid), past_due, void.
