@@ -105,7 +105,7 @@ def send_command(directory: str, max_attempts: int, as_json: bool) -> None:
 
 @notify.command("outbox")
 @DIRECTORY
-@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed"]), help="Only this status.")
+@click.option("--status", type=click.Choice(["pending", "sending", "sent", "failed", "cancelled"]), help="Only this status.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def outbox_command(directory: str, status: str | None, as_json: bool) -> None:
     """List queued messages with their status, attempts and last error."""

@@ -48,8 +48,25 @@ def register() -> None:
 
 
 def _address(text: str) -> str:
+    """The address in `text` as SMTP can carry it (an international domain in its ASCII form),
+    or "" when there is none: not an address, or a local part outside ASCII (which needs
+    SMTPUTF8; the email library refuses to write it)."""
     address = parseaddr(text)[1]
-    return address if re.fullmatch(r"[^@\s]+@[^@\s]+", address) else ""
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+", address):
+        return ""
+    local, _, domain = address.rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+    return f"{local}@{domain}" if local.isascii() else ""
+
+
+def _recipient(customer: m.Customer) -> str:
+    """`Name <address>` of the customer's contact; "" without a usable address. Line breaks in
+    the name (a header could be forged with them) become spaces."""
+    address = _address(customer.contact_email or "")
+    return formataddr((" ".join((customer.contact_name or "").split()), address)) if address else ""
 
 
 def _message_id(kind: str, number: str, *addresses: str) -> str:
@@ -69,8 +86,9 @@ def queue_invoice_email(session: Session, invoice: m.Invoice) -> None:
     if not settings.on_open:
         return
     customer = session.get(m.Customer, invoice.customer_id)
-    address = _address(customer.contact_email or "") if customer else ""
-    if not address:
+    to = _recipient(customer) if customer else ""
+    address = parseaddr(to)[1]
+    if not to:
         audit.record(session, "notify.skipped", "invoice", invoice.number, actor=ACTOR,
                      reason=f"customer {invoice.customer_id} has no usable contact_email "
                             f"({(customer.contact_email if customer else '') or 'empty'!r}): no email queued",
@@ -91,7 +109,7 @@ def queue_invoice_email(session: Session, invoice: m.Invoice) -> None:
     assert customer is not None
     session.add(m.OutboxMessage(
         message_id=message_id, invoice_id=invoice.id, kind=KIND_INVOICE_OPEN,
-        to_address=formataddr((customer.contact_name or "", address)), subject=email.subject,
+        to_address=to, subject=email.subject,
         body_text=email.text, body_html=email.html, attach_pdf=settings.attach_pdf, status="pending",
         attempts=0, next_attempt_at=min(now, issued), last_error="", created_at=now,
     ))
@@ -133,7 +151,8 @@ def list_outbox(ws: Workspace, *, status: str | None = None) -> list[OutboxEntry
 
 
 def requeue_failed(ws: Workspace, ids: list[int], *, now: dt.datetime | None = None, actor: str | None = None) -> list[int]:
-    """Give failed messages a fresh set of attempts (after fixing the address or the server).
+    """Give failed messages a fresh set of attempts (after fixing the address or the server):
+    each goes to the customer's contact as it is now (`customers import` fixed it, say).
 
     Only `failed` messages move; a sent message is never sent again. Returns the ids moved.
     """
@@ -141,15 +160,20 @@ def requeue_failed(ws: Workspace, ids: list[int], *, now: dt.datetime | None = N
     moved = []
     for outbox_id in ids:
         with ws.session() as session:
+            msg = session.get(m.OutboxMessage, outbox_id)
+            invoice = session.get(m.Invoice, msg.invoice_id) if msg is not None and msg.invoice_id is not None else None
+            customer = session.get(m.Customer, invoice.customer_id) if invoice is not None else None
+            to = (_recipient(customer) if customer is not None else "") or (msg.to_address if msg else "")
             done = session.execute(
                 update(m.OutboxMessage)
                 .where(m.OutboxMessage.id == outbox_id, m.OutboxMessage.status == "failed")
-                .values(status="pending", attempts=0, next_attempt_at=when)
+                .values(status="pending", attempts=0, next_attempt_at=when, to_address=to)
             )
             if done.rowcount == 1:  # type: ignore[attr-defined]
-                msg = session.get(m.OutboxMessage, outbox_id)
                 assert msg is not None
+                session.refresh(msg)
                 audit.record(session, "notify.requeue", "outbox", msg.message_id, actor=actor,
-                             reason="failed message queued again", details={"last_error": msg.last_error})
+                             reason=f"failed message queued again, to {to}",
+                             details={"last_error": msg.last_error, "to": to})
                 moved.append(outbox_id)
     return moved

@@ -5,7 +5,9 @@ States of a message:
     pending --claim--> sending --accepted by the server--> sent      (never picked again)
                           |----4xx, network error-------> pending   (attempts < max: backoff)
                           |----5xx, or attempts = max---> failed    (kept with last_error)
-                          '----lease expired (crash)----> pending   (reclaimed, see below)
+                          |----lease expired (crash)----> pending   (reclaimed, see below)
+                          '----invoice no longer Open---> cancelled (voided or closed before
+                                                                      the email went out)
 
 Claiming is one `UPDATE ... SET status='sending' WHERE id=? AND status='pending'` in its own
 short transaction: of two senders (threads, processes, machines sharing a database) exactly
@@ -37,6 +39,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import month_key
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
@@ -68,7 +71,7 @@ class Delivery:
     message_id: str
     invoice_number: str
     to_address: str
-    outcome: str  # sent | retry | failed
+    outcome: str  # sent | retry | failed | cancelled
     attempts: int  # including this one
     error: str = ""
     next_attempt_at: dt.datetime | None = None  # for a retry
@@ -95,13 +98,18 @@ class SendReport:
         return tuple(d for d in self.deliveries if d.outcome == "failed")
 
     @property
+    def cancelled(self) -> tuple[Delivery, ...]:
+        return tuple(d for d in self.deliveries if d.outcome == "cancelled")
+
+    @property
     def ok(self) -> bool:
-        return not self.stopped and all(d.outcome == "sent" for d in self.deliveries)
+        return not self.stopped and all(d.outcome in ("sent", "cancelled") for d in self.deliveries)
 
     def __str__(self) -> str:
-        lines = [f"sent {len(self.sent)}, to retry {len(self.retrying)}, failed {len(self.failed)}"]
+        lines = [f"sent {len(self.sent)}, to retry {len(self.retrying)}, failed {len(self.failed)}"
+                 + (f", cancelled {len(self.cancelled)}" if self.cancelled else "")]
         for d in self.deliveries:
-            what = {"sent": "sent", "retry": "retry", "failed": "FAILED"}[d.outcome]
+            what = {"sent": "sent", "retry": "retry", "failed": "FAILED", "cancelled": "cancel"}[d.outcome]
             line = f"  {what:6} {d.invoice_number or d.message_id} -> {d.to_address} (attempt {d.attempts})"
             if d.error:
                 line += f": {d.error}"
@@ -129,6 +137,7 @@ class _Claimed:
     attempts: int
     invoice_number: str
     invoice_month: str
+    invoice_status: str = ""  # as it is at claim time ("" for a message about no invoice)
 
 
 class _ConnectFailed(Exception):
@@ -323,7 +332,7 @@ def _claim_next(ws: Workspace, now: dt.datetime) -> _Claimed | None:
                 return _Claimed(
                     msg.id, msg.message_id, msg.to_address, msg.subject, msg.body_text, msg.body_html or "",
                     bool(msg.attach_pdf), msg.attempts, invoice.number if invoice else "",
-                    month_key(invoice.period_start) if invoice else "",
+                    month_key(invoice.period_start) if invoice else "", invoice.status if invoice else "",
                 )
     return None
 
@@ -339,9 +348,9 @@ def _record(ws: Workspace, claimed: _Claimed, delivery: Delivery, now: dt.dateti
             session.execute(update(table).where(table.id == claimed.id, table.status == "sending")
                             .values(status="pending", next_attempt_at=delivery.next_attempt_at,
                                     last_error=delivery.error))
-        else:
+        else:  # failed, cancelled
             session.execute(update(table).where(table.id == claimed.id, table.status == "sending")
-                            .values(status="failed", last_error=delivery.error))
+                            .values(status=delivery.outcome, last_error=delivery.error))
         details: dict[str, Any] = {"message_id": claimed.message_id, "to": claimed.to_address,
                                    "attempts": delivery.attempts}
         if delivery.error:
@@ -353,7 +362,8 @@ def _record(ws: Workspace, claimed: _Claimed, delivery: Delivery, now: dt.dateti
         entity_id = claimed.invoice_number or claimed.message_id
         reason = {"sent": f"email sent to {claimed.to_address}",
                   "retry": f"email not sent, will retry: {delivery.error}",
-                  "failed": f"email not sent, given up: {delivery.error}"}[delivery.outcome]
+                  "failed": f"email not sent, given up: {delivery.error}",
+                  "cancelled": f"email not sent: {delivery.error}"}[delivery.outcome]
         audit.record(session, f"notify.{delivery.outcome}", "invoice" if claimed.invoice_number else "outbox",
                      entity_id, actor=ACTOR, reason=reason, details=details)
         if delivery.attachment_note:
@@ -406,9 +416,23 @@ def send_pending(
             claimed = _claim_next(ws, clock())
             if claimed is None:
                 break
+            if claimed.invoice_status and claimed.invoice_status not in (Status.OPEN.value, Status.PAST_DUE.value):
+                # "a new invoice for you", about an invoice voided or closed since it was queued
+                delivery = _delivery(claimed, "cancelled", error=f"{claimed.invoice_number} is "
+                                     f"{Status(claimed.invoice_status).label} now: the new-invoice email is not sent")
+                _record(ws, claimed, delivery, clock())
+                deliveries.append(delivery)
+                continue
             pdf, note = _find_pdf(ws, claimed) if claimed.attach_pdf else (None, "")
             try:
-                smtp.send(_compose(claimed, from_address, reply_to, pdf))
+                message = _compose(claimed, from_address, reply_to, pdf)
+            except (ValueError, TypeError) as exc:  # a header the email library refuses: this message only
+                delivery = _delivery(claimed, "failed", error=f"the message cannot be written: {exc}")
+                _record(ws, claimed, delivery, clock())
+                deliveries.append(delivery)
+                continue
+            try:
+                smtp.send(message)
             except (_ConnectFailed, _SendFailed) as exc:
                 permanent = isinstance(exc, _SendFailed) and exc.permanent
                 if permanent or claimed.attempts >= max_attempts:

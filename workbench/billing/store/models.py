@@ -324,7 +324,7 @@ class OutboxMessage(Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
     attach_pdf: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | sending | sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | sending | sent | failed | cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
