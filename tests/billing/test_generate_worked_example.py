@@ -14,6 +14,7 @@ from workbench.billing.invoices import approve, delete_drafts, list_invoices, se
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.store import models as m
 
+from .conftest import cur_rows
 from .worked_example import TODAY
 
 def lines(ws, number):
@@ -115,3 +116,22 @@ def test_the_report_cost_is_the_cost_of_what_the_invoice_bills(billed):
     assert after.billed is not None
     assert (after.usage_currency, after.vendor_cost, after.price, after.margin) == (
         "USD", with_fees.vendor_cost, with_fees.price, with_fees.margin)
+
+
+def test_usage_in_two_currencies_is_not_added_up(billed, tmp_path):
+    """Acme's account also appears in a second payer's CUR, billed in EUR: its invoice cannot be
+    made (mixed-usage-currencies), and the report shows no vendor cost rather than EUR + USD
+    added as if they were one currency."""
+    from workbench.billing.store.report_import import import_reports
+
+    euros = tmp_path / "cur-eur-2025-10.csv"
+    text = cur_rows([{"account": "111111111111", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance",
+                      "usage_type": "EU-BoxUsage:m5.large", "cost": "80"}], "2025-10")
+    euros.write_text(text.replace("999999999999", "888888888888").replace(",USD,", ",EUR,"))
+    assert [f.status.value for f in import_reports(billed, [euros]).files] == ["imported"]
+
+    rows = {p.customer_id: p for p in preview_customers(billed, "aws", given_month("2025-10"), today=TODAY)[0]}
+    acme = rows["100001"]
+    assert (acme.usage_currency, acme.vendor_cost, acme.price) == ("EUR, USD", None, None)
+    assert "mixed-usage-currencies" in [p.code for p in acme.problems if p.severity.value == "error"]
+    assert rows["100002"].vendor_cost is not None  # the others as before

@@ -103,7 +103,7 @@ class CustomerPreview:
     customer_id: str
     customer_name: str
     usage_currency: str
-    vendor_cost: Decimal  # usage currency, exact
+    vendor_cost: Decimal | None  # usage currency, exact; None when the usage is in several currencies
     currency: str | None  # invoice currency, None when the customer cannot be invoiced
     price: Decimal | None  # invoice currency, rounded as the invoice would show the charges
     margin: Decimal | None
@@ -210,7 +210,12 @@ def preview_customers(
                                 usage_currency=prepared.currencies[cid][0], problems=own))
             continue
         if plan is None:
-            rows.append(CustomerPreview(cid, prepared.names.get(cid, ""), prepared.currencies[cid][0], cost,
+            usage_currencies = prepared.currencies[cid]
+            if len(usage_currencies) > 1:  # EUR and USD are not added up (mixed-usage-currencies says why)
+                rows.append(CustomerPreview(cid, prepared.names.get(cid, ""), ", ".join(usage_currencies), None,
+                                            None, None, None, None, own))
+                continue
+            rows.append(CustomerPreview(cid, prepared.names.get(cid, ""), usage_currencies[0], cost,
                                         None, None, None, None, own))
             continue
         figures = _figures(plan, options)
