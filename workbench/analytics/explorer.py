@@ -340,7 +340,7 @@ class UsageExplorer:
             ("Customer", _text("customer_name")), ("ID", _text("customer_id")), ("Vendor", _text("vendor")),
             ("Vendor cost", _money("vendor_cost", "usage_currency")), ("Price", _money("price")),
             ("Margin", _money("margin")), ("Margin %", lambda r: f.percent_text(r["margin_percent"]).lstrip("+")),
-            ("Cannot price because", _text("problems"))], numeric=("Vendor cost", "Price", "Margin", "Margin %")))
+            ("Billed by", _text("billed")), ("Cannot price because", _text("problems"))], numeric=("Vendor cost", "Price", "Margin", "Margin %")))
         self._draw("unassigned", _table(unassigned, [
             ("Vendor", _text("vendor")), ("Account", _text("account_id")), ("Name", _text("account_name")),
             ("Rows", _text("rows")), ("Cost", _money("cost"))], numeric=("Rows", "Cost")))

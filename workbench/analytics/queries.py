@@ -77,7 +77,7 @@ DAILY_DIMENSIONS: dict[str, str] = {
 CUSTOMER_COLUMNS = ["customer_id", "customer_name", "currency", "accounts", "cost"]
 MARGIN_COLUMNS = [
     "vendor", "customer_id", "customer_name", "usage_currency", "vendor_cost",
-    "currency", "price", "margin", "margin_percent", "problems",
+    "currency", "price", "margin", "margin_percent", "billed", "problems",
 ]
 UNASSIGNED_COLUMNS = ["vendor", "account_id", "account_name", "currency", "rows", "cost"]
 MOM_KEYS: dict[str, list[str]] = {"customer": ["customer_id", "customer_name"], "service": ["vendor", "service"]}
@@ -276,9 +276,10 @@ def customer_margins(
     """Cost, price and margin per customer and vendor exactly as invoice generation would price
     them (`generate.preview_customers`, nothing stored). Columns: `MARGIN_COLUMNS`. vendor_cost
     is in the usage currency; price and margin in the invoice currency `currency`, rounded as
-    the invoice shows them; margin_percent = margin / price (0.01 %, half-up). A customer that
-    cannot be invoiced (no pricebook, no FX rate, period already billed...) has price, margin
-    and margin_percent None and the reasons in `problems`. Accounts of no customer are not here:
+    the invoice shows them; margin_percent = margin / price (0.01 %, half-up). A billed month
+    shows its invoice's stored figures, and `billed` names the invoice. A customer that cannot
+    be invoiced (no pricebook, no FX rate, part of a billed month...) has price, margin and
+    margin_percent None and the reasons in `problems`. Accounts of no customer are not here:
     see `unassigned_accounts`. Per invoice currency largest margin first; unpriced customers last."""
     vendors = [vendor] if vendor is not None else vendors_with_data(ws)
     rows = []
@@ -286,8 +287,11 @@ def customer_margins(
         previews, _ = preview_customers(ws, v, date_range, options, today=today)
         for p in previews:
             share = percent(p.margin, p.price) if p.margin is not None and p.price is not None else None
+            # a billed month is priced (its invoice's figures): that it is billed is no reason it cannot be
+            blocking = [pr.message for pr in p.problems if pr.severity.value == "error"
+                        and not (p.billed and pr.code == "period-locked")]
             rows.append((v, p.customer_id, p.customer_name, p.usage_currency, p.vendor_cost, p.currency, p.price,
-                         p.margin, share, "; ".join(pr.message for pr in p.problems if pr.severity.value == "error")))
+                         p.margin, share, p.billed or "", "; ".join(blocking)))
     rows.sort(key=lambda r: (r[7] is None, r[5] or "", -(r[7] or ZERO), r[2], r[1], r[0]))
     return _frame(rows, MARGIN_COLUMNS)
 
