@@ -171,7 +171,8 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
             click.echo(f"{f.status.value:>9}  {f.path.name}{detail}")
         _report(outcome.problems)
         for u in outcome.unassigned:
-            click.echo(f"unassigned: {u.vendor} account {u.account_id or '(none)'} ({u.account_name}): "
+            name = f" ({u.account_name})" if u.account_name else ""
+            click.echo(f"unassigned: {u.vendor} account {u.account_id or '(none)'}{name}: "
                        f"{u.rows:,} row(s), {plain(u.cost)} {u.currency} belong to no customer", err=True)
     statuses = [f.status.value for f in outcome.files]
     sys.exit(OK if "refused" not in statuses else (REFUSED if set(statuses) == {"refused"} else PARTIAL))
