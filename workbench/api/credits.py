@@ -24,7 +24,7 @@ from workbench.api.invoices import BODY_ERRORS, ERRORS, Today
 from workbench.api.keys import Principal
 from workbench.api.schemas import CreditBalanceOut, CreditEntryOut, CreditGrant, CreditGrantedOut, CreditsOut, ProblemOut
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.money import D, exact_sum, is_known_currency, minor_unit
+from workbench.billing.core.money import D, exact_sum, is_known_currency, minor_unit, round_minor
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
@@ -74,14 +74,14 @@ def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Write
     if not is_known_currency(body.currency):
         raise ApiError(422, "invalid-request", f"body currency: unknown currency code {body.currency!r}")
     amount = D(body.amount)
-    exponent = amount.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if amount <= 0:
         raise ApiError(422, "bad-credit", f"credit amount {body.amount} is not positive",
                        fix="grant a positive amount; its use on invoices is recorded by generation")
-    if places > minor_unit(body.currency):
+    # by value, as the credits table does: "100.00" JPY is 100 yen; "1.001" CAD is finer than a cent
+    if round_minor(amount, body.currency) != amount:
         raise ApiError(422, "bad-credit", f"credit amount {body.amount} has more decimals than {body.currency} "
                        f"has minor units ({minor_unit(body.currency)})", fix="round the grant to the currency's minor unit")
+    amount = round_minor(amount, body.currency)  # stored at the currency's scale: 100 JPY, 10.00 USD
     problems: list[Problem] = []
     with ws.session() as session:
         customer = visible_customer(session, customer_id, principal)
