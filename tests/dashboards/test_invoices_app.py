@@ -256,3 +256,19 @@ def test_a_file_goes_to_the_page_whole_and_one_too_large_is_said_where_it_is(ws,
     path = app.download("csv")
     assert path is not None and path.is_file() and "csv" not in app.sent
     assert app.messages[-1] == f"{path.name} ({path.stat().st_size:,} bytes) is too large to pass through the page (its limit: 100 bytes): it is at {path}"
+
+
+def test_a_message_goes_when_the_viewer_opens_another_invoice_or_changes_a_filter(ws, october):
+    acme, beta = october["100001"].number, october["100002"].number
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(acme)
+    app.status_buttons[Status.OPEN].click()
+    assert app.message.value and f"{acme} is now Open" in app.message.value
+    app.select(beta)  # "AWS-... is now Open" beside another invoice would mislead
+    assert app.message.value == ""
+
+    app.status.value = "draft"
+    app.status_buttons[Status.OPEN].click()  # Beta leaves the Draft list: the message stays to say so
+    assert f"{beta} is now Open" in app.message.value and app.current is None
+    app.status.value = ""
+    assert app.message.value == ""

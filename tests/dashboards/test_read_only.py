@@ -79,3 +79,18 @@ def test_the_invoices_app_refuses_status_changes_and_keeps_downloads_out_of_the_
     assert printed is not None and printed.suffix == ".pdf" and ws.root not in printed.parents
 
     assert snapshot(ws) == before
+
+
+def test_a_read_only_page_catches_up_with_a_change_and_gives_the_detailed_csv(ws):
+    """Objects read through the read-only view stay readable after its session: the manager's
+    billing page failed to catch up with any change (DetachedInstanceError in report_periods),
+    and its Detailed CSV button did nothing, for the same reason."""
+    billing = build_billing_app(ws, read_only=True, today=TODAY)
+    made = generate_invoices(ws, "aws", given_month("2025-10"), ["100002"], InvoiceOptions(), today=TODAY).invoices
+    assert billing.catch_up() is True  # another analyst generated: the page recomputes, without an error
+
+    invoices = build_invoices_app(ws, read_only=True, today=TODAY)
+    invoices.select(made[0].number)
+    detailed = invoices.download("detailed-csv")
+    assert detailed is not None and ws.root not in detailed.parents
+    assert ",source," in detailed.read_text(encoding="utf-8")  # down to the vendor rows

@@ -391,7 +391,10 @@ class BillingApp:
         )
 
     def approve_all(self, _button: object = None) -> None:
-        self._approve([n for n, row in self.drafts.items() if row.status is Status.DRAFT])
+        drafts = [n for n, row in self.drafts.items() if row.status is Status.DRAFT]
+        if not drafts and not self.read_only:
+            return self._say("there are no drafts left to approve here", error=True)
+        self._approve(drafts)
 
     def approve_selected(self, _button: object = None) -> None:
         self._approve(self.selected_drafts)

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import shutil
 import tempfile
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as w
@@ -69,6 +71,8 @@ STATUS_ACTIONS: dict[Status, str] = {
 INVOICE_COLUMNS = ["Number", "Customer", "Vendor", "Period", "Status", "Total", "Due date"]
 INVOICE_WIDTHS = [150, 230, 60, 70, 150, 130, 90]
 INVOICE_NUMERIC = (5,)  # Total: right-aligned
+
+log = logging.getLogger(__name__)
 
 
 class InvoicesApp:
@@ -120,12 +124,12 @@ class InvoicesApp:
         ])
 
         for control in (self.customer, self.status):
-            control.observe(lambda _change: self.refresh(), "value")
-        self.range.observe(self.refresh)
-        self.table.observe(lambda change: self.show(change["new"]), "value")
+            control.observe(lambda _change: self._changed(self.refresh), "value")
+        self.range.observe(lambda: self._changed(self.refresh))
+        self.table.observe(self._picked, "value")
         self.currency.observe(lambda _change: self._render_statement(), "value")
         for fmt, button in self.download_buttons.items():
-            button.on_click(lambda _b, fmt=fmt: self.download(fmt))
+            button.on_click(lambda _b, fmt=fmt: self._download_clicked(fmt))
 
         if not read_only:
             overdue = refresh_past_due(self.ws, today=self.today)
@@ -164,6 +168,16 @@ class InvoicesApp:
                          for c in session.scalars(select(m.Customer).order_by(m.Customer.name, m.Customer.customer_id))]
             months = sorted({f"{start:%Y-%m}" for start in session.scalars(select(m.Invoice.period_start))}, reverse=True)
         return customers, months
+
+    def _picked(self, change: dict) -> None:
+        if not self._quiet_pick:  # the viewer's click, not the list redrawn after a change
+            self._changed(lambda: self.show(change["new"]))
+
+    def _changed(self, then: Callable[[], None]) -> None:
+        """The viewer changed a filter or opened another invoice: the last message was about
+        what was shown before, so it goes ("AWS-... is now Open" beside another invoice misleads)."""
+        self.message.value = ""
+        then()
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.messages.append(text)
@@ -280,6 +294,15 @@ class InvoicesApp:
             return self._say(f"status not changed: {exc}", error=True)
         self._say(f"{number} is now {Status(target).label}")
         self.refresh()
+
+    def _download_clicked(self, fmt: str) -> None:
+        """A button's click: whatever goes wrong is said on the page (a click that does nothing
+        leaves a manager waiting), and logged with its traceback for whoever runs the server."""
+        try:
+            self.download(fmt)
+        except Exception as exc:  # noqa: BLE001 - the page is the only place the viewer looks
+            log.exception("download of %s as %s failed", self.current.number if self.current else "?", fmt)
+            self._say(f"the {fmt} file could not be made: {type(exc).__name__}: {exc}", error=True)
 
     def download(self, fmt: str) -> Path | None:
         """Write the shown invoice as `fmt` and download it in the viewer's browser (a link stays

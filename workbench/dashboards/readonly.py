@@ -27,10 +27,15 @@ __all__ = ["ReadOnlyWorkspace", "effective_status", "read_only_view"]
 class ReadOnlyWorkspace(Workspace):
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """Like `Workspace.session`, rolled back instead of committed. The objects read stay as
+        read (as a committed session's do, `expire_on_commit=False`): they are let go before the
+        rollback, which would otherwise expire them, so that a caller reading them after the
+        block (`report_periods`, the detailed CSV's reports) does not fail on a closed session."""
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
             finally:
+                session.expunge_all()
                 session.rollback()
 
 
