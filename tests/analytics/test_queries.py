@@ -256,3 +256,29 @@ def test_the_explorer_never_needs_the_canonical_rows(tmp_path) -> None:
             f"WHERE NOT coalesce(is_free_tier, false) AND charge_category <> 'tax' GROUP BY ALL ORDER BY ALL").fetchall()
     assert table(daily) == by_day and len({d for d, *_ in by_day}) == 14  # the sample covers 1-14 November
     assert table(second_week) == [r for r in by_day if r[0] >= dt.date(2023, 11, 8)] != []
+
+
+def test_margins_over_two_months_add_up_each_months_invoice(tmp_path) -> None:
+    """September and October, October billed: each month priced as its invoice is (October's
+    stored figures), then added up; the row names October's invoice. A span over several months
+    priced nothing before ('already billed' on every row)."""
+    from workbench.billing.generate import generate_invoices
+
+    from .conftest import build
+
+    ws = build(tmp_path)
+    try:
+        today = dt.date(2025, 11, 25)
+        september = q.customer_margins(ws, "aws", q.month_span("2025-09", "2025-09"), today=today)
+        october = q.customer_margins(ws, "aws", OCTOBER, today=today)
+        made = {i.customer_id: i.number for i in generate_invoices(ws, "aws", OCTOBER, today=today).invoices}
+        both = q.customer_margins(ws, "aws", q.month_span("2025-09", "2025-10"), today=today)
+        for cid in october["customer_id"]:
+            row = both[both["customer_id"] == cid].iloc[0]
+            months = [frame[frame["customer_id"] == cid] for frame in (september, october)]
+            months = [m.iloc[0] for m in months if len(m)]
+            assert row["price"] == sum(m["price"] for m in months) and row["margin"] == sum(m["margin"] for m in months)
+            assert row["vendor_cost"] == sum(m["vendor_cost"] for m in months)
+            assert (row["billed"], row["problems"]) == (made[cid], "")
+    finally:
+        ws.close()

@@ -32,9 +32,9 @@ import pandas as pd
 from sqlalchemy import select
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.billing.core.money import D, EXACT, ZERO, percent
+from workbench.billing.core.money import D, EXACT, ZERO, exact_sum, percent
 from workbench.billing.core.periods import DateRange, given_month, parse_month
-from workbench.billing.generate import preview_customers
+from workbench.billing.generate import CustomerPreview, preview_customers
 from workbench.billing.store.usage_files import text_table
 from workbench.billing.core.usage import BILLABLE_SQL
 from workbench.billing.usage_groups import open_usage
@@ -282,18 +282,54 @@ def customer_margins(
     margin_percent None and the reasons in `problems`. Accounts of no customer are not here:
     see `unassigned_accounts`. Per invoice currency largest margin first; unpriced customers last."""
     vendors = [vendor] if vendor is not None else vendors_with_data(ws)
+    months = _whole_months(date_range)
     rows = []
     for v in vendors:
-        previews, _ = preview_customers(ws, v, date_range, options, today=today)
-        for p in previews:
-            share = percent(p.margin, p.price) if p.margin is not None and p.price is not None else None
-            # a billed month is priced (its invoice's figures): that it is billed is no reason it cannot be
-            blocking = [pr.message for pr in p.problems if pr.severity.value == "error"
-                        and not (p.billed and pr.code == "period-locked")]
-            rows.append((v, p.customer_id, p.customer_name, p.usage_currency, p.vendor_cost, p.currency, p.price,
-                         p.margin, share, p.billed or "", "; ".join(blocking)))
+        if len(months) > 1:  # each month as its invoice prices it (billed or not), then added up
+            per_month = [(m.label, preview_customers(ws, v, m, options, today=today)[0]) for m in months]
+            rows += [_margin_row(v, [(label, p) for label, previews in per_month for p in previews if p.customer_id == cid])
+                     for cid in sorted({p.customer_id for _, previews in per_month for p in previews})]
+        else:
+            previews, _ = preview_customers(ws, v, date_range, options, today=today)
+            rows += [_margin_row(v, [("", p)]) for p in previews]
     rows.sort(key=lambda r: (r[7] is None, r[5] or "", -(r[7] or ZERO), r[2], r[1], r[0]))
     return _frame(rows, MARGIN_COLUMNS)
+
+
+def _whole_months(date_range: DateRange) -> list[DateRange]:
+    """The calendar months a range of whole months covers; [] for a range that cuts one."""
+    if date_range.start.day != 1 or date_range.end.day != 1:
+        return []
+    months, start = [], date_range.start
+    while start < date_range.end:
+        months.append(given_month(f"{start:%Y-%m}"))
+        start = months[-1].end
+    return months
+
+
+def _margin_row(vendor: str, months: list[tuple[str, CustomerPreview]]) -> tuple[object, ...]:
+    """One customer's row over one or more months ("" label: one range): cost, price and margin
+    added up month by month when every month is priced in one currency; else no price, and why
+    (each reason with its month)."""
+    first = months[0][1]
+
+    def blocking(label: str, p: CustomerPreview) -> list[str]:
+        # a billed month is priced (its invoice's figures): that it is billed is no reason it cannot be
+        return [f"{label}: {pr.message}" if label else pr.message for pr in p.problems
+                if pr.severity.value == "error" and not (p.billed and pr.code == "period-locked")]
+
+    problems = [text for label, p in months for text in blocking(label, p)]
+    usage_currencies = {p.usage_currency for _, p in months}
+    costs = [p.vendor_cost for _, p in months]
+    cost = exact_sum(c for c in costs if c is not None) if len(usage_currencies) == 1 and None not in costs else None
+    currencies = {p.currency for _, p in months}
+    priced = not problems and len(currencies) == 1 and all(p.price is not None and p.margin is not None for _, p in months)
+    price = exact_sum(p.price for _, p in months if p.price is not None) if priced else None
+    margin = exact_sum(p.margin for _, p in months if p.margin is not None) if priced else None
+    share = percent(margin, price) if margin is not None and price is not None else None
+    billed = ", ".join(p.billed for _, p in months if p.billed)
+    return (vendor, first.customer_id, first.customer_name, ", ".join(sorted(usage_currencies)), cost,
+            first.currency if len(currencies) == 1 else None, price, margin, share, billed, "; ".join(problems))
 
 
 def unassigned_accounts(ws: Workspace, vendor: str | None, date_range: DateRange, *, currency: str | None = None) -> pd.DataFrame:
