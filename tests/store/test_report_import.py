@@ -450,3 +450,29 @@ def test_the_import_reports_what_the_reader_reports(ws: Workspace, tmp_path: Pat
     assert outcome.files[0].status is (FileStatus.REFUSED if refused else FileStatus.IMPORTED)
     if refused:
         assert (parquet_files(ws), db_dump(ws)) == ([], before)
+
+
+def test_usage_dated_outside_its_billing_month_is_a_warning(ws: Workspace, tmp_path: Path) -> None:
+    """A November CUR with one row dated 11 March (a day and month read the wrong way round, or a
+    stray row): imported, with a warning that names the dates. Late usage a few days before the
+    month (Google bills it in the month it is processed) is no warning."""
+    from billing.conftest import cur_rows
+    from billing.worked_example import CUR
+
+    text = cur_rows(CUR, "2025-11")
+    lines = text.splitlines(keepends=True)
+    lines[1] = lines[1].replace("2025-11-01T00:00:00.000Z,2025-11-01T01:00:00.000Z", "2025-03-11T00:00:00.000Z,2025-03-11T01:00:00.000Z", 1)
+    report = tmp_path / "cur-2025-11.csv"
+    report.write_text("".join(lines))
+    outcome = import_reports(ws, [report], today=dt.date(2025, 12, 20))
+    [file] = outcome.files
+    assert file.status is FileStatus.IMPORTED
+    [warning] = [p for p in file.problems if p.code == "usage-outside-period"]
+    assert warning.severity is Severity.WARNING
+    assert warning.message == "usage billed in 2025-11 is dated 2025-03-11 to 2025-11-01: some rows lie outside the month"
+
+    late = tmp_path / "cur-2025-10.csv"
+    late.write_text(cur_rows(CUR, "2025-10").replace("2025-10-01T00:00:00.000Z,2025-10-01T01:00:00.000Z",
+                                                     "2025-09-29T00:00:00.000Z,2025-09-29T01:00:00.000Z", 1))
+    [file] = import_reports(ws, [late], today=dt.date(2025, 12, 20)).files
+    assert [p.code for p in file.problems if p.code == "usage-outside-period"] == []

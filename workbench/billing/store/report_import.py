@@ -43,7 +43,7 @@ from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.models import Account, Customer, PeriodLock, VendorReport
-from workbench.billing.store.periods import locks_overlapping
+from workbench.billing.store.periods import locks_overlapping, month_bounds
 from workbench.billing.store.usage_files import (
     SUMMARY_COLUMNS,
     Owner,
@@ -578,7 +578,7 @@ def _summarise(con: duckdb.DuckDBPyConnection, summary: str, name: str) -> tuple
         SELECT billing_period, sum(row_count), coalesce(sum(billed_cost), 0),
                list(DISTINCT coalesce(billing_account_id, '') ORDER BY coalesce(billing_account_id, '')),
                list(DISTINCT coalesce(currency, '') ORDER BY coalesce(currency, '')),
-               sum(invoice_rows), min(first_row)
+               sum(invoice_rows), min(first_row), min(first_usage_start), max(last_usage_start)
         FROM {summary} GROUP BY billing_period ORDER BY billing_period
         """
     ).fetchall()
@@ -586,7 +586,7 @@ def _summarise(con: duckdb.DuckDBPyConnection, summary: str, name: str) -> tuple
     summaries: list[_PeriodSummary] = []
     if not rows:
         problems.append(Problem("empty-report", "the file has no usage rows", file=name, fix="check that the export covers a period with usage"))
-    for period, count, cost, accounts, currencies, with_invoice, first_row in rows:
+    for period, count, cost, accounts, currencies, with_invoice, first_row, earliest, latest in rows:
         if period is None or not PERIOD_RE.match(period):
             problems.append(Problem("bad-period", f"billing period {period!r} is not a month", file=name, row=first_row,
                                     fix="the reader must give billing_period as YYYY-MM; report this file"))
@@ -597,8 +597,30 @@ def _summarise(con: duckdb.DuckDBPyConnection, summary: str, name: str) -> tuple
         if len(currencies) != 1 or not is_known_currency(currencies[0]):
             problems.append(Problem("bad-currency", f"{period} is billed in {', '.join(repr(c) for c in currencies)}",
                                     file=name, fix="export one file per billing currency, with ISO 4217 codes"))
+        problems += _dated_outside(period, earliest, latest, name)
         summaries.append(_PeriodSummary(period, int(count), cost, accounts[0], currencies[0], int(with_invoice)))
     return summaries, problems
+
+
+# Usage a vendor bills in a month may start a little before it (Google bills late-arriving usage
+# in the month it is processed); weeks before it, or after the month, is a row out of place.
+_EARLY_USAGE = dt.timedelta(days=7)
+
+
+def _dated_outside(period: str, earliest: dt.datetime | None, latest: dt.datetime | None, name: str) -> list[Problem]:
+    """A warning when a period's usage is dated well outside it: a stray row of another month, or
+    a date read the wrong way round (3/11 for 11/3), billed in this month without a word."""
+    start, end = month_bounds(period)
+    first = dt.datetime.combine(start, dt.time.min)
+    after = dt.datetime.combine(end, dt.time.min)
+    if earliest is None or latest is None or (earliest >= first - _EARLY_USAGE and latest < after):
+        return []
+    return [Problem(
+        "usage-outside-period",
+        f"usage billed in {period} is dated {earliest:%Y-%m-%d} to {latest:%Y-%m-%d}: some rows lie outside the month",
+        file=name, severity=Severity.WARNING,
+        fix="check the usage dates of this file (a row of another month, or a day and month the wrong way round); "
+            "the rows are billed in the month their billing period says")]
 
 
 def _current_reports(session: Session, vendor: str, account: str, period: str, sha: str) -> list[VendorReport]:
