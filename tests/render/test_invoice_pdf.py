@@ -13,3 +13,26 @@ def test_invoice_pdf_has_the_customer_and_the_total(october, tmp_path):
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Acme Corp" in text and "238.44" in text and made["100001"].number in text
     assert list(tmp_path.iterdir()) == [pdf]  # written atomically: no temporary file left
+
+
+def test_every_page_of_a_draft_carries_the_watermark_and_no_page_ends_on_a_heading(demo_workspace_copy, tmp_path):
+    """A statement over two pages: the second page of a draft said nothing of it being one (the
+    watermark was on page 1 only), and a section's heading could end page 1, its lines on page 2."""
+    import datetime as dt
+
+    from workbench.billing.core.periods import given_month
+    from workbench.billing.exports.statement import statement_rows
+    from workbench.billing.generate import generate_invoices
+    from workbench.dashboards.documents import invoice_view
+
+    made = generate_invoices(demo_workspace_copy, "aws", given_month("2025-10"), today=dt.date(2025, 11, 25)).invoices
+    longest = max(made, key=lambda inv: len(invoice_view(demo_workspace_copy, inv.number).lines))
+    pdf = invoice_pdf(demo_workspace_copy, longest.number, out_dir=tmp_path)
+    pages = [page.extract_text() for page in PdfReader(pdf).pages]
+    assert len(pages) >= 2, f"{longest.number} fits on one page: the test needs a longer statement"
+    assert all("DRAFT" in text for text in pages)
+    sections = {row.product_type for row in statement_rows(invoice_view(demo_workspace_copy, longest.number))
+                if row.product_type}
+    for text in pages[:-1]:
+        body = [line.strip() for line in text.splitlines() if line.strip()][:-2]  # less the footer: number, page
+        assert body[-1] not in sections, f"a page ends on the heading {body[-1]!r}"

@@ -154,13 +154,16 @@ CSS = """
 .wb-statement table.wb-lines td:first-child { text-align: left !important; white-space: normal; }
 .wb-statement .wb-converted { color: #5f6368; font-style: italic; }
 .wb-statement tr.wb-section th { padding-top: 3mm; font-weight: 600; border-bottom: 0.5pt solid #c8ccd0; }
+/* a section's heading never ends a page: it goes over with its first line */
+.wb-statement tr.wb-section { break-after: avoid; page-break-after: avoid; }
 .wb-statement tr.wb-line td:first-child { padding-left: 5mm; }
 .wb-statement tr.wb-rounding td { color: #5f6368; font-size: 9pt; }
 .wb-statement tr.wb-subtotal td { border-top: 0.75pt solid #1a1a1a; font-weight: 600; }
 .wb-statement tr.wb-total td { border-top: 1.5pt solid #1a1a1a; border-bottom: 1.5pt solid #1a1a1a;
   font-weight: 700; font-size: 11pt; }
 .wb-statement .wb-note { font-size: 8.5pt; color: #5f6368; margin-top: 4mm; }
-@media print { .wb-statement { max-width: none; padding: 0; } }
+/* printed, the watermark is fixed to the page, so every page of a draft carries it */
+@media print { .wb-statement { max-width: none; padding: 0; } .wb-statement .wb-watermark { position: fixed; top: 110mm; } }
 @page { size: A4; }
 """
 
