@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from workbench.billing.core.lifecycle import Status
 from workbench.dashboards import build_billing_app
 from workbench.dashboards.ranges import CUSTOM, LAST, MONTH, MTD
 
@@ -180,3 +181,22 @@ def test_generate_skips_the_customers_already_billed_and_says_so(ws):
     assert sorted(d.invoice.customer_id for d in app.drafts.values()) == ["100004"]
     assert list(app.not_generated) == ["100003"]  # cannot be priced: its error and fix, as before
     assert app.messages[-1].endswith("; 2 customer(s) skipped: already billed")
+
+
+def test_approve_all_leaves_drafts_of_preliminary_usage_unless_ticked_one_by_one(ws):
+    """November is not final (AWS has not issued its invoice): Approve all issues none of its
+    drafts, as `invoices approve --all-drafts` would not, and says how to issue them anyway."""
+    app = build_billing_app(ws, today=TODAY)  # month to date: November, preliminary
+    app.select(["100001", "100002"])
+    app.generate_button.click()
+    drafts = sorted(app.drafts)
+    assert len(drafts) == 2 and all(app.drafts[n].invoice.preliminary for n in drafts)
+
+    app.approve_all_button.click()
+    assert shown(app)[2] == (f"nothing approved: {', '.join(drafts)} are priced from preliminary usage; "
+                             "to issue them anyway, tick them and click Approve")
+    assert all(app.drafts[n].status is Status.DRAFT for n in drafts)
+
+    app.draft_table.check([drafts[0]])
+    app.approve_button.click()  # one by one, as the analyst chose
+    assert app.drafts[drafts[0]].status is Status.OPEN and app.drafts[drafts[1]].status is Status.DRAFT

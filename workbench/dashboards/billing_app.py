@@ -391,15 +391,22 @@ class BillingApp:
         )
 
     def approve_all(self, _button: object = None) -> None:
+        """Every draft of the preview, less those priced from preliminary usage (as `invoices
+        approve --all-drafts` does): issuing figures the vendor has not finalised is a choice made
+        invoice by invoice (tick it, Approve)."""
         drafts = [n for n, row in self.drafts.items() if row.status is Status.DRAFT]
         if not drafts and not self.read_only:
             return self._say("there are no drafts left to approve here", error=True)
-        self._approve(drafts)
+        held = [n for n in drafts if self.drafts[n].invoice.preliminary]
+        if held and len(held) == len(drafts) and not self.read_only:
+            return self._say(f"nothing approved: {', '.join(held)} are priced from preliminary usage; to issue "
+                             "them anyway, tick them and click Approve", error=True)
+        self._approve([n for n in drafts if n not in held], held=held)
 
     def approve_selected(self, _button: object = None) -> None:
         self._approve(self.selected_drafts)
 
-    def _approve(self, numbers: list[str]) -> None:
+    def _approve(self, numbers: list[str], *, held: list[str] | None = None) -> None:
         if self.read_only:
             return self._refuse("approving invoices")
         numbers = [n for n in numbers if n in self.drafts]
@@ -414,7 +421,9 @@ class BillingApp:
         self._show_drafts()
         if self.viewed in numbers:  # the statement shown is no longer a draft: show it as it is now
             self._show_statement(self.viewed)
-        self._say(f"approved (now Open): {', '.join(numbers)}")
+        self._say(f"approved (now Open): {', '.join(numbers)}"
+                  + (f"; left as drafts, priced from preliminary usage: {', '.join(held)} (tick them and click "
+                     "Approve to issue them anyway)" if held else ""))
 
     def view_selected(self, _button: object = None) -> None:
         chosen = self.selected_drafts
