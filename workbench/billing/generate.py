@@ -211,12 +211,9 @@ def preview_customers(
             continue
         if plan is None:
             usage_currencies = prepared.currencies[cid]
-            if len(usage_currencies) > 1:  # EUR and USD are not added up (mixed-usage-currencies says why)
-                rows.append(CustomerPreview(cid, prepared.names.get(cid, ""), ", ".join(usage_currencies), None,
-                                            None, None, None, None, own))
-                continue
-            rows.append(CustomerPreview(cid, prepared.names.get(cid, ""), usage_currencies[0], cost,
-                                        None, None, None, None, own))
+            mixed = len(usage_currencies) > 1  # EUR and USD are not added up (mixed-usage-currencies says why)
+            rows.append(CustomerPreview(cid, prepared.names.get(cid, ""), ", ".join(usage_currencies),
+                                        None if mixed else cost, None, None, None, None, own))
             continue
         figures = _figures(plan, options)
         price = round_minor(exact_sum((figures.usage_price, figures.support_fee, figures.marketplace)), plan.currency)

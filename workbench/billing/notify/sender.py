@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -378,6 +379,32 @@ def _delivery(claimed: _Claimed, outcome: str, *, error: str = "", next_attempt_
                     claimed.attempts, error, next_attempt_at, attachment, attachment_note)
 
 
+def _attempt(claimed: _Claimed, smtp: _Smtp, from_address: str, reply_to: str, max_attempts: int,
+             ws: Workspace, clock: Callable[[], dt.datetime]) -> tuple[Delivery, str]:
+    """What one claimed message comes to (cancelled, failed, to retry, sent), and why the run
+    must stop after it ("": it goes on)."""
+    if claimed.invoice_status and claimed.invoice_status not in (Status.OPEN.value, Status.PAST_DUE.value):
+        # "a new invoice for you", about an invoice voided or closed since it was queued
+        return _delivery(claimed, "cancelled", error=f"{claimed.invoice_number} is "
+                         f"{Status(claimed.invoice_status).label} now: the new-invoice email is not sent"), ""
+    pdf, note = _find_pdf(ws, claimed) if claimed.attach_pdf else (None, "")
+    try:
+        message = _compose(claimed, from_address, reply_to, pdf)
+    except (ValueError, TypeError) as exc:  # a header the email library refuses: this message only
+        return _delivery(claimed, "failed", error=f"the message cannot be written: {exc}"), ""
+    try:
+        smtp.send(message)
+    except (_ConnectFailed, _SendFailed) as exc:
+        permanent = isinstance(exc, _SendFailed) and exc.permanent
+        if permanent or claimed.attempts >= max_attempts:
+            delivery = _delivery(claimed, "failed", error=str(exc))
+        else:
+            delivery = _delivery(claimed, "retry", error=str(exc), next_attempt_at=clock() + backoff(claimed.attempts))
+        stop = f"{exc}; the other due messages wait for the next run" if isinstance(exc, _ConnectFailed) else ""
+        return delivery, stop
+    return _delivery(claimed, "sent", attachment=pdf.name if pdf else "", attachment_note=note), ""
+
+
 # --- the run ----------------------------------------------------------------------------------
 
 def send_pending(
@@ -416,34 +443,7 @@ def send_pending(
             claimed = _claim_next(ws, clock())
             if claimed is None:
                 break
-            if claimed.invoice_status and claimed.invoice_status not in (Status.OPEN.value, Status.PAST_DUE.value):
-                # "a new invoice for you", about an invoice voided or closed since it was queued
-                delivery = _delivery(claimed, "cancelled", error=f"{claimed.invoice_number} is "
-                                     f"{Status(claimed.invoice_status).label} now: the new-invoice email is not sent")
-                _record(ws, claimed, delivery, clock())
-                deliveries.append(delivery)
-                continue
-            pdf, note = _find_pdf(ws, claimed) if claimed.attach_pdf else (None, "")
-            try:
-                message = _compose(claimed, from_address, reply_to, pdf)
-            except (ValueError, TypeError) as exc:  # a header the email library refuses: this message only
-                delivery = _delivery(claimed, "failed", error=f"the message cannot be written: {exc}")
-                _record(ws, claimed, delivery, clock())
-                deliveries.append(delivery)
-                continue
-            try:
-                smtp.send(message)
-            except (_ConnectFailed, _SendFailed) as exc:
-                permanent = isinstance(exc, _SendFailed) and exc.permanent
-                if permanent or claimed.attempts >= max_attempts:
-                    delivery = _delivery(claimed, "failed", error=str(exc))
-                else:
-                    delivery = _delivery(claimed, "retry", error=str(exc),
-                                         next_attempt_at=clock() + backoff(claimed.attempts))
-                if isinstance(exc, _ConnectFailed):
-                    stopped = f"{exc}; the other due messages wait for the next run"
-            else:
-                delivery = _delivery(claimed, "sent", attachment=pdf.name if pdf else "", attachment_note=note)
+            delivery, stopped = _attempt(claimed, smtp, from_address, reply_to, max_attempts, ws, clock)
             _record(ws, claimed, delivery, clock())
             deliveries.append(delivery)
             if stopped:

@@ -647,8 +647,19 @@ def _replacement_notes(older: list[VendorReport], new: _PeriodSummary, name: str
 
 
 def _accounts_in(con: duckdb.DuckDBPyConnection, summary: str, period: str) -> set[str]:
+    """The sub-accounts of `period` in the summary being imported."""
     return {a for (a,) in con.execute(
         f"SELECT DISTINCT sub_account_id FROM {summary} WHERE billing_period = ? AND sub_account_id IS NOT NULL", [period]
+    ).fetchall()}
+
+
+def _stored_accounts(ws: Workspace, con: duckdb.DuckDBPyConnection, reports: Sequence[VendorReport]) -> set[str]:
+    """The sub-accounts of stored reports, from their summaries."""
+    files = [str(f) for f in summary_files(ws, reports)]
+    if not files:
+        return set()
+    return {a for (a,) in con.execute(
+        "SELECT DISTINCT sub_account_id FROM read_parquet($files) WHERE sub_account_id IS NOT NULL", {"files": files}
     ).fetchall()}
 
 
@@ -668,11 +679,7 @@ def _overlap_problems(
     mine = _accounts_in(con, summary, new.period)
     problems: list[Problem] = []
     for other in others:
-        files = [str(f) for f in summary_files(ws, [other])]
-        theirs = {a for (a,) in con.execute(
-            "SELECT DISTINCT sub_account_id FROM read_parquet($files) WHERE sub_account_id IS NOT NULL", {"files": files}
-        ).fetchall()}
-        both = sorted(mine & theirs)
+        both = sorted(mine & _stored_accounts(ws, con, [other]))
         if both:
             shown = ", ".join(both[:5]) + (f" and {len(both) - 5} more" if len(both) > 5 else "")
             problems.append(Problem(
@@ -693,13 +700,8 @@ def _lock_problems(
     refused while any customer with usage in it (old or new report) has invoices for it."""
     if session.scalar(select(PeriodLock.vendor).where(PeriodLock.vendor == vendor).limit(1)) is None:
         return []  # nothing of this vendor is billed yet
-    new_accounts = _accounts_in(con, summary, period)
-    old_files = [str(f) for f in summary_files(ws, older)]
-    old_accounts = {a for (a,) in con.execute(
-        "SELECT DISTINCT sub_account_id FROM read_parquet($files) WHERE sub_account_id IS NOT NULL", {"files": old_files}
-    ).fetchall()} if old_files else set()
     customers: set[str] = set()
-    for chunk in chunks(new_accounts | old_accounts):
+    for chunk in chunks(_accounts_in(con, summary, period) | _stored_accounts(ws, con, older)):
         customers |= set(session.scalars(select(Account.customer_id).where(
             Account.vendor == vendor, Account.account_id.in_(chunk))))
     locks = locks_overlapping(session, vendor, period, customers)

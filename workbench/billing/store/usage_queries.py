@@ -69,11 +69,16 @@ def current_usage_files(ws: Workspace, vendor: str, periods: list[str]) -> list[
 RULE_SCOPES = ("service", "product_type", "sku")  # the pricebook scopes that name usage
 
 
+def _current_summaries(ws: Workspace, vendor: str) -> list[str]:
+    """The summary files of `vendor`'s current reports, every month."""
+    with ws.session() as session:
+        return [str(f) for f in summary_files(ws, list(session.scalars(_current(vendor))))]
+
+
 def usage_terms(ws: Workspace, vendor: str) -> dict[str, set[str]]:
     """The services, product types and SKUs of `vendor`'s current usage, every month (what its
     pricebook rules can name); empty when none of its usage is imported."""
-    with ws.session() as session:
-        files = [str(f) for f in summary_files(ws, list(session.scalars(_current(vendor))))]
+    files = _current_summaries(ws, vendor)
     if not files:
         return {}
     with duckdb.connect() as con:
@@ -95,8 +100,7 @@ def usage_term_costs(ws: Workspace, vendor: str, scope: str) -> list[UsageTerm]:
     first: what a pricebook rule of that scope can name (`workbench pricebooks terms`)."""
     if scope not in RULE_SCOPES:
         raise ValueError(f"unknown scope {scope!r}; known: {', '.join(RULE_SCOPES)}")
-    with ws.session() as session:
-        files = [str(f) for f in summary_files(ws, list(session.scalars(_current(vendor))))]
+    files = _current_summaries(ws, vendor)
     if not files:
         return []
     with duckdb.connect() as con:
