@@ -29,7 +29,6 @@ import logging
 import shutil
 import tempfile
 import weakref
-from collections.abc import Callable
 from pathlib import Path
 
 import ipywidgets as w
@@ -124,8 +123,8 @@ class InvoicesApp:
         ])
 
         for control in (self.customer, self.status):
-            control.observe(lambda _change: self._changed(self.refresh), "value")
-        self.range.observe(lambda: self._changed(self.refresh))
+            control.observe(lambda _change: self._filtered(), "value")
+        self.range.observe(self._filtered)
         self.table.observe(self._picked, "value")
         self.currency.observe(lambda _change: self._render_statement(), "value")
         for fmt, button in self.download_buttons.items():
@@ -169,15 +168,17 @@ class InvoicesApp:
             months = sorted({f"{start:%Y-%m}" for start in session.scalars(select(m.Invoice.period_start))}, reverse=True)
         return customers, months
 
+    # The viewer changed a filter or opened another invoice: the last message was about what was
+    # shown before, so it goes ("AWS-... is now Open" beside another invoice misleads).
+
+    def _filtered(self) -> None:
+        self.message.value = ""
+        self.refresh()
+
     def _picked(self, change: dict) -> None:
         if not self._quiet_pick:  # the viewer's click, not the list redrawn after a change
-            self._changed(lambda: self.show(change["new"]))
-
-    def _changed(self, then: Callable[[], None]) -> None:
-        """The viewer changed a filter or opened another invoice: the last message was about
-        what was shown before, so it goes ("AWS-... is now Open" beside another invoice misleads)."""
-        self.message.value = ""
-        then()
+            self.message.value = ""
+            self.show(change["new"])
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.messages.append(text)
