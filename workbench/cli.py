@@ -67,12 +67,9 @@ def _has_errors(problems: Iterable[Problem]) -> bool:
 
 
 def _open(directory: str) -> Any:
-    from workbench.billing.store.workspace import WorkspaceError, open_workspace
+    from workbench.cli_workspace import open_directory
 
-    try:
-        return open_workspace(Path(directory))
-    except WorkspaceError as exc:
-        raise click.ClickException(str(exc)) from None
+    return open_directory(directory)
 
 
 def _table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> None:
@@ -133,12 +130,11 @@ def main(db: str | None) -> None:
 @click.option("--name", default="", help="Workspace name shown on dashboards.")
 def init(directory: str, name: str) -> None:
     """Create a workspace in DIRECTORY (new or empty)."""
-    from workbench.billing.store.workspace import WorkspaceError, init_workspace
+    from workbench.billing.store.workspace import init_workspace
+    from workbench.cli_workspace import workspace_argument
 
-    try:
+    with workspace_argument():
         ws = init_workspace(Path(directory), name=name)
-    except WorkspaceError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(f"workspace ready: {ws.root}")
     click.echo("next: import customers, accounts and pricebooks (`workbench customers import`), then vendor reports (`workbench import`)")
 

@@ -255,13 +255,11 @@ def serve(directory: str, read_only: bool, port: int, notebook: str, no_browser:
             dt.date.fromisoformat(today)
         except ValueError:
             raise click.BadParameter(f"{today!r} is not a date YYYY-MM-DD", param_hint="--today") from None
-    from workbench.billing.store.workspace import WorkspaceError
+    from workbench.cli_workspace import workspace_argument
 
-    try:
+    with workspace_argument():
         server = start_server(Path(directory), read_only=read_only, port=port, notebook=notebook, today=today,
                               preheat=preheat)
-    except WorkspaceError as exc:
-        raise click.ClickException(str(exc)) from None
     try:
         with _stopped_by_termination():
             server.wait_ready()

@@ -107,6 +107,17 @@ def test_help_loads_no_database_dataframe_or_query_engine() -> None:
         assert workbench(*command).returncode == 0
 
 
+def test_a_folder_that_is_not_a_workspace_is_a_usage_error_in_every_command(tmp_path: Path) -> None:
+    """Exit 2, as any bad argument, with what to do: not 1, which scripts read as "done in part"."""
+    folder = str(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a workspace\n")
+    for command in (["invoices", "list", folder], ["month-end", folder, "--period", "2025-10"],
+                    ["notify", "outbox", folder], ["api-key", "list", folder], ["init", folder]):
+        done = workbench(*command, expect=2)
+        assert "Error: Invalid value for DIR" in done.stderr, done.stderr
+        assert "workbench init" in done.stderr or "not empty and is not a workspace" in done.stderr, done.stderr
+
+
 def test_an_account_that_moved_to_another_customer(tmp_path: Path) -> None:
     """accounts.csv cannot hand an account from one customer to another in one step (an account
     belongs to exactly one customer): the refusal says which command frees it, and that command

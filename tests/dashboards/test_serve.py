@@ -84,7 +84,7 @@ def test_the_billing_page_is_served_with_its_widgets(served, template_workspace)
 def test_serve_refuses_a_folder_that_is_not_a_workspace(tmp_path):
     done = subprocess.run([sys.executable, "-m", "workbench.serve", str(tmp_path), "--no-browser"],
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
+    assert done.returncode == 2  # a usage error, as any bad argument
     assert "is not a workspace" in done.stderr
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -25,12 +24,9 @@ DEFAULT_PORT = 8870
 
 
 def _open(directory: str) -> Any:
-    from workbench.billing.store.workspace import WorkspaceError, open_workspace
+    from workbench.cli_workspace import open_directory
 
-    try:
-        return open_workspace(Path(directory))
-    except WorkspaceError as exc:
-        raise click.ClickException(str(exc)) from None
+    return open_directory(directory)
 
 
 def _is_loopback(host: str) -> bool:

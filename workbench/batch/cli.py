@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -85,7 +84,7 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
               today: str | None, notebook: str) -> None:
     from tqdm import tqdm
 
-    from workbench.billing.store.workspace import WorkspaceError, open_workspace
+    from workbench.cli_workspace import open_directory
 
     from .month_end import run_month_end
 
@@ -94,10 +93,7 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
         day = dt.date.fromisoformat(today) if today else None
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    try:
-        ws = open_workspace(Path(directory))
-    except WorkspaceError as exc:
-        raise click.ClickException(str(exc)) from None
+    ws = open_directory(directory, "DIR")
     options = InvoiceOptions(apply_credits=apply_credits, include_tax=not no_tax,
                              include_marketplace=include_marketplace,
                              credits_for_marketplace=credits_for_marketplace)

@@ -11,7 +11,6 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -27,12 +26,9 @@ DIRECTORY = click.argument("directory", metavar="DIR", type=click.Path(exists=Tr
 
 
 def _open(directory: str) -> Workspace:
-    from workbench.billing.store.workspace import WorkspaceError, open_workspace
+    from workbench.cli_workspace import open_directory
 
-    try:
-        return open_workspace(Path(directory))
-    except WorkspaceError as exc:
-        raise click.ClickException(str(exc)) from None
+    return open_directory(directory, "DIR")
 
 
 def _show_settings(s: NotifySettings) -> None:
