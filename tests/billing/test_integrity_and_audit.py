@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 
 import pytest
 from sqlalchemy import update
@@ -41,6 +43,29 @@ def test_issued_invoices_verify_and_tampering_is_found(billed):
     tampered = found[numbers["100002"]]
     assert [(d.what, d.stored, d.derived) for d in tampered.differences if d.what == "total"] == [("total", "42.26", "41.26")]
     assert any(d.what == "seal figures" for d in tampered.differences)
+
+
+def test_verify_checks_the_month_end_files_against_their_manifest(billed):
+    """A month-end folder holds `<number>.done.json` with the sha256 of each file (see
+    workbench/batch/month_end.py); a file changed or gone afterwards is a difference."""
+    number = issue_all(billed)["100001"]
+    folder = billed.output_dir / "2025-10" / number
+    folder.mkdir(parents=True)
+    detailed = folder / f"{number}.csv"
+    detailed.write_bytes(b"line,amount\n" + b"x,1.00\n" * 1_000_000)  # 7 MB: hashed in several blocks
+    statement = folder / f"{number}.pdf"
+    statement.write_bytes(b"%PDF-1.7 statement")
+    manifest = {"files": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (detailed, statement)}}
+    (folder / f"{number}.done.json").write_text(json.dumps(manifest))
+    assert {r.number: r.ok for r in verify(billed)}[number]
+
+    detailed.write_bytes(detailed.read_bytes() + b"y,2.00\n")
+    statement.unlink()
+    found = {r.number: r for r in verify(billed)}[number]
+    assert [(d.what, d.stored, d.derived) for d in found.differences] == [
+        (f"file {detailed.name}", manifest["files"][detailed.name][:16],
+         hashlib.sha256(detailed.read_bytes()).hexdigest()[:16]),
+        (f"file {statement.name}", manifest["files"][statement.name][:16], "missing")]
 
 
 def test_a_retroactive_pricebook_edit_shows_up_to_the_cent(billed):

@@ -30,6 +30,7 @@ from workbench.billing.core.pricebook import PricebookVersion
 from workbench.billing.core.rating import rate
 from workbench.billing.reference import load_pricebook, tax_rates
 from workbench.billing.store import models as m
+from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 from workbench.billing.usage_groups import open_usage
@@ -189,7 +190,7 @@ def _check_files(ws: Workspace, inv: m.Invoice, result: Verification) -> None:
             continue
         for name, digest in files.items():
             path = manifest.parent / name
-            actual = _sha256(path.read_bytes()) if path.is_file() else "missing"
+            actual = file_sha256(path) if path.is_file() else "missing"  # read in blocks: a detailed CSV may be large
             if actual != digest:
                 result.differences.append(Difference(f"file {name}", digest[:16], actual[:16]))
 
