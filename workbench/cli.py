@@ -515,7 +515,8 @@ def invoices_show(directory: str, invoice: str, as_json: bool) -> None:
            ["product type", "description", f"amount {view.currency}"])
 
 
-def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_json: bool, today: str | None = None) -> None:
+def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_json: bool,
+            today: str | None = None) -> list[Any]:
     from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError
 
     ws = _open(directory)
@@ -529,6 +530,7 @@ def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_
     else:
         for c in changed:
             click.echo(f"{c.number}: {Status(c.status).label}" if hasattr(c, "number") else f"{c}: deleted")
+    return list(changed)
 
 
 @invoices.command("approve")
@@ -548,8 +550,10 @@ def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, ve
     """Approve drafts: Draft -> Open (visible to the customer; due date set from the terms).
 
     `--all-drafts` approves every draft the filters select, except drafts priced from usage the
-    vendor has not finalised yet (preliminary) unless --include-preliminary; it says how many."""
-    from workbench.billing.invoices import approve, list_invoices
+    vendor has not finalised yet (preliminary) unless --include-preliminary; it says how many.
+    A preliminary draft approved (named, or included) is issued with a warning: the vendor's final
+    report for its month is refused for the customer while the invoice stands."""
+    from workbench.billing.invoices import approve, issued_from_preliminary, list_invoices
 
     if (vendor or range_ or customer or include_preliminary) and not all_drafts:
         raise click.UsageError("--vendor, --range, --customer and --include-preliminary select drafts for --all-drafts")
@@ -570,7 +574,7 @@ def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, ve
         click.echo(f"approving {len(refs)} draft(s)", err=True)
     if not refs:
         raise click.UsageError("name invoices to approve, or pass --all-drafts")
-    _change(directory, refs, approve, as_json, today or "")
+    _report(issued_from_preliminary(_change(directory, refs, approve, as_json, today or "")))
 
 
 @invoices.command("delete")

@@ -167,8 +167,17 @@ def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tm
     held = workbench("invoices", "approve", ws, "--all-drafts", "--today", "2025-12-02", expect=4)
     assert "left as drafts, priced from preliminary usage" in held.stderr
     assert drafts() == [("2025-11", True)]
-    workbench("invoices", "approve", ws, "--all-drafts", "--include-preliminary", "--today", "2025-12-02")
+    november_draft = json.loads(workbench("invoices", "list", ws, "--status", "draft", "--json").stdout)[0]["number"]
+    issued = workbench("invoices", "approve", ws, "--all-drafts", "--include-preliminary", "--today", "2025-12-02")
     assert drafts() == []
+    # issued as asked, with what it binds: the final November report is refused while it stands
+    assert (f"warning: customer 100002: {november_draft} (Beta Ltd) is issued from preliminary aws usage for 2025-11: "
+            "the vendor has not finalised that month\n"
+            f"  fix: if the vendor's final report differs, void {november_draft}, then import the report and generate "
+            "again (while the invoice stands, that report is refused for this customer)") in issued.stderr
+    trail = json.loads(workbench("audit", ws, "--invoice", november_draft, "--json").stdout)
+    assert [e["details"] for e in trail if e["action"] == "invoice.status"][0] == {
+        "from": "draft", "to": "open", "preliminary": True}
     workbench("invoices", "approve", ws, "--vendor", "aws", expect=2)  # a filter without --all-drafts
     # every unknown number at once, and nothing approved
     typo = workbench("invoices", "approve", ws, "AWS-202510-0001", "AWS-202599-00001", expect=4)

@@ -200,3 +200,8 @@ def test_approve_all_leaves_drafts_of_preliminary_usage_unless_ticked_one_by_one
     app.draft_table.check([drafts[0]])
     app.approve_button.click()  # one by one, as the analyst chose
     assert app.drafts[drafts[0]].status is Status.OPEN and app.drafts[drafts[1]].status is Status.DRAFT
+    customer = app.drafts[drafts[0]].invoice.customer_name
+    assert shown(app)[2] == (f"approved (now Open): {drafts[0]}. Note: {drafts[0]} ({customer}) is issued from "
+                             "preliminary aws usage for 2025-11 (month to date): the vendor has not finalised that month; if the "
+                             f"vendor's final report differs, void {drafts[0]}, then import the report and generate "
+                             "again (while the invoice stands, that report is refused for this customer)")

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.lifecycle import Status, can_delete, check_transition, is_past_due
+from workbench.billing.core.problems import Problem, Severity
 from workbench.billing import integrity
 from workbench.billing.reference import payment_terms
 from workbench.billing.store import audit
@@ -186,8 +187,10 @@ def set_status(
             if target is Status.VOID:
                 _give_back_credits(session, inv, today, actor)
                 session.execute(delete(m.PeriodLock).where(m.PeriodLock.invoice_id == inv.id))
-            audit.record(session, "invoice.status", "invoice", inv.number, actor=actor, reason=reason,
-                         details={"from": inv.status, "to": target.value})
+            details: dict[str, object] = {"from": inv.status, "to": target.value}
+            if target is Status.OPEN and inv.preliminary:
+                details["preliminary"] = True  # issued from usage the vendor had not finalised
+            audit.record(session, "invoice.status", "invoice", inv.number, actor=actor, reason=reason, details=details)
             inv.status = target.value
             if target is Status.OPEN:
                 on_issue(session, inv)
@@ -199,6 +202,23 @@ def approve(
     ws: Workspace, refs: Sequence[str | int], *, today: dt.date | None = None, actor: str | None = None, reason: str = ""
 ) -> list[InvoiceSummary]:
     return set_status(ws, refs, Status.OPEN, today=today, actor=actor, reason=reason or "approved")
+
+
+def issued_from_preliminary(issued: Sequence[InvoiceSummary]) -> list[Problem]:
+    """A warning for each invoice just issued from usage its vendor has not finalised.
+
+    Naming such a draft (a tick on the dashboard, a number on the command line) issues it: the
+    "all drafts" paths hold it back, an explicit choice does not. The analyst should still read
+    what it binds: the vendor's final report for that month is refused for the customer while
+    the invoice stands."""
+    return [Problem(
+        "issued-preliminary",
+        f"{s.number} ({s.customer_name}) is issued from preliminary {s.vendor} usage for {s.period}: "
+        "the vendor has not finalised that month",
+        customer_id=s.customer_id, severity=Severity.WARNING,
+        fix=f"if the vendor's final report differs, void {s.number}, then import the report and generate again "
+            "(while the invoice stands, that report is refused for this customer)",
+    ) for s in issued if s.preliminary and s.status == Status.OPEN.value]
 
 
 def delete_drafts(ws: Workspace, refs: Sequence[str | int], *, actor: str | None = None, reason: str = "") -> list[str]:

@@ -28,7 +28,7 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import DateRange, last_month, month_key
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.generate import CustomerPreview, GeneratedInvoice, GenerationResult, generate_invoices, preview_customers
-from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError, approve, delete_drafts
+from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError, approve, delete_drafts, issued_from_preliminary
 from workbench.billing.store.usage_queries import ReportPeriod, report_periods
 from workbench.billing.store.workspace import Workspace
 
@@ -421,9 +421,11 @@ class BillingApp:
         self._show_drafts()
         if self.viewed in numbers:  # the statement shown is no longer a draft: show it as it is now
             self._show_statement(self.viewed)
+        preliminary = issued_from_preliminary(done)
         self._say(f"approved (now Open): {', '.join(numbers)}"
                   + (f"; left as drafts, priced from preliminary usage: {', '.join(held)} (tick them and click "
-                     "Approve to issue them anyway)" if held else ""))
+                     "Approve to issue them anyway)" if held else "")
+                  + "".join(f". Note: {p.message}; {p.fix}" for p in preliminary), note=bool(preliminary))
 
     def view_selected(self, _button: object = None) -> None:
         chosen = self.selected_drafts
