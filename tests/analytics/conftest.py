@@ -94,23 +94,24 @@ TABLES = {
 }
 
 
-def build(root: Path) -> Workspace:
-    ws = init_workspace(root / "ws", name="analytics")
-    tables = []
-    for name, text in TABLES.items():
-        path = root / f"{name}.csv"
+def build(root: Path, reports: dict[str, str] = REPORTS, tables: dict[str, str] = TABLES, *,
+          name: str = "analytics") -> Workspace:
+    ws = init_workspace(root / "ws", name=name)
+    table_paths = []
+    for table, text in tables.items():
+        path = root / f"{table}.csv"
         path.write_text("\n".join(line.strip() for line in text.strip().splitlines()) + "\n")
-        tables.append(path)
-    _, problems = import_tables(ws, tables)
+        table_paths.append(path)
+    _, problems = import_tables(ws, table_paths)
     assert [str(p) for p in problems if p.severity.value == "error"] == []
-    reports = []
-    for name, text in REPORTS.items():
-        path = root / name
+    report_paths = []
+    for file_name, text in reports.items():
+        path = root / file_name
         path.write_text(text)
-        reports.append(path)
-    outcome = import_reports(ws, reports, today=TODAY)
+        report_paths.append(path)
+    outcome = import_reports(ws, report_paths, today=TODAY)
     assert [(f.path.name, f.status.value, [str(p) for p in f.problems if p.severity.value == "error"]) for f in outcome.files] == [
-        (name, "imported", []) for name in REPORTS
+        (file_name, "imported", []) for file_name in reports
     ]
     return ws
 
@@ -119,5 +120,58 @@ def build(root: Path) -> Workspace:
 def analytics_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     """Read-only for the tests: queries and previews store nothing."""
     ws = build(tmp_path_factory.mktemp("analytics"))
+    yield ws
+    ws.close()
+
+
+# Customers of one vendor invoiced in three currencies: AWS bills every one of them in USD, the
+# reseller invoices Acme in USD, Kaisha in JPY and the two European customers in EUR. Margins of
+# 15,000 JPY and 100 USD must never share an axis or a total.
+CURRENCY_REPORTS = {
+    "aws-2025-10.csv": focus_csv("AWS", "USD", "2025-10", """
+        01 | 111111111111 | acme-prod   | Usage | Compute  | AmazonEC2 | 1000.004
+        01 | 333333333333 | kaisha-main | Usage | Compute  | AmazonEC2 | 1000
+        01 | 444444444444 | euro-main   | Usage | Compute  | AmazonEC2 | 500
+        02 | 555555555555 | delta-main  | Usage | Storage  | AmazonS3  | 200.0000000018
+        02 | 999999999999 | stray       | Usage | Compute  | AmazonEC2 | 7.5
+    """),
+}
+
+CURRENCY_TABLES = {
+    "customers": """
+        customer_id,name,contact_name,contact_email,billing_address,tax_jurisdiction,payment_terms_days
+        100001,Acme Corp,Ann Smith,ann@acme.example,1 Main St,CA-ON,
+        100003,Kaisha KK,Kei Sato,kei@kaisha.example,3 Chome,CA-ON,
+        100004,Euro GmbH,Eva Berg,eva@euro.example,4 Ring,CA-ON,
+        100005,Delta SARL,Dan Roux,dan@delta.example,5 Rue,CA-ON,
+    """,
+    "customer_vendors": """
+        customer_id,vendor,pricebook,invoice_currency
+        100001,aws,Standard,USD
+        100003,aws,Standard,JPY
+        100004,aws,Standard,EUR
+        100005,aws,Partner,EUR
+    """,
+    "accounts": """
+        customer_id,vendor,account_id,account_name
+        100001,aws,111111111111,acme-prod
+        100003,aws,333333333333,kaisha-main
+        100004,aws,444444444444,euro-main
+        100005,aws,555555555555,delta-main
+    """,
+    "pricebooks": TABLES["pricebooks"],
+    "tax_rates": TABLES["tax_rates"],
+    "fx_rates": """
+        period,from_currency,to_currency,rate
+        2025-10,USD,JPY,150.5
+        2025-10,USD,EUR,0.8605
+    """,
+}
+
+
+@pytest.fixture(scope="session")
+def currencies_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """One vendor's USD usage, invoiced in USD, JPY and EUR. Read-only for the tests."""
+    ws = build(tmp_path_factory.mktemp("currencies"), CURRENCY_REPORTS, CURRENCY_TABLES, name="currencies")
     yield ws
     ws.close()

@@ -135,6 +135,44 @@ def test_margin_per_customer_as_invoices_would_price_it(analytics_ws) -> None:
     ]
 
 
+def test_margin_totals_add_up_each_invoice_currency_apart(currencies_ws) -> None:
+    """USD usage invoiced in EUR, JPY and USD: one total per invoice currency, each the exact sum
+    of its customers; 165,550 JPY and 1,100.00 USD are never added."""
+    margins = q.customer_margins(currencies_ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+    assert table(margins[["customer_id", "vendor_cost", "currency", "price", "margin"]]) == [
+        ("100004", Dec("500"), "EUR", Dec("473.28"), Dec("43.03")),  # 500 USD * 0.8605 * 1.10
+        ("100005", Dec("200.0000000018"), "EUR", Dec("163.50"), Dec("-8.61")),  # Partner -5 %
+        ("100003", Dec("1000"), "JPY", Dec("165550"), Dec("15050")),  # 1,000 USD * 150.5 * 1.10
+        ("100001", Dec("1000.004"), "USD", Dec("1100.00"), Dec("100.00")),
+    ]
+    totals = q.margin_totals(margins)
+    assert list(totals.columns) == q.MARGIN_TOTAL_COLUMNS
+    assert table(totals) == [
+        # 473.28 + 163.50 = 636.78; 43.03 - 8.61 = 34.42 = 5.41 % of 636.78
+        ("EUR", 2, Dec("636.78"), Dec("34.42"), Dec("5.41"), "USD", Dec("700.0000000018")),
+        ("JPY", 1, Dec("165550"), Dec("15050"), Dec("9.09"), "USD", Dec("1000")),
+        ("USD", 1, Dec("1100.00"), Dec("100.00"), Dec("9.09"), "USD", Dec("1000.004")),
+    ]
+    assert all(isinstance(v, Dec) for column in ("price", "margin", "vendor_cost") for v in totals[column])
+
+
+def test_margin_totals_leave_out_who_cannot_be_priced(analytics_ws) -> None:
+    margins = q.customer_margins(analytics_ws, None, OCTOBER, today=dt.date(2025, 11, 25))
+    # Acme's Azure usage (200 CAD) has no price: it is in no total, and CAD adds to nothing
+    assert table(q.margin_totals(margins)) == [
+        ("USD", 2, Dec("199.70"), Dec("12.70"), Dec("6.36"), "USD", Dec("187.0000000018")),
+    ]
+    assert table(q.margin_totals(margins[[p is None for p in margins["price"]]])) == []
+
+
+def test_margin_totals_do_not_add_vendor_costs_of_two_usage_currencies() -> None:
+    """All vendors: one EUR invoice currency over AWS usage in USD and Azure usage in CAD."""
+    rows = [("aws", "1", "A", "USD", Dec("10"), "EUR", Dec("11"), Dec("1"), Dec("9.09"), "", ""),
+            ("azure", "1", "A", "CAD", Dec("20"), "EUR", Dec("15"), Dec("1.5"), Dec("10.00"), "", "")]
+    margins = pd.DataFrame({c: pd.Series([r[i] for r in rows], dtype=object) for i, c in enumerate(q.MARGIN_COLUMNS)})
+    assert table(q.margin_totals(margins)) == [("EUR", 1, Dec("26"), Dec("2.5"), Dec("9.62"), "CAD, USD", None)]
+
+
 def test_a_billed_month_shows_the_margin_it_was_billed_at(tmp_path) -> None:
     """Once October is billed, generation refuses it, but a manager still sees its margin: the
     figures stored with the invoice (the same as the preview before), and which invoice holds them."""

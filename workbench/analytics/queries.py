@@ -59,6 +59,8 @@ __all__ = [
     "cost_by_customer",
     "month_over_month",
     "customer_margins",
+    "margin_totals",
+    "MARGIN_TOTAL_COLUMNS",
     "unassigned_accounts",
     "customer_drilldown",
     "percent",
@@ -79,6 +81,7 @@ MARGIN_COLUMNS = [
     "vendor", "customer_id", "customer_name", "usage_currency", "vendor_cost",
     "currency", "price", "margin", "margin_percent", "billed", "problems",
 ]
+MARGIN_TOTAL_COLUMNS = ["currency", "customers", "price", "margin", "margin_percent", "usage_currency", "vendor_cost"]
 UNASSIGNED_COLUMNS = ["vendor", "account_id", "account_name", "currency", "rows", "cost"]
 MOM_KEYS: dict[str, list[str]] = {"customer": ["customer_id", "customer_name"], "service": ["vendor", "service"]}
 MOM_FIGURES = ["currency", "previous", "current", "change", "change_percent", "top", "over_threshold", "flagged"]
@@ -294,6 +297,25 @@ def customer_margins(
             rows += [_margin_row(v, [("", p)]) for p in previews]
     rows.sort(key=lambda r: (r[7] is None, r[5] or "", -(r[7] or ZERO), r[2], r[1], r[0]))
     return _frame(rows, MARGIN_COLUMNS)
+
+
+def margin_totals(margins: pd.DataFrame) -> pd.DataFrame:
+    """The priced rows of `customer_margins` added up per invoice currency, never across two.
+    Columns: `MARGIN_TOTAL_COLUMNS`, one row per invoice currency (alphabetical): customers
+    (distinct customer IDs), price and margin (exact sums), margin_percent (of the summed price,
+    0.01 %, half-up), usage_currency (the vendor costs' currencies, ", "-joined) and vendor_cost
+    (their exact sum when that is one currency, else None). Unpriced customers count nowhere."""
+    rows = []
+    priced = margins[[p is not None for p in margins["price"]]] if not margins.empty else margins
+    for currency in sorted(set(priced["currency"])) if not priced.empty else []:
+        part = priced[priced["currency"] == currency]
+        usage_currencies = sorted({c for text in part["usage_currency"] for c in text.split(", ") if c})
+        costs = list(part["vendor_cost"])
+        cost = exact_sum(costs) if len(usage_currencies) == 1 and None not in costs else None
+        price, margin = exact_sum(part["price"]), exact_sum(part["margin"])
+        rows.append((currency, part["customer_id"].nunique(), price, margin, percent(margin, price),
+                     ", ".join(usage_currencies), cost))
+    return _frame(rows, MARGIN_TOTAL_COLUMNS)
 
 
 def _whole_months(date_range: DateRange) -> list[DateRange]:
