@@ -131,6 +131,58 @@ def test_margin_figure_shows_margin_percent_and_counts_the_unpriced(analytics_ws
     assert fig.layout.xaxis.title.text == "Margin (USD)"
 
 
+def test_margin_figure_of_one_invoice_currency_is_one_plain_chart(analytics_ws) -> None:
+    """No subplot grid, no facet title, no legend: a one-currency workspace looks as it always did."""
+    margins = q.customer_margins(analytics_ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+    layout = f.margin_figure(margins).to_plotly_json()["layout"]
+    assert sorted(k for k in layout if k.startswith(("xaxis", "yaxis"))) == ["xaxis", "yaxis"]
+    assert "domain" not in layout["xaxis"] and "domain" not in layout["yaxis"]
+    assert (layout.get("annotations"), layout["showlegend"], layout["height"]) == (None, False, 320)
+    assert layout["xaxis"]["title"]["text"] == "Margin (USD)"
+
+
+def test_margin_figure_draws_each_invoice_currency_on_its_own_axis(currencies_ws) -> None:
+    """AWS usage in USD invoiced in EUR, JPY and USD: Kaisha's 15,050 JPY on the axis of Acme's
+    100.00 USD would flatten every other bar. One subplot per invoice currency, its own axes."""
+    margins = q.customer_margins(currencies_ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+    fig = f.margin_figure(margins, subtitle="AWS · 2025-10 · vendor cost in USD")
+    assert [(t.name, t.xaxis, t.yaxis, list(t.y), list(t.text)) for t in fig.data] == [
+        ("Margin (EUR)", "x", "y", ["Euro GmbH (#100004)", "Delta SARL (#100005)"], ["43.03 EUR (9.09 %)", "-8.61 EUR (-5.27 %)"]),
+        ("Margin (JPY)", "x2", "y2", ["Kaisha KK (#100003)"], ["15,050 JPY (9.09 %)"]),
+        ("Margin (USD)", "x3", "y3", ["Acme Corp (#100001)"], ["100.00 USD (9.09 %)"]),
+    ]
+    # no trace mixes currencies: every label and hover amount of a trace is in its currency
+    for trace in fig.data:
+        code = trace.name[-4:-1]
+        assert all(text.split(" ")[1] == code for text in trace.text)
+        assert all(price.endswith(code) and margin.endswith(code) for _, price, margin, _ in trace.customdata)
+    assert list(fig.data[0].customdata[1]) == ["200.0000000018 USD", "163.50 EUR", "-8.61 EUR", "-5.27 %"]  # exact
+    assert list(fig.data[0].x) == [43.03, -8.61]  # floats only as bar lengths
+
+    layout = fig.layout
+    axes = [(layout[f"xaxis{i}"], layout[f"yaxis{i}"]) for i in ("", "2", "3")]
+    assert [x.title.text for x, _ in axes] == ["Margin (EUR)", "Margin (JPY)", "Margin (USD)"]
+    # each value axis scaled to its own bars (and their labels), matched to no other
+    assert [tuple(x.range) for x, _ in axes] == [
+        pytest.approx((-8.61 - 0.45 * 51.64, 43.03 + 0.45 * 51.64)), pytest.approx((0.0, 15050 * 1.45)), pytest.approx((0.0, 145.0)),
+    ]
+    assert all(x.matches is None and x.anchor == y_name for (x, _), y_name in zip(axes, ("y", "y2", "y3")))
+    # stacked top to bottom in alphabetical order, never overlapping
+    (eur, jpy, usd) = [tuple(y.domain) for _, y in axes]
+    assert 1.0 == eur[1] > eur[0] > jpy[1] > jpy[0] > usd[1] > usd[0] == 0.0
+    assert [list(y.categoryarray) for _, y in axes] == [
+        ["Delta SARL (#100005)", "Euro GmbH (#100004)"], ["Kaisha KK (#100003)"], ["Acme Corp (#100001)"],
+    ]
+    # each facet's title carries its currency's exact totals
+    assert [a.text for a in layout.annotations] == [
+        "<b>EUR</b>: 2 customers, price 636.78 EUR, margin 34.42 EUR (5.41 %)",
+        "<b>JPY</b>: 1 customer, price 165,550 JPY, margin 15,050 JPY (9.09 %)",
+        "<b>USD</b>: 1 customer, price 1,100.00 USD, margin 100.00 USD (9.09 %)",
+    ]
+    assert layout.title.text == "Margin per customer (as invoices would price it)<br><sup>AWS · 2025-10 · vendor cost in USD</sup>"
+    assert layout.showlegend is False  # the axes and facet titles name the currencies
+
+
 def test_unassigned_and_drilldown_figures(analytics_ws) -> None:
     unassigned = f.unassigned_figure(q.unassigned_accounts(analytics_ws, "aws", OCTOBER))
     assert list(unassigned.data[0].y) == ["aws 999999999999 · stray"]

@@ -5,7 +5,8 @@ Amounts become floats only as bar lengths and positions (`_length`); what the an
 Decimal text (`amount_text`), never a float: labels rounded to the currency's minor unit as a
 statement shows them, hovers exact to the last vendor digit.
 A figure draws one currency: frames holding several raise `ValueError` (select a currency
-first); the margin figure is the exception, each customer's bar being in its invoice currency.
+first); the margin figure, whose bars are in each customer's invoice currency, draws one
+subplot per invoice currency with its own axis. No figure adds or scales two currencies together.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from decimal import Decimal
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
+from plotly.subplots import make_subplots
 
 from workbench.billing.core.money import exact_sum, is_known_currency, minor_unit, plain, round_minor
+from workbench.analytics import queries as q
 from workbench.analytics.queries import UNASSIGNED, UNASSIGNED_ID, Drilldown, MonthOverMonth
 from workbench.billing.core.periods import DateRange
 
@@ -99,12 +102,12 @@ def _bar_height(count: int) -> int:
     return max(320, 120 + 28 * count)
 
 
-def _room_for_labels(fig: go.Figure, lengths: Sequence[float]) -> None:
+def _room_for_labels(fig: go.Figure, lengths: Sequence[float], **cell: int) -> None:
     """Widen a horizontal value axis so that labels outside the bars, on either side of zero,
-    stay clear of the category labels."""
+    stay clear of the category labels. `cell`: row and col of a subplot."""
     low, high = min(0.0, *lengths), max(0.0, *lengths)
     pad = 0.45 * ((high - low) or 1.0)
-    fig.update_xaxes(range=[low - pad if low < 0 else 0.0, high + pad if high > 0 else 0.0])
+    fig.update_xaxes(range=[low - pad if low < 0 else 0.0, high + pad if high > 0 else 0.0], **cell)
 
 
 def daily_cost_figure(
@@ -144,9 +147,9 @@ def _customer_label(customer_id: str, name: str) -> str:
     return UNASSIGNED if customer_id == UNASSIGNED_ID else f"{name} (#{customer_id})"
 
 
-def _horizontal(fig: go.Figure, labels: Sequence[str]) -> None:
-    """Horizontal bars list from the top: the first label at the top."""
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), automargin=True)
+def _horizontal(fig: go.Figure, labels: Sequence[str], **cell: int) -> None:
+    """Horizontal bars list from the top: the first label at the top. `cell`: row and col of a subplot."""
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)), automargin=True, **cell)
 
 
 def customer_cost_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
@@ -223,14 +226,17 @@ def month_over_month_figure(result: MonthOverMonth, *, limit: int = 25, subtitle
 
 def margin_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
     """Horizontal bars of margin per customer (and vendor, when there are several), exactly as
-    invoices would price it; one trace per invoice currency, margin % in the hover. Customers
-    that cannot be priced are counted in the subtitle."""
+    invoices would price it, margin % in the hover. Margins in several invoice currencies are
+    drawn one subplot per currency (alphabetical), each with its own axis and a title with the
+    currency's totals (`queries.margin_totals`): 15,000 JPY and 100 USD never share an axis.
+    Customers that cannot be priced are counted in the subtitle."""
     priced = frame[[p is not None for p in frame["price"]]] if not frame.empty else frame
     unpriced = len(frame) - len(priced)
     notes = [subtitle] if subtitle else []
     if unpriced:
         notes.append(f"{unpriced} customer(s) cannot be priced yet: see the table")
-    fig = go.Figure(layout=dict(**_LAYOUT, title=_title("Margin per customer (as invoices would price it)", " · ".join(notes))))
+    title = _title("Margin per customer (as invoices would price it)", " · ".join(notes))
+    fig = go.Figure(layout=dict(**_LAYOUT, title=title))
     if priced.empty:
         return _empty(fig, "No customer can be priced in this selection")
     several_vendors = priced["vendor"].nunique() > 1
@@ -239,8 +245,15 @@ def margin_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
         for c, n, v in zip(priced["customer_id"], priced["customer_name"], priced["vendor"])
     ]
     priced = priced.assign(_label=labels)
-    for currency in sorted(set(priced["currency"])):
+    totals = q.margin_totals(priced)
+    currencies = list(totals["currency"])
+    counts = [int((priced["currency"] == c).sum()) for c in currencies]
+    if len(currencies) > 1:
+        fig = _facets(fig, counts, [_margin_facet_title(t) for _, t in totals.iterrows()])
+    for row, currency in enumerate(currencies, start=1):
         part = priced[priced["currency"] == currency]
+        # one currency: the plain figure (no subplot grid, no facet title); several: row `row` of the grid
+        cell = dict(row=row, col=1) if len(currencies) > 1 else {}
         fig.add_bar(
             name=f"Margin ({currency})", orientation="h", y=list(part["_label"]), x=[_length(v) for v in part["margin"]],
             text=[f"{amount_text(v, currency)} ({percent_text(p).lstrip('+')})" for v, p in zip(part["margin"], part["margin_percent"])],
@@ -250,14 +263,38 @@ def margin_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
                                                     part["margin"], part["margin_percent"])],
             hovertemplate=("<b>%{y}</b><br>vendor cost: %{customdata[0]}<br>price: %{customdata[1]}"
                            "<br>margin: %{customdata[2]}<br>margin %: %{customdata[3]} of price<extra></extra>"),
+            **cell,
         )
-    currencies = sorted(set(priced["currency"]))
-    axis = f"Margin ({currencies[0]})" if len(currencies) == 1 else "Margin (each customer's invoice currency)"
-    _horizontal(fig, labels)
-    _room_for_labels(fig, [_length(v) for v in priced["margin"]])
-    fig.update_xaxes(title_text=axis, tickformat=",", zeroline=True, zerolinewidth=2)
-    fig.update_layout(height=_bar_height(len(labels)), showlegend=len(currencies) > 1)
+        _horizontal(fig, list(part["_label"]), **cell)
+        _room_for_labels(fig, [_length(v) for v in part["margin"]], **cell)
+        fig.update_xaxes(title_text=f"Margin ({currency})", tickformat=",", zeroline=True, zerolinewidth=2, **cell)
+    if len(currencies) == 1:
+        fig.update_layout(height=_bar_height(len(labels)), showlegend=False)
     return fig
+
+
+def _margin_facet_title(total: pd.Series) -> str:
+    """`EUR: 2 customers, price 636.78 EUR, margin 34.42 EUR (5.41 %)`: a currency's exact totals."""
+    currency, customers = str(total["currency"]), int(total["customers"])
+    return (f"<b>{currency}</b>: {customers} customer{'s' if customers != 1 else ''}, "
+            f"price {amount_text(total['price'], currency)}, margin {amount_text(total['margin'], currency)} "
+            f"({percent_text(total['margin_percent']).lstrip('+')})")
+
+
+# Between two facets: the upper one's tick labels and axis title, the lower one's facet title.
+_FACET_GAP = 100
+
+
+def _facets(fig: go.Figure, counts: Sequence[int], titles: Sequence[str]) -> go.Figure:
+    """`fig` as a column of horizontal-bar subplots, one per currency, `counts[i]` bars in the
+    i-th: each as tall as the bars need, with its own x and y axis (nothing shared) and a title."""
+    bars = [max(2, n) * 28 for n in counts]
+    plot = sum(bars) + _FACET_GAP * (len(bars) - 1)
+    sub = make_subplots(rows=len(bars), cols=1, row_heights=bars, vertical_spacing=_FACET_GAP / plot,
+                        subplot_titles=list(titles), figure=fig)
+    sub.update_annotations(x=0, xanchor="left", font=dict(size=13))  # a facet title reads from the left, as the figure's
+    sub.update_layout(height=_LAYOUT["margin"]["t"] + _LAYOUT["margin"]["b"] + plot + 40, showlegend=False)
+    return sub
 
 
 def unassigned_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
