@@ -24,6 +24,18 @@ def text_of(html: str) -> str:
     return re.sub(r"<[^>]+>", "", html).strip()
 
 
+def table_rows(html: str) -> list[list[str]]:
+    """A table's rows as the text of their cells, the header first."""
+    import re
+
+    return [[text_of(cell) for cell in re.findall(r"<t[dh][^>]*>.*?</t[dh]>", row)] for row in re.findall(r"<tr.*?</tr>", html)]
+
+
+def shown_figure(app: UsageExplorer, tab: str) -> dict:
+    (output,) = app.outputs[tab].outputs
+    return output["data"][PLOTLY_MIME]
+
+
 def shown_title(app: UsageExplorer, tab: str) -> str:
     (output,) = app.outputs[tab].outputs
     return str(output["data"][PLOTLY_MIME]["layout"]["title"]["text"])
@@ -113,6 +125,78 @@ def test_switching_currency_in_all_vendors(app) -> None:
     app.currency.value = "USD"
     assert (app.state.currency, list(app.state.unassigned["vendor"])) == ("USD", ["aws"])
     assert list(app.state.margins["vendor"]) == ["aws", "aws"]  # margins of the usage currency only
+
+
+MARGIN_HEADER = ["Customer", "ID", "Vendor", "Vendor cost", "Price", "Margin", "Margin %", "Billed by", "Cannot price because"]
+
+
+def test_margins_of_one_invoice_currency_are_one_chart_with_a_total(app) -> None:
+    app.vendor.value = "aws"
+    shown = shown_figure(app, "margin")
+    assert [(t["name"], t.get("xaxis", "x")) for t in shown["data"]] == [("Margin (USD)", "x")]
+    assert sorted(k for k in shown["layout"] if k.startswith(("xaxis", "yaxis"))) == ["xaxis", "yaxis"]
+    assert "annotations" not in shown["layout"]  # no facet title
+    assert shown_title(app, "margin") == "Margin per customer (as invoices would price it)<br><sup>AWS · 2025-10 · USD</sup>"
+    assert table_rows(app.tables["margin"].value) == [
+        MARGIN_HEADER,  # no group heading for one currency
+        ["Acme Corp", "100001", "aws", "147.00 USD", "161.70 USD", "14.70 USD", "9.09 %", "", ""],
+        ["Beta Ltd", "100002", "aws", "40.00 USD", "38.00 USD", "-2.00 USD", "-5.26 %", "", ""],
+        ["Total USD", "", "", "187.00 USD", "199.70 USD", "12.70 USD", "6.36 %", "", ""],
+    ]
+
+
+def test_margins_in_three_invoice_currencies_are_drawn_and_added_up_apart(currencies_ws) -> None:
+    """What a manager opening the shared page sees when the reseller invoices AWS usage (USD) in
+    EUR, JPY and USD: one chart per invoice currency on its own axis, a table grouped the same
+    way with each currency's exact total, and the cost tabs in the one usage currency."""
+    app = build_usage_explorer(currencies_ws, today=TODAY)
+    assert (app.currency.options, app.currency.value) == (("USD",), "USD")
+    totals = app.state.margin_totals
+    assert [tuple(r) for r in totals[["currency", "customers", "price", "margin", "margin_percent"]].itertuples(index=False)] == [
+        ("EUR", 2, Dec("636.78"), Dec("34.42"), Dec("5.41")),
+        ("JPY", 1, Dec("165550"), Dec("15050"), Dec("9.09")),
+        ("USD", 1, Dec("1100.00"), Dec("100.00"), Dec("9.09")),
+    ]
+    shown = shown_figure(app, "margin")
+    assert [(t["name"], t["xaxis"], t["yaxis"]) for t in shown["data"]] == [
+        ("Margin (EUR)", "x", "y"), ("Margin (JPY)", "x2", "y2"), ("Margin (USD)", "x3", "y3"),
+    ]
+    assert [shown["layout"][k]["title"]["text"] for k in ("xaxis", "xaxis2", "xaxis3")] == [
+        "Margin (EUR)", "Margin (JPY)", "Margin (USD)",
+    ]
+    assert [a["text"].split(":")[0] for a in shown["layout"]["annotations"]] == ["<b>EUR</b>", "<b>JPY</b>", "<b>USD</b>"]
+    # the chosen currency is the vendor cost's, not the bars'
+    assert shown_title(app, "margin").endswith("<sup>All vendors · 2025-10 · vendor cost in USD</sup>")
+    assert table_rows(app.tables["margin"].value) == [
+        MARGIN_HEADER,
+        ["Invoiced in EUR"],
+        ["Euro GmbH", "100004", "aws", "500.00 USD", "473.28 EUR", "43.03 EUR", "9.09 %", "", ""],
+        ["Delta SARL", "100005", "aws", "200.00 USD", "163.50 EUR", "-8.61 EUR", "-5.27 %", "", ""],
+        ["Total EUR", "", "", "700.00 USD", "636.78 EUR", "34.42 EUR", "5.41 %", "", ""],
+        ["Invoiced in JPY"],
+        ["Kaisha KK", "100003", "aws", "1,000.00 USD", "165,550 JPY", "15,050 JPY", "9.09 %", "", ""],
+        ["Total JPY", "", "", "1,000.00 USD", "165,550 JPY", "15,050 JPY", "9.09 %", "", ""],
+        ["Invoiced in USD"],
+        ["Acme Corp", "100001", "aws", "1,000.00 USD", "1,100.00 USD", "100.00 USD", "9.09 %", "", ""],
+        ["Total USD", "", "", "1,000.00 USD", "1,100.00 USD", "100.00 USD", "9.09 %", "", ""],
+    ]
+    # the cost tabs are all vendor costs, in the one usage currency: one axis each, in USD
+    for tab, axis in (("daily", "yaxis"), ("customers", "xaxis"), ("unassigned", "xaxis")):
+        layout = shown_figure(app, tab)["layout"]
+        assert (layout[axis]["title"]["text"], "xaxis2" in layout) == ("Cost (USD)", False), tab
+    assert [label for label, _ in app.customer.options][1:] == [
+        "Acme Corp (#100001) · 1,000.00 USD", "Kaisha KK (#100003) · 1,000.00 USD", "Euro GmbH (#100004) · 500.00 USD",
+        "Delta SARL (#100005) · 200.00 USD", "Unassigned · 7.50 USD",
+    ]
+
+
+def test_a_usage_currency_nobody_can_be_priced_in_has_no_margin_total(app) -> None:
+    app.currency.value = "CAD"  # Acme's Azure usage: no Azure pricebook
+    assert app.state.margin_totals.empty
+    assert table_rows(app.tables["margin"].value)[1:] == [
+        ["Acme Corp", "100001", "azure", "200.00 CAD", "-", "-", "n/a", "",
+         "The customer with ID #100001 does not have the currency CAD enabled"],
+    ]
 
 
 def test_an_empty_workspace_says_what_to_do(tmp_path) -> None:

@@ -5,8 +5,9 @@
     app.state      # what is shown: the scope, the result frames, the figures, the messages
 
 Controls: vendor (All vendors + the vendors with data), a range of whole months, the usage
-currency (figures draw one currency; the list holds the currencies of the selection), and per
-tab its own options; the drill-down tab has the customer dropdown (customer -> accounts ->
+currency (the cost figures draw one currency; the list holds the currencies of the selection;
+the margin tab shows the customers whose vendor cost is in it, one chart and one total per
+invoice currency), and per tab its own options; the drill-down tab has the customer dropdown (customer -> accounts ->
 services). Every change recomputes what it affects and replaces `state`, so tests set widget
 values and read `state` without a browser; while it does, "reading usage ..." shows beside the
 controls (`working`).
@@ -79,6 +80,7 @@ class ExplorerState:
     customers: pd.DataFrame = field(default_factory=pd.DataFrame)
     month_over_month: q.MonthOverMonth | None = None
     margins: pd.DataFrame = field(default_factory=pd.DataFrame)
+    margin_totals: pd.DataFrame = field(default_factory=pd.DataFrame)  # q.margin_totals(margins): per invoice currency
     unassigned: pd.DataFrame = field(default_factory=pd.DataFrame)
     drilldown: q.Drilldown | None = None
     figures: dict[str, go.Figure] = field(default_factory=dict)
@@ -100,28 +102,73 @@ def _show(output: widgets.Output, fig: go.Figure) -> None:
 Column = tuple[str, Callable[[pd.Series], str]]
 
 
-def _table(frame: pd.DataFrame, columns: Sequence[Column], *, caption: str = "", numeric: Sequence[str] = ()) -> str:
-    """A plain HTML table of exact values (escaped): what the hover shows, for reading at length."""
-    if frame.empty:
-        return ""
-    head = "".join(f"<th style='text-align:{'right' if h in numeric else 'left'}'>{html.escape(h)}</th>" for h, _ in columns)
-    body = "".join(
-        "<tr>" + "".join(
-            f"<td style='text-align:{'right' if h in numeric else 'left'};padding:2px 10px'>{html.escape(cell(row))}</td>"
-            for h, cell in columns
-        ) + "</tr>"
-        for _, row in frame.iterrows()
-    )
-    cap = f"<caption style='text-align:left;font-weight:600'>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table style='border-collapse:collapse;font-size:12px'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _money(column: str, currency: str = "currency") -> Callable[[pd.Series], str]:
     return lambda row: f.amount_text(row[column], row[currency])
 
 
 def _text(column: str) -> Callable[[pd.Series], str]:
     return lambda row: "" if row[column] is None else str(row[column])
+
+
+def _table(frame: pd.DataFrame, columns: Sequence[Column], *, caption: str = "", numeric: Sequence[str] = ()) -> str:
+    """A plain HTML table of exact values (escaped): what the hover shows, for reading at length."""
+    return _sectioned_table([("", frame, None)], columns, caption=caption, numeric=numeric)
+
+
+Section = tuple[str, pd.DataFrame, pd.Series | None]
+
+
+def _sectioned_table(sections: Sequence[Section], columns: Sequence[Column], *, caption: str = "",
+                     numeric: Sequence[str] = ()) -> str:
+    """`_table` of several groups of rows (heading, rows, total): a non-empty heading is a row of
+    its own above its rows, a total a bold row below them (read by the same columns)."""
+    if all(rows.empty and total is None for _, rows, total in sections):
+        return ""
+
+    def line(row: pd.Series, style: str = "") -> str:
+        return f"<tr{style}>" + "".join(
+            f"<td style='text-align:{'right' if h in numeric else 'left'};padding:2px 10px'>{html.escape(cell(row))}</td>"
+            for h, cell in columns
+        ) + "</tr>"
+
+    head = "".join(f"<th style='text-align:{'right' if h in numeric else 'left'}'>{html.escape(h)}</th>" for h, _ in columns)
+    body = ""
+    for heading, rows, total in sections:
+        if heading and not (rows.empty and total is None):
+            body += (f"<tr class='wb-group'><th colspan='{len(columns)}' style='text-align:left;padding:8px 10px 2px'>"
+                     f"{html.escape(heading)}</th></tr>")
+        body += "".join(line(row) for _, row in rows.iterrows())
+        if total is not None:
+            body += line(total, " class='wb-total' style='font-weight:600;border-top:1px solid #c9d1dc'")
+    cap = f"<caption style='text-align:left;font-weight:600'>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table style='border-collapse:collapse;font-size:12px'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+MARGIN_TABLE: list[Column] = [
+    ("Customer", _text("customer_name")), ("ID", _text("customer_id")), ("Vendor", _text("vendor")),
+    ("Vendor cost", _money("vendor_cost", "usage_currency")), ("Price", _money("price")),
+    ("Margin", _money("margin")), ("Margin %", lambda r: f.percent_text(r["margin_percent"]).lstrip("+")),
+    ("Billed by", _text("billed")), ("Cannot price because", _text("problems")),
+]
+
+
+def _margin_table(margins: pd.DataFrame, totals: pd.DataFrame) -> str:
+    """Margins grouped by invoice currency, each group with its exact total (`q.margin_totals`);
+    customers that cannot be priced last. One currency: no group headings, as the figure has no
+    facet titles."""
+    several = len(totals) > 1
+    priced = [p is not None for p in margins["price"]] if not margins.empty else []
+    sections: list[Section] = []
+    for _, t in totals.iterrows():
+        total = pd.Series({"customer_name": f"Total {t['currency']}", "customer_id": "", "vendor": "",
+                           "usage_currency": t["usage_currency"], "vendor_cost": t["vendor_cost"], "currency": t["currency"],
+                           "price": t["price"], "margin": t["margin"], "margin_percent": t["margin_percent"],
+                           "billed": "", "problems": ""}, dtype=object)
+        rows = margins[[p and c == t["currency"] for p, c in zip(priced, margins["currency"])]]
+        sections.append((f"Invoiced in {t['currency']}" if several else "", rows, total))
+    sections.append(("Cannot be priced yet" if several else "", margins[[not p for p in priced]], None))
+    return _sectioned_table(sections, MARGIN_TABLE, numeric=("Vendor cost", "Price", "Margin", "Margin %"))
+
 
 
 def _previous_month(month: str) -> str:
@@ -305,10 +352,10 @@ class UsageExplorer:
 
     # --- computing and drawing --------------------------------------------------------------
 
-    def _subtitle(self) -> str:
+    def _subtitle(self, *, usage: bool = False) -> str:
         chosen = self.selected_vendor
         vendor = VENDOR_NAMES.get(chosen, chosen) if chosen else ALL_VENDORS
-        return f"{vendor} · {self.date_range} · {self.currency.value}"
+        return f"{vendor} · {self.date_range} · {'vendor cost in ' if usage else ''}{self.currency.value}"
 
     @_shows_working
     def refresh(self) -> None:
@@ -327,20 +374,20 @@ class UsageExplorer:
         unassigned = q.unassigned_accounts(self.ws, vendor, date_range, currency=currency)
         margins = q.customer_margins(self.ws, vendor, date_range, today=self.today)
         margins = margins[[c == currency for c in margins["usage_currency"]]] if not margins.empty else margins
+        margin_totals = q.margin_totals(margins)
+        # the margin figure is in the invoice currencies: the usage currency chosen is its vendor cost's
+        margin_sub = sub if set(margin_totals["currency"]) <= {currency} else self._subtitle(usage=True)
         self.state = replace(self.state, customers=customers, unassigned=unassigned, margins=margins,
+                             margin_totals=margin_totals,
                              figures={**self.state.figures,
                                       "customers": f.customer_cost_figure(customers, subtitle=sub),
-                                      "margin": f.margin_figure(margins, subtitle=sub),
+                                      "margin": f.margin_figure(margins, subtitle=margin_sub),
                                       "unassigned": f.unassigned_figure(unassigned, subtitle=sub)})
         self._customer_options(customers)
         self._draw("customers", _table(customers, [
             ("Customer", _text("customer_name")), ("ID", _text("customer_id")), ("Accounts", _text("accounts")),
             ("Cost", _money("cost"))], numeric=("Accounts", "Cost")))
-        self._draw("margin", _table(margins, [
-            ("Customer", _text("customer_name")), ("ID", _text("customer_id")), ("Vendor", _text("vendor")),
-            ("Vendor cost", _money("vendor_cost", "usage_currency")), ("Price", _money("price")),
-            ("Margin", _money("margin")), ("Margin %", lambda r: f.percent_text(r["margin_percent"]).lstrip("+")),
-            ("Billed by", _text("billed")), ("Cannot price because", _text("problems"))], numeric=("Vendor cost", "Price", "Margin", "Margin %")))
+        self._draw("margin", _margin_table(margins, margin_totals))
         self._draw("unassigned", _table(unassigned, [
             ("Vendor", _text("vendor")), ("Account", _text("account_id")), ("Name", _text("account_name")),
             ("Rows", _text("rows")), ("Cost", _money("cost"))], numeric=("Rows", "Cost")))
