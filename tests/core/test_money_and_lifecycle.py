@@ -69,3 +69,28 @@ def test_one_margin_percent_for_every_screen() -> None:
     assert report_percent(Decimal("12.25"), Decimal("100")) == "12.25%"
     assert report_percent(Decimal("-5"), Decimal("-20")) == "-25.00%"
     assert report_percent(None, Decimal("1")) == "\u2014"
+
+
+@pytest.mark.parametrize(("amount", "currency", "grouped", "plain"), [
+    ("1262.77", "USD", "1,262.77", "1262.77"),
+    ("1234567.891", "USD", "1,234,567.89", "1234567.89"),  # rounded once, half-up
+    ("-1500", "USD", "-1,500.00", "-1500.00"),  # a credit
+    ("999.999", "USD", "1,000.00", "1000.00"),
+    ("0.5", "JPY", "1", "1"),  # no minor unit
+    ("1481481.4815", "JPY", "1,481,481", "1481481"),
+    ("-25000", "JPY", "-25,000", "-25000"),
+    ("1234.5675", "KWD", "1,234.568", "1234.568"),  # three minor units
+    ("-0.001", "USD", "0.00", "0.00"),  # never -0.00
+    ("0.0000000018", "KWD", "0.000", "0.000"),
+])
+def test_one_way_to_print_an_amount_for_a_reader_and_for_a_file(amount, currency, grouped, plain):
+    """The statement printed 1262.77 where the dashboards printed 1,426.93: both now print
+    `core.money.money_text`; files (CSV, JSON) take its plain form, the same digits."""
+    from workbench.billing.core.money import money_text, round_minor
+    from workbench.dashboards.text import money
+
+    assert money_text(D(amount), currency) == grouped
+    assert money_text(D(amount), currency, grouped=False) == plain
+    assert D(plain) == round_minor(D(amount), currency)  # the plain form is the rounded Decimal itself
+    assert money(D(amount), currency) == grouped  # the dashboards' tables
+    assert str(Money.of(amount, currency)) == f"{grouped} {currency}"

@@ -60,3 +60,19 @@ def test_credits_never_take_an_invoice_below_zero_and_never_exceed_the_balance(c
     # if the invoice is not fully paid by credits, all usable general credit was used
     if figures.total > 0:
         assert figures.credits.general == general
+
+
+@settings(max_examples=300)
+@given(st.decimals(min_value=D("-1E15"), max_value=D("1E15"), places=9, allow_nan=False, allow_infinity=False),
+       st.sampled_from(["USD", "JPY", "KWD"]))
+def test_grouped_text_is_the_plain_text_with_commas_every_three_digits(amount, currency):
+    """What the statement shows (1,234,567.89) and what the CSV carries (1234567.89) are one number."""
+    from workbench.billing.core.money import minor_unit, money_text, round_minor
+
+    grouped, plain = money_text(amount, currency), money_text(amount, currency, grouped=False)
+    assert grouped.replace(",", "") == plain
+    assert D(plain) == round_minor(amount, currency)
+    assert not (D(plain).is_zero() and plain.startswith("-"))  # never -0.00
+    whole = grouped.lstrip("-").split(".")[0].split(",")
+    assert 1 <= len(whole[0]) <= 3 and all(len(group) == 3 for group in whole[1:])
+    assert len(plain.partition(".")[2]) == minor_unit(currency)

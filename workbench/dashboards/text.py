@@ -1,7 +1,8 @@
 """Text for the dashboards: money as the customer sees it, problems with their fix, escaping.
 
-Amounts are Decimal from end to end; they become text only here, rounded once to the
-currency's minor unit (`round_minor`) and printed with thousands separators.
+Amounts are Decimal from end to end; they become text only here, through
+`core.money.money_text` (rounded once to the currency's minor unit, thousands separators), the
+function the statement page and PDF print with, so the screen and the PDF read alike.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import html
 from collections.abc import Iterable
 from decimal import Decimal
 
+from workbench.billing.core.money import money_text
 from workbench.billing.core.money import percent as percent_of
-from workbench.billing.core.money import round_minor
 from workbench.billing.core.problems import Problem, Severity
 
 __all__ = ["esc", "money", "percent", "problem_html", "problems_html", "banner_html"]
@@ -24,13 +25,10 @@ def esc(text: object) -> str:
 
 
 def money(amount: Decimal | None, currency: str | None) -> str:
-    """1,234.56 (rounded once, half-up, to the currency's minor unit); a dash when unknown."""
+    """1,234.56 (`core.money.money_text`, as the statement prints it); a dash when unknown."""
     if amount is None or currency is None:
         return DASH
-    shown = round_minor(amount, currency)
-    if shown.is_zero():
-        shown = shown.copy_abs()
-    return f"{shown:,}"
+    return money_text(amount, currency)
 
 
 def percent(part: Decimal | None, whole: Decimal | None) -> str:

@@ -7,6 +7,9 @@
   would silently round a 38-digit DuckDB DECIMAL).
 - Rounding happens only through `round_minor`, with an explicit mode (half-up by default), to
   the currency's minor unit (JPY 0, USD 2, KWD 3).
+- `money_text` makes a shown amount text (1,234.50; 1,235 JPY; 1.235 KWD): the statement
+  (screen and PDF) and the dashboards' tables both print through it, so they read alike. Files
+  for machines (CSV, JSON) take its `grouped=False` form: 1234.50.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ __all__ = [
     "minor_unit",
     "is_known_currency",
     "round_minor",
+    "money_text",
     "exact_sum",
     "plain",
     "percent",
@@ -111,6 +115,18 @@ def round_minor(amount: Decimal, currency: str, rounding: str = ROUND_HALF_UP) -
 EXACT_QUANTIZE = Context(prec=100, rounding=ROUND_HALF_UP, traps=[InvalidOperation])
 
 
+def money_text(amount: Decimal, currency: str, *, grouped: bool = True) -> str:
+    """An amount as shown: rounded once, half-up, to the currency's minor unit, thousands grouped.
+
+    1,234.50 (USD), 1,234,567 (JPY), -1,234.567 (KWD); never -0.00. `grouped=False` gives the
+    plain text machine-readable files carry: 1234.50. Formatted from the Decimal itself (no float).
+    """
+    shown = round_minor(amount, currency)
+    if shown.is_zero():
+        shown = shown.copy_abs()  # never print -0.00
+    return format(shown, ",f" if grouped else "f")
+
+
 def plain(amount: Decimal) -> str:
     """Exact text without exponent or trailing zeros: 3.5, 0.0000000018, 100."""
     text = format(amount, "f")
@@ -169,7 +185,7 @@ class Money:
         return Money(round_minor(self.amount, self.currency, rounding), self.currency)
 
     def __str__(self) -> str:
-        return f"{round_minor(self.amount, self.currency):,} {self.currency}"
+        return f"{money_text(self.amount, self.currency)} {self.currency}"
 
 
 # Percentages are the one place a division happens: computed wide, then rounded once, half-up,
