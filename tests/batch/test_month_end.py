@@ -23,6 +23,7 @@ from pypdf import PdfReader
 
 from workbench.batch import expected_files, is_complete, run_month_end
 from workbench.batch.cli import month_end
+from workbench.billing.core.money import D, money_text
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import generate_invoices
 from workbench.billing.invoices import list_invoices
@@ -31,8 +32,8 @@ from render.pdf_text import failing_notebook
 from render.small_workspace import OPTIONS, TODAY
 
 NUMBERS = ["AWS-202510-00001", "AWS-202510-00002", "AWS-202510-00003"]
-CUSTOMERS = {"AWS-202510-00001": ("Acme Corp", "238.44"), "AWS-202510-00002": ("Beta Ltd", "41.26"),
-             "AWS-202510-00003": ("Smith & Sons <Ltd>", "36.95")}
+CUSTOMERS = {"AWS-202510-00001": ("Acme Corp", "238.44", "CAD"), "AWS-202510-00002": ("Beta Ltd", "41.26", "USD"),
+             "AWS-202510-00003": ("Smith & Sons <Ltd>", "36.95", "USD")}
 
 
 def leftovers(root: Path) -> list[str]:
@@ -59,10 +60,11 @@ def test_month_end_writes_every_file_then_resumes(small_ws):
         manifest = json.loads((folder / f"{number}.done.json").read_text())
         assert manifest["files"] == {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
                                      for name in expected_files(number)}
-        name, total = CUSTOMERS[number]
+        name, total, currency = CUSTOMERS[number]
         assert manifest["total"] == total
         text = "".join(page.extract_text() for page in PdfReader(folder / f"{number}.pdf").pages)
-        assert name in text and total in text and number in text
+        # the PDF groups thousands as the dashboards do; the manifest and the CSVs carry the plain number
+        assert name in text and money_text(D(total), currency) in text and number in text
         for csv_name in (f"{number}-statement.csv", f"{number}.csv"):
             rows = list(csv.reader(io.StringIO((folder / csv_name).read_text(encoding="utf-8-sig"))))
             assert rows[-1][1:] == ["Total", total]

@@ -131,7 +131,9 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
     text = pdf_text(pdf)
     assert name in text
     assert number in text
-    assert f"Total {amount_text(invoice.total, invoice.currency)}" in text, text[-1500:]  # as the statement prints it
+    # as the statement prints it: thousands grouped, like the dashboards' Total column above
+    assert f"Total {amount_text(invoice.total, invoice.currency, grouped=True)}" in text, text[-1500:]
+    assert amount_text(invoice.total, invoice.currency, grouped=True) == total
 
     # both pages came from the pool
     log = served.log()

@@ -54,7 +54,7 @@ def table_rows(html: str) -> list[tuple[str, ...]]:
 def test_prints_exactly_the_statement_rows(acme):
     html = statement_html(acme)
     assert table_rows(html) == ACME
-    assert table_rows(html) == [(r.description, amount_text(r.amount, "CAD")) for r in statement_rows(acme)]
+    assert table_rows(html) == [(r.description, amount_text(r.amount, "CAD", grouped=True)) for r in statement_rows(acme)]
     soup = BeautifulSoup(html, "html.parser")
     sections = [th.get_text() for th in soup.select("tr.wb-section th")]
     assert sections == ["Compute Instance", "Storage", "SaaS", "Support", "Credits", "Tax"]

@@ -6,7 +6,7 @@ when Chromium cannot start; an interactive Plotly figure does not print at all. 
 SVG print everywhere (Jupyter, Voila, nbconvert's <img>, Chromium's PDF) and need nothing.
 
 The bars are the statement's own rows (`role == "line"`) summed per section, so the chart shows
-the figures the statement prints. Coordinates are computed in Decimal and rounded to 0.1 px.
+the figures the statement prints, written as it writes them (thousands grouped: 1,262.77). Coordinates are computed in Decimal and rounded to 0.1 px.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def amounts_chart_svg(view: InvoiceView, *, title: str | None = None) -> str:
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 15}" text-anchor="end" fill="#1a1a1a">{escape(label)}</text>'
             f'<rect x="{_px(x)}" y="{y}" width="{_px(length)}" height="{BAR_HEIGHT}" fill="{colour}"/>'
             f'<text x="{WIDTH - 4}" y="{y + 15}" text-anchor="end" fill="#1a1a1a">'
-            f"{amount_text(amount, view.currency)}</text>"
+            f"{amount_text(amount, view.currency, grouped=True)}</text>"
         )
     if not bars:
         parts.append(f'<text x="{LABEL_WIDTH}" y="{top + 15}" fill="#5f6368">No charges</text>')

@@ -2,7 +2,9 @@
 
 `statement_html(view)` prints exactly `exports.statement.statement_rows(view)`, through
 `amount_text`, the rows the customer CSV prints, so the screen, the PDF and the CSV cannot
-disagree by a cent. Nothing here computes an invoice figure. The only numbers made are the
+disagree by a cent. A reader's page groups thousands (`amount_text(..., grouped=True)`, i.e.
+`core.money.money_text`, as the dashboards' tables do): 1,262.77 on the page, 1262.77 in the
+CSV and in `invoice_json`, the same Decimal. Nothing here computes an invoice figure. The only numbers made are the
 optional *informational* conversions into a display currency: each shown amount times the
 rate, rounded once to the display currency's minor unit; the converted total is the total
 converted (so converted rows need not add up to it, and the page says so).
@@ -169,9 +171,10 @@ CSS = """
 
 
 def _row_html(row: StatementRow, currency: str, converted: Decimal | None, conversion: _Conversion | None) -> str:
-    cells = [f'<td>{_text(row.description)}</td>', f'<td class="num">{amount_text(row.amount, currency)}</td>']
+    cells = [f'<td>{_text(row.description)}</td>',
+             f'<td class="num">{amount_text(row.amount, currency, grouped=True)}</td>']
     if conversion is not None and converted is not None:
-        cells.append(f'<td class="num wb-converted">{amount_text(converted, conversion.currency)}</td>')
+        cells.append(f'<td class="num wb-converted">{amount_text(converted, conversion.currency, grouped=True)}</td>')
     return f'<tr class="wb-{row.role}">{"".join(cells)}</tr>'
 
 
@@ -284,7 +287,8 @@ def statement_html(
 
 
 def invoice_json(view: InvoiceView) -> dict[str, Any]:
-    """The machine-readable invoice (`INVOICE_MIMETYPE`): statement rows, amounts as exact strings.
+    """The machine-readable invoice (`INVOICE_MIMETYPE`): statement rows, amounts as exact plain strings
+    (1262.77, never 1,262.77: `statement-csv` copies them into the CSV and refuses grouped figures).
 
     `lines` are the rows above the subtotal (invoice lines and their rounding difference);
     `totals` are Subtotal, the charges (taxes), any rounding difference above Total, and Total.

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from workbench.billing.core.money import EXACT, exact_sum, minor_unit, round_minor
+from workbench.billing.core.money import EXACT, exact_sum, minor_unit, money_text, round_minor
 
 from .view import InvoiceView, LineView
 
@@ -66,18 +66,17 @@ class StatementRow:
     line: LineView | None = None
 
 
-def amount_text(amount: Decimal, currency: str) -> str:
-    """A displayed amount as plain text with the currency's minor unit: 1234.50, 1235 (JPY), 1.235 (KWD).
+def amount_text(amount: Decimal, currency: str, *, grouped: bool = False) -> str:
+    """A displayed amount as text with the currency's minor unit: plain for files (CSV, JSON):
+    1234.50, 1235 (JPY), 1.235 (KWD); `grouped=True` for a reader (the statement page and PDF),
+    with thousands separators as the dashboards print them: 1,234.50, 1,235 (JPY).
 
     Refuses an amount that is not already rounded to the minor unit: display rounding belongs to
     the invoice engine, which stores `amount_rounded`, `subtotal` and `total`.
     """
-    shown = round_minor(amount, currency)
-    if shown != amount:
+    if round_minor(amount, currency) != amount:
         raise ValueError(f"{format(amount, 'f')} {currency} is not rounded to {minor_unit(currency)} decimals")
-    if shown.is_zero():
-        shown = shown.copy_abs()  # never print -0.00
-    return format(shown, "f")
+    return money_text(amount, currency, grouped=grouped)
 
 
 def _label(line: LineView, fallback: str) -> str:
