@@ -236,3 +236,18 @@ def test_the_invoice_notebook_shows_grouped_figures_and_its_csv_stays_plain(bill
     rows = list(csv.reader(io.StringIO(statement_csv)))
     assert [(description, amount) for _, description, amount in rows[1:]] == [
         (description, plain) for description, _, plain in expected]
+
+
+def test_the_invoice_email_groups_thousands_as_its_pdf_does(billed):
+    """The email that goes with the PDF reads the same figures the same way."""
+    from workbench.billing.notify.compose import compose_invoice_open
+    from workbench.billing.store import models as m
+
+    ws, numbers = billed
+    with ws.session() as session:
+        invoice = session.query(m.Invoice).filter_by(number=numbers["200002"]).one()
+        email = compose_invoice_open(session, invoice)
+    assert email.subject.endswith("(1,396,191.73 USD)")
+    for shown in ("1,396,191.73", "-1,500.00", "160,623.83"):
+        assert shown in email.text and shown in email.html
+    assert "1396191.73" not in email.text + email.html + email.subject

@@ -56,8 +56,8 @@ def summary(view: InvoiceView) -> list[SummaryRow]:
             by_type.setdefault(row.product_type, []).append(row.amount)
         else:
             role = {"charge": "tax"}.get(row.role, row.role)
-            tail.append(SummaryRow(role, row.description, amount_text(row.amount, view.currency)))
-    head = [SummaryRow("product", label, amount_text(exact_sum(amounts), view.currency))
+            tail.append(SummaryRow(role, row.description, amount_text(row.amount, view.currency, grouped=True)))
+    head = [SummaryRow("product", label, amount_text(exact_sum(amounts), view.currency, grouped=True))
             for label, amounts in by_type.items()]
     return head + tail
 
@@ -70,7 +70,7 @@ def _context(view: InvoiceView, portal_url: str) -> dict[str, Any]:
         "period": view.period_label,
         "vendor": VENDOR_NAMES.get(view.vendor, view.vendor),
         "currency": view.currency,
-        "total": f"{amount_text(view.total, view.currency)} {view.currency}",
+        "total": f"{amount_text(view.total, view.currency, grouped=True)} {view.currency}",
         "issue_date": view.issue_date.isoformat(),
         "due_date": view.due_date.isoformat(),
         "preliminary": view.preliminary,
