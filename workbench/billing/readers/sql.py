@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from workbench.billing.core.usage import MONEY_SQL
 
-__all__ = ["ident", "lit", "nonblank", "nonblank_column", "to_decimal", "to_utc_timestamp", "free_text_match"]
+__all__ = ["SlashOrder", "ident", "lit", "nonblank", "nonblank_column", "to_decimal", "to_utc_timestamp",
+           "free_text_match"]
+
+# How a slash date (`5/10/2025`) is read: month first (Azure's documented order), day first (a
+# portal with a UK or European locale), or either, month first when both are dates (only to tell
+# which values are no date at all in a file refused for mixing the two orders).
+SlashOrder = Literal["month-first", "day-first", "either"]
+_SLASH_DATES: dict[SlashOrder, tuple[str, ...]] = {
+    "month-first": ("%m/%d",), "day-first": ("%d/%m",), "either": ("%m/%d", "%d/%m"),
+}
 
 
 def ident(name: str) -> str:
@@ -38,13 +49,16 @@ def to_decimal(text_expr: str) -> str:
 _ZONED = r"'\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)$'"
 
 
-def to_utc_timestamp(text_expr: str) -> str:
+def to_utc_timestamp(text_expr: str, slash_order: SlashOrder = "month-first") -> str:
     """Vendor date text -> TIMESTAMP in UTC, NULL when unparseable.
 
     Accepts ISO 8601 (with or without zone; zones are converted to UTC independent of the
-    session time zone), `YYYY-MM-DD hh:mm:ss UTC` (BigQuery), and Azure's `M/D/YYYY`.
+    session time zone), `YYYY-MM-DD hh:mm:ss UTC` (BigQuery), and Azure's `M/D/YYYY` (with an
+    `hh:mm[:ss]` time), or `D/M/YYYY` for a file decided day-first (`staging.decide_date_order`).
     """
     t = text_expr
+    slashed = ", ".join(f"try_strptime({t}, '{order}/%Y{time}')"
+                        for order in _SLASH_DATES[slash_order] for time in ("", " %H:%M", " %H:%M:%S"))
     # Fast path for the common UTC shapes (`2023-11-01T00:00:00Z`, `...00.000Z`, `...00.000000Z`,
     # also with a space for the T): the text without its Z read as a TIMESTAMP is that instant in
     # UTC. It parses only where the general path gives the same answer (the time is digits, so the
@@ -56,8 +70,7 @@ def to_utc_timestamp(text_expr: str) -> str:
         f"CASE WHEN {t} IS NULL THEN NULL "
         f"WHEN regexp_matches({t}, {_ZONED}) "
         f"THEN CAST(timezone('UTC', TRY_CAST(regexp_replace({t}, '\\s*UTC$', '+00') AS TIMESTAMPTZ)) AS TIMESTAMP) "
-        f"ELSE COALESCE(TRY_CAST({t} AS TIMESTAMP), try_strptime({t}, '%m/%d/%Y'), "
-        f"try_strptime({t}, '%m/%d/%Y %H:%M'), try_strptime({t}, '%m/%d/%Y %H:%M:%S')) END)"
+        f"ELSE COALESCE(TRY_CAST({t} AS TIMESTAMP), {slashed}) END)"
     )
 
 
