@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -25,7 +25,7 @@ from workbench.billing.readers.format import StageContext
 from workbench.billing.readers.registry import FORMATS, recognise
 from workbench.billing.readers.source import Probe, TempObjects, describe_parquet, load, probe, read_failure
 from workbench.billing.readers.sql import ident
-from workbench.billing.readers.staging import canonical_select, row_flags, staged_types, validate
+from workbench.billing.readers.staging import canonical_select, decide_date_order, row_flags, staged_types, validate
 
 __all__ = ["OpenReport", "ReadResult", "open_report", "read_report", "detect_format", "known_formats"]
 
@@ -163,6 +163,9 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
         staged = temps.add("VIEW", raw.name + "_staged")
         con.execute(f"CREATE TEMP VIEW {staged} AS {staging.sql}")
         types = staged_types(con, staged)
+        slash_order, order_problems = decide_date_order(con, staged, file, types)  # one order for the file
+        problems += order_problems
+        types = replace(types, slash_order=slash_order)
         cost_column, currency_column = report_format.cost_column, report_format.currency_column
         if validate_rows or errors(problems):  # refused already: say every problem of the rows too, at once
             problems += validate(con, staged, file, cost_column, currency_column, types)

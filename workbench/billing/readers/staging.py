@@ -6,12 +6,13 @@ types them exactly (parquet timestamps and decimals). `validate` counts every ki
 in one aggregate pass and goes back for the rows (file order) only of the kinds it found;
 `canonical_select` casts exactly (text -> DECIMAL(38,18), never DOUBLE) into the canonical
 `COLUMNS` order and types, as a SELECT that one pass can write out; `materialise` makes it a
-TEMP table.
+TEMP table. Before either, `decide_date_order` says how the file's slash dates read (M/D/YYYY or
+D/M/YYYY, one order per file).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -19,9 +20,10 @@ from workbench.billing.core.money import is_known_currency
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.usage import COLUMNS, QUANTITY_SQL
 from workbench.billing.readers.source import MAX_ROW_PROBLEMS
-from workbench.billing.readers.sql import ident, lit, to_decimal, to_utc_timestamp
+from workbench.billing.readers.sql import SlashOrder, ident, lit, to_decimal, to_utc_timestamp
 
-__all__ = ["STAGED", "StagedTypes", "staged_types", "validate", "row_flags", "canonical_select", "materialise"]
+__all__ = ["STAGED", "StagedTypes", "staged_types", "decide_date_order", "validate", "row_flags", "canonical_select",
+           "materialise"]
 
 # Columns every format's staging SELECT must produce, in any order.
 STAGED: tuple[str, ...] = (
@@ -30,13 +32,19 @@ STAGED: tuple[str, ...] = (
     "description", "quantity_text", "unit", "cost_text", "currency", "publisher", "is_marketplace",
     "is_free_tier", "invoice_id", "source_row", "line_order",
 )
+# The staged date columns, as the problems name them.
+_DATES: tuple[tuple[str, str], ...] = (
+    ("charge_start_text", "usage start"), ("charge_end_text", "usage end"), ("billing_period_text", "billing period"),
+)
 
 
 @dataclass(frozen=True)
 class StagedTypes:
-    """The DuckDB types of the staged columns, which decide how each becomes canonical."""
+    """The DuckDB types of the staged columns, which decide how each becomes canonical, and the
+    order the file's slash dates are read in (`decide_date_order`)."""
 
     types: dict[str, str]
+    slash_order: SlashOrder = "month-first"
 
     def is_text(self, column: str) -> bool:
         return self.types.get(column, "VARCHAR").upper() == "VARCHAR"
@@ -53,12 +61,110 @@ class StagedTypes:
             return f"CAST(timezone('UTC', {column}) AS TIMESTAMP)"
         if kind == "DATE":
             return f"CAST({column} AS TIMESTAMP)"
-        return to_utc_timestamp(column if kind == "VARCHAR" else f"CAST({column} AS VARCHAR)")
+        return to_utc_timestamp(column if kind == "VARCHAR" else f"CAST({column} AS VARCHAR)", self.slash_order)
 
 
 def staged_types(con: duckdb.DuckDBPyConnection, staged: str) -> StagedTypes:
     """The staged relation's column types, from its plan (nothing is read)."""
     return StagedTypes({str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {staged}").fetchall()})
+
+
+# A file is read for its date order only when its first rows hold a slash date: ISO dates (the
+# common case) and typed parquet dates pay one look at those rows, nothing more.
+_SNIFF_ROWS = 1000
+# Usage may be dated a little before its billing month: the import's `usage-outside-period`
+# warning allows a week, and so does the reading that fits the billing period.
+_EARLY_USAGE_DAYS = 7
+_BOTH_ORDERS: tuple[SlashOrder, SlashOrder] = ("month-first", "day-first")
+_ORDER_NAMES: dict[SlashOrder, str] = {"day-first": "day first (D/M/YYYY)", "month-first": "month first (M/D/YYYY)"}
+
+
+def _only(value: str, order: SlashOrder) -> str:
+    """TRUE where `value` is a slash date in `order` only: a date read that way and not the other
+    (25/10/2025 is a date day first only; 5/10/2025 either way). The time of day plays no part."""
+    this, other = ("%d/%m", "%m/%d") if order == "day-first" else ("%m/%d", "%d/%m")
+    date = f"split_part({value}, ' ', 1)"
+    return f"(try_strptime({date}, '{this}/%Y') IS NOT NULL AND try_strptime({date}, '{other}/%Y') IS NULL)"
+
+
+def decide_date_order(con: duckdb.DuckDBPyConnection, staged: str, file: str,
+                      types: StagedTypes) -> tuple[SlashOrder, list[Problem]]:
+    """How the file's slash dates read, one order for the whole file (every date column):
+
+    - a slash date that is a date only day first (25/10/2025) makes the file day first, one that
+      is a date only month first (10/25/2025) month first; both in one file is a
+      `mixed-date-order` error naming the rows of each (the file is then validated reading
+      either order, so that `bad-date` names only the values that are no date at all);
+    - when every slash date reads both ways (5/10/2025), the order under which more rows lie in
+      their billing period: one that starts on the 1st of a month (as Azure's
+      `BillingPeriodStartDate` does) with the usage in that month (or the week before it); on a
+      tie, month first, Azure's documented order.
+
+    Only a file whose first rows hold a slash date in a text date column is read for this: one
+    pass over the distinct values of its date columns (a few dozen in a daily export), and, when
+    every slash date is ambiguous, one over its distinct (billing period, usage start) pairs.
+    """
+    columns = [(column, label) for column, label in _DATES if types.is_text(column)]
+    if not columns:
+        return "month-first", []
+    picked = ", ".join(column for column, _ in columns)
+    slashed = " OR ".join(f"contains({column}, '/')" for column, _ in columns)
+    sniff = con.execute(f"SELECT bool_or({slashed}) FROM (SELECT {picked} FROM {staged} LIMIT {_SNIFF_ROWS})").fetchone()
+    if sniff is None or not sniff[0]:
+        return "month-first", []
+    values = " UNION ALL ".join(f"SELECT DISTINCT {column} AS value FROM {staged}" for column, _ in columns)
+    found = con.execute(f"SELECT bool_or({_only('value', 'day-first')}), bool_or({_only('value', 'month-first')}) "
+                        f"FROM ({values})").fetchone()
+    day_first, month_first = found if found is not None else (None, None)
+    if day_first and month_first:
+        return "either", _mixed_orders(con, staged, file, columns)
+    if day_first or month_first:
+        return ("day-first" if day_first else "month-first"), []
+    return _fitting_order(con, staged, types), []
+
+
+def _fitting_order(con: duckdb.DuckDBPyConnection, staged: str, types: StagedTypes) -> SlashOrder:
+    """Of two readings of a file whose every slash date is ambiguous, the one that puts more rows
+    in their billing period (starting on the 1st of a month); month first on a tie."""
+    fitting = []
+    for order in _BOTH_ORDERS:
+        read = replace(types, slash_order=order)
+        period, start = read.timestamp("billing_period_text"), read.timestamp("charge_start_text")
+        fitting.append(f"sum(__rows) FILTER (WHERE day({period}) = 1 AND {start} < {period} + INTERVAL 1 MONTH "
+                       f"AND {start} >= {period} - INTERVAL {_EARLY_USAGE_DAYS} DAY)")
+    found = con.execute(f"SELECT {', '.join(fitting)} FROM (SELECT billing_period_text, charge_start_text, "
+                        f"count(*) AS __rows FROM {staged} GROUP BY ALL)").fetchone()
+    month_first, day_first = found if found is not None else (None, None)
+    return "day-first" if (day_first or 0) > (month_first or 0) else "month-first"
+
+
+def _mixed_orders(con: duckdb.DuckDBPyConnection, staged: str, file: str,
+                  columns: list[tuple[str, str]]) -> list[Problem]:
+    """The rows whose slash dates are day first and those whose are month first (file order, at
+    most `MAX_ROW_PROBLEMS` of each), each naming the first row of the other order."""
+    fix = ("Export the report again with one date format throughout (the portal's language and region settings "
+           "decide it); a file opened and saved in a spreadsheet may have had some of its dates rewritten.")
+    found: dict[SlashOrder, list[tuple[int, str, str, int]]] = {}
+    for order in _BOTH_ORDERS:
+        dated = " UNION ALL ".join(
+            f"SELECT source_row, line_order, {lit(label)} AS label, {column} AS value FROM {staged} "
+            f"WHERE {_only(column, order)}" for column, label in columns)
+        found[order] = [(int(r), label, value, int(total)) for r, label, value, total in con.execute(
+            f"SELECT source_row, label, value, count(*) OVER () FROM ({dated}) ORDER BY source_row, line_order "
+            f"LIMIT {MAX_ROW_PROBLEMS}").fetchall()]
+    problems: list[Problem] = []
+    pairs: tuple[tuple[SlashOrder, SlashOrder], ...] = (("day-first", "month-first"), ("month-first", "day-first"))
+    for order, other in pairs:
+        other_row, _, other_value, _ = found[other][0]
+        for row, label, value, _ in found[order]:
+            problems.append(Problem(
+                "mixed-date-order", f"the {label} date {value!r} is {_ORDER_NAMES[order]}, but row {other_row} has "
+                f"{other_value!r}, {_ORDER_NAMES[other]}: the file mixes date orders", file=file, row=row, fix=fix))
+        total = found[order][0][3]
+        if total > MAX_ROW_PROBLEMS:
+            problems.append(Problem("mixed-date-order", f"... and {total - MAX_ROW_PROBLEMS} more rows like these",
+                                    file=file, fix=fix))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -88,13 +194,13 @@ def _checks(types: StagedTypes, cost_column: str, currency_column: str) -> list[
                "the billing period is empty", "Every row needs the billing period (invoice month) it is billed in; "
                "re-export the report."),
     ]
-    for column, label in (("charge_start_text", "usage start"), ("charge_end_text", "usage end"),
-                          ("billing_period_text", "billing period")):
+    for column, label in _DATES:
         if not types.is_timestamp(column):  # a typed timestamp is a date by construction
             checks.append(_Check(
                 "bad-date", f"{column} IS NOT NULL AND {types.timestamp(column)} IS NULL", column,
                 f"the {label} date is not a date: {{value!r}}",
-                "Dates must be ISO 8601 (2023-11-01T00:00:00Z), M/D/YYYY or YYYYMM for an invoice month."))
+                "Dates must be ISO 8601 (2023-11-01T00:00:00Z), M/D/YYYY, D/M/YYYY (when every slash date of "
+                "the file is day first) or YYYYMM for an invoice month."))
     checks.append(_Check("missing-currency", "currency IS NULL", "NULL",
                          f"the currency ({currency_column}) is empty",
                          f"Every row needs an ISO 4217 code in {currency_column}."))
