@@ -63,3 +63,7 @@ def test_azure_ea_sample_totals(con: duckdb.DuckDBPyConnection) -> None:
     assert read_totals(con, "canonical_usage") == vendor_totals(
         "azure-ea-cost-2023-09.csv", "SubscriptionId", "CostInBillingCurrency")
     assert con.execute("SELECT DISTINCT currency, billing_period FROM canonical_usage").fetchall() == [("CAD", "2023-09")]
+    # Its dates (9/2/2023, period 9/1/2023) read both ways: month first, the order that puts the
+    # usage in its billing period.
+    assert con.execute("SELECT DISTINCT strftime(charge_period_start, '%Y-%m-%d') FROM canonical_usage").fetchall() == [
+        ("2023-09-02",)]
