@@ -34,7 +34,8 @@ HELP = """Generate a month's draft invoices and write every invoice's files (DIR
      <number>.csv              customer CSV
      <number>-detailed.csv     detailed CSV, down to the vendor rows
      <number>.xlsx             Excel workbook
-     <number>.done.json        manifest with the sha256 of each file, written last
+     <number>.done.json        manifest with the sha256 of each file and the invoice's
+                               status, written last
 
 \b
 Resume: run the same command again after a crash or a failure. An invoice whose manifest is
@@ -42,8 +43,15 @@ there and whose files all match it is skipped; any other invoice is redone from 
 (delete a file, or the manifest, to force one). Files are written under a temporary name and
 renamed, so no half-written file ever carries a final name. One invoice failing does not stop
 the others; a failed notebook is kept as <number>.failed.ipynb. The folder of an invoice deleted
-since its files were written (a draft deleted and generated again) is removed; a void invoice
-keeps its files (they were issued).
+since its files were written (a draft deleted and generated again) is removed.
+
+\b
+Status: every status change rewrites the manifest's "status" at once; the files of an invoice
+paid, past due or approved since they were made are made again by the next run. Voiding moves
+the folder to DIR/output/<period>/void/<number>/ (kept for the record, marked void, never
+printed again), so the month's folder holds only statements that stand. Each run first puts
+right what a crash left behind, then lists under OUT OF STEP the folders that still do not show
+their invoice as it is now (e.g. of customers this run did not select).
 
 Exit code 0 when every invoice has its files and every selected customer was invoiced; 1 when
 done in part (the failures are listed with invoice number and customer); 2 on a usage error; 3

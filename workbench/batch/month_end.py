@@ -11,8 +11,9 @@
      <number>.csv                 customer CSV        (workbench.billing.exports)
      <number>-detailed.csv        detailed CSV, down to the vendor rows
      <number>.xlsx                workbook
-     <number>.done.json           manifest, written LAST: sha256 of each file above, and the
-                                  invoice's status and last change they were made for
+     <number>.done.json           manifest, written LAST: sha256 of each file above, the
+                                  invoice's status, and the status and last change the files
+                                  were made for
    Before any file is written the notebook's invoice output is checked against the stored
    invoice (number and total): a notebook that prints other figures fails the invoice.
 
@@ -20,7 +21,12 @@ Resume: an invoice is skipped when its manifest is present, its files all match 
 were made for the invoice as it is now (`render.current.invoice_stamp`: files of a Draft since
 approved are not). Anything else is redone from the start (the old manifest is removed first, so
 a half-redone folder never looks complete, then the old files, so none of another state is left).
-The folders of invoices deleted since their files were written are removed. Every file is written to a hidden
+Folders follow the invoices (`billing.store.output_folders`): every status change rewrites the
+manifest's status once committed, and a void invoice's folder moves to `void/<number>/`, kept for
+the record and out of the month's statements. Before rendering, the month end puts right what a
+crash left behind (folders of invoices deleted since are removed, void ones moved and marked);
+after it, the summary names every folder that still does not show its invoice as it is now
+(`out_of_step`). Every file is written to a hidden
 `.<name>.<random>.tmp` and renamed, so a crash leaves no half-written file under a final name;
 leftover temp files are removed the next time the invoice is processed. A failed notebook is
 kept as `<number>.failed.ipynb` for reading.
@@ -54,9 +60,18 @@ from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import given_month
 from workbench.billing.core.problems import Problem, Severity
+from workbench.billing.store.output_folders import (
+    MANIFEST_SUFFIX,
+    OutOfStep,
+    out_of_step,
+    read_manifest,
+    reconcile,
+    remove_temp_files,
+    write_manifest,
+)
 from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.workspace import Workspace
-from workbench.render.current import MANIFEST_SUFFIX, invoice_stamp, read_manifest
+from workbench.render.current import invoice_stamp
 from workbench.with_parent import end_with_parent
 
 from .paths import DEFAULT_NOTEBOOK
@@ -113,6 +128,8 @@ class MonthEndSummary:
     problems: tuple[Problem, ...]  # from generating the drafts (reused periods left out)
     seconds: float
     removed: tuple[str, ...] = ()  # folders of invoices deleted since their files were written
+    voided: tuple[str, ...] = ()  # folders of void invoices moved under void/ or marked void by this run
+    out_of_step: tuple[OutOfStep, ...] = ()  # folders that, after the run, do not show their invoice as it is now
 
     def _in(self, state: str) -> list[InvoiceOutcome]:
         return [o for o in self.outcomes if o.state == state]
@@ -146,6 +163,12 @@ class MonthEndSummary:
         ]
         if self.removed:
             lines.append(f"  removed the files of deleted invoices: {', '.join(self.removed)}")
+        if self.voided:
+            lines.append(f"  files of void invoices, now under void/ and marked void: {', '.join(self.voided)}")
+        if self.out_of_step:
+            lines.append("  OUT OF STEP: these folders do not show their invoice as it is now (run month end "
+                         "again for them):")
+            lines += [f"    {o.text()}" for o in self.out_of_step]
         lines += [f"  FAILED {o.number} (customer {o.customer_id} {o.customer_name}): {o.error}" for o in self.failed]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
@@ -178,16 +201,6 @@ def is_complete(folder: Path, number: str, stamp: dict[str, object] | None = Non
         return all(file_sha256(folder / name) == digest for name, digest in files.items())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
-
-
-def _is_temp(name: str) -> bool:
-    return name.startswith(".") and (name.endswith(".tmp") or name.endswith(".tmp.ipynb"))
-
-
-def _remove_temp_files(folder: Path) -> None:
-    for path in folder.iterdir():
-        if _is_temp(path.name):
-            path.unlink(missing_ok=True)
 
 
 def _temp_name(folder: Path, name: str, suffix: str = ".tmp") -> Path:
@@ -350,10 +363,9 @@ def _stamp(ws: Workspace, job: InvoiceJob) -> dict[str, object]:
 
 
 def _write_manifest(folder: Path, job: InvoiceJob, stamp: dict[str, object]) -> Path:
-    from workbench.nbexport import write_atomic
-
     manifest = {
         "number": job.number,
+        "status": stamp["status"],  # the invoice's now: a later status change rewrites it (output_folders)
         "customer_id": job.customer_id,
         "vendor": job.vendor,
         "period": job.period,
@@ -363,7 +375,7 @@ def _write_manifest(folder: Path, job: InvoiceJob, stamp: dict[str, object]) -> 
         "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "files": {name: file_sha256(folder / name) for name in expected_files(job.number)},
     }
-    return write_atomic(folder / f"{job.number}{MANIFEST_SUFFIX}", json.dumps(manifest, indent=2) + "\n")
+    return write_manifest(folder, job.number, manifest)
 
 
 _workspaces: dict[Path, Workspace] = {}
@@ -405,7 +417,7 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
         folder.mkdir(parents=True, exist_ok=True)
-        _remove_temp_files(folder)  # what a crashed run left behind
+        remove_temp_files(folder)  # what a crashed run left behind
         stages: dict[str, float] = {}
         clock = time.perf_counter()
 
@@ -444,33 +456,6 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
         return outcome("done")
     except Exception as exc:  # one invoice's failure is data for the summary, not a stop
         return outcome("failed", _short_error(exc))
-
-
-def _sweep_deleted(ws: Workspace, target: Path) -> list[str]:
-    """Remove the folders of invoices deleted since month end wrote their files (a draft deleted
-    and generated again has a new number): the month's folder holds one statement per invoice,
-    not a deleted draft's beside its successor. Only folders month end makes (an invoice's
-    notebook, PDF or manifest inside) are looked at; void invoices keep theirs (they were issued)."""
-    from sqlalchemy import select
-
-    from workbench.billing.store import models as m
-
-    if not target.is_dir():
-        return []
-    made = [d for d in target.iterdir() if d.is_dir() and not d.name.startswith(".") and any(
-        (d / f"{d.name}{suffix}").is_file() for suffix in (MANIFEST_SUFFIX, ".ipynb", ".failed.ipynb", ".pdf"))]
-    if not made:
-        return []
-    from workbench.billing.store.in_lists import chunks
-
-    known: set[str] = set()
-    with ws.session() as session:
-        for names in chunks([d.name for d in made]):
-            known |= set(session.scalars(select(m.Invoice.number).where(m.Invoice.number.in_(names))))
-    gone = sorted((d for d in made if d.name not in known), key=lambda d: d.name)
-    for folder in gone:
-        shutil.rmtree(folder)
-    return [d.name for d in gone]
 
 
 # --- the period ------------------------------------------------------------------------------
@@ -647,7 +632,7 @@ def run_month_end(
         on_invoices(len(invoice_jobs))
     if invoice_jobs:  # a month with nothing to invoice leaves no empty folder behind
         target.mkdir(parents=True, exist_ok=True)
-    removed = _sweep_deleted(ws, target)
+    settled = reconcile(ws, target)  # what status changes (or a crash after one) left behind
     outcomes: list[InvoiceOutcome] = []
 
     def record(result: InvoiceOutcome) -> None:
@@ -679,5 +664,5 @@ def run_month_end(
     order = {job.number: i for i, job in enumerate(invoice_jobs)}
     outcomes.sort(key=lambda o: order[o.number])
     return MonthEndSummary(period, target, tuple(outcomes), tuple(problems), round(time.perf_counter() - started, 3),
-                           tuple(removed))
+                           settled.removed, settled.voided, tuple(out_of_step(ws, target)))
 

@@ -7,6 +7,9 @@ The rules themselves live in `core.lifecycle`; this module applies them to the w
   period lock, so the period can be generated again.
 - Voiding an issued invoice keeps it (and its number) for the record, gives the credits back
   with a reversal entry and releases the lock, so a corrected invoice can be generated.
+- Once a status change is committed, the invoice's month-end folder follows it
+  (`store.output_folders.follow`): its manifest says the new status, and a void invoice's folder
+  moves under `output/<YYYY-MM>/void/`, out of the month's statements.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from workbench.billing.core.lifecycle import Status, can_delete, check_transitio
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing import integrity
 from workbench.billing.reference import payment_terms
-from workbench.billing.store import audit
+from workbench.billing.store import audit, output_folders
 from workbench.billing.store import models as m
 from workbench.billing.store.locking import lock_customers
 from workbench.billing.store.workspace import Workspace
@@ -195,7 +198,9 @@ def set_status(
             if target is Status.OPEN:
                 on_issue(session, inv)
         session.flush()
-        return [InvoiceSummary.of(inv, session.get(m.Customer, inv.customer_id).name) for inv in invoices]
+        changed = [InvoiceSummary.of(inv, session.get(m.Customer, inv.customer_id).name) for inv in invoices]
+    output_folders.follow(ws, [(inv.number, inv.period_start, inv.status) for inv in invoices])  # once committed
+    return changed
 
 
 def approve(
@@ -255,7 +260,8 @@ def refresh_past_due(ws: Workspace, *, today: dt.date | None = None) -> list[str
             audit.record(session, "invoice.status", "invoice", inv.number, actor="system:past-due",
                          reason=f"due {inv.due_date}, unpaid on {today}", details={"from": inv.status, "to": Status.PAST_DUE.value})
             inv.status = Status.PAST_DUE.value
-        return [inv.number for inv in overdue]
+    output_folders.follow(ws, [(inv.number, inv.period_start, inv.status) for inv in overdue])  # once committed
+    return [inv.number for inv in overdue]
 
 
 # Called in the transaction that issues an invoice (Draft -> Open), so that the status change and

@@ -15,32 +15,21 @@ the notify email's attachment and the dashboards' download) and the API's PDF do
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 from workbench.billing.core.periods import month_key
 from workbench.billing.store import models as m
+from workbench.billing.store.output_folders import MANIFEST_SUFFIX, read_manifest
 from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.workspace import Workspace
 
 __all__ = ["MANIFEST_SUFFIX", "current_pdf", "invoice_stamp", "read_manifest"]
 
-MANIFEST_SUFFIX = ".done.json"
-
 
 def invoice_stamp(invoice: m.Invoice) -> dict[str, Any]:
     """The state a statement is printed for (JSON values: it is stored in the manifest)."""
     return {"id": invoice.id, "status": invoice.status, "updated_at": invoice.updated_at.isoformat()}
-
-
-def read_manifest(folder: Path, number: str) -> dict[str, Any] | None:
-    """The month-end manifest of `number` in `folder`, or None when it is missing or unreadable."""
-    try:
-        manifest = json.loads((folder / f"{number}{MANIFEST_SUFFIX}").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) else None
 
 
 def current_pdf(ws: Workspace, invoice: m.Invoice) -> Path | None:

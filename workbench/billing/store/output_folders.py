@@ -1,0 +1,286 @@
+"""The month end's invoice folders under `output/`, kept in step with the invoices' status.
+
+    output/<YYYY-MM>/<number>/           an invoice's statement files, made by the month end
+                                         (`workbench.batch`), and its manifest <number>.done.json
+    output/<YYYY-MM>/void/<number>/      the same folder once the invoice is void: kept for the
+                                         record (it is what the customer was sent), out of the
+                                         month's statements, so that no one sends it as if it stood
+
+The manifest holds, besides the files' sha256 (`files`):
+    "status"   the invoice's status now: every status change rewrites it
+    "invoice"  {"id", "status", "updated_at"}: the state the files were made for
+               (`render.current.invoice_stamp`); the files show that status
+Where the two differ the files show an earlier state: the next month end makes them again (or,
+for a void invoice, leaves them under void/ as the record).
+
+A status change commits first, then follows here (`follow`): a crash in between leaves a folder
+one step behind, which the next month end puts right (`reconcile`) and otherwise reports
+(`out_of_step`). A manifest is rewritten whole or not at all (a temp file, fsynced, renamed over
+it) and a folder moves under void/ in one rename, so a crash leaves it in one place or the
+other, never half a manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.periods import month_key
+from workbench.billing.store import models as m
+from workbench.billing.store.in_lists import chunks
+from workbench.billing.store.workspace import Workspace
+
+__all__ = [
+    "MANIFEST_SUFFIX",
+    "VOID_FOLDER",
+    "OutOfStep",
+    "Reconciled",
+    "follow",
+    "follow_status",
+    "is_temp",
+    "month_end_folders",
+    "out_of_step",
+    "read_manifest",
+    "reconcile",
+    "remove_temp_files",
+    "settle_void",
+    "write_manifest",
+]
+
+MANIFEST_SUFFIX = ".done.json"
+VOID_FOLDER = "void"
+VOID = Status.VOID.value
+DELETED = "deleted"  # the status of a folder's invoice that is no longer stored
+STATUSES = frozenset(s.value for s in Status)
+# a folder is the month end's when it holds one of these, named after the folder (an invoice number)
+MADE_BY_MONTH_END = (MANIFEST_SUFFIX, ".ipynb", ".failed.ipynb", ".pdf")
+
+
+# --- one folder ------------------------------------------------------------------------------
+
+def read_manifest(folder: Path, number: str) -> dict[str, Any] | None:
+    """The month-end manifest of `number` in `folder`, or None when it is missing or unreadable."""
+    try:
+        manifest = json.loads((folder / f"{number}{MANIFEST_SUFFIX}").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def write_manifest(folder: Path, number: str, manifest: dict[str, Any]) -> Path:
+    """Write the manifest whole or not at all: a temp file, fsynced, renamed over the old one."""
+    target = folder / f"{number}{MANIFEST_SUFFIX}"
+    temp = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for the other files
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(manifest, indent=2) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def files_status(manifest: dict[str, Any]) -> str:
+    """The status the files were made for ("" when the manifest does not say)."""
+    stamp = manifest.get("invoice")
+    return str(stamp.get("status", "")) if isinstance(stamp, dict) else ""
+
+
+def is_temp(name: str) -> bool:
+    """A file being written (or left by a killed writer): `.<name>.<random>.tmp`, papermill's `.tmp.ipynb`."""
+    return name.startswith(".") and (name.endswith(".tmp") or name.endswith(".tmp.ipynb"))
+
+
+def remove_temp_files(folder: Path) -> None:
+    for path in folder.iterdir():
+        if is_temp(path.name):
+            path.unlink(missing_ok=True)
+
+
+def follow_status(period_dir: Path, number: str, status: str) -> bool:
+    """Bring the folder of invoice `number` under `period_dir` in step with `status`, the
+    invoice's status now; True when something changed. A void invoice's folder moves under void/
+    (`settle_void`); any other status is written into the manifest, the files left as they are."""
+    if status == VOID:
+        return settle_void(period_dir, number)
+    folder = period_dir / number
+    manifest = read_manifest(folder, number)
+    if manifest is None or manifest.get("status") == status:
+        return False
+    write_manifest(folder, number, {**manifest, "status": status})
+    return True
+
+
+def settle_void(period_dir: Path, number: str) -> bool:
+    """Move a void invoice's folder to `void/<number>/` and mark its manifest void; True when
+    something changed. The folder moves in one rename. If void/ holds the invoice's record
+    already, what is left in the month's folder was made after it (an interrupted run) and goes."""
+    live = period_dir / number
+    kept = period_dir / VOID_FOLDER / number
+    changed = False
+    if live.is_dir():
+        if read_manifest(kept, number) is not None:
+            shutil.rmtree(live)
+        else:
+            if kept.exists():
+                shutil.rmtree(kept)  # an unfinished move's remains: the folder in the month is whole
+            kept.parent.mkdir(exist_ok=True)
+            os.rename(live, kept)
+            _fsync_dirs(kept.parent, period_dir)
+        changed = True
+    if kept.is_dir():
+        remove_temp_files(kept)  # a rewrite a crash cut short
+        manifest = read_manifest(kept, number)
+        if manifest is not None and manifest.get("status") != VOID:
+            write_manifest(kept, number, {**manifest, "status": VOID})
+            changed = True
+    return changed
+
+
+def _fsync_dirs(*folders: Path) -> None:
+    """Make a rename durable (best effort: the rename itself is what readers see)."""
+    for folder in folders:
+        try:
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
+# --- after a status change ---------------------------------------------------------------------
+
+def follow(ws: Workspace, changed: Iterable[tuple[str, dt.date, str]]) -> list[str]:
+    """After a status change committed: the folders of these (number, period start, status now)
+    in `output/<YYYY-MM>/`, brought in step; returns the numbers whose folder changed.
+
+    Never raises for a folder it cannot change (a read-only disk, a file held open): the status
+    change stands, and the next month end puts the folder right or names it (`out_of_step`)."""
+    followed = []
+    for number, period_start, status in changed:
+        try:
+            if follow_status(ws.output_dir / month_key(period_start), number, status):
+                followed.append(number)
+        except OSError:
+            continue
+    return followed
+
+
+# --- a month's folder against the database -----------------------------------------------------
+
+def month_end_folders(period_dir: Path) -> list[Path]:
+    """The invoice folders the month end made in `period_dir` (void/ and the analyst's own folders left out)."""
+    if not period_dir.is_dir():
+        return []
+    return sorted(d for d in period_dir.iterdir()
+                  if d.is_dir() and not d.name.startswith(".") and d.name != VOID_FOLDER
+                  and any((d / f"{d.name}{suffix}").is_file() for suffix in MADE_BY_MONTH_END))
+
+
+def _void_folders(period_dir: Path) -> list[Path]:
+    void = period_dir / VOID_FOLDER
+    return sorted(d for d in void.iterdir() if d.is_dir() and not d.name.startswith(".")) if void.is_dir() else []
+
+
+def _statuses(ws: Workspace, numbers: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    with ws.session() as session:
+        for names in chunks(list(numbers)):
+            rows = session.execute(select(m.Invoice.number, m.Invoice.status).where(m.Invoice.number.in_(names)))
+            found.update((number, status) for number, status in rows)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    removed: tuple[str, ...]  # folders of invoices deleted since their files were written
+    voided: tuple[str, ...]  # folders of void invoices moved under void/ or marked void now
+
+
+def reconcile(ws: Workspace, period_dir: Path) -> Reconciled:
+    """Put a month's folders in step with the invoices: remove the folders of deleted invoices (a
+    draft deleted and generated again has a new number: the month holds one statement per
+    invoice), move void invoices' folders under void/ and mark them void, and write the status of
+    every other invoice into its manifest. A folder that cannot be changed is left (`out_of_step`)."""
+    live, kept = month_end_folders(period_dir), _void_folders(period_dir)
+    statuses = _statuses(ws, sorted({d.name for d in [*live, *kept]}))
+    removed, voided = [], []
+    for folder in live:
+        status = statuses.get(folder.name)
+        try:
+            if status is None:
+                shutil.rmtree(folder)
+                removed.append(folder.name)
+            elif follow_status(period_dir, folder.name, status) and status == VOID:
+                voided.append(folder.name)
+        except OSError:
+            continue
+    for folder in kept:
+        try:
+            if statuses.get(folder.name) == VOID and folder.name not in voided and settle_void(period_dir, folder.name):
+                voided.append(folder.name)
+        except OSError:
+            continue
+    return Reconciled(tuple(removed), tuple(sorted(voided)))
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfStep:
+    """A folder that does not show its invoice as it is now."""
+
+    number: str
+    folder: Path
+    files_show: str  # the status the files were made for ("" when the folder has no manifest)
+    status: str  # the invoice's now ("deleted" when it is no longer stored)
+    under_void: bool = False  # the folder is under void/
+
+    def text(self) -> str:
+        now = "deleted" if self.status == DELETED else Status(self.status).label
+        if self.under_void:
+            if self.status == VOID:
+                return f"{self.number}: under void/, but its manifest does not say void ({self.folder})"
+            return f"{self.number}: under void/, but the invoice is {now} ({self.folder})"
+        shows = f"its files show it {Status(self.files_show).label}" if self.files_show in STATUSES \
+            else "its files are unfinished"
+        among = " and they are still among the month's statements" if self.status in (VOID, DELETED) else ""
+        return f"{self.number}: {shows}, the invoice is {now}{among} ({self.folder})"
+
+
+def out_of_step(ws: Workspace, period_dir: Path) -> list[OutOfStep]:
+    """The month's folders that do not show their invoice as it is now: files made for another
+    status (the next month end makes them again), a void or deleted invoice's folder still among
+    the month's statements, a folder under void/ whose invoice or manifest is not void."""
+    live, kept = month_end_folders(period_dir), _void_folders(period_dir)
+    statuses = _statuses(ws, sorted({d.name for d in [*live, *kept]}))
+    found = []
+    for folder in live:
+        manifest = read_manifest(folder, folder.name)
+        shows = files_status(manifest) if manifest is not None else ""
+        status = statuses.get(folder.name, DELETED)
+        if status in (VOID, DELETED) or (manifest is not None and shows != status):
+            found.append(OutOfStep(folder.name, folder, shows, status))
+    for folder in kept:
+        manifest = read_manifest(folder, folder.name)
+        status = statuses.get(folder.name, DELETED)
+        if status != VOID or (manifest is not None and manifest.get("status") != VOID):
+            found.append(OutOfStep(folder.name, folder, files_status(manifest) if manifest else "", status,
+                                   under_void=True))
+    return found
