@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 
-from workbench.batch import is_complete, run_month_end
+from workbench.batch import generate_period, is_complete, render_invoice, run_month_end
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import generate_invoices
@@ -147,6 +147,20 @@ def test_month_end_puts_right_the_folders_a_crash_after_a_status_change_left_beh
     assert everyone.voided == (ACME,) and everyone.out_of_step == ()
     assert manifest(out / "void" / ACME)["status"] == "void" and hidden(out) == []
     assert manifest(out / BETA)["invoice"]["status"] == "closed"
+
+
+def test_an_invoice_voided_after_month_end_listed_it_is_not_printed(small_ws):
+    """Voided between the month end's reading of the invoice list and its turn: nothing is printed
+    for it (a statement printed now would stand in the month's folder)."""
+    generate_invoices(small_ws, "aws", given_month("2025-10"), ["100001"], OPTIONS, today=TODAY)
+    approve(small_ws, [ACME], today=TODAY)
+    [job], _ = generate_period(small_ws, "2025-10", customers=["100001"], options=OPTIONS, today=TODAY)
+    set_status(small_ws, [ACME], Status.VOID, today=TODAY)
+
+    out = small_ws.output_dir / "2025-10"
+    outcome = render_invoice(small_ws.root, job, out)
+    assert (outcome.number, outcome.state, outcome.files) == (ACME, "void", ())
+    assert not (out / ACME).exists()
 
 
 def test_the_folder_rules_on_hand_written_folders(small_ws):

@@ -67,6 +67,7 @@ from workbench.billing.store.output_folders import (
     read_manifest,
     reconcile,
     remove_temp_files,
+    settle_void,
     write_manifest,
 )
 from workbench.billing.store.report_import import file_sha256
@@ -114,7 +115,7 @@ class InvoiceOutcome:
     number: str
     customer_id: str
     customer_name: str
-    state: str  # done | skipped | failed
+    state: str  # done | skipped | failed | void (voided after the month end listed it: not printed)
     seconds: float
     files: tuple[str, ...] = ()
     error: str = ""
@@ -147,6 +148,11 @@ class MonthEndSummary:
         return self._in("failed")
 
     @property
+    def voided_meanwhile(self) -> list[InvoiceOutcome]:
+        """Invoices voided after the month end listed them: not printed (their folders are under void/)."""
+        return self._in("void")
+
+    @property
     def generation_errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
@@ -156,9 +162,11 @@ class MonthEndSummary:
         return not self.failed and not self.generation_errors
 
     def text(self) -> str:
+        meanwhile = self.voided_meanwhile
+        voided_meanwhile = f", {len(meanwhile)} voided meanwhile (not printed)" if meanwhile else ""
         lines = [
             f"month end {self.period}: {len(self.done)} done, {len(self.skipped)} skipped, "
-            f"{len(self.failed)} failed, {len(self.generation_errors)} not generated "
+            f"{len(self.failed)} failed{voided_meanwhile}, {len(self.generation_errors)} not generated "
             f"in {self.seconds:.1f} s; files in {self.out_dir}"
         ]
         if self.removed:
@@ -409,15 +417,13 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
     folder = Path(out_dir) / job.number
 
     def outcome(state: str, error: str = "") -> InvoiceOutcome:
-        files = expected_files(job.number) if state != "failed" else ()
+        files = expected_files(job.number) if state in ("done", "skipped") else ()
         return InvoiceOutcome(job.number, job.customer_id, job.customer_name, state,
                               round(time.perf_counter() - started, 3), files, error)
 
     try:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
-        folder.mkdir(parents=True, exist_ok=True)
-        remove_temp_files(folder)  # what a crashed run left behind
         stages: dict[str, float] = {}
         clock = time.perf_counter()
 
@@ -431,6 +437,11 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
         ws = _worker_workspace(root)
         lap("open")
         stamp = _stamp(ws, job)
+        if stamp["status"] == Status.VOID.value:  # voided since the invoice list was read: its
+            settle_void(Path(out_dir), job.number)  # statement printed now would stand in the month
+            return outcome("void")
+        folder.mkdir(parents=True, exist_ok=True)
+        remove_temp_files(folder)  # what a crashed run left behind
         if is_complete(folder, job.number, stamp):
             return outcome("skipped")
         # A redo starts from nothing: the manifest first (the folder is incomplete from here on),
