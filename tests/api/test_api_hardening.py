@@ -66,6 +66,59 @@ def test_malformed_json_is_422_with_a_clear_message(client: TestClient, keys: Ke
     assert listed.status_code == 422
 
 
+def test_a_key_given_twice_is_refused_not_guessed(client: TestClient, keys: Keys, ws: Workspace) -> None:
+    """Python's json keeps the last of a repeated key: this grant of 10.00 granted 1000.00."""
+    before = counts(ws)
+    response = client.post(f"/v1/customers/{ACME}/credits", headers={**bearer(keys.write), "Content-Type": "application/json"},
+                           content=b'{"amount": "10.00", "currency": "CAD", "amount": "1000.00"}')
+    assert response.status_code == 422
+    assert response.json()["problems"] == [{
+        "code": "duplicate-key", "message": 'body amount: the key "amount" is given 2 times in the same object; '
+                                            "the request was refused rather than one of the values picked",
+        "file": None, "row": None, "customer_id": None, "fix": "send each key once per object", "severity": "error"}]
+    assert counts(ws) == before
+
+
+def test_every_repeated_key_is_named_with_its_path(client: TestClient, keys: Keys) -> None:
+    """All at once, where each is given again in the body: nested objects, objects in lists, and
+    repeats inside the first of two values of a repeated key; an odd key is quoted."""
+    body = (b'{"vendor": "aws", "customers": ["100001"], "range": "2025-10", "range": "2025-09",'
+            b' "x": {"y": [{"z": 1, "z": 2, "z": 3}], "a.b": 1, "a.b": 2},'
+            b' "x": {"w": {"v": 1, "v": 2}}}')
+    response = client.post("/v1/invoices/generate", headers={**bearer(keys.write), "Content-Type": "application/json"},
+                           content=body)
+    assert response.status_code == 422
+    assert [p["message"].split(" is given")[0] for p in response.json()["problems"]] == [
+        'body range: the key "range"', 'body x.y.0.z: the key "z"', 'body x."a.b": the key "a.b"',
+        'body x: the key "x"', 'body x.w.v: the key "v"']
+    assert "3 times" in response.json()["problems"][1]["message"]
+
+
+def test_every_endpoint_with_a_body_refuses_repeated_keys(client: TestClient, keys: Keys, ws: Workspace,
+                                                          generated: dict[str, str]) -> None:
+    """The check belongs to the app, not to each route: every operation the OpenAPI document gives
+    a body refuses one (and documents it), before the key is checked, as a body that is not JSON."""
+    before = counts(ws)
+    doc = client.get("/openapi.json").json()
+    with_body = sorted((path, method) for path, ops in doc["paths"].items() for method, op in ops.items()
+                       if "requestBody" in op)
+    assert with_body == [("/v1/customers/{customer_id}/credits", "post"), ("/v1/invoices/generate", "post"),
+                         ("/v1/invoices/{ref}/status", "post")]
+    for path, method in with_body:
+        assert "`duplicate-key`" in doc["paths"][path][method]["responses"]["422"]["description"], path
+        url = path.format(customer_id=ACME, ref=generated[ACME])
+        for headers in (bearer(keys.write), {}):
+            response = client.request(method, url, headers={**headers, "Content-Type": "application/json"},
+                                      content=b'{"reason": "a", "reason": "b"}')
+            assert response.status_code == 422, (path, response.text)
+            assert [p["code"] for p in response.json()["problems"]] == ["duplicate-key"], path
+    assert counts(ws) == before
+    # a route without a body, and no route at all, answer as before
+    assert client.request("DELETE", "/v1/invoices/NOPE-1", headers={**bearer(keys.write), "Content-Type": "application/json"},
+                          content=b'{"a": 1, "a": 2}').status_code == 404
+    assert client.post("/v1/nothing", headers=bearer(keys.write), content=b'{"a": 1, "a": 2}').status_code == 404
+
+
 def test_oversized_bodies_are_413_before_anything_reads_them(client: TestClient, keys: Keys, ws: Workspace) -> None:
     before = counts(ws)
     big = b'{"vendor": "aws", "range": "2025-10", "customers": ["' + b"1" * (1024 * 1024) + b'"]}'

@@ -13,12 +13,13 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from workbench.api import credits, customers, downloads, invoices
+from workbench.api.bodies import refuse_repeated_keys
 from workbench.api.errors import install_error_handlers
 from workbench.api.limits import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from workbench.billing.store.workspace import Workspace
@@ -38,10 +39,13 @@ generation, status changes, deletions and credit grants (each recorded in the au
 
 **Money** is an exact decimal string (`"238.44"`), never a JSON number.
 
-**Errors** have the body `{"problems": [{"code", "message", "fix", ...}]}`: 400 a body that is not JSON,
-401 no or bad key, 403 scope too small, 404 not found (also another customer's invoice), 409 not allowed
-in the invoice's state or period already billed, 413 body over the limit, 422 bad input. A generation
-that made nothing answers 409 or 422 with the run itself (`{range, invoices: [], problems}`).
+**Errors** have the body `{"problems": [{"code", "message", "fix", ...}]}`: 400 a body that cannot be read
+(a Content-Length that is not a number, JSON nested too deeply), 401 no or bad key, 403 scope too small,
+404 not found (also another customer's invoice), 409 not allowed in the invoice's state or period already
+billed, 413 body over the limit, 422 bad input: a body that is not JSON (`invalid-json`), a body that gives
+a key twice in one object (`duplicate-key`, one problem per repeated key with its path, e.g. `body amount`:
+the API does not pick one of the values), a wrong field. A generation that made nothing answers 409 or 422
+with the run itself (`{range, invoices: [], problems}`).
 """
 
 
@@ -55,6 +59,8 @@ def create_app(
     app = FastAPI(
         title="workbench billing API", version=API_VERSION, description=DESCRIPTION,
         docs_url=None, redoc_url=None,  # FastAPI's own pages load their scripts from a CDN: served below instead
+        # on the app, not on each route: every route taking a body, now and later, refuses repeated keys
+        dependencies=[Depends(refuse_repeated_keys)],
         openapi_tags=[
             {"name": "customers", "description": "customers and their vendor profiles"},
             {"name": "vendor reports", "description": "imported vendor billing reports and periods"},

@@ -58,15 +58,23 @@ router = APIRouter(prefix="/v1", tags=["invoices"])
 Ws = Annotated[Workspace, Depends(workspace)]
 InvoicePath = Annotated[str, Path(pattern=INVOICE_REF_PATTERN, description="invoice number (AWS-202510-00001) or id")]
 ERRORS: dict[int | str, dict[str, object]] = {code: {"model": ProblemsOut} for code in (401, 403, 404, 409, 422)}
-# Requests with a JSON body can also be refused before they are read (413) or parsed (400).
+# Requests with a JSON body can also be refused before they are read (413) or parsed (400), and
+# for what the body is as JSON (422: not JSON, a key given twice in one object; see api/bodies.py).
+BAD_BODY = "a body that is not JSON (`invalid-json`) or gives a key twice in one object (`duplicate-key`)"
 BODY_ERRORS: dict[int | str, dict[str, object]] = {
-    **ERRORS, **{code: {"model": ProblemsOut} for code in (400, 413)}}
+    **ERRORS,
+    400: {"model": ProblemsOut, "description": "the body cannot be read: a Content-Length that is not a number, "
+                                               "JSON nested too deeply"},
+    413: {"model": ProblemsOut, "description": "the body is over the server's limit (1 MiB unless configured)"},
+    422: {"model": ProblemsOut, "description": f"bad input: {BAD_BODY}, or a field that is missing, unknown or wrong"},
+}
 # Generate answers a run that made nothing with the run itself (what failed, per customer).
 GENERATE_ERRORS: dict[int | str, dict[str, object]] = {
     **BODY_ERRORS,
     409: {"model": GenerationOut, "description": "nothing was made: a customer's period is already billed"},
     422: {"model": GenerationOut | ProblemsOut,
-          "description": "nothing was made: the run's problems (GenerationOut), or bad input (ProblemsOut)"},
+          "description": f"nothing was made: the run's problems (GenerationOut), or bad input (ProblemsOut: {BAD_BODY}, "
+                         "or a field that is missing, unknown or wrong)"},
 }
 
 
