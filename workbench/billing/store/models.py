@@ -297,6 +297,26 @@ class ApiKey(Base):
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
+class IdempotencyRecord(Base):
+    """A billing-API POST sent with an `Idempotency-Key` header, and its first answer, which a
+    retry with the same key and request gets again instead of a second grant or run. Keys are
+    per API key; records are kept for good (see workbench/api/idempotency.py)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("key_id", "idempotency_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.key_id"))  # the API key (client) that sent it
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(500))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of method, path and the body's JSON
+    claim: Mapped[str] = mapped_column(String(32))  # random token of the request running it (or that ran it)
+    claimed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)  # null while the request runs
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)  # the JSON body answered
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
 class AuditEvent(Base):
     """Who did what, when and why: generation, status changes, deletions, pricebook and credit changes."""
 
