@@ -108,3 +108,28 @@ def test_raw_dot_segments_reach_no_file(server: str, keys: Keys) -> None:
             conn.close()
         assert response.status in (404, 422), (path, response.status)
         assert b"root:" not in body and b"SQLite format" not in body, path
+
+
+def test_a_grant_sent_by_eight_clients_at_once_with_one_key_is_granted_once(server: str, keys: Keys) -> None:
+    """Over HTTP, uvicorn's threads writing at the same time: each answer is the one grant (201,
+    the same body) or 409 while it was still running, and the ledger has it once. A body that
+    gives a key twice is refused before anything."""
+    from concurrency.race import run_together
+
+    url, body = f"/v1/customers/{ACME}/credits", {"amount": "3.00", "currency": "CAD", "memo": "goodwill"}
+
+    def send() -> httpx.Response:
+        with httpx.Client(base_url=server, timeout=60.0) as http:
+            return http.post(url, headers={**bearer(keys.write), "Idempotency-Key": "4f1c0a9e-retry"}, json=body)
+
+    with httpx.Client(base_url=server, timeout=60.0) as http:
+        twice = http.post(url, headers={**bearer(keys.write), "Content-Type": "application/json"},
+                          content=b'{"amount": "10.00", "currency": "CAD", "amount": "1000.00"}')
+        assert (twice.status_code, twice.json()["problems"][0]["code"]) == (422, "duplicate-key")
+        answers = run_together(*[send] * 8)
+        granted = [a for a in answers if a.status_code == 201]
+        assert granted and len({a.content for a in granted}) == 1, [a.text for a in answers]
+        assert {a.json()["problems"][0]["code"] for a in answers if a.status_code != 201} <= {"idempotency-key-in-use"}
+        assert send().content == granted[0].content
+        entries = http.get(f"{url}", headers=bearer(keys.read)).json()["entries"]
+        assert [e["amount"] for e in entries if e["memo"] == "goodwill"] == ["3.00"]

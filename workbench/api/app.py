@@ -39,6 +39,12 @@ generation, status changes, deletions and credit grants (each recorded in the au
 
 **Money** is an exact decimal string (`"238.44"`), never a JSON number.
 
+**Retries.** Every POST takes an optional `Idempotency-Key` header (1-255 visible ASCII characters, e.g. a
+UUID made for the request): sent again with the same request, the first answer comes back (same status and
+body, `Idempotent-Replayed: true`) and nothing is done twice; with another request, 422
+`idempotency-key-reused`; while the first still runs, 409 `idempotency-key-in-use`. Only successful answers
+are kept, per API key, for good.
+
 **Errors** have the body `{"problems": [{"code", "message", "fix", ...}]}`: 400 a body that cannot be read
 (a Content-Length that is not a number, JSON nested too deeply), 401 no or bad key, 403 scope too small,
 404 not found (also another customer's invoice), 409 not allowed in the invoice's state or period already

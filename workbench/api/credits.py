@@ -1,4 +1,4 @@
-"""/v1/customers/{id}/credits: the credit ledger and balance; granting credit (write keys).
+"""/v1/customers/{id}/credits: the credit ledger and balance; granting credit (write keys, `Idempotency-Key`).
 
 The ledger is `CreditEntry`: grants positive, applications to invoices negative, returns from
 voided invoices positive again; a balance is the exact sum per currency and kind. A grant is
@@ -8,18 +8,20 @@ For customer keys an application to a draft shows no invoice number (drafts are 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.api.auth import Caller, Writer, workspace
 from workbench.api.customers import CustomerPath, money, visible_customer
 from workbench.api.errors import ApiError
+from workbench.api.idempotency import Claim, Once, replayable
 from workbench.api.invoices import BODY_ERRORS, ERRORS, Today
 from workbench.api.keys import Principal
 from workbench.api.schemas import CreditBalanceOut, CreditEntryOut, CreditGrant, CreditGrantedOut, CreditsOut, ProblemOut
@@ -66,11 +68,20 @@ def credits(customer_id: CustomerPath, ws: Ws, principal: Caller) -> CreditsOut:
         return _ledger(session, customer_id, principal)
 
 
-@router.post("/customers/{customer_id}/credits", response_model=CreditGrantedOut, status_code=201, responses=BODY_ERRORS,
+@router.post("/customers/{customer_id}/credits", response_model=CreditGrantedOut, status_code=201,
+             responses={**BODY_ERRORS, **replayable(201, "granted (or, with a known Idempotency-Key, granted before)")},
              summary="Grant credit")
-def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Writer, on: Today) -> JSONResponse:
+def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Writer, on: Today, once: Once) -> Response:
     """Grant credit to a customer (audited). It pays the customer's next invoices in that currency
-    when they are generated with `apply_credits`, on any vendor, never below zero."""
+    when they are generated with `apply_credits`, on any vendor, never below zero.
+
+    Send an `Idempotency-Key` to retry safely: a grant without a `credit_id` sent twice is two grants;
+    with the same key, the second gets the first one's answer and grants nothing."""
+    return once.answer(lambda claim: _grant(customer_id, body, ws, principal, on, claim))
+
+
+def _grant(customer_id: str, body: CreditGrant, ws: Workspace, principal: Principal, on: dt.date,
+           claim: Claim) -> JSONResponse:
     if not is_known_currency(body.currency):
         raise ApiError(422, "invalid-request", f"body currency: unknown currency code {body.currency!r}")
     amount = D(body.amount)
@@ -114,7 +125,9 @@ def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Write
         session.flush()
         ledger = _ledger(session, customer_id, principal)
         granted = next(e for e in ledger.entries if e.id == entry.id)
-    doc = CreditGrantedOut(**ledger.model_dump(), granted=granted,
-                           problems=[ProblemOut.model_validate(p.to_dict()) for p in problems])
-    return JSONResponse(doc.model_dump(mode="json"), status_code=201)
+        doc = CreditGrantedOut(**ledger.model_dump(), granted=granted,
+                               problems=[ProblemOut.model_validate(p.to_dict()) for p in problems])
+        response = JSONResponse(doc.model_dump(mode="json"), status_code=201)
+        claim.record(session, response)  # the answer a retry gets commits with the grant, or neither does
+    return response
 

@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from workbench.api.auth import Caller, Writer, workspace
 from workbench.api.customers import exact, money
 from workbench.api.errors import ApiError
+from workbench.api.idempotency import Once, replayable
 from workbench.api.keys import Principal
 from workbench.api.schemas import (
     CUSTOMER_ID_PATTERN,
@@ -58,23 +59,30 @@ router = APIRouter(prefix="/v1", tags=["invoices"])
 Ws = Annotated[Workspace, Depends(workspace)]
 InvoicePath = Annotated[str, Path(pattern=INVOICE_REF_PATTERN, description="invoice number (AWS-202510-00001) or id")]
 ERRORS: dict[int | str, dict[str, object]] = {code: {"model": ProblemsOut} for code in (401, 403, 404, 409, 422)}
-# Requests with a JSON body can also be refused before they are read (413) or parsed (400), and
-# for what the body is as JSON (422: not JSON, a key given twice in one object; see api/bodies.py).
+# Requests with a JSON body can also be refused before they are read (413) or parsed (400), for
+# what the body is as JSON (422: not JSON, a key given twice in one object; see api/bodies.py), and
+# for their Idempotency-Key (409 still running, 422 sent before with another request; idempotency.py).
 BAD_BODY = "a body that is not JSON (`invalid-json`) or gives a key twice in one object (`duplicate-key`)"
+KEY_REUSED = "an Idempotency-Key sent before with another request (`idempotency-key-reused`)"
 BODY_ERRORS: dict[int | str, dict[str, object]] = {
     **ERRORS,
     400: {"model": ProblemsOut, "description": "the body cannot be read: a Content-Length that is not a number, "
                                                "JSON nested too deeply"},
     413: {"model": ProblemsOut, "description": "the body is over the server's limit (1 MiB unless configured)"},
-    422: {"model": ProblemsOut, "description": f"bad input: {BAD_BODY}, or a field that is missing, unknown or wrong"},
+    409: {"model": ProblemsOut, "description": "not allowed now (see the endpoint), or a request with the same "
+                                               "Idempotency-Key is still running (`idempotency-key-in-use`)"},
+    422: {"model": ProblemsOut, "description": f"bad input: {BAD_BODY}, a field that is missing, unknown or wrong, or "
+                                               f"{KEY_REUSED}"},
 }
 # Generate answers a run that made nothing with the run itself (what failed, per customer).
 GENERATE_ERRORS: dict[int | str, dict[str, object]] = {
     **BODY_ERRORS,
-    409: {"model": GenerationOut, "description": "nothing was made: a customer's period is already billed"},
+    409: {"model": GenerationOut | ProblemsOut,
+          "description": "nothing was made: a customer's period is already billed (GenerationOut), or a request with "
+                         "the same Idempotency-Key is still running (ProblemsOut, `idempotency-key-in-use`)"},
     422: {"model": GenerationOut | ProblemsOut,
           "description": f"nothing was made: the run's problems (GenerationOut), or bad input (ProblemsOut: {BAD_BODY}, "
-                         "or a field that is missing, unknown or wrong)"},
+                         f"a field that is missing, unknown or wrong, or {KEY_REUSED})"},
 }
 
 
@@ -124,14 +132,24 @@ def _summary_out(inv: m.Invoice, customer_name: str, principal: Principal) -> In
     )
 
 
-@router.post("/invoices/generate", response_model=GenerationOut, responses=GENERATE_ERRORS, summary="Generate draft invoices")
-def generate(body: GenerateRequest, ws: Ws, principal: Writer, on: Today) -> JSONResponse:
+@router.post("/invoices/generate", response_model=GenerationOut,
+             responses={**GENERATE_ERRORS, **replayable(200, "at least one draft was made (or, with a known "
+                                                             "Idempotency-Key, was made before)")},
+             summary="Generate draft invoices")
+def generate(body: GenerateRequest, ws: Ws, principal: Writer, on: Today, once: Once) -> Response:
     """Draft invoices for a vendor and a range, one per customer; generating locks the period.
 
     200: at least one draft was made; `problems` lists every customer that failed and why.
     409: nothing was made, and a customer's period is already billed (delete its draft, or void).
     422: nothing was made: bad input, or no customer could be invoiced (see `problems`).
+
+    With an `Idempotency-Key`, a retry gets the 200 of the run that made the drafts (their numbers),
+    not the 409 `period-locked` a second run would answer.
     """
+    return once.answer(lambda _claim: _generate(body, ws, principal, on))
+
+
+def _generate(body: GenerateRequest, ws: Workspace, principal: Principal, on: dt.date) -> JSONResponse:
     date_range = _range(body.range, on, "range")
     options = InvoiceOptions(apply_credits=body.apply_credits, include_tax=body.include_tax,
                              include_marketplace=body.include_marketplace,
@@ -206,12 +224,18 @@ def get(ref: InvoicePath, ws: Ws, principal: Caller, on: Today) -> InvoiceOut:
     )
 
 
-@router.post("/invoices/{ref}/status", response_model=InvoiceSummaryOut, responses=BODY_ERRORS,
+@router.post("/invoices/{ref}/status", response_model=InvoiceSummaryOut,
+             responses={**BODY_ERRORS, **replayable(200, "changed (or, with a known Idempotency-Key, changed before)")},
              summary="Change an invoice's status (approve, pay, void)")
-def change_status(ref: InvoicePath, body: StatusChange, ws: Ws, principal: Writer, on: Today) -> InvoiceSummaryOut:
+def change_status(ref: InvoicePath, body: StatusChange, ws: Ws, principal: Writer, on: Today, once: Once) -> Response:
     """Draft -> open (approve: issued, due date set); open -> closed (paid), past_due, void.
 
-    409 when the invoice's status does not allow it (nothing returns to draft)."""
+    409 when the invoice's status does not allow it (nothing returns to draft). With an
+    `Idempotency-Key`, a retry gets the first change's 200 instead of that 409."""
+    return once.answer(lambda _claim: _change_status(ref, body, ws, principal, on))
+
+
+def _change_status(ref: str, body: StatusChange, ws: Workspace, principal: Principal, on: dt.date) -> JSONResponse:
     with ws.session() as session:
         number = visible_invoice(session, ref, principal).number
     try:
@@ -221,11 +245,11 @@ def change_status(ref: InvoicePath, body: StatusChange, ws: Ws, principal: Write
     except InvoiceNotFound:  # deleted between the two transactions
         raise ApiError(404, "not-found", f"there is no invoice {ref}") from None
     c = changed[0]
-    return InvoiceSummaryOut(
+    return JSONResponse(InvoiceSummaryOut(
         id=c.invoice_id, number=c.number, customer_id=c.customer_id, customer_name=c.customer_name, vendor=c.vendor,
         period=c.period, status=c.status, currency=c.currency, total=money(c.total), issue_date=c.issue_date,
         due_date=c.due_date, preliminary=c.preliminary, vendor_cost=exact(c.vendor_cost), margin=exact(c.margin),
-    )
+    ).model_dump(mode="json"))
 
 
 @router.delete("/invoices/{ref}", response_model=DeletedOut, responses=ERRORS, summary="Delete a draft")
