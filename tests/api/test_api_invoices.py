@@ -115,6 +115,7 @@ def test_approve_then_pay_each_audited_with_the_key(client: TestClient, keys: Ke
     assert approved.status_code == 200
     assert (approved.json()["status"], approved.json()["issue_date"], approved.json()["due_date"]) == (
         "open", "2025-11-20", (dt.date(2025, 11, 20) + dt.timedelta(days=15)).isoformat())
+    assert approved.json()["preliminary"] is False and approved.json()["warnings"] == []
     paid = client.post(f"/v1/invoices/{number}/status", headers=bearer(keys.write), json={"to": "closed"})
     assert paid.json()["status"] == "closed"
     back = client.post(f"/v1/invoices/{number}/status", headers=bearer(keys.write), json={"to": "open"})
@@ -150,3 +151,30 @@ def test_unknown_invoice_is_404(client: TestClient, keys: Keys) -> None:
         response = client.get(f"/v1/invoices/{ref}", headers=bearer(keys.read))
         assert response.status_code == 404
         assert response.json()["problems"][0]["code"] == "not-found"
+
+
+def test_approving_a_draft_of_preliminary_usage_says_what_it_binds(client: TestClient, keys: Keys, ws: Workspace,
+                                                                  tmp_path) -> None:
+    """November has no AWS invoice id yet: its draft is preliminary. The API issues it as asked,
+    and the answer carries the same warning as the command line and the billing page."""
+    from billing.conftest import cur_rows
+    from billing.worked_example import CUR
+    from workbench.billing.store.report_import import import_reports
+
+    report = tmp_path / "cur-2025-11.csv"
+    report.write_text(cur_rows(CUR, "2025-11", invoice_id=""))
+    assert [f.status for f in import_reports(ws, [report]).files] == ["imported"]
+    made = client.post("/v1/invoices/generate", headers=bearer(keys.write),
+                       json={"vendor": "aws", "range": "2025-11", "customers": [BETA]}).json()["invoices"]
+    assert [(i["customer_id"], i["preliminary"]) for i in made] == [(BETA, True)]
+    number = made[0]["number"]
+    approved = client.post(f"/v1/invoices/{number}/status", headers=bearer(keys.write), json={"to": "open"})
+    assert approved.status_code == 200 and approved.json()["status"] == "open"
+    assert approved.json()["warnings"] == [{
+        "code": "issued-preliminary",
+        "message": f"{number} (Beta Ltd) is issued from preliminary aws usage for 2025-11: "
+                   "the vendor has not finalised that month",
+        "file": None, "row": None, "customer_id": BETA, "severity": "warning",
+        "fix": f"if the vendor's final report differs, void {number}, then import the report and generate again "
+               "(while the invoice stands, that report is refused for this customer)"}]
+    assert audit.events(ws, action="invoice.status", entity_id=number)[0].details["preliminary"] is True

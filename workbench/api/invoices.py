@@ -29,9 +29,11 @@ from workbench.api.schemas import (
     InvoiceOut,
     InvoiceSummaryOut,
     LineOut,
+    ProblemOut,
     ProblemsOut,
     StatementRowOut,
     StatusChange,
+    StatusChangedOut,
     Vendor,
 )
 from workbench.billing.core.invoice import InvoiceOptions
@@ -46,6 +48,7 @@ from workbench.billing.invoices import (
     InvoiceStateError,
     delete_drafts,
     find,
+    issued_from_preliminary,
     list_invoices,
     refresh_past_due,
     set_status,
@@ -224,7 +227,7 @@ def get(ref: InvoicePath, ws: Ws, principal: Caller, on: Today) -> InvoiceOut:
     )
 
 
-@router.post("/invoices/{ref}/status", response_model=InvoiceSummaryOut,
+@router.post("/invoices/{ref}/status", response_model=StatusChangedOut,
              responses={**BODY_ERRORS, **replayable(200, "changed (or, with a known Idempotency-Key, changed before)")},
              summary="Change an invoice's status (approve, pay, void)")
 def change_status(ref: InvoicePath, body: StatusChange, ws: Ws, principal: Writer, on: Today, once: Once) -> Response:
@@ -245,10 +248,11 @@ def _change_status(ref: str, body: StatusChange, ws: Workspace, principal: Princ
     except InvoiceNotFound:  # deleted between the two transactions
         raise ApiError(404, "not-found", f"there is no invoice {ref}") from None
     c = changed[0]
-    return JSONResponse(InvoiceSummaryOut(
+    return JSONResponse(StatusChangedOut(
         id=c.invoice_id, number=c.number, customer_id=c.customer_id, customer_name=c.customer_name, vendor=c.vendor,
         period=c.period, status=c.status, currency=c.currency, total=money(c.total), issue_date=c.issue_date,
         due_date=c.due_date, preliminary=c.preliminary, vendor_cost=exact(c.vendor_cost), margin=exact(c.margin),
+        warnings=[ProblemOut(**p.to_dict()) for p in issued_from_preliminary(changed)],
     ).model_dump(mode="json"))
 
 
