@@ -511,7 +511,7 @@ def invoices_show(directory: str, invoice: str, as_json: bool) -> None:
     click.echo(f"currency {view.currency}, FX {view.fx_rate}, issued {view.issue_date}, due {view.due_date}, "
                f"pricebook {view.pricebook} {view.pricebook_version}")
     click.echo()
-    _table([(r.product_type, r.description, amount_text(r.amount, view.currency)) for r in rows],
+    _table([(r.product_type, r.description, amount_text(r.amount, view.currency, grouped=True)) for r in rows],
            ["product type", "description", f"amount {view.currency}"])
 
 

@@ -251,3 +251,17 @@ def test_the_invoice_email_groups_thousands_as_its_pdf_does(billed):
     for shown in ("1,396,191.73", "-1,500.00", "160,623.83"):
         assert shown in email.text and shown in email.html
     assert "1396191.73" not in email.text + email.html + email.subject
+
+
+def test_invoices_show_groups_thousands_and_its_json_stays_plain(billed):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    ws, numbers = billed
+    shown = CliRunner().invoke(main, ["invoices", "show", str(ws.root), numbers["200002"]])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert re.search(r"^\s+Total\s+1,396,191\.73$", lines[-1]) and "-1,500.00" in shown.output
+    doc = CliRunner().invoke(main, ["invoices", "show", str(ws.root), numbers["200002"], "--json"])
+    assert '"total": "1396191.73"' in doc.output
