@@ -256,3 +256,36 @@ def test_out_of_range_refs_and_dates_are_4xx_not_500(client: TestClient, keys: K
         assert response.status_code == 422 and response.json()["problems"][0]["code"] == "invalid-range", response.text
     made = client.post("/v1/invoices/generate", headers=bearer(keys.write), json={"vendor": "aws", "range": "9999-12"})
     assert made.status_code == 422 and "9999-12-31" in made.json()["problems"][0]["message"]
+
+
+def test_a_body_not_sent_as_json_is_415_and_one_json_cannot_read_is_invalid_json(client: TestClient, keys: Keys,
+                                                                                ws: Workspace) -> None:
+    before = counts(ws)
+    url = f"/v1/customers/{ACME}/credits"
+    for content_type in (None, "text/plain", "application/x-www-form-urlencoded"):
+        headers = {**bearer(keys.write), **({"Content-Type": content_type} if content_type else {})}
+        response = client.post(url, headers=headers, content=b'{"amount": "1.00", "currency": "CAD"}')
+        [problem] = response.json()["problems"]
+        assert (response.status_code, problem["code"]) == (415, "unsupported-media-type"), content_type
+        assert problem["fix"] == "send the JSON object with Content-Type: application/json"
+    for content_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        response = client.post(url, headers={**bearer(keys.write), "Content-Type": content_type},
+                               content=b'{"amount": "1.00", "currency": "CAD", "memo": "typed"}')
+        assert response.status_code == 201, (content_type, response.text)
+    for unreadable in ('{"amount": "2.00", "currency": "CAD", "memo": "caf\xe9"}'.encode("latin-1"),
+                       b'{"amount": "2.00", "currency": "CAD", "n": ' + b"9" * 5000 + b"}"):
+        response = client.post(url, headers={**bearer(keys.write), "Content-Type": "application/json"}, content=unreadable)
+        [problem] = response.json()["problems"]
+        assert (response.status_code, problem["code"]) == (422, "invalid-json"), response.text
+        assert problem["message"].startswith("the request body could not be read as JSON")
+    assert counts(ws)["credit_entries"] == before["credit_entries"] + 2
+
+
+def test_a_body_full_of_repeated_keys_gets_a_short_answer(client: TestClient, keys: Keys) -> None:
+    body = b'{"vendor": "aws", "x": [' + b",".join(b'{"a": 1, "a": 2}' for _ in range(5000)) + b"]}"
+    response = client.post("/v1/invoices/generate", headers={**bearer(keys.write), "Content-Type": "application/json"},
+                           content=body)
+    problems = response.json()["problems"]
+    assert response.status_code == 422 and len(problems) == 21
+    assert problems[0]["message"].startswith("body x.0.a: ")
+    assert problems[-1]["message"] == "... and 4980 more repeated keys"

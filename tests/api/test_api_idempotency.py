@@ -214,4 +214,70 @@ def test_every_post_documents_the_key_and_the_replayed_header(client: TestClient
         success = op["responses"]["201" if path.endswith("credits") else "200"]
         assert "Idempotent-Replayed" in success["headers"], path
         assert "`idempotency-key-in-use`" in op["responses"]["409"]["description"], path
+        assert "Retry-After" in op["responses"]["409"]["headers"], path
         assert "`idempotency-key-reused`" in op["responses"]["422"]["description"], path
+        assert "`unsupported-media-type`" in op["responses"]["415"]["description"], path
+    changed = doc["components"]["schemas"]["StatusChangedOut"]
+    assert "warnings" in changed["required"]  # always sent: generated clients need not guess
+
+
+def refuse_kept_answers(ws: Workspace) -> None:
+    """The database refuses to keep any answer from now on, as one busy past its timeout would."""
+    from sqlalchemy import text
+
+    with ws.engine.begin() as con:
+        if ws.engine.dialect.name == "sqlite":
+            con.execute(text("CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys "
+                             "WHEN NEW.status_code IS NOT NULL BEGIN SELECT RAISE(ABORT, 'database is locked'); END"))
+        else:
+            con.execute(text("CREATE FUNCTION refuse_answers() RETURNS trigger AS $$ BEGIN "
+                             "RAISE EXCEPTION 'canceling statement due to lock timeout'; END $$ LANGUAGE plpgsql"))
+            con.execute(text("CREATE TRIGGER refuse_answers BEFORE UPDATE ON idempotency_keys FOR EACH ROW "
+                             "WHEN (NEW.status_code IS NOT NULL) EXECUTE FUNCTION refuse_answers()"))
+
+
+def test_done_work_is_answered_even_when_its_answer_cannot_be_kept(client: TestClient, keys: Keys, ws: Workspace,
+                                                                    generated: dict[str, str]) -> None:
+    """The approval committed; keeping its answer then failed. The client is told it was done (not
+    500, which says nothing was done); a retry soon after finds the key held."""
+    refuse_kept_answers(ws)
+    url = f"/v1/invoices/{generated[ACME]}/status"
+    first = client.post(url, headers=keyed(keys.write, "approve-busy"), json={"to": "open"})
+    assert (first.status_code, first.json()["status"]) == (200, "open")
+    soon = client.post(url, headers=keyed(keys.write, "approve-busy"), json={"to": "open"})
+    assert (soon.status_code, soon.json()["problems"][0]["code"], soon.headers["Retry-After"]) == (
+        409, "idempotency-key-in-use", "1")
+
+
+def test_a_key_held_long_without_an_answer_says_its_request_may_have_stopped(client: TestClient, keys: Keys,
+                                                                              ws: Workspace,
+                                                                              generated: dict[str, str]) -> None:
+    """Retry-After is what is left of the lease, not 1 s: a client obeying it does not knock 600 times."""
+    refuse_kept_answers(ws)
+    url = f"/v1/invoices/{generated[ACME]}/status"
+    assert client.post(url, headers=keyed(keys.write, "approve-gone"), json={"to": "open"}).status_code == 200
+    with ws.session() as session:
+        session.execute(update(m.IdempotencyRecord).values(claimed_at=m.utcnow() - dt.timedelta(minutes=4)))
+    held = client.post(url, headers=keyed(keys.write, "approve-gone"), json={"to": "open"})
+    [problem] = held.json()["problems"]
+    assert (held.status_code, problem["code"]) == (409, "idempotency-key-in-use")
+    assert 355 <= int(held.headers["Retry-After"]) <= 361  # 6 minutes of the 10-minute lease
+    assert problem["message"].startswith("a request with Idempotency-Key 'approve-gone' has held it for 24")
+    assert problem["message"].endswith("without an answer: it is still running, or its server stopped before answering")
+    assert problem["fix"].startswith(f"send it again in {held.headers['Retry-After']} s")
+
+
+def test_a_query_string_is_not_part_of_the_request(client: TestClient, keys: Keys) -> None:
+    """The POSTs take no query parameters; a long one failed to be stored (500 on PostgreSQL)."""
+    url = f"/v1/customers/{ACME}/credits"
+    first = client.post(f"{url}?trace={'a' * 600}", headers=keyed(keys.write, "q-1"), json=GRANT)
+    again = client.post(url, headers=keyed(keys.write, "q-1"), json=GRANT)
+    assert (first.status_code, again.status_code, again.headers["Idempotent-Replayed"]) == (201, 201, "true")
+    assert goodwill(client, keys) == ["3.00"]
+
+
+def test_two_idempotency_key_headers_are_refused(client: TestClient, keys: Keys) -> None:
+    response = client.post(f"/v1/customers/{ACME}/credits", json=GRANT, headers=[
+        *bearer(keys.write).items(), ("Idempotency-Key", "k-a"), ("Idempotency-Key", "k-b")])
+    assert (response.status_code, response.json()["problems"][0]["code"]) == (422, "idempotency-key-repeated")
+    assert goodwill(client, keys) == []

@@ -42,15 +42,18 @@ generation, status changes, deletions and credit grants (each recorded in the au
 **Retries.** Every POST takes an optional `Idempotency-Key` header (1-255 visible ASCII characters, e.g. a
 UUID made for the request): sent again with the same request, the first answer comes back (same status and
 body, `Idempotent-Replayed: true`) and nothing is done twice; with another request, 422
-`idempotency-key-reused`; while the first still runs, 409 `idempotency-key-in-use`. Only successful answers
-are kept, per API key, for good.
+`idempotency-key-reused`; while the first still runs, 409 `idempotency-key-in-use` with `Retry-After` (a key
+held without an answer for 10 minutes, its server stopped, is free again). Only successful answers are kept,
+per API key, for good. The same request is the same method, path (`/v1/invoices/23/status` and
+`/v1/invoices/AWS-202510-00001/status` are two) and JSON body.
 
-**Errors** have the body `{"problems": [{"code", "message", "fix", ...}]}`: 400 a body that cannot be read
-(a Content-Length that is not a number, JSON nested too deeply), 401 no or bad key, 403 scope too small,
-404 not found (also another customer's invoice), 409 not allowed in the invoice's state or period already
-billed, 413 body over the limit, 422 bad input: a body that is not JSON (`invalid-json`), a body that gives
-a key twice in one object (`duplicate-key`, one problem per repeated key with its path, e.g. `body amount`:
-the API does not pick one of the values), a wrong field. A generation that made nothing answers 409 or 422
+**Errors** have the body `{"problems": [{"code", "message", "fix", ...}]}`: 400 a Content-Length that is not
+a number, 401 no or bad key, 403 scope too small, 404 not found (also another customer's invoice), 409 not
+allowed in the invoice's state or period already billed, 413 body over the limit, 415 a body not sent as
+`Content-Type: application/json`, 422 bad input: a body that is not JSON or cannot be read as JSON (not
+UTF-8, nested too deeply: `invalid-json`), a body that gives a key twice in one object (`duplicate-key`, one
+problem per repeated key with its path, e.g. `body amount`, the first 20: the API does not pick one of the
+values), a wrong field. A generation that made nothing answers 409 or 422
 with the run itself (`{range, invoices: [], problems}`).
 """
 

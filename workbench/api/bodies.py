@@ -27,6 +27,7 @@ from workbench.billing.core.problems import Problem
 __all__ = ["refuse_repeated_keys", "repeated_keys"]
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+MAX_PROBLEMS = 20  # repeated keys named one by one; an answer stays small whatever the body holds
 
 
 class _Pairs:
@@ -71,13 +72,30 @@ def _where(path: Sequence[str | int]) -> str:
 
 
 async def refuse_repeated_keys(request: Request) -> None:
-    """422 `duplicate-key` for a body that gives a key twice in one object (routes with a body only)."""
+    """For routes with a body only: 415 for a body not sent as JSON, 422 `duplicate-key` for a
+    body that gives a key twice in one object (the first `MAX_PROBLEMS`, then how many more)."""
     if getattr(request.scope.get("route"), "body_field", None) is None:
         return
-    repeated = repeated_keys(await request.body())  # starlette keeps the body: the route reads it again
+    body = await request.body()  # starlette keeps the body: the route reads it again
+    if body and not _is_json(request.headers.get("content-type", "")):
+        raise ApiError(415, "unsupported-media-type",
+                       f"the body was sent as {request.headers.get('content-type') or 'no Content-Type'!r}: "
+                       "this endpoint reads JSON only", fix="send the JSON object with Content-Type: application/json")
+    repeated = repeated_keys(body)
     if repeated:
-        raise ApiError(422, "duplicate-key", "the request body gives a key more than once", problems=[Problem(
+        fix = "send each key once per object"
+        problems = [Problem(
             "duplicate-key",
             f"{_where(path)}: the key {json.dumps(path[-1])} is given {times} times in the same object; "
             "the request was refused rather than one of the values picked",
-            fix="send each key once per object") for path, times in repeated])
+            fix=fix) for path, times in repeated[:MAX_PROBLEMS]]
+        if len(repeated) > MAX_PROBLEMS:
+            problems.append(Problem("duplicate-key", f"... and {len(repeated) - MAX_PROBLEMS} more repeated keys",
+                                    fix=fix))
+        raise ApiError(422, "duplicate-key", "the request body gives a key more than once", problems=problems)
+
+
+def _is_json(content_type: str) -> bool:
+    """application/json, or a JSON-based type (application/problem+json), any parameters aside."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))

@@ -76,7 +76,8 @@ def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Write
     when they are generated with `apply_credits`, on any vendor, never below zero.
 
     Send an `Idempotency-Key` to retry safely: a grant without a `credit_id` sent twice is two grants;
-    with the same key, the second gets the first one's answer and grants nothing."""
+    with the same key, the second gets the first one's answer and grants nothing. A `credit_id` the
+    customer already has is 409 `duplicate-credit`."""
     return once.answer(lambda claim: _grant(customer_id, body, ws, principal, on, claim))
 
 

@@ -25,6 +25,7 @@ from workbench.billing.store.usage_files import UsageUnavailable
 __all__ = ["ApiError", "install_error_handlers", "problem_response"]
 
 log = logging.getLogger("workbench.api")
+UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 when json.loads fails otherwise than on syntax
 
 
 class ApiError(Exception):
@@ -83,6 +84,11 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     if exc.status_code == 404 and message == "Not Found":
         message = "no such endpoint: see /docs or /openapi.json"
+    if exc.status_code == 400 and message == UNREADABLE_BODY:  # FastAPI could not decode it: not JSON to us
+        return problem_response(422, [Problem(
+            "invalid-json", "the request body could not be read as JSON: it is not UTF-8 text, or it holds a number "
+            "of thousands of digits or arrays and objects nested too deeply",
+            fix="send a JSON object in UTF-8 with Content-Type: application/json")])
     return problem_response(exc.status_code, [Problem(codes.get(exc.status_code, "http-error"), message)],
                             dict(exc.headers) if exc.headers else None)
 

@@ -61,6 +61,7 @@ __all__ = ["CLAIM_LEASE", "REPLAYED_HEADER", "Claim", "Idempotency", "Once", "re
 log = logging.getLogger("workbench.api")
 
 CLAIM_LEASE = dt.timedelta(minutes=10)  # longer than any request runs; then a stopped server's claim is free
+STILL_RUNNING = dt.timedelta(seconds=30)  # a key held longer may belong to a request that died: say so
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = r"^[!-~]{1,255}$"  # visible ASCII, from ! to ~
 
@@ -101,12 +102,22 @@ class Claim:
         self.recorded = True
 
     def complete(self, response: Response) -> None:
+        """Keep the answer of work that has committed. The work is done whatever happens here, so
+        the client gets its answer all the same: a failure to keep it (the database busy past its
+        timeout, say) is logged, and a retry finds the key held until `CLAIM_LEASE`, then runs
+        again, which does nothing twice (see the module's docstring)."""
         if self.ws is None or self.recorded:
             return
-        with self.ws.session() as session:
-            if not _answer(session, self, response):  # the work is done: answer it all the same
-                log.warning("an Idempotency-Key claim was taken over before its answer was kept (record %s)",
-                            self.record_id)
+        try:
+            with self.ws.session() as session:
+                kept = _answer(session, self, response)
+        except SQLAlchemyError:
+            log.warning("the answer of a done request could not be kept with its Idempotency-Key (record %s)",
+                        self.record_id, exc_info=True)
+            return
+        if not kept:
+            log.warning("an Idempotency-Key claim was taken over before its answer was kept (record %s)",
+                        self.record_id)
 
     def release(self) -> None:
         """No answer to keep (refused, or failed): free the key for a new attempt."""
@@ -174,7 +185,7 @@ class Idempotency:
                         return Response(found.response, status_code=found.status_code, media_type="application/json",
                                         headers={REPLAYED_HEADER: "true"})
                     if utcnow() - found.claimed_at < CLAIM_LEASE:
-                        raise self._in_use()
+                        raise self._in_use(found.claimed_at)
                     token = secrets.token_hex(16)  # its server stopped before answering: take it over
                     if session.execute(update(m.IdempotencyRecord).where(
                             m.IdempotencyRecord.id == found.id, m.IdempotencyRecord.claim == found.claim,
@@ -183,12 +194,24 @@ class Idempotency:
                         return Claim(self.ws, found.id, token)
             except IntegrityError:
                 continue  # another request inserted the key first: look again
-        raise self._in_use()
+        raise self._in_use(utcnow())
 
-    def _in_use(self) -> ApiError:
-        return ApiError(409, "idempotency-key-in-use", f"a request with Idempotency-Key {self.key!r} is still running",
-                        fix="send it again in a moment: it then gets that request's answer",
-                        headers={"Retry-After": "1"})
+    def _in_use(self, claimed_at: dt.datetime) -> ApiError:
+        """409 while the key is held: a request that holds it briefly is running; one that has
+        held it long may have died with its server, and the key is free when the lease ends."""
+        held = max(utcnow() - claimed_at, dt.timedelta(0))
+        if held < STILL_RUNNING:
+            return ApiError(409, "idempotency-key-in-use", f"a request with Idempotency-Key {self.key!r} is still running",
+                            fix="send it again in a moment: it then gets that request's answer",
+                            headers={"Retry-After": "1"})
+        left = int((CLAIM_LEASE - held).total_seconds()) + 1
+        return ApiError(
+            409, "idempotency-key-in-use",
+            f"a request with Idempotency-Key {self.key!r} has held it for {int(held.total_seconds())} s without an "
+            "answer: it is still running, or its server stopped before answering",
+            fix=f"send it again in {left} s: it then gets that request's answer, or, if that request never "
+                "finished, runs (what it already did is not done twice)",
+            headers={"Retry-After": str(left)})
 
 
 def _stored(session: Session, key_id: str, key: str) -> m.IdempotencyRecord | None:
@@ -215,7 +238,10 @@ def _fingerprint(method: str, path: str, body: bytes) -> str:
 
 
 async def idempotency(request: Request, principal: Caller, key: KeyHeader = None) -> Idempotency:
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if len(request.headers.getlist("idempotency-key")) > 1:
+        raise ApiError(422, "idempotency-key-repeated", "the request has more than one Idempotency-Key header",
+                       fix="send one Idempotency-Key per request")
+    path = request.url.path  # the POSTs take no query parameters: a query is not part of the request
     fingerprint = _fingerprint(request.method, path, await request.body()) if key is not None else ""
     return Idempotency(workspace(request), principal.key_id, key, request.method, path, fingerprint)
 

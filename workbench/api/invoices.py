@@ -65,22 +65,28 @@ ERRORS: dict[int | str, dict[str, object]] = {code: {"model": ProblemsOut} for c
 # Requests with a JSON body can also be refused before they are read (413) or parsed (400), for
 # what the body is as JSON (422: not JSON, a key given twice in one object; see api/bodies.py), and
 # for their Idempotency-Key (409 still running, 422 sent before with another request; idempotency.py).
-BAD_BODY = "a body that is not JSON (`invalid-json`) or gives a key twice in one object (`duplicate-key`)"
-KEY_REUSED = "an Idempotency-Key sent before with another request (`idempotency-key-reused`)"
+BAD_BODY = ("a body that is not JSON or cannot be read as JSON (`invalid-json`: not UTF-8, nested too deeply) or "
+            "gives a key twice in one object (`duplicate-key`)")
+KEY_REUSED = ("an Idempotency-Key sent before with another request (`idempotency-key-reused`), or more than one "
+              "Idempotency-Key header (`idempotency-key-repeated`)")
+RETRY_AFTER = {"Retry-After": {"description": "with `idempotency-key-in-use`: seconds to wait before sending the "
+                                              "request again", "schema": {"type": "integer"}}}
 BODY_ERRORS: dict[int | str, dict[str, object]] = {
     **ERRORS,
-    400: {"model": ProblemsOut, "description": "the body cannot be read: a Content-Length that is not a number, "
-                                               "JSON nested too deeply"},
+    400: {"model": ProblemsOut, "description": "the Content-Length header is not a number (`bad-content-length`)"},
     413: {"model": ProblemsOut, "description": "the body is over the server's limit (1 MiB unless configured)"},
-    409: {"model": ProblemsOut, "description": "not allowed now (see the endpoint), or a request with the same "
-                                               "Idempotency-Key is still running (`idempotency-key-in-use`)"},
+    415: {"model": ProblemsOut, "description": "the body was not sent as `Content-Type: application/json` "
+                                               "(`unsupported-media-type`)"},
+    409: {"model": ProblemsOut, "headers": RETRY_AFTER,
+          "description": "not allowed now (see the endpoint), or a request with the same Idempotency-Key is still "
+                         "running or its server stopped before answering (`idempotency-key-in-use`, Retry-After)"},
     422: {"model": ProblemsOut, "description": f"bad input: {BAD_BODY}, a field that is missing, unknown or wrong, or "
                                                f"{KEY_REUSED}"},
 }
 # Generate answers a run that made nothing with the run itself (what failed, per customer).
 GENERATE_ERRORS: dict[int | str, dict[str, object]] = {
     **BODY_ERRORS,
-    409: {"model": GenerationOut | ProblemsOut,
+    409: {"model": GenerationOut | ProblemsOut, "headers": RETRY_AFTER,
           "description": "nothing was made: a customer's period is already billed (GenerationOut), or a request with "
                          "the same Idempotency-Key is still running (ProblemsOut, `idempotency-key-in-use`)"},
     422: {"model": GenerationOut | ProblemsOut,

@@ -202,7 +202,6 @@ class StatusChange(Strict):
 
 class StatusChangedOut(InvoiceSummaryOut):
     warnings: list[ProblemOut] = Field(
-        default_factory=list,
         description="what the change binds, e.g. `issued-preliminary`: a draft priced from usage the vendor has "
                     "not finalised was issued (its final report is refused for the customer while it stands)")
 
