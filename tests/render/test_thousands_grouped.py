@@ -265,3 +265,23 @@ def test_invoices_show_groups_thousands_and_its_json_stays_plain(billed):
     assert re.search(r"^\s+Total\s+1,396,191\.73$", lines[-1]) and "-1,500.00" in shown.output
     doc = CliRunner().invoke(main, ["invoices", "show", str(ws.root), numbers["200002"], "--json"])
     assert '"total": "1396191.73"' in doc.output
+
+
+def test_the_plain_text_email_keeps_its_amounts_in_one_column(billed):
+    """A long product type or a grouped amount wider than the default column does not push its
+    amount out of line with the others."""
+    from workbench.billing.notify.templates import email_environment, render
+
+    rows = [("product", "Amazon DynamoDB PayPerRequest Throughput", "1,234,567.89"),
+            ("product", "Storage", "2,500.00"), ("subtotal", "Subtotal", "-11,237,067.90")]
+    from workbench.billing.notify.compose import SummaryRow, text_columns
+
+    summary = [SummaryRow(role, label, amount) for role, label, amount in rows]
+    text = render(email_environment(), "invoice_open.txt.j2", {
+        "greeting_name": "Bob", "customer_name": "Mega", "number": "AWS-202510-00002", "period": "2025-10",
+        "vendor": "AWS", "currency": "USD", "total": "1.00 USD", "issue_date": "", "due_date": "", "preliminary": False,
+        "summary": summary, "portal_link": "", "reseller_name": "Maple", "reseller_email": "",
+        **text_columns(summary)})
+    lines = [line for line in text.splitlines() if line.startswith("  ") and line.rstrip().endswith(tuple("0123456789"))]
+    lines = [line for line in lines if any(r[1] in line for r in rows)]
+    assert len(lines) == 3 and len({len(line) for line in lines}) == 1, lines  # right-aligned in one column

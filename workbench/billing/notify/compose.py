@@ -62,7 +62,15 @@ def summary(view: InvoiceView) -> list[SummaryRow]:
     return head + tail
 
 
+def text_columns(rows: list[SummaryRow]) -> dict[str, int]:
+    """The plain-text summary's column widths: as wide as its longest label and amount, never
+    narrower than 36 and 12, so that every amount stays in one right-aligned column."""
+    return {"label_width": max([36, *(len(r.label) for r in rows)]),
+            "amount_width": max([12, *(len(r.amount) for r in rows)])}
+
+
 def _context(view: InvoiceView, portal_url: str) -> dict[str, Any]:
+    rows = summary(view)
     return {
         "greeting_name": view.customer.contact_name or view.customer.name,
         "customer_name": view.customer.name,
@@ -74,7 +82,8 @@ def _context(view: InvoiceView, portal_url: str) -> dict[str, Any]:
         "issue_date": view.issue_date.isoformat(),
         "due_date": view.due_date.isoformat(),
         "preliminary": view.preliminary,
-        "summary": summary(view),
+        "summary": rows,
+        **text_columns(rows),
         "portal_link": portal_link(portal_url, view.number),
         "reseller_name": view.reseller.name,
         "reseller_email": view.reseller.contact_email,
