@@ -756,15 +756,19 @@ def demo(directory: str, today: str | None) -> None:
 
     The vendor files are generated in their real formats into DIRECTORY/imports and imported
     as an analyst would; then draft invoices are generated for last month for every vendor.
+    DIRECTORY must be new or empty: a workspace is never filled with demo data.
     """
     from workbench.billing.core.problems import ProblemsError
     from workbench.billing.demo.workspace import build_demo
     from workbench.billing.generate import generate_invoices
     from workbench.billing.store.usage_queries import report_periods
 
+    from workbench.cli_workspace import workspace_argument
+
     day = _today(today)
     try:
-        ws, _files = build_demo(Path(directory), today=day, echo=click.echo)
+        with workspace_argument():  # a directory that holds anything is refused: exit 2
+            ws, _files = build_demo(Path(directory), today=day, echo=click.echo)
     except ProblemsError as exc:
         raise click.ClickException(f"the demo data did not import:\n{exc}") from None
     date_range = parse_range("last-month", day)

@@ -1,8 +1,8 @@
 """The workspace a command line names: one way for every `workbench` command to open it.
 
 A directory that is not a usable workspace (no marker, an external database without its URL, a
-newer format) is a usage error like any bad argument: exit 2, with the store's message, which
-says what to do.
+newer format, a missing database file) is a usage error like any bad argument: exit 2, with the
+store's message, which says what to do. A database server that does not answer is exit 3.
 """
 
 from __future__ import annotations
@@ -20,15 +20,29 @@ if TYPE_CHECKING:
 __all__ = ["open_directory", "workspace_argument"]
 
 
+class DatabaseUnreachable(click.ClickException):
+    """The workspace's database server did not answer: nothing was done (exit 3)."""
+
+    exit_code = 3
+
+
 @contextmanager
 def workspace_argument(param_hint: str = "DIRECTORY") -> Iterator[None]:
-    """Turn a WorkspaceError raised inside into click's bad-argument error (exit 2)."""
+    """Turn a WorkspaceError raised inside into click's bad-argument error (exit 2), and a
+    database that cannot be reached into one line saying so (exit 3), not a traceback."""
+    from sqlalchemy.exc import OperationalError
+
     from workbench.billing.store.workspace import WorkspaceError
 
     try:
         yield
     except WorkspaceError as exc:
         raise click.BadParameter(str(exc), param_hint=param_hint) from None
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        raise DatabaseUnreachable(
+            f"cannot open the workspace's database: {reason}. Nothing was done; check the database URL "
+            "(--db or WORKBENCH_DB_URL) and that its server is running") from None
 
 
 def open_directory(directory: str, param_hint: str = "DIRECTORY") -> Workspace:

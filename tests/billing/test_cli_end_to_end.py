@@ -121,6 +121,44 @@ def test_a_folder_that_is_not_a_workspace_is_a_usage_error_in_every_command(tmp_
         assert "workbench init" in done.stderr or "not empty and is not a workspace" in done.stderr, done.stderr
 
 
+def test_demo_never_fills_a_directory_that_holds_anything(tmp_path: Path) -> None:
+    """The demo's reseller profile, FX rates, customers and reports would land in a real workspace."""
+    ws = str(tmp_path / "ws")
+    workbench("init", ws, "--name", "Maple")
+    before = sorted(p.name for p in (tmp_path / "ws").rglob("*"))
+    refused = workbench("demo", ws, expect=2)
+    assert "is a workspace: the demo builds a new workspace" in refused.stderr and "Traceback" not in refused.stderr
+    assert sorted(p.name for p in (tmp_path / "ws").rglob("*")) == before
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("hi\n")
+    refused = workbench("demo", str(tmp_path / "notes"), expect=2)
+    assert "is not empty: the demo builds a new workspace" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_workspace_whose_database_is_missing_is_refused_not_recreated(tmp_path: Path) -> None:
+    """A shared folder that lost its workbench.db must not get a new empty one: verify would pass
+    and invoice numbers would start again at 00001."""
+    ws = tmp_path / "ws"
+    workbench("init", str(ws))
+    (ws / "workbench.db").unlink()
+    for command in (["invoices", "list", str(ws)], ["verify", str(ws)]):
+        refused = workbench(*command, expect=2)
+        assert "database workbench.db is missing: restore it" in refused.stderr
+    assert not (ws / "workbench.db").exists()
+
+
+def test_a_database_server_that_does_not_answer_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    ws = tmp_path / "ext"
+    ws.mkdir()
+    (ws / "workspace.json").write_text(json.dumps({"kind": "workbench-workspace", "format_version": 1, "name": "",
+                                                   "database": "external"}))
+    refused = workbench("--db", "postgresql://someone:secret@127.0.0.1:1/billing", "invoices", "list", str(ws), expect=3)
+    assert refused.stderr.startswith("Error: cannot open the workspace's database: ")
+    assert "Nothing was done" in refused.stderr and "Traceback" not in refused.stderr and "secret" not in refused.stderr
+    missing = workbench("invoices", "list", str(ws), expect=2)
+    assert "pass its URL with --db URL" in missing.stderr
+
+
 def test_an_account_that_moved_to_another_customer(tmp_path: Path) -> None:
     """accounts.csv cannot hand an account from one customer to another in one step (an account
     belongs to exactly one customer): the refusal says which command frees it, and that command

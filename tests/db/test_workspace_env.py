@@ -30,7 +30,7 @@ def test_the_environment_names_the_database_of_a_new_and_an_opened_workspace(
     assert again.engine.url.database == make_url(db_url).database
     again.close()
     monkeypatch.delenv(DB_URL_ENV)
-    with pytest.raises(WorkspaceError, match=f"pass db_url= or set {DB_URL_ENV}"):
+    with pytest.raises(WorkspaceError, match=f"pass its URL with --db URL \\(or set {DB_URL_ENV}"):
         open_workspace(tmp_path / "ws")
 
 

@@ -58,7 +58,7 @@ def test_an_external_database_must_be_named_on_open(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
     init_workspace(tmp_path / "ws", db_url=url).close()
     assert not (tmp_path / "ws" / "workbench.db").exists()
-    with pytest.raises(WorkspaceError, match="pass db_url"):
+    with pytest.raises(WorkspaceError, match="db_url=..."):
         open_workspace(tmp_path / "ws")
     ws = open_workspace(tmp_path / "ws", db_url=url)
     assert str(ws.engine.url) == url

@@ -115,8 +115,15 @@ def open_workspace(path: Path, *, db_url: str | None = None) -> Workspace:
         db_url = os.environ.get(DB_URL_ENV) or None
         if not db_url:
             raise WorkspaceError(
-                f"{root} keeps its data in an external database; pass db_url= or set {DB_URL_ENV} to open it"
+                f"{root} keeps its data in an external database: pass its URL with --db URL (or set {DB_URL_ENV}; "
+                "in Python, open_workspace(..., db_url=...))"
             )
+    if not db_url and not (root / DB_FILE).is_file():
+        # never a new empty database in its place: invoice numbers would start again at 00001
+        raise WorkspaceError(
+            f"{root} is a workspace whose database {DB_FILE} is missing: restore it from your backup or shared "
+            "storage (nothing was changed; a new empty one would restart invoice numbering)"
+        )
     url = _with_driver(db_url) or _sqlite_url(root)
     upgrade_to_head(url)
     for sub in SUBDIRS:
