@@ -731,11 +731,27 @@ def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
     """Re-derive every issued invoice from stored usage and pricebook and report differences.
 
     Also checks the seals taken at issue (figures and customer CSV) and the month-end files'
-    manifests. Exit 0 when everything matches to the cent, 1 otherwise.
+    manifests. Exit 0 when everything matches to the cent, 1 otherwise, 4 when a number named is
+    unknown, a draft or void.
     """
     from workbench.billing.integrity import verify as run
+    from workbench.billing.invoices import InvoiceNotFound, find_all
 
-    results = run(_open(directory), numbers=numbers or None)
+    ws = _open(directory)
+    if numbers:  # every number named must be an issued invoice: say so of each that is not, before any work
+        try:
+            with ws.session() as session:
+                named = [(i.number, Status(i.status)) for i in find_all(session, list(numbers))]
+        except InvoiceNotFound as exc:
+            click.echo(f"nothing verified: {exc}", err=True)
+            sys.exit(NOT_ALLOWED)
+        numbers = tuple(number for number, _ in named)  # an id names its invoice too
+        unissued = [f"{number} is {status.label}" for number, status in named if status in (Status.DRAFT, Status.VOID)]
+        if unissued:
+            click.echo(f"nothing verified: {'; '.join(unissued)}: only issued invoices (Open, Past Due, Closed) are "
+                       "sealed and verified", err=True)
+            sys.exit(NOT_ALLOWED)
+    results = run(ws, numbers=numbers or None)
     if as_json:
         _print_json([{"number": r.number, "customer_id": r.customer_id, "status": r.status, "ok": r.ok,
                       "differences": r.differences} for r in results])

@@ -205,6 +205,16 @@ def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tm
     assert "approving 2 draft(s)" in done.stderr
     assert drafts() == [("2025-11", True)]
 
+    # verify names what it cannot verify instead of "0 of 0 match"
+    draft = json.loads(workbench("invoices", "list", ws, "--status", "draft", "--json").stdout)[0]["number"]
+    issued = next(i for i in json.loads(workbench("invoices", "list", ws, "--json").stdout) if i["status"] != "draft")
+    assert workbench("verify", ws, issued["number"]).stdout == f"{issued['number']}: ok\n"
+    assert workbench("verify", ws, str(issued["id"])).stdout == f"{issued['number']}: ok\n"  # by id too
+    refused = workbench("verify", ws, draft, "AWS-209912-00001", expect=4).stderr
+    assert "nothing verified: no invoice 'AWS-209912-00001'" in refused
+    refused = workbench("verify", ws, draft, issued["number"], expect=4).stderr
+    assert f"nothing verified: {draft} is Draft: only issued invoices (Open, Past Due, Closed) are sealed" in refused
+
     held = workbench("invoices", "approve", ws, "--all-drafts", "--today", "2025-12-02", expect=4)
     assert "left as drafts, priced from preliminary usage" in held.stderr
     assert drafts() == [("2025-11", True)]
