@@ -121,6 +121,11 @@ def test_a_day_in_the_future_forecasts_past_due_and_stores_nothing(billed):
     assert [i.customer_id for i in list_invoices(billed, today=future, status=Status.PAST_DUE)] == ["100002"]
     assert {i.status for i in list_invoices(billed)} == {"open"}  # still stored as Open
     assert [e for e in events(billed, action="invoice.status") if e.details["to"] == "past_due"] == []
+    # nor can it be stored by hand with a day to come (`invoices status --to past_due --today ...`)
+    beta = next(i.number for i in made if i.customer_id == "100002")
+    with pytest.raises(InvoiceStateError, match="it can be Past Due from"):
+        set_status(billed, [beta], Status.PAST_DUE, today=future)
+    assert {i.status for i in list_invoices(billed)} == {"open"}
 
 
 def test_an_invoice_is_not_marked_past_due_before_its_due_date(billed):

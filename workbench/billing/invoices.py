@@ -180,7 +180,8 @@ def set_status(
                 check_transition(Status(inv.status), target)
             except ValueError as exc:
                 raise InvoiceStateError(f"{inv.number}: {exc}") from None
-            if target is Status.PAST_DUE and not is_past_due(Status(inv.status), inv.due_date, today):
+            if target is Status.PAST_DUE and not is_past_due(Status(inv.status), inv.due_date, min(today, dt.date.today())):
+                # against the real today too, as refresh_past_due: a forecast is not yet a fact, and Past Due is final
                 raise InvoiceStateError(f"{inv.number} is due {inv.due_date}: it can be Past Due from "
                                         f"{inv.due_date + dt.timedelta(days=1)} on (and becomes so by itself)")
         for inv in invoices:
