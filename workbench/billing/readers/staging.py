@@ -140,8 +140,8 @@ def _fitting_order(con: duckdb.DuckDBPyConnection, staged: str, types: StagedTyp
 
 def _mixed_orders(con: duckdb.DuckDBPyConnection, staged: str, file: str,
                   columns: list[tuple[str, str]]) -> list[Problem]:
-    """The rows whose slash dates are day first and those whose are month first (file order, at
-    most `MAX_ROW_PROBLEMS` of each), each naming the first row of the other order."""
+    """How many rows have each order, then the rows of the rarer order and those of the other (file
+    order, at most `MAX_ROW_PROBLEMS` of each), each naming the first row of the other order."""
     fix = ("Export the report again with one date format throughout (the portal's language and region settings "
            "decide it); a file opened and saved in a spreadsheet may have had some of its dates rewritten.")
     found: dict[SlashOrder, list[tuple[int, str, str, int]]] = {}
@@ -152,9 +152,13 @@ def _mixed_orders(con: duckdb.DuckDBPyConnection, staged: str, file: str,
         found[order] = [(int(r), label, value, int(total)) for r, label, value, total in con.execute(
             f"SELECT source_row, label, value, count(*) OVER () FROM ({dated}) ORDER BY source_row, line_order "
             f"LIMIT {MAX_ROW_PROBLEMS}").fetchall()]
-    problems: list[Problem] = []
-    pairs: tuple[tuple[SlashOrder, SlashOrder], ...] = (("day-first", "month-first"), ("month-first", "day-first"))
-    for order, other in pairs:
+    totals = {order: found[order][0][3] for order in _BOTH_ORDERS}
+    # the fewer rows first: they are the odd ones out (a few dates a spreadsheet rewrote), not buried under the rest
+    fewer, more = sorted(_BOTH_ORDERS, key=lambda order: (totals[order], order != "day-first"))
+    problems: list[Problem] = [Problem(
+        "mixed-date-order", f"{totals[fewer]} date(s) read only {_ORDER_NAMES[fewer]} and {totals[more]} only "
+        f"{_ORDER_NAMES[more]}: the file mixes date orders (the {totals[fewer]} first, below)", file=file, fix=fix)]
+    for order, other in ((fewer, more), (more, fewer)):
         other_row, _, other_value, _ = found[other][0]
         for row, label, value, _ in found[order]:
             problems.append(Problem(
