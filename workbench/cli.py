@@ -717,7 +717,9 @@ def audit(directory: str, invoice: str | None, action: str | None, since: str | 
         return
     def change(e: Any) -> str:  # a status change says from what to what
         moved = e.details or {}
-        return f"{e.action} {moved['from']} -> {moved['to']}" if "from" in moved and "to" in moved else e.action
+        if "from" not in moved or "to" not in moved:
+            return str(e.action)
+        return f"{e.action} {moved['from']} -> {moved['to']}" + (" (preliminary usage)" if moved.get("preliminary") else "")
 
     _table([(e.at.isoformat(timespec="seconds"), e.actor, change(e), e.entity_id, e.reason) for e in found],
            ["when (UTC)", "who", "action", "what", "why"])

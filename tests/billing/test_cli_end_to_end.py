@@ -229,6 +229,7 @@ def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tm
     trail = json.loads(workbench("audit", ws, "--invoice", november_draft, "--json").stdout)
     assert [e["details"] for e in trail if e["action"] == "invoice.status"][0] == {
         "from": "draft", "to": "open", "preliminary": True}
+    assert "invoice.status draft -> open (preliminary usage)" in workbench("audit", ws, "--invoice", november_draft).stdout
     workbench("invoices", "approve", ws, "--vendor", "aws", expect=2)  # a filter without --all-drafts
     # every unknown number at once, and nothing approved
     typo = workbench("invoices", "approve", ws, "AWS-202510-0001", "AWS-202599-00001", expect=4)
