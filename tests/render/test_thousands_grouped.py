@@ -188,6 +188,8 @@ def test_the_pdf_prints_the_grouped_figures(billed, customer, tmp_path):
     ws, numbers = billed
     _, expected = STATEMENTS[customer]
     text = pdf_text(invoice_pdf(ws, numbers[customer], out_dir=tmp_path))  # pdftotext -layout
+    currency, _ = STATEMENTS[customer]
+    assert f"Amounts by product type ({currency})" in text  # with its chart, as the month-end PDF
     for description, shown, plain in expected:
         assert re.search(rf"{re.escape(description)}\s+{re.escape(shown)}\n", text), (description, text)
         if "," in shown:

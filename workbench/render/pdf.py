@@ -1,8 +1,8 @@
 """A statement PDF straight from a stored invoice, without running the invoice notebook.
 
 The month-end batch prints the executed invoice notebook (statement + chart); dashboards, the
-API and emails need a PDF of one invoice on demand. Both print the same `statement_html` with
-the same long-lived Chromium (`workbench.nbexport.get_printer`), so the figures are the same.
+API and emails need a PDF of one invoice on demand. Both print the same `statement_html` and
+`amounts_chart_svg` with the same long-lived Chromium (`workbench.nbexport.get_printer`), so the figures are the same.
 The month-end PDF is the one returned while it shows the invoice as it is now
 (`render.current.current_pdf`); a stale one (say, printed while the invoice was a Draft) is
 never handed out: the statement is printed anew.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from workbench.billing.invoices import find
 from workbench.billing.store.workspace import Workspace
+from workbench.render.chart import amounts_chart_svg
 from workbench.render.current import current_pdf
 from workbench.render.notebook import load_invoice
 from workbench.render.statement import statement_html
@@ -51,4 +52,5 @@ def print_statement(ws: Workspace, number: str) -> bytes:
     from workbench.nbexport import get_printer
 
     view = load_invoice(ws, number)
-    return get_printer().print_pdf(PAGE.format(title=html.escape(view.number), body=statement_html(view)))
+    body = statement_html(view) + amounts_chart_svg(view)  # the statement and its chart, as the month-end PDF
+    return get_printer().print_pdf(PAGE.format(title=html.escape(view.number), body=body))
