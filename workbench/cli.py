@@ -569,7 +569,10 @@ def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, ve
             click.echo(f"left as drafts, priced from preliminary usage: {', '.join(held)} "
                        "(--include-preliminary approves them too)", err=True)
         if not refs:
-            click.echo("no drafts to approve", err=True)
+            click.echo(f"nothing approved: the {len(held)} draft(s) selected are priced from preliminary usage "
+                       "(--include-preliminary approves them)" if held else "no drafts to approve", err=True)
+            if as_json:
+                _print_json([])  # a script reads an answer on stdout, whatever the exit code
             sys.exit(NOT_ALLOWED if held else OK)
         click.echo(f"approving {len(refs)} draft(s)", err=True)
     if not refs:

@@ -215,8 +215,10 @@ def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tm
     refused = workbench("verify", ws, draft, issued["number"], expect=4).stderr
     assert f"nothing verified: {draft} is Draft: only issued invoices (Open, Past Due, Closed) are sealed" in refused
 
-    held = workbench("invoices", "approve", ws, "--all-drafts", "--today", "2025-12-02", expect=4)
+    held = workbench("invoices", "approve", ws, "--all-drafts", "--today", "2025-12-02", "--json", expect=4)
     assert "left as drafts, priced from preliminary usage" in held.stderr
+    assert "nothing approved: the 1 draft(s) selected are priced from preliminary usage" in held.stderr
+    assert json.loads(held.stdout) == []
     assert drafts() == [("2025-11", True)]
     november_draft = json.loads(workbench("invoices", "list", ws, "--status", "draft", "--json").stdout)[0]["number"]
     issued = workbench("invoices", "approve", ws, "--all-drafts", "--include-preliminary", "--today", "2025-12-02")
