@@ -110,6 +110,9 @@ class CustomerPreview:
     total: Decimal | None
     problems: tuple[Problem, ...]
     billed: str | None = None  # the invoice whose stored figures these are, when the range is billed
+    # price and margin unrounded: a total of several customers adds these and rounds once
+    price_exact: Decimal | None = None
+    margin_exact: Decimal | None = None
 
     def to_dict(self) -> dict[str, object]:
         text = lambda d: None if d is None else format(d, "f")  # noqa: E731
@@ -216,9 +219,13 @@ def preview_customers(
                                         None if mixed else cost, None, None, None, None, own))
             continue
         figures = _figures(plan, options)
-        price = round_minor(exact_sum((figures.usage_price, figures.support_fee, figures.marketplace)), plan.currency)
-        rows.append(CustomerPreview(cid, prepared.names[cid], plan.usage_currency, cost, plan.currency, price,
-                                    round_minor(figures.margin, plan.currency), figures.total, own))
+        price = exact_sum((figures.usage_price, figures.support_fee, figures.marketplace))
+        rows.append(CustomerPreview(cid, prepared.names[cid], plan.usage_currency, cost, plan.currency,
+                                    round_minor(price, plan.currency), round_minor(figures.margin, plan.currency),
+                                    figures.total, own, price_exact=price, margin_exact=figures.margin))
+    # a billed row's unrounded figures: its invoice's, as stored
+    rows = [replace(r, price_exact=exact_sum((inv.usage_price, inv.support_fee, inv.marketplace)), margin_exact=inv.margin)
+            if (inv := billed.get(r.customer_id)) is not None else r for r in rows]
     general = tuple(p for p in prepared.problems if p.customer_id is None)
     return rows, general
 
