@@ -175,3 +175,48 @@ def currencies_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     ws = build(tmp_path_factory.mktemp("currencies"), CURRENCY_REPORTS, CURRENCY_TABLES, name="currencies")
     yield ws
     ws.close()
+
+
+# One vendor, two payers: AWS bills one payer in USD and the other in EUR, and Mixto's account
+# appears in both in October, so its October usage is in two currencies and cannot be invoiced
+# (mixed-usage-currencies); its September usage is in USD alone. Acme is priced in USD as usual.
+TWO_USAGE_CURRENCY_REPORTS = {
+    "aws-usd-2025-09.csv": focus_csv("AWS", "USD", "2025-09", """
+        01 | 111111111111 | acme-prod  | Usage | Compute | AmazonEC2 | 100
+        01 | 666666666666 | mixto-main | Usage | Compute | AmazonEC2 | 30
+    """),
+    "aws-usd-2025-10.csv": focus_csv("AWS", "USD", "2025-10", """
+        01 | 111111111111 | acme-prod  | Usage | Compute | AmazonEC2 | 100
+        01 | 666666666666 | mixto-main | Usage | Compute | AmazonEC2 | 30
+    """),
+    "aws-eur-2025-10.csv": focus_csv("AWS", "EUR", "2025-10", """
+        02 | 666666666666 | mixto-main | Usage | Storage | AmazonS3 | 12
+    """).replace("payer-1", "payer-2"),
+}
+
+TWO_USAGE_CURRENCY_TABLES = {
+    **TABLES,
+    "customers": """
+        customer_id,name,contact_name,contact_email,billing_address,tax_jurisdiction,payment_terms_days
+        100001,Acme Corp,Ann Smith,ann@acme.example,1 Main St,CA-ON,
+        100006,Mixto SA,Mia Ruiz,mia@mixto.example,6 Calle,CA-ON,
+    """,
+    "customer_vendors": """
+        customer_id,vendor,pricebook,invoice_currency
+        100001,aws,Standard,USD
+        100006,aws,Standard,USD
+    """,
+    "accounts": """
+        customer_id,vendor,account_id,account_name
+        100001,aws,111111111111,acme-prod
+        100006,aws,666666666666,mixto-main
+    """,
+}
+
+
+@pytest.fixture(scope="session")
+def two_usage_currencies_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """AWS usage in USD and EUR; Mixto's in both. Read-only for the tests."""
+    ws = build(tmp_path_factory.mktemp("two-usage"), TWO_USAGE_CURRENCY_REPORTS, TWO_USAGE_CURRENCY_TABLES, name="two-usage")
+    yield ws
+    ws.close()

@@ -20,8 +20,9 @@ def app(analytics_ws) -> UsageExplorer:
 
 def text_of(html: str) -> str:
     import re
+    from html import unescape
 
-    return re.sub(r"<[^>]+>", "", html).strip()
+    return unescape(re.sub(r"<[^>]+>", "", html)).strip()
 
 
 def table_rows(html: str) -> list[list[str]]:
@@ -127,7 +128,8 @@ def test_switching_currency_in_all_vendors(app) -> None:
     assert list(app.state.margins["vendor"]) == ["aws", "aws"]  # margins of the usage currency only
 
 
-MARGIN_HEADER = ["Customer", "ID", "Vendor", "Vendor cost", "Price", "Margin", "Margin %", "Billed by", "Cannot price because"]
+MARGIN_HEADER = ["Customer", "ID", "Vendor", "Vendor cost", "Price before credits", "Margin", "Margin %", "Billed by",
+                 "Cannot price because"]
 
 
 def test_margins_of_one_invoice_currency_are_one_chart_with_a_total(app) -> None:
@@ -153,7 +155,7 @@ def test_margins_in_three_invoice_currencies_are_drawn_and_added_up_apart(curren
     assert (app.currency.options, app.currency.value) == (("USD",), "USD")
     totals = app.state.margin_totals
     assert [tuple(r) for r in totals[["currency", "customers", "price", "margin", "margin_percent"]].itertuples(index=False)] == [
-        ("EUR", 2, Dec("636.78"), Dec("34.42"), Dec("5.41")),
+        ("EUR", 2, Dec("636.77"), Dec("34.42"), Dec("5.41")),  # exact 636.770000001..., not the rows' 636.78
         ("JPY", 1, Dec("165550"), Dec("15050"), Dec("9.09")),
         ("USD", 1, Dec("1100.00"), Dec("100.00"), Dec("9.09")),
     ]
@@ -172,7 +174,7 @@ def test_margins_in_three_invoice_currencies_are_drawn_and_added_up_apart(curren
         ["Invoiced in EUR"],
         ["Euro GmbH", "100004", "aws", "500.00 USD", "473.28 EUR", "43.03 EUR", "9.09 %", "", ""],
         ["Delta SARL", "100005", "aws", "200.00 USD", "163.50 EUR", "-8.61 EUR", "-5.27 %", "", ""],
-        ["Total EUR", "", "", "700.00 USD", "636.78 EUR", "34.42 EUR", "5.41 %", "", ""],
+        ["Total EUR", "", "", "700.00 USD", "636.77 EUR", "34.42 EUR", "5.41 %", "", ""],
         ["Invoiced in JPY"],
         ["Kaisha KK", "100003", "aws", "1,000.00 USD", "165,550 JPY", "15,050 JPY", "9.09 %", "", ""],
         ["Total JPY", "", "", "1,000.00 USD", "165,550 JPY", "15,050 JPY", "9.09 %", "", ""],
@@ -180,6 +182,10 @@ def test_margins_in_three_invoice_currencies_are_drawn_and_added_up_apart(curren
         ["Acme Corp", "100001", "aws", "1,000.00 USD", "1,100.00 USD", "100.00 USD", "9.09 %", "", ""],
         ["Total USD", "", "", "1,000.00 USD", "1,100.00 USD", "100.00 USD", "9.09 %", "", ""],
     ]
+    # the rows shown, each rounded, add up to a cent more than the total: said under the table
+    assert text_of(app.tables["margin"].value.split("</table>")[1]) == (
+        "Totals add every customer's unrounded figures and round once: "
+        "the prices before credits shown add up to 636.78 EUR, the total is 636.77 EUR.")
     # the cost tabs are all vendor costs, in the one usage currency: one axis each, in USD
     for tab, axis in (("daily", "yaxis"), ("customers", "xaxis"), ("unassigned", "xaxis")):
         layout = shown_figure(app, tab)["layout"]
@@ -194,9 +200,28 @@ def test_a_usage_currency_nobody_can_be_priced_in_has_no_margin_total(app) -> No
     app.currency.value = "CAD"  # Acme's Azure usage: no Azure pricebook
     assert app.state.margin_totals.empty
     assert table_rows(app.tables["margin"].value)[1:] == [
+        ["Cannot be priced yet"],
         ["Acme Corp", "100001", "azure", "200.00 CAD", "-", "-", "n/a", "",
          "The customer with ID #100001 does not have the currency CAD enabled"],
     ]
+
+
+def test_a_customer_with_usage_in_two_currencies_shows_under_each_as_not_priced(two_usage_currencies_ws) -> None:
+    """Mixto's October usage is 30 USD and 12 EUR (two payers): it cannot be invoiced. It is
+    counted and listed under either currency, never dropped; with one invoice currency the
+    customers that cannot be priced have their own heading, apart from the bold total."""
+    app = build_usage_explorer(two_usage_currencies_ws, today=TODAY)
+    assert (app.currency.options, app.currency.value) == (("EUR", "USD"), "EUR")
+    problem = "usage of #100006 is billed in several currencies (EUR, USD); no exchange rate EUR->USD for 2025-10"
+    mixto = ["Mixto SA", "100006", "aws", "-", "-", "-", "n/a", "", problem]
+    for currency, priced in (("EUR", []), ("USD", [
+        ["Acme Corp", "100001", "aws", "100.00 USD", "110.00 USD", "10.00 USD", "9.09 %", "", ""],
+        ["Total USD", "", "", "100.00 USD", "110.00 USD", "10.00 USD", "9.09 %", "", ""],
+    ])):
+        app.currency.value = currency
+        assert list(app.state.margins["customer_id"]) == [*(["100001"] if priced else []), "100006"]
+        assert shown_title(app, "margin").endswith(f"2025-10 · {currency} · 1 customer(s) cannot be priced yet: see the table</sup>")
+        assert table_rows(app.tables["margin"].value) == [MARGIN_HEADER, *priced, ["Cannot be priced yet"], mixto]
 
 
 def test_an_empty_workspace_says_what_to_do(tmp_path) -> None:

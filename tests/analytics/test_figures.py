@@ -127,6 +127,8 @@ def test_margin_figure_shows_margin_percent_and_counts_the_unpriced(analytics_ws
     assert bar.name == "Margin (USD)"
     assert list(bar.y) == ["Acme Corp (#100001)", "Beta Ltd (#100002)"]  # one vendor priced: no vendor suffix
     assert list(bar.customdata[0]) == ["147.0000000018 USD", "161.70 USD", "14.70 USD", "9.09 %"]
+    # the price is the invoice's charges before its credits are applied, and the hover says so
+    assert "price before credits: %{customdata[1]}" in bar.hovertemplate
     assert list(bar.text) == ["14.70 USD (9.09 %)", "-2.00 USD (-5.26 %)"]
     assert fig.layout.xaxis.title.text == "Margin (USD)"
 
@@ -173,11 +175,12 @@ def test_margin_figure_draws_each_invoice_currency_on_its_own_axis(currencies_ws
     assert [list(y.categoryarray) for _, y in axes] == [
         ["Delta SARL (#100005)", "Euro GmbH (#100004)"], ["Kaisha KK (#100003)"], ["Acme Corp (#100001)"],
     ]
-    # each facet's title carries its currency's exact totals
+    # each facet's title carries its currency's totals: the exact figures added up and rounded once
+    # (473.275 + 163.495000001... = 636.77 EUR, where the bars' rounded 473.28 + 163.50 make 636.78)
     assert [a.text for a in layout.annotations] == [
-        "<b>EUR</b>: 2 customers, price 636.78 EUR, margin 34.42 EUR (5.41 %)",
-        "<b>JPY</b>: 1 customer, price 165,550 JPY, margin 15,050 JPY (9.09 %)",
-        "<b>USD</b>: 1 customer, price 1,100.00 USD, margin 100.00 USD (9.09 %)",
+        "<b>EUR</b>: 2 customers, price before credits 636.77 EUR, margin 34.42 EUR (5.41 %)",
+        "<b>JPY</b>: 1 customer, price before credits 165,550 JPY, margin 15,050 JPY (9.09 %)",
+        "<b>USD</b>: 1 customer, price before credits 1,100.00 USD, margin 100.00 USD (9.09 %)",
     ]
     assert layout.title.text == "Margin per customer (as invoices would price it)<br><sup>AWS · 2025-10 · vendor cost in USD</sup>"
     assert layout.showlegend is False  # the axes and facet titles name the currencies

@@ -125,31 +125,38 @@ def test_margin_per_customer_as_invoices_would_price_it(analytics_ws) -> None:
     frame = q.customer_margins(analytics_ws, None, OCTOBER, today=dt.date(2025, 11, 25))
     assert list(frame.columns) == q.MARGIN_COLUMNS
     assert table(frame) == [
-        # Standard +10 %: 147.0000000018 * 1.10 = 161.70000000198 -> 161.70; margin 14.70 = 9.09 % of price
-        ("aws", "100001", "Acme Corp", "USD", Dec("147.0000000018"), "USD", Dec("161.70"), Dec("14.70"), Dec("9.09"), "", ""),
+        # Standard +10 %: 147.0000000018 * 1.10 = 161.70000000198 -> 161.70; margin 14.70 = 9.09 % of price;
+        # the unrounded price and margin last (what totals add)
+        ("aws", "100001", "Acme Corp", "USD", Dec("147.0000000018"), "USD", Dec("161.70"), Dec("14.70"), Dec("9.09"), "", "",
+         Dec("161.70000000198"), Dec("14.70000000018")),
         # Partner -5 %: 40 * 0.95 = 38.00; margin -2.00 = -5.26 % of price
-        ("aws", "100002", "Beta Ltd", "USD", Dec("40"), "USD", Dec("38.00"), Dec("-2.00"), Dec("-5.26"), "", ""),
+        ("aws", "100002", "Beta Ltd", "USD", Dec("40"), "USD", Dec("38.00"), Dec("-2.00"), Dec("-5.26"), "", "",
+         Dec("38"), Dec("-2")),
         # no Azure pricebook for Acme: the generator's own message, no price
         ("azure", "100001", "Acme Corp", "CAD", Dec("200"), None, None, None, None, "",
-         "The customer with ID #100001 does not have the currency CAD enabled"),
+         "The customer with ID #100001 does not have the currency CAD enabled", None, None),
     ]
 
 
 def test_margin_totals_add_up_each_invoice_currency_apart(currencies_ws) -> None:
     """USD usage invoiced in EUR, JPY and USD: one total per invoice currency, each the exact sum
-    of its customers; 165,550 JPY and 1,100.00 USD are never added."""
+    of its customers rounded once; 165,550 JPY and 1,100.00 USD are never added."""
     margins = q.customer_margins(currencies_ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
-    assert table(margins[["customer_id", "vendor_cost", "currency", "price", "margin"]]) == [
-        ("100004", Dec("500"), "EUR", Dec("473.28"), Dec("43.03")),  # 500 USD * 0.8605 * 1.10
-        ("100005", Dec("200.0000000018"), "EUR", Dec("163.50"), Dec("-8.61")),  # Partner -5 %
-        ("100003", Dec("1000"), "JPY", Dec("165550"), Dec("15050")),  # 1,000 USD * 150.5 * 1.10
-        ("100001", Dec("1000.004"), "USD", Dec("1100.00"), Dec("100.00")),
+    assert table(margins[["customer_id", "vendor_cost", "currency", "price", "margin", "price_exact", "margin_exact"]]) == [
+        # 500 USD * 0.8605 * 1.10 = 473.275 -> 473.28
+        ("100004", Dec("500"), "EUR", Dec("473.28"), Dec("43.03"), Dec("473.275"), Dec("43.025")),
+        # Partner -5 %: 200.0000000018 * 0.8605 * 0.95 = 163.495000001471455 -> 163.50
+        ("100005", Dec("200.0000000018"), "EUR", Dec("163.50"), Dec("-8.61"),
+         Dec("163.495000001471455"), Dec("-8.605000000077445")),
+        ("100003", Dec("1000"), "JPY", Dec("165550"), Dec("15050"), Dec("165550"), Dec("15050")),  # 1,000 USD * 150.5 * 1.10
+        ("100001", Dec("1000.004"), "USD", Dec("1100.00"), Dec("100.00"), Dec("1100.0044"), Dec("100.0004")),
     ]
     totals = q.margin_totals(margins)
     assert list(totals.columns) == q.MARGIN_TOTAL_COLUMNS
     assert table(totals) == [
-        # 473.28 + 163.50 = 636.78; 43.03 - 8.61 = 34.42 = 5.41 % of 636.78
-        ("EUR", 2, Dec("636.78"), Dec("34.42"), Dec("5.41"), "USD", Dec("700.0000000018")),
+        # 473.275 + 163.495000001... = 636.770000001... -> 636.77, not the rows' 473.28 + 163.50 = 636.78;
+        # 43.025 - 8.605000000077... = 34.41999999992... -> 34.42 = 5.41 % of 636.77
+        ("EUR", 2, Dec("636.77"), Dec("34.42"), Dec("5.41"), "USD", Dec("700.0000000018")),
         ("JPY", 1, Dec("165550"), Dec("15050"), Dec("9.09"), "USD", Dec("1000")),
         ("USD", 1, Dec("1100.00"), Dec("100.00"), Dec("9.09"), "USD", Dec("1000.004")),
     ]
@@ -167,10 +174,63 @@ def test_margin_totals_leave_out_who_cannot_be_priced(analytics_ws) -> None:
 
 def test_margin_totals_do_not_add_vendor_costs_of_two_usage_currencies() -> None:
     """All vendors: one EUR invoice currency over AWS usage in USD and Azure usage in CAD."""
-    rows = [("aws", "1", "A", "USD", Dec("10"), "EUR", Dec("11"), Dec("1"), Dec("9.09"), "", ""),
-            ("azure", "1", "A", "CAD", Dec("20"), "EUR", Dec("15"), Dec("1.5"), Dec("10.00"), "", "")]
+    rows = [("aws", "1", "A", "USD", Dec("10"), "EUR", Dec("11"), Dec("1"), Dec("9.09"), "", "", Dec("11"), Dec("1")),
+            ("azure", "1", "A", "CAD", Dec("20"), "EUR", Dec("15"), Dec("1.5"), Dec("10.00"), "", "", Dec("15"), Dec("1.5"))]
     margins = pd.DataFrame({c: pd.Series([r[i] for r in rows], dtype=object) for i, c in enumerate(q.MARGIN_COLUMNS)})
-    assert table(q.margin_totals(margins)) == [("EUR", 1, Dec("26"), Dec("2.5"), Dec("9.62"), "CAD, USD", None)]
+    assert table(q.margin_totals(margins)) == [("EUR", 1, Dec("26.00"), Dec("2.50"), Dec("9.62"), "CAD, USD", None)]
+
+
+def test_margin_totals_add_the_exact_margins_and_round_once() -> None:
+    """The manager's example: three CAD invoices with margins of 1,229.3229, 1,229.3229 and
+    1,229.3228 CAD each show 1,229.32; their rounded margins add up to 3,687.96, but the total
+    adds the exact margins (3,687.9686) and rounds once: 3,687.97. Prices likewise."""
+    def row(customer_id: str, price: str, margin: str) -> tuple[object, ...]:
+        shown_price, shown_margin = Dec(price).quantize(Dec("0.01")), Dec(margin).quantize(Dec("0.01"))
+        return ("aws", customer_id, f"C{customer_id}", "USD", Dec("1"), "CAD", shown_price, shown_margin,
+                q.percent(shown_margin, shown_price), "", "", Dec(price), Dec(margin))
+
+    rows = [row("1", "5000.0049", "1229.3229"), row("2", "5000.0049", "1229.3229"), row("3", "5000.0048", "1229.3228")]
+    margins = pd.DataFrame({c: pd.Series([r[i] for r in rows], dtype=object) for i, c in enumerate(q.MARGIN_COLUMNS)})
+    assert exact_sum(margins["margin"]) == Dec("3687.96") and exact_sum(margins["price"]) == Dec("15000.00")
+    assert table(q.margin_totals(margins)) == [
+        # 15,000.0146 -> 15,000.01; 3,687.9686 -> 3,687.97 = 24.59 % of 15,000.0146
+        ("CAD", 3, Dec("15000.01"), Dec("3687.97"), Dec("24.59"), "USD", Dec("3")),
+    ]
+
+
+def test_several_months_add_each_months_exact_margin_and_round_once(tmp_path) -> None:
+    """A customer over two months is each month priced as its invoice, the months' unrounded
+    figures added up and rounded once: 0.05 USD of usage a month at +10 % is a price of 0.055
+    (0.06 on each invoice) and a margin of 0.005 (0.01): over both months 0.11 and 0.01, not
+    0.12 and 0.02."""
+    from .conftest import TABLES, build, focus_csv
+
+    reports = {f"aws-{month}.csv": focus_csv("AWS", "USD", month, "01 | 111111111111 | acme-prod | Usage | Compute | AmazonEC2 | 0.05")
+               for month in ("2025-09", "2025-10")}
+    ws = build(tmp_path, reports, TABLES)
+    try:
+        one = q.customer_margins(ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+        assert table(one[["price", "margin", "price_exact", "margin_exact"]]) == [(Dec("0.06"), Dec("0.01"), Dec("0.055"), Dec("0.005"))]
+        both = q.customer_margins(ws, "aws", BOTH_MONTHS, today=dt.date(2025, 11, 25))
+        assert table(both[["vendor_cost", "price", "margin", "margin_percent", "price_exact", "margin_exact"]]) == [
+            (Dec("0.10"), Dec("0.11"), Dec("0.01"), Dec("9.09"), Dec("0.110"), Dec("0.010")),
+        ]
+    finally:
+        ws.close()
+
+
+def test_a_customer_with_usage_in_two_currencies_lists_both_and_has_no_price(two_usage_currencies_ws) -> None:
+    margins = q.customer_margins(two_usage_currencies_ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+    assert table(margins[["customer_id", "usage_currency", "vendor_cost", "currency", "price"]]) == [
+        ("100001", "USD", Dec("100"), "USD", Dec("110.00")),
+        ("100006", "EUR, USD", None, None, None),  # 30 USD and 12 EUR are not added up
+    ]
+    assert "usage of #100006 is billed in several currencies (EUR, USD)" in margins["problems"][1]
+    # September in USD, October in EUR and USD: each currency named once
+    months = q.customer_margins(two_usage_currencies_ws, "aws", BOTH_MONTHS, today=dt.date(2025, 11, 25))
+    assert table(months[["customer_id", "usage_currency", "vendor_cost", "price"]]) == [
+        ("100001", "USD", Dec("200"), Dec("220.00")), ("100006", "EUR, USD", None, None),
+    ]
 
 
 def test_a_billed_month_shows_the_margin_it_was_billed_at(tmp_path) -> None:
@@ -185,7 +245,7 @@ def test_a_billed_month_shows_the_margin_it_was_billed_at(tmp_path) -> None:
         before = q.customer_margins(ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
         made = generate_invoices(ws, "aws", OCTOBER, today=dt.date(2025, 11, 25)).invoices
         after = q.customer_margins(ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
-        figures = ["customer_id", "vendor_cost", "currency", "price", "margin", "margin_percent"]
+        figures = ["customer_id", "vendor_cost", "currency", "price", "margin", "margin_percent", "price_exact", "margin_exact"]
         assert table(after[figures]) == table(before[figures])
         # priced, so nothing says it cannot be: the invoice that holds the figures is named instead
         assert list(after["problems"]) == ["", ""]

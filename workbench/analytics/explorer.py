@@ -44,6 +44,7 @@ import plotly.graph_objects as go
 
 from workbench.analytics import figures as f
 from workbench.analytics import queries as q
+from workbench.billing.core.money import exact_sum
 from workbench.billing.core.periods import DateRange, month_key, parse_month
 from workbench.billing.store.usage_queries import report_periods
 from workbench.billing.store.workspace import Workspace
@@ -137,7 +138,10 @@ def _sectioned_table(sections: Sequence[Section], columns: Sequence[Column], *, 
         if heading and not (rows.empty and total is None):
             body += (f"<tr class='wb-group'><th colspan='{len(columns)}' style='text-align:left;padding:8px 10px 2px'>"
                      f"{html.escape(heading)}</th></tr>")
-        body += "".join(line(row) for _, row in rows.iterrows())
+        # not iterrows(): pandas 3 reads a row of only text and None as strings, None becoming NaN
+        # (a customer with usage in two currencies has no Decimal in its row)
+        body += "".join(line(pd.Series(list(row), index=rows.columns, dtype=object))
+                        for row in rows.itertuples(index=False, name=None))
         if total is not None:
             body += line(total, " class='wb-total' style='font-weight:600;border-top:1px solid #c9d1dc'")
     cap = f"<caption style='text-align:left;font-weight:600'>{html.escape(caption)}</caption>" if caption else ""
@@ -146,28 +150,41 @@ def _sectioned_table(sections: Sequence[Section], columns: Sequence[Column], *, 
 
 MARGIN_TABLE: list[Column] = [
     ("Customer", _text("customer_name")), ("ID", _text("customer_id")), ("Vendor", _text("vendor")),
-    ("Vendor cost", _money("vendor_cost", "usage_currency")), ("Price", _money("price")),
+    ("Vendor cost", _money("vendor_cost", "usage_currency")), ("Price before credits", _money("price")),
     ("Margin", _money("margin")), ("Margin %", lambda r: f.percent_text(r["margin_percent"]).lstrip("+")),
     ("Billed by", _text("billed")), ("Cannot price because", _text("problems")),
 ]
 
 
 def _margin_table(margins: pd.DataFrame, totals: pd.DataFrame) -> str:
-    """Margins grouped by invoice currency, each group with its exact total (`q.margin_totals`);
-    customers that cannot be priced last. One currency: no group headings, as the figure has no
-    facet titles."""
+    """Margins grouped by invoice currency, each group with its total (`q.margin_totals`: the
+    exact figures added up, rounded once); customers that cannot be priced last, under their own
+    "Cannot be priced yet" heading, so they never read as part of the total above them. One
+    invoice currency: no "Invoiced in" heading, as the figure has no facet titles. Where the
+    rounded rows shown add up to another figure than the total, a note under the table says so."""
     several = len(totals) > 1
     priced = [p is not None for p in margins["price"]] if not margins.empty else []
     sections: list[Section] = []
+    drift: list[str] = []
     for _, t in totals.iterrows():
-        total = pd.Series({"customer_name": f"Total {t['currency']}", "customer_id": "", "vendor": "",
-                           "usage_currency": t["usage_currency"], "vendor_cost": t["vendor_cost"], "currency": t["currency"],
+        currency = t["currency"]
+        total = pd.Series({"customer_name": f"Total {currency}", "customer_id": "", "vendor": "",
+                           "usage_currency": t["usage_currency"], "vendor_cost": t["vendor_cost"], "currency": currency,
                            "price": t["price"], "margin": t["margin"], "margin_percent": t["margin_percent"],
                            "billed": "", "problems": ""}, dtype=object)
-        rows = margins[[p and c == t["currency"] for p, c in zip(priced, margins["currency"])]]
-        sections.append((f"Invoiced in {t['currency']}" if several else "", rows, total))
-    sections.append(("Cannot be priced yet" if several else "", margins[[not p for p in priced]], None))
-    return _sectioned_table(sections, MARGIN_TABLE, numeric=("Vendor cost", "Price", "Margin", "Margin %"))
+        rows = margins[[p and c == currency for p, c in zip(priced, margins["currency"])]]
+        sections.append((f"Invoiced in {currency}" if several else "", rows, total))
+        for what, column in (("prices before credits", "price"), ("margins", "margin")):
+            shown = exact_sum(rows[column])
+            if shown != t[column]:
+                drift.append(f"the {what} shown add up to {f.amount_text(shown, currency)}, "
+                             f"the total is {f.amount_text(t[column], currency)}")
+    sections.append(("Cannot be priced yet", margins[[not p for p in priced]], None))
+    table = _sectioned_table(sections, MARGIN_TABLE, numeric=("Vendor cost", "Price before credits", "Margin", "Margin %"))
+    if drift:
+        table += ("<p class='wb-rounding' style='font-size:12px;color:#555'>Totals add every customer's unrounded "
+                  f"figures and round once: {html.escape('; '.join(drift))}.</p>")
+    return table
 
 
 
@@ -373,7 +390,8 @@ class UsageExplorer:
         customers = q.cost_by_customer(self.ws, vendor, date_range, currency=currency)
         unassigned = q.unassigned_accounts(self.ws, vendor, date_range, currency=currency)
         margins = q.customer_margins(self.ws, vendor, date_range, today=self.today)
-        margins = margins[[c == currency for c in margins["usage_currency"]]] if not margins.empty else margins
+        # a customer with usage in two currencies ("EUR, USD": it cannot be priced) shows under each of them
+        margins = margins[[currency in c.split(", ") for c in margins["usage_currency"]]] if not margins.empty else margins
         margin_totals = q.margin_totals(margins)
         # the margin figure is in the invoice currencies: the usage currency chosen is its vendor cost's
         margin_sub = sub if set(margin_totals["currency"]) <= {currency} else self._subtitle(usage=True)

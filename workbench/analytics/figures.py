@@ -226,9 +226,11 @@ def month_over_month_figure(result: MonthOverMonth, *, limit: int = 25, subtitle
 
 def margin_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
     """Horizontal bars of margin per customer (and vendor, when there are several), exactly as
-    invoices would price it, margin % in the hover. Margins in several invoice currencies are
-    drawn one subplot per currency (alphabetical), each with its own axis and a title with the
-    currency's totals (`queries.margin_totals`): 15,000 JPY and 100 USD never share an axis.
+    invoices would price it; the hover has the vendor cost, the price before credits (the
+    invoice's charges: usage, support, marketplace) and margin %. Margins in several invoice
+    currencies are drawn one subplot per currency (alphabetical), each with its own axis and a
+    title with the currency's totals (`queries.margin_totals`): 15,000 JPY and 100 USD never
+    share an axis.
     Customers that cannot be priced are counted in the subtitle."""
     priced = frame[[p is not None for p in frame["price"]]] if not frame.empty else frame
     unpriced = len(frame) - len(priced)
@@ -261,7 +263,7 @@ def margin_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
             customdata=[[amount_text(c, uc, exact=True), amount_text(p, currency), amount_text(mg, currency), percent_text(pc).lstrip("+")]
                         for c, uc, p, mg, pc in zip(part["vendor_cost"], part["usage_currency"], part["price"],
                                                     part["margin"], part["margin_percent"])],
-            hovertemplate=("<b>%{y}</b><br>vendor cost: %{customdata[0]}<br>price: %{customdata[1]}"
+            hovertemplate=("<b>%{y}</b><br>vendor cost: %{customdata[0]}<br>price before credits: %{customdata[1]}"
                            "<br>margin: %{customdata[2]}<br>margin %: %{customdata[3]} of price<extra></extra>"),
             **cell,
         )
@@ -274,10 +276,11 @@ def margin_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
 
 
 def _margin_facet_title(total: pd.Series) -> str:
-    """`EUR: 2 customers, price 636.78 EUR, margin 34.42 EUR (5.41 %)`: a currency's exact totals."""
+    """`EUR: 2 customers, price before credits 636.77 EUR, margin 34.42 EUR (5.41 %)`: a currency's
+    totals (`queries.margin_totals`: the exact figures added up, rounded once)."""
     currency, customers = str(total["currency"]), int(total["customers"])
     return (f"<b>{currency}</b>: {customers} customer{'s' if customers != 1 else ''}, "
-            f"price {amount_text(total['price'], currency)}, margin {amount_text(total['margin'], currency)} "
+            f"price before credits {amount_text(total['price'], currency)}, margin {amount_text(total['margin'], currency)} "
             f"({percent_text(total['margin_percent']).lstrip('+')})")
 
 

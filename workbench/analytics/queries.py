@@ -32,7 +32,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.billing.core.money import D, EXACT, ZERO, exact_sum, percent
+from workbench.billing.core.money import D, EXACT, ZERO, exact_sum, percent, round_minor
 from workbench.billing.core.periods import DateRange, given_month, parse_month
 from workbench.billing.generate import CustomerPreview, preview_customers
 from workbench.billing.store.usage_files import text_table
@@ -79,7 +79,7 @@ DAILY_DIMENSIONS: dict[str, str] = {
 CUSTOMER_COLUMNS = ["customer_id", "customer_name", "currency", "accounts", "cost"]
 MARGIN_COLUMNS = [
     "vendor", "customer_id", "customer_name", "usage_currency", "vendor_cost",
-    "currency", "price", "margin", "margin_percent", "billed", "problems",
+    "currency", "price", "margin", "margin_percent", "billed", "problems", "price_exact", "margin_exact",
 ]
 MARGIN_TOTAL_COLUMNS = ["currency", "customers", "price", "margin", "margin_percent", "usage_currency", "vendor_cost"]
 UNASSIGNED_COLUMNS = ["vendor", "account_id", "account_name", "currency", "rows", "cost"]
@@ -278,12 +278,16 @@ def customer_margins(
 ) -> pd.DataFrame:
     """Cost, price and margin per customer and vendor exactly as invoice generation would price
     them (`generate.preview_customers`, nothing stored). Columns: `MARGIN_COLUMNS`. vendor_cost
-    is in the usage currency; price and margin in the invoice currency `currency`, rounded as
-    the invoice shows them; margin_percent = margin / price (0.01 %, half-up). A billed month
+    is in the usage currency; price (the invoice's charges before credits and tax: usage,
+    support, marketplace) and margin in the invoice currency `currency`, rounded as the invoice
+    shows them, and unrounded in price_exact and margin_exact (what totals add);
+    margin_percent = margin / price (0.01 %, half-up). A billed month
     shows its invoice's stored figures, and `billed` names the invoice. A customer that cannot
-    be invoiced (no pricebook, no FX rate, part of a billed month...) has price, margin and
-    margin_percent None and the reasons in `problems`. Accounts of no customer are not here:
-    see `unassigned_accounts`. Per invoice currency largest margin first; unpriced customers last."""
+    be invoiced (no pricebook, no FX rate, usage in two currencies, part of a billed month...)
+    has price, margin and margin_percent None and the reasons in `problems`; usage_currency then
+    lists every usage currency (", "-joined) and vendor_cost is None if there are several.
+    Accounts of no customer are not here: see `unassigned_accounts`. Per invoice currency
+    largest margin first; unpriced customers last."""
     vendors = [vendor] if vendor is not None else vendors_with_data(ws)
     months = _whole_months(date_range)
     rows = []
@@ -295,16 +299,18 @@ def customer_margins(
         else:
             previews, _ = preview_customers(ws, v, date_range, options, today=today)
             rows += [_margin_row(v, [("", p)]) for p in previews]
-    rows.sort(key=lambda r: (r[7] is None, r[5] or "", -(r[7] or ZERO), r[2], r[1], r[0]))
+    rows.sort(key=lambda r: (r[7] is None, r[5] or "", -(r[12] or ZERO), r[2], r[1], r[0]))
     return _frame(rows, MARGIN_COLUMNS)
 
 
 def margin_totals(margins: pd.DataFrame) -> pd.DataFrame:
     """The priced rows of `customer_margins` added up per invoice currency, never across two.
     Columns: `MARGIN_TOTAL_COLUMNS`, one row per invoice currency (alphabetical): customers
-    (distinct customer IDs), price and margin (exact sums), margin_percent (of the summed price,
-    0.01 %, half-up), usage_currency (the vendor costs' currencies, ", "-joined) and vendor_cost
-    (their exact sum when that is one currency, else None). Unpriced customers count nowhere."""
+    (distinct customer IDs), price and margin (the unrounded price_exact and margin_exact added
+    up, then rounded once to the currency's minor unit: not the sum of the rounded rows, which
+    may differ by a cent or more), margin_percent (of the exact sums, 0.01 %, half-up),
+    usage_currency (the vendor costs' currencies, ", "-joined) and vendor_cost (their exact sum
+    when that is one currency, else None). Unpriced customers count nowhere."""
     rows = []
     priced = margins[[p is not None for p in margins["price"]]] if not margins.empty else margins
     for currency in sorted(set(priced["currency"])) if not priced.empty else []:
@@ -312,9 +318,9 @@ def margin_totals(margins: pd.DataFrame) -> pd.DataFrame:
         usage_currencies = sorted({c for text in part["usage_currency"] for c in text.split(", ") if c})
         costs = list(part["vendor_cost"])
         cost = exact_sum(costs) if len(usage_currencies) == 1 and None not in costs else None
-        price, margin = exact_sum(part["price"]), exact_sum(part["margin"])
-        rows.append((currency, part["customer_id"].nunique(), price, margin, percent(margin, price),
-                     ", ".join(usage_currencies), cost))
+        price, margin = exact_sum(part["price_exact"]), exact_sum(part["margin_exact"])
+        rows.append((currency, part["customer_id"].nunique(), round_minor(price, currency), round_minor(margin, currency),
+                     percent(margin, price), ", ".join(usage_currencies), cost))
     return _frame(rows, MARGIN_TOTAL_COLUMNS)
 
 
@@ -331,8 +337,8 @@ def _whole_months(date_range: DateRange) -> list[DateRange]:
 
 def _margin_row(vendor: str, months: list[tuple[str, CustomerPreview]]) -> tuple[object, ...]:
     """One customer's row over one or more months ("" label: one range): cost, price and margin
-    added up month by month when every month is priced in one currency; else no price, and why
-    (each reason with its month)."""
+    added up month by month (unrounded, then rounded once) when every month is priced in one
+    currency; else no price, and why (each reason with its month)."""
     first = months[0][1]
 
     def blocking(label: str, p: CustomerPreview) -> list[str]:
@@ -341,17 +347,24 @@ def _margin_row(vendor: str, months: list[tuple[str, CustomerPreview]]) -> tuple
                 if pr.severity.value == "error" and not (p.billed and pr.code == "period-locked")]
 
     problems = [text for label, p in months for text in blocking(label, p)]
-    usage_currencies = {p.usage_currency for _, p in months}
+    # a month whose usage is in two currencies says so as "EUR, USD": each currency once, never that text
+    usage_currencies = {c for _, p in months for c in p.usage_currency.split(", ") if c}
     costs = [p.vendor_cost for _, p in months]
     cost = exact_sum(c for c in costs if c is not None) if len(usage_currencies) == 1 and None not in costs else None
     currencies = {p.currency for _, p in months}
-    priced = not problems and len(currencies) == 1 and all(p.price is not None and p.margin is not None for _, p in months)
-    price = exact_sum(p.price for _, p in months if p.price is not None) if priced else None
-    margin = exact_sum(p.margin for _, p in months if p.margin is not None) if priced else None
-    share = percent(margin, price) if margin is not None and price is not None else None
+    currency = first.currency if len(currencies) == 1 else None
+    prices = [p.price_exact for _, p in months]
+    margins = [p.margin_exact for _, p in months]
+    # each month's unrounded figures added up, rounded once for the row (as a total of months would be)
+    price = margin = share = shown_price = shown_margin = None
+    if not problems and currency is not None and None not in prices and None not in margins:
+        price = exact_sum(p for p in prices if p is not None)
+        margin = exact_sum(m for m in margins if m is not None)
+        shown_price, shown_margin = round_minor(price, currency), round_minor(margin, currency)
+        share = percent(shown_margin, shown_price)  # of the figures shown, as the billing page's report
     billed = ", ".join(p.billed for _, p in months if p.billed)
     return (vendor, first.customer_id, first.customer_name, ", ".join(sorted(usage_currencies)), cost,
-            first.currency if len(currencies) == 1 else None, price, margin, share, billed, "; ".join(problems))
+            currency, shown_price, shown_margin, share, billed, "; ".join(problems), price, margin)
 
 
 def unassigned_accounts(ws: Workspace, vendor: str | None, date_range: DateRange, *, currency: str | None = None) -> pd.DataFrame:
