@@ -255,11 +255,16 @@ def customers_remove_account(directory: str, vendor: str, account_id: str) -> No
     """Forget which customer owns VENDOR account ACCOUNT_ID (e.g. `aws 123456789012`).
 
     For an account that moved to another customer: remove it, then import the accounts.csv that
-    maps it to the new owner. Invoices already generated keep their usage; from then on the
-    account's usage is unassigned until it is mapped again. Recorded in the audit trail."""
+    maps it to the new owner; its usage is unassigned until it is mapped again. Refused while the
+    account has usage in a period its customer has invoices for (delete the drafts or void the
+    issued invoices first). Recorded in the audit trail."""
     from workbench.billing.store.table_import import remove_account
 
-    owner = remove_account(_open(directory), vendor.lower(), account_id)
+    owner, problems = remove_account(_open(directory), vendor.lower(), account_id)
+    if _has_errors(problems):
+        _report(problems)
+        click.echo("nothing was changed", err=True)
+        sys.exit(REFUSED)
     if owner is None:
         click.echo(f"no {vendor} account {account_id} is mapped to a customer: nothing changed", err=True)
         sys.exit(NOT_ALLOWED)

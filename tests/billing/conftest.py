@@ -26,9 +26,10 @@ def write_tables(directory: Path, tables: dict[str, str]) -> list[Path]:
     return paths
 
 
-def cur_rows(rows: list[dict[str, str]], period: str, invoice_id: str = "INV-1") -> str:
+def cur_rows(rows: list[dict[str, str]], period: str, invoice_id: str = "INV-1", *,
+             payer: str = "999999999999", currency: str = "USD") -> str:
     """A legacy CUR CSV (all 94 real columns) from short rows: account, type, product, family,
-    usage_type, cost, [entity], [description]."""
+    usage_type, cost, [entity], [description]; of one payer account, in one currency."""
     start = dt.date.fromisoformat(period + "-01")
     end = (start + dt.timedelta(days=32)).replace(day=1)
     out = io.StringIO()
@@ -39,7 +40,7 @@ def cur_rows(rows: list[dict[str, str]], period: str, invoice_id: str = "INV-1")
             "identity/LineItemId": f"li{i}",
             "bill/InvoiceId": invoice_id,
             "bill/BillingEntity": r.get("entity", "AWS"),
-            "bill/PayerAccountId": "999999999999",
+            "bill/PayerAccountId": payer,
             "bill/BillingPeriodStartDate": f"{start}T00:00:00.000Z",
             "bill/BillingPeriodEndDate": f"{end}T00:00:00.000Z",
             "lineItem/UsageAccountId": r["account"],
@@ -49,7 +50,7 @@ def cur_rows(rows: list[dict[str, str]], period: str, invoice_id: str = "INV-1")
             "lineItem/ProductCode": r["product"],
             "lineItem/UsageType": r["usage_type"],
             "lineItem/UsageAmount": r.get("quantity", "1"),
-            "lineItem/CurrencyCode": "USD",
+            "lineItem/CurrencyCode": currency,
             "lineItem/UnblendedCost": r["cost"],
             "lineItem/LineItemDescription": r.get("description", f"{r['product']} {r['usage_type']}"),
             "product/ProductName": r["product"],

@@ -185,6 +185,28 @@ def test_an_account_that_moved_to_another_customer(tmp_path: Path) -> None:
     assert any(e["action"] == "account.remove" and e["entity_id"] == "aws/333333333333" for e in trail)
 
 
+def test_an_account_with_usage_in_a_generated_period_stays_with_its_customer(tmp_path: Path) -> None:
+    """remove-account is refused (exit 3) while the account's usage is on a draft or issued
+    invoice of its customer, and says which invoice holds it."""
+    ws = str(tmp_path / "ws")
+    workbench("init", ws)
+    workbench("customers", "import", ws, *map(str, write_tables(tmp_path, TABLES)))
+    report = tmp_path / "cur-2025-10.csv"
+    report.write_text(cur_rows(CUR, "2025-10"))
+    workbench("import", ws, str(report))
+    workbench("generate", ws, "--vendor", "aws", "--range", "2025-10", "--today", "2025-11-20", expect=1)  # Gamma: no pricebook
+    refused = workbench("customers", "remove-account", ws, "aws", "222222222222", expect=3)
+    assert refused.stderr.splitlines() == [
+        "customer 100002: aws account 222222222222 has usage in 2025-10, locked for customer(s) 100002 (Beta Ltd) by "
+        "invoice(s) AWS-202510-00002 (draft): removing it from customer 100002 would change the usage those invoices "
+        "were priced from",
+        "  fix: delete the draft invoice(s) AWS-202510-00002 first, then remove the account again; or keep the account "
+        "with customer 100002",
+        "nothing was changed"]
+    listed = {c["customer_id"]: c["accounts"] for c in json.loads(workbench("customers", "list", ws, "--json").stdout)}
+    assert listed["100002"] == ["aws:222222222222"]
+
+
 def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     workbench("init", ws)

@@ -2,8 +2,9 @@
 
 Flow: read files as text rows -> parse each cell by its column kind -> check rows against each
 other (duplicates, one owner per account, ranges) -> check them against the stored data
-(unknown customers, accounts owned elsewhere, closed months of a pricebook) -> only if no error
-was found, write every table in one transaction. Any error: nothing is written.
+(unknown customers, accounts owned elsewhere, closed months of a pricebook, accounts whose
+usage is in a locked period) -> only if no error was found, write every table in one
+transaction. Any error: nothing is written.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from workbench.billing.core.money import is_known_currency, minor_unit, round_mi
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.store.models import (Account, CreditEntry, Customer, CustomerVendor, Invoice, PeriodLock,
                                             PricebookRule, Setting)
-from workbench.billing.store.periods import month_of, next_month
+from workbench.billing.store.in_lists import chunks
+from workbench.billing.store.locking import lock_customers
+from workbench.billing.store.periods import month_bounds, month_of, next_month
 from workbench.billing.store.table_bindings import BINDINGS, reseller_key
 from workbench.billing.store.table_files import TableRows, read_table_files
 from workbench.billing.store.table_formats import TABLE_FORMATS
 from workbench.billing.store.table_values import BadValue, Value, parse_cell
 from workbench.billing.store import audit
+from workbench.billing.store.usage_queries import account_usage_periods, current_reports
 from workbench.billing.store.workspace import Workspace
 
 
@@ -100,7 +104,9 @@ def import_tables(
     }
     with ws.session() as session:
         problems += _check_against_store(session, records, named_customers)
+        problems += _check_account_locks(ws, session, _account_changes(session, records), again="import the file again")
         if errors(problems):
+            session.rollback()  # the customer locks taken for the check leave nothing behind
             return ImportSummary(), _ordered(problems)
         summary = _write(session, records, actor)
     return summary, _ordered([*problems, *_rules_naming_no_usage(ws, records)])
@@ -309,6 +315,105 @@ def _check_account_owners(session: Session, accounts: Sequence[Record]) -> list[
     return problems
 
 
+@dataclass(frozen=True, slots=True)
+class _AccountChange:
+    """An account changing hands: `losing` had it (None: nobody), `gaining` gets it (None: nobody)."""
+
+    vendor: str
+    account_id: str
+    losing: str | None
+    gaining: str | None
+    source: str | None = None
+    row: int | None = None
+
+    @property
+    def action(self) -> str:
+        if self.losing is None:
+            return f"assigning it to customer {self.gaining}"
+        if self.gaining is None:
+            return f"removing it from customer {self.losing}"
+        return f"moving it from customer {self.losing} to customer {self.gaining}"
+
+
+def _account_changes(session: Session, records: Sequence[Record]) -> list[_AccountChange]:
+    """The accounts.csv rows that give an account to another customer than the stored one."""
+    accounts = [r for r in records if r.table == "accounts" and r.customer_id]
+    owners: dict[tuple[str, str], str] = {}
+    for vendor in {str(r.values["vendor"]) for r in accounts}:
+        ids = sorted({str(r.values["account_id"]) for r in accounts if r.values["vendor"] == vendor})
+        for chunk in chunks(ids):
+            owners |= {(vendor, a.account_id): a.customer_id for a in session.scalars(
+                select(Account).where(Account.vendor == vendor, Account.account_id.in_(chunk)))}
+    changes = []
+    for r in accounts:
+        vendor, account_id = str(r.values["vendor"]), str(r.values["account_id"])
+        losing = owners.get((vendor, account_id))
+        if losing != r.customer_id:
+            changes.append(_AccountChange(vendor, account_id, losing, r.customer_id, r.source, r.row))
+    return changes
+
+
+def _check_account_locks(ws: Workspace, session: Session, changes: Sequence[_AccountChange], *, again: str) -> list[Problem]:
+    """Which customer owns an account decides whose invoices its usage is priced into, so an
+    account with usage in a period locked (invoices generated) for the customer losing it or the
+    customer gaining it must stay where it is: the invoice would no longer match its usage.
+    Takes the per-customer lock (`locking`) first, so no invoice is generated between this check
+    and the write; the caller's transaction holds it."""
+    customers = sorted({c for ch in changes for c in (ch.losing, ch.gaining) if c})
+    if not customers:
+        return []
+    stored = [c for chunk in chunks(customers) for c in session.scalars(select(Customer.customer_id).where(Customer.customer_id.in_(chunk)))]
+    if not stored:
+        return []  # customers new in this import have no invoices
+    lock_customers(session, sorted(stored))
+    vendors = sorted({ch.vendor for ch in changes})
+    locks = [lk for chunk in chunks(stored) for lk in session.scalars(
+        select(PeriodLock).where(PeriodLock.vendor.in_(vendors), PeriodLock.customer_id.in_(chunk)))]
+    if not locks:
+        return []
+    months: dict[str, set[str]] = defaultdict(set)  # vendor -> months some lock covers
+    for lk in locks:
+        month = month_of(lk.period_start)
+        while month_bounds(month)[0] < lk.period_end:
+            months[lk.vendor].add(month)
+            month = next_month(month)
+    reports = [r for vendor, wanted in sorted(months.items()) for r in current_reports(session, vendor, sorted(wanted))]
+    usage = account_usage_periods(ws, reports, sorted({(ch.vendor, ch.account_id) for ch in changes}))
+    invoice_ids = sorted({lk.invoice_id for lk in locks})
+    invoices = {i.id: i for chunk in chunks(invoice_ids) for i in session.scalars(select(Invoice).where(Invoice.id.in_(chunk)))}
+    names = {c: n for chunk in chunks(stored)
+             for c, n in session.execute(select(Customer.customer_id, Customer.name).where(Customer.customer_id.in_(chunk)))}
+    problems: list[Problem] = []
+    for ch in changes:
+        hits = []  # (period, lock) of the account's usage under a lock of either customer
+        for period in usage.get((ch.vendor, ch.account_id), []):
+            start, end = month_bounds(period)
+            hits += [(period, lk) for lk in locks if lk.vendor == ch.vendor and lk.customer_id in (ch.losing, ch.gaining)
+                     and lk.period_start < end and lk.period_end > start]
+        if not hits:
+            continue
+        periods = sorted({period for period, _ in hits})
+        who = sorted({lk.customer_id for _, lk in hits})
+        held = sorted({invoices[lk.invoice_id].number: invoices[lk.invoice_id].status for _, lk in hits}.items())
+        drafts = [number for number, status in held if status == "draft"]
+        issued = [number for number, status in held if status != "draft"]
+        steps = ([f"delete the draft invoice(s) {', '.join(drafts)}"] if drafts else []) + \
+                ([f"void the issued invoice(s) {', '.join(issued)} (issued invoices never change; re-issue after)"] if issued else [])
+        keep = f"with customer {ch.losing}" if ch.losing else "unassigned"
+        problems.append(Problem(
+            "period-locked",
+            f"{ch.vendor} account {ch.account_id} has usage in {', '.join(periods)}, locked for customer(s) "
+            f"{', '.join(f'{c} ({names[c]})' if names.get(c) else c for c in who)} by invoice(s) "
+            f"{', '.join(f'{number} ({status})' for number, status in held)}: {ch.action} would change the usage "
+            f"those invoices were priced from",
+            ch.source,
+            ch.row,
+            who[0] if len(who) == 1 else None,
+            f"{' and '.join(steps)} first, then {again}; or keep the account {keep}",
+        ))
+    return problems
+
+
 def _check_credits_in_use(session: Session, credits: Sequence[Record]) -> list[Problem]:
     """A credit grant may change, but never below what invoices already use: the balance of its
     customer, currency and kind (grants, less what invoices applied, plus what voids gave back)
@@ -482,15 +587,23 @@ def _write_reseller(session: Session, r: Record) -> str:
     return "inserted" if "inserted" in outcomes else "updated" if outcomes else "unchanged"
 
 
-def remove_account(ws: Workspace, vendor: str, account_id: str, *, actor: str | None = None) -> str | None:
-    """Forget which customer owns an account (before mapping it to another); the customer it
-    belonged to, None when no customer had it. Audited."""
+def remove_account(
+    ws: Workspace, vendor: str, account_id: str, *, actor: str | None = None
+) -> tuple[str | None, tuple[Problem, ...]]:
+    """Forget which customer owns an account (before mapping it to another): the customer it
+    belonged to (None when no customer had it), and the problems that refused it (the account
+    has usage in a period locked for that customer). Audited."""
     with ws.session() as session:
         stored = session.get(Account, (vendor, account_id))
         if stored is None:
-            return None
+            return None, ()
         owner = stored.customer_id
+        problems = _check_account_locks(ws, session, [_AccountChange(vendor, account_id, owner, None)],
+                                        again="remove the account again")
+        if errors(problems):
+            session.rollback()
+            return owner, tuple(problems)
         session.delete(stored)
         audit.record(session, "account.remove", "account", f"{vendor}/{account_id}", actor=actor,
                      details={"customer_id": owner})
-        return owner
+        return owner, ()

@@ -136,6 +136,31 @@ def customer_for_accounts(ws: Workspace, vendor: str) -> dict[str, str]:
         return {a.account_id: a.customer_id for a in session.scalars(select(Account).where(Account.vendor == vendor))}
 
 
+def account_usage_periods(
+    ws: Workspace, reports: Sequence[VendorReport], accounts: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[str]]:
+    """(vendor, account_id) -> the billing periods in which `reports` give that account billable
+    usage (what an invoice of its customer is priced from; free tier and tax rows left out, as
+    generation does). Accounts without any are left out. `reports` come from the caller's
+    session, so that this reads what that transaction sees."""
+    if not reports or not accounts:
+        return {}
+    files = [str(p) for p in summary_files(ws, reports)]
+    with duckdb.connect() as con:
+        text_table(con, "wanted_accounts", {"vendor": [v for v, _ in accounts], "account_id": [a for _, a in accounts]})
+        found = con.execute(
+            f"""
+            SELECT u.vendor, u.sub_account_id, list(DISTINCT u.billing_period ORDER BY u.billing_period)
+            FROM read_parquet($files) AS u
+            SEMI JOIN wanted_accounts AS a ON a.vendor = u.vendor AND a.account_id = u.sub_account_id
+            WHERE {BILLABLE_SQL}
+            GROUP BY ALL
+            """,
+            {"files": files},
+        ).fetchall()
+    return {(str(v), str(a)): [str(p) for p in periods] for v, a, periods in found}
+
+
 def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str] | None = None) -> list[UnassignedAccount]:
     """Accounts with billable usage in the current reports that belong to no customer: they would
     be billed to nobody (free tier and the vendor's tax rows left out, as generation does). Computed in DuckDB over the reports' summaries, the account list passed in."""

@@ -1,0 +1,133 @@
+"""Who owns an account decides whose invoice its usage is priced into: once a period is locked
+(invoices generated), the accounts with usage in it stay with their customers, as the usage
+itself does (`period-locked` on import), until the drafts are deleted or the invoices voided."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from workbench.billing.core.invoice import InvoiceOptions
+from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.periods import given_month
+from workbench.billing.generate import generate_invoices
+from workbench.billing.integrity import verify
+from workbench.billing.invoices import approve, delete_drafts, set_status
+from workbench.billing.store import models as m
+from workbench.billing.store.report_import import import_reports
+from workbench.billing.store.table_import import import_tables, remove_account
+from workbench.billing.store.workspace import Workspace
+
+from .conftest import cur_rows, write_tables
+from .worked_example import TODAY
+
+OPTIONS = InvoiceOptions(apply_credits=True, include_marketplace=True)
+
+# October usage of a second payer account: one linked account that no customer has yet
+MAPLE_EU = [{"account": "300000000004", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance",
+             "usage_type": "EUC1-BoxUsage:m5.large", "cost": "80.25"}]
+
+
+def generate(ws: Workspace) -> dict[str, str]:
+    """October's drafts: customer id -> invoice number (Gamma has no pricebook: no invoice)."""
+    made = generate_invoices(ws, "aws", given_month("2025-10"), options=OPTIONS, today=TODAY).invoices
+    return {i.customer_id: i.number for i in made}
+
+
+def import_second_payer(ws: Workspace, tmp_path: Path, currency: str = "USD") -> None:
+    report = tmp_path / f"cur-2025-10-eu-{currency}.csv"
+    report.write_text(cur_rows(MAPLE_EU, "2025-10", payer="888888888888", currency=currency))
+    assert [f.status.value for f in import_reports(ws, [report]).files] == ["imported"]  # unassigned usage is fine
+
+
+def accounts(ws: Workspace, tmp_path: Path, text: str):
+    folder = tmp_path / "accounts-import"
+    folder.mkdir(exist_ok=True)
+    return import_tables(ws, write_tables(folder, {"accounts": "customer_id,vendor,account_id,account_name\n" + text.strip()}))
+
+
+def owners(ws: Workspace) -> dict[str, str]:
+    with ws.session() as s:
+        return {a.account_id: a.customer_id for a in s.query(m.Account)}
+
+
+def test_assigning_an_account_with_usage_in_an_issued_period_is_refused(billed, tmp_path):
+    """The reviewer's back door: the account is assigned after the invoice was issued and the
+    issued invoice no longer matches its usage. Now refused; nothing stored; verify stays clean."""
+    import_second_payer(billed, tmp_path)
+    numbers = generate(billed)
+    approve(billed, [numbers["100002"]], today=dt.date(2025, 11, 21))
+    before = owners(billed)
+
+    _, problems = accounts(billed, tmp_path, """
+        100002,aws,300000000004,Maple Finance EU
+        100002,aws,555555555555,no usage yet
+    """)
+    assert [str(p) for p in problems] == [
+        "accounts.csv, row 1, customer 100002: aws account 300000000004 has usage in 2025-10, locked for customer(s) "
+        f"100002 (Beta Ltd) by invoice(s) {numbers['100002']} (open): assigning it to customer 100002 would change "
+        "the usage those invoices were priced from\n"
+        f"  fix: void the issued invoice(s) {numbers['100002']} (issued invoices never change; re-issue after) first, "
+        "then import the file again; or keep the account unassigned"
+    ]
+    assert owners(billed) == before  # the row without usage was not stored either: all or nothing
+    assert all(r.ok for r in verify(billed))
+
+    # an account without usage in a locked period is assigned as before
+    summary, problems = accounts(billed, tmp_path, "100002,aws,555555555555,no usage yet\n")
+    assert (problems, summary.count("accounts").inserted) == ((), 1)
+
+    # once the invoice is void the period is open again: the account can be assigned
+    set_status(billed, [numbers["100002"]], Status.VOID, reason="account was missing")
+    summary, problems = accounts(billed, tmp_path, "100002,aws,300000000004,Maple Finance EU\n")
+    assert (problems, summary.count("accounts").inserted) == ((), 1)
+
+
+def test_a_draft_holds_the_account_until_it_is_deleted(billed, tmp_path):
+    import_second_payer(billed, tmp_path)
+    numbers = generate(billed)
+    _, problems = accounts(billed, tmp_path, "100001,aws,300000000004,Maple Finance EU\n")
+    assert [(p.code, p.customer_id) for p in problems] == [("period-locked", "100001")]
+    assert problems[0].fix == (f"delete the draft invoice(s) {numbers['100001']} first, then import the file again; "
+                               "or keep the account unassigned")
+
+    delete_drafts(billed, [numbers["100001"]])
+    summary, problems = accounts(billed, tmp_path, "100001,aws,300000000004,Maple Finance EU\n")
+    assert (problems, summary.count("accounts").inserted) == ((), 1)
+
+
+def test_moving_or_removing_an_account_is_refused_for_either_customer_s_locked_period(billed, tmp_path):
+    """Gamma (100003) has no invoice, Beta (100002) has: moving Gamma's account (usage in
+    October) to Beta would add usage to Beta's invoice, removing Beta's own takes usage away."""
+    numbers = generate(billed)
+    approve(billed, [numbers["100002"]], today=dt.date(2025, 11, 21))
+    before = owners(billed)
+
+    _, problems = accounts(billed, tmp_path, """
+        100002,aws,333333333333,gamma-now-beta
+        100003,aws,222222222222,beta-now-gamma
+    """)
+    assert [(p.code, p.row) for p in problems] == [
+        ("account-two-customers", 1), ("period-locked", 1), ("account-two-customers", 2), ("period-locked", 2)]
+    locked = [p.message for p in problems if p.code == "period-locked"]
+    assert locked == [
+        f"aws account 333333333333 has usage in 2025-10, locked for customer(s) 100002 (Beta Ltd) by invoice(s) "
+        f"{numbers['100002']} (open): moving it from customer 100003 to customer 100002 would change the usage "
+        "those invoices were priced from",
+        f"aws account 222222222222 has usage in 2025-10, locked for customer(s) 100002 (Beta Ltd) by invoice(s) "
+        f"{numbers['100002']} (open): moving it from customer 100002 to customer 100003 would change the usage "
+        "those invoices were priced from",
+    ]
+
+    owner, problems = remove_account(billed, "aws", "222222222222")
+    assert owner == "100002"
+    assert [(p.code, p.customer_id, p.fix) for p in problems] == [(
+        "period-locked", "100002",
+        f"void the issued invoice(s) {numbers['100002']} (issued invoices never change; re-issue after) first, "
+        "then remove the account again; or keep the account with customer 100002")]
+    assert owners(billed) == before
+    assert all(r.ok for r in verify(billed))
+
+    # Gamma has no locked period: its account can leave it
+    assert remove_account(billed, "aws", "333333333333") == ("100003", ())
+
