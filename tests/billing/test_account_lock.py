@@ -131,3 +131,22 @@ def test_moving_or_removing_an_account_is_refused_for_either_customer_s_locked_p
     # Gamma has no locked period: its account can leave it
     assert remove_account(billed, "aws", "333333333333") == ("100003", ())
 
+
+def test_verify_does_not_add_up_usage_of_two_currencies(billed, tmp_path):
+    """An issued USD invoice whose customer's usage now includes EUR (an account assigned
+    behind the workbench's back, or before the lock covered accounts): verify says so instead of
+    pricing the EUR at the USD invoice's rate."""
+    numbers = generate(billed)
+    approve(billed, [numbers["100002"]], today=dt.date(2025, 11, 21))
+    import_second_payer(billed, tmp_path, currency="EUR")
+    with billed.session() as s:  # bypasses the account lock on purpose
+        s.add(m.Account(vendor="aws", account_id="300000000004", customer_id="100002", account_name="Maple Finance EU"))
+    result = {r.number: r for r in verify(billed)}[numbers["100002"]]
+    assert [(d.what, d.stored, d.derived) for d in result.differences] == [
+        ("usage currency", "USD", "EUR, USD: the invoice's usage is now in 2 currencies, not added up")]
+
+    with billed.session() as s:  # and Beta's own USD account taken away: only EUR is left
+        s.query(m.Account).filter_by(account_id="222222222222").delete()
+    result = {r.number: r for r in verify(billed)}[numbers["100002"]]
+    assert [(d.what, d.stored, d.derived) for d in result.differences] == [
+        ("usage currency", "USD", "EUR: the invoice's usage is now in another currency, not priced at its USD rate")]

@@ -147,7 +147,14 @@ def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verificat
         result.differences.append(Difference("usage", "stored with the invoice", "no usage found to re-derive from"))
         return
     with open_usage(ws, reports, accounts, date_range) as usage:
-        groups, _ = usage.groups([inv.customer_id])
+        groups, currencies = usage.groups([inv.customer_id])
+    found = currencies.get(inv.customer_id, [])
+    if found and found != [inv.usage_currency]:
+        # priced at the invoice's rate, EUR usage would pass for USD: no derived total mixes them
+        why = (f"the invoice's usage is now in {len(found)} currencies, not added up" if len(found) > 1
+               else f"the invoice's usage is now in another currency, not priced at its {inv.usage_currency} rate")
+        result.differences.append(Difference("usage currency", inv.usage_currency, f"{', '.join(found)}: {why}"))
+        return
     applied = {"general": ZERO, "marketplace": ZERO}
     for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id)):
         if e.amount < 0:
