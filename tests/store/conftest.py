@@ -15,10 +15,13 @@ from workbench.billing.store import Workspace, import_tables, init_workspace
 from workbench.billing.store.models import Invoice, PeriodLock
 from workbench.billing.store.periods import month_bounds
 
+PNG = b"\x89PNG\r\n\x1a\n"  # a logo file's first bytes: the table import only looks for the file
+
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
     workspace = init_workspace(tmp_path / "ws", name="Northwind")
+    (workspace.imports_dir / "logo.png").write_bytes(PNG)  # the reseller tables name it
     yield workspace
     workspace.close()
 

@@ -186,3 +186,21 @@ def test_an_unreadable_workbook_is_a_problem(base: Workspace, tmp_path: Path, db
     _, problems = import_tables(base, [fake])
     assert [(p.code, p.file) for p in problems] == [("unreadable-workbook", "tables.xlsx")]
     assert db_dump(base) == before
+
+
+def test_a_logo_the_statements_will_not_find_is_a_warning_at_import(ws: Workspace, tmp_path: Path, write: Writer) -> None:
+    """brand.png next to reseller.csv outside the workspace: imported, but every statement PDF would
+    fail to print and every email go without its PDF. Said at once, with where to put it."""
+    tables = tmp_path / "tables"
+    reseller = write(tables, "reseller.csv", """
+        name,address,contact_email,logo_file,payment_terms_days
+        Northwind Cloud,1 Harbour Rd,billing@northwind.example,brand.png,30
+        """)
+    (tables / "brand.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    _, problems = import_tables(ws, [reseller])
+    assert [(p.code, p.severity, p.row) for p in problems] == [("logo-not-found", Severity.WARNING, 1)]
+    assert problems[0].message == (f"the logo file 'brand.png' is not found (looked under {ws.root} in ., imports, "
+                                   "imports/tables): statements cannot be printed")
+    assert problems[0].fix == f"copy it into {ws.imports_dir} (or give an absolute path in logo_file)"
+    (ws.imports_dir / "brand.png").write_bytes((tables / "brand.png").read_bytes())
+    assert import_tables(ws, [reseller])[1] == ()  # where the statements look: nothing to say

@@ -122,6 +122,7 @@ def test_xlsx_round_trip_through_a_second_workspace(ws: Workspace, tmp_path: Pat
     assert export_tables(ws, book) == [book]
     assert openpyxl.load_workbook(book).sheetnames == [n.removesuffix(".csv") for n in TABLES]
     other = init_workspace(tmp_path / "other")
+    (other.imports_dir / "logo.png").write_bytes((ws.imports_dir / "logo.png").read_bytes())
     summary, problems = import_tables(other, [book])
     assert problems == ()
     assert summary.count("accounts").inserted == 3

@@ -17,7 +17,7 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import parse_month
 from workbench.billing.exports.view import InvoiceView
 from workbench.billing.store import models as m
-from workbench.billing.store.workspace import Workspace, open_workspace
+from workbench.billing.store.workspace import LOGO_FOLDERS, Workspace, logo_candidates, open_workspace
 
 __all__ = ["LOGO_FOLDERS", "InvoiceLookupError", "conversion", "find_invoice", "load_invoice", "resolve_logo"]
 
@@ -73,18 +73,12 @@ def find_invoice(
     return candidates[0]
 
 
-# Where a relative `reseller.logo_file` is looked for, in order. The table import stores the
-# name as written in reseller.csv; the analyst keeps table files in the workspace's imports/
-# (the demo: imports/tables/), so the folder next to reseller.csv is among these.
-LOGO_FOLDERS = (".", "imports", "imports/tables")
-
-
 def resolve_logo(view: InvoiceView, root: Path) -> InvoiceView:
     """A relative `reseller.logo_file`: the first of LOGO_FOLDERS (under the workspace) holding it."""
     logo = view.reseller.logo_file
     if not logo or Path(logo).expanduser().is_absolute():
         return view
-    candidates = [root / folder / logo for folder in LOGO_FOLDERS]
+    candidates = logo_candidates(root, logo)
     found = next((c for c in candidates if c.is_file()), candidates[0])  # none: the error names root/logo
     reseller = dataclasses.replace(view.reseller, logo_file=str(found.resolve() if found.exists() else found))
     return dataclasses.replace(view, reseller=reseller)

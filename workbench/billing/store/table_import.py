@@ -109,7 +109,25 @@ def import_tables(
             session.rollback()  # the customer locks taken for the check leave nothing behind
             return ImportSummary(), _ordered(problems)
         summary = _write(session, records, actor)
-    return summary, _ordered([*problems, *_rules_naming_no_usage(ws, records)])
+    return summary, _ordered([*problems, *_rules_naming_no_usage(ws, records), *_logo_not_found(ws, records)])
+
+
+def _logo_not_found(ws: Workspace, records: Sequence[Record]) -> list[Problem]:
+    """A reseller logo the statements will not find: every PDF would fail (LogoError) and every
+    email go without its PDF. A warning at import, where the analyst can still put it right."""
+    from workbench.billing.store.workspace import LOGO_FOLDERS, logo_candidates
+
+    problems = []
+    for r in (r for r in records if r.table == "reseller" and r.values.get("logo_file")):
+        logo = str(r.values["logo_file"])
+        if any(c.is_file() for c in logo_candidates(ws.root, logo)):
+            continue
+        looked = (f"under {ws.root} in {', '.join(LOGO_FOLDERS)}" if not Path(logo).expanduser().is_absolute()
+                  else "there")
+        problems.append(r.problem(
+            "logo-not-found", f"the logo file {logo!r} is not found (looked {looked}): statements cannot be printed",
+            f"copy it into {ws.imports_dir} (or give an absolute path in logo_file)", Severity.WARNING))
+    return problems
 
 
 def _rules_naming_no_usage(ws: Workspace, records: Sequence[Record]) -> list[Problem]:

@@ -152,6 +152,19 @@ def read_marker(root: Path) -> dict[str, Any]:
     return marker
 
 
+# Where a relative `reseller.logo_file` is looked for, in order. The table import stores the
+# name as written in reseller.csv; the analyst keeps table files in the workspace's imports/
+# (the demo: imports/tables/), so the folder next to reseller.csv is among these.
+LOGO_FOLDERS = (".", "imports", "imports/tables")
+
+
+def logo_candidates(root: Path, logo: str) -> list[Path]:
+    """The places the reseller's logo file is looked for: itself when absolute, else under the
+    workspace in LOGO_FOLDERS order (the renderer takes the first that is a file)."""
+    path = Path(logo).expanduser()
+    return [path] if path.is_absolute() else [root / folder / logo for folder in LOGO_FOLDERS]
+
+
 def write_text_atomic(path: Path, text: str) -> None:
     """Write to a temporary name beside `path`, then rename: readers never see half a file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
