@@ -14,7 +14,7 @@ from workbench.billing.invoices import approve, delete_drafts, list_invoices, se
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.store import models as m
 
-from .conftest import cur_rows
+from .conftest import cur_rows, load
 from .worked_example import TODAY
 
 def lines(ws, number):
@@ -135,3 +135,30 @@ def test_usage_in_two_currencies_is_not_added_up(billed, tmp_path):
     assert (acme.usage_currency, acme.vendor_cost, acme.price) == ("EUR, USD", None, None)
     assert "mixed-usage-currencies" in [p.code for p in acme.problems if p.severity.value == "error"]
     assert rows["100002"].vendor_cost is not None  # the others as before
+
+def test_a_billed_customer_with_usage_in_two_currencies_shows_no_summed_cost(billed, tmp_path):
+    """Acme's October draft is made from its USD usage. Then a second payer's CUR, billed in
+    EUR, brings account 555555555555 (nobody's yet), and that account is assigned to Acme. The
+    report still shows Acme's billed figures, but no vendor cost: its usage is in EUR and USD
+    now, and 80 EUR + 180.5 USD is no amount in either currency (as an unbilled row shows it)."""
+    from workbench.billing.store.report_import import import_reports
+
+    made = generate_invoices(billed, "aws", given_month("2025-10"), ["100001"], today=TODAY)
+    euros = tmp_path / "cur-eur-2025-10.csv"
+    text = cur_rows([{"account": "555555555555", "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance",
+                      "usage_type": "EU-BoxUsage:m5.large", "cost": "80"}], "2025-10")
+    euros.write_text(text.replace("999999999999", "888888888888").replace(",USD,", ",EUR,"))
+    assert [f.status.value for f in import_reports(billed, [euros]).files] == ["imported"]
+    load(billed, tmp_path, {"accounts": """
+        customer_id,vendor,account_id,account_name
+        100001,aws,555555555555,acme-eu
+    """})
+
+    rows = {p.customer_id: p for p in preview_customers(billed, "aws", given_month("2025-10"), today=TODAY)[0]}
+    acme = rows["100001"]
+    assert acme.billed == made.invoices[0].number
+    assert (acme.usage_currency, acme.vendor_cost) == ("EUR, USD", None)
+    assert (acme.currency, acme.total) == ("CAD", made.invoices[0].total)  # what was billed, as stored
+    assert "mixed-usage-currencies" in [p.code for p in acme.problems]  # says why there is no cost
+    assert (rows["100002"].usage_currency, rows["100002"].vendor_cost) == ("USD", Decimal("10.004999999"))
+

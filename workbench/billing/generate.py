@@ -203,20 +203,18 @@ def preview_customers(
     rows = []
     billed = _billed_invoices(ws, prepared.billed, date_range)
     for cid in sorted(prepared.groups):
-        groups = prepared.groups[cid]
-        cost = invoiced_cost(groups, options.include_marketplace)
+        groups, usage_currencies = prepared.groups[cid], prepared.currencies[cid]
         own = tuple(p for p in prepared.problems if p.customer_id == cid)
         plan = prepared.plans.get(cid)
         inv = billed.get(cid)
         if inv is not None:  # what was billed, as stored: a billed month still shows its margin
-            rows.append(replace(inv.preview(groups), customer_name=prepared.names.get(cid, ""),
-                                usage_currency=prepared.currencies[cid][0], problems=own))
+            rows.append(replace(inv.preview(groups, usage_currencies), customer_name=prepared.names.get(cid, ""),
+                                problems=own))
             continue
+        cost = _usage_cost(groups, usage_currencies, options.include_marketplace)
         if plan is None:
-            usage_currencies = prepared.currencies[cid]
-            mixed = len(usage_currencies) > 1  # EUR and USD are not added up (mixed-usage-currencies says why)
             rows.append(CustomerPreview(cid, prepared.names.get(cid, ""), ", ".join(usage_currencies),
-                                        None if mixed else cost, None, None, None, None, own))
+                                        cost, None, None, None, None, own))
             continue
         figures = _figures(plan, options)
         price = exact_sum((figures.usage_price, figures.support_fee, figures.marketplace))
@@ -236,6 +234,12 @@ def invoiced_cost(groups: Sequence[UsageGroup], include_marketplace: bool) -> De
     return exact_sum(g.vendor_cost for g in groups if include_marketplace or not g.is_marketplace)
 
 
+def _usage_cost(groups: Sequence[UsageGroup], usage_currencies: Sequence[str], include_marketplace: bool) -> Decimal | None:
+    """A report row's vendor cost, or None when the usage is in several currencies: EUR and USD
+    are never added up (mixed-usage-currencies says why the row has no cost)."""
+    return invoiced_cost(groups, include_marketplace) if len(usage_currencies) == 1 else None
+
+
 @dataclass(frozen=True, slots=True)
 class _BilledInvoice:
     """The stored figures of the invoice that bills a customer's range."""
@@ -250,10 +254,12 @@ class _BilledInvoice:
     total: Decimal
     include_marketplace: bool
 
-    def preview(self, groups: Sequence[UsageGroup]) -> CustomerPreview:
-        """As a report row: its vendor cost in the usage currency, under the invoice's options."""
+    def preview(self, groups: Sequence[UsageGroup], usage_currencies: Sequence[str]) -> CustomerPreview:
+        """As a report row: its vendor cost in the usage currency, under the invoice's options
+        (none when the usage is in several currencies now, as an unbilled row shows it)."""
         price = round_minor(exact_sum((self.usage_price, self.support_fee, self.marketplace)), self.currency)
-        return CustomerPreview(self.customer_id, "", "", invoiced_cost(groups, self.include_marketplace), self.currency,
+        return CustomerPreview(self.customer_id, "", ", ".join(usage_currencies),
+                               _usage_cost(groups, usage_currencies, self.include_marketplace), self.currency,
                                price, round_minor(self.margin, self.currency), self.total, (), billed=self.number)
 
 
