@@ -10,12 +10,12 @@ import pytest
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import generate_invoices, preview_customers
-from workbench.billing.invoices import approve, delete_drafts, list_invoices, set_status
+from workbench.billing.invoices import approve, delete_drafts, issued_from_preliminary, list_invoices, set_status
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.store import models as m
 
 from .conftest import cur_rows, load
-from .worked_example import TODAY
+from .worked_example import CUR, TABLES, TODAY
 
 def lines(ws, number):
     with ws.session() as s:
@@ -136,6 +136,7 @@ def test_usage_in_two_currencies_is_not_added_up(billed, tmp_path):
     assert "mixed-usage-currencies" in [p.code for p in acme.problems if p.severity.value == "error"]
     assert rows["100002"].vendor_cost is not None  # the others as before
 
+
 def test_a_billed_customer_with_usage_in_two_currencies_shows_no_summed_cost(billed, tmp_path):
     """Acme's October draft is made from its USD usage. Then a second payer's CUR, billed in
     EUR, brings account 555555555555 (nobody's yet), and that account is assigned to Acme. The
@@ -162,3 +163,54 @@ def test_a_billed_customer_with_usage_in_two_currencies_shows_no_summed_cost(bil
     assert "mixed-usage-currencies" in [p.code for p in acme.problems]  # says why there is no cost
     assert (rows["100002"].usage_currency, rows["100002"].vendor_cost) == ("USD", Decimal("10.004999999"))
 
+
+def test_a_draft_is_preliminary_only_when_a_report_with_its_customers_usage_is_not_final(workspace, tmp_path):
+    """October comes in two payers' CURs: AWS has issued the invoice of payer 999999999999
+    (Acme's account) but not yet that of payer 888888888888 (Beta's): its rows have no
+    bill/InvoiceId. Acme's draft is final, Beta's preliminary, and the warning names the report
+    that is not final and the customer whose draft it makes preliminary."""
+    from workbench.billing.store.report_import import import_reports
+
+    load(workspace, tmp_path, TABLES)
+    final = tmp_path / "cur-payer-999-2025-10.csv"
+    final.write_text(cur_rows([r for r in CUR if r["account"] == "111111111111"], "2025-10"))
+    pending = tmp_path / "cur-payer-888-2025-10.csv"
+    pending.write_text(cur_rows([r for r in CUR if r["account"] == "222222222222"], "2025-10", invoice_id="")
+                       .replace("999999999999", "888888888888"))
+    assert [f.status.value for f in import_reports(workspace, [final, pending]).files] == ["imported", "imported"]
+
+    previews, general = preview_customers(workspace, "aws", given_month("2025-10"), today=TODAY)
+    [warning] = [p for p in general if p.code == "preliminary"]
+    assert warning.message == ("the aws data for 2025-10 is not final yet in 1 of 2 reports: cur-payer-888-2025-10.csv "
+                               "(billing account 888888888888); drafts of the customers with usage in it are marked "
+                               "preliminary: #100002 Beta Ltd")
+
+    result = generate_invoices(workspace, "aws", given_month("2025-10"), today=TODAY)
+    assert {i.customer_id: i.preliminary for i in result.invoices} == {"100001": False, "100002": True}
+    with workspace.session() as s:
+        assert {i.customer_id: i.preliminary for i in s.query(m.Invoice)} == {"100001": False, "100002": True}
+    assert [p.message for p in result.problems if p.code == "preliminary"] == [warning.message]
+
+    # Approving both: only Beta's is issued from preliminary usage, and only it is warned about
+    issued = approve(workspace, [i.number for i in result.invoices], today=TODAY)
+    assert [p.customer_id for p in issued_from_preliminary(issued)] == ["100002"]
+
+
+def test_the_preliminary_warning_says_when_no_draft_has_usage_in_the_report_that_is_not_final(workspace, tmp_path):
+    """Generating Acme alone while Beta's payer is not final: Acme's draft is final, and the
+    warning still names the report, saying that none of these drafts has usage in it."""
+    from workbench.billing.store.report_import import import_reports
+
+    load(workspace, tmp_path, TABLES)
+    final = tmp_path / "cur-payer-999-2025-10.csv"
+    final.write_text(cur_rows([r for r in CUR if r["account"] == "111111111111"], "2025-10"))
+    pending = tmp_path / "cur-payer-888-2025-10.csv"
+    pending.write_text(cur_rows([r for r in CUR if r["account"] == "222222222222"], "2025-10", invoice_id="")
+                       .replace("999999999999", "888888888888"))
+    import_reports(workspace, [final, pending])
+
+    result = generate_invoices(workspace, "aws", given_month("2025-10"), ["100001"], today=TODAY)
+    assert [(i.customer_id, i.preliminary) for i in result.invoices] == [("100001", False)]
+    assert [p.message for p in result.problems if p.code == "preliminary"] == [
+        "the aws data for 2025-10 is not final yet in 1 of 2 reports: cur-payer-888-2025-10.csv "
+        "(billing account 888888888888); none of these customers has usage in it, no draft is preliminary"]

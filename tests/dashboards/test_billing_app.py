@@ -40,7 +40,9 @@ def test_the_report_lists_each_customer_with_cost_price_margin_and_problem(ws):
     assert app.vendor.options == ("aws",)  # only vendors with imported data
     assert app.range.kind.value == "Month to date"
     assert sorted(app.previews) == ["100001", "100002"]  # November so far
-    assert "not final yet" in app.banner.value  # November's CUR has no invoice id yet
+    assert ("is not final yet in its report: cur-2025-11.csv (billing account 999999999999); drafts of the customers "
+            "with usage in it are marked preliminary: #100001 Acme Corp, #100002 Beta Ltd"
+            ) in text_of(app.banner.value)  # November's CUR has no invoice id yet
 
     app.range.kind.value = LAST
     assert "2025-10" in app.title.value

@@ -205,3 +205,41 @@ def test_approve_all_leaves_drafts_of_preliminary_usage_unless_ticked_one_by_one
                              "preliminary aws usage for 2025-11 (month to date): the vendor has not finalised that month; if the "
                              f"vendor's final report differs, void {drafts[0]}, then import the report and generate "
                              "again (while the invoice stands, that report is refused for this customer)")
+
+
+def test_only_drafts_with_usage_in_a_report_that_is_not_final_are_preliminary(ws):
+    """October has a second payer now: Delta's new account 666666666666 is billed through
+    payer 888888888888, whose October CUR AWS has not invoiced yet (no bill/InvoiceId). The
+    banner names that report and Delta; only Delta's draft is preliminary, and Approve all
+    issues Acme's and Beta's, whose usage is all in the final CUR, and holds Delta's back."""
+    from workbench.billing.store.report_import import import_reports
+    from workbench.billing.store.table_import import import_tables
+
+    from .conftest import cur, write_tables
+
+    _summary, problems = import_tables(ws, write_tables(ws.root / "imports" / "more", {"accounts": """
+        customer_id,vendor,account_id,account_name
+        100004,aws,666666666666,delta-eu
+    """}))
+    assert [p for p in problems if p.severity.value == "error"] == []
+    second = ws.root / "imports" / "cur-payer-888-2025-10.csv"
+    second.write_text(cur([("666666666666", "AmazonEC2", "USE1-BoxUsage:t3.micro", "4.00")], "2025-10", "")
+                      .replace("999999999999", "888888888888"))
+    assert [f.status.value for f in import_reports(ws, [second]).files] == ["imported"]
+
+    app = build_billing_app(ws, today=TODAY)
+    app.range.kind.value = LAST
+    assert ("the aws data for 2025-10 is not final yet in 1 of 2 reports: cur-payer-888-2025-10.csv (billing account "
+            "888888888888); drafts of the customers with usage in it are marked preliminary: #100004 Delta LLC"
+            ) in text_of(app.banner.value)
+    app.select(["100001", "100002", "100004"])
+    app.generate_button.click()
+    preliminary = {app.drafts[n].invoice.customer_id: app.drafts[n].invoice.preliminary for n in app.drafts}
+    assert preliminary == {"100001": False, "100002": False, "100004": True}
+
+    app.approve_all_button.click()
+    [delta] = [n for n in app.drafts if app.drafts[n].invoice.customer_id == "100004"]
+    assert {app.drafts[n].invoice.customer_id: app.drafts[n].status for n in app.drafts} == {
+        "100001": Status.OPEN, "100002": Status.OPEN, "100004": Status.DRAFT}
+    assert f"left as drafts, priced from preliminary usage: {delta}" in shown(app)[2]
+    assert "Note:" not in shown(app)[2]  # no issued-preliminary warning for Acme or Beta

@@ -6,6 +6,9 @@
 2. Aggregate the usage of all customers in ONE DuckDB query over the reports' summaries (exact
    DECIMAL sums, grouped by customer and invoice line; `usage_groups`); free-tier and vendor-tax
    rows are left out; Python never sees a single vendor row.
+   A draft is *preliminary* when a report holding any of its customer's rows for the range is
+   not final (`store.finality`): with several billing (payer) accounts in a month, a customer
+   whose usage is all in final reports gets a final draft while another payer's is pending.
 3. Check every selected customer up front (pricebook and invoice currency for the vendor,
    pricebook version for the period, FX rate, period lock) from reference data read once for
    the run (`reference.RunReference`), and collect every problem.
@@ -128,7 +131,7 @@ class CustomerPreview:
 class _Prepared:
     plans: dict[str, _Plan]
     problems: list[Problem]
-    preliminary: bool
+    preliminary: set[str]  # customers with rows in a report that is not final: their drafts are preliminary
     groups: dict[str, list[UsageGroup]]
     currencies: dict[str, list[str]]
     names: dict[str, str]
@@ -147,24 +150,29 @@ def _prepare(
                 "no-usage", f"there is no {vendor} report for {date_range}",
                 fix=f"import the {vendor} billing export for {', '.join(date_range.months)} with `workbench import`",
             ))
-            return _Prepared({}, problems, False, {}, {}, {})
+            return _Prepared({}, problems, set(), {}, {}, {})
         accounts = {a.account_id: a.customer_id for a in session.scalars(select(m.Account).where(m.Account.vendor == vendor))}
         all_customers = {c.customer_id: c for c in session.scalars(select(m.Customer))}
         if customers is not None:
             problems += [Problem("unknown-customer", f"there is no customer with ID #{c}", customer_id=c,
                                  fix="check the ID with `workbench customers list`, or add the customer to customers.csv and import it")
                          for c in customers if c not in all_customers]
-        preliminary = not all(r.is_final for r in reports)
-        if preliminary:
-            problems.append(Problem(
-                "preliminary", f"the {vendor} data for {date_range} is not final yet: drafts are marked preliminary",
-                fix="vendors finalise a month 5-10 business days after it closes; import the final report and regenerate",
-                severity=Severity.WARNING,
-            ))
+        pending = [r for r in reports if not r.is_final]
+        preliminary: set[str] = set()  # the customers those touch: only their drafts are preliminary
         with open_usage(ws, reports, accounts, date_range) as usage:
             groups_by_customer, currencies = usage.groups(customers)
-            problems += usage.unassigned(vendor)
-        wanted = [c for c in (list(customers) if customers is not None else sorted(groups_by_customer)) if c in all_customers]
+            unassigned = usage.unassigned(vendor)
+            wanted = [c for c in (list(customers) if customers is not None else sorted(groups_by_customer)) if c in all_customers]
+            priced = [c for c in wanted if c in groups_by_customer]  # those that can have a draft
+            if priced and pending and len(pending) == len(reports):  # month to date, as a rule
+                preliminary = usage.customers(priced)
+        if priced and pending and len(pending) < len(reports):
+            with open_usage(ws, pending, accounts, date_range) as usage:
+                preliminary = usage.customers(priced)
+        if pending:
+            problems.append(_preliminary_problem(vendor, date_range, reports, pending,
+                                                 [all_customers[c] for c in sorted(preliminary)]))
+        problems += unassigned
         reference = RunReference.load(session, vendor, date_range, wanted)
         plans: dict[str, _Plan] = {}
         for customer_id in wanted:
@@ -179,6 +187,34 @@ def _prepare(
                 plans[customer_id] = plan
         names = {cid: all_customers[cid].name for cid in groups_by_customer if cid in all_customers}
     return _Prepared(plans, problems, preliminary, groups_by_customer, currencies, names, dict(reference.locks))
+
+
+_NAMED = 10  # reports or customers a message names; the rest are counted
+
+
+def _preliminary_problem(
+    vendor: str, date_range: DateRange, reports: Sequence[m.VendorReport], pending: Sequence[m.VendorReport],
+    touched: Sequence[m.Customer],
+) -> Problem:
+    """The warning for a range with reports the vendor has not finalised: which reports, and
+    whose drafts they make preliminary (the others' are final)."""
+    def report(r: m.VendorReport) -> str:
+        return f"{r.file_name} (billing account {r.billing_account_id})" if r.billing_account_id else r.file_name
+
+    where = "its report" if len(reports) == 1 else (
+        f"all {len(reports)} reports" if len(pending) == len(reports) else f"{len(pending)} of {len(reports)} reports")
+    named = ", ".join(report(r) for r in pending[:_NAMED]) + (f" and {len(pending) - _NAMED} more" if len(pending) > _NAMED else "")
+    if touched:
+        whose = ", ".join(f"#{c.customer_id} {c.name}" for c in touched[:_NAMED])
+        whose += f" and {len(touched) - _NAMED} more" if len(touched) > _NAMED else ""
+        effect = f"drafts of the customers with usage in {'it' if len(pending) == 1 else 'them'} are marked preliminary: {whose}"
+    else:
+        effect = f"none of these customers has usage in {'it' if len(pending) == 1 else 'them'}, no draft is preliminary"
+    return Problem(
+        "preliminary", f"the {vendor} data for {date_range} is not final yet in {where}: {named}; {effect}",
+        fix="vendors finalise a month 5-10 business days after it closes; import the final report and regenerate",
+        severity=Severity.WARNING,
+    )
 
 
 def _figures(plan: _Plan, options: InvoiceOptions) -> InvoiceFigures:
@@ -381,7 +417,7 @@ class _Conflict(RuntimeError):
 
 def _store(
     session: Session, plans: list[_Plan], vendor: str, date_range: DateRange, options: InvoiceOptions,
-    preliminary: bool, today: dt.date, actor: str | None, progress: Progress | None,
+    preliminary: set[str], today: dt.date, actor: str | None, progress: Progress | None,
 ) -> tuple[list[GeneratedInvoice], list[Problem]]:
     """Write the drafts of `plans` (customers in one order for every run, so two runs never wait
     on each other's locks) in bulk statements; the customers refused because another run has
@@ -406,7 +442,8 @@ def _store(
     invoices = m.Invoice.__table__
     invoice_ids = list(session.scalars(
         insert(invoices).returning(invoices.c.id, sort_by_parameter_order=True),
-        [_invoice_row(plan, vendor, date_range, options, preliminary, today, f) for plan, f in zip(plans, figures)]))
+        [_invoice_row(plan, vendor, date_range, options, plan.customer.customer_id in preliminary, today, f)
+         for plan, f in zip(plans, figures)]))
     numbers = [f"{vendor.upper()}-{date_range.start:%Y%m}-{invoice_id:05d}" for invoice_id in invoice_ids]
     session.execute(update(invoices).where(invoices.c.id == bindparam("invoice_id")).values(number=bindparam("number")),
                     [{"invoice_id": i, "number": n} for i, n in zip(invoice_ids, numbers)])
@@ -428,7 +465,7 @@ def _store(
         events.append(audit.event_row("invoice.generate", "invoice", number, actor=who, reason=f"draft for {vendor} {date_range}",
                                       details={"customer_id": cid, "total": str(f.total), "currency": plan.currency,
                                                "options": options.to_dict(), "pricebook": plan.version.label,
-                                               "preliminary": preliminary}))
+                                               "preliminary": cid in preliminary}))
         for kind, amount in (("general", f.credits.general), ("marketplace", f.credits.marketplace)):
             if amount:
                 credits.append({"customer_id": cid, "entry_date": today, "amount": -amount, "currency": plan.currency,
@@ -439,7 +476,7 @@ def _store(
         session.execute(insert(m.CreditEntry.__table__), credits)
     session.execute(insert(m.AuditEvent.__table__), events)
     made = [GeneratedInvoice(invoice_id, number, plan.customer.customer_id, plan.customer.name, vendor, date_range.label,
-                             plan.currency, f.total, preliminary)
+                             plan.currency, f.total, plan.customer.customer_id in preliminary)
             for plan, f, invoice_id, number in zip(plans, figures, invoice_ids, numbers)]
     return made, refused
 

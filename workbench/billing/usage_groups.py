@@ -4,6 +4,7 @@ vendor row, only one group per customer and invoice line.
     with open_usage(ws, reports, accounts, date_range) as usage:
         groups, currencies = usage.groups(customers)      # customer -> [UsageGroup], exact sums
         warnings = usage.unassigned("aws")                # accounts that belong to no customer
+        touched = usage.customers()                       # customers with any row in the range
 
 Whole months are priced from the reports' summaries (`store.usage_files`): one row per
 invoice-line key, so a month of ten million vendor rows is a few tens of thousands here. A custom
@@ -121,6 +122,20 @@ class StoredUsage:
             groups[customer_id].append(UsageGroup(section, service, sku, description, unit, D(qty), D(cost), bool(market),
                                                   category, int(n)))
         return dict(groups), {k: sorted(v) for k, v in currencies.items()}
+
+    def customers(self, customers: Sequence[str] | None = None) -> set[str]:
+        """The customers (of `customers`, when given) with any row in the range, billable or not:
+        an account seen in a report is billed through it, and until the vendor finalises that
+        report its charges there may still change."""
+        where = [self.in_range]
+        params: list[object] = []
+        if customers is not None:
+            where.append("a.customer_id IN (SELECT unnest(?))")
+            params.append(list(customers))
+        rows = self.con.execute(
+            f"SELECT DISTINCT a.customer_id FROM usage u JOIN accounts a ON a.account_id = u.sub_account_id "
+            f"WHERE {' AND '.join(where)}", params).fetchall()
+        return {customer_id for (customer_id,) in rows}
 
     def unassigned(self, vendor: str) -> list[Problem]:
         """A warning per account with billable usage in the range that belongs to no customer."""
