@@ -9,6 +9,7 @@ Workspace (conftest): October is final, November is not; Gamma (100003) cannot b
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from workbench.billing.core.lifecycle import Status
 from workbench.dashboards import build_billing_app
@@ -201,10 +202,46 @@ def test_approve_all_leaves_drafts_of_preliminary_usage_unless_ticked_one_by_one
     app.approve_button.click()  # one by one, as the analyst chose
     assert app.drafts[drafts[0]].status is Status.OPEN and app.drafts[drafts[1]].status is Status.DRAFT
     customer = app.drafts[drafts[0]].invoice.customer_name
-    assert shown(app)[2] == (f"approved (now Open): {drafts[0]}. Note: {drafts[0]} ({customer}) is issued from "
-                             "preliminary aws usage for 2025-11 (month to date): the vendor has not finalised that month; if the "
-                             f"vendor's final report differs, void {drafts[0]}, then import the report and generate "
-                             "again (while the invoice stands, that report is refused for this customer)")
+    # done (green), and a warning (amber, as the page's warning banners) with the invoice and its fix
+    assert text_of(app.preview_message.value) == (
+        f"approved (now Open): {drafts[0]} {drafts[0]} ({customer}) is issued from preliminary aws usage for "
+        "2025-11 (month to date): the vendor has not finalised that month fix: if the vendor's final report differs, "
+        f"void {drafts[0]}, then import the report and generate again (while the invoice stands, that report is "
+        "refused for this customer)")
+    assert "#1b5e20" in app.preview_message.value and 'class="wb-warning"' in app.preview_message.value
+
+
+def test_with_one_preliminary_draft_approve_all_says_it_in_the_singular(ws):
+    app = build_billing_app(ws, today=TODAY)  # month to date: November, preliminary
+    app.select(["100001"])
+    app.generate_button.click()
+    (draft,) = app.drafts
+    app.approve_all_button.click()
+    assert shown(app)[2] == (f"nothing approved: {draft} is priced from preliminary usage; to issue it anyway, "
+                             "tick it and click Approve")
+
+
+def test_invoices_issued_from_preliminary_usage_are_one_warning_a_line_each_and_the_fix_once(ws):
+    """The manager's review: one grey paragraph repeated the fix for every invoice."""
+    app = build_billing_app(ws, today=TODAY)
+    app.select(["100001", "100002"])
+    app.generate_button.click()
+    acme, beta = app.drafts
+    app.draft_table.check([acme, beta])
+    app.approve_button.click()
+
+    message = app.preview_message.value
+    done, warning = message.split('<div class="wb-warning"')
+    assert text_of(done) == f"approved (now Open): {acme}, {beta}" and "#1b5e20" in done
+    lines = re.findall(r'class="wb-warning-line">([^<]*)<', message)
+    assert lines == [f"{acme} (Acme Corp) is issued from preliminary aws usage for 2025-11 (month to date): the vendor "
+                     "has not finalised that month",
+                     f"{beta} (Beta Ltd) is issued from preliminary aws usage for 2025-11 (month to date): the vendor "
+                     "has not finalised that month"]
+    assert text_of(warning).count("fix:") == 1 and text_of(warning).endswith(
+        "fix: if the vendor's final report for a month differs, void that month's invoice, then import the report "
+        "and generate again (while an invoice stands, that report is refused for its customer)")
+    assert "#8a5a00" in warning and "#fff4e0" in warning  # amber, as the page's warning banners
 
 
 def test_only_drafts_with_usage_in_a_report_that_is_not_final_are_preliminary(ws):
@@ -242,4 +279,4 @@ def test_only_drafts_with_usage_in_a_report_that_is_not_final_are_preliminary(ws
     assert {app.drafts[n].invoice.customer_id: app.drafts[n].status for n in app.drafts} == {
         "100001": Status.OPEN, "100002": Status.OPEN, "100004": Status.DRAFT}
     assert f"left as drafts, priced from preliminary usage: {delta}" in shown(app)[2]
-    assert "Note:" not in shown(app)[2]  # no issued-preliminary warning for Acme or Beta
+    assert 'class="wb-warning"' not in app.preview_message.value  # no issued-preliminary warning for Acme or Beta

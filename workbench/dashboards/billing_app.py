@@ -18,10 +18,11 @@ Voila viewer can click any button model or set any widget value, hidden or not.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import ipywidgets as w
+from sqlalchemy import select
 
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
@@ -29,6 +30,7 @@ from workbench.billing.core.periods import DateRange, last_month, month_key
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.generate import CustomerPreview, GeneratedInvoice, GenerationResult, generate_invoices, preview_customers
 from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError, approve, delete_drafts, issued_from_preliminary
+from workbench.billing.store import models as m
 from workbench.billing.store.usage_queries import ReportPeriod, report_periods
 from workbench.billing.store.workspace import Workspace
 
@@ -37,7 +39,7 @@ from .notebook import stamp
 from .ranges import LAST, MONTH, MTD, RangeChooser
 from .readonly import read_only_view
 from .table import CheckTable
-from .text import banner_html, esc, money, percent, problems_html
+from .text import banner_html, esc, money, percent, problems_html, warning_html
 
 __all__ = ["BillingApp", "DraftRow", "build_billing_app"]
 
@@ -46,6 +48,9 @@ CUSTOMER_COLUMNS = ("Customer", "ID", "Vendor cost", "Price", "Margin", "Margin 
 CUSTOMER_WIDTHS = (200, 80, 120, 120, 110, 70, 200)  # px; the last column takes the space left
 DRAFT_COLUMNS = ("Invoice", "Customer", "Period", "Status", "Total", "Note")
 DRAFT_WIDTHS = (170, 220, 150, 80, 130, 150)
+# the fix of `issued_from_preliminary`'s warnings, said once for several invoices (each names its own)
+PRELIMINARY_FIX = ("if the vendor's final report for a month differs, void that month's invoice, then import the "
+                   "report and generate again (while an invoice stands, that report is refused for its customer)")
 
 
 @dataclass
@@ -194,10 +199,15 @@ class BillingApp:
 
     # --- report page ---------------------------------------------------------------------------
 
-    def _say(self, text: str, *, error: bool = False, note: bool = False, action: bool = True) -> None:
+    def _say(self, text: str, *, error: bool = False, note: bool = False, action: bool = True,
+             warning: Sequence[Problem] = ()) -> None:
         """Show `text` (an error in red, a note in grey, else green) beside the buttons of the page
-        shown (`action`), else on the top line; it replaces any other. `messages` keeps every one."""
-        self.messages.append(text)
+        shown (`action`), else on the top line; it replaces any other. `warning`: problems of the
+        same kind and fix (the invoices an approval issued from preliminary usage), shown below it
+        in amber, one line each and the fix once. `messages` keeps every one, as plain text."""
+        fix = warning[0].fix if len(warning) == 1 else PRELIMINARY_FIX if warning else ""
+        lines = [p.message for p in warning]
+        self.messages.append("\n".join([text, *lines, *([f"fix: {fix}"] if fix else [])]))
         colour = "#a61b1b" if error else "#555" if note else "#1b5e20"
         self._clear()
         if not action:
@@ -205,7 +215,7 @@ class BillingApp:
             return
         beside = self.preview_message if self.page == "preview" else self.report_message
         beside.value = (f'<div class="wb-message wb-action-message" style="color:{colour};line-height:28px;'
-                        f'margin-left:8px">{esc(text)}</div>')
+                        f'margin-left:8px">{esc(text)}</div>' + (warning_html(lines, fix) if warning else ""))
 
     def _clear(self) -> None:
         """Forget the shown message: what it answered (an action, a range) has changed since."""
@@ -394,38 +404,89 @@ class BillingApp:
         """Every draft of the preview, less those priced from preliminary usage (as `invoices
         approve --all-drafts` does): issuing figures the vendor has not finalised is a choice made
         invoice by invoice (tick it, Approve)."""
-        drafts = [n for n, row in self.drafts.items() if row.status is Status.DRAFT]
-        if not drafts and not self.read_only:
-            return self._say("there are no drafts left to approve here", error=True)
-        held = [n for n in drafts if self.drafts[n].invoice.preliminary]
-        if held and len(held) == len(drafts) and not self.read_only:
-            return self._say(f"nothing approved: {', '.join(held)} are priced from preliminary usage; to issue "
-                             "them anyway, tick them and click Approve", error=True)
-        self._approve([n for n in drafts if n not in held], held=held)
-
-    def approve_selected(self, _button: object = None) -> None:
-        self._approve(self.selected_drafts)
-
-    def _approve(self, numbers: list[str], *, held: list[str] | None = None) -> None:
         if self.read_only:
             return self._refuse("approving invoices")
-        numbers = [n for n in numbers if n in self.drafts]
+        elsewhere = self._catch_up_drafts()  # the page may be older than the workspace: read it again first
+        drafts = [n for n, row in self.drafts.items() if row.status is Status.DRAFT]
+        if not drafts:
+            return self._say(_joined("there are no drafts left to approve here", elsewhere.values()), error=True)
+        held = [n for n in drafts if self.drafts[n].invoice.preliminary]
+        if held and len(held) == len(drafts):
+            them = f"{held[0]} is" if len(held) == 1 else f"{', '.join(held)} are"
+            it = "it" if len(held) == 1 else "them"
+            return self._say(_joined(f"nothing approved: {them} priced from preliminary usage; to issue {it} "
+                                     f"anyway, tick {it} and click Approve", elsewhere.values()), error=True)
+        self._approve([n for n in drafts if n not in held], held=held, elsewhere=elsewhere)
+
+    def approve_selected(self, _button: object = None) -> None:
+        if self.read_only:
+            return self._refuse("approving invoices")
+        numbers = [n for n in self.selected_drafts if n in self.drafts]
         if not numbers:
             return self._say("select one or more draft invoices first", error=True)
+        elsewhere = self._catch_up_drafts(numbers)
+        self._approve(numbers, elsewhere=elsewhere)
+
+    def _approve(self, ticked: list[str], *, held: Sequence[str] = (), elsewhere: dict[str, str]) -> None:
+        """Approve those of `ticked` that are still drafts (`_catch_up_drafts` has just read them
+        again); the others are named, not approved, and do not hold the drafts back."""
+        numbers = [n for n in ticked if n in self.drafts and self.drafts[n].status is Status.DRAFT]
+        not_drafts = [n for n in ticked if n in self.drafts and n not in numbers and n not in elsewhere]
+        besides = [*elsewhere.values(), *(f"{n} is already {self.drafts[n].status.label}" for n in not_drafts)]
+        if not numbers:
+            return self._say(_joined("nothing approved", besides, ": "), error=True)
         try:
             done = approve(self.ws, numbers, today=self.today)
         except (InvoiceStateError, InvoiceNotFound) as exc:
-            return self._say(f"nothing approved: {exc}", error=True)
+            # changed elsewhere between the reading above and the approval (approve is all or none)
+            changed = self._catch_up_drafts(numbers)
+            return self._say(f"nothing approved: {'; '.join(changed.values()) or exc}; the list shows the invoices "
+                             "as they are now: tick the drafts again and click Approve", error=True)
         for summary in done:
             self.drafts[summary.number].status = Status(summary.status)
         self._show_drafts()
         if self.viewed in numbers:  # the statement shown is no longer a draft: show it as it is now
             self._show_statement(self.viewed)
-        preliminary = issued_from_preliminary(done)
-        self._say(f"approved (now Open): {', '.join(numbers)}"
-                  + (f"; left as drafts, priced from preliminary usage: {', '.join(held)} (tick them and click "
-                     "Approve to issue them anyway)" if held else "")
-                  + "".join(f". Note: {p.message}; {p.fix}" for p in preliminary), note=bool(preliminary))
+        said = _joined(f"approved (now Open): {', '.join(numbers)}", besides)
+        if held:
+            said += (f"; left as drafts, priced from preliminary usage: {', '.join(held)} (tick them and click "
+                     "Approve to issue them anyway)")
+        self._say(said, warning=issued_from_preliminary(done))
+
+    def _catch_up_drafts(self, numbers: Sequence[str] | None = None) -> dict[str, str]:
+        """Read the listed drafts' statuses again: the CLI, the API or another analyst may have
+        approved, voided or deleted some since this page listed them, and `approve` and
+        `delete_drafts` are all or none (one invoice that is no draft any more refuses them all).
+        The rows follow (a deleted one goes); returns, for those of `numbers` (None: every row)
+        that changed, what the message says: {X: "X was approved elsewhere (now Open)", Y: "Y was
+        deleted elsewhere"}."""
+        listed = list(self.drafts)
+        with self.ws.session() as session:
+            now = dict(session.execute(select(m.Invoice.number, m.Invoice.status).where(m.Invoice.number.in_(listed))).all())
+        said: dict[str, str] = {}
+        moved = False
+        for number in listed:
+            row = self.drafts[number]
+            status = Status(now[number]) if number in now else None
+            if status is row.status:
+                continue
+            moved = True
+            if numbers is None or number in numbers:
+                said[number] = (f"{number} was deleted elsewhere" if status is None
+                                else f"{number} was approved elsewhere (now {status.label})" if status is Status.OPEN
+                                else f"{number} changed elsewhere (now {status.label})")
+            if status is None:
+                del self.drafts[number]
+            else:
+                row.status = status
+        if moved:
+            self._show_drafts(checked=set(self.selected_drafts) - set(said))  # untick what changed: nothing to do
+            if self.viewed is not None:
+                if self.viewed in self.drafts:
+                    self._show_statement(self.viewed)
+                else:
+                    self.statement_html, self.viewed, self.statement.value = "", None, ""
+        return said
 
     def view_selected(self, _button: object = None) -> None:
         chosen = self.selected_drafts
@@ -446,19 +507,28 @@ class BillingApp:
     def delete_selected(self, _button: object = None) -> None:
         if self.read_only:
             return self._refuse("deleting invoices")
-        numbers = [n for n in self.selected_drafts if n in self.drafts]
-        if not numbers:
+        ticked = [n for n in self.selected_drafts if n in self.drafts]
+        if not ticked:
             return self._say("select one or more draft invoices to delete", error=True)
+        elsewhere = self._catch_up_drafts(ticked)  # approved or deleted meanwhile: not deleted, not in the way
+        numbers = [n for n in ticked if n in self.drafts and self.drafts[n].status is Status.DRAFT]
+        issued = [n for n in ticked if n in self.drafts and n not in numbers]
+        besides = [*elsewhere.values(), *(f"{n} is {self.drafts[n].status.label}: only drafts can be deleted; void "
+                                          "an issued invoice instead" for n in issued if n not in elsewhere)]
+        if not numbers:
+            return self._say(_joined("nothing deleted", besides, ": "), error=True)
         try:
             deleted = delete_drafts(self.ws, numbers)
         except (InvoiceStateError, InvoiceNotFound) as exc:
-            return self._say(f"nothing deleted: {exc}", error=True)
+            changed = self._catch_up_drafts(numbers)  # changed between the reading above and the deletion
+            return self._say(f"nothing deleted: {'; '.join(changed.values()) or exc}; the list shows the invoices "
+                             "as they are now: tick the drafts again and click Delete", error=True)
         for number in deleted:
             del self.drafts[number]
         if self.viewed in deleted:
             self.statement_html, self.viewed, self.statement.value = "", None, ""
         self._show_drafts()
-        self._say(f"deleted: {', '.join(deleted)} (their periods can be generated again)")
+        self._say(_joined(f"deleted: {', '.join(deleted)} (their periods can be generated again)", besides))
 
     def finish(self, _button: object = None) -> None:
         """Back to the report, recomputed (generated customers now show their period as billed)."""
@@ -473,3 +543,9 @@ class BillingApp:
 
 def build_billing_app(ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> BillingApp:
     return BillingApp(ws, read_only=read_only, today=today)
+
+
+def _joined(message: str, besides: Iterable[str], separator: str = "; ") -> str:
+    """`message`, then what else the analyst should know: "approved (now Open): A; B was approved elsewhere"."""
+    besides = list(besides)
+    return message + separator + "; ".join(besides) if besides else message

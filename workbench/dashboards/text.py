@@ -15,7 +15,7 @@ from workbench.billing.core.money import money_text
 from workbench.billing.core.money import percent as percent_of
 from workbench.billing.core.problems import Problem, Severity
 
-__all__ = ["esc", "money", "percent", "problem_html", "problems_html", "banner_html"]
+__all__ = ["esc", "money", "percent", "problem_html", "problems_html", "banner_html", "warning_html"]
 
 DASH = "\u2014"
 
@@ -61,3 +61,12 @@ def banner_html(problems: Iterable[Problem]) -> str:
             + "</div>"
         )
     return "".join(parts)
+
+
+def warning_html(lines: Iterable[str], fix: str = "") -> str:
+    """One warning about several things (the invoices an approval issued from preliminary usage):
+    a line each, the fix once, amber like the page's warning banners."""
+    items = "".join(f'<div class="wb-warning-line">{esc(line)}</div>' for line in lines)
+    return (f'<div class="wb-warning" style="background:#fff4e0;border-left:4px solid #d08a00;color:#8a5a00;'
+            f'padding:6px 10px;margin:4px 0 4px 8px">{items}'
+            + (f'<div class="wb-fix" style="color:#555">fix: {esc(fix)}</div>' if fix else "") + "</div>")
