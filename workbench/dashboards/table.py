@@ -59,13 +59,22 @@ function tableHead(model, lead, attributes, order) {
 }
 
 // The rows in the page's order: as Python sent them until a header is clicked, then by that
-// column (numbers by value, "1,234.50 CAD" as 1234.5; text in natural order, "A-2" before
-// "A-10"), ties and cells without a number kept in Python's order. Only the page's order
-// changes: Python's rows and keys stay as they are.
+// column: text in natural order ("A-2" before "A-10"); numbers by value, amounts by currency
+// first and by value within it ("23,946.81 EUR" before "3,964.13 USD", "1,234.50 CAD" as CAD
+// 1234.5: numbers of different currencies do not compare), a second click the other way round;
+// ties kept in Python's order, cells without a number (a dash, empty) last either way. Only the
+// page's order changes: Python's rows and keys stay as they are.
 const plain = document.createElement("div");
 function cellText(html) {
   plain.innerHTML = html;
   return plain.textContent.trim();
+}
+// a numeric cell's sort key: "67,013,636 JPY" -> ["JPY", 67013636], "9.09%" -> ["", 9.09]; null: no number
+function amountKey(text) {
+  const value = parseFloat(text.replace(/,/g, ""));
+  if (Number.isNaN(value)) return null;
+  const currency = /\b([A-Z]{3})$/.exec(text);
+  return [currency ? currency[1] : "", value];
 }
 function orderedRows(model, order) {
   const rows = model.get("rows");
@@ -73,13 +82,15 @@ function orderedRows(model, order) {
   const numeric = new Set(model.get("numeric")).has(order.column);
   const keyed = rows.map((row, i) => {
     const text = cellText(row[1][order.column] ?? "");
-    return [numeric ? parseFloat(text.replace(/,/g, "")) : text, i, row];
+    return [numeric ? amountKey(text) : text, i, row];
   });
-  const blank = (v) => (numeric ? Number.isNaN(v) : v === "");
+  const blank = (v) => (numeric ? v === null : v === "");
+  const compare = numeric
+    ? (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])
+    : (a, b) => a.localeCompare(b, undefined, { numeric: true });
   keyed.sort((a, b) => {
-    if (blank(a[0]) !== blank(b[0])) return blank(a[0]) ? 1 : -1;  // blanks last, either way
-    const by = numeric ? a[0] - b[0] : a[0].localeCompare(b[0], undefined, { numeric: true });
-    return (by || 0) * order.direction || a[1] - b[1];
+    if (blank(a[0]) || blank(b[0])) return blank(a[0]) === blank(b[0]) ? a[1] - b[1] : blank(a[0]) ? 1 : -1;
+    return compare(a[0], b[0]) * order.direction || a[1] - b[1];
   });
   return keyed.map((k) => k[2]);
 }
