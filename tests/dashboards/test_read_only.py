@@ -94,3 +94,29 @@ def test_a_read_only_page_catches_up_with_a_change_and_gives_the_detailed_csv(ws
     detailed = invoices.download("detailed-csv")
     assert detailed is not None and ws.root not in detailed.parents
     assert ",source," in detailed.read_text(encoding="utf-8")  # down to the vendor rows
+
+
+def test_a_read_only_detailed_csv_writes_the_usage_rows_outside_the_workspace(ws, tmp_path, monkeypatch):
+    """The import defers a report's canonical rows to the first detailed export: a manager's
+    Detailed CSV wrote `usage/aws/2025-10/<hash>.parquet` into the workspace the read-only view
+    promises not to change (and failed where the manager may not write it). They go to the
+    user's cache instead (`usage_files.rows_cache`); the analyst's next export still keeps its own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    made = generate_invoices(ws, "aws", given_month("2025-10"), ["100002"], InvoiceOptions(), today=TODAY).invoices
+    assert list(ws.usage_dir.glob("aws/2025-10/*.summary.parquet")) != []
+    assert [p for p in ws.usage_dir.glob("aws/2025-10/*.parquet") if p.name.count(".") == 1] == []  # rows deferred
+    before = snapshot(ws)
+
+    app = build_invoices_app(ws, read_only=True, today=TODAY)
+    app.select(made[0].number)
+    detailed = app.download("detailed-csv")
+    assert detailed is not None and ws.root not in detailed.parents
+    assert ",source," in detailed.read_text(encoding="utf-8")
+    assert snapshot(ws) == before
+    assert list((tmp_path / "cache" / "workbench" / "rows").rglob("*.parquet")) != []
+    assert app.download("detailed-csv").read_text(encoding="utf-8") == detailed.read_text(encoding="utf-8")
+
+    analyst = build_invoices_app(ws, today=TODAY)
+    analyst.select(made[0].number)
+    assert analyst.download("detailed-csv").read_text(encoding="utf-8") == detailed.read_text(encoding="utf-8")
+    assert [p for p in ws.usage_dir.glob("aws/2025-10/*.parquet") if p.name.count(".") == 1] != []

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,10 @@ __all__ = ["ReadOnlyWorkspace", "effective_status", "read_only_view"]
 
 @dataclass(frozen=True)
 class ReadOnlyWorkspace(Workspace):
+    # the canonical rows a detailed CSV needs (deferred by the import) are written outside the
+    # workspace, in the user's cache (`usage_files.rows_files`): a manager may not be able to write it
+    writes_derived_files: ClassVar[bool] = False
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """Like `Workspace.session`, rolled back instead of committed. The objects read stay as

@@ -259,8 +259,9 @@ def rows_files(ws: Workspace, reports: Sequence[VendorReport]) -> list[Path]:
     """The canonical rows file of each report, written from its source first where missing.
 
     Raises `UsageUnavailable` when a report has neither rows nor a readable source. Where the
-    workspace cannot be written (a read-only share), the rows go to the user's cache instead
-    (`rows_cache`), or where that cannot be written either, to a folder of this process."""
+    workspace cannot be written (a read-only share) or must not be (`ws.writes_derived_files`
+    False: a read-only view), the rows go to the user's cache instead (`rows_cache`), or where
+    that cannot be written either, to a folder of this process."""
     return _derived_files(ws, reports, _ROWS)
 
 
@@ -283,7 +284,7 @@ def day_summaries(ws: Workspace, reports: Sequence[VendorReport]) -> tuple[list[
 
 def _derived_files(ws: Workspace, reports: Sequence[VendorReport], form: _Derived) -> list[Path]:
     paths = {r.id: form.path(ws.root / r.stored_path) for r in reports}
-    if not all(p.exists() for p in paths.values()):
+    if ws.writes_derived_files and not all(p.exists() for p in paths.values()):
         sweep_abandoned(ws.usage_dir)  # what a killed writer of them left
     waiting: dict[str, list[VendorReport]] = defaultdict(list)
     for report in reports:
@@ -308,16 +309,18 @@ def _write_from_source(ws: Workspace, source: Path, reports: list[VendorReport],
         siblings = list(session.scalars(select(VendorReport).where(VendorReport.source_path == relative)))
     periods = {r.billing_period: form.path(ws.root / r.stored_path) for r in [*siblings, *reports]}
     parsed = parsed_path(source)
-    try:
-        with _exclusive(source.with_name(".rows.lock")):
-            _materialise_missing(source, periods, reports[0], parsed, form)
-            if form.uses_up_parse:
-                parsed.unlink(missing_ok=True)  # every period has its rows: the parse is not needed again
-        return {r.id: form.path(ws.root / r.stored_path) for r in reports}
-    except OSError as exc:
-        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
-            raise
-    # A read-only workspace (a shared folder mounted read-only): the files go to this user's cache,
+    if ws.writes_derived_files:
+        try:
+            with _exclusive(source.with_name(".rows.lock")):
+                _materialise_missing(source, periods, reports[0], parsed, form)
+                if form.uses_up_parse:
+                    parsed.unlink(missing_ok=True)  # every period has its rows: the parse is not needed again
+            return {r.id: form.path(ws.root / r.stored_path) for r in reports}
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+    # A read-only workspace (a shared folder mounted read-only, or a view that must not write it:
+    # `Workspace.writes_derived_files`, a manager's dashboard): the files go to this user's cache,
     # named by the file's content (the same for every workspace and process that reads it), or,
     # where that cannot be written either, to a folder of this process. A parse is read, not written.
     kept = parsed if parsed.is_file() else None

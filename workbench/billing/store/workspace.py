@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -44,6 +44,11 @@ class Workspace:
     root: Path
     engine: Engine
     name: str = ""
+    # Whether the files derived from a kept vendor file when first needed (`usage_files`: the
+    # canonical rows of a detailed export, day summaries) are written into the workspace. A view
+    # that must change nothing of it (the dashboards' read-only view) says no: they go to the
+    # user's cache, as for a workspace on a read-only share.
+    writes_derived_files: ClassVar[bool] = True
 
     @property
     def usage_dir(self) -> Path:
