@@ -176,5 +176,5 @@ def test_approving_a_draft_of_preliminary_usage_says_what_it_binds(client: TestC
                    "the vendor has not finalised that month",
         "file": None, "row": None, "customer_id": BETA, "severity": "warning",
         "fix": f"if the vendor's final report differs, void {number}, then import the report and generate again "
-               "(while the invoice stands, that report is refused for this customer)"}]
+               f"(while {number} stands, the final report is refused as a whole: it would change a billed month)"}]
     assert audit.events(ws, action="invoice.status", entity_id=number)[0].details["preliminary"] is True

@@ -249,7 +249,8 @@ def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tm
     assert (f"warning: customer 100002: {november_draft} (Beta Ltd) is issued from preliminary aws usage for 2025-11: "
             "the vendor has not finalised that month\n"
             f"  fix: if the vendor's final report differs, void {november_draft}, then import the report and generate "
-            "again (while the invoice stands, that report is refused for this customer)") in issued.stderr
+            f"again (while {november_draft} stands, the final report is refused as a whole: it would change a billed "
+            "month)") in issued.stderr
     trail = json.loads(workbench("audit", ws, "--invoice", november_draft, "--json").stdout)
     assert [e["details"] for e in trail if e["action"] == "invoice.status"][0] == {
         "from": "draft", "to": "open", "preliminary": True}

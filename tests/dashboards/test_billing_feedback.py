@@ -206,8 +206,8 @@ def test_approve_all_leaves_drafts_of_preliminary_usage_unless_ticked_one_by_one
     assert text_of(app.preview_message.value) == (
         f"approved (now Open): {drafts[0]} {drafts[0]} ({customer}) is issued from preliminary aws usage for "
         "2025-11 (month to date): the vendor has not finalised that month fix: if the vendor's final report differs, "
-        f"void {drafts[0]}, then import the report and generate again (while the invoice stands, that report is "
-        "refused for this customer)")
+        f"void {drafts[0]}, then import the report and generate again (while {drafts[0]} stands, the final report is "
+        "refused as a whole: it would change a billed month)")
     assert "#1b5e20" in app.preview_message.value and 'class="wb-warning"' in app.preview_message.value
 
 
@@ -239,8 +239,8 @@ def test_invoices_issued_from_preliminary_usage_are_one_warning_a_line_each_and_
                      f"{beta} (Beta Ltd) is issued from preliminary aws usage for 2025-11 (month to date): the vendor "
                      "has not finalised that month"]
     assert text_of(warning).count("fix:") == 1 and text_of(warning).endswith(
-        "fix: if the vendor's final report for a month differs, void that month's invoice, then import the report "
-        "and generate again (while an invoice stands, that report is refused for its customer)")
+        "fix: if the vendor's final report for a month differs, void that month's invoices, then import the report "
+        "and generate again (while they stand, the final report is refused as a whole: it would change a billed month)")
     assert "#8a5a00" in warning and "#fff4e0" in warning  # amber, as the page's warning banners
 
 

@@ -215,15 +215,15 @@ def issued_from_preliminary(issued: Sequence[InvoiceSummary]) -> list[Problem]:
 
     Naming such a draft (a tick on the dashboard, a number on the command line) issues it: the
     "all drafts" paths hold it back, an explicit choice does not. The analyst should still read
-    what it binds: the vendor's final report for that month is refused for the customer while
-    the invoice stands."""
+    what it binds: the vendor's final report for that month is refused as a whole (for every
+    customer, see report_import's period lock) while the invoice stands."""
     return [Problem(
         "issued-preliminary",
         f"{s.number} ({s.customer_name}) is issued from preliminary {s.vendor} usage for {s.period}: "
         "the vendor has not finalised that month",
         customer_id=s.customer_id, severity=Severity.WARNING,
         fix=f"if the vendor's final report differs, void {s.number}, then import the report and generate again "
-            "(while the invoice stands, that report is refused for this customer)",
+            f"(while {s.number} stands, the final report is refused as a whole: it would change a billed month)",
     ) for s in issued if s.preliminary and s.status == Status.OPEN.value]
 
 

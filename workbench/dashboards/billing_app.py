@@ -49,8 +49,9 @@ CUSTOMER_WIDTHS = (200, 80, 120, 120, 110, 70, 200)  # px; the last column takes
 DRAFT_COLUMNS = ("Invoice", "Customer", "Period", "Status", "Total", "Note")
 DRAFT_WIDTHS = (170, 220, 150, 80, 130, 150)
 # the fix of `issued_from_preliminary`'s warnings, said once for several invoices (each names its own)
-PRELIMINARY_FIX = ("if the vendor's final report for a month differs, void that month's invoice, then import the "
-                   "report and generate again (while an invoice stands, that report is refused for its customer)")
+PRELIMINARY_FIX = ("if the vendor's final report for a month differs, void that month's invoices, then import the "
+                   "report and generate again (while they stand, the final report is refused as a whole: it would "
+                   "change a billed month)")
 
 
 @dataclass
