@@ -13,7 +13,9 @@ machine falls on both alike; `--compare DIR` adds the month end of another check
 `workbench` package (e.g. a git worktree of the previous commit), interleaved with this one's.
 Each month-end run starts from a fresh copy of the template.
 
-Besides the baseline the issue names, two more figures in the same run:
+Besides the baseline the issue names, more figures in the same run:
+- read: the same columns as the floor, decoded and folded into one row without grouping: what
+  reading them costs at all (2x the bare baseline is less than this on the bench's file);
 - the floor: ONE DuckDB GROUP BY over the file of the columns an invoice line is made of
   (account, period, currency, line type, product code, SKU, family, usage type, unit, billing
   entity, a zero-cost flag for free tier; description, quantity,
@@ -84,15 +86,26 @@ def child_group_by(path: Path) -> dict[str, Any]:
             "cost": str(sum((r[2] for r in rows), Decimal(0)))}
 
 
+# The columns an invoice line is made of: its terms (grouped by) and what is added up per line.
+LINE_TERMS = (ACCOUNT, "bill_billing_period_start_date", "line_item_currency_code", LINE_TYPE, PRODUCT, "product_sku",
+              "product_product_family", "line_item_usage_type", "pricing_unit", "bill_billing_entity")
+LINE_SUMS = ("min(line_item_line_item_description)", "sum(CAST(line_item_usage_amount AS DECIMAL(38,12)))",
+             f"sum(CAST({COST} AS DECIMAL(38,18)))", "count(*)", "count(bill_invoice_id)",
+             "min(line_item_usage_start_date)", "max(line_item_usage_start_date)")
+
+
 def child_floor(path: Path) -> dict[str, Any]:
     """Phase (c): one GROUP BY of the invoice-line columns, read straight from the vendor file."""
-    rows, seconds = _timed(
-        f"SELECT {ACCOUNT}, bill_billing_period_start_date, line_item_currency_code, {LINE_TYPE}, {PRODUCT}, "
-        f"product_sku, product_product_family, line_item_usage_type, pricing_unit, bill_billing_entity, "
-        f"CAST({COST} AS DECIMAL(38,18)) = 0, min(line_item_line_item_description), "
-        f"sum(CAST(line_item_usage_amount AS DECIMAL(38,12))), sum(CAST({COST} AS DECIMAL(38,18))), count(*), "
-        f"count(bill_invoice_id), min(line_item_usage_start_date), max(line_item_usage_start_date) "
-        f"FROM {_scan(path)} GROUP BY ALL")
+    rows, seconds = _timed(f"SELECT {', '.join(LINE_TERMS)}, CAST({COST} AS DECIMAL(38,18)) = 0, {', '.join(LINE_SUMS)} "
+                           f"FROM {_scan(path)} GROUP BY ALL")
+    return {"seconds": seconds, "groups": len(rows)}
+
+
+def child_read(path: Path) -> dict[str, Any]:
+    """Phase (c'): the same columns read and folded into one row, no GROUP BY: what decoding them
+    costs at all. Whatever exact pricing does, it cannot take less than this."""
+    rows, seconds = _timed(f"SELECT {', '.join(f'max({c})' for c in LINE_TERMS)}, {', '.join(LINE_SUMS)} "
+                           f"FROM {_scan(path)}")
     return {"seconds": seconds, "groups": len(rows)}
 
 
@@ -299,6 +312,7 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
     codes: list[Path | None] = [None, *args.compare]
     bare: list[tuple[float, int]] = []
     floor: list[float] = []
+    read: list[float] = []
     later: dict[int, list[float]] = {i: [] for i in range(len(codes))}
     days_later: dict[int, list[float]] = {i: [] for i in range(len(codes))}
     month_end: dict[int, list[tuple[dict[str, Any], int]]] = {i: [] for i in range(len(codes))}
@@ -309,6 +323,7 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
         if Decimal(str(answer["cost"])) != Decimal(str(truth["cost"])):
             failures[0].append(f"bare group-by sum {answer['cost']} != {truth['cost']}")
         floor.append(float(run_child("floor", str(path))[0]["seconds"]))
+        read.append(float(run_child("read", str(path))[0]["seconds"]))
         order = list(range(len(codes)))
         if repeat % 2:
             order.reverse()  # neither code always runs right after the bare query
@@ -337,6 +352,7 @@ def bench_format(fmt: CurFormat, args: argparse.Namespace, cache: Path, template
         results.append({
             "format": fmt, "code": "this checkout" if code is None else str(code), "rows": int(truth["rows"]),
             "bare": bare_s, "bare_peak": max(p for _, p in bare), "floor": statistics.median(floor),
+            "read": statistics.median(read),
             "rows_later": statistics.median(later[i]), "days_later": statistics.median(days_later[i]) if days_later[i] else None,
             "import": statistics.median(float(a["import"]) for a, _ in runs),
             "generate": statistics.median(float(a["generate"]) for a, _ in runs),
@@ -365,7 +381,7 @@ def _check(answer: dict[str, Any], truth: dict[str, Any], args: argparse.Namespa
 def print_table(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(f"\nAWS CUR 2.0, {args.rows:,} rows, {args.accounts:,} accounts, {args.customers} customers, one month "
           f"({args.repeat} run(s) each, interleaved, medians; peak = max RSS of the phase's process)\n")
-    header = ("format", "code", "bare GROUP BY s", "floor s", "import s", "generate s", "month end s", "ratio",
+    header = ("format", "code", "bare GROUP BY s", "read s", "floor s", "import s", "generate s", "month end s", "ratio",
               "ratio to floor", "rows/s (month end)", "rows/s (bare)", "peak RSS month end", "peak RSS bare",
               "days later s", "rows later s", "exact")
     print("| " + " | ".join(header) + " |")
@@ -374,7 +390,7 @@ def print_table(results: list[dict[str, Any]], args: argparse.Namespace) -> None
         rows = int(r["rows"])
         total, bare = float(r["total"]), float(r["bare"])
         floor = float(r["floor"])
-        cells = (r["format"], r["code"], f"{bare:.2f}", f"{floor:.2f}", f"{float(r['import']):.2f}",
+        cells = (r["format"], r["code"], f"{bare:.2f}", f"{float(r['read']):.2f}", f"{floor:.2f}", f"{float(r['import']):.2f}",
                  f"{float(r['generate']):.2f}", f"{total:.2f}", f"{total / bare:.1f}x", f"{total / floor:.1f}x",
                  f"{rows / total:,.0f}", f"{rows / bare:,.0f}", _fmt_bytes(float(r["peak"])),
                  _fmt_bytes(float(r["bare_peak"])), "-" if r["days_later"] is None else f"{float(r['days_later']):.2f}", f"{float(r['rows_later']):.2f}",
@@ -406,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         kind, *rest = args.child
         phases: dict[str, Callable[..., dict[str, Any]]] = {
             "group-by": child_group_by, "month-end": child_month_end, "truth": child_truth, "floor": child_floor,
+            "read": child_read,
             "days": child_days, "rows": child_rows}
         print(json.dumps({**phases[kind](*map(Path, rest)), "peak_rss": _peak_rss()}))
         return 0
