@@ -26,7 +26,11 @@ HELP = """Generate a month's draft invoices and write every invoice's files (DIR
 \b
 1. Drafts are generated for each vendor with usage imported for --period (or the --vendor
    given), for all customers or --customers. A customer already invoiced for that month keeps
-   its invoice: it is reused, not generated again.
+   its invoice: it is reused, not generated again. A missing draft (a new customer, or the
+   one replacing a voided invoice) is generated with the options on THIS command line
+   (--apply-credits, --include-marketplace, --credits-for-marketplace, --no-tax; by default
+   no credits and no marketplace fees), whatever options the voided invoice had: the summary
+   names each draft generated (number, customer, total) and the options used.
 2. For each invoice of the month (void ones excepted), in DIR/output/<period>/<number>/:
      <number>.ipynb            notebooks/invoice.ipynb executed with papermill
      <number>.pdf              the A4 statement (statement-pdf)
@@ -49,9 +53,11 @@ since its files were written (a draft deleted and generated again) is removed.
 Status: every status change rewrites the manifest's "status" at once; the files of an invoice
 paid, past due or approved since they were made are made again by the next run. Voiding moves
 the folder to DIR/output/<period>/void/<number>/ (kept for the record, marked void, never
-printed again), so the month's folder holds only statements that stand. Each run first puts
-right what a crash left behind, then lists under OUT OF STEP the folders that still do not show
-their invoice as it is now (e.g. of customers this run did not select).
+printed again), so the month's folder holds only statements that stand. An invoice voided while
+this command prints it ends under void/ too, as its void statement (VOID, manifest status void).
+Each run first puts right what a crash left behind; after the invoices, it makes again any
+unfinished void record under void/, then lists under OUT OF STEP the folders that still do not
+show their invoice as it is now (e.g. of customers this run did not select).
 
 Exit code 0 when every invoice has its files and every selected customer was invoiced; 1 when
 done in part (the failures are listed with invoice number and customer); 2 on a usage error; 3
@@ -80,10 +86,10 @@ def _customers(value: str | None) -> list[str] | None:
 @click.option("--engine", type=click.Choice(["warm", "cold"]), default="warm", show_default=True,
               help="warm: each worker keeps one kernel, cleaned between invoices (restarted after a failure); "
                    "cold: a new kernel per invoice.")
-@click.option("--apply-credits", is_flag=True, help="Apply the customers' credits to new drafts.")
-@click.option("--include-marketplace", is_flag=True, help="Include marketplace fees (at cost) in new drafts.")
+@click.option("--apply-credits", is_flag=True, help="Apply the customers' credits to the drafts this run generates.")
+@click.option("--include-marketplace", is_flag=True, help="Include marketplace fees (at cost) in the drafts this run generates.")
 @click.option("--credits-for-marketplace", is_flag=True, help="Let credits pay marketplace fees.")
-@click.option("--no-tax", is_flag=True, help="Leave tax off new drafts.")
+@click.option("--no-tax", is_flag=True, help="Leave tax off the drafts this run generates.")
 @click.option("--today", metavar="YYYY-MM-DD", help="Pretend today is this day (issue and due dates of new drafts).")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT_NOTEBOOK),
               show_default=True, help="The invoice notebook template.")

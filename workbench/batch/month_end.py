@@ -2,8 +2,9 @@
 
     summary = run_month_end(ws, "2025-10", jobs=2)
 
-1. Generate drafts for each vendor with usage in the period (or the vendors asked for). A
-   customer whose period is already generated keeps its invoice: it is reused, not an error.
+1. Generate drafts for each vendor with usage in the period (or the vendors asked for), with
+   the `options` given (the summary names the drafts it generated). A customer whose period is
+   already generated keeps its invoice: it is reused, not an error.
 2. For each non-void invoice of the period, in `output/<period>/<number>/`:
      <number>.ipynb               notebooks/invoice.ipynb executed by papermill
      <number>.pdf                 statement-pdf (workbench.nbexport, one Chromium per process)
@@ -12,8 +13,8 @@
      <number>-detailed.csv        detailed CSV, down to the vendor rows
      <number>.xlsx                workbook
      <number>.done.json           manifest, written LAST: sha256 of each file above, the
-                                  invoice's status, and the status and last change the files
-                                  were made for
+                                  invoice's status (read as it is written), and the status and
+                                  last change the files were made for
    Before any file is written the notebook's invoice output is checked against the stored
    invoice (number and total): a notebook that prints other figures fails the invoice.
 
@@ -23,10 +24,12 @@ approved are not). Anything else is redone from the start (the old manifest is r
 a half-redone folder never looks complete, then the old files, so none of another state is left).
 Folders follow the invoices (`billing.store.output_folders`): every status change rewrites the
 manifest's status once committed, and a void invoice's folder moves to `void/<number>/`, kept for
-the record and out of the month's statements. Before rendering, the month end puts right what a
-crash left behind (folders of invoices deleted since are removed, void ones moved and marked);
-after it, the summary names every folder that still does not show its invoice as it is now
-(`out_of_step`). Every file is written to a hidden
+the record and out of the month's statements. A folder is held while it is written
+(`output_folders.writing`), so a void committed meanwhile leaves it to the job, which settles it
+(see `render_invoice`). Before rendering, the month end puts right what a crash left behind
+(folders of invoices deleted since are removed, void ones moved and marked); after it, it makes
+again the void records left unfinished under void/, and the summary names every folder that
+still does not show its invoice as it is now (`out_of_step`). Every file is written to a hidden
 `.<name>.<random>.tmp` and renamed, so a crash leaves no half-written file under a final name;
 leftover temp files are removed the next time the invoice is processed. A failed notebook is
 kept as `<number>.failed.ipynb` for reading.
@@ -51,8 +54,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from traitlets.config import Config
 
@@ -62,13 +66,18 @@ from workbench.billing.core.periods import given_month
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.store.output_folders import (
     MANIFEST_SUFFIX,
+    VOID_FOLDER,
+    FolderMoved,
     OutOfStep,
+    follow_status,
+    holds_its_files,
     out_of_step,
     read_manifest,
     reconcile,
     remove_temp_files,
     settle_void,
     write_manifest,
+    writing,
 )
 from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.workspace import Workspace
@@ -76,6 +85,9 @@ from workbench.render.current import invoice_stamp
 from workbench.with_parent import end_with_parent
 
 from .paths import DEFAULT_NOTEBOOK
+
+if TYPE_CHECKING:
+    from workbench.billing.generate import GeneratedInvoice
 
 __all__ = [
     "DEFAULT_NOTEBOOK",
@@ -108,6 +120,7 @@ class InvoiceJob:
     period: str  # YYYY-MM
     currency: str
     total: str  # exact, as stored
+    void_record: bool = False  # a void invoice's record under void/<number>/, made again (no complete manifest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +128,7 @@ class InvoiceOutcome:
     number: str
     customer_id: str
     customer_name: str
-    state: str  # done | skipped | failed | void (voided after the month end listed it: not printed)
+    state: str  # done | skipped | failed | void (voided after the month end listed it: its folder is under void/)
     seconds: float
     files: tuple[str, ...] = ()
     error: str = ""
@@ -131,6 +144,9 @@ class MonthEndSummary:
     removed: tuple[str, ...] = ()  # folders of invoices deleted since their files were written
     voided: tuple[str, ...] = ()  # folders of void invoices moved under void/ or marked void by this run
     out_of_step: tuple[OutOfStep, ...] = ()  # folders that, after the run, do not show their invoice as it is now
+    generated: tuple[GeneratedInvoice, ...] = ()  # drafts this run generated (with `options`)
+    options: InvoiceOptions | None = None  # the options the drafts were generated with
+    void_records: tuple[InvoiceOutcome, ...] = ()  # void invoices' records under void/ made again (done or failed)
 
     def _in(self, state: str) -> list[InvoiceOutcome]:
         return [o for o in self.outcomes if o.state == state]
@@ -145,11 +161,12 @@ class MonthEndSummary:
 
     @property
     def failed(self) -> list[InvoiceOutcome]:
-        return self._in("failed")
+        """Invoices whose files could not be made, and void records that could not be made again."""
+        return self._in("failed") + [o for o in self.void_records if o.state == "failed"]
 
     @property
     def voided_meanwhile(self) -> list[InvoiceOutcome]:
-        """Invoices voided after the month end listed them: not printed (their folders are under void/)."""
+        """Invoices voided after the month end listed them: their folders are under void/, none in the month."""
         return self._in("void")
 
     @property
@@ -163,12 +180,21 @@ class MonthEndSummary:
 
     def text(self) -> str:
         meanwhile = self.voided_meanwhile
-        voided_meanwhile = f", {len(meanwhile)} voided meanwhile (not printed)" if meanwhile else ""
+        voided_meanwhile = f", {len(meanwhile)} voided meanwhile (under void/)" if meanwhile else ""
         lines = [
             f"month end {self.period}: {len(self.done)} done, {len(self.skipped)} skipped, "
             f"{len(self.failed)} failed{voided_meanwhile}, {len(self.generation_errors)} not generated "
             f"in {self.seconds:.1f} s; files in {self.out_dir}"
         ]
+        if self.generated:
+            lines.append(f"  drafts generated by this run, with its options ({_options_text(self.options)}):")
+            lines += [f"    {g.number} customer {g.customer_id} {g.customer_name}: total {g.total} {g.currency}"
+                      for g in self.generated]
+        if meanwhile:
+            lines.append(f"  voided while the month end ran: {', '.join(o.number for o in meanwhile)}")
+        made_again = [o.number for o in self.void_records if o.state in ("done", "skipped")]
+        if made_again:
+            lines.append(f"  void records made again under void/ (their files were unfinished): {', '.join(made_again)}")
         if self.removed:
             lines.append(f"  removed the files of deleted invoices: {', '.join(self.removed)}")
         if self.voided:
@@ -177,9 +203,19 @@ class MonthEndSummary:
             lines.append("  OUT OF STEP: these folders do not show their invoice as it is now (run month end "
                          "again for them):")
             lines += [f"    {o.text()}" for o in self.out_of_step]
-        lines += [f"  FAILED {o.number} (customer {o.customer_id} {o.customer_name}): {o.error}" for o in self.failed]
+        lines += [f"  FAILED {o.number} (customer {o.customer_id} {o.customer_name}): {o.error}" for o in self._in("failed")]
+        lines += [f"  FAILED the void record of {o.number} (customer {o.customer_id} {o.customer_name}): {o.error}"
+                  for o in self.void_records if o.state == "failed"]
         lines += [f"  {p}" for p in self.problems]
         return "\n".join(lines)
+
+
+def _options_text(options: InvoiceOptions | None) -> str:
+    if options is None:
+        return "not known"
+    yes = {True: "yes", False: "no"}
+    return (f"credits applied: {yes[options.apply_credits]}, marketplace fees: {yes[options.include_marketplace]}, "
+            f"credits pay marketplace: {yes[options.credits_for_marketplace]}, tax: {yes[options.include_tax]}")
 
 
 # --- files and the manifest ------------------------------------------------------------------
@@ -370,10 +406,10 @@ def _stamp(ws: Workspace, job: InvoiceJob) -> dict[str, object]:
         return invoice_stamp(invoice)
 
 
-def _write_manifest(folder: Path, job: InvoiceJob, stamp: dict[str, object]) -> Path:
+def _write_manifest(folder: Path, job: InvoiceJob, stamp: dict[str, object], status: object) -> Path:
     manifest = {
         "number": job.number,
-        "status": stamp["status"],  # the invoice's now: a later status change rewrites it (output_folders)
+        "status": status,  # the invoice's now (read again here): a later status change rewrites it (output_folders)
         "customer_id": job.customer_id,
         "vendor": job.vendor,
         "period": job.period,
@@ -407,20 +443,62 @@ def _close_worker_workspaces() -> None:
 atexit.register(_close_worker_workspaces)
 
 
+def _make_files(ws: Workspace, job: InvoiceJob, folder: Path, stamp: dict[str, object], root: Path,
+                notebook: Path, engine: str, lap: Callable[[str], None]) -> str:
+    """Every file of the invoice into `folder` (held by the caller), manifest last: "done", or
+    "skipped" when they are complete for `stamp` already."""
+    remove_temp_files(folder)  # what a crashed run left behind
+    if is_complete(folder, job.number, stamp):
+        return "skipped"
+    # A redo starts from nothing: the manifest first (the folder is incomplete from here on),
+    # then the files of an earlier run (a Draft's PDF after the approval), so that a redo
+    # that fails or is killed never leaves another state's files under their final names.
+    (folder / f"{job.number}{MANIFEST_SUFFIX}").unlink(missing_ok=True)
+    for name in expected_files(job.number):
+        (folder / name).unlink(missing_ok=True)
+
+    from workbench.nbexport import export_statement
+
+    nb = _execute_notebook(notebook, folder, job, root, engine)
+    lap("notebook")
+    _check_notebook_invoice(nb, job)
+    export_statement(nb, folder, ("pdf",), basename=job.number)  # type: ignore[arg-type]
+    lap("pdf")
+    export_statement(nb, folder, ("csv",), basename=f"{job.number}-statement")  # type: ignore[arg-type]
+    lap("statement-csv")
+    _export_stored(ws, job, folder, lap)
+    # the status now, not the stamp's: a change committed while the files were made found no
+    # manifest to rewrite (the files still show the stamp's state; the next run redoes them)
+    _write_manifest(folder, job, stamp, _stamp(ws, job)["status"])
+    lap("manifest")
+    return "done"
+
+
+HOLD_ATTEMPTS = 5  # a folder moved under void/ and made again (void, then reconcile) this many times in a row
+
+
 def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, notebook: str | Path = DEFAULT_NOTEBOOK,
                    engine: str = "warm") -> InvoiceOutcome:
     """All files of one invoice under `out_dir/<number>/`, or `skipped` when they are complete.
 
+    The folder is held while it is written (`output_folders.writing`): a void committed
+    meanwhile does not move it; once the files are made, the invoice's status is read again and a
+    void invoice's folder is settled under void/ here (outcome `void`, never `done`). A job with
+    `void_record` makes a void invoice's record under `out_dir/void/<number>/` instead (its
+    statement as it stands, VOID, manifest status void).
+
     Never raises for the invoice's own problems: they come back as a `failed` outcome.
     """
     started = time.perf_counter()
-    folder = Path(out_dir) / job.number
+    period_dir = Path(out_dir)
+    folder = period_dir / VOID_FOLDER / job.number if job.void_record else period_dir / job.number
 
     def outcome(state: str, error: str = "") -> InvoiceOutcome:
         files = expected_files(job.number) if state in ("done", "skipped") else ()
         return InvoiceOutcome(job.number, job.customer_id, job.customer_name, state,
                               round(time.perf_counter() - started, 3), files, error)
 
+    ws: Workspace | None = None
     try:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
@@ -436,37 +514,57 @@ def render_invoice(ws_root: str | Path, job: InvoiceJob, out_dir: str | Path, no
         root = Path(ws_root).resolve()
         ws = _worker_workspace(root)
         lap("open")
-        stamp = _stamp(ws, job)
-        if stamp["status"] == Status.VOID.value:  # voided since the invoice list was read: its
-            settle_void(Path(out_dir), job.number)  # statement printed now would stand in the month
-            return outcome("void")
-        folder.mkdir(parents=True, exist_ok=True)
-        remove_temp_files(folder)  # what a crashed run left behind
-        if is_complete(folder, job.number, stamp):
-            return outcome("skipped")
-        # A redo starts from nothing: the manifest first (the folder is incomplete from here on),
-        # then the files of an earlier run (a Draft's PDF after the approval), so that a redo
-        # that fails or is killed never leaves another state's files under their final names.
-        (folder / f"{job.number}{MANIFEST_SUFFIX}").unlink(missing_ok=True)
-        for name in expected_files(job.number):
-            (folder / name).unlink(missing_ok=True)
-
-        from workbench.nbexport import export_statement
-
-        nb = _execute_notebook(Path(notebook), folder, job, root, engine)
-        lap("notebook")
-        _check_notebook_invoice(nb, job)
-        export_statement(nb, folder, ("pdf",), basename=job.number)  # type: ignore[arg-type]
-        lap("pdf")
-        export_statement(nb, folder, ("csv",), basename=f"{job.number}-statement")  # type: ignore[arg-type]
-        lap("statement-csv")
-        _export_stored(ws, job, folder, lap)
-        _write_manifest(folder, job, stamp)
-        lap("manifest")
+        for _ in range(HOLD_ATTEMPTS):
+            stamp = _stamp(ws, job)
+            void = stamp["status"] == Status.VOID.value
+            if void and not job.void_record:  # voided since the invoice list was read: its statement
+                settle_void(period_dir, job.number)  # printed now would stand in the month
+                return outcome("void")
+            if job.void_record and not void:
+                raise ValueError(f"invoice {job.number} is {stamp['status']}, not void: it has no void record")
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                with writing(folder):
+                    # read again under the hold: a void committed before it was taken is seen here
+                    # (one committed after it leaves the folder to this job, see below)
+                    stamp = _stamp(ws, job)
+                    if stamp["status"] == Status.VOID.value and not job.void_record:
+                        continue  # settled at the top of the next attempt
+                    state = _make_files(ws, job, folder, stamp, root, Path(notebook), engine, lap)
+            except FolderMoved:  # settled under void/ (or removed) between the mkdir and the hold
+                continue
+            break
+        else:
+            raise RuntimeError(f"the folder of {job.number} kept moving while the month end tried to write it")
+        if not job.void_record:
+            status = _stamp(ws, job)["status"]  # read once the hold is let go: see output_folders
+            if status == Status.VOID.value:
+                settle_void(period_dir, job.number)
+                if state == "done":  # files never sent (made during the void): the record is the void statement
+                    render_invoice(ws_root, replace(job, void_record=True), out_dir, notebook, engine)
+                return outcome("void")
+            follow_status(period_dir, job.number, str(status))
         _log_timings(job, stages)
-        return outcome("done")
+        return outcome(state)
     except Exception as exc:  # one invoice's failure is data for the summary, not a stop
+        if ws is not None and not job.void_record and _voided_now(ws, job):
+            # voided while its files were being made: no statement is wanted in the month; what
+            # was written goes under void/ and the void record is made there (should that fail
+            # too, the month end tries again after the others and reports it)
+            try:
+                settle_void(period_dir, job.number)
+            except OSError:  # left in the month: the next run moves it, out_of_step names it meanwhile
+                return outcome("void")
+            render_invoice(ws_root, replace(job, void_record=True), out_dir, notebook, engine)
+            return outcome("void")
         return outcome("failed", _short_error(exc))
+
+
+def _voided_now(ws: Workspace, job: InvoiceJob) -> bool:
+    try:
+        return _stamp(ws, job)["status"] == Status.VOID.value
+    except Exception:
+        return False
 
 
 # --- the period ------------------------------------------------------------------------------
@@ -509,8 +607,23 @@ def generate_period(
     today: dt.date | None = None,
 ) -> tuple[list[InvoiceJob], list[Problem]]:
     """Drafts for the period (existing ones reused); the period's invoices and the problems met."""
+    jobs, problems, _ = _generate_period(ws, period, vendors=vendors, customers=customers, options=options, today=today)
+    return jobs, problems
+
+
+def _generate_period(
+    ws: Workspace,
+    period: str,
+    *,
+    vendors: Sequence[str] | None,
+    customers: Sequence[str] | None,
+    options: InvoiceOptions,
+    today: dt.date | None,
+) -> tuple[list[InvoiceJob], list[Problem], list[GeneratedInvoice]]:
+    """`generate_period`, and the drafts generated now (the others were there already)."""
     from workbench.billing.generate import generate_invoices
 
+    generated: list[GeneratedInvoice] = []
     date_range = given_month(period)
     with_usage = _vendors_with_usage(ws, period)
     problems: list[Problem] = []
@@ -528,6 +641,7 @@ def generate_period(
                                     fix=f"import the {vendor} report for {period} first"))
             continue
         result = generate_invoices(ws, vendor, date_range, customers, options, today=today)
+        generated.extend(result.invoices)
         # the same problem for every vendor (an unknown --customers id) is said once
         problems.extend(p for p in result.problems if p not in problems)
     jobs = _period_invoices(ws, period, [v for v in wanted if v in with_usage], customers)
@@ -535,7 +649,40 @@ def generate_period(
     # A locked period is expected on a rerun: the existing invoice is reused.
     kept = [p for p in problems
             if not (p.code == "period-locked" and any((v, p.customer_id) in reused for v in wanted))]
-    return jobs, kept
+    return jobs, kept, sorted(generated, key=lambda g: g.number)
+
+
+def _void_records_to_make(ws: Workspace, period_dir: Path, period: str, vendors: Sequence[str],
+                          customers: Sequence[str] | None) -> list[InvoiceJob]:
+    """The void invoices of the period (these vendors and customers) whose folder under void/ has
+    no manifest that matches its files: a month end cut short, then the invoice voided."""
+    from sqlalchemy import select
+
+    from workbench.billing.store import models as m
+
+    void_dir = period_dir / VOID_FOLDER
+    if not void_dir.is_dir():
+        return []
+    unfinished = sorted(d.name for d in void_dir.iterdir()
+                        if d.is_dir() and not d.name.startswith(".") and not holds_its_files(d, d.name))
+    if not unfinished:
+        return []
+    date_range = given_month(period)
+    query = (
+        select(m.Invoice, m.Customer.name).join(m.Customer)
+        .where(m.Invoice.number.in_(unfinished), m.Invoice.vendor.in_(list(vendors)),
+               m.Invoice.period_start == date_range.start, m.Invoice.period_end == date_range.end,
+               m.Invoice.status == Status.VOID.value)
+        .order_by(m.Invoice.number)
+    )
+    if customers is not None:
+        query = query.where(m.Invoice.customer_id.in_(list(customers)))
+    with ws.session() as session:
+        return [
+            InvoiceJob(inv.id, inv.number, inv.customer_id, name, inv.vendor, period, inv.currency,
+                       format(inv.total, "f"), void_record=True)
+            for inv, name in session.execute(query)
+        ]
 
 
 def _write_detail_rows(ws: Workspace, period: str, vendors: Sequence[str]) -> list[Problem]:
@@ -635,8 +782,8 @@ def run_month_end(
 
     step = on_step or (lambda text: None)
     step(f"generating the drafts of {period}")
-    invoice_jobs, problems = generate_period(ws, period, vendors=vendors, customers=customers, options=options,
-                                             today=today)
+    invoice_jobs, problems, generated = _generate_period(ws, period, vendors=vendors, customers=customers,
+                                                         options=options, today=today)
     step("writing the usage rows behind the detailed CSVs (once per vendor report)")
     problems += _write_detail_rows(ws, period, sorted({job.vendor for job in invoice_jobs}))
     if on_invoices is not None:
@@ -652,6 +799,25 @@ def run_month_end(
             progress(len(outcomes), len(invoice_jobs), result)
 
     root = ws.root.resolve()
+    _render_all(invoice_jobs, record, scheduler, jobs, root, target, notebook, engine)
+    order = {job.number: i for i, job in enumerate(invoice_jobs)}
+    outcomes.sort(key=lambda o: order[o.number])
+    # Void invoices whose record under void/ is unfinished (voided while a month end was making
+    # their files, this one or one cut short): their statement as it stands, VOID on it.
+    void_records: list[InvoiceOutcome] = []
+    record_jobs = _void_records_to_make(ws, target, period, list(vendors) if vendors else _vendors_with_usage(ws, period),
+                                        customers)
+    if record_jobs:
+        step(f"making again the void records of {', '.join(j.number for j in record_jobs)}")
+        _render_all(record_jobs, void_records.append, scheduler, jobs, root, target, notebook, engine)
+    return MonthEndSummary(period, target, tuple(outcomes), tuple(problems), round(time.perf_counter() - started, 3),
+                           settled.removed, settled.voided, tuple(out_of_step(ws, target)), tuple(generated), options,
+                           tuple(sorted(void_records, key=lambda o: o.number)))
+
+
+def _render_all(invoice_jobs: Sequence[InvoiceJob], record: Callable[[InvoiceOutcome], None], scheduler: object,
+               jobs: int, root: Path, target: Path, notebook: Path, engine: str) -> None:
+    """`render_invoice` for each job, here, in a process pool or on a Dask cluster."""
     if scheduler is not None:
         _render_on_dask(scheduler, invoice_jobs, root, target, notebook, engine, record)
     elif jobs == 1 or len(invoice_jobs) <= 1:
@@ -672,8 +838,4 @@ def run_month_end(
                 except Exception as exc:  # the worker process died (killed, out of memory)
                     result = _lost(job, exc, "worker process")
                 record(result)
-    order = {job.number: i for i, job in enumerate(invoice_jobs)}
-    outcomes.sort(key=lambda o: order[o.number])
-    return MonthEndSummary(period, target, tuple(outcomes), tuple(problems), round(time.perf_counter() - started, 3),
-                           settled.removed, settled.voided, tuple(out_of_step(ws, target)))
 

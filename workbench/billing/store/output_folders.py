@@ -18,16 +18,27 @@ one step behind, which the next month end puts right (`reconcile`) and otherwise
 (`out_of_step`). A manifest is rewritten whole or not at all (a temp file, fsynced, renamed over
 it) and a folder moves under void/ in one rename, so a crash leaves it in one place or the
 other, never half a manifest.
+
+A folder being written is held (`writing`: an exclusive `flock` on the folder itself, which the
+kernel drops when the writer dies). `settle_void` leaves a held folder where it is: moving it
+would pull it from under the month end, which would write the rest of its files into a path that
+no longer exists and leave an empty record under void/. The writer, once it lets go, reads the
+status again and settles the folder itself. A folder under void/ without a manifest, or missing a
+file its manifest lists (a writer killed mid-way, then voided), is out of step: the next month
+end makes its void record again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import fcntl
 import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,11 +53,13 @@ from workbench.billing.store.workspace import Workspace
 
 __all__ = [
     "MANIFEST_SUFFIX",
+    "FolderMoved",
     "VOID_FOLDER",
     "OutOfStep",
     "Reconciled",
     "follow",
     "follow_status",
+    "holds_its_files",
     "is_temp",
     "month_end_folders",
     "out_of_step",
@@ -55,6 +68,7 @@ __all__ = [
     "remove_temp_files",
     "settle_void",
     "write_manifest",
+    "writing",
 ]
 
 MANIFEST_SUFFIX = ".done.json"
@@ -94,6 +108,15 @@ def write_manifest(folder: Path, number: str, manifest: dict[str, Any]) -> Path:
     return target
 
 
+def holds_its_files(folder: Path, number: str) -> bool:
+    """The folder's manifest is there and every file it lists is there: the folder was finished.
+    (Hashes are not compared: a record under void/ is what was sent, and a file changed since is
+    not a reason to print it anew.)"""
+    manifest = read_manifest(folder, number)
+    files = manifest.get("files") if manifest is not None else None
+    return isinstance(files, dict) and bool(files) and all((folder / str(name)).is_file() for name in files)
+
+
 def files_status(manifest: dict[str, Any]) -> str:
     """The status the files were made for ("" when the manifest does not say)."""
     stamp = manifest.get("invoice")
@@ -125,24 +148,82 @@ def follow_status(period_dir: Path, number: str, status: str) -> bool:
     return True
 
 
+def _lock(fd: int, wait: bool) -> bool:
+    """An exclusive flock on an open folder; False when another holds it (and `wait` is False).
+    Where the file system has no flock (some network mounts) the folder counts as free."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN)
+    return True
+
+
+class FolderMoved(FileNotFoundError):
+    """The folder to be held was moved or removed before the hold was taken (`writing`)."""
+
+
+@contextmanager
+def writing(folder: Path) -> Iterator[None]:
+    """Hold `folder` while writing into it (waits for another holder): `settle_void` does not move
+    or remove a held folder. The folder must exist; if it is moved or removed before the hold is
+    taken, raises FolderMoved (the caller looks again at where the invoice stands)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        raise FolderMoved(errno.ENOENT, "removed before it could be held", str(folder)) from None
+    try:
+        _lock(fd, wait=True)
+        try:
+            same = os.stat(folder).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if not same:
+            raise FolderMoved(errno.ENOENT, "moved before it could be held", str(folder))
+        yield
+    finally:
+        os.close(fd)  # lets go of the flock
+
+
+@contextmanager
+def _unless_held(folder: Path) -> Iterator[bool]:
+    """True (and the folder held for the block) when no writer holds it; False when one does or
+    the folder is gone."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        yield False
+        return
+    try:
+        yield _lock(fd, wait=False)
+    finally:
+        os.close(fd)
+
+
 def settle_void(period_dir: Path, number: str) -> bool:
     """Move a void invoice's folder to `void/<number>/` and mark its manifest void; True when
     something changed. The folder moves in one rename. If void/ holds the invoice's record
-    already, what is left in the month's folder was made after it (an interrupted run) and goes."""
+    already, what is left in the month's folder was made after it (an interrupted run) and goes.
+    A folder a month end is writing (`writing`) is left to it: it settles the folder itself."""
     live = period_dir / number
     kept = period_dir / VOID_FOLDER / number
     changed = False
-    if live.is_dir():
-        if read_manifest(kept, number) is not None:
-            shutil.rmtree(live)
-        else:
-            if kept.exists():
-                shutil.rmtree(kept)  # an unfinished move's remains: the folder in the month is whole
-            kept.parent.mkdir(exist_ok=True)
-            os.rename(live, kept)
-            _fsync_dirs(kept.parent, period_dir)
-        changed = True
-    if kept.is_dir():
+    with _unless_held(live) as free:
+        if free:
+            if read_manifest(kept, number) is not None:
+                shutil.rmtree(live)
+            else:
+                if kept.exists():  # an unfinished move's remains: the folder in the month is whole
+                    with _unless_held(kept) as kept_free:
+                        if not kept_free:  # its void record is being made again: the leftover goes next run
+                            return False
+                        shutil.rmtree(kept)
+                kept.parent.mkdir(exist_ok=True)
+                os.rename(live, kept)
+                _fsync_dirs(kept.parent, period_dir)
+            changed = True
+    with _unless_held(kept) as free:  # a held record under void/ is being made again: left to its writer
+        if not free:
+            return changed
         remove_temp_files(kept)  # a rewrite a crash cut short
         manifest = read_manifest(kept, number)
         if manifest is not None and manifest.get("status") != VOID:
@@ -251,10 +332,14 @@ class OutOfStep:
     files_show: str  # the status the files were made for ("" when the folder has no manifest)
     status: str  # the invoice's now ("deleted" when it is no longer stored)
     under_void: bool = False  # the folder is under void/
+    whole: bool = True  # its manifest is there, and every file it lists
 
     def text(self) -> str:
         now = "deleted" if self.status == DELETED else Status(self.status).label
         if self.under_void:
+            if self.status == VOID and not self.whole:
+                return (f"{self.number}: under void/, but its files are unfinished (no manifest, or a file it "
+                        f"lists missing); the next month end makes its void record again ({self.folder})")
             if self.status == VOID:
                 return f"{self.number}: under void/, but its manifest does not say void ({self.folder})"
             return f"{self.number}: under void/, but the invoice is {now} ({self.folder})"
@@ -267,7 +352,8 @@ class OutOfStep:
 def out_of_step(ws: Workspace, period_dir: Path) -> list[OutOfStep]:
     """The month's folders that do not show their invoice as it is now: files made for another
     status (the next month end makes them again), a void or deleted invoice's folder still among
-    the month's statements, a folder under void/ whose invoice or manifest is not void."""
+    the month's statements, a folder under void/ whose invoice or manifest is not void, or whose
+    files are unfinished (no manifest, or a file it lists missing)."""
     live, kept = month_end_folders(period_dir), _void_folders(period_dir)
     statuses = _statuses(ws, sorted({d.name for d in [*live, *kept]}))
     found = []
@@ -280,7 +366,8 @@ def out_of_step(ws: Workspace, period_dir: Path) -> list[OutOfStep]:
     for folder in kept:
         manifest = read_manifest(folder, folder.name)
         status = statuses.get(folder.name, DELETED)
-        if status != VOID or (manifest is not None and manifest.get("status") != VOID):
+        whole = holds_its_files(folder, folder.name)
+        if status != VOID or not whole or (manifest is not None and manifest.get("status") != VOID):
             found.append(OutOfStep(folder.name, folder, files_status(manifest) if manifest else "", status,
-                                   under_void=True))
+                                   under_void=True, whole=whole))
     return found
