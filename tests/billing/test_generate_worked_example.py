@@ -214,3 +214,25 @@ def test_the_preliminary_warning_says_when_no_draft_has_usage_in_the_report_that
     assert [p.message for p in result.problems if p.code == "preliminary"] == [
         "the aws data for 2025-10 is not final yet in 1 of 2 reports: cur-payer-888-2025-10.csv "
         "(billing account 888888888888); none of these customers has usage in it, no draft is preliminary"]
+
+
+def test_a_jurisdiction_taxed_at_zero_is_known_and_one_nobody_entered_is_a_warning(billed, tmp_path):
+    """Beta moves to Kuwait, where VAT is entered at 0 %: no tax line and nothing to warn about.
+    Gamma's CA-ON becomes a jurisdiction with no tax rows at all: that is the warning's case."""
+    (tmp_path / "kw").mkdir()
+    load(billed, tmp_path / "kw", {
+        "tax_rates": """
+            jurisdiction,tax_name,rate_percent,effective_from
+            KW,VAT,0,2020-01
+        """,
+        "customers": """
+            customer_id,name,contact_name,contact_email,billing_address,tax_jurisdiction,payment_terms_days
+            100002,Beta Ltd,Bob Jones,bob@beta.example,2 High St,KW,15
+            100001,Acme Corp,Ann Smith,ann@acme.example,1 Main St,XX-NONE,
+        """,
+    })
+    result = generate_invoices(billed, "aws", given_month("2025-10"), ["100001", "100002"],
+                               InvoiceOptions(apply_credits=True, include_marketplace=True), today=TODAY)
+    made = {i.customer_id: i for i in result.invoices}
+    assert [kind for kind, *_ in lines(billed, made["100002"].number)] == ["usage", "support"]  # no tax line
+    assert [(p.code, p.customer_id) for p in result.problems if p.code == "no-tax-rates"] == [("no-tax-rates", "100001")]

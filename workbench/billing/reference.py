@@ -60,6 +60,13 @@ def tax_rates(session: Session, jurisdiction: str, period: str) -> list[Tax]:
     return [Tax(t.tax_name, t.rate_percent) for name, t in sorted(latest.items()) if t.rate_percent]
 
 
+def has_tax_rates(session: Session, jurisdiction: str, period: str) -> bool:
+    """Whether the jurisdiction has any tax row in effect by `period`, a 0 % one too: a known
+    untaxed jurisdiction (a 0 % VAT), unlike one nobody entered."""
+    return session.scalar(select(m.TaxRate.jurisdiction).where(
+        m.TaxRate.jurisdiction == jurisdiction, m.TaxRate.effective_from <= period).limit(1)) is not None
+
+
 def credit_balances(session: Session, customer_ids: Sequence[str]) -> dict[tuple[str, str], CreditBalance]:
     """(customer, currency) -> the balance of general and marketplace credits, exact."""
     totals: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
@@ -142,6 +149,10 @@ class RunReference:
         if jurisdiction not in self._taxes:
             self._taxes[jurisdiction] = tax_rates(self._session, jurisdiction, self.date_range.first_month)
         return self._taxes[jurisdiction]
+
+    def knows_taxes(self, jurisdiction: str) -> bool:
+        """Taxes are entered for the jurisdiction, maybe all at 0 % (`has_tax_rates`)."""
+        return bool(self.taxes(jurisdiction)) or has_tax_rates(self._session, jurisdiction, self.date_range.first_month)
 
     def fx_rate(self, from_currency: str, to_currency: str) -> Decimal | None:
         return Decimal(1) if from_currency == to_currency else self.fx.get((from_currency, to_currency))
