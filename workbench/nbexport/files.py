@@ -8,7 +8,6 @@ written to a temporary name in the same folder, flushed to disk, then renamed ov
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +16,8 @@ from typing import Any, cast
 import nbformat
 from nbconvert.exporters import Exporter
 from nbformat import NotebookNode
+
+from workbench.atomic_files import write_atomic
 
 from .statement_csv import StatementCSVExporter
 from .statement_html import StatementHTMLExporter
@@ -44,24 +45,6 @@ def _exporter(fmt: str, config: Any) -> Exporter:
         cache[fmt] = EXPORTERS[fmt]()
     return cache[fmt]
 
-
-def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
-    """Write `data` (text is UTF-8) to `path` through a temporary file and `os.replace`."""
-    target = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
-    # os.open applies the umask like a plain open() would (mkstemp would force 0600).
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return target
 
 
 def export_statement(

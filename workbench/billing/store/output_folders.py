@@ -35,7 +35,6 @@ import errno
 import fcntl
 import json
 import os
-import secrets
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -45,6 +44,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from workbench.atomic_files import write_atomic
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import month_key
 from workbench.billing.store import models as m
@@ -93,19 +93,7 @@ def read_manifest(folder: Path, number: str) -> dict[str, Any] | None:
 
 def write_manifest(folder: Path, number: str, manifest: dict[str, Any]) -> Path:
     """Write the manifest whole or not at all: a temp file, fsynced, renamed over the old one."""
-    target = folder / f"{number}{MANIFEST_SUFFIX}"
-    temp = folder / f".{target.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for the other files
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(manifest, indent=2) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(folder / f"{number}{MANIFEST_SUFFIX}", json.dumps(manifest, indent=2) + "\n")
 
 
 def holds_its_files(folder: Path, number: str) -> bool:
