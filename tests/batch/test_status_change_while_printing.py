@@ -183,3 +183,22 @@ def test_month_end_names_the_drafts_it_generated_and_the_options_they_were_made_
     ]
     rerun = run_month_end(small_ws, "2025-10", customers=["100001"], options=OPTIONS, today=TODAY)
     assert rerun.generated == () and len(rerun.text().splitlines()) == 1  # the draft was reused
+
+
+def test_a_deleted_drafts_folder_being_written_is_left_to_its_writer(small_ws):
+    """Another month end's start (`reconcile`) removes the folders of deleted invoices, but not
+    one a running month end holds: that job would fail with its folder gone."""
+    from workbench.billing.invoices import delete_drafts
+    from workbench.billing.store.output_folders import reconcile, writing
+
+    out = small_ws.output_dir / "2025-10"
+    number = generate_invoices(small_ws, "aws", given_month("2025-10"), ["100001"], OPTIONS, today=TODAY).invoices[0].number
+    folder = out / number
+    folder.mkdir(parents=True)
+    (folder / f"{number}.ipynb").write_text("{}")
+    delete_drafts(small_ws, [number])
+    with writing(folder):
+        assert reconcile(small_ws, out).removed == ()
+        assert (folder / f"{number}.ipynb").is_file()
+    assert reconcile(small_ws, out).removed == (number,)
+    assert not folder.exists()

@@ -288,7 +288,8 @@ def reconcile(ws: Workspace, period_dir: Path) -> Reconciled:
     """Put a month's folders in step with the invoices: remove the folders of deleted invoices (a
     draft deleted and generated again has a new number: the month holds one statement per
     invoice), move void invoices' folders under void/ and mark them void, and write the status of
-    every other invoice into its manifest. A folder that cannot be changed is left (`out_of_step`)."""
+    every other invoice into its manifest. A folder that cannot be changed, or that another month
+    end is writing (`writing`), is left (`out_of_step`)."""
     live, kept = month_end_folders(period_dir), _void_folders(period_dir)
     statuses = _statuses(ws, sorted({d.name for d in [*live, *kept]}))
     removed, voided = [], []
@@ -296,8 +297,10 @@ def reconcile(ws: Workspace, period_dir: Path) -> Reconciled:
         status = statuses.get(folder.name)
         try:
             if status is None:
-                shutil.rmtree(folder)
-                removed.append(folder.name)
+                with _unless_held(folder) as free:  # a folder another month end is writing is left to it
+                    if free:
+                        shutil.rmtree(folder)
+                        removed.append(folder.name)
             elif follow_status(period_dir, folder.name, status) and status == VOID:
                 voided.append(folder.name)
         except OSError:
