@@ -46,8 +46,14 @@ def workspace_argument(param_hint: str = "DIRECTORY") -> Iterator[None]:
 
 
 def open_directory(directory: str, param_hint: str = "DIRECTORY") -> Workspace:
-    """The workspace in `directory`, migrated to this version, or exit 2 saying why not."""
-    from workbench.billing.store.workspace import open_workspace
+    """The workspace in `directory`, migrated to this version, or exit 2 saying why not. A
+    `--db` given for a workspace with its own SQLite file is ignored, and said so."""
+    from workbench.billing.store.workspace import DB_FILE, open_workspace, read_marker
 
     with workspace_argument(param_hint):
+        context = click.get_current_context(silent=True)
+        if context is not None and context.find_root().params.get("db"):
+            if read_marker(Path(directory).expanduser().resolve()).get("database") != "external":
+                click.echo(f"warning: {directory} keeps its data in its own {DB_FILE}: --db is ignored "
+                           "(it names the database of a workspace made with `workbench --db URL init`)", err=True)
         return open_workspace(Path(directory))

@@ -157,6 +157,11 @@ def test_a_database_server_that_does_not_answer_is_one_line_not_a_traceback(tmp_
     assert "Nothing was done" in refused.stderr and "Traceback" not in refused.stderr and "secret" not in refused.stderr
     missing = workbench("invoices", "list", str(ws), expect=2)
     assert "pass its URL with --db URL" in missing.stderr
+    own = tmp_path / "own"
+    workbench("init", str(own))
+    ignored = workbench("--db", "postgresql://someone:secret@127.0.0.1:1/billing", "invoices", "list", str(own))
+    assert f"warning: {own} keeps its data in its own workbench.db: --db is ignored" in ignored.stderr
+    assert "warning" not in workbench("invoices", "list", str(own)).stderr
 
 
 def test_an_account_that_moved_to_another_customer(tmp_path: Path) -> None:
