@@ -87,3 +87,42 @@ def test_one_after_the_other_the_second_is_refused(october: Workspace, second_an
     late = _generating(other, MID_OCTOBER, BETA)()
     assert late.invoices == () and error_codes(late.problems, BETA) == ["period-locked"]
     assert _stored(october, BETA) == (1, 1)
+
+
+def test_an_account_assigned_while_generation_prices_refuses_that_customer(
+    october: Workspace, second_analyst: Callable[[Workspace], Workspace], monkeypatch: pytest.MonkeyPatch, tmp_path,
+) -> None:
+    """Generation prices Beta from its accounts, then takes the customers' locks to store. In
+    between, another analyst gives Beta the unassigned account 444444444444 (3.50 USD of EC2) and
+    commits. Stored as priced, Beta's draft would leave that usage out, and its month would be
+    locked with the account in it. Under the lock the accounts are read again: Beta is refused,
+    and generating again bills the account."""
+    from billing.conftest import write_tables
+    from workbench.billing import generate
+    from workbench.billing.store.table_import import import_tables
+
+    other = second_analyst(october)
+    accounts = write_tables(tmp_path, {"accounts": """
+        customer_id,vendor,account_id,account_name
+        100002,aws,444444444444,beta-new
+    """})
+    real_lock = generate.lock_customers
+
+    def lock_after_the_import(session, ids):  # the import commits between the pricing and the store
+        assert [p for p in import_tables(other, accounts)[1] if p.severity.value == "error"] == []
+        return real_lock(session, ids)
+
+    monkeypatch.setattr(generate, "lock_customers", lock_after_the_import)
+    raced = generate_invoices(october, "aws", OCTOBER, [BETA], InvoiceOptions(), today=TODAY)
+    assert raced.invoices == ()
+    assert [(p.code, p.customer_id) for p in raced.problems if p.severity.value == "error"] == [
+        ("accounts-changed", BETA)]
+    assert "444444444444" in next(p.message for p in raced.problems if p.code == "accounts-changed")
+    assert _stored(october, BETA) == (0, 0)
+
+    monkeypatch.setattr(generate, "lock_customers", real_lock)
+    again = generate_invoices(october, "aws", OCTOBER, [BETA], InvoiceOptions(), today=TODAY)
+    [draft] = again.invoices
+    with october.session() as session:
+        lines = session.scalars(select(m.InvoiceLine).where(m.InvoiceLine.invoice_id == draft.invoice_id)).all()
+        assert Decimal("3.5") in {line.vendor_cost for line in lines}  # the account's EC2 is billed

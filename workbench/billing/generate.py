@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -136,6 +137,7 @@ class _Prepared:
     currencies: dict[str, list[str]]
     names: dict[str, str]
     billed: dict[str, Billed] = field(default_factory=dict)  # customers whose range is billed
+    accounts: dict[str, frozenset[str]] = field(default_factory=dict)  # the vendor accounts each was priced with
 
 
 def _prepare(
@@ -186,7 +188,11 @@ def _prepare(
                 plan.groups = groups_by_customer[customer_id]
                 plans[customer_id] = plan
         names = {cid: all_customers[cid].name for cid in groups_by_customer if cid in all_customers}
-    return _Prepared(plans, problems, preliminary, groups_by_customer, currencies, names, dict(reference.locks))
+    owned: dict[str, set[str]] = defaultdict(set)
+    for account_id, customer_id in accounts.items():
+        owned[customer_id].add(account_id)
+    return _Prepared(plans, problems, preliminary, groups_by_customer, currencies, names, dict(reference.locks),
+                     {cid: frozenset(owned[cid]) for cid in plans})
 
 
 _NAMED = 10  # reports or customers a message names; the rest are counted
@@ -336,7 +342,7 @@ def generate_invoices(
         # rolls the whole run back, and no half-written invoice remains.
         with ws.session() as session:
             made, refused = _store(session, [prepared.plans[c] for c in sorted(prepared.plans)], vendor, date_range,
-                                   options, prepared.preliminary, today, actor, progress)
+                                   options, prepared.preliminary, today, actor, progress, prepared.accounts)
     except IntegrityError:
         raise _Conflict(vendor, date_range) from None
     return GenerationResult(tuple(made), tuple(problems + refused))
@@ -415,9 +421,22 @@ class _Conflict(RuntimeError):
                          "nothing of this run was stored, generate again")
 
 
+def _accounts_moved(session: Session, vendor: str, priced: dict[str, frozenset[str]],
+                    ids: Sequence[str]) -> dict[str, set[str]]:
+    """The customers whose vendor accounts differ now from those they were priced with: for each,
+    the accounts gained or lost (read under the customers' locks)."""
+    now: dict[str, set[str]] = defaultdict(set)
+    for chunk in chunks(list(ids)):
+        for account_id, customer_id in session.execute(select(m.Account.account_id, m.Account.customer_id).where(
+                m.Account.vendor == vendor, m.Account.customer_id.in_(chunk))):
+            now[customer_id].add(account_id)
+    return {cid: changed for cid in ids if (changed := set(priced.get(cid, frozenset())) ^ now[cid])}
+
+
 def _store(
     session: Session, plans: list[_Plan], vendor: str, date_range: DateRange, options: InvoiceOptions,
     preliminary: set[str], today: dt.date, actor: str | None, progress: Progress | None,
+    accounts: dict[str, frozenset[str]] | None = None,
 ) -> tuple[list[GeneratedInvoice], list[Problem]]:
     """Write the drafts of `plans` (customers in one order for every run, so two runs never wait
     on each other's locks) in bulk statements; the customers refused because another run has
@@ -429,6 +448,13 @@ def _store(
     locked = period_locks(session, vendor, ids, date_range)  # again, inside the transaction
     refused = [_locked_problem(cid, vendor, date_range, lock) for cid, lock in locked.items()]
     plans = [p for p in plans if p.customer.customer_id not in locked]
+    if accounts is not None:  # an account import (it locks the same customers) committed since the pricing
+        moved = _accounts_moved(session, vendor, accounts, [p.customer.customer_id for p in plans])
+        refused += [Problem("accounts-changed", f"customer {cid}'s {vendor} accounts changed while its invoice was "
+                            f"being priced ({', '.join(sorted(changed))}): no draft was stored", customer_id=cid,
+                            fix="generate again: it prices the accounts as they are now")
+                    for cid, changed in moved.items()]
+        plans = [p for p in plans if p.customer.customer_id not in moved]
     balances = credit_balances(session, [p.customer.customer_id for p in plans])
     figures: list[InvoiceFigures] = []
     for done, plan in enumerate(plans, start=1):
