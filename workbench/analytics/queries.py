@@ -326,13 +326,7 @@ def margin_totals(margins: pd.DataFrame) -> pd.DataFrame:
 
 def _whole_months(date_range: DateRange) -> list[DateRange]:
     """The calendar months a range of whole months covers; [] for a range that cuts one."""
-    if date_range.start.day != 1 or date_range.end.day != 1:
-        return []
-    months, start = [], date_range.start
-    while start < date_range.end:
-        months.append(given_month(f"{start:%Y-%m}"))
-        start = months[-1].end
-    return months
+    return [given_month(month) for month in date_range.months] if date_range.is_whole_months else []
 
 
 def _margin_row(vendor: str, months: list[tuple[str, CustomerPreview]]) -> tuple[object, ...]:

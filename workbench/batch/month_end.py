@@ -76,6 +76,7 @@ from workbench.billing.store.output_folders import (
     reconcile,
     remove_temp_files,
     settle_void,
+    void_folders,
     write_manifest,
     writing,
 )
@@ -660,11 +661,7 @@ def _void_records_to_make(ws: Workspace, period_dir: Path, period: str, vendors:
 
     from workbench.billing.store import models as m
 
-    void_dir = period_dir / VOID_FOLDER
-    if not void_dir.is_dir():
-        return []
-    unfinished = sorted(d.name for d in void_dir.iterdir()
-                        if d.is_dir() and not d.name.startswith(".") and not holds_its_files(d, d.name))
+    unfinished = [d.name for d in void_folders(period_dir) if not holds_its_files(d, d.name)]
     if not unfinished:
         return []
     date_range = given_month(period)

@@ -164,9 +164,8 @@ def _mixed_orders(con: duckdb.DuckDBPyConnection, staged: str, file: str,
             problems.append(Problem(
                 "mixed-date-order", f"the {label} date {value!r} is {_ORDER_NAMES[order]}, but row {other_row} has "
                 f"{other_value!r}, {_ORDER_NAMES[other]}: the file mixes date orders", file=file, row=row, fix=fix))
-        total = found[order][0][3]
-        if total > MAX_ROW_PROBLEMS:
-            problems.append(Problem("mixed-date-order", f"... and {total - MAX_ROW_PROBLEMS} more rows like these",
+        if totals[order] > MAX_ROW_PROBLEMS:
+            problems.append(Problem("mixed-date-order", f"... and {totals[order] - MAX_ROW_PROBLEMS} more rows like these",
                                     file=file, fix=fix))
     return problems
 

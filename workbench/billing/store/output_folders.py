@@ -67,6 +67,7 @@ __all__ = [
     "reconcile",
     "remove_temp_files",
     "settle_void",
+    "void_folders",
     "write_manifest",
     "writing",
 ]
@@ -264,7 +265,8 @@ def month_end_folders(period_dir: Path) -> list[Path]:
                   and any((d / f"{d.name}{suffix}").is_file() for suffix in MADE_BY_MONTH_END))
 
 
-def _void_folders(period_dir: Path) -> list[Path]:
+def void_folders(period_dir: Path) -> list[Path]:
+    """The invoice folders under `period_dir/void/` (void invoices' records)."""
     void = period_dir / VOID_FOLDER
     return sorted(d for d in void.iterdir() if d.is_dir() and not d.name.startswith(".")) if void.is_dir() else []
 
@@ -290,7 +292,7 @@ def reconcile(ws: Workspace, period_dir: Path) -> Reconciled:
     invoice), move void invoices' folders under void/ and mark them void, and write the status of
     every other invoice into its manifest. A folder that cannot be changed, or that another month
     end is writing (`writing`), is left (`out_of_step`)."""
-    live, kept = month_end_folders(period_dir), _void_folders(period_dir)
+    live, kept = month_end_folders(period_dir), void_folders(period_dir)
     statuses = _statuses(ws, sorted({d.name for d in [*live, *kept]}))
     removed, voided = [], []
     for folder in live:
@@ -345,7 +347,7 @@ def out_of_step(ws: Workspace, period_dir: Path) -> list[OutOfStep]:
     status (the next month end makes them again), a void or deleted invoice's folder still among
     the month's statements, a folder under void/ whose invoice or manifest is not void, or whose
     files are unfinished (no manifest, or a file it lists missing)."""
-    live, kept = month_end_folders(period_dir), _void_folders(period_dir)
+    live, kept = month_end_folders(period_dir), void_folders(period_dir)
     statuses = _statuses(ws, sorted({d.name for d in [*live, *kept]}))
     found = []
     for folder in live:

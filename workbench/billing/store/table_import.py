@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import is_known_currency, minor_unit, round_minor
 from workbench.billing.core.problems import Problem, Severity, errors
+from workbench.billing.core.periods import DateRange
 from workbench.billing.store.models import (Account, CreditEntry, Customer, CustomerVendor, Invoice, PeriodLock,
                                             PricebookRule, Setting)
 from workbench.billing.store.in_lists import chunks
@@ -391,10 +392,7 @@ def _check_account_locks(ws: Workspace, session: Session, changes: Sequence[_Acc
         return []
     months: dict[str, set[str]] = defaultdict(set)  # vendor -> months some lock covers
     for lk in locks:
-        month = month_of(lk.period_start)
-        while month_bounds(month)[0] < lk.period_end:
-            months[lk.vendor].add(month)
-            month = next_month(month)
+        months[lk.vendor].update(DateRange(lk.period_start, lk.period_end, "").months)
     reports = [r for vendor, wanted in sorted(months.items()) for r in current_reports(session, vendor, sorted(wanted))]
     usage = account_usage_periods(ws, reports, sorted({(ch.vendor, ch.account_id) for ch in changes}))
     invoice_ids = sorted({lk.invoice_id for lk in locks})
