@@ -263,9 +263,6 @@ def preview_customers(
         rows.append(CustomerPreview(cid, prepared.names[cid], plan.usage_currency, cost, plan.currency,
                                     round_minor(price, plan.currency), round_minor(figures.margin, plan.currency),
                                     figures.total, own, price_exact=price, margin_exact=figures.margin))
-    # a billed row's unrounded figures: its invoice's, as stored
-    rows = [replace(r, price_exact=exact_sum((inv.usage_price, inv.support_fee, inv.marketplace)), margin_exact=inv.margin)
-            if (inv := billed.get(r.customer_id)) is not None else r for r in rows]
     general = tuple(p for p in prepared.problems if p.customer_id is None)
     return rows, general
 
@@ -299,10 +296,11 @@ class _BilledInvoice:
     def preview(self, groups: Sequence[UsageGroup], usage_currencies: Sequence[str]) -> CustomerPreview:
         """As a report row: its vendor cost in the usage currency, under the invoice's options
         (none when the usage is in several currencies now, as an unbilled row shows it)."""
-        price = round_minor(exact_sum((self.usage_price, self.support_fee, self.marketplace)), self.currency)
+        price = exact_sum((self.usage_price, self.support_fee, self.marketplace))
         return CustomerPreview(self.customer_id, "", ", ".join(usage_currencies),
                                _usage_cost(groups, usage_currencies, self.include_marketplace), self.currency,
-                               price, round_minor(self.margin, self.currency), self.total, (), billed=self.number)
+                               round_minor(price, self.currency), round_minor(self.margin, self.currency), self.total,
+                               (), billed=self.number, price_exact=price, margin_exact=self.margin)
 
 
 def _billed_invoices(ws: Workspace, locks: dict[str, Billed], date_range: DateRange) -> dict[str, _BilledInvoice]:
