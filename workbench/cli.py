@@ -556,8 +556,8 @@ def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, ve
 
     `--all-drafts` approves every draft the filters select, except drafts priced from usage the
     vendor has not finalised yet (preliminary) unless --include-preliminary; it says how many.
-    A preliminary draft approved (named, or included) is issued with a warning: the vendor's final
-    report for its month is refused for the customer while the invoice stands."""
+    A preliminary draft approved (named, or included) is issued with a warning: while it stands,
+    the vendor's final report for its month is refused as a whole (it would change a billed month)."""
     from workbench.billing.invoices import approve, issued_from_preliminary, list_invoices
 
     if (vendor or range_ or customer or include_preliminary) and not all_drafts:

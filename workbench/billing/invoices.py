@@ -210,6 +210,12 @@ def approve(
     return set_status(ws, refs, Status.OPEN, today=today, actor=actor, reason=reason or "approved")
 
 
+# what to do about `issued_from_preliminary`'s warnings, said once for several invoices (each names its own)
+PRELIMINARY_FIX = ("if the vendor's final report for a month differs, void that month's invoices, then import the "
+                   "report and generate again (while they stand, the final report is refused as a whole: it would "
+                   "change a billed month)")
+
+
 def issued_from_preliminary(issued: Sequence[InvoiceSummary]) -> list[Problem]:
     """A warning for each invoice just issued from usage its vendor has not finalised.
 

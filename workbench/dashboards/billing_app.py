@@ -29,7 +29,8 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import DateRange, last_month, month_key
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.generate import CustomerPreview, GeneratedInvoice, GenerationResult, generate_invoices, preview_customers
-from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError, approve, delete_drafts, issued_from_preliminary
+from workbench.billing.invoices import (PRELIMINARY_FIX, InvoiceNotFound, InvoiceStateError, approve, delete_drafts,
+                                       issued_from_preliminary)
 from workbench.billing.store import models as m
 from workbench.billing.store.usage_queries import ReportPeriod, report_periods
 from workbench.billing.store.workspace import Workspace
@@ -48,10 +49,6 @@ CUSTOMER_COLUMNS = ("Customer", "ID", "Vendor cost", "Price", "Margin", "Margin 
 CUSTOMER_WIDTHS = (200, 80, 120, 120, 110, 70, 200)  # px; the last column takes the space left
 DRAFT_COLUMNS = ("Invoice", "Customer", "Period", "Status", "Total", "Note")
 DRAFT_WIDTHS = (170, 220, 150, 80, 130, 150)
-# the fix of `issued_from_preliminary`'s warnings, said once for several invoices (each names its own)
-PRELIMINARY_FIX = ("if the vendor's final report for a month differs, void that month's invoices, then import the "
-                   "report and generate again (while they stand, the final report is refused as a whole: it would "
-                   "change a billed month)")
 
 
 @dataclass
