@@ -18,6 +18,8 @@ from workbench.billing.core.problems import Problem, Severity
 __all__ = ["esc", "money", "percent", "problem_html", "problems_html", "banner_html", "warning_html"]
 
 DASH = "\u2014"
+# a warning's colours (amber), as its banner and its text show them
+WARNING_BACKGROUND, WARNING_BORDER, WARNING_TEXT = "#fff4e0", "#d08a00", "#8a5a00"
 
 
 def esc(text: object) -> str:
@@ -38,7 +40,7 @@ def percent(part: Decimal | None, whole: Decimal | None) -> str:
 
 
 def problem_html(problem: Problem) -> str:
-    colour = "#a61b1b" if problem.severity is Severity.ERROR else "#8a5a00"
+    colour = "#a61b1b" if problem.severity is Severity.ERROR else WARNING_TEXT
     fix = f'<div class="wb-fix" style="color:#555">fix: {esc(problem.fix)}</div>' if problem.fix else ""
     return (f'<div class="wb-problem wb-{problem.severity.value}" data-code="{esc(problem.code)}" '
             f'style="color:{colour}">{esc(problem.message)}{fix}</div>')
@@ -53,7 +55,7 @@ def banner_html(problems: Iterable[Problem]) -> str:
     parts = []
     for p in problems:
         error = p.severity is Severity.ERROR
-        background, border = ("#fdecea", "#a61b1b") if error else ("#fff4e0", "#d08a00")
+        background, border = ("#fdecea", "#a61b1b") if error else (WARNING_BACKGROUND, WARNING_BORDER)
         parts.append(
             f'<div class="wb-banner wb-{p.severity.value}" data-code="{esc(p.code)}" style="background:{background};'
             f'border-left:4px solid {border};padding:6px 10px;margin:4px 0">{esc(p.message)}'
@@ -67,6 +69,6 @@ def warning_html(lines: Iterable[str], fix: str = "") -> str:
     """One warning about several things (the invoices an approval issued from preliminary usage):
     a line each, the fix once, amber like the page's warning banners."""
     items = "".join(f'<div class="wb-warning-line">{esc(line)}</div>' for line in lines)
-    return (f'<div class="wb-warning" style="background:#fff4e0;border-left:4px solid #d08a00;color:#8a5a00;'
-            f'padding:6px 10px;margin:4px 0 4px 8px">{items}'
+    return (f'<div class="wb-warning" style="background:{WARNING_BACKGROUND};border-left:4px solid {WARNING_BORDER};'
+            f'color:{WARNING_TEXT};padding:6px 10px;margin:4px 0 4px 8px">{items}'
             + (f'<div class="wb-fix" style="color:#555">fix: {esc(fix)}</div>' if fix else "") + "</div>")
