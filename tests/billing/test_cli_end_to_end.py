@@ -20,6 +20,23 @@ def workbench(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
     return done
 
 
+def customers_workspace(tmp_path: Path) -> str:
+    """A workspace made and given the worked example's tables, as an analyst does: its folder."""
+    ws = str(tmp_path / "ws")
+    workbench("init", ws)
+    workbench("customers", "import", ws, *map(str, write_tables(tmp_path, TABLES)))
+    return ws
+
+
+def october_workspace(tmp_path: Path) -> str:
+    """`customers_workspace` with the worked example's October CUR imported."""
+    ws = customers_workspace(tmp_path)
+    report = tmp_path / "cur-2025-10.csv"
+    report.write_text(cur_rows(CUR, "2025-10"))
+    workbench("import", ws, str(report))
+    return ws
+
+
 def test_init_to_exported_csv(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     workbench("init", ws, "--name", "Maple")
@@ -168,9 +185,7 @@ def test_an_account_that_moved_to_another_customer(tmp_path: Path) -> None:
     """accounts.csv cannot hand an account from one customer to another in one step (an account
     belongs to exactly one customer): the refusal says which command frees it, and that command
     exists."""
-    ws = str(tmp_path / "ws")
-    workbench("init", ws)
-    workbench("customers", "import", ws, *map(str, write_tables(tmp_path, TABLES)))
+    ws = customers_workspace(tmp_path)
     moved = tmp_path / "moved"
     moved.mkdir()
     accounts = moved / "accounts.csv"
@@ -193,12 +208,7 @@ def test_an_account_that_moved_to_another_customer(tmp_path: Path) -> None:
 def test_an_account_with_usage_in_a_generated_period_stays_with_its_customer(tmp_path: Path) -> None:
     """remove-account is refused (exit 3) while the account's usage is on a draft or issued
     invoice of its customer, and says which invoice holds it."""
-    ws = str(tmp_path / "ws")
-    workbench("init", ws)
-    workbench("customers", "import", ws, *map(str, write_tables(tmp_path, TABLES)))
-    report = tmp_path / "cur-2025-10.csv"
-    report.write_text(cur_rows(CUR, "2025-10"))
-    workbench("import", ws, str(report))
+    ws = october_workspace(tmp_path)
     workbench("generate", ws, "--vendor", "aws", "--range", "2025-10", "--today", "2025-11-20", expect=1)  # Gamma: no pricebook
     refused = workbench("customers", "remove-account", ws, "aws", "222222222222", expect=3)
     assert refused.stderr.splitlines() == [
@@ -213,9 +223,7 @@ def test_an_account_with_usage_in_a_generated_period_stays_with_its_customer(tmp
 
 
 def test_approve_all_drafts_by_vendor_and_range_and_never_preliminary_unasked(tmp_path: Path) -> None:
-    ws = str(tmp_path / "ws")
-    workbench("init", ws)
-    workbench("customers", "import", ws, *map(str, write_tables(tmp_path, TABLES)))
+    ws = customers_workspace(tmp_path)
     october, november = tmp_path / "cur-2025-10.csv", tmp_path / "cur-2025-11.csv"
     october.write_text(cur_rows(CUR, "2025-10"))
     november.write_text(cur_rows(CUR, "2025-11", invoice_id=""))  # AWS has not issued November yet
@@ -291,12 +299,7 @@ def test_reports_lists_which_file_prices_each_month(tmp_path: Path) -> None:
 def test_a_pricebook_rule_naming_no_imported_usage_is_a_warning_with_the_reports_spelling(tmp_path: Path) -> None:
     """'Amazon EC2' and 'amazons3' price nothing (rules match the report exactly): the import
     stores them but says so, with the names the report uses; `pricebooks terms` lists them."""
-    ws = str(tmp_path / "ws")
-    workbench("init", ws)
-    workbench("customers", "import", ws, *map(str, write_tables(tmp_path, TABLES)))
-    report = tmp_path / "cur-2025-10.csv"
-    report.write_text(cur_rows(CUR, "2025-10"))
-    workbench("import", ws, str(report))
+    ws = october_workspace(tmp_path)
 
     rules = tmp_path / "pricebooks.csv"
     rules.write_text("pricebook,effective_from,vendor,scope,match,markup_percent\n"

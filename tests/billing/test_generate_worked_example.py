@@ -164,6 +164,18 @@ def test_a_billed_customer_with_usage_in_two_currencies_shows_no_summed_cost(bil
     assert (rows["100002"].usage_currency, rows["100002"].vendor_cost) == ("USD", Decimal("10.004999999"))
 
 
+def two_payers(workspace, tmp_path) -> list:
+    """The worked example's tables, and its October in two payers' CURs: 999999999999's (Acme's
+    account) issued by AWS, 888888888888's (Beta's) not yet (no bill/InvoiceId)."""
+    load(workspace, tmp_path, TABLES)
+    final = tmp_path / "cur-payer-999-2025-10.csv"
+    final.write_text(cur_rows([r for r in CUR if r["account"] == "111111111111"], "2025-10"))
+    pending = tmp_path / "cur-payer-888-2025-10.csv"
+    pending.write_text(cur_rows([r for r in CUR if r["account"] == "222222222222"], "2025-10", invoice_id="")
+                       .replace("999999999999", "888888888888"))
+    return [final, pending]
+
+
 def test_a_draft_is_preliminary_only_when_a_report_with_its_customers_usage_is_not_final(workspace, tmp_path):
     """October comes in two payers' CURs: AWS has issued the invoice of payer 999999999999
     (Acme's account) but not yet that of payer 888888888888 (Beta's): its rows have no
@@ -171,13 +183,8 @@ def test_a_draft_is_preliminary_only_when_a_report_with_its_customers_usage_is_n
     that is not final and the customer whose draft it makes preliminary."""
     from workbench.billing.store.report_import import import_reports
 
-    load(workspace, tmp_path, TABLES)
-    final = tmp_path / "cur-payer-999-2025-10.csv"
-    final.write_text(cur_rows([r for r in CUR if r["account"] == "111111111111"], "2025-10"))
-    pending = tmp_path / "cur-payer-888-2025-10.csv"
-    pending.write_text(cur_rows([r for r in CUR if r["account"] == "222222222222"], "2025-10", invoice_id="")
-                       .replace("999999999999", "888888888888"))
-    assert [f.status.value for f in import_reports(workspace, [final, pending]).files] == ["imported", "imported"]
+    assert [f.status.value for f in import_reports(workspace, two_payers(workspace, tmp_path)).files] == [
+        "imported", "imported"]
 
     previews, general = preview_customers(workspace, "aws", given_month("2025-10"), today=TODAY)
     [warning] = [p for p in general if p.code == "preliminary"]
@@ -201,13 +208,7 @@ def test_the_preliminary_warning_says_when_no_draft_has_usage_in_the_report_that
     warning still names the report, saying that none of these drafts has usage in it."""
     from workbench.billing.store.report_import import import_reports
 
-    load(workspace, tmp_path, TABLES)
-    final = tmp_path / "cur-payer-999-2025-10.csv"
-    final.write_text(cur_rows([r for r in CUR if r["account"] == "111111111111"], "2025-10"))
-    pending = tmp_path / "cur-payer-888-2025-10.csv"
-    pending.write_text(cur_rows([r for r in CUR if r["account"] == "222222222222"], "2025-10", invoice_id="")
-                       .replace("999999999999", "888888888888"))
-    import_reports(workspace, [final, pending])
+    import_reports(workspace, two_payers(workspace, tmp_path))
 
     result = generate_invoices(workspace, "aws", given_month("2025-10"), ["100001"], today=TODAY)
     assert [(i.customer_id, i.preliminary) for i in result.invoices] == [("100001", False)]
