@@ -46,8 +46,11 @@ def test_opens_on_the_last_month_with_every_vendor(app) -> None:
     assert app.vendor.options == (("All vendors", ANY), ("AWS", "aws"), ("Azure", "azure"))
     assert (app.vendor.value, app.selected_vendor, app.customer.value, app.selected_customer) == (ANY, None, NOBODY, None)
     assert (app.months.options, app.months.value) == (("2025-09", "2025-10"), ("2025-10", "2025-10"))
-    # two usage currencies in October: one report each, CAD first alphabetically
-    assert (app.currency.options, app.currency.value) == (("CAD", "USD"), "CAD")
+    # two usage currencies in October, one report each: the AWS report's USD has more usage rows
+    # than the Azure report's CAD, so USD comes first and is chosen
+    assert [(p.currency, p.rows) for p in app._periods if p.period == "2025-10"] == [("USD", 7), ("CAD", 3)]
+    assert (app.currency.options, app.currency.value, app.state.currency) == (("USD", "CAD"), "USD", "USD")
+    app.currency.value = "CAD"
     state = app.state
     assert (state.vendor, str(state.date_range), state.currency, state.customer_id) == (None, "2025-10", "CAD", None)
     assert [tuple(r) for r in state.customers.itertuples(index=False)] == [
@@ -211,7 +214,7 @@ def test_a_customer_with_usage_in_two_currencies_shows_under_each_as_not_priced(
     counted and listed under either currency, never dropped; with one invoice currency the
     customers that cannot be priced have their own heading, apart from the bold total."""
     app = build_usage_explorer(two_usage_currencies_ws, today=TODAY)
-    assert (app.currency.options, app.currency.value) == (("EUR", "USD"), "EUR")
+    assert (app.currency.options, app.currency.value) == (("USD", "EUR"), "USD")  # more USD rows
     problem = "usage of #100006 is billed in several currencies (EUR, USD); no exchange rate EUR->USD for 2025-10"
     mixto = ["Mixto SA", "100006", "aws", "-", "-", "-", "n/a", "", problem]
     for currency, priced in (("EUR", []), ("USD", [

@@ -5,7 +5,8 @@
     app.state      # what is shown: the scope, the result frames, the figures, the messages
 
 Controls: vendor (All vendors + the vendors with data), a range of whole months, the usage
-currency (the cost figures draw one currency; the list holds the currencies of the selection;
+currency (the cost figures draw one currency; the list holds the currencies of the selection,
+the one with the most usage rows first and chosen;
 the margin tab shows the customers whose vendor cost is in it, one chart and one total per
 invoice currency), and per tab its own options; the drill-down tab has the customer dropdown (customer -> accounts ->
 services). Every change recomputes what it affects and replaces `state`, so tests set widget
@@ -340,13 +341,15 @@ class UsageExplorer:
     def _scope_currencies(self) -> None:
         date_range, vendor = self.date_range, self.selected_vendor
         months = set(date_range.months) if date_range else set()
-        counts: dict[str, int] = {}
+        # most usage rows first: the currency most of the range's usage is billed in is the one
+        # a manager opening the page expects to see (a small second report does not take over)
+        rows: dict[str, int] = {}
         for p in self._periods:
             if (vendor is None or p.vendor == vendor) and p.period in months:
-                counts[p.currency] = counts.get(p.currency, 0) + 1
-        ordered = sorted(counts, key=lambda c: (-counts[c], c))
+                rows[p.currency] = rows.get(p.currency, 0) + p.rows
+        ordered = sorted(rows, key=lambda c: (-rows[c], c))
         with self._quietly():
-            keep = self.currency.value if self.currency.value in counts else None
+            keep = self.currency.value if self.currency.value in rows else None
             self.currency.options = ordered
             self.currency.value = keep or (ordered[0] if ordered else None)
 
