@@ -29,13 +29,15 @@ def write_tables(directory: Path, tables: dict[str, str]) -> list[Path]:
 def cur_rows(rows: list[dict[str, str]], period: str, invoice_id: str = "INV-1", *,
              payer: str = "999999999999", currency: str = "USD") -> str:
     """A legacy CUR CSV (all 94 real columns) from short rows: account, type, product, family,
-    usage_type, cost, [entity], [description]; of one payer account, in one currency."""
+    usage_type, cost, [entity], [description], [day] (of usage, YYYY-MM-DD; default the period's
+    first); of one payer account, in one currency."""
     start = dt.date.fromisoformat(period + "-01")
     end = (start + dt.timedelta(days=32)).replace(day=1)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CUR_HEADER, lineterminator="\n")
     writer.writeheader()
     for i, r in enumerate(rows):
+        day = r.get("day", start.isoformat())
         writer.writerow({
             "identity/LineItemId": f"li{i}",
             "bill/InvoiceId": invoice_id,
@@ -45,8 +47,8 @@ def cur_rows(rows: list[dict[str, str]], period: str, invoice_id: str = "INV-1",
             "bill/BillingPeriodEndDate": f"{end}T00:00:00.000Z",
             "lineItem/UsageAccountId": r["account"],
             "lineItem/LineItemType": r["type"],
-            "lineItem/UsageStartDate": f"{start}T00:00:00.000Z",
-            "lineItem/UsageEndDate": f"{start}T01:00:00.000Z",
+            "lineItem/UsageStartDate": f"{day}T00:00:00.000Z",
+            "lineItem/UsageEndDate": f"{day}T01:00:00.000Z",
             "lineItem/ProductCode": r["product"],
             "lineItem/UsageType": r["usage_type"],
             "lineItem/UsageAmount": r.get("quantity", "1"),
