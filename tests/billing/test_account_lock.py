@@ -7,15 +7,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.periods import given_month
+from workbench.billing.core.periods import custom, given_month
 from workbench.billing.generate import generate_invoices
 from workbench.billing.integrity import verify
 from workbench.billing.invoices import approve, delete_drafts, set_status
 from workbench.billing.store import models as m
 from workbench.billing.store.report_import import import_reports
 from workbench.billing.store.table_import import import_tables, remove_account
+from workbench.billing.store.usage_files import rows_files
+from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 
 from .conftest import cur_rows, write_tables
@@ -130,6 +134,96 @@ def test_moving_or_removing_an_account_is_refused_for_either_customer_s_locked_p
 
     # Gamma has no locked period: its account can leave it
     assert remove_account(billed, "aws", "333333333333") == ("100003", ())
+
+
+# An invoice of a custom range is priced from the usage on the range's days, and locks those days only.
+FIRST_HALF = custom(dt.date(2025, 10, 1), dt.date(2025, 10, 15))
+
+
+def used_on(account: str, *days: str) -> list[dict[str, str]]:
+    """One invoice line of `account`, used on each of `days`: one summary row from the first day to the last."""
+    return [{"account": account, "type": "Usage", "product": "AmazonEC2", "family": "Compute Instance",
+             "usage_type": "EUC1-BoxUsage:m5.large", "cost": "20.25", "day": day} for day in days]
+
+
+def import_october(ws: Workspace, tmp_path: Path, payer: str, rows: list[dict[str, str]]) -> None:
+    report = tmp_path / f"cur-2025-10-{payer}.csv"
+    report.write_text(cur_rows(rows, "2025-10", payer=payer))
+    assert [f.status.value for f in import_reports(ws, [report]).files] == ["imported"]
+
+
+def day_summaries(ws: Workspace) -> int:
+    return len(list(ws.usage_dir.rglob("*.days.parquet")))
+
+
+def test_a_custom_range_locks_its_days_not_the_whole_month(billed, tmp_path):
+    """Beta's invoice for 1-15 October (its usage is on the 1st) holds the account of usage on
+    the 10th, not the one used only on the 20th: the analyst assigns that one before billing the
+    second half. A line used on the 10th and the 20th is held too (one summary row across both:
+    its days decide, read from the report's day summary)."""
+    beta = generate_invoices(billed, "aws", FIRST_HALF, ["100002"], options=OPTIONS, today=TODAY).invoices[0].number
+    import_october(billed, tmp_path, "888888888888", [
+        *used_on("300000000004", "2025-10-20"), *used_on("300000000005", "2025-10-10"),
+        *used_on("300000000006", "2025-10-10", "2025-10-20")])
+
+    summary, problems = accounts(billed, tmp_path, "100002,aws,300000000004,used on the 20th\n")
+    assert (problems, summary.count("accounts").inserted) == ((), 1)
+    assert day_summaries(billed) == 0  # the summaries said so: no day summary written for it
+
+    _, problems = accounts(billed, tmp_path, """
+        100002,aws,300000000005,used on the 10th
+        100002,aws,300000000006,used on the 10th and the 20th
+    """)
+    assert [(p.code, p.row) for p in problems] == [("period-locked", 1), ("period-locked", 2)]
+    assert str(problems[0]) == (
+        "accounts.csv, row 1, customer 100002: aws account 300000000005 has usage in 2025-10, locked for customer(s) "
+        f"100002 (Beta Ltd) by invoice(s) {beta} (draft): assigning it to customer 100002 would change "
+        "the usage those invoices were priced from\n"
+        f"  fix: delete the draft invoice(s) {beta} first, then import the file again; or keep the account unassigned")
+    assert day_summaries(billed) == 1  # the straddling line's report, read by day
+    assert owners(billed).keys() >= {"300000000004"} and not owners(billed).keys() & {"300000000005", "300000000006"}
+
+
+@pytest.mark.parametrize("read_from", ["day summary", "rows"])
+def test_a_line_spanning_the_locked_days_without_a_day_in_them_is_free(billed, tmp_path, read_from):
+    """Beta billed for 10-15 October (its usage on the 12th). An account whose one line was used
+    on the 5th and the 20th has no usage on those days: its summary row spans them, its days do
+    not. Only the report of that line is read by day, from its canonical rows where they are
+    written already (a detailed export, month end). The customer losing an account is checked
+    the same way."""
+    import_october(billed, tmp_path, "888888888888", [{**used_on("222222222222", "2025-10-12")[0], "cost": "4"}])
+    mid = generate_invoices(billed, "aws", custom(dt.date(2025, 10, 10), dt.date(2025, 10, 15)), ["100002"],
+                            options=OPTIONS, today=TODAY).invoices
+    assert [(i.customer_id, i.period) for i in mid] == [("100002", "2025-10-10..2025-10-15")]
+    import_october(billed, tmp_path, "777777777777", [
+        *used_on("300000000007", "2025-10-05", "2025-10-20"), *used_on("300000000008", "2025-10-05", "2025-10-12")])
+    if read_from == "rows":
+        with billed.session() as s:
+            rows_files(billed, current_reports(s, "aws", ["2025-10"]))
+
+    _, problems = accounts(billed, tmp_path, """
+        100002,aws,300000000007,used on the 5th and the 20th
+        100002,aws,300000000008,used on the 5th and the 12th
+    """)
+    assert [(p.code, p.row, p.customer_id) for p in problems] == [("period-locked", 2, "100002")]
+    assert day_summaries(billed) == (1 if read_from == "day summary" else 0)
+
+    summary, problems = accounts(billed, tmp_path, "100002,aws,300000000007,used on the 5th and the 20th\n")
+    assert (problems, summary.count("accounts").inserted) == ((), 1)
+    assert remove_account(billed, "aws", "300000000007") == ("100002", ())
+    assert [p.code for p in remove_account(billed, "aws", "222222222222")[1]] == ["period-locked"]  # used on the 12th
+
+
+def test_a_whole_month_lock_holds_every_day_of_it(billed, tmp_path):
+    """October billed as a month is priced by billing period: usage on the 20th is in it. No
+    day summary is read for that."""
+    beta = generate(billed)["100002"]
+    import_october(billed, tmp_path, "888888888888", used_on("300000000004", "2025-10-20"))
+    _, problems = accounts(billed, tmp_path, "100002,aws,300000000004,used on the 20th\n")
+    assert [p.message for p in problems] == [
+        f"aws account 300000000004 has usage in 2025-10, locked for customer(s) 100002 (Beta Ltd) by invoice(s) "
+        f"{beta} (draft): assigning it to customer 100002 would change the usage those invoices were priced from"]
+    assert day_summaries(billed) == 0
 
 
 def test_verify_does_not_add_up_usage_of_two_currencies(billed, tmp_path):

@@ -33,7 +33,7 @@ from workbench.billing.store.table_files import TableRows, read_table_files
 from workbench.billing.store.table_formats import TABLE_FORMATS
 from workbench.billing.store.table_values import BadValue, Value, parse_cell
 from workbench.billing.store import audit
-from workbench.billing.store.usage_queries import account_usage_periods, current_reports
+from workbench.billing.store.usage_queries import account_usage_on_days, account_usage_periods, current_reports
 from workbench.billing.store.workspace import Workspace
 
 
@@ -375,8 +375,9 @@ def _account_changes(session: Session, records: Sequence[Record]) -> list[_Accou
 def _check_account_locks(ws: Workspace, session: Session, changes: Sequence[_AccountChange], *, again: str) -> list[Problem]:
     """Which customer owns an account decides whose invoices its usage is priced into, so an
     account with usage in a period locked (invoices generated) for the customer losing it or the
-    customer gaining it must stay where it is: the invoice would no longer match its usage.
-    Takes the per-customer lock (`locking`) first, so no invoice is generated between this check
+    customer gaining it must stay where it is: the invoice would no longer match its usage
+    (`_locked_usage`: by month, or by day for a lock of other days than whole months).
+    Checks under the per-customer lock (`locking`), so no invoice is generated between the check
     and the write; the caller's transaction holds it."""
     customers = sorted({c for ch in changes for c in (ch.losing, ch.gaining) if c})
     if not customers:
@@ -384,28 +385,25 @@ def _check_account_locks(ws: Workspace, session: Session, changes: Sequence[_Acc
     stored = [c for chunk in chunks(customers) for c in session.scalars(select(Customer.customer_id).where(Customer.customer_id.in_(chunk)))]
     if not stored:
         return []  # customers new in this import have no invoices
-    lock_customers(session, sorted(stored))
     vendors = sorted({ch.vendor for ch in changes})
-    locks = [lk for chunk in chunks(stored) for lk in session.scalars(
-        select(PeriodLock).where(PeriodLock.vendor.in_(vendors), PeriodLock.customer_id.in_(chunk)))]
+    seen = _period_locks(session, vendors, stored)
+    if any(not _whole_months(lk) for lk in seen):
+        # The days of a lock may need a report's day summary written first (seconds for a large
+        # report): written now, before the customers' lock, as generation prices before taking
+        # it, so that the lock is not held meanwhile. Under the lock the check runs on what is
+        # committed then, and finds the day summaries written.
+        _locked_usage(ws, session, changes, seen)
+    lock_customers(session, sorted(stored))
+    locks = _period_locks(session, vendors, stored)
     if not locks:
         return []
-    months: dict[str, set[str]] = defaultdict(set)  # vendor -> months some lock covers
-    for lk in locks:
-        months[lk.vendor].update(DateRange(lk.period_start, lk.period_end, "").months)
-    reports = [r for vendor, wanted in sorted(months.items()) for r in current_reports(session, vendor, sorted(wanted))]
-    usage = account_usage_periods(ws, reports, sorted({(ch.vendor, ch.account_id) for ch in changes}))
-    invoice_ids = sorted({lk.invoice_id for lk in locks})
+    locked = _locked_usage(ws, session, changes, locks)
+    invoice_ids = sorted({lk.invoice_id for hits in locked for _, lk in hits})
     invoices = {i.id: i for chunk in chunks(invoice_ids) for i in session.scalars(select(Invoice).where(Invoice.id.in_(chunk)))}
     names = {c: n for chunk in chunks(stored)
              for c, n in session.execute(select(Customer.customer_id, Customer.name).where(Customer.customer_id.in_(chunk)))}
     problems: list[Problem] = []
-    for ch in changes:
-        hits = []  # (period, lock) of the account's usage under a lock of either customer
-        for period in usage.get((ch.vendor, ch.account_id), []):
-            start, end = month_bounds(period)
-            hits += [(period, lk) for lk in locks if lk.vendor == ch.vendor and lk.customer_id in (ch.losing, ch.gaining)
-                     and lk.period_start < end and lk.period_end > start]
+    for ch, hits in zip(changes, locked):
         if not hits:
             continue
         periods = sorted({period for period, _ in hits})
@@ -428,6 +426,44 @@ def _check_account_locks(ws: Workspace, session: Session, changes: Sequence[_Acc
             f"{' and '.join(steps)} first, then {again}; or keep the account {keep}",
         ))
     return problems
+
+
+def _period_locks(session: Session, vendors: Sequence[str], customers: Sequence[str]) -> list[PeriodLock]:
+    return [lk for chunk in chunks(customers) for lk in session.scalars(
+        select(PeriodLock).where(PeriodLock.vendor.in_(vendors), PeriodLock.customer_id.in_(chunk)))]
+
+
+def _whole_months(lock: PeriodLock) -> bool:
+    return DateRange(lock.period_start, lock.period_end, "").is_whole_months
+
+
+def _locked_usage(ws: Workspace, session: Session, changes: Sequence[_AccountChange],
+                  locks: Sequence[PeriodLock]) -> list[list[tuple[str, PeriodLock]]]:
+    """For each change, the (billing period, lock) pairs where a lock of the customer losing or
+    gaining the account covers some of the account's billable usage, as the locking invoice was
+    priced: a lock of whole months by billing period (any usage of the account in its months);
+    a lock of other days (a custom range, month to date) by usage date (usage of the account on
+    one of its days, in the reports of its months). The months decide first; the days of a lock
+    are read only for the accounts with usage in its months (`account_usage_on_days`)."""
+    months: dict[str, set[str]] = defaultdict(set)  # vendor -> months some lock covers
+    for lk in locks:
+        months[lk.vendor].update(DateRange(lk.period_start, lk.period_end, "").months)
+    reports = [r for vendor, wanted in sorted(months.items()) for r in current_reports(session, vendor, sorted(wanted))]
+    usage = account_usage_periods(ws, reports, sorted({(ch.vendor, ch.account_id) for ch in changes}))
+    in_months: list[list[tuple[str, PeriodLock]]] = []  # per change: the account's usage in a month of a lock of either customer
+    for ch in changes:
+        hits: list[tuple[str, PeriodLock]] = []
+        for period in usage.get((ch.vendor, ch.account_id), []):
+            start, end = month_bounds(period)
+            hits += [(period, lk) for lk in locks if lk.vendor == ch.vendor and lk.customer_id in (ch.losing, ch.gaining)
+                     and lk.period_start < end and lk.period_end > start]
+        in_months.append(hits)
+    asked = sorted({(ch.vendor, ch.account_id, period, lk.period_start, lk.period_end)
+                    for ch, hits in zip(changes, in_months) for period, lk in hits if not _whole_months(lk)})
+    on_days = account_usage_on_days(ws, reports, asked)
+    return [[(period, lk) for period, lk in hits
+             if _whole_months(lk) or (ch.vendor, ch.account_id, period, lk.period_start, lk.period_end) in on_days]
+            for ch, hits in zip(changes, in_months)]
 
 
 def _check_credits_in_use(session: Session, credits: Sequence[Record]) -> list[Problem]:

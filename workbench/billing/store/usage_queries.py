@@ -3,6 +3,7 @@ which vendor accounts map to no customer. Usage stays in DuckDB; only summaries 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from workbench.billing.core.money import D, exact_sum
 from workbench.billing.core.usage import BILLABLE_SQL
 from workbench.billing.store.models import Account, VendorReport
-from workbench.billing.store.usage_files import rows_files, summary_files, text_table
+from workbench.billing.store.usage_files import day_summaries, rows_files, sql_list, summary_files, text_table
 from workbench.billing.store.workspace import Workspace
 
 
@@ -159,6 +160,61 @@ def account_usage_periods(
             {"files": files},
         ).fetchall()
     return {(str(v), str(a)): [str(p) for p in periods] for v, a, periods in found}
+
+
+# (vendor, account_id, billing period, first day, day after the last): an account's usage on some days
+UsageDays = tuple[str, str, str, dt.date, dt.date]
+
+
+def account_usage_on_days(ws: Workspace, reports: Sequence[VendorReport], asked: Sequence[UsageDays]) -> set[UsageDays]:
+    """Those of `asked` for which `reports` give the account billable usage in that billing
+    period on a usage day in [first day, day after the last): what a custom range is priced from
+    (usage by usage date, from the reports of its months; free tier and tax rows left out).
+
+    The summaries answer where their first and last usage start decide: a summary row of the
+    account wholly inside the days says yes; rows wholly outside them say no. Only where a row
+    straddles a bound of the days are day summaries read (`usage_files.day_summaries`), and only
+    those of the reports holding such a row: written from the kept vendor file the first time
+    they are needed (seconds for a large report), never when the summaries answer."""
+    if not reports or not asked:
+        return set()
+    files = [str(p) for p in summary_files(ws, reports)]
+    report_of = dict(zip(files, reports))
+    ids = {str(i): question for i, question in enumerate(asked)}
+    with duckdb.connect() as con:
+        text_table(con, "asked_text", {
+            "id": list(ids), "vendor": [q[0] for q in ids.values()], "account_id": [q[1] for q in ids.values()],
+            "period": [q[2] for q in ids.values()], "first_day": [q[3].isoformat() for q in ids.values()],
+            "end_day": [q[4].isoformat() for q in ids.values()]})
+        con.execute("CREATE TEMP TABLE asked AS SELECT id, vendor, account_id, period, "
+                    "CAST(first_day AS TIMESTAMP) AS first_day, CAST(end_day AS TIMESTAMP) AS end_day FROM asked_text")
+        touching = con.execute(  # the account's summary rows not wholly outside the days: wholly inside, or straddling a bound
+            f"""
+            SELECT q.id, u.filename, bool_or(u.first_usage_start >= q.first_day AND u.last_usage_start < q.end_day)
+            FROM read_parquet($files, filename = true) AS u
+            JOIN asked AS q ON q.vendor = u.vendor AND q.account_id = u.sub_account_id AND q.period = u.billing_period
+            WHERE {BILLABLE_SQL} AND u.first_usage_start < q.end_day AND u.last_usage_start >= q.first_day
+            GROUP BY ALL
+            """,
+            {"files": files},
+        ).fetchall()
+        yes = {question for question, _, inside in touching if inside}
+        straddled = {(question, file) for question, file, _ in touching if question not in yes}
+        if straddled:
+            days, rows = day_summaries(ws, [report_of[f] for f in sorted({f for _, f in straddled})])
+            columns = "vendor, sub_account_id, billing_period, is_free_tier, charge_category"
+            parts = [*([f"SELECT {columns}, first_usage_start AS usage_start FROM read_parquet({sql_list(days)})"] if days else []),
+                     *([f"SELECT {columns}, charge_period_start AS usage_start FROM read_parquet({sql_list(rows)})"] if rows else [])]
+            yes |= {question for (question,) in con.execute(  # a day summary row lies within one usage day
+                f"""
+                SELECT DISTINCT q.id FROM ({' UNION ALL BY NAME '.join(parts)}) AS u
+                JOIN asked AS q ON q.vendor = u.vendor AND q.account_id = u.sub_account_id AND q.period = u.billing_period
+                WHERE {BILLABLE_SQL} AND u.usage_start >= q.first_day AND u.usage_start < q.end_day
+                  AND q.id IN (SELECT unnest($undecided))
+                """,
+                {"undecided": sorted({question for question, _ in straddled})},
+            ).fetchall()}
+    return {ids[question] for question in yes}
 
 
 def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str] | None = None) -> list[UnassignedAccount]:
