@@ -63,3 +63,24 @@ def test_a_grant_finer_than_its_currency_is_refused(billed, tmp_path):
     assert [(p.code, p.row, p.message) for p in problems] == [
         ("bad-credit", 1, "credit amount 10.005 CAD has more decimals than CAD has (2)")]
     assert [g for g in grants(billed) if g[1] in ("C-2", "C-3")] == []  # all or nothing
+
+
+def test_the_shortfall_reads_as_money(workspace, tmp_path):
+    """Acme is granted 1,500.00 CAD and has 2,000 USD more of EC2, so October's invoice uses the
+    whole grant; cutting it to 10.00 leaves 1,490.00 CAD short, said as every amount is shown
+    (`money_text` and the code), not as 1490.00."""
+    from workbench.billing.store.report_import import import_reports
+
+    from .conftest import cur_rows, load
+    from .worked_example import CUR, TABLES
+
+    load(workspace, tmp_path, {**TABLES, "credits": f"{HEADER}\n100001,C-1,2025-09-15,1500.00,CAD,general,azure,grant"})
+    report = tmp_path / "cur-2025-10.csv"
+    report.write_text(cur_rows([*CUR, {**CUR[0], "cost": "2000"}], "2025-10"))
+    import_reports(workspace, [report])
+    made = generate_invoices(workspace, "aws", given_month("2025-10"), options=InvoiceOptions(apply_credits=True),
+                             today=TODAY).invoices
+    acme = next(i for i in made if i.customer_id == "100001")
+    _summary, problems = import_tables(workspace, [credits_file(tmp_path, "100001,C-1,2025-09-15,10.00,CAD,general,azure,cut")])
+    assert [p.message for p in problems] == [
+        f"customer 100001's general credit in CAD would be 1,490.00 CAD short of what invoices already use ({acme.number})"]

@@ -225,9 +225,10 @@ def test_a_newer_report_replaces_the_older_while_the_period_is_open(base: Worksp
     assert first.status is FileStatus.IMPORTED
     second = store(base, "march-v2", MARCH_CORRECTED)
     assert second.status is FileStatus.REPLACED
-    # what the replacement takes out of use, beside what it brings, and how to take it back
+    # what the replacement takes out of use, beside what it brings, and how to take it back; its
+    # costs (exact: 17.5000000028 and 17.250000001) as every amount is shown, exact in `reports --json`
     assert [str(p) for p in second.problems if p.code == "report-replaced"] == [
-        "warning: march-v2: replaces march-v1 for 2024-03: 4 rows, 17.5000000028 USD -> 3 rows, 17.250000001 USD "
+        "warning: march-v2: replaces march-v1 for 2024-03: 4 rows, 17.50 USD -> 3 rows, 17.25 USD "
         "in this file\n  fix: if this file was not meant to replace it, import march-v1 again: it becomes current again"]
     assert current_usage_files(base, "aws", ["2024-03"]) == [base.root / "usage/aws/2024-03/march-v200000000.parquet"]
     [period] = report_periods(base)

@@ -21,12 +21,11 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Literal
 
 import duckdb
 
-from workbench.billing.core.money import D, is_known_currency, plain, round_minor
+from workbench.billing.core.money import D, Money
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup
@@ -149,7 +148,7 @@ class StoredUsage:
         ).fetchall()
         return [
             Problem("unassigned-account",
-                    f"{vendor} account {account} belongs to no customer: {int(n):,} row(s), {_shown(D(cost), currency)} {currency} not invoiced",
+                    f"{vendor} account {account} belongs to no customer: {int(n):,} row(s), {Money(D(cost), currency)} not invoiced",
                     fix="assign it in accounts.csv and import it (`workbench customers import`), then generate again",
                     severity=Severity.WARNING)
             for account, currency, n, cost in rows
@@ -196,8 +195,3 @@ def _cuts_through(con: duckdb.DuckDBPyConnection, date_range: DateRange) -> bool
         f"SELECT count(*) FROM usage WHERE first_usage_start < {end} AND last_usage_start >= {start} "
         f"AND NOT (first_usage_start >= {start} AND last_usage_start < {end})").fetchone()
     return bool(found and found[0])
-
-
-def _shown(cost: Decimal, currency: str) -> str:
-    """A message's amount, rounded to the currency's minor unit (the `unassigned` listing is exact)."""
-    return format(round_minor(cost, currency), "f") if is_known_currency(currency) else plain(cost)

@@ -8,8 +8,9 @@
 - Rounding happens only through `round_minor`, with an explicit mode (half-up by default), to
   the currency's minor unit (JPY 0, USD 2, KWD 3).
 - `money_text` makes a shown amount text (1,234.50; 1,235 JPY; 1.235 KWD): the statement
-  (screen and PDF) and the dashboards' tables both print through it, so they read alike. Files
-  for machines (CSV, JSON) take its `grouped=False` form: 1234.50.
+  (screen and PDF), the dashboards' tables and the command line all print through it, so they
+  read alike; `str(Money)` adds the code (1,234.50 USD) for a message. Files for machines (CSV,
+  JSON) take its `grouped=False` form: 1234.50.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.money import D, is_known_currency, plain
+from workbench.billing.core.money import D, Money, is_known_currency
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.usage import COLUMNS
 from workbench.billing.store import audit
@@ -636,11 +636,13 @@ def _current_reports(session: Session, vendor: str, account: str, period: str, s
 
 def _replacement_notes(older: list[VendorReport], new: _PeriodSummary, name: str) -> list[Problem]:
     """What a replacement takes out of use, beside what it brings: a file with a stray row of
-    another month replaces that month's whole report, and this is where the analyst sees it."""
+    another month replaces that month's whole report, and this is where the analyst sees it. The
+    costs read as every shown amount (rounded, grouped, with the code); `workbench reports --all
+    --json` has both files' exact totals."""
     return [Problem(
         "report-replaced",
-        f"replaces {old.file_name} for {new.period}: {old.row_count:,} rows, {plain(old.cost_total)} {old.currency} "
-        f"-> {new.rows:,} rows, {plain(D(new.cost))} {new.currency} in this file",
+        f"replaces {old.file_name} for {new.period}: {old.row_count:,} rows, {Money(old.cost_total, old.currency)} "
+        f"-> {new.rows:,} rows, {Money(D(new.cost), new.currency)} in this file",
         file=name, severity=Severity.WARNING,
         fix=f"if this file was not meant to replace it, import {old.file_name} again: it becomes current again",
     ) for old in older]

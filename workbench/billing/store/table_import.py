@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.money import is_known_currency, minor_unit, round_minor
+from workbench.billing.core.money import Money, is_known_currency, minor_unit, round_minor
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.periods import DateRange
 from workbench.billing.store.models import (Account, CreditEntry, Customer, CustomerVendor, Invoice, PeriodLock,
@@ -293,6 +293,7 @@ def _check_ranges(r: Record) -> list[Problem]:
             found.append(r.problem("bad-credit", f"credit amount {amount} is not positive", "write the granted amount as a positive number; the workbench records its use on invoices"))
         elif amount is not None and is_known_currency(currency) and round_minor(amount, currency) != amount:
             digits = minor_unit(currency)
+            # the amount as written, not rounded: its extra decimals are what is wrong
             found.append(r.problem("bad-credit", f"credit amount {amount} {currency} has more decimals than {currency} has ({digits})",
                                    f"write the amount granted in whole {currency} minor units, e.g. {round_minor(amount, currency)}"))
     return found
@@ -503,7 +504,7 @@ def _check_credits_in_use(session: Session, credits: Sequence[Record]) -> list[P
         for r in rows:
             problems.append(r.problem(
                 "credit-in-use",
-                f"customer {customer}'s {kind} credit in {currency} would be {-short} {currency} short of what "
+                f"customer {customer}'s {kind} credit in {currency} would be {Money(-short, currency)} short of what "
                 f"invoices already use ({', '.join(numbers) or 'none'})",
                 "keep the grant at least as large as it is used, or delete or void those invoices first "
                 "(their credit returns to the balance), then import again"))
