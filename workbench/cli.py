@@ -7,6 +7,13 @@ Exit codes (scripts may rely on them):
   3  nothing done: the input was refused (bad file, unknown customer, ...)
   4  not found or not allowed in the invoice's state (unknown invoice, locked period, ...)
 `--json` prints one JSON document on stdout (shapes in the README); messages go to stderr.
+
+Amounts a person reads are shown one way: `core.money.money_text` (rounded once, half-up, to the
+currency's minor unit, thousands grouped) and the currency code: `1,262.78 USD` in a sentence
+(`str(Money(...))`), or `1,262.78` in a table's amount column with the code in the `cur` column
+beside it. That holds for unrounded figures too (a vendor report's cost, usage nobody owns):
+`--json` keeps every amount exact (`"cost": "1234.5678"`), for a script or a check against the
+vendor's file to the last digit.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import click
 
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.money import plain
+from workbench.billing.core.money import Money, money_text, plain
 from workbench.billing.core.periods import parse_range
 from workbench.billing.core.problems import Problem, Severity
 
@@ -169,7 +176,7 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
         for u in outcome.unassigned:
             name = f" ({u.account_name})" if u.account_name else ""
             click.echo(f"unassigned: {u.vendor} account {u.account_id or '(none)'}{name}: "
-                       f"{u.rows:,} row(s), {plain(u.cost)} {u.currency} belong to no customer", err=True)
+                       f"{u.rows:,} row(s), {Money(u.cost, u.currency)} belong to no customer", err=True)
     statuses = [f.status.value for f in outcome.files]
     sys.exit(OK if "refused" not in statuses else (REFUSED if set(statuses) == {"refused"} else PARTIAL))
 
@@ -322,11 +329,11 @@ def pricebooks_list(directory: str, as_json: bool) -> None:
 @json_option
 def pricebooks_terms(directory: str, vendor: str, scope: str, as_json: bool) -> None:
     """The names a pricebook rule of SCOPE can match for VENDOR: every service (product type,
-    SKU) in the imported reports, spelled as they are, with rows and vendor cost, costliest first.
+    SKU) in the imported reports, spelled as they are, with rows and vendor cost, costliest first
+    (rounded to the currency's minor unit; exact with --json).
 
     Rules match exactly, case included: AWS services are product codes (AmazonEC2), Azure's meter
     categories, Google's service names; SKUs are AWS product/sku, Azure MeterId, Google sku.id."""
-    from workbench.billing.core.money import plain
     from workbench.billing.store.usage_queries import usage_term_costs
 
     ws = _open(directory)
@@ -337,7 +344,7 @@ def pricebooks_terms(directory: str, vendor: str, scope: str, as_json: bool) -> 
     if not terms:
         click.echo(f"no {vendor} usage imported yet: `workbench import` a report first", err=True)
         return
-    _table([(t.name, f"{t.rows:,}", plain(t.cost), t.currency) for t in terms], [scope, "rows", "vendor cost", "cur"])
+    _table([(t.name, f"{t.rows:,}", money_text(t.cost, t.currency), t.currency) for t in terms], [scope, "rows", "vendor cost", "cur"])
 
 
 @pricebooks.command("import", help="Import pricebooks.csv / support_plans.csv (or any table files).\n\n"
@@ -397,7 +404,7 @@ def generate(directory: str, vendor: str, range_: str, customer_ids: str | None,
                      "problems": [p.to_dict() for p in result.problems]})
     else:
         if result.invoices:
-            _table([(i.number, i.customer_id, i.customer_name, f"{i.total:,}", i.currency, "preliminary" if i.preliminary else "")
+            _table([(i.number, i.customer_id, i.customer_name, money_text(i.total, i.currency), i.currency, "preliminary" if i.preliminary else "")
                     for i in result.invoices], ["invoice", "customer", "name", "total", "cur", ""])
         _report(result.problems)
         click.echo(f"{len(result.invoices)} draft invoice(s) for {vendor} {date_range}; "
@@ -460,7 +467,7 @@ def invoices_list(directory: str, customer: str | None, vendor: str | None, stat
     if as_json:
         _print_json([i.to_dict() for i in found])
         return
-    _table([(i.number, i.customer_id, i.customer_name, i.vendor, i.period, Status(i.status).label, f"{i.total:,}", i.currency,
+    _table([(i.number, i.customer_id, i.customer_name, i.vendor, i.period, Status(i.status).label, money_text(i.total, i.currency), i.currency,
              i.due_date) for i in found],
            ["invoice", "customer", "name", "vendor", "period", "status", "total", "cur", "due"])
 
@@ -657,12 +664,10 @@ def invoices_export(directory: str, refs: tuple[str, ...], formats: tuple[str, .
 def reports(directory: str, vendor: str | None, show_all: bool, as_json: bool) -> None:
     """The imported vendor reports: which file prices each vendor's month, its rows and cost, and
     whether the vendor has finalised it. `--all` adds the files a later import replaced (import
-    one again to make it current again)."""
-    from decimal import Decimal
-
+    one again to make it current again). Costs are rounded to the currency's minor unit; `--json`
+    gives them exact, to compare with the vendor's file to the last digit."""
     from sqlalchemy import select
 
-    from workbench.billing.core.money import plain
     from workbench.billing.store import models as m
 
     with _open(directory).session() as session:
@@ -676,13 +681,13 @@ def reports(directory: str, vendor: str | None, show_all: bool, as_json: bool) -
         replaced_by = {r.id: names.get(r.superseded_by) or session.get(m.VendorReport, r.superseded_by).file_name
                        for r in found if r.superseded_by is not None}
     rows = [{"vendor": r.vendor, "period": r.billing_period, "file": r.file_name, "format": r.format,
-             "billing_account_id": r.billing_account_id, "rows": r.row_count, "cost": plain(r.cost_total), "currency": r.currency,
+             "billing_account_id": r.billing_account_id, "rows": r.row_count, "cost": r.cost_total, "currency": r.currency,
              "final": r.is_final, "imported_at": r.imported_at, "sha256": r.sha256,
              "replaced_by": replaced_by.get(r.id)} for r in found]
     if as_json:
         _print_json(rows)
         return
-    _table([(r["vendor"], r["period"], r["file"], f"{r['rows']:,}", format(Decimal(r["cost"]), ","), r["currency"],
+    _table([(r["vendor"], r["period"], r["file"], f"{r['rows']:,}", money_text(r["cost"], r["currency"]), r["currency"],
              "final" if r["final"] else "preliminary", f"replaced by {r['replaced_by']}" if r["replaced_by"] else "current")
             for r in rows], ["vendor", "period", "file", "rows", "cost", "cur", "vendor data", "status"])
 
@@ -693,7 +698,10 @@ def reports(directory: str, vendor: str | None, show_all: bool, as_json: bool) -
 @click.option("--period", help="YYYY-MM (default: every period).")
 @json_option
 def unassigned(directory: str, vendor: str | None, period: str | None, as_json: bool) -> None:
-    """Usage in vendor reports whose account belongs to no customer (never dropped silently)."""
+    """Usage in vendor reports whose account belongs to no customer (never dropped silently).
+
+    Costs are rounded to the currency's minor unit, as the generation warning says them; `--json`
+    gives them exact."""
     from workbench.billing.store.usage_queries import unassigned_usage
 
     found = unassigned_usage(_open(directory), vendor=vendor, periods=[period] if period else None)
@@ -703,7 +711,7 @@ def unassigned(directory: str, vendor: str | None, period: str | None, as_json: 
     if not found:
         click.echo("every account in the imported reports belongs to a customer")
         return
-    _table([(u.vendor, u.account_id, u.rows, plain(u.cost), u.currency) for u in found],
+    _table([(u.vendor, u.account_id, f"{u.rows:,}", money_text(u.cost, u.currency), u.currency) for u in found],
            ["vendor", "account", "rows", "cost", "cur"])
     click.echo("assign these accounts in accounts.csv (`workbench customers import`), then generate", err=True)
 
@@ -764,12 +772,13 @@ def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
     results = run(ws, numbers=numbers or None)
     if as_json:
         _print_json([{"number": r.number, "customer_id": r.customer_id, "status": r.status, "ok": r.ok,
-                      "differences": r.differences} for r in results])
+                      "differences": [{"what": d.what, "stored": d.stored, "derived": d.derived} for d in r.differences]}
+                     for r in results])
     else:
         for r in results:
             click.echo(f"{r.number}: {'ok' if r.ok else 'DIFFERS'}")
             for d in r.differences:
-                click.echo(f"  {d.what}: stored {d.stored}, derived {d.derived}")
+                click.echo(f"  {d}")
         click.echo(f"{sum(r.ok for r in results)} of {len(results)} issued invoice(s) match", err=True)
     sys.exit(OK if all(r.ok for r in results) else PARTIAL)
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from workbench.billing.core.credits import CreditBalance
 from workbench.billing.core.invoice import InvoiceOptions, compute_invoice
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.money import EXACT, ZERO, plain, round_minor
+from workbench.billing.core.money import EXACT, ZERO, D, Money, plain, round_minor
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion
 from workbench.billing.core.rating import rate
@@ -86,6 +86,14 @@ class Difference:
     what: str
     stored: str
     derived: str
+    currency: str = ""  # set when `stored` and `derived` are amounts in it (plain text, as JSON carries them)
+
+    def __str__(self) -> str:
+        """As `workbench verify` prints it: an amount as every reader sees it, `total: stored 1,041.26 USD,
+        derived 41.26 USD` (`Money`, through `money_text`)."""
+        stored, derived = ((Money(D(t), self.currency) for t in (self.stored, self.derived)) if self.currency
+                           else (self.stored, self.derived))
+        return f"{self.what}: stored {stored}, derived {derived}"
 
 
 @dataclass
@@ -171,7 +179,7 @@ def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verificat
                           ("credits", figures.credits.total)):
         stored = getattr(inv, name)
         if cents(stored) != cents(derived):
-            result.differences.append(Difference(name, plain(cents(stored)), plain(cents(derived))))
+            result.differences.append(Difference(name, plain(cents(stored)), plain(cents(derived)), inv.currency))
     stored_lines = sorted((l.kind, l.section, l.sku, l.amount_rounded) for l in inv.lines)
     derived_lines = sorted((l.kind, l.section, l.sku, l.amount_rounded) for l in figures.lines)
     if stored_lines != derived_lines:
