@@ -210,3 +210,20 @@ def test_a_month_without_usage_is_nothing_done_not_success(small_ws):
     assert "0 done, 0 skipped, 0 failed, 1 not generated" in azure.output
     assert "no azure usage is imported for 2025-10" in azure.output
     assert not (small_ws.output_dir / "2025-09").exists()
+
+
+def test_the_summary_names_each_generated_drafts_total_as_money():
+    """Its totals read as every amount the command line prints (`money_text` and the code), not as
+    the stored text (1262.78 USD, 1602129 JPY)."""
+    from workbench.batch import MonthEndSummary
+    from workbench.billing.core.invoice import InvoiceOptions
+    from workbench.billing.generate import GeneratedInvoice
+
+    drafts = (GeneratedInvoice(1, "AWS-202510-00001", "200001", "Kilo Retail", "aws", "2025-10", "USD", D("1262.78"), False),
+              GeneratedInvoice(2, "AWS-202510-00002", "200004", "Hyakuman Kogyo KK", "aws", "2025-10", "JPY", D("1602129"),
+                               False))
+    summary = MonthEndSummary("2025-10", Path("output/2025-10"), (), (), 0.5, generated=drafts, options=InvoiceOptions())
+    assert summary.text().splitlines()[2:] == [
+        "    AWS-202510-00001 customer 200001 Kilo Retail: total 1,262.78 USD",
+        "    AWS-202510-00002 customer 200004 Hyakuman Kogyo KK: total 1,602,129 JPY",
+    ]
