@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -34,15 +35,16 @@ import click
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import Money, money_text, plain
-from workbench.billing.core.periods import parse_range
+from workbench.billing.core.periods import DateRange, parse_range
 from workbench.billing.core.problems import Problem, Severity
+from workbench.cli_params import DATE, DATE_RANGE, MONTH, VENDOR, today_option
 
 OK, PARTIAL, USAGE, REFUSED, NOT_ALLOWED = 0, 1, 2, 3, 4
 VENDORS = click.Choice(["aws", "azure", "gcp"])
 
 
-def _today(value: str | None) -> dt.date:
-    return dt.date.fromisoformat(value) if value else dt.date.today()
+def _today(value: dt.date | None) -> dt.date:
+    return value or dt.date.today()
 
 
 def _json_default(value: object) -> object:
@@ -93,7 +95,6 @@ def _numeric(text: str) -> bool:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (see the README for its shape).")
-today_option = click.option("--today", metavar="YYYY-MM-DD", help="Pretend today is this day (ranges, due dates).")
 
 
 class _Workbench(click.Group):
@@ -166,6 +167,7 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
     ws = _open(directory)
     with _progress(as_json, "importing", unit="file") as tick:
         outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor, scheduler=scheduler, progress=tick)
+    outcome = dataclasses.replace(outcome, files=tuple(_table_hint(directory, f) for f in outcome.files))
     if as_json:
         _print_json({"files": outcome.files, "unassigned": outcome.unassigned})
     else:
@@ -188,6 +190,7 @@ def _import_tables(directory: str, files: tuple[str, ...], as_json: bool) -> Non
 
     ws = _open(directory)
     summary, problems = import_tables(ws, [Path(f) for f in files])
+    problems = tuple(_report_hint(directory, files, p) for p in problems)
     if as_json:
         _print_json({"imported": None if _has_errors(problems) else summary.counts, "problems": problems})
     else:
@@ -197,6 +200,67 @@ def _import_tables(directory: str, files: tuple[str, ...], as_json: bool) -> Non
         else:
             click.echo(str(summary))
     sys.exit(REFUSED if _has_errors(problems) else OK)
+
+
+def _table_hint(directory: str, refused: Any) -> Any:
+    """A file `import` refused that holds a reference table: its refusal says to import it with
+    `customers import` (the vendor formats' fix is no help there)."""
+    if refused.status.value != "refused" or not refused.problems:
+        return refused
+    tables = _tables_in(refused.path)
+    if not tables:
+        return refused
+    what = f"the {tables[0]} table" if len(tables) == 1 else f"the tables {', '.join(tables)}"
+    fix = (f"{refused.path.name} holds {what}, not a vendor report: import it with "
+           f"`workbench customers import {shlex.quote(directory)} {shlex.quote(str(refused.path))}`")
+    first, *rest = refused.problems
+    return dataclasses.replace(refused, problems=(dataclasses.replace(first, fix=fix), *rest))
+
+
+def _tables_in(path: Path) -> list[str]:
+    """The reference tables a file holds, by its header (a CSV whose columns are a table's: all
+    it requires, none it does not know) or its sheets' names (a workbook)."""
+    import csv
+
+    from workbench.billing.store.table_files import XLSX_SUFFIXES
+    from workbench.billing.store.table_formats import FORMATS_BY_NAME, TABLE_FORMATS
+
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        from openpyxl import load_workbook
+
+        try:
+            sheets = load_workbook(path, read_only=True).sheetnames
+        except Exception:  # not a workbook after all: the import's own problem says what it is
+            return []
+        return [n for n in sheets if n.strip().lower() in FORMATS_BY_NAME]
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            columns = {c.strip().lower() for c in next(csv.reader(handle), [])}
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+    fits = [t for t in TABLE_FORMATS
+            if columns <= set(t.column_names) and {c.name for c in t.columns if c.required} <= columns]
+    return [max(fits, key=lambda t: len(columns & set(t.column_names))).name] if fits else []
+
+
+def _report_hint(directory: str, files: Sequence[str], problem: Problem) -> Problem:
+    """A file the table import does not know that is a vendor report: the refusal says to import
+    it with `workbench import` (recognised as the readers recognise a report, by its header)."""
+    if problem.code != "unknown-table" or problem.file is None:
+        return problem
+    given = next((f for f in files if Path(f).name == problem.file), None)
+    if given is None:
+        return problem
+    import duckdb
+
+    from workbench.billing.readers import detect_format
+
+    with duckdb.connect() as con:
+        found = detect_format(con, Path(given))
+    if found is None:
+        return problem
+    return dataclasses.replace(problem, fix=f"{problem.file} is a vendor billing export ({found}), not a table: "
+                                            f"import it with `workbench import {shlex.quote(directory)} {shlex.quote(given)}`")
 
 
 def _export_tables(directory: str, target: str) -> None:
@@ -256,10 +320,11 @@ def customers_import(directory: str, files: tuple[str, ...], as_json: bool) -> N
 
 @customers.command("remove-account")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.argument("vendor")
+@click.argument("vendor", type=VENDOR)
 @click.argument("account_id")
 def customers_remove_account(directory: str, vendor: str, account_id: str) -> None:
-    """Forget which customer owns VENDOR account ACCOUNT_ID (e.g. `aws 123456789012`).
+    """Forget which customer owns VENDOR account ACCOUNT_ID (e.g. `aws 123456789012`; VENDOR as
+    accounts.csv takes it, Amazon for aws too).
 
     For an account that moved to another customer: remove it, then import the accounts.csv that
     maps it to the new owner; its usage is unassigned until it is mapped again. Refused while the
@@ -267,7 +332,7 @@ def customers_remove_account(directory: str, vendor: str, account_id: str) -> No
     issued invoices first). Recorded in the audit trail."""
     from workbench.billing.store.table_import import remove_account
 
-    owner, problems = remove_account(_open(directory), vendor.lower(), account_id)
+    owner, problems = remove_account(_open(directory), vendor, account_id)
     if _has_errors(problems):
         _report(problems)
         click.echo("nothing was changed", err=True)
@@ -369,7 +434,7 @@ def pricebooks_export(directory: str, target: str) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--vendor", type=VENDORS, required=True)
-@click.option("--range", "range_", default="mtd", show_default=True,
+@click.option("--range", "date_range", type=DATE_RANGE, default="mtd", show_default=True,
               help="mtd (month to date), last-month, YYYY-MM, or YYYY-MM-DD..YYYY-MM-DD (both days included).")
 @click.option("--customers", "customer_ids", help="Comma-separated customer IDs (default: every customer with usage).")
 @click.option("--apply-credits", is_flag=True, help="Apply customers' credit balances (cross-cloud, never below zero).")
@@ -378,8 +443,8 @@ def pricebooks_export(directory: str, target: str) -> None:
 @click.option("--credits-for-marketplace", is_flag=True, help="Let credits pay marketplace fees.")
 @today_option
 @json_option
-def generate(directory: str, vendor: str, range_: str, customer_ids: str | None, apply_credits: bool, tax: bool,
-             include_marketplace: bool, credits_for_marketplace: bool, today: str | None, as_json: bool) -> None:
+def generate(directory: str, vendor: str, date_range: DateRange, customer_ids: str | None, apply_credits: bool, tax: bool,
+             include_marketplace: bool, credits_for_marketplace: bool, today: dt.date | None, as_json: bool) -> None:
     """Generate draft invoices, one per customer, for a vendor and a date range.
 
     Generating locks the period for those customers: a second run is refused until the
@@ -389,10 +454,6 @@ def generate(directory: str, vendor: str, range_: str, customer_ids: str | None,
     from workbench.billing.generate import generate_invoices
 
     ws = _open(directory)
-    try:
-        date_range = parse_range(range_, _today(today))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--range") from None
     options = InvoiceOptions(apply_credits=apply_credits, include_tax=tax, include_marketplace=include_marketplace,
                              credits_for_marketplace=credits_for_marketplace)
     wanted = [c.strip() for c in customer_ids.split(",") if c.strip()] if customer_ids else None
@@ -451,16 +512,15 @@ def invoices() -> None:
 @click.option("--customer")
 @click.option("--vendor", type=VENDORS)
 @click.option("--status", type=click.Choice([s.value for s in Status]))
-@click.option("--range", "range_", help="Only invoices overlapping this range (same forms as generate).")
+@click.option("--range", "window", type=DATE_RANGE, help="Only invoices overlapping this range (same forms as generate).")
 @today_option
 @json_option
-def invoices_list(directory: str, customer: str | None, vendor: str | None, status: str | None, range_: str | None,
-                  today: str | None, as_json: bool) -> None:
+def invoices_list(directory: str, customer: str | None, vendor: str | None, status: str | None,
+                  window: DateRange | None, today: dt.date | None, as_json: bool) -> None:
     """List invoices (Open invoices past their due date become Past Due first)."""
     from workbench.billing.invoices import list_invoices
 
     ws = _open(directory)
-    window = parse_range(range_, _today(today)) if range_ else None
     found = list_invoices(ws, customer=customer, vendor=vendor, status=Status(status) if status else None,
                           start=window.start if window else None, end=window.end if window else None,
                           today=_today(today))
@@ -528,12 +588,13 @@ def invoices_show(directory: str, invoice: str, as_json: bool) -> None:
 
 
 def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_json: bool,
-            today: str | None = None) -> list[Any]:
+            today: dt.date | None | bool = False) -> list[Any]:
+    """`action(ws, refs)`, with `today=` (the day given, or today) unless `today` is False."""
     from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError
 
     ws = _open(directory)
     try:
-        changed = action(ws, list(refs), **({"today": _today(today)} if today is not None else {}))
+        changed = action(ws, list(refs), **({"today": _today(today)} if today is not False else {}))
     except (InvoiceNotFound, InvoiceStateError) as exc:
         click.echo(f"nothing changed: {exc}", err=True)
         sys.exit(NOT_ALLOWED)
@@ -551,14 +612,16 @@ def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_
 @click.option("--all-drafts", is_flag=True,
               help="Approve every draft (approve all), or those of --vendor / --range / --customer.")
 @click.option("--vendor", type=VENDORS, help="With --all-drafts: this vendor's drafts only.")
-@click.option("--range", "range_", help="With --all-drafts: drafts overlapping this range (e.g. last-month, 2025-10).")
+@click.option("--range", "window", type=DATE_RANGE,
+              help="With --all-drafts: drafts overlapping this range (e.g. last-month, 2025-10).")
 @click.option("--customer", help="With --all-drafts: this customer's drafts only.")
 @click.option("--include-preliminary", is_flag=True,
               help="With --all-drafts: approve drafts priced from preliminary usage too (left out by default).")
 @today_option
 @json_option
-def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, vendor: str | None, range_: str | None,
-                     customer: str | None, include_preliminary: bool, today: str | None, as_json: bool) -> None:
+def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, vendor: str | None,
+                     window: DateRange | None, customer: str | None, include_preliminary: bool, today: dt.date | None,
+                     as_json: bool) -> None:
     """Approve drafts: Draft -> Open (visible to the customer; due date set from the terms).
 
     `--all-drafts` approves every draft the filters select, except drafts priced from usage the
@@ -567,12 +630,11 @@ def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, ve
     the vendor's final report for its month is refused as a whole (it would change a billed month)."""
     from workbench.billing.invoices import approve, issued_from_preliminary, list_invoices
 
-    if (vendor or range_ or customer or include_preliminary) and not all_drafts:
+    if (vendor or window or customer or include_preliminary) and not all_drafts:
         raise click.UsageError("--vendor, --range, --customer and --include-preliminary select drafts for --all-drafts")
     if all_drafts:
         if refs:
             raise click.UsageError("name invoices, or pass --all-drafts, not both")
-        window = parse_range(range_, _today(today)) if range_ else None
         drafts = list_invoices(_open(directory), customer=customer, vendor=vendor, status=Status.DRAFT,
                                start=window.start if window else None, end=window.end if window else None)
         held = [i.number for i in drafts if i.preliminary and not include_preliminary]
@@ -589,7 +651,7 @@ def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, ve
         click.echo(f"approving {len(refs)} draft(s)", err=True)
     if not refs:
         raise click.UsageError("name invoices to approve, or pass --all-drafts")
-    _report(issued_from_preliminary(_change(directory, refs, approve, as_json, today or "")))
+    _report(issued_from_preliminary(_change(directory, refs, approve, as_json, today)))
 
 
 @invoices.command("delete")
@@ -610,7 +672,7 @@ def invoices_delete(directory: str, refs: tuple[str, ...], as_json: bool) -> Non
 @click.option("--reason", default="", help="Why, for the audit trail (e.g. 'paid by wire 2025-12-04', 'billed twice').")
 @today_option
 @json_option
-def invoices_status(directory: str, refs: tuple[str, ...], target: str, reason: str, today: str | None,
+def invoices_status(directory: str, refs: tuple[str, ...], target: str, reason: str, today: dt.date | None,
                     as_json: bool) -> None:
     """Change status: open, closed (paid), past_due, void. Nothing returns to draft."""
     from workbench.billing.invoices import set_status
@@ -618,7 +680,7 @@ def invoices_status(directory: str, refs: tuple[str, ...], target: str, reason: 
     def action(ws: Any, refs: list[str], today: dt.date) -> Any:
         return set_status(ws, refs, Status(target), today=today, reason=reason)
 
-    _change(directory, refs, action, as_json, today or "")
+    _change(directory, refs, action, as_json, today)
 
 
 @invoices.command("export")
@@ -695,21 +757,34 @@ def reports(directory: str, vendor: str | None, show_all: bool, as_json: bool) -
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--vendor", type=VENDORS)
-@click.option("--period", help="YYYY-MM (default: every period).")
+@click.option("--period", type=MONTH, help="YYYY-MM (default: every period).")
 @json_option
 def unassigned(directory: str, vendor: str | None, period: str | None, as_json: bool) -> None:
     """Usage in vendor reports whose account belongs to no customer (never dropped silently).
 
     Costs are rounded to the currency's minor unit, as the generation warning says them; `--json`
-    gives them exact."""
-    from workbench.billing.store.usage_queries import unassigned_usage
+    gives them exact. A --period with no report (of --vendor) imported is exit 4: there is nothing
+    to look at, which is not the same as nothing unassigned."""
+    from workbench.billing.store.usage_queries import report_periods, unassigned_usage
 
-    found = unassigned_usage(_open(directory), vendor=vendor, periods=[period] if period else None)
+    ws = _open(directory)
+    imported = sorted({r.period for r in report_periods(ws) if vendor is None or r.vendor == vendor})
+    reports = f"{vendor} report" if vendor else "vendor report"
+    if period is not None and period not in imported:
+        click.echo(f"no {reports} for {period}; imported periods: {', '.join(imported)}" if imported
+                   else f"no {reports} for {period}: none imported yet (`workbench import`)", err=True)
+        if as_json:
+            _print_json([])  # a script reads an answer on stdout, whatever the exit code
+        sys.exit(NOT_ALLOWED)
+    found = unassigned_usage(ws, vendor=vendor, periods=[period] if period else None)
     if as_json:
         _print_json(found)
         return
+    if not imported:
+        click.echo(f"no {reports} imported yet: nothing to look at (`workbench import`)", err=True)
+        return
     if not found:
-        click.echo("every account in the imported reports belongs to a customer")
+        click.echo(f"every account in the imported {reports}s{f' for {period}' if period else ''} belongs to a customer")
         return
     _table([(u.vendor, u.account_id, f"{u.rows:,}", money_text(u.cost, u.currency), u.currency) for u in found],
            ["vendor", "account", "rows", "cost", "cur"])
@@ -720,14 +795,14 @@ def unassigned(directory: str, vendor: str | None, period: str | None, as_json: 
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--invoice", help="Only events of this invoice number.")
 @click.option("--action", help="Only actions starting with this, e.g. invoice.status, credit, pricebook.")
-@click.option("--since", metavar="YYYY-MM-DD", help="Only events from this day on.")
+@click.option("--since", type=DATE, metavar="YYYY-MM-DD", help="Only events from this day on.")
 @json_option
-def audit(directory: str, invoice: str | None, action: str | None, since: str | None, as_json: bool) -> None:
+def audit(directory: str, invoice: str | None, action: str | None, since: dt.date | None, as_json: bool) -> None:
     """The audit trail: who generated, approved, deleted, voided or changed what, when and why."""
     from workbench.billing.store.audit import events
 
     found = events(_open(directory), entity="invoice" if invoice else None, entity_id=invoice, action=action,
-                   since=dt.datetime.fromisoformat(since) if since else None)
+                   since=dt.datetime.combine(since, dt.time()) if since else None)
     if as_json:
         _print_json(found)
         return
@@ -786,7 +861,7 @@ def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @today_option
-def demo(directory: str, today: str | None) -> None:
+def demo(directory: str, today: dt.date | None) -> None:
     """Build a demo workspace (three vendors, ~25 customers, two months) and bill last month.
 
     The vendor files are generated in their real formats into DIRECTORY/imports and imported

@@ -43,6 +43,7 @@ data folder `<sys.prefix>/share/workbench/notebooks`.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import socket
@@ -57,6 +58,7 @@ from pathlib import Path
 import click
 
 from workbench import shipped, with_parent
+from workbench.cli_params import DATE
 
 __all__ = [
     "NOTEBOOKS",
@@ -240,26 +242,19 @@ def _stopped_by_termination() -> Iterator[None]:
 @click.option("--notebook", type=click.Choice(["billing", "invoices", "usage", "all"]), default="billing", show_default=True,
               help="The dashboard at /, or all of them under /voila/render/<file>.")
 @click.option("--no-browser", is_flag=True, help="Print the URL only.")
-@click.option("--today", help="Pretend today is YYYY-MM-DD (demos of past months).")
+@click.option("--today", type=DATE, metavar="YYYY-MM-DD", help="Pretend today is this day (demos of past months).")
 @click.option("--preheat/--no-preheat", default=True, show_default=True,
               help="Keep a kernel per dashboard (billing, invoices) that has already run the notebook for the "
                    "next visitor; the page catches up with changes made since when it is opened. "
                    "--no-preheat: start a kernel and run the notebook for each visit.")
-def serve(directory: str, read_only: bool, port: int, notebook: str, no_browser: bool, today: str | None,
+def serve(directory: str, read_only: bool, port: int, notebook: str, no_browser: bool, today: dt.date | None,
           preheat: bool) -> None:
     """Serve the dashboards of workspace DIRECTORY with Voila on 127.0.0.1."""
-    if today:
-        import datetime as dt
-
-        try:
-            dt.date.fromisoformat(today)
-        except ValueError:
-            raise click.BadParameter(f"{today!r} is not a date YYYY-MM-DD", param_hint="--today") from None
     from workbench.cli_workspace import workspace_argument
 
     with workspace_argument():
-        server = start_server(Path(directory), read_only=read_only, port=port, notebook=notebook, today=today,
-                              preheat=preheat)
+        server = start_server(Path(directory), read_only=read_only, port=port, notebook=notebook,
+                              today=today.isoformat() if today else None, preheat=preheat)
     try:
         with _stopped_by_termination():
             server.wait_ready()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.billing.core.periods import parse_month
+from workbench.cli_params import DATE, MONTH
 
 from .paths import DEFAULT_NOTEBOOK
 
@@ -74,7 +74,7 @@ def _customers(value: str | None) -> list[str] | None:
 
 @click.command("month-end", help=HELP)
 @click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
-@click.option("--period", required=True, metavar="YYYY-MM", help="The billing month, e.g. 2025-10.")
+@click.option("--period", type=MONTH, required=True, metavar="YYYY-MM", help="The billing month, e.g. 2025-10.")
 @click.option("--vendor", "vendors", multiple=True, type=click.Choice(["aws", "azure", "gcp"]),
               help="Only this vendor (repeatable). Default: every vendor with usage for the period.")
 @click.option("--customers", metavar="ID,ID", help="Only these customer ids, comma separated.")
@@ -90,23 +90,18 @@ def _customers(value: str | None) -> list[str] | None:
 @click.option("--include-marketplace", is_flag=True, help="Include marketplace fees (at cost) in the drafts this run generates.")
 @click.option("--credits-for-marketplace", is_flag=True, help="Let credits pay marketplace fees.")
 @click.option("--no-tax", is_flag=True, help="Leave tax off the drafts this run generates.")
-@click.option("--today", metavar="YYYY-MM-DD", help="Pretend today is this day (issue and due dates of new drafts).")
+@click.option("--today", type=DATE, metavar="YYYY-MM-DD", help="Pretend today is this day (issue and due dates of new drafts).")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT_NOTEBOOK),
               show_default=True, help="The invoice notebook template.")
 def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: str | None, jobs: int,
               scheduler: str | None, engine: str, apply_credits: bool, include_marketplace: bool, credits_for_marketplace: bool, no_tax: bool,
-              today: str | None, notebook: str) -> None:
+              today: dt.date | None, notebook: str) -> None:
     from tqdm import tqdm
 
     from workbench.cli_workspace import open_directory
 
     from .month_end import run_month_end
 
-    try:
-        parse_month(period)
-        day = dt.date.fromisoformat(today) if today else None
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
     ws = open_directory(directory, "DIR")
     options = InvoiceOptions(apply_credits=apply_credits, include_tax=not no_tax,
                              include_marketplace=include_marketplace,
@@ -124,7 +119,7 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
 
     try:
         summary = run_month_end(ws, period, vendors=list(vendors) or None, customers=_customers(customers), jobs=jobs,
-                                options=options, today=day, progress=tick, notebook=notebook, on_invoices=start,
+                                options=options, today=today, progress=tick, notebook=notebook, on_invoices=start,
                                 engine=engine, scheduler=scheduler, on_step=lambda text: click.echo(f"{text} ...", err=True))
     finally:
         if bar is not None:

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CUSTOM = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+RANGE_FORMS = "mtd, last-month, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD"
 
 
 def _first_of_next(day: dt.date) -> dt.date:
@@ -27,6 +29,19 @@ def parse_month(text: str) -> dt.date:
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"not a month {text!r}: expected YYYY-MM, e.g. 2025-10")
     return dt.date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def parse_day(text: str) -> dt.date:
+    """A day written YYYY-MM-DD (only that form: 20251120 or 2025-W47 are refused, as a person
+    would not read them as days). ValueError, saying which, for any other text or a day the
+    calendar has not (2025-02-30)."""
+    key = text.strip()
+    if not _DAY.match(key):
+        raise ValueError(f"not a date {text!r}: expected YYYY-MM-DD, e.g. 2025-11-20")
+    try:
+        return dt.date.fromisoformat(key)
+    except ValueError as exc:
+        raise ValueError(f"no such day {text!r} ({exc})") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +120,5 @@ def _parse_range(text: str | None, today: dt.date) -> DateRange:
         return given_month(key)
     m = _CUSTOM.match(key)
     if m:
-        return custom(dt.date.fromisoformat(m.group(1)), dt.date.fromisoformat(m.group(2)))
-    raise ValueError(
-        f"unknown date range {text!r}: use mtd, last-month, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD"
-    )
+        return custom(parse_day(m.group(1)), parse_day(m.group(2)))
+    raise ValueError(f"unknown date range {text!r}: use {RANGE_FORMS}")

@@ -1,0 +1,87 @@
+"""The command line's kinds of value: a day, a billing date range, a month, a vendor.
+
+Each is a click `ParamType` over the billing core's own parser (`core.periods.parse_day`,
+`parse_range`, `parse_month`; `core.usage.Vendor.parse`), so every command reads a value one way
+and refuses a bad one one way: exit 2 with click's `Invalid value for '--range': ...`, naming
+the option and the forms it takes, before any work (and not a traceback, or exit 1).
+
+A range such as `mtd` or `last-month` means something only against a day: `DATE_RANGE` reads it
+against the command's `--today` when the command has one. `today_option` is eager for that:
+click converts eager options first, whatever their place on the command line, so `--today` is
+in `ctx.params` when `--range` (or its default) is converted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+
+from workbench.billing.core.periods import RANGE_FORMS, DateRange, month_key, parse_day, parse_month, parse_range
+from workbench.billing.core.usage import Vendor
+
+__all__ = ["DATE", "DATE_RANGE", "MONTH", "VENDOR", "today_option"]
+
+
+class _Day(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_day(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _DateRange(click.ParamType):
+    name = "RANGE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> DateRange:
+        if isinstance(value, DateRange):
+            return value
+        today = (ctx.params.get("today") if ctx is not None else None) or dt.date.today()
+        try:
+            return parse_range(str(value), today)
+        except ValueError as exc:
+            message = str(exc)
+            if RANGE_FORMS not in message:  # a month or a day that is none: say the forms too
+                message += f"; a range is {RANGE_FORMS}"
+            self.fail(message, param, ctx)
+
+
+class _Month(click.ParamType):
+    """A billing month, given to the command as its text YYYY-MM."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return month_key(parse_month(str(value)))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _Vendor(click.ParamType):
+    """aws, azure or gcp, or a name the table files accept for one (Amazon, Microsoft, Google
+    Cloud, ...): given to the command as aws, azure or gcp."""
+
+    name = "VENDOR"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return Vendor.parse(str(value)).value
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DATE = _Day()
+DATE_RANGE = _DateRange()
+MONTH = _Month()
+VENDOR = _Vendor()
+
+today_option = click.option(
+    "--today", type=DATE, is_eager=True, metavar="YYYY-MM-DD",
+    help="Pretend today is this day (ranges, due dates).")
