@@ -645,8 +645,9 @@ def _generate_period(
             continue
         result = generate_invoices(ws, vendor, date_range, customers, options, today=today)
         generated.extend(result.invoices)
-        # the same problem for every vendor (an unknown --customers id) is said once
-        problems.extend(p for p in result.problems if p not in problems)
+        # the same problem for every vendor (an unknown --customers id) is said once; a customer
+        # with no account of a vendor it did not name is no news
+        problems.extend(p for p in result.problems if p not in problems and (vendors or p.code != "no-vendor-account"))
     jobs = _period_invoices(ws, period, [v for v in wanted if v in with_usage], customers)
     reused = {(j.vendor, j.customer_id) for j in jobs}
     # A locked period is expected on a rerun: the existing invoice is reused.

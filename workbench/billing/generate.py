@@ -333,7 +333,7 @@ def generate_invoices(
 ) -> GenerationResult:
     today = today or dt.date.today()
     prepared = _prepare(ws, vendor, date_range, customers, options, today)
-    problems = prepared.problems
+    problems = _as_asked(ws, vendor, date_range, customers, prepared.problems, bool(prepared.groups))
     try:
         # One transaction for the run. `_store` locks the customers and checks their period locks
         # before writing anything, so a refused customer leaves nothing to undo; any other error
@@ -344,6 +344,36 @@ def generate_invoices(
     except IntegrityError:
         raise _Conflict(vendor, date_range) from None
     return GenerationResult(tuple(made), tuple(problems + refused))
+
+
+def _as_asked(
+    ws: Workspace, vendor: str, date_range: DateRange, customers: Sequence[str] | None, problems: list[Problem],
+    any_usage: bool,
+) -> list[Problem]:
+    """The run's warnings scoped to what was asked. With customers named, the accounts that
+    belong to no customer are no one's of them: one line counts them (`workbench unassigned`
+    lists them), and a named customer with no account nor profile for the vendor is told so,
+    as `no-vendor-account`, not "no usage" (a month end runs every vendor). With none named, a
+    range in which no customer has usage says so: else the run printed only "0 drafts"."""
+    said = [p for p in problems if customers is None or p.code != "unassigned-account"]
+    if customers is not None:
+        with ws.session() as session:
+            theirs = {*session.scalars(select(m.Account.customer_id).where(m.Account.vendor == vendor)),
+                      *session.scalars(select(m.CustomerVendor.customer_id).where(m.CustomerVendor.vendor == vendor))}
+        said = [replace(p, code="no-vendor-account", message=f"no {vendor} account: no invoice")
+                if p.code == "no-usage" and p.customer_id and p.customer_id not in theirs else p for p in said]
+        nobodys = sum(p.code == "unassigned-account" for p in problems)
+        if nobodys:
+            said.append(Problem(
+                "unassigned-accounts", f"{nobodys} {vendor} account(s) with usage in {date_range} belong to no customer",
+                fix=f"see them with `workbench unassigned DIR --vendor {vendor}`", severity=Severity.WARNING))
+    elif not any_usage and not any(p.code == "no-usage" for p in problems):
+        said.append(Problem(
+            "no-usage", f"no customer has {vendor} usage in {date_range}: no invoice to make",
+            fix=f"check the range against the usage dates of the {vendor} reports for {', '.join(date_range.months)}; "
+                f"`workbench unassigned DIR --vendor {vendor}` lists usage that belongs to no customer",
+            severity=Severity.WARNING))
+    return said
 
 
 def _plan(
