@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from workbench.billing.core.problems import Severity, errors
@@ -31,7 +31,7 @@ from workbench.billing.store import (
     store_usage_table,
     unassigned_usage,
 )
-from workbench.billing.store.models import VendorReport
+from workbench.billing.store.models import Invoice, VendorReport
 from workbench.billing.store.usage_files import day_summaries
 from workbench.billing.store.usage_queries import current_reports
 
@@ -242,11 +242,27 @@ def test_replacing_a_locked_period_is_refused_and_names_the_customers(base: Work
     outcome = store(base, "march-v2", MARCH_CORRECTED)
     assert outcome.status is FileStatus.REFUSED
     assert [str(p) for p in outcome.problems] == [
-        "march-v2, customer C002: aws 2024-03 is locked: invoices were generated for C002 (Globex); its usage cannot be replaced\n"
-        "  fix: delete those customers' draft invoices for 2024-03 first, then import again; "
-        "issued invoices never change (void and re-issue instead)"
+        "march-v2, customer C002: aws 2024-03 is locked for customer(s) C002 (Globex) by invoice(s) "
+        "DRAFT-C002-aws-2024-03 (draft); its usage cannot be replaced\n"
+        "  fix: delete the draft invoice(s) DRAFT-C002-aws-2024-03 first, then import again"
     ]
     assert (parquet_files(base), db_dump(base)) == (files, before)
+
+
+def test_an_issued_invoice_locking_the_period_is_named_with_its_status_and_voided(
+        base: Workspace, db_dump: Dump, lock_period: Lock) -> None:
+    """An issued invoice is not deleted: the refusal says Open and to void it."""
+    store(base, "march-v1", MARCH)
+    lock_period(base, "C002", "aws", "2024-03")
+    lock_period(base, "C001", "aws", "2024-03")
+    with base.session() as session:
+        session.execute(update(Invoice).where(Invoice.customer_id == "C002").values(status="open"))
+    outcome = store(base, "march-v2", MARCH_CORRECTED)
+    assert [(p.message, p.fix) for p in outcome.problems] == [(
+        "aws 2024-03 is locked for customer(s) C001 (Acme Ltd), C002 (Globex) by invoice(s) DRAFT-C001-aws-2024-03 "
+        "(draft), DRAFT-C002-aws-2024-03 (open); its usage cannot be replaced",
+        "delete the draft invoice(s) DRAFT-C001-aws-2024-03 and void the issued invoice(s) DRAFT-C002-aws-2024-03 "
+        "(issued invoices never change; re-issue after) first, then import again")]
 
 
 def test_another_billing_accounts_report_cannot_add_usage_to_a_locked_period(
@@ -264,7 +280,8 @@ def test_another_billing_accounts_report_cannot_add_usage_to_a_locked_period(
         """)
     assert outcome.status is FileStatus.REFUSED
     assert [(p.code, p.customer_id) for p in outcome.problems] == [("period-locked", "C002")]
-    assert outcome.problems[0].message.endswith("invoices were generated for C002 (Globex); no usage can be added to it")
+    assert outcome.problems[0].message.endswith(
+        "locked for customer(s) C002 (Globex) by invoice(s) DRAFT-C002-aws-2024-03 (draft); no usage can be added to it")
     assert (parquet_files(base), db_dump(base)) == (files, before)
 
     elsewhere = store(base, "payer-c", """

@@ -43,7 +43,7 @@ from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.models import Account, Customer, PeriodLock, VendorReport
-from workbench.billing.store.periods import locks_overlapping, month_bounds
+from workbench.billing.store.periods import few, held_by, invoices_text, locks_overlapping, month_bounds, unlock_steps
 from workbench.billing.store.usage_files import (
     SUMMARY_COLUMNS,
     Owner,
@@ -711,14 +711,15 @@ def _lock_problems(
         return []
     locked = sorted({lk.customer_id for lk in locks})
     names = dict(session.execute(select(Customer.customer_id, Customer.name).where(Customer.customer_id.in_(locked))).all())
-    who = ", ".join(f"{c} ({names.get(c, '')})" for c in locked)
+    who = few([f"{c} ({names[c]})" if names.get(c) else c for c in locked])
+    held = held_by(session, locks)
     change = "its usage cannot be replaced" if older else "no usage can be added to it"
     return [Problem(
         "period-locked",
-        f"{vendor} {period} is locked: invoices were generated for {who}; {change}",
+        f"{vendor} {period} is locked for customer(s) {who} by invoice(s) {invoices_text(held)}; {change}",
         file=name,
         customer_id=locked[0] if len(locked) == 1 else None,
-        fix=f"delete those customers' draft invoices for {period} first, then import again; issued invoices never change (void and re-issue instead)",
+        fix=f"{unlock_steps(held)} first, then import again",
     )]
 
 
