@@ -2,8 +2,9 @@
 
 Flow: read files as text rows -> parse each cell by its column kind -> check rows against each
 other (duplicates, one owner per account, ranges) -> check them against the stored data
-(unknown customers, accounts owned elsewhere, closed months of a pricebook, accounts whose
-usage is in a locked period) -> only if no error was found, write every table in one
+(unknown customers, accounts owned elsewhere, reference data of closed months: pricebooks,
+tax and FX rates, customers' pricebooks, currencies and jurisdictions; accounts whose usage is in
+a locked period) -> only if no error was found, write every table in one
 transaction. Any error: nothing is written.
 """
 
@@ -27,7 +28,7 @@ from workbench.billing.store.models import (Account, CreditEntry, Customer, Cust
                                             PricebookRule, Setting)
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.locking import lock_customers
-from workbench.billing.store.periods import month_bounds, month_of, next_month
+from workbench.billing.store.periods import few, invoices_text, month_bounds, month_of, next_month, unlock_steps
 from workbench.billing.store.table_bindings import BINDINGS, reseller_key
 from workbench.billing.store.table_files import TableRows, read_table_files
 from workbench.billing.store.table_formats import TABLE_FORMATS
@@ -109,6 +110,7 @@ def import_tables(
         if errors(problems):
             session.rollback()  # the customer locks taken for the check leave nothing behind
             return ImportSummary(), _ordered(problems)
+        problems += _versions_leaving_out_rules(session, records)  # warnings of a good import, as below
         summary = _write(session, records, actor)
     return summary, _ordered([*problems, *_rules_naming_no_usage(ws, records), *_logo_not_found(ws, records)])
 
@@ -309,7 +311,7 @@ def _check_against_store(session: Session, records: Sequence[Record], named_cust
                 r.problem("unknown-customer", f"customer {r.customer_id} does not exist", "add the customer to customers.csv, or fix the customer_id")
             )
     problems += _check_account_owners(session, [r for r in records if r.table == "accounts"])
-    problems += _check_pricebook_locks(session, records)
+    problems += _check_closed_reference(session, records)
     problems += _check_credits_in_use(session, [r for r in records if r.table == "credits"])
     problems += _check_pricebooks_exist(session, records)
     return problems
@@ -410,21 +412,16 @@ def _check_account_locks(ws: Workspace, session: Session, changes: Sequence[_Acc
         periods = sorted({period for period, _ in hits})
         who = sorted({lk.customer_id for _, lk in hits})
         held = sorted({invoices[lk.invoice_id].number: invoices[lk.invoice_id].status for _, lk in hits}.items())
-        drafts = [number for number, status in held if status == "draft"]
-        issued = [number for number, status in held if status != "draft"]
-        steps = ([f"delete the draft invoice(s) {', '.join(drafts)}"] if drafts else []) + \
-                ([f"void the issued invoice(s) {', '.join(issued)} (issued invoices never change; re-issue after)"] if issued else [])
         keep = f"with customer {ch.losing}" if ch.losing else "unassigned"
         problems.append(Problem(
             "period-locked",
             f"{ch.vendor} account {ch.account_id} has usage in {', '.join(periods)}, locked for customer(s) "
             f"{', '.join(f'{c} ({names[c]})' if names.get(c) else c for c in who)} by invoice(s) "
-            f"{', '.join(f'{number} ({status})' for number, status in held)}: {ch.action} would change the usage "
-            f"those invoices were priced from",
+            f"{invoices_text(held)}: {ch.action} would change the usage those invoices were priced from",
             ch.source,
             ch.row,
             who[0] if len(who) == 1 else None,
-            f"{' and '.join(steps)} first, then {again}; or keep the account {keep}",
+            f"{unlock_steps(held)} first, then {again}; or keep the account {keep}",
         ))
     return problems
 
@@ -511,40 +508,148 @@ def _check_credits_in_use(session: Session, credits: Sequence[Record]) -> list[P
     return problems
 
 
-def _check_pricebook_locks(session: Session, records: Sequence[Record]) -> list[Problem]:
-    """A pricebook change must not reach back into a month whose invoices were generated."""
-    changes = [r for r in records if r.table in ("pricebooks", "support_plans") and _changes_store(session, r)]
+@dataclass(frozen=True, slots=True)
+class _ReferenceChange:
+    """A row that changes what invoices are priced from: the invoices it reaches are those of
+    `customers` (None: anyone's) of `vendor` (None: any) whose range starts in a month from
+    `first` to `last` (None: unbounded), converting `pair` (fx: usage -> invoice currency)."""
+
+    record: Record
+    code: str
+    what: str
+    customers: frozenset[str] | None = None
+    vendor: str | None = None
+    first: str | None = None
+    last: str | None = None
+    pair: tuple[str, str] | None = None
+
+    def reaches(self, lock: _Held) -> bool:
+        return ((self.customers is None or lock.customer_id in self.customers)
+                and (self.vendor is None or lock.vendor == self.vendor)
+                and (self.first is None or lock.month >= self.first) and (self.last is None or lock.month <= self.last)
+                and (self.pair is None or self.pair == (lock.usage_currency, lock.currency)))
+
+    @property
+    def movable(self) -> bool:
+        """Whether the same change can take effect from a later month (an effective_from)."""
+        return self.first is not None and self.last is None
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A period lock with its invoice: everything a reference change is checked against. `month`
+    is the first month of the invoice's range, whose pricebook version, FX rate and taxes priced it."""
+
+    vendor: str
+    customer_id: str
+    month: str
+    number: str
+    status: str
+    usage_currency: str
+    currency: str
+
+
+def _check_closed_reference(session: Session, records: Sequence[Record]) -> list[Problem]:
+    """One rule for the reference data of closed months: a pricebook rule or support plan, a tax
+    rate, an FX rate, a customer's tax jurisdiction or its pricebook and currency for a vendor
+    must not change what a generated invoice (draft or issued: a lock is released only by
+    deleting the draft or voiding the invoice) was priced from. A draft would be issued as it
+    was priced, with no word of the change, and `verify` re-derives issued invoices from these
+    tables. Changes take effect from the open months: what has an effective_from sets it after
+    the last closed month; the rest waits for the invoices to be deleted or voided."""
+    changes = _reference_changes(session, records)
     if not changes:
         return []
-    users: dict[tuple[str, str], set[str]] = defaultdict(set)  # (pricebook, vendor) -> customers
-    for cv in session.scalars(select(CustomerVendor)):
-        users[(cv.pricebook, cv.vendor)].add(cv.customer_id)
-    for r in records:
-        if r.table == "customer_vendors" and r.customer_id:
-            users[(str(r.values["pricebook"]), str(r.values["vendor"]))].add(r.customer_id)
-    locks = list(session.scalars(select(PeriodLock)))
+    held = [_Held(vendor, customer, month_of(start), number, status, usage_currency, currency)
+            for vendor, customer, start, number, status, usage_currency, currency in session.execute(
+                select(PeriodLock.vendor, PeriodLock.customer_id, PeriodLock.period_start, Invoice.number,
+                       Invoice.status, Invoice.usage_currency, Invoice.currency)
+                .join(Invoice, Invoice.id == PeriodLock.invoice_id))]
+    names = dict(session.execute(select(Customer.customer_id, Customer.name)).all())
     problems: list[Problem] = []
-    for r in changes:
-        pricebook, vendor, effective = str(r.values["pricebook"]), str(r.values["vendor"]), str(r.values["effective_from"])
-        customers = users[(pricebook, vendor)]
-        closed = [lk for lk in locks if lk.vendor == vendor and lk.customer_id in customers and month_of(lk.period_start) >= effective]
+    for ch in changes:
+        closed = [h for h in held if ch.reaches(h)]
         if not closed:
             continue
-        last_closed = max(month_of(lk.period_start) for lk in closed)
-        who = sorted({lk.customer_id for lk in closed})
-        what = "support plan" if r.table == "support_plans" else "pricebook rule"
-        problems.append(
-            Problem(
-                "pricebook-month-closed",
-                f"{what} of pricebook {pricebook} ({vendor}) takes effect from {effective}, but {last_closed} is closed: "
-                f"invoices were generated for customer(s) {', '.join(who)}",
-                r.source,
-                r.row,
-                who[0] if len(who) == 1 else None,
-                f"changes take effect from the current open month: set effective_from to {next_month(last_closed)} or later",
-            )
-        )
+        months = sorted({h.month for h in closed})
+        who = sorted({h.customer_id for h in closed})
+        invoices = sorted({(h.number, h.status) for h in closed})
+        undo = f"{unlock_steps(invoices)} first, then import again (and generate those invoices anew)"
+        problems.append(Problem(
+            ch.code,
+            f"{ch.what}, but {few(months)} {'is' if len(months) == 1 else 'are'} closed for customer(s) "
+            f"{few([f'{c} ({names[c]})' if names.get(c) else c for c in who])} by invoice(s) {invoices_text(invoices)}",
+            ch.record.source,
+            ch.record.row,
+            who[0] if len(who) == 1 else None,
+            (f"changes take effect from the current open month: set effective_from to {next_month(months[-1])} or "
+             f"later; or {undo}") if ch.movable else undo,
+        ))
     return problems
+
+
+def _reference_changes(session: Session, records: Sequence[Record]) -> list[_ReferenceChange]:
+    """The rows of this import that change reference data (new rows, or a stored row with another
+    value: re-importing an unchanged row is no change), with the invoices each one reaches."""
+    changed = [r for r in records if r.table in ("pricebooks", "support_plans", "tax_rates", "fx_rates")
+               and _changes_store(session, r)]
+    profiles = [r for r in records if r.table == "customer_vendors" and r.customer_id]
+    moves = [r for r in records if r.table == "customers" and r.customer_id and "tax_jurisdiction" in r.present]
+    if not (changed or profiles or moves):
+        return []
+    # who uses a pricebook or lives in a jurisdiction: as stored, and as this import makes it
+    users: dict[tuple[str, str], set[str]] = defaultdict(set)  # (pricebook, vendor) -> customers
+    stored_profiles = {(cv.customer_id, cv.vendor): cv for cv in session.scalars(select(CustomerVendor))}
+    for cv in stored_profiles.values():
+        users[(cv.pricebook, cv.vendor)].add(cv.customer_id)
+    for r in profiles:
+        users[(str(r.values["pricebook"]), str(r.values["vendor"]))].add(str(r.customer_id))
+    stored_jurisdictions = dict(session.execute(select(Customer.customer_id, Customer.tax_jurisdiction)).all())
+    residents: dict[str, set[str]] = defaultdict(set)  # jurisdiction -> customers
+    for customer, jurisdiction in stored_jurisdictions.items():
+        residents[jurisdiction].add(customer)
+    for r in moves:
+        residents[str(r.values["tax_jurisdiction"] or "")].add(str(r.customer_id))
+
+    found: list[_ReferenceChange] = []
+    for r in changed:
+        v = r.values
+        if r.table in ("pricebooks", "support_plans"):
+            pricebook, vendor, effective = str(v["pricebook"]), str(v["vendor"]), str(v["effective_from"])
+            what = "support plan" if r.table == "support_plans" else "pricebook rule"
+            found.append(_ReferenceChange(
+                r, "pricebook-month-closed", f"{what} of pricebook {pricebook} ({vendor}) takes effect from {effective}",
+                frozenset(users[(pricebook, vendor)]), vendor, first=effective))
+        elif r.table == "tax_rates":
+            jurisdiction, effective = str(v["jurisdiction"]), str(v["effective_from"])
+            found.append(_ReferenceChange(
+                r, "tax-month-closed", f"tax {v['tax_name']} of jurisdiction {jurisdiction} takes effect from {effective}",
+                frozenset(residents[jurisdiction]), first=effective))
+        else:
+            period, pair = str(v["period"]), (str(v["from_currency"]), str(v["to_currency"]))
+            found.append(_ReferenceChange(
+                r, "fx-month-closed", f"the {period} FX rate {pair[0]} -> {pair[1]} would be {v['rate']}",
+                first=period, last=period, pair=pair))
+    for r in profiles:
+        customer, vendor = str(r.customer_id), str(r.values["vendor"])
+        old = stored_profiles.get((customer, vendor))
+        new = (str(r.values["pricebook"]), str(r.values["invoice_currency"]))
+        if old is None or (old.pricebook, old.invoice_currency) == new:
+            continue  # a customer's first profile for a vendor has no invoices of it
+        found.append(_ReferenceChange(
+            r, "profile-month-closed",
+            f"customer {customer}'s {vendor} pricebook and currency would change from {old.pricebook} "
+            f"{old.invoice_currency} to {new[0]} {new[1]}", frozenset({customer}), vendor))
+    for r in moves:
+        customer, jurisdiction = str(r.customer_id), str(r.values["tax_jurisdiction"] or "")
+        old_jurisdiction = stored_jurisdictions.get(customer)
+        if old_jurisdiction is None or old_jurisdiction == jurisdiction:
+            continue  # a new customer has no invoices
+        found.append(_ReferenceChange(
+            r, "profile-month-closed",
+            f"customer {customer}'s tax jurisdiction would change from {old_jurisdiction or '(none)'} to "
+            f"{jurisdiction or '(none)'}", frozenset({customer})))
+    return found
 
 
 def _changes_store(session: Session, r: Record) -> bool:
@@ -553,6 +658,49 @@ def _changes_store(session: Session, r: Record) -> bool:
     if stored is None:
         return True
     return any(getattr(stored, binding.attribute(c)) != r.values[c] for c in r.present)
+
+
+def _versions_leaving_out_rules(session: Session, records: Sequence[Record]) -> list[Problem]:
+    """A pricebook version is the rules of its month, whole (`reference.load_pricebook`): rules
+    of the version before it that it does not repeat no longer apply from its month, and without
+    a default rule whatever no rule matches goes at cost. Written to add one rule, such a version
+    silently drops the others, so a version this import adds to or changes that leaves out rules
+    of the version before it is a warning, naming them."""
+    touched = sorted({(str(r.values["pricebook"]), str(r.values["vendor"]), str(r.values["effective_from"]))
+                      for r in records if r.table == "pricebooks" and _changes_store(session, r)})
+    problems: list[Problem] = []
+    for pricebook, vendor in sorted({(p, v) for p, v, _ in touched}):
+        rules: dict[str, dict[tuple[str, str], Decimal]] = defaultdict(dict)  # month -> (scope, match) -> markup
+        for stored in session.scalars(select(PricebookRule).where(PricebookRule.pricebook == pricebook,
+                                                                   PricebookRule.vendor == vendor)):
+            rules[stored.effective_from][(stored.scope, stored.match or "")] = stored.markup_percent
+        for r in records:  # the import upserts: its rows join or replace the stored rows of their month
+            if r.table == "pricebooks" and (r.values["pricebook"], r.values["vendor"]) == (pricebook, vendor):
+                rules[str(r.values["effective_from"])][(str(r.values["scope"]), str(r.values.get("match") or ""))] = \
+                    r.values["markup_percent"]  # type: ignore[assignment]
+        for month in sorted(m for p, v, m in touched if (p, v) == (pricebook, vendor)):
+            before = max((m for m in rules if m < month), default=None)
+            if before is None:
+                continue
+            mine, theirs = rules[month], rules[before]
+            left_out = sorted(k for k in theirs if k not in mine and k[0] != "default")
+            no_default = ("default", "") in theirs and ("default", "") not in mine
+            if not (left_out or no_default):
+                continue
+            parts = ([f"has no default rule (its {before} version's was {theirs[('default', '')]:+} %)"] if no_default else []) + \
+                    ([f"leaves out {len(left_out)} rule(s) of its {before} version "
+                      f"({few([f'{scope} {match} {theirs[(scope, match)]:+} %' for scope, match in left_out], 3)})"]
+                     if left_out else [])
+            first = next(r for r in records if r.table == "pricebooks" and (r.values["pricebook"], r.values["vendor"],
+                                                                             r.values["effective_from"]) == (pricebook, vendor, month))
+            problems.append(Problem(
+                "pricebook-version-incomplete",
+                f"{pricebook} ({vendor}) {month} {' and '.join(parts)}: from {month} "
+                f"{'lines no rule matches are billed at cost' if ('default', '') not in mine else 'those lines get the default markup'}",
+                first.source, first.row, None,
+                f"a version replaces the previous one whole: repeat in {month} the rules of {before} you keep",
+                Severity.WARNING))
+    return problems
 
 
 def _check_pricebooks_exist(session: Session, records: Sequence[Record]) -> list[Problem]:
