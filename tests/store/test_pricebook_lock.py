@@ -97,11 +97,14 @@ def test_an_issued_invoice_holds_the_month_until_it_is_voided(
 ) -> None:
     lock_period(base, "C001", "aws", "2024-03")
     with base.session() as session:
-        session.execute(update(Invoice).values(status="open"))
+        session.execute(update(Invoice).values(status="past_due"))
     _, problems = import_tables(base, [write(tmp_path, "support_plans.csv", """
         pricebook,effective_from,vendor,percent,monthly_minimum
         standard,2024-02,aws,4,100
         """)])
+    assert [p.message for p in problems] == [
+        "support plan of pricebook standard (aws) takes effect from 2024-02, but 2024-03 is closed for customer(s) "
+        "C001 (Acme Ltd) by invoice(s) DRAFT-C001-aws-2024-03 (past due)"]
     assert [p.fix for p in problems] == [
         "changes take effect from the current open month: set effective_from to 2024-04 or later; or void the "
         "issued invoice(s) DRAFT-C001-aws-2024-03 (issued invoices never change; re-issue after) first, then import "

@@ -61,8 +61,8 @@ def few(items: Sequence[str], shown: int = 5) -> str:
 
 
 def invoices_text(held: Sequence[tuple[str, str]]) -> str:
-    """'AWS-202510-00001 (draft), AWS-202510-00002 (open)'."""
-    return few([f"{number} ({status})" for number, status in held])
+    """'AWS-202510-00001 (draft), AWS-202510-00002 (open), AWS-202509-00003 (past due)'."""
+    return few([f"{number} ({status.replace('_', ' ')})" for number, status in held])
 
 
 def unlock_steps(held: Sequence[tuple[str, str]]) -> str:
