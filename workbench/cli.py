@@ -847,13 +847,16 @@ def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
     results = run(ws, numbers=numbers or None)
     if as_json:
         _print_json([{"number": r.number, "customer_id": r.customer_id, "status": r.status, "ok": r.ok,
-                      "differences": [{"what": d.what, "stored": d.stored, "derived": d.derived} for d in r.differences]}
+                      "differences": [{"what": d.what, "stored": d.stored, "derived": d.derived} for d in r.differences],
+                      "notes": r.notes}
                      for r in results])
     else:
         for r in results:
             click.echo(f"{r.number}: {'ok' if r.ok else 'DIFFERS'}")
             for d in r.differences:
                 click.echo(f"  {d}")
+            for note in r.notes:
+                click.echo(f"  note: {note}")
         click.echo(f"{sum(r.ok for r in results)} of {len(results)} issued invoice(s) match", err=True)
     sys.exit(OK if all(r.ok for r in results) else PARTIAL)
 

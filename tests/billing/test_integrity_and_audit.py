@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from decimal import Decimal as Dec
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import update
 
 from workbench.billing.core.invoice import InvoiceOptions
@@ -17,7 +19,9 @@ from workbench.billing.integrity import verify
 from workbench.billing.invoices import InvoiceStateError, approve, delete_drafts, list_invoices, set_status
 from workbench.billing.store import models as m
 from workbench.billing.store.audit import events
+from workbench.cli import main
 
+from .conftest import load
 from .worked_example import TODAY
 
 OPTIONS = InvoiceOptions(apply_credits=True, include_marketplace=True)
@@ -135,3 +139,50 @@ def test_an_invoice_is_not_marked_past_due_before_its_due_date(billed):
         set_status(billed, [numbers["100002"]], Status.PAST_DUE, today=dt.date(2025, 12, 6))
     assert [s.status for s in set_status(billed, [numbers["100002"]], Status.PAST_DUE, today=dt.date(2025, 12, 7))] == [
         "past_due"]
+
+
+def test_verify_taxes_with_the_jurisdiction_the_invoice_recorded_not_the_customers_new_one(billed, tmp_path):
+    numbers = issue_all(billed)
+    load(billed, tmp_path, {"customers": """
+        customer_id,name,tax_jurisdiction
+        100001,Acme Corp,CA-ON
+    """})  # Acme moved from Quebec (GST + QST) to Ontario (HST) after its October invoice was issued
+    results = verify(billed)
+    assert {r.number: r.differences for r in results} == {n: [] for n in numbers.values()}
+    assert [r.notes for r in results] == [[], []]  # re-derived from the invoices' own record alone
+
+
+def test_verify_taxes_with_the_rates_the_invoice_recorded_not_a_rate_imported_since(billed, tmp_path):
+    numbers = issue_all(billed)
+    # a rate stored afterwards, in force from before October (the import refuses it now that
+    # October is closed: tax-month-closed; a workspace may hold one from before that check)
+    with billed.session() as s:
+        s.add(m.TaxRate(jurisdiction="CA-ON", tax_name="HST", effective_from="2025-09", rate_percent=Dec("15")))
+    results = verify(billed)
+    assert {r.number: r.differences for r in results} == {n: [] for n in numbers.values()}
+    assert [r.notes for r in results] == [[], []]  # re-derived from the invoices' own record alone
+
+
+def test_an_invoice_from_before_its_taxes_were_recorded_is_verified_with_todays_and_says_so(billed, tmp_path):
+    numbers = issue_all(billed)
+    with billed.session() as s:  # as invoices generated before revision 0006
+        s.execute(update(m.Invoice).values(tax_rates=None, tax_jurisdiction=None))
+    assert all(r.ok for r in verify(billed))
+    # Acme moved to New York (its issued invoice recorded no jurisdiction, so the import refuses
+    # the move now: profile-month-closed; a workspace may hold one from before that check)
+    with billed.session() as s:
+        s.execute(update(m.Customer).where(m.Customer.customer_id == "100001").values(tax_jurisdiction="US-NY"))
+        s.add(m.TaxRate(jurisdiction="US-NY", tax_name="Sales tax", effective_from="2020-01", rate_percent=Dec("4")))
+    acme = {r.number: r for r in verify(billed)}[numbers["100001"]]
+    # GST + QST as issued; 4 % of 207.41 now, in cents as the invoice shows them (8.30, not 8.3)
+    assert [(d.what, d.stored, d.derived) for d in acme.differences if d.what != "lines"] == [
+        ("tax_total", "31.06", "8.30"), ("total", "238.44", "215.68")]
+    assert acme.notes == ["taxes: the invoice was generated before invoices recorded their tax rates; re-derived "
+                          "with today's tax table of jurisdiction US-NY for 2025-10"]
+    shown = CliRunner().invoke(main, ["verify", str(billed.root), numbers["100001"]])
+    assert shown.exit_code == 1
+    assert shown.stdout.splitlines()[:3] == [
+        f"{numbers['100001']}: DIFFERS", "  tax_total: stored 31.06 CAD, derived 8.30 CAD",
+        "  total: stored 238.44 CAD, derived 215.68 CAD"]
+    assert shown.stdout.splitlines()[-1] == ("  note: taxes: the invoice was generated before invoices recorded their tax "
+                                             "rates; re-derived with today's tax table of jurisdiction US-NY for 2025-10")

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import MetaData, create_engine, inspect, select
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from workbench.billing.store.migrate import current_revision, head_revision, upgrade_to_head
-from workbench.billing.store.models import Base
+from workbench.billing.exports.view import CustomerContact, InvoiceView
+from workbench.billing.store.migrate import alembic_config, current_revision, head_revision, upgrade_to_head
+from workbench.billing.store.models import Base, Invoice
 from workbench.billing.store.workspace import Workspace
 
 
@@ -34,3 +40,39 @@ def test_upgrading_again_changes_nothing(any_db_workspace: Workspace) -> None:
     upgrade_to_head(any_db_workspace.engine.url.render_as_string(hide_password=False))
     assert current_revision(any_db_workspace.engine) == head_revision()
     assert repr(schema()) == repr(before)
+
+
+def test_an_invoice_stored_before_revision_0006_keeps_reading_todays_data(db_url: str) -> None:
+    """0006 adds what an invoice is made from and whom it names, null on the invoices already
+    stored: those keep reading the customer and the tax table as they are now."""
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0005")
+        before = MetaData()
+        before.reflect(connection, only=["customers", "invoices"])
+        money = "0" if engine.dialect.name == "sqlite" else Decimal("0")
+        connection.execute(before.tables["customers"].insert(), [dict(
+            customer_id="100001", name="Acme Corp", contact_name="Ann Smith", contact_email="ann@acme.example",
+            billing_address="1 Main St", tax_jurisdiction="CA-QC")])
+        connection.execute(before.tables["invoices"].insert(), [dict(
+            number="AWS-202510-00001", customer_id="100001", vendor="aws", period_start=dt.date(2025, 10, 1),
+            period_end=dt.date(2025, 11, 1), period_label="2025-10", status="open", currency="CAD", usage_currency="USD",
+            fx_rate=money, issue_date=dt.date(2025, 11, 21), due_date=dt.date(2025, 12, 21), pricebook="Standard",
+            pricebook_version="2025-01", preliminary=False, options={}, created_at=dt.datetime(2025, 11, 20),
+            updated_at=dt.datetime(2025, 11, 21),
+            **{f: money for f in ("vendor_cost", "usage_price", "support_fee", "marketplace", "credits", "subtotal",
+                                  "tax_total", "total", "margin")})])
+    upgrade_to_head(db_url)
+    with Session(engine) as session:
+        invoice = session.scalar(select(Invoice))
+        assert invoice is not None
+        assert (invoice.tax_jurisdiction, invoice.tax_rates, invoice.priced_from, invoice.bill_to, invoice.issued_by) == (
+            None, None, None, None, None)
+        assert InvoiceView.from_orm(session, invoice).customer == CustomerContact(
+            "100001", "Acme Corp", "Ann Smith", "ann@acme.example", "1 Main St")
+        invoice.tax_rates = [["GST", "5"], ["QST", "9.975"]]  # and the new columns hold what new invoices record
+        invoice.bill_to = {"name": "Acme Corp", "billing_address": "1 Main St"}
+        session.commit()
+        session.expire_all()
+        assert (invoice.tax_rates, invoice.bill_to["name"]) == ([["GST", "5"], ["QST", "9.975"]], "Acme Corp")
+    engine.dispose()

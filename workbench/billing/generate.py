@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import duckdb
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,12 +45,13 @@ from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.locking import lock_customers
-from workbench.billing.store.usage_files import rows_files, sql_list, text_table
+from workbench.billing.store.usage_files import UsageUnavailable, rows_files, sql_list, text_table
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 from workbench.billing.usage_groups import open_usage, usage_filter_sql
 
-__all__ = ["CustomerPreview", "GeneratedInvoice", "GenerationResult", "generate_invoices", "preview_customers", "source_rows"]
+__all__ = ["CustomerPreview", "GeneratedInvoice", "GenerationResult", "SourceRowsUnknown", "generate_invoices", "preview_customers",
+           "source_rows"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -98,6 +99,8 @@ class _Plan:
     usage_currency: str
     fx: Decimal
     groups: list[UsageGroup] = field(default_factory=list)
+    reports: tuple[int, ...] = ()  # the VendorReport ids it is priced from, recorded with the invoice
+    accounts: tuple[str, ...] = ()  # the customer's vendor accounts it is priced with, too
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,11 +189,14 @@ def _prepare(
             problems += found
             if plan is not None:
                 plan.groups = groups_by_customer[customer_id]
+                plan.reports = tuple(r.id for r in reports)
                 plans[customer_id] = plan
         names = {cid: all_customers[cid].name for cid in groups_by_customer if cid in all_customers}
     owned: dict[str, set[str]] = defaultdict(set)
     for account_id, customer_id in accounts.items():
         owned[customer_id].add(account_id)
+    for cid, plan in plans.items():
+        plan.accounts = tuple(sorted(owned[cid]))
     return _Prepared(plans, problems, preliminary, groups_by_customer, currencies, names, dict(reference.locks),
                      {cid: frozenset(owned[cid]) for cid in plans})
 
@@ -549,19 +555,63 @@ def _invoice_row(
         vendor_cost=figures.vendor_cost, usage_price=figures.usage_price, support_fee=figures.support_fee,
         marketplace=figures.marketplace, credits=figures.credits.total, subtotal=figures.subtotal,
         tax_total=figures.tax_total, total=figures.total, margin=figures.margin,
+        # what it is made from, so that verify and the detailed export read that, not today's data
+        tax_jurisdiction=plan.customer.tax_jurisdiction or "",
+        tax_rates=[[tax.name, format(tax.rate_percent, "f")] for tax in plan.taxes],
+        priced_from={"reports": list(plan.reports), "accounts": list(plan.accounts)},
     )
 
 
+class SourceRowsUnknown(UsageUnavailable):
+    """The rows an invoice generated before invoices recorded their reports (revision 0006) was
+    priced from cannot be told apart: a report of its months was replaced since."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        self.message, self.fix, self.problems = message, fix, ()
+        Exception.__init__(self, f"{message}; {fix}")
+
+
+def _priced_from(session: Session, invoice: m.Invoice, date_range: DateRange) -> tuple[list[m.VendorReport], dict[str, str]]:
+    """The reports and accounts (account -> customer) the invoice was priced from, as it recorded
+    them: a void invoice's month may have a new report and its accounts another owner since.
+
+    An invoice from before the record has the current ones, which are what it was priced from
+    unless a report of its months replaced another after it was generated (the audit trail says
+    when): then SourceRowsUnknown, rather than rows of a file it was not priced from."""
+    recorded = invoice.priced_from
+    if recorded is not None:
+        ids = list(recorded.get("reports", []))
+        found = {r.id: r for chunk in chunks(ids)
+                 for r in session.scalars(select(m.VendorReport).where(m.VendorReport.id.in_(chunk)))}
+        # a report row is never deleted (a replaced one is kept, superseded): its files may be, which
+        # rows_files reports as UsageUnavailable, naming the file to import again
+        return [found[i] for i in ids if i in found], {a: invoice.customer_id for a in recorded.get("accounts", [])}
+    replaced = session.scalars(select(m.AuditEvent).where(
+        m.AuditEvent.action == "report.replace", m.AuditEvent.at > invoice.created_at,
+        or_(*(m.AuditEvent.entity_id.startswith(f"{invoice.vendor}/{month}/") for month in date_range.months)),
+    ).order_by(m.AuditEvent.at).limit(1)).first()
+    if replaced is not None:
+        earlier = ", ".join((replaced.details or {}).get("replaces", [])) or "an earlier report"
+        raise SourceRowsUnknown(
+            f"the usage rows behind {invoice.number} cannot be listed: it was generated before invoices recorded the "
+            f"reports they are priced from, and on {replaced.at:%Y-%m-%d %H:%M} UTC, after it, "
+            f"{replaced.reason.removeprefix('imported ')} replaced {earlier} ({replaced.entity_id.rsplit('/', 1)[0]})",
+            "its statement, customer CSV and figures stand as stored; only its detailed rows cannot be told from the new file's",
+        )
+    accounts = {a.account_id: a.customer_id for a in session.scalars(
+        select(m.Account).where(m.Account.vendor == invoice.vendor, m.Account.customer_id == invoice.customer_id))}
+    return current_reports(session, invoice.vendor, date_range.months), accounts
+
+
 def source_rows(ws: Workspace, invoice_id: int) -> Iterator[tuple[int, dict[str, object]]]:
-    """The vendor rows behind an invoice, each with its line position and exact amount."""
+    """The vendor rows behind an invoice, each with its line position and exact amount: the rows
+    of the reports and accounts it was priced from (`_priced_from`), not today's."""
     with ws.session() as session:
         invoice = session.get(m.Invoice, invoice_id)
         if invoice is None:
             return
         date_range = DateRange(invoice.period_start, invoice.period_end, invoice.period_label)
-        reports = current_reports(session, invoice.vendor, date_range.months)
-        accounts = {a.account_id: a.customer_id for a in session.scalars(
-            select(m.Account).where(m.Account.vendor == invoice.vendor, m.Account.customer_id == invoice.customer_id))}
+        reports, accounts = _priced_from(session, invoice, date_range)
         lines = {(l.kind == "marketplace", l.section, l.service, l.sku, l.unit, l.charge_category): l for l in invoice.lines
                  if l.kind in ("usage", "marketplace")}
         fx = invoice.fx_rate

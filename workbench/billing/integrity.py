@@ -6,7 +6,9 @@
 - `verify` re-derives every issued invoice from the stored usage, the pricebook version, FX
   rate, tax table and credits it recorded, with the same engine, and compares it to the stored
   figures to the cent; it also checks the seals (stored figures edited behind our back) and the
-  month-end files' manifests when present.
+  month-end files' manifests when present. The taxes are those the invoice recorded at
+  generation (`Invoice.tax_rates`), whatever the customer's jurisdiction or the tax table say
+  now; an invoice from before they were recorded is re-derived with today's, and says so (a note).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.credits import CreditBalance
-from workbench.billing.core.invoice import InvoiceOptions, compute_invoice
+from workbench.billing.core.invoice import InvoiceOptions, Tax, compute_invoice
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.money import EXACT, ZERO, D, Money, plain, round_minor
+from workbench.billing.core.money import EXACT, ZERO, D, Money, money_text, plain, round_minor
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion
 from workbench.billing.core.rating import rate
@@ -102,6 +104,7 @@ class Verification:
     customer_id: str
     status: str
     differences: list[Difference] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how it was checked, when not from its own record alone
 
     @property
     def ok(self) -> bool:
@@ -172,27 +175,35 @@ def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verificat
         [rate(grp, version, inv.fx_rate) for grp in groups.get(inv.customer_id, [])],
         currency=inv.currency, fx_rate=inv.fx_rate, options=options, support=version.support,
         balance=CreditBalance(applied["general"], applied["marketplace"]),
-        taxes=tax_rates(session, _jurisdiction(session, inv), date_range.first_month) if options.include_tax else [],
+        taxes=_taxes(session, inv, date_range, result) if options.include_tax else [],
     )
     cents = lambda d: round_minor(d, inv.currency)  # noqa: E731
     for name, derived in (("subtotal", figures.subtotal), ("tax_total", figures.tax_total), ("total", figures.total),
                           ("credits", figures.credits.total)):
         stored = getattr(inv, name)
         if cents(stored) != cents(derived):
-            result.differences.append(Difference(name, plain(cents(stored)), plain(cents(derived)), inv.currency))
+            result.differences.append(Difference(name, money_text(stored, inv.currency, grouped=False), money_text(derived, inv.currency, grouped=False), inv.currency))
     stored_lines = sorted((l.kind, l.section, l.sku, l.amount_rounded) for l in inv.lines)
     derived_lines = sorted((l.kind, l.section, l.sku, l.amount_rounded) for l in figures.lines)
     if stored_lines != derived_lines:
         only_stored = [x for x in stored_lines if x not in derived_lines]
         only_derived = [x for x in derived_lines if x not in stored_lines]
         result.differences.append(Difference(
-            "lines", "; ".join(f"{k} {s} {sku} {plain(a)}" for k, s, sku, a in only_stored),
-            "; ".join(f"{k} {s} {sku} {plain(a)}" for k, s, sku, a in only_derived)))
+            "lines", "; ".join(f"{k} {s} {sku} {money_text(a, inv.currency)}" for k, s, sku, a in only_stored),
+            "; ".join(f"{k} {s} {sku} {money_text(a, inv.currency)}" for k, s, sku, a in only_derived)))
 
 
-def _jurisdiction(session: Session, inv: m.Invoice) -> str:
+def _taxes(session: Session, inv: m.Invoice, date_range: DateRange, result: Verification) -> list[Tax]:
+    """The taxes the invoice was computed with, as it recorded them at generation. An invoice
+    from before they were recorded has its customer's jurisdiction and tax table as they are now,
+    and a note says so (a changed jurisdiction or rate shows as a tax difference then)."""
+    if inv.tax_rates is not None:
+        return [Tax(name, D(rate)) for name, rate in inv.tax_rates]
     customer = session.get(m.Customer, inv.customer_id)
-    return customer.tax_jurisdiction if customer else ""
+    jurisdiction = customer.tax_jurisdiction if customer else ""
+    result.notes.append(f"taxes: the invoice was generated before invoices recorded their tax rates; re-derived with "
+                        f"today's tax table of jurisdiction {jurisdiction or '(none)'} for {date_range.first_month}")
+    return tax_rates(session, jurisdiction, date_range.first_month)
 
 
 def _check_files(ws: Workspace, inv: m.Invoice, result: Verification) -> None:

@@ -2,7 +2,8 @@
 
 The rules themselves live in `core.lifecycle`; this module applies them to the workspace:
 - Draft -> Open issues the invoice: its issue date becomes today and the due date follows
-  from the payment terms. Its figures never change again.
+  from the payment terms. Its figures never change again, nor the parties it names: the
+  customer's and the reseller's name, address and contact are recorded with it as issued.
 - Deleting a draft removes its lines, gives back the credits it applied and releases its
   period lock, so the period can be generated again.
 - Voiding an issued invoice keeps it (and its number) for the record, gives the credits back
@@ -188,6 +189,7 @@ def set_status(
             if target is Status.OPEN:
                 inv.issue_date = today
                 inv.due_date = today + dt.timedelta(days=payment_terms(session, session.get(m.Customer, inv.customer_id)))
+                _record_parties(session, inv)  # before the issue hooks: the seal and the email print them
             if target is Status.VOID:
                 _give_back_credits(session, inv, today, actor)
                 session.execute(delete(m.PeriodLock).where(m.PeriodLock.invoice_id == inv.id))
@@ -289,6 +291,23 @@ def on_issue(session: Session, inv: m.Invoice) -> None:
         _declared = [ep.load() for ep in entry_points(group=HOOKS_GROUP)]
     for hook in [*ISSUE_HOOKS, *(h for h in _declared if h not in ISSUE_HOOKS)]:
         hook(session, inv)
+
+
+# the reseller's settings an issued statement names (the logo is not recorded: it is a file, read as it is now)
+ISSUER_SETTINGS = ("reseller.name", "reseller.address", "reseller.contact_email")
+
+
+def _record_parties(session: Session, inv: m.Invoice) -> None:
+    """Keep with the invoice the parties its statement names as it is issued (`bill_to`,
+    `issued_by`): an issued invoice is a legal document, so a customer's or the reseller's new
+    name or address, imported since, changes the next invoices and never this one."""
+    customer = session.get(m.Customer, inv.customer_id)
+    assert customer is not None  # an invoice's customer cannot be removed
+    inv.bill_to = {"name": customer.name, "contact_name": customer.contact_name or "",
+                   "contact_email": customer.contact_email or "", "billing_address": customer.billing_address or ""}
+    settings = {key: value for key, value in session.execute(
+        select(m.Setting.key, m.Setting.value).where(m.Setting.key.in_(ISSUER_SETTINGS)))}
+    inv.issued_by = {key.removeprefix("reseller."): settings.get(key) or "" for key in ISSUER_SETTINGS}
 
 
 def _give_back_credits(session: Session, inv: m.Invoice, today: dt.date, actor: str | None) -> None:

@@ -2,7 +2,10 @@
 
 `InvoiceView.from_orm(session, invoice)` copies the figures the invoice engine stored (header,
 totals, lines) together with the customer's contact data and the reseller's profile, so that
-exporters need neither a session nor the ORM, and cannot change or recompute anything.
+exporters need neither a session nor the ORM, and cannot change or recompute anything. An
+issued invoice (Open, Closed, Past Due, Void) names the customer and the reseller as it recorded
+them when it was issued (`Invoice.bill_to`, `issued_by`), the reseller's logo as it is now; a
+draft, or an invoice issued before they were recorded, names them as they are now.
 
 The detailed export also wants the usage rows behind each line. They can be hundreds of
 thousands, so the view carries a callable that yields them lazily (`source_rows`), never a list.
@@ -12,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import minor_unit
 from workbench.billing.store.models import Customer, Invoice, InvoiceLine, Setting
 
@@ -105,6 +109,21 @@ class CustomerContact:
     contact_email: str = ""
     billing_address: str = ""
 
+    @classmethod
+    def of_invoice(cls, session: Session, invoice: Invoice) -> CustomerContact:
+        """The bill-to an issued invoice recorded (`Invoice.bill_to`); a draft's, or one issued
+        before invoices recorded it, is the customer's record as it is now."""
+        recorded = invoice.bill_to if invoice.status != Status.DRAFT.value else None
+        if recorded is not None:
+            return cls(invoice.customer_id, **{name: str(recorded.get(name) or "") for name in _BILL_TO})
+        customer = session.get(Customer, invoice.customer_id)
+        if customer is None:
+            raise LookupError(f"invoice {invoice.number}: customer {invoice.customer_id!r} does not exist")
+        return cls(customer.customer_id, **{name: getattr(customer, name) or "" for name in _BILL_TO})
+
+
+_BILL_TO = ("name", "contact_name", "contact_email", "billing_address")
+
 
 @dataclass(frozen=True, slots=True)
 class ResellerProfile:
@@ -122,6 +141,17 @@ class ResellerProfile:
         rows = session.execute(select(Setting.key, Setting.value).where(Setting.key.in_(cls.SETTING_KEYS)))
         values = {key.removeprefix("reseller."): value or "" for key, value in rows}
         return cls(**values)
+
+    @classmethod
+    def of_invoice(cls, session: Session, invoice: Invoice) -> ResellerProfile:
+        """The reseller's name, address and contact as an issued invoice recorded them
+        (`Invoice.issued_by`), with the logo as it is now; a draft's, or one issued before invoices
+        recorded them, are the settings as they are now."""
+        profile = cls.from_settings(session)
+        recorded = invoice.issued_by if invoice.status != Status.DRAFT.value else None
+        if recorded is None:
+            return profile
+        return replace(profile, **{name: str(recorded.get(name) or "") for name in ("name", "address", "contact_email")})
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +202,6 @@ class InvoiceView:
 
     @classmethod
     def from_orm(cls, session: Session, invoice: Invoice, source_rows: SourceRows | None = None) -> InvoiceView:
-        customer = session.get(Customer, invoice.customer_id)
-        if customer is None:
-            raise LookupError(f"invoice {invoice.number}: customer {invoice.customer_id!r} does not exist")
         return cls(
             number=invoice.number,
             vendor=invoice.vendor,
@@ -199,14 +226,8 @@ class InvoiceView:
             tax_total=invoice.tax_total,
             total=invoice.total,
             margin=invoice.margin,
-            customer=CustomerContact(
-                customer_id=customer.customer_id,
-                name=customer.name,
-                contact_name=customer.contact_name or "",
-                contact_email=customer.contact_email or "",
-                billing_address=customer.billing_address or "",
-            ),
-            reseller=ResellerProfile.from_settings(session),
+            customer=CustomerContact.of_invoice(session, invoice),
+            reseller=ResellerProfile.of_invoice(session, invoice),
             lines=tuple(LineView.from_orm(line) for line in sorted(invoice.lines, key=lambda x: x.position)),
             source_rows=source_rows,
         )

@@ -228,6 +228,18 @@ class Invoice(Base):
     pricebook_version: Mapped[str] = mapped_column(String(7))
     preliminary: Mapped[bool] = mapped_column(Boolean, default=False)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # what the invoice was made from, recorded at generation (None on invoices generated before
+    # revision 0006): the customer's tax jurisdiction then, the taxes applied ([[name, rate_percent
+    # as text], ...], [] without tax), and the reports and accounts it was priced from
+    # ({"reports": [VendorReport ids], "accounts": [account ids]})
+    tax_jurisdiction: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tax_rates: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    priced_from: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # the parties as the issued statement names them, recorded at issue (None on drafts and on
+    # invoices issued before revision 0006): the customer's name, contact and billing address,
+    # and the reseller's name, address and contact email (exports/view.py reads them)
+    bill_to: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    issued_by: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # figures, computed once by workbench.billing.core.invoice and never recomputed by renderers
     vendor_cost: Mapped[Decimal] = mapped_column(ExactDecimal())
     usage_price: Mapped[Decimal] = mapped_column(ExactDecimal())
