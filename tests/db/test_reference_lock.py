@@ -65,12 +65,9 @@ def test_fx_tax_and_profile_changes_for_a_generated_month_wait_for_its_invoices(
     before = _stored(billed)
     summary, problems = import_tables(billed, write_tables(tmp_path, CHANGES))
     assert summary.counts == ()
+    # Beta's new pricebook and currency are not refused: its only invoice is issued, and names the
+    # pricebook and currency it was made with (a profile is held by drafts alone)
     assert [(p.file, p.code, p.customer_id, p.message, p.fix) for p in problems] == [
-        ("customer_vendors.csv", "profile-month-closed", "100002",
-         "customer 100002's aws pricebook and currency would change from Standard USD to Standard CAD, but 2025-10 is "
-         "closed for customer(s) 100002 (Beta Ltd) by invoice(s) AWS-202510-00002 (open)",
-         "void the issued invoice(s) AWS-202510-00002 (issued invoices never change; re-issue after) first, then import "
-         "again (and generate those invoices anew)"),
         ("customers.csv", "profile-month-closed", "100001",
          "customer 100001's tax jurisdiction would change from CA-QC to CA-ON, but 2025-10 is closed for customer(s) "
          "100001 (Acme Corp) by invoice(s) AWS-202510-00001 (draft)",
@@ -99,3 +96,17 @@ def test_fx_tax_and_profile_changes_for_a_generated_month_wait_for_its_invoices(
         assert sorted((i.customer_id, i.currency, i.fx_rate) for i in s.scalars(
             select(m.Invoice).where(m.Invoice.number.in_([i.number for i in again.invoices])))) == [
             ("100001", "CAD", Decimal("1.40")), ("100002", "CAD", Decimal("1.40"))]
+
+
+def test_issued_invoices_do_not_hold_their_customers_profile(billed: Workspace, tmp_path: Path) -> None:
+    """A customer that moves, or changes pricebook, after its invoices were issued need not void
+    them: each recorded its pricebook, currency and jurisdiction, and verifies as issued. A draft
+    still holds its customer's profile (it would be issued as priced)."""
+    from workbench.billing.integrity import verify
+
+    approve(billed, ["AWS-202510-00001"], today=TODAY)
+    summary, problems = import_tables(billed, write_tables(tmp_path, {
+        "customer_vendors": CHANGES["customer_vendors"], "customers": CHANGES["customers"]}))
+    assert (problems, summary.changed) == ((), 2)
+    assert [(r.number, r.ok, r.differences) for r in verify(billed)] == [
+        ("AWS-202510-00001", True, []), ("AWS-202510-00002", True, [])]

@@ -522,8 +522,11 @@ class _ReferenceChange:
     first: str | None = None
     last: str | None = None
     pair: tuple[str, str] | None = None
+    recorded: str | None = None  # what an issued invoice recorded of this change's data: it is not reached
 
     def reaches(self, lock: _Held) -> bool:
+        if self.recorded is not None and lock.status != "draft" and self.recorded in lock.recorded:
+            return False
         return ((self.customers is None or lock.customer_id in self.customers)
                 and (self.vendor is None or lock.vendor == self.vendor)
                 and (self.first is None or lock.month >= self.first) and (self.last is None or lock.month <= self.last)
@@ -547,6 +550,7 @@ class _Held:
     status: str
     usage_currency: str
     currency: str
+    recorded: frozenset[str] = frozenset()  # "profile" (pricebook, currency: always), "jurisdiction" (since 0006)
 
 
 def _check_closed_reference(session: Session, records: Sequence[Record]) -> list[Problem]:
@@ -556,14 +560,21 @@ def _check_closed_reference(session: Session, records: Sequence[Record]) -> list
     deleting the draft or voiding the invoice) was priced from. A draft would be issued as it
     was priced, with no word of the change, and `verify` re-derives issued invoices from these
     tables. Changes take effect from the open months: what has an effective_from sets it after
-    the last closed month; the rest waits for the invoices to be deleted or voided."""
+    the last closed month; the rest waits for the invoices to be deleted or voided.
+
+    A customer's profile has no effective month, so it is held only by what it would change:
+    its drafts. An issued invoice keeps the pricebook and currency it names and (since revision
+    0006) the tax jurisdiction it recorded, so it does not hold them: a customer that moves or
+    changes pricebook after years of invoices need not void them. An issued invoice without a
+    recorded jurisdiction (older) still holds it, since `verify` reads today's then."""
     changes = _reference_changes(session, records)
     if not changes:
         return []
-    held = [_Held(vendor, customer, month_of(start), number, status, usage_currency, currency)
-            for vendor, customer, start, number, status, usage_currency, currency in session.execute(
+    held = [_Held(vendor, customer, month_of(start), number, status, usage_currency, currency,
+                  frozenset({"profile"} | ({"jurisdiction"} if jurisdiction is not None else set())))
+            for vendor, customer, start, number, status, usage_currency, currency, jurisdiction in session.execute(
                 select(PeriodLock.vendor, PeriodLock.customer_id, PeriodLock.period_start, Invoice.number,
-                       Invoice.status, Invoice.usage_currency, Invoice.currency)
+                       Invoice.status, Invoice.usage_currency, Invoice.currency, Invoice.tax_jurisdiction)
                 .join(Invoice, Invoice.id == PeriodLock.invoice_id))]
     names = dict(session.execute(select(Customer.customer_id, Customer.name)).all())
     problems: list[Problem] = []
@@ -639,7 +650,7 @@ def _reference_changes(session: Session, records: Sequence[Record]) -> list[_Ref
         found.append(_ReferenceChange(
             r, "profile-month-closed",
             f"customer {customer}'s {vendor} pricebook and currency would change from {old.pricebook} "
-            f"{old.invoice_currency} to {new[0]} {new[1]}", frozenset({customer}), vendor))
+            f"{old.invoice_currency} to {new[0]} {new[1]}", frozenset({customer}), vendor, recorded="profile"))
     for r in moves:
         customer, jurisdiction = str(r.customer_id), str(r.values["tax_jurisdiction"] or "")
         old_jurisdiction = stored_jurisdictions.get(customer)
@@ -648,7 +659,7 @@ def _reference_changes(session: Session, records: Sequence[Record]) -> list[_Ref
         found.append(_ReferenceChange(
             r, "profile-month-closed",
             f"customer {customer}'s tax jurisdiction would change from {old_jurisdiction or '(none)'} to "
-            f"{jurisdiction or '(none)'}", frozenset({customer})))
+            f"{jurisdiction or '(none)'}", frozenset({customer}), recorded="jurisdiction"))
     return found
 
 
