@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from workbench.billing.invoices import ISSUE_HOOKS, approve, list_invoices
 from workbench.billing.notify import list_outbox, register, send_pending
+from workbench.billing.notify.compose import compose_invoice_open
 from workbench.billing.notify.outbox import queue_invoice_email
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
@@ -114,6 +115,19 @@ def test_html_part_escapes_what_people_typed(billed: Billed, issue_hook: None) -
         msg = s.scalars(select(m.OutboxMessage)).one()
     assert "Hello Bob &lt;b&gt;Jones&lt;/b&gt; &amp; Co," in msg.body_html
     assert "Hello Bob <b>Jones</b> & Co," in msg.body_text
+
+
+@pytest.mark.parametrize(("vendor", "named"), [("azure", "Azure"), ("gcp", "Google Cloud")])
+def test_the_email_names_the_vendor_as_the_statement_does(billed: Billed, vendor: str, named: str) -> None:
+    # one display name per vendor (core.usage.Vendor), on the PDF too: Azure was "Microsoft Azure" here
+    with billed.ws.session() as s:
+        invoice = s.scalars(select(m.Invoice).where(m.Invoice.number == billed.numbers["100001"])).one()
+        invoice.vendor = vendor
+        email = compose_invoice_open(s, invoice)
+        s.rollback()
+    assert email.subject == f"Maple Cloud Partners: new {named} invoice AWS-202510-00001 for 2025-10 (238.44 CAD)"
+    assert f"has issued your {named} invoice for 2025-10.\n" in email.text
+    assert f"  Vendor     {named}\n" in email.text
 
 
 def test_a_rolled_back_approval_queues_nothing(billed: Billed, issue_hook: None) -> None:

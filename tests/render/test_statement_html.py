@@ -71,6 +71,14 @@ def test_prints_exactly_the_statement_rows(acme):
     assert "<script" not in html and "http" not in html.replace("http://www.w3.org", "")
 
 
+@pytest.mark.parametrize(("vendor", "named"), [("aws", "AWS"), ("azure", "Azure"), ("gcp", "Google Cloud")])
+def test_the_cloud_vendor_goes_by_its_display_name(acme, vendor, named):
+    # as the invoice email and the usage explorer name it (it was "AZURE" and "GCP" here)
+    soup = BeautifulSoup(statement_html(dataclasses.replace(acme, vendor=vendor)), "html.parser")
+    meta = {tr.th.get_text(): tr.td.get_text() for tr in soup.select("table.wb-meta tr")}
+    assert meta["Cloud vendor"] == named
+
+
 def test_a_rounding_difference_row_is_printed_where_the_statement_puts_it(acme):
     # stored figures one cent above the lines: the statement shows it as a rounding row
     shifted = dataclasses.replace(acme, subtotal=Decimal("207.39"), total=Decimal("238.45"))

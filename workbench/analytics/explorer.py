@@ -47,6 +47,7 @@ from workbench.analytics import figures as f
 from workbench.analytics import queries as q
 from workbench.billing.core.money import exact_sum
 from workbench.billing.core.periods import DateRange, month_key, parse_month
+from workbench.billing.core.usage import Vendor
 from workbench.billing.store.usage_queries import report_periods
 from workbench.billing.store.workspace import Workspace
 
@@ -58,7 +59,6 @@ ALL_VENDORS = "All vendors"
 # "nobody chosen" choices are strings that no vendor or customer ID can be.
 ANY = "*all*"
 NOBODY = "*none*"
-VENDOR_NAMES = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
 # tab key -> title, in display order
 TABS: dict[str, str] = {
     "daily": "Daily cost",
@@ -225,7 +225,7 @@ class UsageExplorer:
         self._periods = periods
         vendors = sorted({p.vendor for p in periods})
         self.vendor = widgets.Dropdown(
-            description="Vendor", options=[(ALL_VENDORS, ANY)] + [(VENDOR_NAMES.get(v, v), v) for v in vendors], value=ANY,
+            description="Vendor", options=[(ALL_VENDORS, ANY)] + [(Vendor.display_name_of(v), v) for v in vendors], value=ANY,
         )
         # the slider's own readout joins the two ends with "-", which months already hold
         # ("2026-11-2026-11"): `months_readout` says "2026-11" or "2026-10 to 2026-11" instead
@@ -374,7 +374,7 @@ class UsageExplorer:
 
     def _subtitle(self, *, usage: bool = False) -> str:
         chosen = self.selected_vendor
-        vendor = VENDOR_NAMES.get(chosen, chosen) if chosen else ALL_VENDORS
+        vendor = Vendor.display_name_of(chosen) if chosen else ALL_VENDORS
         return f"{vendor} · {self.date_range} · {'vendor cost in ' if usage else ''}{self.currency.value}"
 
     @_shows_working

@@ -30,6 +30,7 @@ from typing import Any
 
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import EXACT, is_known_currency, round_minor
+from workbench.billing.core.usage import Vendor
 from workbench.billing.exports.statement import StatementRow, amount_text, statement_rows
 from workbench.billing.exports.view import InvoiceView
 
@@ -237,7 +238,7 @@ def statement_html(
         ("Issue date", view.issue_date.isoformat()),
         ("Due date", view.due_date.isoformat()),
         ("Currency", currency),
-        ("Cloud vendor", view.vendor.upper()),
+        ("Cloud vendor", Vendor.display_name_of(view.vendor)),
     ]
     out.append('<table class="wb-meta">')
     out.extend(f"<tr><th>{_text(k)}</th><td>{_text(v)}</td></tr>" for k, v in meta)

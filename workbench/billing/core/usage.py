@@ -32,6 +32,22 @@ class Vendor(str, Enum):
             raise ValueError(f"unknown vendor {text!r}; known: aws, azure, gcp")
         return aliases[key]
 
+    @property
+    def display_name(self) -> str:
+        """How statements, emails and dashboards name the vendor (as DOMAIN.md and the seed do)."""
+        return _DISPLAY_NAMES[self]
+
+    @classmethod
+    def display_name_of(cls, value: str) -> str:
+        """The display name of a stored vendor value ("gcp" -> "Google Cloud"); other text as it is."""
+        try:
+            return cls(value).display_name
+        except ValueError:
+            return value
+
+
+_DISPLAY_NAMES: dict[Vendor, str] = {Vendor.AWS: "AWS", Vendor.AZURE: "Azure", Vendor.GCP: "Google Cloud"}
+
 
 class ChargeCategory(str, Enum):
     """FOCUS ChargeCategory, plus the vendor line kinds the pricing rules treat specially."""

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import exact_sum
+from workbench.billing.core.usage import Vendor
 from workbench.billing.exports.statement import amount_text, statement_rows
 from workbench.billing.exports.view import InvoiceView
 from workbench.billing.store.models import Invoice, Setting
@@ -24,7 +25,6 @@ from .templates import email_environment, render
 __all__ = ["InvoiceEmail", "SummaryRow", "compose_invoice_open", "portal_link"]
 
 KIND_INVOICE_OPEN = "invoice-open"
-VENDOR_NAMES = {"aws": "AWS", "azure": "Microsoft Azure", "gcp": "Google Cloud"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ def _context(view: InvoiceView, portal_url: str) -> dict[str, Any]:
         "customer_name": view.customer.name,
         "number": view.number,
         "period": view.period_label,
-        "vendor": VENDOR_NAMES.get(view.vendor, view.vendor),
+        "vendor": Vendor.display_name_of(view.vendor),
         "currency": view.currency,
         "total": f"{amount_text(view.total, view.currency, grouped=True)} {view.currency}",
         "issue_date": view.issue_date.isoformat(),
