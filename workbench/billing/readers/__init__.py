@@ -8,6 +8,9 @@ schema (`workbench.billing.core.usage.COLUMNS`) inside DuckDB. See docs.md.
     with open_report(con, path) as report:  # validated, nothing copied yet
         if report.select is not None:
             con.execute(f"COPY ({report.select}) TO 'usage.parquet' (FORMAT parquet)")
+
+A format plugs in through the entry point group `workbench.report_formats` (every process), or
+`register(ReportFormat(...))` (this process only): see docs.md.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ import duckdb
 
 from workbench.billing.core.problems import Problem, errors
 from workbench.billing.core.usage import Vendor
-from workbench.billing.readers.format import StageContext
-from workbench.billing.readers.registry import FORMATS, recognise
+from workbench.billing.readers.format import ReportFormat, StageContext, Staging
+from workbench.billing.readers.registry import ENTRY_POINT_GROUP, formats, recognise, register, unregister
 from workbench.billing.readers.source import Probe, TempObjects, describe_parquet, load, probe, read_failure
 from workbench.billing.readers.sql import ident
 from workbench.billing.readers.staging import canonical_select, decide_date_order, row_flags, staged_types, validate
 
-__all__ = ["OpenReport", "ReadResult", "open_report", "read_report", "detect_format", "known_formats"]
+__all__ = ["ENTRY_POINT_GROUP", "OpenReport", "ReadResult", "ReportFormat", "StageContext", "Staging", "open_report",
+           "read_report", "detect_format", "known_formats", "register", "unregister"]
 
 UNKNOWN_FORMAT = "unknown"
 
@@ -43,7 +47,8 @@ class ReadResult:
 
 
 def known_formats() -> list[str]:
-    return [f.name for f in FORMATS]
+    """The names of every format this process knows, in the order headers are tried."""
+    return list(formats())
 
 
 def _probe(con: duckdb.DuckDBPyConnection, path: Path) -> Probe:
@@ -177,6 +182,14 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
         else:
             vendors = [r[0] for r in con.execute(f"SELECT DISTINCT vendor FROM {staged}").fetchall()]
             result_vendor = vendors[0] if len(vendors) == 1 else None
+            unbilled = sorted(str(v) for v in vendors if v is not None and v not in {k.value for k in Vendor})
+            if unbilled:  # a plug-in's rows: a vendor is more than a reader (pricing terms, choices)
+                temps.drop()
+                return _closed(path, report_format.name, [*problems, Problem(
+                    "unknown-vendor", f"the rows of this {report_format.name} file name the vendor "
+                    f"{', '.join(unbilled)}, which workbench does not bill", file=file,
+                    fix=f"the reader of {report_format.name} must map every row to aws, azure or gcp; "
+                        f"billing another vendor is a change to workbench itself (readers/docs.md)")])
         select = canonical_select(con, staged, file, ordered=staging.ordered, types=types)
         flagged, check = None, None
         if not validate_rows:

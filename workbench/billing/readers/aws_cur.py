@@ -152,8 +152,10 @@ def _is_cur2(found: Probe) -> bool:
 CUR_LEGACY = ReportFormat(
     name="aws-cur-legacy", vendor=Vendor.AWS, recognises=_is_legacy, required=_LEGACY.required(),
     optional=_LEGACY.optional(), stage=_stage(_LEGACY), cost_column=_LEGACY.cost, currency_column=_LEGACY.currency,
+    carries_invoice_ids=True,  # bill/InvoiceId, filled on every row when AWS invoices the month
 )
 CUR2 = ReportFormat(
     name="aws-cur2", vendor=Vendor.AWS, recognises=_is_cur2, required=_CUR2.required(),
     optional=_CUR2.optional(), stage=_stage(_CUR2), cost_column=_CUR2.cost, currency_column=_CUR2.currency,
+    carries_invoice_ids=True,  # bill_invoice_id, as bill/InvoiceId
 )

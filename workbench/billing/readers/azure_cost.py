@@ -86,17 +86,17 @@ AZURE_EA = ReportFormat(
     name="azure-ea", vendor=Vendor.AZURE, recognises=_is_ea,
     required=("SubscriptionId", "BillingCurrencyCode", *_COMMON), optional=_OPTIONAL,
     stage=_stage("SubscriptionId", "SubscriptionName", "BillingCurrencyCode"),
-    cost_column="CostInBillingCurrency", currency_column="BillingCurrencyCode",
+    cost_column="CostInBillingCurrency", currency_column="BillingCurrencyCode", carries_invoice_ids=False,
 )
 AZURE_MCA = ReportFormat(
     name="azure-mca", vendor=Vendor.AZURE, recognises=_is_mca,
     required=("SubscriptionId", "BillingCurrency", *_COMMON), optional=_OPTIONAL,
     stage=_stage("SubscriptionId", "SubscriptionName", "BillingCurrency"),
-    cost_column="costInBillingCurrency", currency_column="billingCurrency",
+    cost_column="costInBillingCurrency", currency_column="billingCurrency", carries_invoice_ids=False,
 )
 AZURE_CSP = ReportFormat(
     name="azure-csp", vendor=Vendor.AZURE, recognises=_is_csp,
     required=("CustomerTenantId", "BillingCurrency", *_COMMON), optional=_OPTIONAL,
     stage=_stage("CustomerTenantId", "CustomerName", "BillingCurrency"),
-    cost_column="costInBillingCurrency", currency_column="billingCurrency",
+    cost_column="costInBillingCurrency", currency_column="billingCurrency", carries_invoice_ids=False,
 )

@@ -181,6 +181,7 @@ def _recognises(version: str) -> Callable[[Probe], bool]:
 
 FOCUS_FORMATS: tuple[ReportFormat, ...] = tuple(
     ReportFormat(name=f"focus-{version}", vendor=None, recognises=_recognises(version), required=_REQUIRED,
-                 optional=_OPTIONAL, stage=_stage, cost_column="BilledCost", currency_column="BillingCurrency")
+                 optional=_OPTIONAL, stage=_stage, cost_column="BilledCost", currency_column="BillingCurrency",
+                 carries_invoice_ids=False)  # InvoiceId decides only when a file fills it (1.2 added it)
     for version in ("1.0", "1.1", "1.2")
 )

@@ -11,7 +11,7 @@ from workbench.billing.core.problems import Problem
 from workbench.billing.core.usage import Vendor
 from workbench.billing.readers.source import Probe, RawTable
 
-__all__ = ["ReportFormat", "StageContext", "Staging"]
+__all__ = ["NAME_LENGTH", "ReportFormat", "StageContext", "Staging"]
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,23 @@ class Staging:
     ordered: bool = True
 
 
+# The stored report keeps the format's name (`store.models.VendorReport.format`, 32 characters),
+# and a later read of its kept file looks the format up by it.
+NAME_LENGTH = 32
+
+
 @dataclass(frozen=True)
 class ReportFormat:
-    name: str  # registry name, e.g. "aws-cur-legacy"
+    """One vendor export format: how to recognise its header and how to stage its rows.
+
+    `carries_invoice_ids` says how a report of the format becomes final (`store.finality`). True:
+    the vendor puts its invoice id on every row once it has invoiced the month (AWS
+    `bill/InvoiceId`), so a period is final exactly when every row has one, and a file without any
+    is not final yet. False: the same when the file has any invoice id (FOCUS `InvoiceId`), else
+    final 10 business days after the month (Azure, Google Cloud). Left out: True for an AWS format.
+    """
+
+    name: str  # registry name, e.g. "aws-cur-legacy"; at most NAME_LENGTH characters
     vendor: Vendor | None  # None: the vendor is per row (FOCUS ProviderName)
     recognises: Callable[[Probe], bool]  # from the header alone
     required: tuple[str, ...]  # columns that must be present (case-insensitive)
@@ -46,6 +60,11 @@ class ReportFormat:
     cost_column: str
     currency_column: str
     optional: tuple[str, ...] = field(default=())  # columns used when present
+    carries_invoice_ids: bool | None = None  # None: derived from the vendor (see above)
+
+    def __post_init__(self) -> None:
+        if self.carries_invoice_ids is None:
+            object.__setattr__(self, "carries_invoice_ids", self.vendor is Vendor.AWS)
 
     def missing(self, found: Probe) -> list[str]:
         return [name for name in self.required if not found.has(name)]

@@ -110,5 +110,5 @@ def _recognises(found: Probe) -> bool:
 
 GCP_BILLING_EXPORT = ReportFormat(
     name="gcp-billing-export", vendor=Vendor.GCP, recognises=_recognises, required=_REQUIRED, optional=_OPTIONAL,
-    stage=_stage, cost_column="cost", currency_column="currency",
+    stage=_stage, cost_column="cost", currency_column="currency", carries_invoice_ids=False,
 )

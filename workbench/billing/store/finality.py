@@ -1,12 +1,15 @@
 """When a vendor's numbers for a month are final.
 
-- Formats that carry vendor invoice ids (AWS CUR; FOCUS files whose InvoiceId is filled): a
-  period is final when every row has an invoice id. AWS fills `bill/InvoiceId` when it issues
-  the month's invoice.
-- Formats without invoice ids (Azure cost exports, Google billing export, FOCUS without
-  InvoiceId): final when the file was imported at least `FINAL_AFTER_BUSINESS_DAYS` full
-  business days (Monday-Friday; public holidays are not known and count as business days)
-  after the month ended. The vendors finalise 5-10 business days after month close.
+Each report format declares whether it carries the vendor's invoice ids
+(`readers.ReportFormat.carries_invoice_ids`: the AWS CUR formats do):
+- Formats that carry them, and files of any format whose invoice ids are filled (FOCUS
+  `InvoiceId`): a period is final when every row has an invoice id. AWS fills `bill/InvoiceId`
+  when it issues the month's invoice, so a CUR without any is not final yet.
+- Files without invoice ids of the other formats (Azure cost exports, Google billing export,
+  FOCUS without InvoiceId): final when the file was imported at least
+  `FINAL_AFTER_BUSINESS_DAYS` full business days (Monday-Friday; public holidays are not known
+  and count as business days) after the month ended. The vendors finalise 5-10 business days
+  after month close.
 """
 
 from __future__ import annotations
@@ -19,9 +22,16 @@ FINAL_AFTER_BUSINESS_DAYS = 10
 
 
 def carries_invoice_ids(format: str, vendor: str, rows_with_invoice_id: int) -> bool:
-    if format.lower().startswith("focus"):
-        return rows_with_invoice_id > 0
-    return vendor == "aws" or rows_with_invoice_id > 0
+    """Whether invoice ids decide the report's finality: its format declares it carries them, or
+    its rows have some. A format name this process does not know (canonical tables stored by
+    `store_usage_table` under a name of their own) counts as carrying them for AWS, as a CUR does."""
+    from workbench.billing.readers.registry import by_name
+
+    try:
+        declared = bool(by_name(format).carries_invoice_ids)
+    except KeyError:
+        declared = vendor == "aws"
+    return declared or rows_with_invoice_id > 0
 
 
 def business_days_elapsed(period: str, today: dt.date) -> int:
