@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from readers.tiny_format import TINY, publish
-from workbench.billing.readers import known_formats, read_report, register, unregister
+from workbench.billing.readers import known_formats, open_report, read_report, register, unregister
 from workbench.billing.readers.format import Staging
 from workbench.billing.readers.registry import ReportFormatConflict, ReportFormatPluginError, formats
 
@@ -111,6 +111,25 @@ def test_a_plug_in_reads_rows_only_for_the_vendors_workbench_bills(con: duckdb.D
     [problem] = result.problems
     assert (problem.code, problem.file, problem.message) == (
         "unknown-vendor", "oci.csv", "the rows of this tiny-oracle file name the vendor oci, which workbench does not bill")
+
+
+def test_a_kept_file_is_read_as_the_format_it_was_imported_as(con: duckdb.DuckDBPyConnection,
+                                                             write: Callable[[str, str], Path], registered: None) -> None:
+    usage = write("portal-2025-10.csv", OCTOBER)
+    with open_report(con, usage, format_name="tiny-usage") as report:
+        assert (report.format, report.vendor, report.problems) == ("tiny-usage", "aws", ())
+    with open_report(con, usage, format_name="tiny-usage-v2") as report:
+        assert report.select is None
+        [problem] = report.problems
+    assert (problem.code, problem.message) == ("unregistered-format", "its format tiny-usage-v2 is not registered in this process")
+    assert problem.fix is not None and "entry point group workbench.report_formats" in problem.fix
+    # read as a format, a file is not recognised among the others: one changed since says so
+    with open_report(con, write("changed.csv", "lineItem/UsageAccountId,bill/PayerAccountId\n1,2\n"),
+                     format_name="tiny-usage") as report:
+        assert report.select is None
+        [problem] = report.problems
+    assert (problem.code, problem.message) == (
+        "unknown-format", "no longer a tiny-usage file; header columns seen: lineItem/UsageAccountId, bill/PayerAccountId")
 
 
 def test_built_in_formats_declare_whether_they_carry_invoice_ids() -> None:

@@ -1,15 +1,21 @@
-"""A report of a plug-in format in the store: final as the format declares."""
+"""A report of a plug-in format in the store: read again by its format's name in any process
+that knows the format, and final as the format declares."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from readers.tiny_format import TINY
+import workbench
+from readers.tiny_format import TINY, publish
 from workbench.billing.readers import register, unregister
 from workbench.billing.store import Workspace, import_reports, report_periods
 
@@ -18,6 +24,34 @@ Day,Account,Product,Amount,Currency
 2025-10-01,111111111111,Compute,1.50,USD
 2025-10-02,111111111111,Storage,0.25,USD
 """
+# What another process does when the rows of a kept file are first needed (a detailed export
+# from the CLI, a custom range in a dashboard's kernel, a month-end worker).
+WRITE_ROWS = textwrap.dedent("""
+    import sys
+    import duckdb
+    from workbench.billing.store import open_workspace
+    from workbench.billing.store.usage_files import UsageUnavailable, rows_files
+    from workbench.billing.store.usage_queries import current_reports
+    ws = open_workspace(sys.argv[1])
+    with ws.session() as session:
+        reports = current_reports(session, "aws", ["2025-10"])
+    try:
+        [rows] = rows_files(ws, reports)
+    except UsageUnavailable as exc:
+        print(exc)
+    else:
+        for row in duckdb.sql(f"SELECT sub_account_id, service, billed_cost FROM read_parquet('{rows}')").fetchall():
+            print(*row)
+""")
+
+
+def in_another_process(ws: Workspace, *folders: Path) -> str:
+    """What WRITE_ROWS prints in a fresh Python with `folders` (and this workbench) on its path."""
+    code = Path(workbench.__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", WRITE_ROWS, str(ws.root)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(map(str, [*folders, code]))})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
 
 
 @pytest.fixture
@@ -32,6 +66,34 @@ def registered() -> Iterator[None]:
     register(TINY)
     yield
     unregister(TINY.name)
+
+
+def test_a_published_format_reads_a_kept_file_again_in_another_process(ws: Workspace, usage: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    site = publish(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(site))
+    outcome = import_reports(ws, [usage], today=dt.date(2025, 11, 25))
+    [file] = outcome.files
+    assert (file.status.value, file.format, file.vendor, file.periods, file.row_count) == (
+        "imported", "tiny-usage", "aws", ("2025-10",), 2)
+    # the import wrote the summary; the rows are written from the kept file when first needed,
+    # by a process that finds the format through the installed package's entry point
+    assert in_another_process(ws, site) == (
+        "111111111111 Compute 1.500000000000000000\n"
+        "111111111111 Storage 0.250000000000000000\n")
+
+
+def test_a_format_registered_in_one_process_only_is_named_in_the_others(ws: Workspace, usage: Path,
+                                                                        registered: None) -> None:
+    [file] = import_reports(ws, [usage], today=dt.date(2025, 11, 25)).files
+    assert (file.status.value, file.format) == ("imported", "tiny-usage")
+
+    said = in_another_process(ws)  # register() was not called there: importing the file again cannot help
+    assert said == (
+        "the usage rows of portal-2025-10.csv (aws 2025-10) are not available: its format tiny-usage is not "
+        "registered in this process; install the package that provides tiny-usage so that it declares it under "
+        "the entry point group workbench.report_formats (then every process finds it: the CLI, the dashboards, "
+        "the API, the month-end workers); register() makes a format known only to the process that calls it\n")
 
 
 @pytest.mark.parametrize(("today", "final"), [(dt.date(2025, 11, 14), False), (dt.date(2025, 11, 15), True)])

@@ -196,7 +196,7 @@ def test_a_kept_file_that_no_longer_reads_says_why(demo_workspace_copy: Workspac
         rows_files(ws, [report])
     assert raised.value.message == (
         f"the usage rows of {report.file_name} (gcp 2025-10) are not available: {report.file_name} can no longer "
-        "be read (not a known billing export; header columns seen: Customer, Amount)")
+        "be read (no longer a gcp-billing-export file; header columns seen: Customer, Amount)")
     assert [p.code for p in raised.value.problems] == ["unknown-format"]
 
 

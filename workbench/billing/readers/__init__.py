@@ -25,7 +25,7 @@ import duckdb
 from workbench.billing.core.problems import Problem, errors
 from workbench.billing.core.usage import Vendor
 from workbench.billing.readers.format import ReportFormat, StageContext, Staging
-from workbench.billing.readers.registry import ENTRY_POINT_GROUP, formats, recognise, register, unregister
+from workbench.billing.readers.registry import ENTRY_POINT_GROUP, by_name, formats, recognise, register, unregister
 from workbench.billing.readers.source import Probe, TempObjects, describe_parquet, load, probe, read_failure
 from workbench.billing.readers.sql import ident
 from workbench.billing.readers.staging import canonical_select, decide_date_order, row_flags, staged_types, validate
@@ -110,7 +110,7 @@ def _closed(path: Path, fmt: str, problems: list[Problem]) -> OpenReport:
 
 
 def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None, *,
-                validate_rows: bool = True, parsed: Path | None = None) -> OpenReport:
+                validate_rows: bool = True, parsed: Path | None = None, format_name: str | None = None) -> OpenReport:
     """Recognise and validate one vendor export; its canonical rows as a SELECT, not yet run.
 
     For parquet nothing is copied: the SELECT reads the file itself, so one pass (a `COPY`)
@@ -125,6 +125,11 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
     `parsed` (CSV and JSONL files): where that parquet file is kept between reads. A read finds
     it there and does not parse the file again, or parses it and leaves it there (the import
     keeps it until the canonical rows are written).
+
+    `format_name`: read the file as the format of that registry name instead of recognising it
+    among all formats (a stored report's kept file, read again by the format it was imported as).
+    A name this process does not know is an `unregistered-format` problem; a header that format
+    does not recognise (the file was changed since) an `unknown-format` one.
     """
     path = Path(path)
     file = path.name
@@ -139,9 +144,23 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
     found = _probe(con, path)
     if found.problems:
         return _closed(path, UNKNOWN_FORMAT, list(found.problems))
-    report_format = recognise(found)
+    shown = ", ".join(found.columns[:40]) + (", ..." if len(found.columns) > 40 else "")
+    if format_name is not None:
+        try:
+            report_format: ReportFormat | None = by_name(format_name)
+        except KeyError:
+            return _closed(path, format_name, [Problem(
+                "unregistered-format", f"its format {format_name} is not registered in this process", file=file,
+                fix=f"install the package that provides {format_name} so that it declares it under the entry point "
+                    f"group {ENTRY_POINT_GROUP} (then every process finds it: the CLI, the dashboards, the API, "
+                    f"the month-end workers); register() makes a format known only to the process that calls it")])
+        if not report_format.recognises(found):  # changed since it was read as that format
+            return _closed(path, UNKNOWN_FORMAT, [Problem(
+                "unknown-format", f"no longer a {format_name} file; header columns seen: {shown}", file=file, row=0,
+                fix=f"Put the {format_name} file back as it was exported, unchanged.")])
+    else:
+        report_format = recognise(found)
     if report_format is None:
-        shown = ", ".join(found.columns[:40]) + (", ..." if len(found.columns) > 40 else "")
         return _closed(path, UNKNOWN_FORMAT, [Problem(
             "unknown-format", f"not a known billing export; header columns seen: {shown}", file=file, row=0,
             fix="Export one of the known formats unchanged: " + ", ".join(known_formats()) + ".")])

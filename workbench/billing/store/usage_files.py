@@ -142,16 +142,18 @@ def _running(pid: int) -> bool:
 
 
 class UsageUnavailable(Exception):
-    """The canonical rows of a report cannot be written: its source is gone or unreadable."""
+    """The canonical rows of a report cannot be written: its source is gone or unreadable, or
+    this process does not know its format (`fix` then says how to make it known)."""
 
-    def __init__(self, report: VendorReport, reason: str, problems: Sequence[Problem] = ()) -> None:
+    def __init__(self, report: VendorReport, reason: str, problems: Sequence[Problem] = (), *,
+                 fix: str | None = None) -> None:
         self.message = (f"the usage rows of {report.file_name} ({report.vendor} {report.billing_period}) "
                         f"are not available: {reason}")
         shown = [p.message for p in errors(problems)][:3]
         if shown:  # why the kept file can no longer be read
             more = len(errors(problems)) - len(shown)
             self.message += f" ({'; '.join(shown)}{f'; and {more} more' if more else ''})"
-        self.fix = f"import {report.file_name} again (`workbench import`) to restore them"
+        self.fix = fix or f"import {report.file_name} again (`workbench import`) to restore them"
         self.problems = tuple(problems)
         super().__init__(f"{self.message}; {self.fix}")
 
@@ -361,11 +363,20 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
     """Read `source` once through its reader and write `form` (the canonical rows, in source
     order, or the day summary) of each period in `targets` (period -> file). `single`: the file
     holds one period only. `parsed`: where a CSV or JSONL source's parse is kept (read from
-    there, or written there)."""
+    there, or written there).
+
+    The reader is the format the file was imported as (`report.format`), looked up by name, not
+    recognised again; a format this process does not know (registered only in the process that
+    imported the file) is said so, with how to make it known everywhere: importing the file
+    again would not help."""
     from workbench.billing.readers import open_report
 
-    with bounded_duckdb() as con, open_report(con, source, report.read_as, parsed=parsed) as opened:
+    with bounded_duckdb() as con, open_report(con, source, report.read_as, parsed=parsed,
+                                              format_name=report.format) as opened:
         if opened.select is None:
+            unknown = [p for p in opened.problems if p.code == "unregistered-format"]
+            if unknown:
+                raise UsageUnavailable(report, unknown[0].message, fix=unknown[0].fix)
             raise UsageUnavailable(report, f"{source.name} can no longer be read", opened.problems)
         written = form.select(opened.select)
         if single:
