@@ -130,3 +130,62 @@ def test_minor_units(currency, expected):
     rated = [rate(group("C", "S", "k", "1234.5675"), PricebookVersion("P", "aws", "2025-01"), D("1"))]
     figures = compute_invoice(rated, currency=currency, fx_rate=D("1"), options=InvoiceOptions(include_tax=False))
     assert figures.total == Decimal(expected)
+
+
+# --- credits in another currency than the invoice's ------------------------------------------
+# The review's case: a customer invoiced in CAD holds 1.00 USD of credit; November's rate is
+# 1 USD = 1.3719 CAD. Figures worked by hand:
+#   worth of the whole credit   1.00 x 1.3719 = 1.3719 CAD -> 1.37 CAD (down to the cent)
+#   an invoice owing 0.50 CAD   0.50 / 1.3719 = 0.36445... USD -> 0.37 USD taken (up to the cent):
+#                               0.37 x 1.3719 = 0.507603 >= 0.50, while 0.36 x 1.3719 = 0.493884 < 0.50;
+#                               1.00 - 0.37 = 0.63 USD stays on the balance
+
+
+def usd_credit(amount, rate="1.3719"):
+    from workbench.billing.core.credits import ForeignCredit
+
+    return CreditBalance(foreign=(ForeignCredit("USD", D(rate), general=D(amount)),))
+
+
+def test_a_credit_in_another_currency_pays_its_worth_when_the_invoice_takes_all_of_it():
+    from workbench.billing.core.credits import ForeignTake, apply_credits
+
+    taken = apply_credits(usd_credit("1.00"), billable=D("5.00"), marketplace_fees=D("0"), use_for_marketplace=False,
+                          currency="CAD")
+    assert taken.foreign == (ForeignTake("USD", "general", D("1.3719"), taken=D("1.00"), paid=D("1.37")),)
+    assert (taken.own, taken.total) == (D("0"), D("1.37"))
+
+
+def test_part_of_a_credit_in_another_currency_is_taken_rounded_up_to_its_minor_unit():
+    from workbench.billing.core.credits import ForeignTake, apply_credits
+
+    taken = apply_credits(usd_credit("1.00"), billable=D("0.50"), marketplace_fees=D("0"), use_for_marketplace=False,
+                          currency="CAD")
+    assert taken.foreign == (ForeignTake("USD", "general", D("1.3719"), taken=D("0.37"), paid=D("0.50")),)
+    # yen have no minor unit: 5.00 CAD owed at 0.0091 CAD per JPY is 549.45... JPY -> 550 JPY
+    # (550 x 0.0091 = 5.005 >= 5.00; 549 x 0.0091 = 4.9959 < 5.00)
+    from workbench.billing.core.credits import ForeignCredit
+
+    yen = CreditBalance(foreign=(ForeignCredit("JPY", D("0.0091"), general=D("1000")),))
+    taken = apply_credits(yen, billable=D("5.00"), marketplace_fees=D("0"), use_for_marketplace=False, currency="CAD")
+    assert [(t.taken, t.paid) for t in taken.foreign] == [(D("550"), D("5.00"))]
+
+
+def test_credits_in_the_invoice_currency_go_first_then_other_currencies_by_code():
+    """10.00 CAD owed; 4.00 CAD of credit, then 2.00 EUR at 1.50 (3.00 CAD, all of it), then USD
+    at 1.3719 for the last 3.00 CAD: 3.00 / 1.3719 = 2.1867... -> 2.19 USD."""
+    from workbench.billing.core.credits import ForeignCredit
+
+    rated = [rate(group("Compute", "AmazonEC2", "x", "10"), PricebookVersion("P", "aws", "2025-01"), D("1"))]
+    balance = CreditBalance(general=D("4.00"), foreign=(ForeignCredit("USD", D("1.3719"), general=D("5.00")),
+                                                         ForeignCredit("EUR", D("1.50"), general=D("2.00"))))
+    figures = compute_invoice(rated, currency="CAD", fx_rate=D("1"), balance=balance,
+                              options=InvoiceOptions(apply_credits=True, include_tax=False))
+    assert table(figures)[1:] == [
+        ("credit", "Credits", "Credits applied", "-4.00"),
+        ("credit", "Credits", "Credits applied: 2.00 EUR at 1.5 CAD per EUR", "-3.00"),
+        ("credit", "Credits", "Credits applied: 2.19 USD at 1.3719 CAD per USD", "-3.00"),
+    ]
+    assert [(line.quantity, line.unit, line.rule) for line in figures.lines[2:]] == [
+        (D("2.00"), "EUR", "1 EUR = 1.5 CAD"), (D("2.19"), "USD", "1 USD = 1.3719 CAD")]
+    assert (figures.credits.total, figures.total) == (D("10.00"), D("0.00"))

@@ -63,6 +63,33 @@ def test_credits_never_take_an_invoice_below_zero_and_never_exceed_the_balance(c
 
 
 @settings(max_examples=300)
+@given(cents, st.decimals(min_value=D("0"), max_value=D("10000"), places=0, allow_nan=False, allow_infinity=False),
+       st.decimals(min_value=D("0.0001"), max_value=D("200"), places=6, allow_nan=False, allow_infinity=False),
+       st.sampled_from(["USD", "JPY", "KWD"]))
+def test_a_credit_in_another_currency_never_pays_more_than_it_is_worth(owed, held, fx, credit_currency):
+    """An invoice in CAD owing `owed`; a credit of `held` minor units of another currency at `fx`
+    CAD each. What it pays is whole cents, at most what is owed and at most taken x rate; what it
+    takes is whole minor units of its currency, at most the balance and the least that covers
+    what it pays."""
+    from workbench.billing.core.credits import ForeignCredit, apply_credits
+    from workbench.billing.core.money import minor_unit
+
+    unit = Decimal(1).scaleb(-minor_unit(credit_currency))
+    balance = held * unit
+    credits = apply_credits(CreditBalance(foreign=(ForeignCredit(credit_currency, fx, general=balance),)),
+                            billable=owed, marketplace_fees=D("0"), use_for_marketplace=False, currency="CAD")
+    taken = sum((t.taken for t in credits.foreign), Decimal(0))
+    paid = credits.total
+    assert paid == paid.quantize(Decimal("0.01")) and 0 <= paid <= owed
+    assert taken == taken.quantize(unit) and 0 <= taken <= balance
+    assert paid <= taken * fx
+    if paid and taken < balance:  # part of it: the invoice is paid, by the least amount that covers it
+        assert paid == owed and (taken - unit) * fx < owed
+    if paid < owed:  # the invoice still owes: the credit went whole, or what is left is worth under a cent
+        assert taken == balance or (balance - taken) * fx < Decimal("0.01")
+
+
+@settings(max_examples=300)
 @given(st.decimals(min_value=D("-1E15"), max_value=D("1E15"), places=9, allow_nan=False, allow_infinity=False),
        st.sampled_from(["USD", "JPY", "KWD"]))
 def test_grouped_text_is_the_plain_text_with_commas_every_three_digits(amount, currency):

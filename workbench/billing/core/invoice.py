@@ -13,11 +13,11 @@ displayed lines are from the subtotal.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from workbench.billing.core.credits import NONE, CreditApplication, CreditBalance, apply_credits
-from workbench.billing.core.money import EXACT, ROUND_HALF_UP, ZERO, exact_sum, round_minor
+from workbench.billing.core.money import EXACT, ROUND_HALF_UP, ZERO, exact_sum, money_text, plain, round_minor
 from workbench.billing.core.pricebook import SupportPlan
 from workbench.billing.core.rating import HUNDRED, RatedLine
 
@@ -133,6 +133,7 @@ def compute_invoice(
             billable=billable,
             marketplace_fees=EXACT.subtract(charges_rounded, max(billable, ZERO)),
             use_for_marketplace=options.credits_for_marketplace,
+            currency=currency,
         )
 
     # credits are whole minor units taken off the once-rounded charges: no second rounding
@@ -150,8 +151,9 @@ def compute_invoice(
     if support_fee:
         pct = f"{support.percent}%" if support else ""
         lines.append(_line("support", "Support", f"Support plan {pct}".strip(), support_fee, currency))
-    if credits.total:
-        lines.append(_line("credit", "Credits", "Credits applied", -credits.total, currency))
+    if credits.own:
+        lines.append(_line("credit", "Credits", "Credits applied", -credits.own, currency))
+    lines += _foreign_credit_lines(credits, currency)
     shown_sum = exact_sum(line.amount_rounded for line in lines)
     for tax, amount in applied_taxes:
         lines.append(_line("tax", "Tax", f"{tax.name} {tax.rate_percent}%", amount, currency))
@@ -171,6 +173,20 @@ def compute_invoice(
         margin=EXACT.add(usage_margin, support_fee),
         rounding_difference=EXACT.subtract(subtotal, shown_sum),
     )
+
+
+def _foreign_credit_lines(credits: CreditApplication, currency: str) -> list[Line]:
+    """One line per other currency whose credit paid the invoice, saying what was taken from it
+    and at which rate: the amount is what it paid in the invoice's currency; `quantity` and
+    `unit` are the amount taken and its currency, `rule` the conversion."""
+    lines = []
+    for other in sorted({t.currency for t in credits.foreign}):
+        takes = [t for t in credits.foreign if t.currency == other]
+        taken, paid, rate = exact_sum(t.taken for t in takes), exact_sum(t.paid for t in takes), takes[0].rate
+        line = _line("credit", "Credits", f"Credits applied: {money_text(taken, other)} {other} at {plain(rate)} "
+                     f"{currency} per {other}", -paid, currency, rule=f"1 {other} = {plain(rate)} {currency}")
+        lines.append(replace(line, quantity=taken, unit=other))
+    return lines
 
 
 def _order(r: RatedLine) -> tuple[int, str, str, str, str]:
