@@ -84,3 +84,25 @@ def test_the_shortfall_reads_as_money(workspace, tmp_path):
     _summary, problems = import_tables(workspace, [credits_file(tmp_path, "100001,C-1,2025-09-15,10.00,CAD,general,azure,cut")])
     assert [p.message for p in problems] == [
         f"customer 100001's general credit in CAD would be 1,490.00 CAD short of what invoices already use ({acme.number})"]
+
+
+def test_the_shortfall_names_no_void_invoice(billed, tmp_path):
+    """October's first invoice used C-1 and was voided (its 50.00 CAD came back); the second uses
+    it now. Cutting the grant is short of the second only: the void one uses no credit."""
+    import datetime as dt
+
+    from workbench.billing.core.lifecycle import Status
+    from workbench.billing.invoices import approve, set_status
+
+    def acme():
+        made = generate_invoices(billed, "aws", given_month("2025-10"), ["100001"], InvoiceOptions(apply_credits=True),
+                                 today=TODAY).invoices
+        return made[0].number
+
+    voided = acme()
+    approve(billed, [voided], today=dt.date(2025, 11, 21))
+    set_status(billed, [voided], Status.VOID)
+    standing = acme()
+    _summary, problems = import_tables(billed, [credits_file(tmp_path, "100001,C-1,2025-09-15,10.00,CAD,general,azure,cut")])
+    assert [p.message for p in problems] == [
+        f"customer 100001's general credit in CAD would be 40.00 CAD short of what invoices already use ({standing})"]

@@ -63,6 +63,14 @@ CASES: dict[str, tuple[str, str, list[tuple[str, int | None, str | None]]]] = {
         C001,X1,2024-02-30,10,CAD,general,aws,
         C001,X2,15/01/2024,10,CAD,general,aws,
         """, [("bad-date", 1, "C001"), ("bad-date", 2, "C001")]),
+    "a credit row with a bad date and a negative amount: both at once": ("credits.csv", """
+        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+        C001,CR-X,2023-13-01,-5,CAD,general,,
+        """, [("bad-date", 1, "C001"), ("bad-credit", 1, "C001")]),
+    "an fx row with a bad month and a negative rate: both at once": ("fx_rates.csv", """
+        period,from_currency,to_currency,rate
+        2024-13,USD,CAD,-1.35
+        """, [("bad-month", 1, None), ("bad-fx-rate", 1, None)]),
     "unknown customers": ("accounts.csv", """
         customer_id,vendor,account_id,account_name
         C404,aws,333333333333,

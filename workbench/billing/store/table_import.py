@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from workbench.billing.core.money import Money, is_known_currency, minor_unit, round_minor
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.periods import DateRange
+from workbench.billing.core.lifecycle import Status
 from workbench.billing.store.models import (Account, CreditEntry, Customer, CustomerVendor, Invoice, PeriodLock,
                                             PricebookRule, Setting)
 from workbench.billing.store.in_lists import chunks
@@ -217,7 +218,8 @@ def _parse(tables: Sequence[TableRows]) -> tuple[list[Record], list[Problem]]:
                 except BadValue as bad:
                     row_problems.append(Problem(bad.code, bad.message, table.source, row, customer, bad.fix))
             if row_problems:
-                problems += row_problems
+                # the cells that parsed are checked too: a row tells every problem it has at once
+                problems += row_problems + _check_ranges(Record(table.format.name, table.source, row, values, present))
             elif whole:
                 records.append(Record(table.format.name, table.source, row, values, present))
     return records, problems
@@ -266,10 +268,10 @@ def _check_ranges(r: Record) -> list[Problem]:
         return value if isinstance(value, Decimal) else None
 
     if r.table == "pricebooks":
-        scope, match = v["scope"], v.get("match", "")
+        scope, match = v.get("scope"), v.get("match", "")
         if scope == "default" and match:
             found.append(r.problem("bad-match", f"a default rule matches everything, but match is {match!r}", "leave match empty for scope default"))
-        if scope != "default" and not match:
+        if scope is not None and scope != "default" and not match:
             found.append(r.problem("bad-match", f"a {scope} rule needs the {scope} it applies to in match", f"write the vendor's {scope} name in match, e.g. AmazonEC2"))
         markup = number("markup_percent")
         if markup is not None and markup < -100:
@@ -286,8 +288,10 @@ def _check_ranges(r: Record) -> list[Problem]:
     elif r.table == "fx_rates":
         rate = number("rate")
         if rate is not None and rate <= 0:
-            found.append(r.problem("bad-fx-rate", f"rate {rate} is not positive", f"write how many {v['to_currency']} one {v['from_currency']} buys, e.g. 1.3521"))
-        if v["from_currency"] == v["to_currency"]:
+            found.append(r.problem("bad-fx-rate", f"rate {rate} is not positive",
+                                   f"write how many {v.get('to_currency') or 'to_currency'} one "
+                                   f"{v.get('from_currency') or 'from_currency'} buys, e.g. 1.3521"))
+        if v.get("from_currency") and v.get("from_currency") == v.get("to_currency"):
             found.append(r.problem("bad-fx-rate", f"from_currency and to_currency are both {v['from_currency']}", "a rate converts between two different currencies"))
     elif r.table == "credits":
         amount, currency = number("amount"), str(v.get("currency") or "")
@@ -497,7 +501,9 @@ def _check_credits_in_use(session: Session, credits: Sequence[Record]) -> list[P
             continue
         applied = sorted({e.invoice_id for e in entries if e.invoice_id is not None and e.amount < 0
                           and (e.customer_id, e.currency, e.kind) == (customer, currency, kind)})
-        numbers = sorted(session.scalars(select(Invoice.number).where(Invoice.id.in_(applied)))) if applied else []
+        # a void invoice gave its credit back: it uses none
+        numbers = sorted(session.scalars(select(Invoice.number).where(
+            Invoice.id.in_(applied), Invoice.status != Status.VOID.value))) if applied else []
         for r in rows:
             problems.append(r.problem(
                 "credit-in-use",
