@@ -51,7 +51,11 @@ def test_grants_refuse_floats_bad_amounts_and_duplicates(client: TestClient, key
     assert client.post(url, headers=bearer(keys.write), json={"amount": "5", "currency": "CAD", "credit_id": "C-1"}).status_code == 409
     yen = client.post(url, headers=bearer(keys.write), json={"amount": "500.00", "currency": "JPY"})  # exact in yen
     assert yen.status_code == 201 and yen.json()["granted"]["amount"] == "500"
-    assert [p["code"] for p in yen.json()["problems"]] == ["credit-currency-unused"]
+    assert [(p["code"], p["message"]) for p in yen.json()["problems"]] == [(
+        "credit-currency-unused",
+        f"#{ACME} is invoiced in CAD and no fx_rates row converts JPY to CAD: no invoice can use this credit")]
+    dollars = client.post(url, headers=bearer(keys.write), json={"amount": "5.00", "currency": "USD"})
+    assert dollars.status_code == 201 and dollars.json()["problems"] == []  # USD pays CAD invoices at October's rate
     assert client.post("/v1/customers/999999/credits", headers=bearer(keys.write),
                        json={"amount": "5", "currency": "CAD"}).status_code == 404
 

@@ -72,8 +72,9 @@ def credits(customer_id: CustomerPath, ws: Ws, principal: Caller) -> CreditsOut:
              responses={**BODY_ERRORS, **replayable(201, "granted (or, with a known Idempotency-Key, granted before)")},
              summary="Grant credit")
 def grant(customer_id: CustomerPath, body: CreditGrant, ws: Ws, principal: Writer, on: Today, once: Once) -> Response:
-    """Grant credit to a customer (audited). It pays the customer's next invoices in that currency
-    when they are generated with `apply_credits`, on any vendor, never below zero.
+    """Grant credit to a customer (audited). It pays the customer's next invoices when they are
+    generated with `apply_credits`, on any vendor, never below zero: in its currency, or in another
+    one converted at the stored rate of the invoice's period.
 
     Send an `Idempotency-Key` to retry safely: a grant without a `credit_id` sent twice is two grants;
     with the same key, the second gets the first one's answer and grants nothing. A `credit_id` the
@@ -104,11 +105,16 @@ def _grant(customer_id: str, body: CreditGrant, ws: Workspace, principal: Princi
                 m.CreditEntry.customer_id == customer_id, m.CreditEntry.credit_id == body.credit_id)) is not None:
             raise ApiError(409, "duplicate-credit", f"customer #{customer_id} already has a credit {body.credit_id}",
                            fix="use a new credit_id, or leave it out")
-        if body.currency not in {v.invoice_currency for v in customer.vendors}:
+        invoiced = sorted({v.invoice_currency for v in customer.vendors})
+        # a credit in another currency pays through a rate into an invoice currency (as credits.csv warns)
+        if invoiced and body.currency not in invoiced and session.scalar(select(m.FxRate.period).where(
+                m.FxRate.from_currency == body.currency, m.FxRate.to_currency.in_(invoiced)).limit(1)) is None:
             problems.append(Problem("credit-currency-unused",
-                                    f"#{customer_id} is invoiced in no vendor in {body.currency}: this credit is applied "
-                                    "only to invoices in its own currency", customer_id=customer_id,
-                                    fix="grant credit in the customer's invoice currency", severity=Severity.WARNING))
+                                    f"#{customer_id} is invoiced in {', '.join(invoiced)} and no fx_rates row converts "
+                                    f"{body.currency} to {' or '.join(invoiced)}: no invoice can use this credit",
+                                    customer_id=customer_id, severity=Severity.WARNING,
+                                    fix=f"add '<period>,{body.currency},{invoiced[0]},<rate>' to fx_rates.csv for the "
+                                        f"months it should pay, or grant credit in {invoiced[0]}"))
         entry = m.CreditEntry(customer_id=customer_id, credit_id=body.credit_id or "", entry_date=body.date or on,
                               amount=amount, currency=body.currency, kind=body.kind, earned_on=body.earned_on,
                               memo=body.memo)

@@ -40,7 +40,7 @@ from workbench.billing.core.pricebook import PricebookVersion, select_version
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup, factor, rate
 from workbench.billing.core.usage import BILLABLE_SQL
-from workbench.billing.reference import Billed, RunReference, credit_balances, period_locks
+from workbench.billing.reference import Billed, RunReference, credit_balances, payable_credits, period_locks
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.in_lists import chunks
@@ -101,6 +101,7 @@ class _Plan:
     groups: list[UsageGroup] = field(default_factory=list)
     reports: tuple[int, ...] = ()  # the VendorReport ids it is priced from, recorded with the invoice
     accounts: tuple[str, ...] = ()  # the customer's vendor accounts it is priced with, too
+    credit_rates: dict[str, Decimal] = field(default_factory=dict)  # other currency -> its rate into `currency`
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,12 +429,39 @@ def _plan(
     if any(p.severity is Severity.ERROR for p in problems):
         return None, problems
     assert version is not None and fx is not None
+    rates = reference.rates_into(profile.invoice_currency)
+    balance, unpriced = payable_credits(reference.balances, cid, profile.invoice_currency, rates)
+    if options.apply_credits:
+        problems += _credit_without_rate(reference, cid, profile.invoice_currency, unpriced, date_range, options)
     plan = _Plan(
         customer=customer, version=version, currency=profile.invoice_currency, taxes=taxes,
-        balance=reference.balance(cid, profile.invoice_currency), terms_days=reference.terms(customer),
-        usage_currency=usage_currency, fx=fx,
+        balance=balance, terms_days=reference.terms(customer),
+        usage_currency=usage_currency, fx=fx, credit_rates=rates,
     )
     return plan, problems
+
+
+def _credit_without_rate(reference: RunReference, cid: str, currency: str, unpriced: Sequence[str],
+                         date_range: DateRange, options: InvoiceOptions) -> list[Problem]:
+    """A credit in another currency that could pay the invoice but has no rate into its currency
+    for the period: the invoice is made without it, and the run says so."""
+    problems = []
+    month = date_range.first_month
+    for other in unpriced:
+        held = reference.balance(cid, other)
+        if held.general <= 0 and not (options.credits_for_marketplace and held.marketplace > 0):
+            continue  # nothing of it could pay this invoice anyway
+        ids = reference.credit_ids.get((cid, other), [])
+        named = f"credit {ids[0]}" if len(ids) == 1 else f"credits {', '.join(ids)}" if ids else "credit"
+        problems.append(Problem(
+            "credit-no-fx-rate",
+            f"{named} of #{cid} ({other}) cannot pay its {currency} invoice for {date_range}: no exchange rate "
+            f"{other}->{currency} for {month}; the invoice is made without it and the credit stays on the balance",
+            customer_id=cid, severity=Severity.WARNING,
+            fix=f"add '{month},{other},{currency},<rate>' to fx_rates.csv and import it, then delete the draft and "
+                f"generate again to apply the credit",
+        ))
+    return problems
 
 
 def _locked_problem(cid: str, vendor: str, date_range: DateRange, lock: Billed) -> Problem:
@@ -492,7 +520,7 @@ def _store(
     balances = credit_balances(session, [p.customer.customer_id for p in plans])
     figures: list[InvoiceFigures] = []
     for done, plan in enumerate(plans, start=1):
-        plan.balance = balances.get((plan.customer.customer_id, plan.currency), CreditBalance())
+        plan.balance, _unpriced = payable_credits(balances, plan.customer.customer_id, plan.currency, plan.credit_rates)
         figures.append(_figures(plan, options))
         if progress:
             progress(done, len(plans), plan.customer.customer_id)
@@ -529,9 +557,19 @@ def _store(
         for kind, amount in (("general", f.credits.general), ("marketplace", f.credits.marketplace)):
             if amount:
                 credits.append({"customer_id": cid, "entry_date": today, "amount": -amount, "currency": plan.currency,
-                                "kind": kind, "earned_on": "", "memo": f"applied to {number}", "invoice_id": invoice_id})
+                                "kind": kind, "earned_on": "", "memo": f"applied to {number}", "invoice_id": invoice_id,
+                                "fx_rate": None})
                 events.append(audit.event_row("credit.apply", "credit", cid, actor=who, reason=f"applied to {number}",
                                               details={"kind": kind, "amount": str(amount), "currency": plan.currency}))
+        for take in f.credits.foreign:  # off the credit's own balance, in its currency, with the rate
+            paid = f"{take.paid} {plan.currency} at {take.rate} {plan.currency} per {take.currency}"
+            credits.append({"customer_id": cid, "entry_date": today, "amount": -take.taken, "currency": take.currency,
+                            "kind": take.kind, "earned_on": "", "memo": f"applied to {number}: {paid}",
+                            "invoice_id": invoice_id, "fx_rate": take.rate})
+            events.append(audit.event_row("credit.apply", "credit", cid, actor=who, reason=f"applied to {number}",
+                                          details={"kind": take.kind, "amount": str(take.taken), "currency": take.currency,
+                                                   "paid": str(take.paid), "invoice_currency": plan.currency,
+                                                   "fx_rate": str(take.rate)}))
     if credits:
         session.execute(insert(m.CreditEntry.__table__), credits)
     session.execute(insert(m.AuditEvent.__table__), events)

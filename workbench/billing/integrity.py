@@ -16,14 +16,16 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.credits import CreditBalance
+from workbench.billing.core.credits import CreditBalance, ForeignCredit
 from workbench.billing.core.invoice import InvoiceOptions, Tax, compute_invoice
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import EXACT, ZERO, D, Money, money_text, plain, round_minor
@@ -166,15 +168,11 @@ def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verificat
                else f"the invoice's usage is now in another currency, not priced at its {inv.usage_currency} rate")
         result.differences.append(Difference("usage currency", inv.usage_currency, f"{', '.join(found)}: {why}"))
         return
-    applied = {"general": ZERO, "marketplace": ZERO}
-    for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id)):
-        if e.amount < 0:
-            applied[e.kind] = EXACT.subtract(applied[e.kind], e.amount)
     options = InvoiceOptions(**(inv.options or {}))
     figures = compute_invoice(
         [rate(grp, version, inv.fx_rate) for grp in groups.get(inv.customer_id, [])],
         currency=inv.currency, fx_rate=inv.fx_rate, options=options, support=version.support,
-        balance=CreditBalance(applied["general"], applied["marketplace"]),
+        balance=_applied_credits(session, inv),
         taxes=_taxes(session, inv, date_range, result) if options.include_tax else [],
     )
     cents = lambda d: round_minor(d, inv.currency)  # noqa: E731
@@ -191,6 +189,22 @@ def _rederive(ws: Workspace, session: Session, inv: m.Invoice, result: Verificat
         result.differences.append(Difference(
             "lines", "; ".join(f"{k} {s} {sku} {money_text(a, inv.currency)}" for k, s, sku, a in only_stored),
             "; ".join(f"{k} {s} {sku} {money_text(a, inv.currency)}" for k, s, sku, a in only_derived)))
+
+
+def _applied_credits(session: Session, inv: m.Invoice) -> CreditBalance:
+    """What the invoice took from the credit ledger, as the balance it re-derives from: credits in
+    its own currency, and those in others with the rate each was converted at (recorded on the
+    entry). The engine takes all of it again, at the same rates, by the same rule."""
+    applied: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)  # (currency, kind)
+    rates: dict[str, Decimal] = {}
+    for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id)):
+        if e.amount < 0:
+            applied[(e.currency, e.kind)] = EXACT.subtract(applied[(e.currency, e.kind)], e.amount)
+            if e.currency != inv.currency and e.fx_rate is not None:
+                rates[e.currency] = e.fx_rate
+    foreign = tuple(ForeignCredit(c, rates[c], applied[(c, "general")], applied[(c, "marketplace")])
+                    for c in sorted(rates))
+    return CreditBalance(applied[(inv.currency, "general")], applied[(inv.currency, "marketplace")], foreign)
 
 
 def _taxes(session: Session, inv: m.Invoice, date_range: DateRange, result: Verification) -> list[Tax]:

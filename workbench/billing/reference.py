@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.credits import CreditBalance
+from workbench.billing.core.credits import CreditBalance, ForeignCredit
 from workbench.billing.core.invoice import Tax
 from workbench.billing.core.money import ZERO, exact_sum
 from workbench.billing.core.periods import DateRange
@@ -26,7 +26,8 @@ from workbench.billing.store import models as m
 from workbench.billing.store.in_lists import chunks
 
 __all__ = [
-    "DEFAULT_PAYMENT_TERMS_DAYS", "Billed", "RunReference", "credit_balances", "load_pricebook", "payment_terms", "period_locks",
+    "DEFAULT_PAYMENT_TERMS_DAYS", "Billed", "RunReference", "credit_balances", "load_pricebook", "payable_credits", "payment_terms",
+    "period_locks",
     "tax_rates",
 ]
 
@@ -69,15 +70,43 @@ def has_tax_rates(session: Session, jurisdiction: str, period: str) -> bool:
 
 def credit_balances(session: Session, customer_ids: Sequence[str]) -> dict[tuple[str, str], CreditBalance]:
     """(customer, currency) -> the balance of general and marketplace credits, exact."""
+    return _credit_ledger(session, customer_ids)[0]
+
+
+def _credit_ledger(session: Session, customer_ids: Sequence[str]
+                   ) -> tuple[dict[tuple[str, str], CreditBalance], dict[tuple[str, str], list[str]]]:
+    """The balances, and (customer, currency) -> the ids of its grants (what a message names)."""
     totals: dict[tuple[str, str, str], list[Decimal]] = defaultdict(list)
+    grant_ids: dict[tuple[str, str], list[str]] = defaultdict(list)
     for chunk in chunks(customer_ids):
-        for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.customer_id.in_(chunk))):
+        for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.customer_id.in_(chunk)).order_by(m.CreditEntry.id)):
             totals[(e.customer_id, e.currency, e.kind)].append(e.amount)
+            if e.invoice_id is None and e.amount > 0 and e.credit_id:
+                grant_ids[(e.customer_id, e.currency)].append(e.credit_id)
     balances: dict[tuple[str, str], CreditBalance] = {}
     for customer, currency in {(c, cur) for c, cur, _ in totals}:
         balances[(customer, currency)] = CreditBalance(general=exact_sum(totals.get((customer, currency, "general"), [])),
                                                        marketplace=exact_sum(totals.get((customer, currency, "marketplace"), [])))
-    return balances
+    return balances, dict(grant_ids)
+
+
+def payable_credits(balances: dict[tuple[str, str], CreditBalance], customer_id: str, currency: str,
+                    rates: dict[str, Decimal]) -> tuple[CreditBalance, list[str]]:
+    """The customer's credits that may pay an invoice in `currency`: those in it, and those in
+    another currency with a rate into it (`rates`: other currency -> 1 other in `currency`, the
+    stored rates of the invoice's period). Also the other currencies holding credit but no rate:
+    their credit pays nothing, which the run must say."""
+    own = balances.get((customer_id, currency), CreditBalance())
+    foreign: list[ForeignCredit] = []
+    unpriced: list[str] = []
+    for (cid, other), held in sorted(balances.items()):
+        if cid != customer_id or other == currency or (held.general <= 0 and held.marketplace <= 0):
+            continue
+        if other in rates:
+            foreign.append(ForeignCredit(other, rates[other], held.general, held.marketplace))
+        else:
+            unpriced.append(other)
+    return CreditBalance(own.general, own.marketplace, tuple(foreign)), unpriced
 
 
 def payment_terms(session: Session, customer: m.Customer) -> int:
@@ -128,6 +157,7 @@ class RunReference:
     _session: Session
     _pricebooks: dict[str, list[PricebookVersion]] = field(default_factory=dict)
     _taxes: dict[str, list[Tax]] = field(default_factory=dict)
+    credit_ids: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (customer, currency) -> grants
 
     @classmethod
     def load(cls, session: Session, vendor: str, date_range: DateRange, customer_ids: Sequence[str]) -> RunReference:
@@ -137,8 +167,9 @@ class RunReference:
             profiles.update((p.customer_id, p) for p in session.scalars(
                 select(m.CustomerVendor).where(m.CustomerVendor.vendor == vendor, m.CustomerVendor.customer_id.in_(chunk))))
         fx = {(r.from_currency, r.to_currency): r.rate for r in session.scalars(select(m.FxRate).where(m.FxRate.period == month))}
+        balances, credit_ids = _credit_ledger(session, customer_ids)
         return cls(vendor, date_range, profiles, fx, _default_terms(session), period_locks(session, vendor, customer_ids, date_range),
-                   credit_balances(session, customer_ids), session)
+                   balances, session, credit_ids=credit_ids)
 
     def pricebook(self, name: str) -> list[PricebookVersion]:
         if name not in self._pricebooks:
@@ -159,6 +190,10 @@ class RunReference:
 
     def balance(self, customer_id: str, currency: str) -> CreditBalance:
         return self.balances.get((customer_id, currency), CreditBalance(ZERO, ZERO))
+
+    def rates_into(self, currency: str) -> dict[str, Decimal]:
+        """other currency -> its rate into `currency` for the run's period (the usage's lookup)."""
+        return {frm: rate for (frm, to), rate in self.fx.items() if to == currency}
 
     def terms(self, customer: m.Customer) -> int:
         return customer.payment_terms_days if customer.payment_terms_days is not None else self.default_terms

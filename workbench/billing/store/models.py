@@ -163,7 +163,9 @@ class FxRate(Base):
 
 
 class CreditEntry(Base):
-    """Credit ledger: grants are positive, applications to invoices negative; balance = sum."""
+    """Credit ledger: grants are positive, applications to invoices negative; balance = sum per
+    (customer, currency, kind). An application is in its credit's currency, also when the credit
+    paid an invoice in another one (then `fx_rate` says at which rate)."""
 
     __tablename__ = "credit_entries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -176,6 +178,9 @@ class CreditEntry(Base):
     earned_on: Mapped[str] = mapped_column(String(16), default="")  # vendor the credit came from
     memo: Mapped[str] = mapped_column(Text, default="")
     invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), nullable=True, index=True)
+    # an application of a credit in another currency than its invoice's: 1 `currency` = fx_rate
+    # invoice currency, the stored rate of the invoice's period it was converted at; else null
+    fx_rate: Mapped[Decimal | None] = mapped_column(ExactDecimal(), nullable=True)
 
 
 class VendorReport(Base):

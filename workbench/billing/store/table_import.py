@@ -25,7 +25,7 @@ from workbench.billing.core.money import Money, is_known_currency, minor_unit, r
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.store.models import (Account, CreditEntry, Customer, CustomerVendor, Invoice, PeriodLock,
+from workbench.billing.store.models import (Account, CreditEntry, Customer, CustomerVendor, FxRate, Invoice, PeriodLock,
                                             PricebookRule, Setting)
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.locking import lock_customers
@@ -317,6 +317,7 @@ def _check_against_store(session: Session, records: Sequence[Record], named_cust
     problems += _check_account_owners(session, [r for r in records if r.table == "accounts"])
     problems += _check_closed_reference(session, records)
     problems += _check_credits_in_use(session, [r for r in records if r.table == "credits"])
+    problems += _check_credit_currencies(session, records)
     problems += _check_pricebooks_exist(session, records)
     return problems
 
@@ -511,6 +512,39 @@ def _check_credits_in_use(session: Session, credits: Sequence[Record]) -> list[P
                 f"invoices already use ({', '.join(numbers) or 'none'})",
                 "keep the grant at least as large as it is used, or delete or void those invoices first "
                 "(their credit returns to the balance), then import again"))
+    return problems
+
+
+def _check_credit_currencies(session: Session, records: Sequence[Record]) -> list[Problem]:
+    """A credit in none of its customer's invoice currencies pays only through an exchange rate
+    into one of them (generation converts it at the rate of the invoice's period). With no such
+    rate in any period, stored or imported with it, it would pay nothing: a warning, not a refusal
+    (the rate may come later)."""
+    credits = [r for r in records if r.table == "credits" and r.customer_id and isinstance(r.values.get("currency"), str)]
+    if not credits:
+        return []
+    customers = sorted({str(r.customer_id) for r in credits})
+    invoiced: dict[str, set[str]] = defaultdict(set)
+    for chunk in chunks(customers):
+        for cv in session.scalars(select(CustomerVendor).where(CustomerVendor.customer_id.in_(chunk))):
+            invoiced[cv.customer_id].add(cv.invoice_currency)
+    for r in records:
+        if r.table == "customer_vendors" and r.customer_id:
+            invoiced[str(r.customer_id)].add(str(r.values.get("invoice_currency")))
+    paths = {(f, t) for f, t in session.execute(select(FxRate.from_currency, FxRate.to_currency).distinct())}
+    paths |= {(str(r.values.get("from_currency")), str(r.values.get("to_currency"))) for r in records if r.table == "fx_rates"}
+    problems = []
+    for r in credits:
+        currency, wanted = str(r.values["currency"]), sorted(invoiced.get(str(r.customer_id), set()))
+        if not wanted or currency in wanted or any((currency, to) in paths for to in wanted):
+            continue
+        problems.append(r.problem(
+            "credit-currency-unused",
+            f"credit {r.values.get('credit_id')} is in {currency}, but customer {r.customer_id} is invoiced in "
+            f"{', '.join(wanted)} and no fx_rates row converts {currency} to {' or '.join(wanted)}: no invoice can use it",
+            f"add '<period>,{currency},{wanted[0]},<rate>' to fx_rates.csv for the months it should pay (generation "
+            f"converts it at the rate of the invoice's period), or grant it in {wanted[0]}",
+            Severity.WARNING))
     return problems
 
 
