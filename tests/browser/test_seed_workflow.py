@@ -50,7 +50,7 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
     billing = BillingPage(page).open(served.url("billing"))
     steps.shot(page, "billing reports page")
     # the demo has no November report: the page opens on last month with a note, not an error
-    billing.expect(billing.message).to_contain_text("Month to date (2025-11) has no aws report yet: showing last month")
+    billing.expect(billing.message).to_contain_text("Month to date (2025-11) has no AWS report yet: showing last month")
     billing.expect(billing.report_title).to_contain_text(LAST_MONTH)
 
     # 2-3. the AWS Billing Customers Report, Last month
@@ -78,7 +78,7 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
 
     # 5. Generate invoices -> "Preview Generated Billing Statements" with two drafts
     billing.generate(drafts=2)
-    billing.expect(billing.message).to_contain_text("2 draft invoice(s) generated for aws")
+    billing.expect(billing.message).to_contain_text("2 draft invoice(s) generated for AWS")
     drafts = billing.draft_rows()  # Invoice, Customer, Period, Status, Total, Note
     steps.shot(page, "preview with two drafts")
     assert len(drafts) == 2

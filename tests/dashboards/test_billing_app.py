@@ -37,7 +37,7 @@ def row_text(table: CheckTable, key: str) -> str:
 
 def test_the_report_lists_each_customer_with_cost_price_margin_and_problem(ws):
     app = build_billing_app(ws, today=TODAY)
-    assert app.vendor.options == ("aws",)  # only vendors with imported data
+    assert app.vendor.options == (("AWS", "aws"),)  # only vendors with imported data, by the name the page shows
     assert app.range.kind.value == "Month to date"
     assert sorted(app.previews) == ["100001", "100002"]  # November so far
     assert ("is not final yet in its report: cur-2025-11.csv (billing account 999999999999); drafts of the customers "
@@ -45,7 +45,7 @@ def test_the_report_lists_each_customer_with_cost_price_margin_and_problem(ws):
             ) in text_of(app.banner.value)  # November's CUR has no invoice id yet
 
     app.range.kind.value = LAST
-    assert "2025-10" in app.title.value
+    assert app.title.value == "<h3>AWS Billing Customers Report &middot; 2025-10</h3>"
     assert "not final yet" not in app.banner.value
     assert "aws account 444444444444 belongs to no customer" in text_of(app.banner.value)
     assert list(app.table.rows) == ["100001", "100002", "100003", "100004"]

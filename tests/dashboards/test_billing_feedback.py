@@ -120,7 +120,7 @@ def test_on_the_first_of_the_month_the_page_opens_on_last_month(ws):
     assert app.range.kind.value == LAST
     assert "2025-11" in app.title.value and sorted(app.previews) == ["100001", "100002"]
     assert "there is no aws report" not in text_of(app.banner.value)
-    assert shown(app) == ("Month to date (2025-12) has no aws report yet: showing last month (2025-11).", "", "")
+    assert shown(app) == ("Month to date (2025-12) has no AWS report yet: showing last month (2025-11).", "", "")
     assert "#a61b1b" not in app.message.value  # a note, not an error
 
     app.range.kind.value = MTD  # the analyst may still look: the engine's banner says why it is empty
@@ -131,7 +131,7 @@ def test_without_a_report_for_last_month_either_the_page_opens_on_the_newest_mon
     app = build_billing_app(ws, today=dt.date(2026, 2, 3))
     assert (app.range.kind.value, app.range.month.value) == (MONTH, "2025-11")
     assert "2025-11" in app.title.value
-    assert shown(app)[0] == "Month to date (2026-02) has no aws report yet: showing 2025-11, the newest month with a report."
+    assert shown(app)[0] == "Month to date (2026-02) has no AWS report yet: showing 2025-11, the newest month with a report."
 
 
 def test_a_month_with_a_report_still_opens_on_month_to_date(ws):
@@ -174,7 +174,7 @@ def test_generate_skips_the_customers_already_billed_and_says_so(ws):
     app.select(["100001", "100002"])
     app.generate_button.click()
     assert app.page == "report" and app.skipped == ["100001", "100002"]
-    assert shown(app)[1] == "nothing generated: 2 customer(s) skipped: already billed for aws 2025-10"
+    assert shown(app)[1] == "nothing generated: 2 customer(s) skipped: already billed for AWS 2025-10"
 
     app.select_all_button.click()
     app.generate_button.click()

@@ -16,12 +16,13 @@ DEMO_TODAY = dt.date(2025, 11, 25)  # as tests/conftest.py: the demo has usage f
 def test_month_end_for_every_vendor_of_the_demo(demo_workspace_copy):
     ws = demo_workspace_copy
     app = build_billing_app(ws, today=DEMO_TODAY)
-    assert app.vendor.options == ("aws", "azure", "gcp")
+    # each vendor by its display name, as the statements name it; the value is the stored code
+    assert app.vendor.options == (("AWS", "aws"), ("Azure", "azure"), ("Google Cloud", "gcp"))
     made = 0
-    for vendor in app.vendor.options:
+    for shown, vendor in app.vendor.options:
         app.vendor.value = vendor
         app.range.kind.value = LAST
-        assert app.title.value.endswith("2025-10</h3>")
+        assert app.title.value == f"<h3>{shown} Billing Customers Report &middot; 2025-10</h3>"
         customers = list(app.table.rows)
         app.select_all_button.click()
         app.generate_button.click()
@@ -38,3 +39,6 @@ def test_month_end_for_every_vendor_of_the_demo(demo_workspace_copy):
 
     invoices = build_invoices_app(ws, today=DEMO_TODAY)
     assert len(invoices.invoices) == made
+    # the Vendor column names each vendor as the statement does (the invoice number keeps the code)
+    shown = {row[0].split("-")[0]: row[2] for row in invoices.table.cells()}
+    assert shown == {"AWS": "AWS", "AZURE": "Azure", "GCP": "Google Cloud"}

@@ -4,6 +4,7 @@ no figure is compared through it)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import tempfile
@@ -117,7 +118,7 @@ def test_workbook_sheets_hold_the_stored_figures_exactly(engine_invoice: EngineI
         ["Customer contact", "Jo Doe <jo@acme.example>"],
         ["Billing address", "5 Main St"],
         ["Invoice number", "AWS-2025-10-00001"],
-        ["Vendor", "aws"],
+        ["Vendor", "AWS"],  # as the statement names the vendor, not the stored code
         ["Period", "October 2025"],
         ["Status", "Draft"],
         ["Currency", "USD"],
@@ -163,6 +164,16 @@ def test_workbook_sheets_hold_the_stored_figures_exactly(engine_invoice: EngineI
     assert len(detail) == 1 + 4 + 2
     # to the penny: the two CUR rows add up exactly to the engine's line 1
     assert EXACT.add(D(detail[5][18]), D(detail[6][18])) == D(detail[1][18])
+
+
+@pytest.mark.parametrize(("vendor", "shown"), [("azure", "Azure"), ("gcp", "Google Cloud")])
+def test_the_vendor_row_names_the_vendor_as_the_statement_does(engine_invoice: EngineInvoice, tmp_path: Path,
+                                                                vendor: str, shown: str) -> None:
+    invoice = dataclasses.replace(october(engine_invoice), vendor=vendor)
+
+    path = export_invoice(invoice, "xlsx", tmp_path)
+
+    assert ["Vendor", shown] in raw_sheets(path)["Summary"]
 
 
 def test_text_cells_are_never_formulas(engine_invoice: EngineInvoice, tmp_path: Path) -> None:

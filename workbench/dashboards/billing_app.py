@@ -28,6 +28,7 @@ from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import DateRange, last_month, month_key
 from workbench.billing.core.problems import Problem, Severity
+from workbench.billing.core.usage import Vendor
 from workbench.billing.generate import CustomerPreview, GeneratedInvoice, GenerationResult, generate_invoices, preview_customers
 from workbench.billing.invoices import (PRELIMINARY_FIX, InvoiceNotFound, InvoiceStateError, approve, delete_drafts,
                                        issued_from_preliminary)
@@ -47,6 +48,14 @@ __all__ = ["BillingApp", "DraftRow", "build_billing_app"]
 HIDDEN, SHOWN = "none", ""
 CUSTOMER_COLUMNS = ("Customer", "ID", "Vendor cost", "Price", "Margin", "Margin %", "Problem")
 CUSTOMER_WIDTHS = (200, 80, 120, 120, 110, 70, 200)  # px; the last column takes the space left
+
+
+def _vendor_choices(vendors: Iterable[str]) -> list[tuple[str, str]]:
+    """The vendor dropdown's options: each vendor by its display name ("Google Cloud"), its value
+    the stored code ("gcp") that the billing functions take."""
+    return [(Vendor.display_name_of(v), v) for v in vendors]
+
+
 DRAFT_COLUMNS = ("Invoice", "Customer", "Period", "Status", "Total", "Note")
 DRAFT_WIDTHS = (170, 220, 150, 80, 130, 150)
 
@@ -78,7 +87,7 @@ class BillingApp:
         self.periods: list[ReportPeriod] = report_periods(ws)
 
         vendors = sorted({p.vendor for p in self.periods})
-        self.vendor = w.Dropdown(options=vendors, value=vendors[0] if vendors else None, description="Vendor",
+        self.vendor = w.Dropdown(options=_vendor_choices(vendors), value=vendors[0] if vendors else None, description="Vendor",
                                  layout=w.Layout(width="220px"))
         self.range = RangeChooser(self.today, self.months(self.vendor.value))
         self.apply_credits = w.Checkbox(description="Apply credits", value=False, indent=False)
@@ -247,7 +256,7 @@ class BillingApp:
     def _say_why_another_month(self) -> None:
         if self._mtd_empty and self.range.kind.value in (LAST, MONTH):
             month, shown = self._mtd_empty
-            self._say(f"Month to date ({month}) has no {self.vendor.value} report yet: showing {shown}.", note=True, action=False)
+            self._say(f"Month to date ({month}) has no {self.vendor.label} report yet: showing {shown}.", note=True, action=False)
 
     def _refuse(self, action: str) -> None:
         self._say(f"read-only view: {action} is not allowed here; nothing was changed", error=True)
@@ -270,9 +279,9 @@ class BillingApp:
         vendors = sorted({p.vendor for p in self.periods})
         self._quiet = True
         try:
-            if list(self.vendor.options) != vendors:
+            if list(self.vendor.options) != _vendor_choices(vendors):
                 keep = self.vendor.value if self.vendor.value in vendors else None
-                self.vendor.options = vendors  # (ipywidgets then picks the first option)
+                self.vendor.options = _vendor_choices(vendors)  # (ipywidgets then picks the first option)
                 if keep is not None:
                     self.vendor.value = keep
             self.range.set_months(self.months(self.vendor.value))
@@ -308,10 +317,11 @@ class BillingApp:
         previews, general = preview_customers(self.ws, vendor, date_range, self.options, today=self.today)
         self.previews = {p.customer_id: p for p in previews}
         self.general_problems = general
-        self.title.value = f"<h3>{esc(vendor.upper())} Billing Customers Report &middot; {esc(date_range.label)}</h3>"
+        shown = Vendor.display_name_of(vendor)
+        self.title.value = f"<h3>{esc(shown)} Billing Customers Report &middot; {esc(date_range.label)}</h3>"
         self.banner.value = banner_html(general)
         self.table.set_rows([(p.customer_id, self._customer_cells(p)) for p in previews], checked=keep,
-                            empty_text=f"no {vendor} usage in {date_range.label}")
+                            empty_text=f"no {shown} usage in {date_range.label}")
 
     def _customer_cells(self, p: CustomerPreview) -> list[str]:
         return [
@@ -346,7 +356,7 @@ class BillingApp:
         skipped = f"{len(self.skipped)} customer(s) skipped: already billed" if self.skipped else ""
         customers = [cid for cid in customers if cid not in self.skipped]
         if not customers:
-            return self._say(f"nothing generated: {skipped} for {vendor} {date_range.label}", error=True)
+            return self._say(f"nothing generated: {skipped} for {Vendor.display_name_of(vendor)} {date_range.label}", error=True)
         self.progress.layout.display = SHOWN
         self.progress.max, self.progress.value = max(len(customers), 1), 0
         self.progress_label.value = "generating ..."
@@ -370,7 +380,7 @@ class BillingApp:
         self.report_page.layout.display, self.preview_page.layout.display = HIDDEN, SHOWN
         general = [p for p in result.problems if not p.customer_id]
         self.banner.value = banner_html(general)
-        self._say(f"{len(result.invoices)} draft invoice(s) generated for {vendor} {date_range.label}"
+        self._say(f"{len(result.invoices)} draft invoice(s) generated for {Vendor.display_name_of(vendor)} {date_range.label}"
                   + (f"; {len(self.not_generated)} customer(s) not generated, see below" if self.not_generated else "")
                   + (f"; {skipped}" if skipped else ""),
                   error=bool(self.not_generated))

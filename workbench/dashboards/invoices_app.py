@@ -35,6 +35,7 @@ import ipywidgets as w
 from sqlalchemy import select
 
 from workbench.billing.core.lifecycle import ALLOWED, Status, is_past_due
+from workbench.billing.core.usage import Vendor
 from workbench.billing.exports.registry import UnknownFormat
 from workbench.billing.exports.statement import StatementMismatch
 from workbench.billing.invoices import (
@@ -223,7 +224,7 @@ class InvoicesApp:
     @staticmethod
     def _cells(inv: InvoiceSummary) -> list[str]:
         note = ' <span class="wb-note">(preliminary)</span>' if inv.preliminary else ""
-        return [esc(inv.number), f"{esc(inv.customer_name)} (#{esc(inv.customer_id)})", esc(inv.vendor.upper()),
+        return [esc(inv.number), f"{esc(inv.customer_name)} (#{esc(inv.customer_id)})", esc(Vendor.display_name_of(inv.vendor)),
                 esc(inv.period), esc(Status(inv.status).label) + note, f"{money(inv.total, inv.currency)} {esc(inv.currency)}",
                 f"{inv.due_date:%Y-%m-%d}"]
 

@@ -37,6 +37,7 @@ from typing import Any
 
 import psutil
 
+from workbench.billing.core.usage import Vendor
 from workbench.serve import NOTEBOOKS
 
 __all__ = [
@@ -301,8 +302,10 @@ class BillingPage:
         return self
 
     def choose_vendor(self, vendor: str) -> None:
-        self.page.get_by_label("Vendor").select_option(vendor)
-        self.expect(self.report_title).to_contain_text(f"{vendor.upper()} Billing Customers Report")
+        """Pick `vendor` (the code, "gcp") by the name the page shows ("Google Cloud")."""
+        shown = Vendor.display_name_of(vendor)
+        self.page.get_by_label("Vendor").select_option(label=shown)
+        self.expect(self.report_title).to_contain_text(f"{shown} Billing Customers Report")
 
     def choose_range(self, kind: str, *, expect_label: str) -> None:
         """Pick a "Date range" kind and wait until the report is recomputed for `expect_label`."""

@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from workbench.billing.core.money import minor_unit
+from workbench.billing.core.usage import Vendor
 
 from .atomic import atomic_path
 from .detail import DETAIL_COLUMNS, DetailValue, detail_records
@@ -123,7 +124,7 @@ def _write_summary(ws: WriteOnlyWorksheet, view: InvoiceView, statement: list[St
         ("Customer contact", contact),
         ("Billing address", customer.billing_address),
         ("Invoice number", view.number),
-        ("Vendor", view.vendor),
+        ("Vendor", Vendor.display_name_of(view.vendor)),
         ("Period", view.period_label),
         ("Status", _status(view)),
         ("Currency", view.currency),
