@@ -169,7 +169,7 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
         outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor, scheduler=scheduler, progress=tick)
     outcome = dataclasses.replace(outcome, files=tuple(_table_hint(directory, f) for f in outcome.files))
     if as_json:
-        _print_json({"files": outcome.files, "unassigned": outcome.unassigned})
+        _print_json({"files": outcome.files, "unassigned": outcome.unassigned, "problems": outcome.plugin_problems})
     else:
         for f in outcome.files:
             detail = f"  {f.format}, {', '.join(f.periods)}, {f.row_count:,} rows" if f.row_count else ""

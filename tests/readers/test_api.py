@@ -14,8 +14,8 @@ from workbench.billing.readers import known_formats, read_report
 
 def test_public_names() -> None:
     assert sorted(readers.__all__) == ["ENTRY_POINT_GROUP", "OpenReport", "ReadResult", "ReportFormat", "StageContext",
-                                      "Staging", "detect_format", "known_formats", "open_report", "read_report",
-                                      "register", "unregister"]
+                                      "Staging", "detect_format", "known_formats", "open_report", "plugin_problems",
+                                      "read_report", "register", "unregister"]
     assert all(hasattr(readers, name) for name in readers.__all__)
     assert known_formats() == ["aws-cur-legacy", "aws-cur2", "focus-1.0", "focus-1.1", "focus-1.2",
                                "azure-csp", "azure-ea", "azure-mca", "gcp-billing-export"]

@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from readers.tiny_format import TINY, publish
-from workbench.billing.readers import known_formats, open_report, read_report, register, unregister
+from workbench.billing.core.problems import Problem, Severity
+from workbench.billing.readers import known_formats, open_report, plugin_problems, read_report, register, unregister
 from workbench.billing.readers.format import Staging
 from workbench.billing.readers.registry import ReportFormatConflict, ReportFormatPluginError, formats
 
@@ -81,13 +82,66 @@ def test_a_format_cannot_take_a_name_in_use(published: Callable[[str], None], re
         formats()
 
 
-@pytest.mark.parametrize(("entry_point", "says"), [
-    ("tiny-usage = tiny_reports_gone:TINY", "plug-in tiny-usage = tiny_reports_gone:TINY failed to load: No module named 'tiny_reports_gone'"),
-    ("tiny-usage = tiny_reports:COLUMNS", "plug-in tiny-usage = tiny_reports:COLUMNS is not a report format"),
+CUR = """
+    lineItem/UsageAccountId,bill/PayerAccountId,lineItem/LineItemType,lineItem/UnblendedCost,lineItem/CurrencyCode,lineItem/UsageStartDate,bill/BillingPeriodStartDate
+    111100000001,999900000001,Usage,0.5,USD,2025-10-02T00:00:00Z,2025-10-01T00:00:00Z
+    """
+REINSTALL = "reinstall the package tiny-reports (pip install --force-reinstall tiny-reports)"
+
+
+@pytest.mark.parametrize(("entry_point", "error"), [
+    ("tiny-gone = tiny_reports_gone:TINY",
+     "failed to load: ModuleNotFoundError: No module named 'tiny_reports_gone'"),
+    ("tiny-columns = tiny_reports:COLUMNS", "is not a report format (a workbench.billing.readers.ReportFormat)"),
 ])
-def test_a_broken_plug_in_is_reported_not_hidden(published: Callable[[str], None], entry_point: str, says: str) -> None:
-    published(entry_point)
-    with pytest.raises(ReportFormatPluginError, match=says.replace("(", "\\(")):
+def test_a_broken_plug_in_leaves_out_only_itself_and_is_said_once(
+        con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path], published: Callable[[str], None],
+        entry_point: str, error: str) -> None:
+    """One package's broken entry point must not stop every vendor file from being read."""
+    published(f"tiny-usage = tiny_reports:TINY\n{entry_point}")
+    assert known_formats() == [*BUILT_IN, "tiny-usage"]  # the working plug-in is still there
+    cur = read_report(con, write("cur-2025-10.csv", CUR))
+    assert (cur.format, cur.row_count, cur.problems) == ("aws-cur-legacy", 1, ())
+    tiny = read_report(con, write("portal-2025-10.csv", OCTOBER))
+    assert (tiny.format, tiny.row_count, tiny.problems) == ("tiny-usage", 2, ())
+
+    name, target = entry_point.split(" = ")
+    assert plugin_problems() == [Problem(
+        "plugin-unusable", f"plug-in {name} = {target} {error}; files of its report formats are not recognised "
+        "until it is fixed", fix=f"{REINSTALL}; or, if its formats are no longer used, uninstall it. Every other "
+        "format reads as before", severity=Severity.WARNING)]
+
+
+def test_a_file_or_a_stored_report_of_a_broken_plug_ins_format_says_why(
+        con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path], published: Callable[[str], None]) -> None:
+    published("tiny-usage = tiny_reports_gone:TINY")
+    broken = "plug-in tiny-usage = tiny_reports_gone:TINY failed to load: ModuleNotFoundError: No module named 'tiny_reports_gone'"
+    usage = write("portal-2025-10.csv", OCTOBER)
+    # recognised among all formats: not a known one, and the broken plug-in is named as not counted
+    [unknown] = read_report(con, usage).problems
+    assert unknown.code == "unknown-format"
+    assert unknown.fix == (f"Export one of the known formats unchanged: {', '.join(BUILT_IN)}. Not among them, the "
+                           "formats of the broken plug-in(s) tiny-usage (plugin-unusable).")
+    # read again by its stored format's name: the plug-in of that name is broken, and how to mend it
+    with open_report(con, usage, format_name="tiny-usage") as report:
+        assert report.select is None
+        [problem] = report.problems
+    assert (problem.code, problem.file, problem.message, problem.fix) == (
+        "plugin-unusable", "portal-2025-10.csv",
+        f"its format tiny-usage is not available in this process: the plug-in that provides it is broken: {broken}",
+        f"{REINSTALL} (uninstalling it would not do: this stored report needs its format); then the file is read "
+        "again as it was imported")
+    # no entry point of that name: the broken one may be the one that provided it
+    with open_report(con, usage, format_name="tiny-usage-v2") as report:
+        [problem] = report.problems
+    assert (problem.code, problem.message) == (
+        "plugin-unusable", f"its format tiny-usage-v2 is not available in this process: no plug-in provides it, "
+        f"and one that may is broken: {broken}")
+
+
+def test_a_broken_plug_in_does_not_hide_a_conflict(published: Callable[[str], None], registered: None) -> None:
+    published("tiny-usage = tiny_reports:TINY\ntiny-gone = tiny_reports_gone:TINY")
+    with pytest.raises(ReportFormatConflict, match="a report format named 'tiny-usage' already exists"):
         known_formats()
 
 

@@ -96,6 +96,44 @@ def test_a_format_registered_in_one_process_only_is_named_in_the_others(ws: Work
         "the API, the month-end workers); register() makes a format known only to the process that calls it\n")
 
 
+NOVEMBER = OCTOBER.replace("2025-10", "2025-11")
+BROKEN = ("plug-in tiny-gone = tiny_reports_gone:TINY failed to load: ModuleNotFoundError: No module named "
+          "'tiny_reports_gone'")
+
+
+def test_a_broken_plug_in_is_one_warning_of_the_import_and_the_other_files_import(
+        ws: Workspace, usage: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(publish(tmp_path / "site", "tiny-usage = tiny_reports:TINY\n"
+                                                               "tiny-gone = tiny_reports_gone:TINY")))
+    november = tmp_path / "portal-2025-11.csv"
+    november.write_text(NOVEMBER, encoding="utf-8")
+
+    outcome = import_reports(ws, [usage, november], today=dt.date(2025, 12, 20))
+
+    assert [(f.status.value, f.format, f.periods, f.problems) for f in outcome.files] == [
+        ("imported", "tiny-usage", ("2025-10",), ()), ("imported", "tiny-usage", ("2025-11",), ())]
+    assert [(p.code, p.severity.value, p.file, p.message) for p in outcome.problems] == [
+        ("plugin-unusable", "warning", None,
+         f"{BROKEN}; files of its report formats are not recognised until it is fixed")]  # once, not per file
+    assert str(outcome).count("plug-in tiny-gone") == 1
+
+
+def test_a_stored_report_whose_plug_in_is_broken_elsewhere_says_so(ws: Workspace, usage: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(publish(tmp_path / "site")))
+    [file] = import_reports(ws, [usage], today=dt.date(2025, 11, 25)).files
+    assert (file.status.value, file.format) == ("imported", "tiny-usage")
+
+    # where the rows are first needed, the package is broken: its module is gone
+    broken = publish(tmp_path / "broken-site", "tiny-usage = tiny_reports_gone:TINY")
+    assert in_another_process(ws, broken) == (
+        "the usage rows of portal-2025-10.csv (aws 2025-10) are not available: its format tiny-usage is not available "
+        "in this process: the plug-in that provides it is broken: plug-in tiny-usage = tiny_reports_gone:TINY failed "
+        "to load: ModuleNotFoundError: No module named 'tiny_reports_gone'; reinstall the package tiny-reports "
+        "(pip install --force-reinstall tiny-reports) (uninstalling it would not do: this stored report needs its "
+        "format); then the file is read again as it was imported\n")
+
+
 @pytest.mark.parametrize(("today", "final"), [(dt.date(2025, 11, 14), False), (dt.date(2025, 11, 15), True)])
 def test_a_format_without_invoice_ids_is_final_ten_business_days_after_the_month(
         ws: Workspace, usage: Path, registered: None, today: dt.date, final: bool) -> None:

@@ -10,7 +10,8 @@ schema (`workbench.billing.core.usage.COLUMNS`) inside DuckDB. See docs.md.
             con.execute(f"COPY ({report.select}) TO 'usage.parquet' (FORMAT parquet)")
 
 A format plugs in through the entry point group `workbench.report_formats` (every process), or
-`register(ReportFormat(...))` (this process only): see docs.md.
+`register(ReportFormat(...))` (this process only): see docs.md. A broken plug-in is left out:
+`plugin_problems()` says which, and why.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ import duckdb
 from workbench.billing.core.problems import Problem, errors
 from workbench.billing.core.usage import Vendor
 from workbench.billing.readers.format import ReportFormat, StageContext, Staging
-from workbench.billing.readers.registry import ENTRY_POINT_GROUP, by_name, formats, recognise, register, unregister
+from workbench.billing.readers.registry import (ENTRY_POINT_GROUP, broken_plugins, by_name, formats, missing_format_problem,
+                                                plugin_problems, recognise, register, unregister)
 from workbench.billing.readers.source import Probe, TempObjects, describe_parquet, load, probe, read_failure
 from workbench.billing.readers.sql import ident
 from workbench.billing.readers.staging import canonical_select, decide_date_order, row_flags, staged_types, validate
 
 __all__ = ["ENTRY_POINT_GROUP", "OpenReport", "ReadResult", "ReportFormat", "StageContext", "Staging", "open_report",
-           "read_report", "detect_format", "known_formats", "register", "unregister"]
+           "read_report", "detect_format", "known_formats", "plugin_problems", "register", "unregister"]
 
 UNKNOWN_FORMAT = "unknown"
 
@@ -148,12 +150,8 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
     if format_name is not None:
         try:
             report_format: ReportFormat | None = by_name(format_name)
-        except KeyError:
-            return _closed(path, format_name, [Problem(
-                "unregistered-format", f"its format {format_name} is not registered in this process", file=file,
-                fix=f"install the package that provides {format_name} so that it declares it under the entry point "
-                    f"group {ENTRY_POINT_GROUP} (then every process finds it: the CLI, the dashboards, the API, "
-                    f"the month-end workers); register() makes a format known only to the process that calls it")])
+        except KeyError:  # not registered here, or its plug-in is broken: which, and what to do
+            return _closed(path, format_name, [missing_format_problem(format_name, file)])
         if not report_format.recognises(found):  # changed since it was read as that format
             return _closed(path, UNKNOWN_FORMAT, [Problem(
                 "unknown-format", f"no longer a {format_name} file; header columns seen: {shown}", file=file, row=0,
@@ -161,9 +159,12 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
     else:
         report_format = recognise(found)
     if report_format is None:
+        broken = broken_plugins()  # a file of a broken plug-in's format lands here: say the plug-in is not counted
         return _closed(path, UNKNOWN_FORMAT, [Problem(
             "unknown-format", f"not a known billing export; header columns seen: {shown}", file=file, row=0,
-            fix="Export one of the known formats unchanged: " + ", ".join(known_formats()) + ".")])
+            fix="Export one of the known formats unchanged: " + ", ".join(known_formats()) + "." + (
+                " Not among them, the formats of the broken plug-in(s) " + ", ".join(b.name for b in broken)
+                + " (plugin-unusable)." if broken else ""))])
     missing = report_format.missing(found)
     if missing:
         problems.append(Problem(

@@ -90,10 +90,12 @@ class FileOutcome:
 class ImportOutcome:
     files: tuple[FileOutcome, ...]
     unassigned: tuple[UnassignedAccount, ...] = field(default=())  # after the import, in its periods
+    # about no one file: a broken report-format plug-in (`readers.plugin_problems`), said once
+    plugin_problems: tuple[Problem, ...] = field(default=())
 
     @property
     def problems(self) -> tuple[Problem, ...]:
-        return tuple(p for f in self.files for p in f.problems)
+        return (*self.plugin_problems, *(p for f in self.files for p in f.problems))
 
     @property
     def ok(self) -> bool:
@@ -125,8 +127,11 @@ def import_reports(
     process stores them one by one, in the order given (as locally: of two files for the same
     period, the later one wins). Workers open the workspace and the files by their paths, so
     both must be on storage they share, at the same paths."""
+    from workbench.billing.readers import plugin_problems
+
     today = today or dt.date.today()
     paths = [Path(p) for p in paths]
+    broken = tuple(plugin_problems())  # its formats are left out; every other file reads as before
     if ws.usage_dir.is_dir():
         sweep_abandoned(ws.usage_dir)  # what an import killed midway left
     tell = progress or (lambda done, total, text: None)
@@ -143,7 +148,7 @@ def import_reports(
     unassigned: list[UnassignedAccount] = []
     for v in sorted({v for v, _ in touched}):
         unassigned += unassigned_usage(ws, v, [p for vv, p in touched if vv == v])
-    return ImportOutcome(tuple(outcomes), tuple(unassigned))
+    return ImportOutcome(tuple(outcomes), tuple(unassigned), broken)
 
 
 @dataclass(frozen=True)

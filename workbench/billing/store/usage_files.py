@@ -367,14 +367,14 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
 
     The reader is the format the file was imported as (`report.format`), looked up by name, not
     recognised again; a format this process does not know (registered only in the process that
-    imported the file) is said so, with how to make it known everywhere: importing the file
-    again would not help."""
+    imported the file, or provided by a plug-in that is broken here) is said so, with how to make
+    it known (or the plug-in whole again): importing the file again would not help."""
     from workbench.billing.readers import open_report
 
     with bounded_duckdb() as con, open_report(con, source, report.read_as, parsed=parsed,
                                               format_name=report.format) as opened:
         if opened.select is None:
-            unknown = [p for p in opened.problems if p.code == "unregistered-format"]
+            unknown = [p for p in opened.problems if p.code in ("unregistered-format", "plugin-unusable")]
             if unknown:
                 raise UsageUnavailable(report, unknown[0].message, fix=unknown[0].fix)
             raise UsageUnavailable(report, f"{source.name} can no longer be read", opened.problems)
