@@ -144,8 +144,8 @@ def test_margins_of_one_invoice_currency_are_one_chart_with_a_total(app) -> None
     assert shown_title(app, "margin") == "Margin per customer (as invoices would price it)<br><sup>AWS · 2025-10 · USD</sup>"
     assert table_rows(app.tables["margin"].value) == [
         MARGIN_HEADER,  # no group heading for one currency
-        ["Acme Corp", "100001", "aws", "147.00 USD", "161.70 USD", "14.70 USD", "9.09 %", "", ""],
-        ["Beta Ltd", "100002", "aws", "40.00 USD", "38.00 USD", "-2.00 USD", "-5.26 %", "", ""],
+        ["Acme Corp", "100001", "AWS", "147.00 USD", "161.70 USD", "14.70 USD", "9.09 %", "", ""],
+        ["Beta Ltd", "100002", "AWS", "40.00 USD", "38.00 USD", "-2.00 USD", "-5.26 %", "", ""],
         ["Total USD", "", "", "187.00 USD", "199.70 USD", "12.70 USD", "6.36 %", "", ""],
     ]
 
@@ -175,14 +175,14 @@ def test_margins_in_three_invoice_currencies_are_drawn_and_added_up_apart(curren
     assert table_rows(app.tables["margin"].value) == [
         MARGIN_HEADER,
         ["Invoiced in EUR"],
-        ["Euro GmbH", "100004", "aws", "500.00 USD", "473.28 EUR", "43.03 EUR", "9.09 %", "", ""],
-        ["Delta SARL", "100005", "aws", "200.00 USD", "163.50 EUR", "-8.61 EUR", "-5.27 %", "", ""],
+        ["Euro GmbH", "100004", "AWS", "500.00 USD", "473.28 EUR", "43.03 EUR", "9.09 %", "", ""],
+        ["Delta SARL", "100005", "AWS", "200.00 USD", "163.50 EUR", "-8.61 EUR", "-5.27 %", "", ""],
         ["Total EUR", "", "", "700.00 USD", "636.77 EUR", "34.42 EUR", "5.41 %", "", ""],
         ["Invoiced in JPY"],
-        ["Kaisha KK", "100003", "aws", "1,000.00 USD", "165,550 JPY", "15,050 JPY", "9.09 %", "", ""],
+        ["Kaisha KK", "100003", "AWS", "1,000.00 USD", "165,550 JPY", "15,050 JPY", "9.09 %", "", ""],
         ["Total JPY", "", "", "1,000.00 USD", "165,550 JPY", "15,050 JPY", "9.09 %", "", ""],
         ["Invoiced in USD"],
-        ["Acme Corp", "100001", "aws", "1,000.00 USD", "1,100.00 USD", "100.00 USD", "9.09 %", "", ""],
+        ["Acme Corp", "100001", "AWS", "1,000.00 USD", "1,100.00 USD", "100.00 USD", "9.09 %", "", ""],
         ["Total USD", "", "", "1,000.00 USD", "1,100.00 USD", "100.00 USD", "9.09 %", "", ""],
     ]
     # the rows shown, each rounded, add up to a cent more than the total: said under the table
@@ -204,7 +204,7 @@ def test_a_usage_currency_nobody_can_be_priced_in_has_no_margin_total(app) -> No
     assert app.state.margin_totals.empty
     assert table_rows(app.tables["margin"].value)[1:] == [
         ["Cannot be priced yet"],
-        ["Acme Corp", "100001", "azure", "200.00 CAD", "-", "-", "n/a", "",
+        ["Acme Corp", "100001", "Azure", "200.00 CAD", "-", "-", "n/a", "",
          "The customer with ID #100001 does not have the currency CAD enabled"],
     ]
 
@@ -216,9 +216,9 @@ def test_a_customer_with_usage_in_two_currencies_shows_under_each_as_not_priced(
     app = build_usage_explorer(two_usage_currencies_ws, today=TODAY)
     assert (app.currency.options, app.currency.value) == (("USD", "EUR"), "USD")  # more USD rows
     problem = "usage of #100006 is billed in several currencies (EUR, USD); no exchange rate EUR->USD for 2025-10"
-    mixto = ["Mixto SA", "100006", "aws", "-", "-", "-", "n/a", "", problem]
+    mixto = ["Mixto SA", "100006", "AWS", "-", "-", "-", "n/a", "", problem]
     for currency, priced in (("EUR", []), ("USD", [
-        ["Acme Corp", "100001", "aws", "100.00 USD", "110.00 USD", "10.00 USD", "9.09 %", "", ""],
+        ["Acme Corp", "100001", "AWS", "100.00 USD", "110.00 USD", "10.00 USD", "9.09 %", "", ""],
         ["Total USD", "", "", "100.00 USD", "110.00 USD", "10.00 USD", "9.09 %", "", ""],
     ])):
         app.currency.value = currency

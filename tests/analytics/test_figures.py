@@ -113,8 +113,8 @@ def test_month_over_month_figure_of_services_colours_a_flagged_decrease(analytic
     result = q.month_over_month(analytics_ws, "aws", "2025-09", "2025-10", by="service", top=2)
     fig = f.month_over_month_figure(result)
     assert {t.name: list(t.y) for t in fig.data} == {
-        "Flagged increase": ["AmazonEC2 (aws)"],
-        "Flagged decrease": ["AmazonRDS (aws)"],  # S3 did not change: not drawn
+        "Flagged increase": ["AmazonEC2 (AWS)"],
+        "Flagged decrease": ["AmazonRDS (AWS)"],  # S3 did not change: not drawn
     }
     assert fig.data[1].marker.color == f.DECREASE
 
@@ -188,15 +188,15 @@ def test_margin_figure_draws_each_invoice_currency_on_its_own_axis(currencies_ws
 
 def test_unassigned_and_drilldown_figures(analytics_ws) -> None:
     unassigned = f.unassigned_figure(q.unassigned_accounts(analytics_ws, "aws", OCTOBER))
-    assert list(unassigned.data[0].y) == ["aws 999999999999 · stray"]
+    assert list(unassigned.data[0].y) == ["AWS 999999999999 · stray"]
     assert list(unassigned.data[0].text) == ["7.50 USD"]
     assert unassigned.layout.title.text == "Usage of accounts that belong to no customer"
 
     drill = f.drilldown_figure(q.customer_drilldown(analytics_ws, "aws", OCTOBER, "100001"))
     assert drill.layout.title.text == "Acme Corp (#100001): cost by account and service"
     assert [(t.name, list(t.y)) for t in drill.data] == [
-        ("AmazonEC2", ["aws 111111111111 · acme-prod", "aws 112222222222 · acme-dev"]),
-        ("AmazonS3", ["aws 111111111111 · acme-prod"]),
+        ("AmazonEC2", ["AWS 111111111111 · acme-prod", "AWS 112222222222 · acme-dev"]),
+        ("AmazonS3", ["AWS 111111111111 · acme-prod"]),
     ]
     assert list(drill.data[0].customdata[1]) == ["0.0000000018 USD", "0.0000000018 USD"]
     assert list(drill.data[0].customdata[0]) == ["127.00 USD", "147.00 USD"]

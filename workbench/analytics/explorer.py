@@ -112,6 +112,11 @@ def _text(column: str) -> Callable[[pd.Series], str]:
     return lambda row: "" if row[column] is None else str(row[column])
 
 
+def _vendor_text(column: str) -> Callable[[pd.Series], str]:
+    """A vendor column as the pages name vendors (Azure, Google Cloud); an empty cell stays empty."""
+    return lambda row: Vendor.display_name_of(str(row[column])) if row[column] else ""
+
+
 def _table(frame: pd.DataFrame, columns: Sequence[Column], *, caption: str = "", numeric: Sequence[str] = ()) -> str:
     """A plain HTML table of exact values (escaped): what the hover shows, for reading at length."""
     return _sectioned_table([("", frame, None)], columns, caption=caption, numeric=numeric)
@@ -150,7 +155,7 @@ def _sectioned_table(sections: Sequence[Section], columns: Sequence[Column], *, 
 
 
 MARGIN_TABLE: list[Column] = [
-    ("Customer", _text("customer_name")), ("ID", _text("customer_id")), ("Vendor", _text("vendor")),
+    ("Customer", _text("customer_name")), ("ID", _text("customer_id")), ("Vendor", _vendor_text("vendor")),
     ("Vendor cost", _money("vendor_cost", "usage_currency")), ("Price before credits", _money("price")),
     ("Margin", _money("margin")), ("Margin %", lambda r: f.percent_text(r["margin_percent"]).lstrip("+")),
     ("Billed by", _text("billed")), ("Cannot price because", _text("problems")),
@@ -410,7 +415,7 @@ class UsageExplorer:
             ("Cost", _money("cost"))], numeric=("Accounts", "Cost")))
         self._draw("margin", _margin_table(margins, margin_totals))
         self._draw("unassigned", _table(unassigned, [
-            ("Vendor", _text("vendor")), ("Account", _text("account_id")), ("Name", _text("account_name")),
+            ("Vendor", _vendor_text("vendor")), ("Account", _text("account_id")), ("Name", _text("account_name")),
             ("Rows", _text("rows")), ("Cost", _money("cost"))], numeric=("Rows", "Cost")))
         self.refresh_daily(messages=False)
         self.refresh_month_over_month(messages=False)
@@ -457,7 +462,7 @@ class UsageExplorer:
         self.state = replace(self.state, month_over_month=result, messages=notes,
                              figures={**self.state.figures, "mom": f.month_over_month_figure(result, subtitle=self._subtitle())})
         key = ([("Customer", _text("customer_name")), ("ID", _text("customer_id"))] if result.by == "customer"
-               else [("Vendor", _text("vendor")), ("Service", _text("service"))])
+               else [("Vendor", _vendor_text("vendor")), ("Service", _text("service"))])
         self._draw("mom", _table(result.flagged, [
             *key, (previous, _money("previous")), (current, _money("current")), ("Change", _money("change")),
             ("Change %", lambda r: f.percent_text(r["change_percent"])),
@@ -482,7 +487,7 @@ class UsageExplorer:
                              figures={**self.state.figures, "drilldown": f.drilldown_figure(drill, subtitle=self._subtitle())})
         total = ", ".join(f.amount_text(c, cur) for cur, c in zip(drill.totals["currency"], drill.totals["cost"]))
         self._draw("drilldown", f"<p><b>Total: {html.escape(total or '0')}</b></p>" + _table(drill.services, [
-            ("Vendor", _text("vendor")), ("Account", _text("account_id")), ("Name", _text("account_name")),
+            ("Vendor", _vendor_text("vendor")), ("Account", _text("account_id")), ("Name", _text("account_name")),
             ("Service", _text("service")), ("Cost", _money("cost"))], numeric=("Cost",)))
         if messages:
             self._draw_messages()

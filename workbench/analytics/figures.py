@@ -24,6 +24,7 @@ from workbench.billing.core.money import exact_sum, is_known_currency, minor_uni
 from workbench.analytics import queries as q
 from workbench.analytics.queries import UNASSIGNED, UNASSIGNED_ID, Drilldown, MonthOverMonth
 from workbench.billing.core.periods import DateRange
+from workbench.billing.core.usage import Vendor
 
 __all__ = [
     "amount_text",
@@ -125,11 +126,12 @@ def daily_cost_figure(
     totals = {g: exact_sum(part["cost"]) for g, part in frame.groupby(by, sort=True)}
     for rank, group in enumerate(sorted(totals, key=lambda g: (-totals[g], g))):
         part = frame[frame[by] == group]
+        name = _vendor(str(group)) if by == "vendor" else str(group)
         fig.add_bar(
-            name=str(group), x=list(part["day"]), y=[_length(c) for c in part["cost"]],
+            name=name, x=list(part["day"]), y=[_length(c) for c in part["cost"]],
             marker_color=SERIES_COLOURS[rank % len(SERIES_COLOURS)],
             customdata=[amount_text(c, currency, exact=True) for c in part["cost"]],
-            hovertemplate=f"<b>{group}</b><br>%{{x|%a %d %b %Y}}<br>%{{customdata}}<extra></extra>",
+            hovertemplate=f"<b>{name}</b><br>%{{x|%a %d %b %Y}}<br>%{{customdata}}<extra></extra>",
         )
     fig.update_xaxes(title_text="Usage day", type="date", tickformat="%d %b", hoverformat="%d %b %Y")
     if days is not None:  # bars are centred on their day: the axis starts and ends half a day out
@@ -175,10 +177,19 @@ def customer_cost_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figur
     return fig
 
 
+def _vendor(value: str) -> str:
+    """A vendor as every page and document names it (Google Cloud, not gcp)."""
+    return Vendor.display_name_of(value)
+
+
+def _account_label(vendor: str, account_id: str, name: str) -> str:
+    return f"{_vendor(vendor)} {account_id or '(no account)'}" + (f" · {name}" if name else "")
+
+
 def _mom_label(result: MonthOverMonth, row: pd.Series) -> str:
     if result.by == "customer":
         return _customer_label(str(row["customer_id"]), str(row["customer_name"]))
-    return f"{row['service']} ({row['vendor']})"
+    return f"{row['service']} ({_vendor(row['vendor'])})"
 
 
 def month_over_month_figure(result: MonthOverMonth, *, limit: int = 25, subtitle: str = "") -> go.Figure:
@@ -243,7 +254,7 @@ def margin_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
         return _empty(fig, "No customer can be priced in this selection")
     several_vendors = priced["vendor"].nunique() > 1
     labels = [
-        _customer_label(c, n) + (f" · {v}" if several_vendors else "")
+        _customer_label(c, n) + (f" · {_vendor(v)}" if several_vendors else "")
         for c, n, v in zip(priced["customer_id"], priced["customer_name"], priced["vendor"])
     ]
     priced = priced.assign(_label=labels)
@@ -307,8 +318,7 @@ def unassigned_figure(frame: pd.DataFrame, *, subtitle: str = "") -> go.Figure:
     if frame.empty:
         return _empty(fig, "Every account with usage belongs to a customer")
     currency = _currency(frame)
-    labels = [f"{v} {a or '(no account)'}" + (f" · {n}" if n else "")
-              for v, a, n in zip(frame["vendor"], frame["account_id"], frame["account_name"])]
+    labels = [_account_label(v, a, n) for v, a, n in zip(frame["vendor"], frame["account_id"], frame["account_name"])]
     texts = [amount_text(c, currency) for c in frame["cost"]]
     fig.add_bar(
         orientation="h", y=labels, x=[_length(c) for c in frame["cost"]], text=texts, textposition="outside", cliponaxis=False,
@@ -332,7 +342,7 @@ def drilldown_figure(drill: Drilldown, *, subtitle: str = "") -> go.Figure:
     if drill.services.empty:
         return _empty(fig, "No usage for this customer in this selection")
     currency = _currency(drill.services)
-    account_label = {(v, a): f"{v} {a or '(no account)'}" + (f" · {n}" if n else "")
+    account_label = {(v, a): _account_label(v, a, n)
                      for v, a, n in zip(drill.accounts["vendor"], drill.accounts["account_id"], drill.accounts["account_name"])}
     account_total = {(v, a): amount_text(c, currency, exact=True)
                      for v, a, c in zip(drill.accounts["vendor"], drill.accounts["account_id"], drill.accounts["cost"])}
