@@ -12,7 +12,7 @@ dataclass holding the frames. The column lists are the constants `*_COLUMNS` bel
 
 Which rows count: the rows an invoice is built from, i.e. the range's rows (whole months by
 billing period, custom ranges by usage date) without free-tier rows and the vendor's own tax
-rows (`generate.BILLABLE_SQL`). Marketplace rows are included. Amounts are the vendors'
+rows (`core.usage.BILLABLE_SQL`). Marketplace rows are included. Amounts are the vendors'
 `billed_cost` in the usage currency; nothing here adds two currencies: every grouping keeps
 `currency`, and `currency=` narrows a query to one.
 """

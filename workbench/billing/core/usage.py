@@ -90,7 +90,8 @@ COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _, _ in COLUMNS)
 
 
 def create_table_sql(table: str) -> str:
-    """DDL for an empty table in the canonical schema (used by readers and tests)."""
+    """DDL for an empty table in the canonical schema (`usage_groups.open_usage` for a range without
+    reports; tests)."""
     cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
     return f"CREATE TABLE {table} (\n  {cols}\n)"
 
