@@ -194,12 +194,6 @@ class InvoiceView:
         if not self.number or any(c in self.number for c in '/\\:*?"<>|') or self.number.startswith("."):
             raise ValueError(f"invoice number {self.number!r} cannot be used as a file name")
 
-    def line_at(self, position: int) -> LineView | None:
-        for line in self.lines:
-            if line.position == position:
-                return line
-        return None
-
     @classmethod
     def from_orm(cls, session: Session, invoice: Invoice, source_rows: SourceRows | None = None) -> InvoiceView:
         return cls(
