@@ -145,8 +145,7 @@ class _Prepared:
 
 
 def _prepare(
-    ws: Workspace, vendor: str, date_range: DateRange, customers: Sequence[str] | None,
-    options: InvoiceOptions, today: dt.date,
+    ws: Workspace, vendor: str, date_range: DateRange, customers: Sequence[str] | None, options: InvoiceOptions,
 ) -> _Prepared:
     problems: list[Problem] = []
     with ws.session() as session:
@@ -248,7 +247,7 @@ def preview_customers(
 ) -> tuple[list[CustomerPreview], tuple[Problem, ...]]:
     """Every customer with usage in the range, with cost, price and margin as generation would
     compute them (nothing is stored), and the problems that would stop its invoice."""
-    prepared = _prepare(ws, vendor, date_range, None, options, today or dt.date.today())
+    prepared = _prepare(ws, vendor, date_range, None, options)
     rows = []
     billed = _billed_invoices(ws, prepared.billed, date_range)
     for cid in sorted(prepared.groups):
@@ -339,7 +338,7 @@ def generate_invoices(
     actor: str | None = None,
 ) -> GenerationResult:
     today = today or dt.date.today()
-    prepared = _prepare(ws, vendor, date_range, customers, options, today)
+    prepared = _prepare(ws, vendor, date_range, customers, options)
     problems = _as_asked(ws, vendor, date_range, customers, prepared.problems, bool(prepared.groups))
     try:
         # One transaction for the run. `_store` locks the customers and checks their period locks
