@@ -9,17 +9,16 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workbench.billing.core.periods import month_key, parse_month
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.models import Invoice, PeriodLock
 
-
-def month_of(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
+month_of = month_key  # the YYYY-MM of a day (the name table_import knows it by)
 
 
 def month_start(period: str) -> dt.date:
-    year, month = period.split("-")
-    return dt.date(int(year), int(month), 1)
+    """The first day of a YYYY-MM period (`core.periods.parse_month`: ValueError otherwise)."""
+    return parse_month(period)
 
 
 def next_month(period: str) -> str:

@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from workbench.billing.core import periods
 from workbench.billing.core.money import D, is_known_currency
 from workbench.billing.core.usage import Vendor
 from workbench.billing.store.table_formats import Column, Kind
 
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Value = str | Decimal | dt.date | int | None
@@ -82,9 +82,11 @@ def parse_cell(column: Column, text: str) -> Value:
 
 
 def parse_month(text: str, name: str = "month") -> str:
-    found = MONTH_RE.match(text.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12:
-        raise BadValue("bad-month", f"{name} {text!r} is not a month", "write it as YYYY-MM, e.g. 2024-03")
+    """The YYYY-MM text, checked as `core.periods.parse_month` checks a month; a table's problem otherwise."""
+    try:
+        periods.parse_month(text)
+    except ValueError:
+        raise BadValue("bad-month", f"{name} {text!r} is not a month", "write it as YYYY-MM, e.g. 2024-03") from None
     return text.strip()
 
 
