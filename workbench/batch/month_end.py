@@ -65,6 +65,7 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import Money
 from workbench.billing.core.periods import given_month
 from workbench.billing.core.problems import Problem, Severity
+from workbench.billing.file_hash import file_sha256
 from workbench.billing.store.output_folders import (
     MANIFEST_SUFFIX,
     VOID_FOLDER,
@@ -81,7 +82,6 @@ from workbench.billing.store.output_folders import (
     write_manifest,
     writing,
 )
-from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.workspace import Workspace
 from workbench.render.current import invoice_stamp
 from workbench.with_parent import end_with_parent

@@ -32,9 +32,9 @@ from workbench.billing.core.money import EXACT, ZERO, D, Money, money_text, plai
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion
 from workbench.billing.core.rating import rate
+from workbench.billing.file_hash import file_sha256
 from workbench.billing.reference import load_pricebook, tax_rates
 from workbench.billing.store import models as m
-from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 from workbench.billing.usage_groups import open_usage

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from workbench.billing.core.periods import month_key
+from workbench.billing.file_hash import file_sha256
 from workbench.billing.store import models as m
 from workbench.billing.store.output_folders import MANIFEST_SUFFIX, read_manifest
-from workbench.billing.store.report_import import file_sha256
 from workbench.billing.store.workspace import Workspace
 
 __all__ = ["MANIFEST_SUFFIX", "current_pdf", "invoice_stamp", "read_manifest"]

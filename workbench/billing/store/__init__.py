@@ -15,7 +15,6 @@ _EXPORTS: dict[str, str] = {
     "FileOutcome": "report_import",
     "FileStatus": "report_import",
     "ImportOutcome": "report_import",
-    "file_sha256": "report_import",
     "import_reports": "report_import",
     "store_usage_table": "report_import",
     "export_tables": "table_export",
@@ -52,7 +51,6 @@ __all__ = [
     "current_usage_files",
     "customer_for_accounts",
     "export_tables",
-    "file_sha256",
     "import_reports",
     "import_tables",
     "init_workspace",
@@ -73,7 +71,6 @@ if _TYPE_CHECKING:  # what type checkers and readers see
         FileOutcome,
         FileStatus,
         ImportOutcome,
-        file_sha256,
         import_reports,
         store_usage_table,
     )

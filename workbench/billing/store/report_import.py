@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import re
 import shutil
@@ -39,6 +38,7 @@ from sqlalchemy.orm import Session
 from workbench.billing.core.money import D, Money, is_known_currency
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.usage import COLUMNS
+from workbench.billing.file_hash import file_sha256
 from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
 from workbench.billing.store.in_lists import chunks
@@ -366,14 +366,6 @@ def _discard(copying: Future[str | None]) -> None:
         return
     if pending is not None:
         Path(pending).unlink(missing_ok=True)
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _copy_source(ws: Workspace, path: Path, known: Future[tuple[str, FileOutcome | None]],
