@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +14,7 @@ from .helpers import StoreInvoice
 
 from workbench.billing.core.money import D
 from workbench.billing.exports import SourceRow, export_invoice
+from workbench.atomic_files import write_atomic
 from workbench.billing.exports.atomic import atomic_path
 
 LINES = """
@@ -45,17 +47,50 @@ def test_failure_mid_stream_keeps_the_previous_file_and_leaves_no_temp(
     assert sorted(p.name for p in tmp_path.iterdir()) == [previous.name]
 
 
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
 def test_success_replaces_the_file_and_keeps_its_permissions(store_invoice: StoreInvoice, tmp_path: Path) -> None:
     few = store_invoice(LINES, subtotal="2.00", total="2.00", source_rows=lambda: usage(1))
-    path = export_invoice(few, "detailed-csv", tmp_path)
-    assert path.stat().st_mode & 0o777 == 0o644
-    os.chmod(path, 0o640)
+    umask = os.umask(0o022)
+    try:
+        path = export_invoice(few, "detailed-csv", tmp_path)
+        pdf = write_atomic(tmp_path / f"{few.number}.pdf", b"%PDF-1.7 old")  # the statement PDF's writer
+        assert (mode(path), mode(pdf)) == (0o644, 0o644)
+        os.chmod(path, 0o640)
+        os.chmod(pdf, 0o640)
 
-    export_invoice(replace(few, source_rows=lambda: usage(3)), "detailed-csv", tmp_path)
+        export_invoice(replace(few, source_rows=lambda: usage(3)), "detailed-csv", tmp_path)
+        write_atomic(pdf, b"%PDF-1.7 new")
+    finally:
+        os.umask(umask)
 
     assert len(path.read_text(encoding="utf-8").splitlines()) == 1 + 1 + 3
-    assert path.stat().st_mode & 0o777 == 0o640
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    assert (mode(path), mode(pdf)) == (0o640, 0o640)  # as open(path, "w") would leave them
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, pdf.name])
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o077, 0o600), (0o027, 0o640), (0o002, 0o664)])
+def test_every_new_document_gets_the_mode_a_plain_open_gives(store_invoice: StoreInvoice, tmp_path: Path,
+                                                             umask: int, expected: int) -> None:
+    """`umask 077; workbench invoices export ... --format csv --format pdf` made the CSV 0644 (a
+    fixed mode) and the PDF 0600: every file of an invoice now follows the umask, like open()."""
+    invoice = store_invoice(LINES, subtotal="2.00", total="2.00", source_rows=lambda: usage(2))
+    previous = os.umask(umask)
+    try:
+        written = [export_invoice(invoice, fmt, tmp_path) for fmt in ("csv", "detailed-csv", "xlsx")]
+        written.append(write_atomic(tmp_path / f"{invoice.number}.pdf", b"%PDF-1.7"))
+        with open(tmp_path / "plain.txt", "w") as plain:
+            plain.write("what open() gives")
+    finally:
+        os.umask(previous)
+
+    assert mode(tmp_path / "plain.txt") == expected
+    assert {p.name: mode(p) for p in written} == {
+        "AWS-2025-10-00001.csv": expected, "AWS-2025-10-00001-detailed.csv": expected,
+        "AWS-2025-10-00001.xlsx": expected, "AWS-2025-10-00001.pdf": expected,
+    }
 
 
 def test_atomic_path_writes_beside_the_target(tmp_path: Path) -> None:
