@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,36 @@ def demo_workspace_copy(demo_workspace_dir: Path, tmp_path: Path) -> Iterator[Wo
     ws = open_workspace(target)
     yield ws
     ws.close()
+
+
+InstallPlugin = Callable[[str, dict[str, str], dict[str, str]], Path]
+
+
+@pytest.fixture
+def exporter_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InstallPlugin]:
+    """Install a throwaway plug-in package the way pip lays one out, for this test only:
+
+        root = exporter_plugin("acme", {"jsonl": "acme_jsonl:JsonLinesExporter"}, {"acme_jsonl.py": SOURCE})
+
+    writes the modules and `acme-0.1.dist-info/` (METADATA, entry_points.txt in the group
+    `workbench.exporters`) into a folder put first on sys.path, so importlib.metadata finds real
+    entry points. Returns the folder: a subprocess needs it on PYTHONPATH."""
+    modules: set[str] = set()
+
+    def install(dist: str, points: dict[str, str], files: dict[str, str]) -> Path:
+        root = tmp_path / "plugins" / dist
+        info = root / f"{dist.replace('-', '_')}-0.1.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+        (info / "entry_points.txt").write_text(
+            "[workbench.exporters]\n" + "".join(f"{name} = {value}\n" for name, value in points.items()))
+        for relative, source in files.items():
+            (root / relative).parent.mkdir(parents=True, exist_ok=True)
+            (root / relative).write_text(source)
+            modules.add(Path(relative).parts[0].removesuffix(".py"))
+        monkeypatch.syspath_prepend(str(root))
+        return root
+
+    yield install
+    for name in [n for n in sys.modules if n.partition(".")[0] in modules]:
+        del sys.modules[name]
