@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import logging
 import os
 import time
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from exports.plugin_sources import BROKEN, jsonl
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 
@@ -94,6 +98,42 @@ def test_unknown_format_is_422(client: TestClient, keys: Keys, generated: dict[s
     response = client.get(f"/v1/invoices/{generated[ACME]}/download/docx", headers=bearer(keys.read))
     assert response.status_code == 422
     assert "path format" in response.json()["problems"][0]["message"]
+
+
+def test_a_plugin_format_is_downloaded_with_its_own_media_type(client: TestClient, keys: Keys, generated: dict[str, str],
+                                                               exporter_plugin) -> None:
+    """The exports docs' JSON-lines plug-in, installed on the server: the API offers it as the CLI
+    does (it answered 422, its format being a fixed list), to read and write keys."""
+    exporter_plugin(*jsonl())
+    number = generated[ACME]
+    response = client.get(f"/v1/invoices/{number}/download/jsonl", headers=bearer(keys.read))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert response.headers["content-disposition"] == f'attachment; filename="{number}.jsonl"'
+    assert [json.loads(line) for line in response.text.splitlines()][-1] == {
+        "invoice": number, "description": "Total", "amount": "238.44"}
+    approved = client.post(f"/v1/invoices/{number}/status", headers=bearer(keys.write), json={"to": "open"})
+    assert approved.status_code == 200  # now Acme's own key sees it: the customer CSV and PDF, no plug-in's file
+    refused = client.get(f"/v1/invoices/{number}/download/jsonl", headers=bearer(keys.acme))
+    assert (refused.status_code, refused.json()["problems"][0]["code"]) == (403, "scope")
+
+
+def test_a_broken_plugin_stops_only_its_own_format(client: TestClient, keys: Keys, generated: dict[str, str],
+                                                   exporter_plugin, caplog: pytest.LogCaptureFixture) -> None:
+    exporter_plugin(*BROKEN)
+    number = generated[ACME]
+    assert client.get(f"/v1/invoices/{number}/download/csv", headers=bearer(keys.read)).status_code == 200
+    with caplog.at_level(logging.ERROR, logger="workbench.api"):
+        broken = client.get(f"/v1/invoices/{number}/download/broken", headers=bearer(keys.read))
+    assert broken.status_code == 503
+    [problem] = broken.json()["problems"]
+    assert problem["code"] == "format-unavailable" and "administrator" in problem["fix"]
+    assert "no_such_module" not in broken.text  # the server's insides stay in its log
+    assert "plug-in broken = no_such_module:Exporter (package broken-exporter 0.1) failed to load" in caplog.text
+    unknown = client.get(f"/v1/invoices/{number}/download/docx", headers=bearer(keys.read))
+    assert unknown.status_code == 422
+    assert unknown.json()["problems"][0]["message"] == (
+        "path format: unknown download format 'docx'; available: csv, detailed-csv, pdf, xlsx")
 
 
 def test_a_pdf_printed_now_finds_the_resellers_logo_in_the_workspace(client: TestClient, keys: Keys, ws: Workspace,

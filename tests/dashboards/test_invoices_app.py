@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import warnings
 from decimal import Decimal
 
 import openpyxl
 import pytest
 from sqlalchemy import select
 
+from exports.plugin_sources import BROKEN, jsonl
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import exact_sum, round_minor
@@ -212,6 +215,37 @@ def test_downloads_carry_the_engines_totals(ws, october):
     wb_total = totals["Total"]
     assert Decimal(str(wb_total)) == beta.total
     assert sorted(app.sent) == ["csv", "detailed-csv", "xlsx"]
+
+
+def test_an_exporter_plugin_is_one_more_download(ws, october, exporter_plugin):
+    """The exports docs' JSON-lines plug-in, installed: a button of its own, its media type."""
+    exporter_plugin(*jsonl())
+    beta = october["100002"]
+    app = build_invoices_app(ws, today=TODAY)
+    assert [(b.description, fmt) for fmt, b in app.download_buttons.items()] == [
+        ("Customer CSV", "csv"), ("Detailed CSV", "detailed-csv"), ("Excel (xlsx)", "xlsx"), ("PDF", "pdf"),
+        ("jsonl", "jsonl")]
+    app.select(beta.number)
+
+    path = app.download("jsonl")
+
+    assert path == ws.output_dir / "downloads" / beta.number / f"{beta.number}.jsonl"
+    assert app.downloads.file["media"] == "application/x-ndjson"
+    assert json.loads(sent_bytes(app, "jsonl").splitlines()[-1]) == {
+        "invoice": beta.number, "description": "Total", "amount": "12.44"}
+
+
+def test_a_broken_exporter_plugin_leaves_the_other_downloads_working(ws, october, exporter_plugin):
+    exporter_plugin(*BROKEN)
+    beta = october["100002"]
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        app = build_invoices_app(ws, today=TODAY)
+        app.select(beta.number)
+        assert app.download("csv") is not None and app.sent == {"csv": f"{beta.number}.csv"}
+    assert list(app.download_buttons) == ["csv", "detailed-csv", "xlsx", "pdf"]
+    [warning] = [str(w.message) for w in said]  # once, when the buttons are made
+    assert "plug-in broken = no_such_module:Exporter (package broken-exporter 0.1) failed to load" in warning
 
 
 def test_the_pdf_is_the_month_end_file_when_there_is_one(ws, october):

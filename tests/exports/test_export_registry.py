@@ -69,8 +69,9 @@ def test_built_in_formats_and_their_file_names(invoice: InvoiceView, tmp_path: P
 
 
 def test_unknown_format_names_the_known_ones(invoice: InvoiceView, tmp_path: Path) -> None:
-    with pytest.raises(UnknownFormat, match="'docx'; available: csv, detailed-csv, xlsx"):
+    with pytest.raises(UnknownFormat, match="'docx'; available: csv, detailed-csv, xlsx") as unknown:
         export_invoice(invoice, "docx", tmp_path)
+    assert unknown.value.available == ("csv", "detailed-csv", "xlsx")
     with pytest.raises(UnknownFormat, match="'pdf'; available: csv, detailed-csv, xlsx; 'pdf' is reserved for the "
                                             r"statement PDF the workbench prints itself \(workbench.render.pdf\)"):
         export_invoice(invoice, "pdf", tmp_path)

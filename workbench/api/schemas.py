@@ -20,7 +20,8 @@ CREDIT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 CustomerId = Annotated[str, Field(pattern=CUSTOMER_ID_PATTERN, description="customer ID, e.g. 100001")]
 Vendor = Literal["aws", "azure", "gcp"]
 TargetStatus = Literal["open", "closed", "past_due", "void"]
-DownloadFormat = Literal["csv", "detailed-csv", "xlsx", "pdf"]
+# csv, detailed-csv, xlsx, pdf, or an exporter plug-in's name (checked against the exporters per request)
+DOWNLOAD_FORMAT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
 class Strict(BaseModel):

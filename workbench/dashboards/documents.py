@@ -5,9 +5,13 @@
   screen cannot disagree with the files).
 - `fx_choices(ws, invoice_ref)`: currencies the workspace has a rate for, from the invoice
   currency, in the invoice's first month. Informational only.
-- `produce_download(...)`: customer CSV, detailed CSV, xlsx (the exporters) and PDF (the
-  month-end file `output/<period>/<number>/<number>.pdf` while it shows the invoice as it is now,
-  `workbench.render.current.current_pdf`; else printed anew by `workbench.render.pdf.invoice_pdf`).
+- `download_formats()`: the download buttons, label -> format: `DOWNLOADS` (the built-in
+  exporters and the PDF), then every other exporter (plug-ins, or registered in the process),
+  labelled by its name.
+- `produce_download(...)`: the exporters' files (customer CSV, detailed CSV, xlsx, a plug-in's)
+  and PDF (the month-end file `output/<period>/<number>/<number>.pdf` while it shows the invoice
+  as it is now, `workbench.render.current.current_pdf`; else printed anew by
+  `workbench.render.pdf.invoice_pdf`).
 - `media_type(path, fmt)`: what the browser is told the file is (the exporter's media type).
 
 `download.FileSender` carries the file to the viewer's browser.
@@ -21,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from workbench.billing.exports.registry import export_invoice, exporters
+from workbench.billing.exports.registry import UnknownFormat, export_invoice, exporter, exporters
 from workbench.billing.exports.view import InvoiceView, SourceRow
 from workbench.billing.invoices import find
 from workbench.billing.store import models as m
@@ -31,6 +35,7 @@ from workbench.render.current import current_pdf
 __all__ = [
     "DOWNLOADS",
     "DownloadUnavailable",
+    "download_formats",
     "fx_choices",
     "invoice_view",
     "media_type",
@@ -38,12 +43,20 @@ __all__ = [
     "statement_document",
 ]
 
-# label -> format name; "pdf" is not an exporter of workbench.billing.exports
+# label -> format name; "pdf" is not an exporter of workbench.billing.exports (a reserved name there)
 DOWNLOADS: dict[str, str] = {"Customer CSV": "csv", "Detailed CSV": "detailed-csv", "Excel (xlsx)": "xlsx", "PDF": "pdf"}
 
 
 class DownloadUnavailable(Exception):
     """The file cannot be produced here (e.g. no PDF renderer installed); the message says why."""
+
+
+def download_formats() -> dict[str, str]:
+    """`DOWNLOADS`, then every other exporter that can be used, labelled by its name; a plug-in
+    that cannot is left out with the registry's ExporterPluginWarning."""
+    offered = set(DOWNLOADS.values())
+    others = [name for name in exporters() if name not in offered]
+    return {**DOWNLOADS, **{(f"{name} (plug-in)" if name in DOWNLOADS else name): name for name in others}}
 
 
 def invoice_view(ws: Workspace, ref: str | int, *, with_source_rows: bool = False) -> InvoiceView:
@@ -108,11 +121,15 @@ def produce_download(ws: Workspace, ref: str | int, fmt: str, out_dir: Path, *, 
         from workbench.render.pdf import invoice_pdf
 
         return Path(invoice_pdf(ws, number, out_dir=None if may_render else out_dir))
-    view = invoice_view(ws, ref, with_source_rows=fmt == "detailed-csv")
+    # the usage rows for the detailed CSV and a plug-in (as the CLI and the API give them)
+    view = invoice_view(ws, ref, with_source_rows=fmt not in ("csv", "xlsx"))
     return export_invoice(view, fmt, out_dir)
 
 
 def media_type(path: Path, fmt: str) -> str:
     if fmt == "pdf":
         return "application/pdf"
-    return str(getattr(exporters().get(fmt), "media_type", "application/octet-stream"))
+    try:
+        return exporter(fmt).media_type
+    except UnknownFormat:
+        return "application/octet-stream"

@@ -49,7 +49,7 @@ from workbench.billing.invoices import (
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 
-from .documents import DOWNLOADS, DownloadUnavailable, fx_choices, media_type, produce_download, statement_document
+from .documents import DownloadUnavailable, download_formats, fx_choices, media_type, produce_download, statement_document
 from .download import FileSender
 from .notebook import stamp
 from .ranges import ALL, RangeChooser
@@ -109,7 +109,7 @@ class InvoicesApp:
         self.heading = w.HTML()
         self.status_box = w.HBox()
         self.currency = w.Dropdown(options=[], description="Currency", layout=w.Layout(width="300px", display=HIDDEN))
-        self.download_buttons = {fmt: w.Button(description=label) for label, fmt in DOWNLOADS.items()}
+        self.download_buttons = {fmt: w.Button(description=label) for label, fmt in download_formats().items()}
         self.downloads = FileSender()
         self.statement = w.HTML()
         self.message = w.HTML()

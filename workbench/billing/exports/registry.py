@@ -74,7 +74,11 @@ class Exporter(Protocol):
 
 
 class UnknownFormat(KeyError):
-    pass
+    """No exporter has this name; `available` lists the names that have one."""
+
+    def __init__(self, message: str, available: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.available = tuple(available)
 
 
 class ExporterConflict(ValueError):
@@ -188,9 +192,7 @@ def _plugins() -> list[EntryPoint]:
     return list(entry_points(group=ENTRY_POINT_GROUP))
 
 
-def exporters() -> dict[str, Exporter]:
-    """Every exporter that can be used, by name: built-in, registered, then plug-ins (every
-    plug-in is loaded). A plug-in that cannot be used is left out with an ExporterPluginWarning."""
+def _table() -> tuple[dict[str, Exporter], list[ExporterPluginError | ExporterConflict]]:
     own = _own()
     table = dict(own)
     points = _plugins()
@@ -200,6 +202,13 @@ def exporters() -> dict[str, Exporter]:
         if chosen is not None:
             table[name] = chosen
         refused += errors
+    return table, refused
+
+
+def exporters() -> dict[str, Exporter]:
+    """Every exporter that can be used, by name: built-in, registered, then plug-ins (every
+    plug-in is loaded). A plug-in that cannot be used is left out with an ExporterPluginWarning."""
+    table, refused = _table()
     _warn(refused, stacklevel=2)
     return table
 
@@ -214,11 +223,9 @@ def exporter(name: str) -> Exporter:
     if chosen is None:
         if refused:
             raise refused[0]
-        with warnings.catch_warnings():  # the plug-ins left out are not what was asked for
-            warnings.simplefilter("ignore", ExporterPluginWarning)
-            available = exporters()
+        available = sorted(_table()[0])  # the plug-ins left out are not what was asked for: no warning
         reserved = f"; {name!r} is reserved for {RESERVED_NAMES[name]}" if name in RESERVED_NAMES else ""
-        raise UnknownFormat(f"unknown export format {name!r}; available: {', '.join(sorted(available))}{reserved}")
+        raise UnknownFormat(f"unknown export format {name!r}; available: {', '.join(available)}{reserved}", available)
     _warn(refused, stacklevel=2)
     return chosen
 
