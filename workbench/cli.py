@@ -542,18 +542,9 @@ def _view(ws: Any, ref: str) -> Any:
         except InvoiceNotFound as exc:
             click.echo(str(exc), err=True)
             sys.exit(NOT_ALLOWED)
-        return InvoiceView.from_orm(session, invoice, source_rows=_source_rows(ws, invoice.id))
+        from workbench.billing.generate import source_row_reader
 
-
-def _source_rows(ws: Any, invoice_id: int) -> Callable[[], Iterable[Any]]:
-    from workbench.billing.exports.view import SourceRow
-    from workbench.billing.generate import source_rows
-
-    def rows() -> Iterable[SourceRow]:
-        for position, r in source_rows(ws, invoice_id):
-            yield SourceRow(line_position=position, **r)
-
-    return rows
+        return InvoiceView.from_orm(session, invoice, source_rows=source_row_reader(ws, invoice.id))
 
 
 @invoices.command("show")

@@ -214,6 +214,9 @@ def test_downloads_carry_the_engines_totals(ws, october):
     totals = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0] in ("Subtotal", "Total")}
     wb_total = totals["Total"]
     assert Decimal(str(wb_total)) == beta.total
+    # the Detail sheet holds the detailed CSV's records, the vendor rows included, as the CLI's does
+    detail = openpyxl.load_workbook(workbook, read_only=True)["Detail"].iter_rows(values_only=True)
+    assert sum(1 for row in detail if row and row[1] == "source") == len(sources) > 0
     assert sorted(app.sent) == ["csv", "detailed-csv", "xlsx"]
 
 

@@ -8,7 +8,7 @@ Internal figures (vendor cost, margin, markup, pricebook) are left out for custo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -41,8 +41,8 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import DateRange, parse_range
 from workbench.billing.core.problems import Severity
 from workbench.billing.exports.statement import amount_text, statement_rows
-from workbench.billing.exports.view import InvoiceView, SourceRow
-from workbench.billing.generate import generate_invoices, source_rows
+from workbench.billing.exports.view import InvoiceView
+from workbench.billing.generate import generate_invoices, source_row_reader
 from workbench.billing.invoices import (
     InvoiceNotFound,
     InvoiceStateError,
@@ -115,13 +115,7 @@ def visible_invoice(session: Session, ref: str, principal: Principal) -> m.Invoi
 
 
 def invoice_view(ws: Workspace, session: Session, invoice: m.Invoice) -> InvoiceView:
-    invoice_id = invoice.id
-
-    def rows() -> Iterator[SourceRow]:
-        for position, row in source_rows(ws, invoice_id):
-            yield SourceRow(line_position=position, **row)  # type: ignore[arg-type]  # generate types rows loosely
-
-    return InvoiceView.from_orm(session, invoice, source_rows=rows)
+    return InvoiceView.from_orm(session, invoice, source_rows=source_row_reader(ws, invoice.id))
 
 
 def _range(text: str, on: dt.date, field: str) -> DateRange:

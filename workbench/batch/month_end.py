@@ -51,7 +51,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -352,31 +352,16 @@ def _check_notebook_invoice(nb: object, job: InvoiceJob) -> None:
         )
 
 
-def _source_rows(ws: Workspace, invoice_id: int) -> Callable[[], Iterable[object]]:
-    """The invoice's vendor rows, read once (the detailed CSV and the workbook both want them)."""
-    from workbench.billing.exports.view import SourceRow
-    from workbench.billing.generate import source_rows
-
-    cache: list[SourceRow] = []
-
-    def rows() -> Iterable[SourceRow]:
-        if not cache:
-            cache.extend(SourceRow(line_position=position, **values)  # type: ignore[arg-type]
-                         for position, values in source_rows(ws, invoice_id))
-        return iter(cache)
-
-    return rows
-
-
 def _export_stored(ws: Workspace, job: InvoiceJob, folder: Path, lap: Callable[[str], None] = lambda _: None) -> None:
     from workbench.billing.exports import InvoiceView, exporters
+    from workbench.billing.generate import source_row_reader
     from workbench.billing.store import models as m
 
     with ws.session() as session:
         invoice = session.get(m.Invoice, job.invoice_id)
         if invoice is None:
             raise LookupError(f"invoice {job.number} (id {job.invoice_id}) no longer exists")
-        view = InvoiceView.from_orm(session, invoice, source_rows=_source_rows(ws, job.invoice_id))  # type: ignore[arg-type]
+        view = InvoiceView.from_orm(session, invoice, source_rows=source_row_reader(ws, job.invoice_id, keep=True))
     lap("load")
     available = exporters()  # once per invoice, not once per format: it scans the entry points
     for fmt in EXPORT_FORMATS:  # what billing.exports.export_invoice does, format by format

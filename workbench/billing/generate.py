@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -40,6 +40,7 @@ from workbench.billing.core.pricebook import PricebookVersion, select_version
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup, factor, rate
 from workbench.billing.core.usage import BILLABLE_SQL
+from workbench.billing.exports.view import SourceRow
 from workbench.billing.reference import Billed, RunReference, credit_balances, payable_credits, period_locks
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
@@ -638,6 +639,26 @@ def _priced_from(session: Session, invoice: m.Invoice, date_range: DateRange) ->
     accounts = {a.account_id: a.customer_id for a in session.scalars(
         select(m.Account).where(m.Account.vendor == invoice.vendor, m.Account.customer_id == invoice.customer_id))}
     return current_reports(session, invoice.vendor, date_range.months), accounts
+
+
+def source_row_reader(ws: Workspace, invoice_id: int, *, keep: bool = False) -> Callable[[], Iterable[SourceRow]]:
+    """`source_rows` as an `InvoiceView`'s `source_rows`: read only when an exporter asks (the
+    detailed CSV, the workbook's Detail sheet, a plug-in), never for the PDF or the customer CSV.
+    `keep` reads them once for several exporters of the same invoice (month end)."""
+    kept: list[SourceRow] | None = None
+
+    def rows() -> Iterable[SourceRow]:
+        nonlocal kept
+        if kept is not None:
+            return iter(kept)
+        made = (SourceRow(line_position=position, **values)  # type: ignore[arg-type]  # rows are typed loosely
+                for position, values in source_rows(ws, invoice_id))
+        if not keep:
+            return made
+        kept = list(made)
+        return iter(kept)
+
+    return rows
 
 
 def source_rows(ws: Workspace, invoice_id: int) -> Iterator[tuple[int, dict[str, object]]]:

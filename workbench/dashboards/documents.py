@@ -19,14 +19,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
 from workbench.billing.exports.registry import UnknownFormat, export_invoice, exporter, exporters
-from workbench.billing.exports.view import InvoiceView, SourceRow
+from workbench.billing.exports.view import InvoiceView
 from workbench.billing.invoices import find
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
@@ -59,21 +58,14 @@ def download_formats() -> dict[str, str]:
     return {**DOWNLOADS, **{(f"{name} (plug-in)" if name in DOWNLOADS else name): name for name in others}}
 
 
-def invoice_view(ws: Workspace, ref: str | int, *, with_source_rows: bool = False) -> InvoiceView:
+def invoice_view(ws: Workspace, ref: str | int) -> InvoiceView:
+    """The invoice's view, its vendor rows read only if an exporter asks for them (as the CLI and
+    the API give them: the detailed CSV, the workbook's Detail sheet, a plug-in)."""
+    from workbench.billing.generate import source_row_reader
+
     with ws.session() as session:
         invoice = find(session, ref)
-        rows = _source_rows(ws, invoice.id) if with_source_rows else None
-        return InvoiceView.from_orm(session, invoice, source_rows=rows)
-
-
-def _source_rows(ws: Workspace, invoice_id: int) -> Callable[[], Iterable[SourceRow]]:
-    from workbench.billing.generate import source_rows
-
-    def rows() -> Iterable[SourceRow]:
-        for position, row in source_rows(ws, invoice_id):
-            yield SourceRow(line_position=position, **row)  # type: ignore[arg-type]
-
-    return rows
+        return InvoiceView.from_orm(session, invoice, source_rows=source_row_reader(ws, invoice.id))
 
 
 def statement_document(ws: Workspace, ref: str | int, display_currency: str | None = None) -> str:
@@ -121,8 +113,7 @@ def produce_download(ws: Workspace, ref: str | int, fmt: str, out_dir: Path, *, 
         from workbench.render.pdf import invoice_pdf
 
         return Path(invoice_pdf(ws, number, out_dir=None if may_render else out_dir))
-    # the usage rows for the detailed CSV and a plug-in (as the CLI and the API give them)
-    view = invoice_view(ws, ref, with_source_rows=fmt not in ("csv", "xlsx"))
+    view = invoice_view(ws, ref)
     return export_invoice(view, fmt, out_dir)
 
 
