@@ -10,13 +10,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.atomic_files import atomic_path
 from workbench.billing.core.problems import Problem
 from workbench.billing.store.table_formats import FORMATS_BY_NAME, Kind, TableFormat
 
@@ -245,11 +244,5 @@ def write_workbook_atomic(path: Path, sheets: Sequence[tuple[str, Sequence[str],
             for c, text in enumerate(line, start=1):
                 cell = sheet.cell(row=r, column=c, value=text if text != "" else None)
                 cell.number_format = "@"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary:
+        book.save(temporary)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from workbench.atomic_files import write_atomic
 from workbench.billing.store.migrate import upgrade_to_head
 
 MARKER = "workspace.json"
@@ -171,15 +171,8 @@ def logo_candidates(root: Path, logo: str) -> list[Path]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write to a temporary name beside `path`, then rename: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """`text` to `path` whole or not at all, with the mode a plain open() gives (`atomic_files`)."""
+    write_atomic(path, text)
 
 
 def _sqlite_url(root: Path) -> str:
