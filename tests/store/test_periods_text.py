@@ -7,12 +7,11 @@ import datetime as dt
 
 import pytest
 
-from workbench.billing.store.periods import month_bounds, month_of, month_start, next_month
+from workbench.billing.store.periods import month_bounds, month_start, next_month
 from workbench.billing.store.table_values import BadValue, parse_month
 
 
 def test_period_helpers() -> None:
-    assert month_of(dt.date(2025, 1, 31)) == "2025-01"
     assert month_start("2025-10") == dt.date(2025, 10, 1)
     assert next_month("2025-12") == "2026-01"
     assert month_bounds("2024-02") == (dt.date(2024, 2, 1), dt.date(2024, 3, 1))

@@ -9,12 +9,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.periods import month_key, parse_month
+from workbench.billing.core.periods import parse_month
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.models import Invoice, PeriodLock
-
-month_of = month_key  # the YYYY-MM of a day (the name table_import knows it by)
-
 
 def month_start(period: str) -> dt.date:
     """The first day of a YYYY-MM period (`core.periods.parse_month`: ValueError otherwise)."""

@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import Money, is_known_currency, minor_unit, round_minor
 from workbench.billing.core.problems import Problem, Severity, errors
-from workbench.billing.core.periods import DateRange
+from workbench.billing.core.periods import DateRange, month_key
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.store.models import (Account, CreditEntry, Customer, CustomerVendor, FxRate, Invoice, PeriodLock,
                                             PricebookRule, Setting)
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.locking import lock_customers
-from workbench.billing.store.periods import few, invoices_text, month_bounds, month_of, next_month, unlock_steps
+from workbench.billing.store.periods import few, invoices_text, month_bounds, next_month, unlock_steps
 from workbench.billing.store.table_bindings import BINDINGS, reseller_key
 from workbench.billing.store.table_files import TableRows, read_table_files
 from workbench.billing.store.table_formats import TABLE_FORMATS
@@ -610,7 +610,7 @@ def _check_closed_reference(session: Session, records: Sequence[Record]) -> list
     changes = _reference_changes(session, records)
     if not changes:
         return []
-    held = [_Held(vendor, customer, month_of(start), number, status, usage_currency, currency,
+    held = [_Held(vendor, customer, month_key(start), number, status, usage_currency, currency,
                   frozenset({"profile"} | ({"jurisdiction"} if jurisdiction is not None else set())))
             for vendor, customer, start, number, status, usage_currency, currency, jurisdiction in session.execute(
                 select(PeriodLock.vendor, PeriodLock.customer_id, PeriodLock.period_start, Invoice.number,
