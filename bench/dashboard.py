@@ -58,7 +58,7 @@ out = {"import": time.perf_counter() - t}
 path, today, vendor, k = sys.argv[1], dt.date.fromisoformat(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 t = time.perf_counter(); ws = open_workspace(path); out["open"] = time.perf_counter() - t
 t = time.perf_counter()
-preview_customers(ws, vendor, month_to_date(today), InvoiceOptions(), today=today)
+preview_customers(ws, vendor, month_to_date(today), InvoiceOptions())
 out["preview_mtd"] = time.perf_counter() - t
 t = time.perf_counter(); app = d.build_billing_app(ws, today=today); out["app_build"] = time.perf_counter() - t
 app.vendor.value = vendor

@@ -120,7 +120,7 @@ def test_month_over_month_figure_of_services_colours_a_flagged_decrease(analytic
 
 
 def test_margin_figure_shows_margin_percent_and_counts_the_unpriced(analytics_ws) -> None:
-    margins = q.customer_margins(analytics_ws, None, OCTOBER, today=dt.date(2025, 11, 25))
+    margins = q.customer_margins(analytics_ws, None, OCTOBER)
     fig = f.margin_figure(margins)
     assert "1 customer(s) cannot be priced yet" in fig.layout.title.text
     (bar,) = fig.data
@@ -135,7 +135,7 @@ def test_margin_figure_shows_margin_percent_and_counts_the_unpriced(analytics_ws
 
 def test_margin_figure_of_one_invoice_currency_is_one_plain_chart(analytics_ws) -> None:
     """No subplot grid, no facet title, no legend: a one-currency workspace looks as it always did."""
-    margins = q.customer_margins(analytics_ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+    margins = q.customer_margins(analytics_ws, "aws", OCTOBER)
     layout = f.margin_figure(margins).to_plotly_json()["layout"]
     assert sorted(k for k in layout if k.startswith(("xaxis", "yaxis"))) == ["xaxis", "yaxis"]
     assert "domain" not in layout["xaxis"] and "domain" not in layout["yaxis"]
@@ -146,7 +146,7 @@ def test_margin_figure_of_one_invoice_currency_is_one_plain_chart(analytics_ws) 
 def test_margin_figure_draws_each_invoice_currency_on_its_own_axis(currencies_ws) -> None:
     """AWS usage in USD invoiced in EUR, JPY and USD: Kaisha's 15,050 JPY on the axis of Acme's
     100.00 USD would flatten every other bar. One subplot per invoice currency, its own axes."""
-    margins = q.customer_margins(currencies_ws, "aws", OCTOBER, today=dt.date(2025, 11, 25))
+    margins = q.customer_margins(currencies_ws, "aws", OCTOBER)
     fig = f.margin_figure(margins, subtitle="AWS · 2025-10 · vendor cost in USD")
     assert [(t.name, t.xaxis, t.yaxis, list(t.y), list(t.text)) for t in fig.data] == [
         ("Margin (EUR)", "x", "y", ["Euro GmbH (#100004)", "Delta SARL (#100005)"], ["43.03 EUR (9.09 %)", "-8.61 EUR (-5.27 %)"]),

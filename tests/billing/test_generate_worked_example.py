@@ -101,7 +101,7 @@ def test_the_report_cost_is_the_cost_of_what_the_invoice_bills(billed):
     marketplace fees, so that the report's margin is its price less its cost. Once the month is
     billed, the report shows the invoice's stored figures, its cost still in the usage currency."""
     def acme(options, today=TODAY):
-        [row] = [p for p in preview_customers(billed, "aws", given_month("2025-10"), options, today=today)[0]
+        [row] = [p for p in preview_customers(billed, "aws", given_month("2025-10"), options)[0]
                  if p.customer_id == "100001"]
         return row
 
@@ -130,7 +130,7 @@ def test_usage_in_two_currencies_is_not_added_up(billed, tmp_path):
     euros.write_text(text.replace("999999999999", "888888888888").replace(",USD,", ",EUR,"))
     assert [f.status.value for f in import_reports(billed, [euros]).files] == ["imported"]
 
-    rows = {p.customer_id: p for p in preview_customers(billed, "aws", given_month("2025-10"), today=TODAY)[0]}
+    rows = {p.customer_id: p for p in preview_customers(billed, "aws", given_month("2025-10"))[0]}
     acme = rows["100001"]
     assert (acme.usage_currency, acme.vendor_cost, acme.price) == ("EUR, USD", None, None)
     assert "mixed-usage-currencies" in [p.code for p in acme.problems if p.severity.value == "error"]
@@ -155,7 +155,7 @@ def test_a_billed_customer_with_usage_in_two_currencies_shows_no_summed_cost(bil
     with billed.session() as s:
         s.add(m.Account(vendor="aws", account_id="555555555555", customer_id="100001", account_name="acme-eu"))
 
-    rows = {p.customer_id: p for p in preview_customers(billed, "aws", given_month("2025-10"), today=TODAY)[0]}
+    rows = {p.customer_id: p for p in preview_customers(billed, "aws", given_month("2025-10"))[0]}
     acme = rows["100001"]
     assert acme.billed == made.invoices[0].number
     assert (acme.usage_currency, acme.vendor_cost) == ("EUR, USD", None)
@@ -186,7 +186,7 @@ def test_a_draft_is_preliminary_only_when_a_report_with_its_customers_usage_is_n
     assert [f.status.value for f in import_reports(workspace, two_payers(workspace, tmp_path)).files] == [
         "imported", "imported"]
 
-    previews, general = preview_customers(workspace, "aws", given_month("2025-10"), today=TODAY)
+    previews, general = preview_customers(workspace, "aws", given_month("2025-10"))
     [warning] = [p for p in general if p.code == "preliminary"]
     assert warning.message == ("the aws data for 2025-10 is not final yet in 1 of 2 reports: cur-payer-888-2025-10.csv "
                                "(billing account 888888888888); drafts of the customers with usage in it are marked "

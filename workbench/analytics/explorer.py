@@ -397,7 +397,7 @@ class UsageExplorer:
         vendor, sub = self.selected_vendor, self._subtitle()
         customers = q.cost_by_customer(self.ws, vendor, date_range, currency=currency)
         unassigned = q.unassigned_accounts(self.ws, vendor, date_range, currency=currency)
-        margins = q.customer_margins(self.ws, vendor, date_range, today=self.today)
+        margins = q.customer_margins(self.ws, vendor, date_range)
         # a customer with usage in two currencies ("EUR, USD": it cannot be priced) shows under each of them
         margins = margins[[currency in c.split(", ") for c in margins["usage_currency"]]] if not margins.empty else margins
         margin_totals = q.margin_totals(margins)

@@ -19,7 +19,6 @@ rows (`core.usage.BILLABLE_SQL`). Marketplace rows are included. Amounts are the
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -274,7 +273,7 @@ def month_over_month(
 
 def customer_margins(
     ws: Workspace, vendor: str | None, date_range: DateRange, *,
-    options: InvoiceOptions = InvoiceOptions(), today: dt.date | None = None,
+    options: InvoiceOptions = InvoiceOptions(),
 ) -> pd.DataFrame:
     """Cost, price and margin per customer and vendor exactly as invoice generation would price
     them (`generate.preview_customers`, nothing stored). Columns: `MARGIN_COLUMNS`. vendor_cost
@@ -293,11 +292,11 @@ def customer_margins(
     rows = []
     for v in vendors:
         if len(months) > 1:  # each month as its invoice prices it (billed or not), then added up
-            per_month = [(m.label, preview_customers(ws, v, m, options, today=today)[0]) for m in months]
+            per_month = [(m.label, preview_customers(ws, v, m, options)[0]) for m in months]
             rows += [_margin_row(v, [(label, p) for label, previews in per_month for p in previews if p.customer_id == cid])
                      for cid in sorted({p.customer_id for _, previews in per_month for p in previews})]
         else:
-            previews, _ = preview_customers(ws, v, date_range, options, today=today)
+            previews, _ = preview_customers(ws, v, date_range, options)
             rows += [_margin_row(v, [("", p)]) for p in previews]
     rows.sort(key=lambda r: (r[7] is None, r[5] or "", -(r[12] or ZERO), r[2], r[1], r[0]))
     return _frame(rows, MARGIN_COLUMNS)

@@ -243,8 +243,6 @@ def preview_customers(
     vendor: str,
     date_range: DateRange,
     options: InvoiceOptions = InvoiceOptions(),
-    *,
-    today: dt.date | None = None,
 ) -> tuple[list[CustomerPreview], tuple[Problem, ...]]:
     """Every customer with usage in the range, with cost, price and margin as generation would
     compute them (nothing is stored), and the problems that would stop its invoice."""

@@ -314,7 +314,7 @@ class BillingApp:
             self.banner.value = ""
             self.table.set_rows([], empty_text="nothing to show")
             return
-        previews, general = preview_customers(self.ws, vendor, date_range, self.options, today=self.today)
+        previews, general = preview_customers(self.ws, vendor, date_range, self.options)
         self.previews = {p.customer_id: p for p in previews}
         self.general_problems = general
         shown = Vendor.display_name_of(vendor)
