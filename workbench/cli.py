@@ -37,6 +37,7 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import Money, money_text, plain
 from workbench.billing.core.periods import DateRange, parse_range
 from workbench.billing.core.problems import Problem, Severity
+from workbench.billing.core.usage import unassigned_fix
 from workbench.cli_params import DATE, DATE_RANGE, MONTH, VENDOR, today_option
 
 OK, PARTIAL, USAGE, REFUSED, NOT_ALLOWED = 0, 1, 2, 3, 4
@@ -179,6 +180,8 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
             name = f" ({u.account_name})" if u.account_name else ""
             click.echo(f"unassigned: {u.vendor} account {u.account_id or '(none)'}{name}: "
                        f"{u.rows:,} row(s), {Money(u.cost, u.currency)} belong to no customer", err=True)
+            if u.similar:
+                click.echo(f"  {unassigned_fix(u.account_id, u.similar)}", err=True)
     statuses = [f.status.value for f in outcome.files]
     sys.exit(OK if "refused" not in statuses else (REFUSED if set(statuses) == {"refused"} else PARTIAL))
 
@@ -779,6 +782,9 @@ def unassigned(directory: str, vendor: str | None, period: str | None, as_json: 
         return
     _table([(u.vendor, u.account_id, f"{u.rows:,}", money_text(u.cost, u.currency), u.currency) for u in found],
            ["vendor", "account", "rows", "cost", "cur"])
+    for u in found:
+        if u.similar:
+            click.echo(f"{u.vendor} account {u.account_id}: {unassigned_fix(u.account_id, u.similar)}", err=True)
     click.echo("assign these accounts in accounts.csv (`workbench customers import`), then generate", err=True)
 
 

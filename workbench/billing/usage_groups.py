@@ -29,7 +29,7 @@ from workbench.billing.core.money import D, Money
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.rating import UsageGroup
-from workbench.billing.core.usage import BILLABLE_SQL, create_table_sql
+from workbench.billing.core.usage import BILLABLE_SQL, create_table_sql, same_but_leading_zeros, unassigned_fix
 from workbench.billing.store import models as m
 from workbench.billing.store.usage_files import (
     SUMMARY_KEYS,
@@ -146,10 +146,11 @@ class StoredUsage:
             GROUP BY ALL ORDER BY ALL
             """
         ).fetchall()
+        known = [account_id for (account_id,) in self.con.execute("SELECT account_id FROM accounts").fetchall()]
         return [
             Problem("unassigned-account",
                     f"{vendor} account {account} belongs to no customer: {int(n):,} row(s), {Money(D(cost), currency)} not invoiced",
-                    fix="assign it in accounts.csv and import it (`workbench customers import`), then generate again",
+                    fix=unassigned_fix(account, same_but_leading_zeros(account or "", known)),
                     severity=Severity.WARNING)
             for account, currency, n, cost in rows
         ]

@@ -9,6 +9,7 @@ these names. Money columns are exact DECIMAL(38, 18): eighteen decimals keep the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import Enum
 
 MONEY_SQL = "DECIMAL(38,18)"
@@ -47,6 +48,29 @@ class Vendor(str, Enum):
 
 
 _DISPLAY_NAMES: dict[Vendor, str] = {Vendor.AWS: "AWS", Vendor.AZURE: "Azure", Vendor.GCP: "Google Cloud"}
+
+
+def same_but_leading_zeros(account_id: str, known: Iterable[str]) -> str | None:
+    """The known account id that is `account_id` with leading zeros dropped or added, if any.
+
+    A spreadsheet reads 012345678901 (an AWS account id has 12 digits) as the number 12345678901:
+    an accounts.csv saved from it no longer matches the vendor's report, and the account's usage
+    belongs to no customer. None when no known id differs from it by leading zeros alone.
+    """
+    if not account_id.isdigit():
+        return None
+    bare = account_id.lstrip("0")
+    return next((k for k in sorted(known) if k != account_id and k.isdigit() and k.lstrip("0") == bare), None)
+
+
+def unassigned_fix(account_id: str | None, similar: str | None) -> str:
+    """What to do about an account that belongs to no customer; `similar`: the assigned account
+    that differs from it by leading zeros alone (`core.usage.same_but_leading_zeros`)."""
+    if similar:
+        return (f"accounts.csv has {similar}, the same id without its leading zero(s) (a spreadsheet drops them): "
+                f"write it as {account_id}, with the column formatted as text, import it "
+                "(`workbench customers import`), then generate again")
+    return "assign it in accounts.csv and import it (`workbench customers import`), then generate again"
 
 
 class ChargeCategory(str, Enum):

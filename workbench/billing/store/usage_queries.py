@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import D, exact_sum
-from workbench.billing.core.usage import BILLABLE_SQL
+from workbench.billing.core.usage import BILLABLE_SQL, same_but_leading_zeros
 from workbench.billing.store.models import Account, VendorReport
 from workbench.billing.store.usage_files import day_summaries, rows_files, sql_list, summary_files, text_table
 from workbench.billing.store.workspace import Workspace
@@ -43,6 +43,9 @@ class UnassignedAccount:
     rows: int
     cost: Decimal
     periods: tuple[str, ...]
+    # an assigned account of the vendor that is this id with leading zeros lost (or added): the
+    # account to correct in accounts.csv; "" when there is none
+    similar: str = ""
 
 
 def _current(vendor: str | None = None, periods: list[str] | None = None) -> Select[Any]:
@@ -243,6 +246,7 @@ def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str
             {"files": files},
         ).fetchall()
     return [
-        UnassignedAccount(str(v), str(a), str(n), str(c), int(rows), D(cost), tuple(periods))
+        UnassignedAccount(str(v), str(a), str(n), str(c), int(rows), D(cost), tuple(periods),
+                          same_but_leading_zeros(str(a), [k for kv, k in known if kv == v]) or "")
         for v, a, n, c, rows, cost, periods in found
     ]
