@@ -49,6 +49,34 @@ def test_truncated_file(con: duckdb.DuckDBPyConnection, write: Callable[[str, st
     text = "\n".join([HEADER, GOOD, GOOD, "111100000001,999900000001,Usage,0.5"])
     result = read_report(con, write("cur.csv", text))
     assert (result.table, found(result.problems)) == (None, [("truncated-row", "cur.csv", 3)])
+    assert result.problems[0].message == ("the file ends in the middle of this row (with 4 of the header's 7 "
+                                          "fields): it is truncated or still downloading")
+
+
+DESCRIBED = HEADER + ",lineItem/LineItemDescription"
+QUOTED = GOOD + ',"EC2, Linux"'
+
+
+def test_a_file_cut_inside_a_quoted_field_is_truncated_not_a_bad_row(
+        con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]) -> None:
+    """DuckDB says 'unterminated quote'; what the analyst needs to know is that the download
+    stopped there."""
+    result = read_report(con, write("cur.csv", "\n".join([DESCRIBED, QUOTED, QUOTED, GOOD + ',"EC2, Li'])))
+    assert found(result.problems) == [("truncated-row", "cur.csv", 3)]
+    assert "inside a quoted field" in result.problems[0].message
+    assert "Download" in (result.problems[0].fix or "")
+
+
+def test_a_damaged_row_before_good_ones_is_not_called_a_truncated_file(
+        con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]) -> None:
+    short = "111100000001,999900000001,Usage,0.5"
+    result = read_report(con, write("cur.csv", "\n".join([DESCRIBED, QUOTED, short, QUOTED, QUOTED]) + "\n"))
+    assert found(result.problems) == [("short-row", "cur.csv", 2)]
+    assert "truncated" not in result.problems[0].message and "lost its quotes" in (result.problems[0].fix or "")
+    stray = GOOD + ',"EC2, Linux'
+    result = read_report(con, write("cur.csv", "\n".join([DESCRIBED, QUOTED, stray, QUOTED, QUOTED]) + "\n"))
+    assert [p.code for p in result.problems] == ["unclosed-quote"]
+    assert "stray double quote" in (result.problems[0].fix or "")
 
 
 def test_every_row_problem_at_once(con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]) -> None:
@@ -112,7 +140,7 @@ def test_rows_after_a_truncated_row_keep_their_file_numbers(con: duckdb.DuckDBPy
     text = "\n".join([HEADER, "111100000001,999900000001", GOOD, bad_cost, GOOD, bad_cost])
     result = read_report(con, write("cur.csv", text + "\n"))
     assert found(result.problems) == [
-        ("truncated-row", "cur.csv", 1), ("non-numeric-cost", "cur.csv", 3), ("non-numeric-cost", "cur.csv", 5)]
+        ("short-row", "cur.csv", 1), ("non-numeric-cost", "cur.csv", 3), ("non-numeric-cost", "cur.csv", 5)]
 
 
 def test_a_cost_of_ten_billion_or_more_is_read_and_other_problems_still_reported(

@@ -336,6 +336,10 @@ def _load_csv(temps: TempObjects, found: Probe, table: str, path: str,
     # DuckDB counts lines from 1 with the header as line 1: data row = line - 1. Kept rows are
     # numbered in file order around the rejected ones.
     bad_rows = sorted({int(line) - 1 for line, *_ in rejected})
+    # A bad row is at the end of the file when every row after it is bad too: the file stops
+    # there (cut short, or still downloading) rather than holding one damaged row.
+    kept_rows = con.execute(f"SELECT count(*) FROM read_parquet({lit(str(staging))})").fetchone()[0] if bad_rows else 0
+    at_end = {r for i, r in enumerate(bad_rows) if r > kept_rows + i}
     row = "file_row_number + 1"
     if bad_rows and parsed is not None:  # its rows would be numbered wrongly when read again
         staging = temps.file(".parquet")
@@ -348,21 +352,44 @@ def _load_csv(temps: TempObjects, found: Probe, table: str, path: str,
         f"CREATE TEMP VIEW {temps.add('VIEW', table)} AS SELECT {row} AS __source_row, {kept} "
         f"FROM read_parquet({lit(str(staging))}, file_row_number = true)"
     )
-    problems = [_reject_problem(found, int(line) - 1, kind, message, text) for line, kind, message, text in rejected]
+    problems = [_reject_problem(found, int(line) - 1, kind, message, text, int(line) - 1 in at_end)
+                for line, kind, message, text in rejected]
     return RawTable(table, found), tuple(_capped(problems))
 
 
-def _reject_problem(found: Probe, row: int, kind: str, message: str, text: str | None) -> Problem:
+def _reject_problem(found: Probe, row: int, kind: str, message: str, text: str | None, at_end: bool) -> Problem:
+    """The problem of a row DuckDB rejected. `at_end`: no good row follows it, so a short row or
+    an unclosed quote there means the file was cut short; before good rows it means the row
+    itself is damaged (a field that lost its quotes, an edit by hand)."""
     name = found.path.name
+    unclosed = "unterminated quote" in message.lower() or kind == "UNQUOTED VALUE"
+    if at_end and (kind == "MISSING COLUMNS" or unclosed):
+        cut = "inside a quoted field" if unclosed else f"with {_fields_found(message)} of the header's {len(found.columns)} fields"
+        return Problem("truncated-row", f"the file ends in the middle of this row ({cut}): it is truncated or still "
+                       f"downloading", file=name, row=row,
+                       fix="Download or export the report again (wait until the download has finished) and import "
+                           "the new copy.")
     if kind == "MISSING COLUMNS":
-        return Problem("truncated-row", f"the row has fewer fields than the header's {len(found.columns)} "
-                       f"({message}); the file looks truncated", file=name, row=row,
-                       fix="Download or export the report again; the file was cut short or a field lost its quotes.")
+        return Problem("short-row", f"the row has fewer fields than the header's {len(found.columns)} ({message}), "
+                       f"and rows after it are whole", file=name, row=row,
+                       fix="Look at the row: a field may have lost its quotes or the row was edited by hand; "
+                           "export the report again and import it unchanged.")
     if kind == "TOO MANY COLUMNS":
         return Problem("too-many-fields", f"the row has more fields than the header ({message})", file=name, row=row,
                        fix="Check the row for an unquoted comma; re-export the report unchanged.")
+    if unclosed:
+        return Problem("unclosed-quote", f"a quoted field is never closed ({(text or '')[:80]!r}), so the rows up to "
+                       f"the next quote read as one", file=name, row=row,
+                       fix="Look for a stray double quote in the row (a quote inside a field must be doubled: \"\"); "
+                           "export the report again and import it unchanged.")
     return Problem("malformed-row", f"DuckDB could not read the row: {message} ({(text or '')[:80]!r})",
                    file=name, row=row, fix="Re-export the report; the row is not valid CSV.")
+
+
+def _fields_found(message: str) -> str:
+    """DuckDB's 'Expected Number of Columns: 8 Found: 4' -> '4'; 'fewer' when it says otherwise."""
+    match = re.search(r"found:?\s*(\d+)", message, re.I)
+    return match.group(1) if match else "fewer"
 
 
 def _capped(problems: list[Problem]) -> list[Problem]:
