@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from workbench.atomic_files import write_atomic
-from workbench.billing.store.migrate import upgrade_to_head
+from workbench.billing.store.migrate import SchemaUpgradeError, connect_args, upgrade_to_head
 
 MARKER = "workspace.json"
 KIND = "workbench-workspace"
@@ -96,7 +96,7 @@ def init_workspace(path: Path, *, name: str = "", db_url: str | None = None) -> 
     for sub in SUBDIRS:
         (root / sub).mkdir(exist_ok=True)
     url = db_url or _sqlite_url(root)
-    upgrade_to_head(url)
+    _upgrade(root, url)
     marker: dict[str, Any] = {
         "kind": KIND,
         "format_version": FORMAT_VERSION,
@@ -130,10 +130,19 @@ def open_workspace(path: Path, *, db_url: str | None = None) -> Workspace:
             "storage (nothing was changed; a new empty one would restart invoice numbering)"
         )
     url = _with_driver(db_url) or _sqlite_url(root)
-    upgrade_to_head(url)
+    _upgrade(root, url)
     for sub in SUBDIRS:
         (root / sub).mkdir(exist_ok=True)
     return Workspace(root=root, engine=_engine(url), name=str(marker.get("name", "")))
+
+
+def _upgrade(root: Path, url: str) -> None:
+    """The database brought to this version's schema (`migrate.upgrade_to_head`: one transaction,
+    one process at a time), or a WorkspaceError saying the upgrade failed and what to do."""
+    try:
+        upgrade_to_head(url)
+    except SchemaUpgradeError as exc:
+        raise WorkspaceError(f"cannot open {root}: {exc}") from exc
 
 
 def read_marker(root: Path) -> dict[str, Any]:
@@ -197,8 +206,9 @@ def _engine(url: str) -> Engine:
         # READ COMMITTED (the default) is what store.locking's row locks are written for.
         engine = create_engine(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
     elif url.startswith("sqlite"):
-        # a second analyst waits for the first one's write (up to 30 s) instead of failing
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # a second analyst waits for the first one's write (up to 30 s, as the upgrade check
+        # does: migrate.SQLITE_BUSY_TIMEOUT_S) instead of failing
+        engine = create_engine(url, connect_args=connect_args(url))
     else:
         engine = create_engine(url)
     if engine.dialect.name == "sqlite":
