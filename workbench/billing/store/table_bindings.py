@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import Session
 
 from workbench.billing.store.models import (
@@ -42,11 +41,25 @@ class Binding:
             query = query.where(CreditEntry.invoice_id.is_(None))
         return query.order_by(*(getattr(self.model, self.attribute(k)) for k in self.format.key))
 
-    def find(self, session: Session, values: Mapping[str, object]) -> Base | None:
-        query = select(self.model).filter_by(**{self.attribute(k): values[k] for k in self.format.key})
+    def stored_by_key(self, session: Session) -> dict[tuple[object, ...], dict[str, Any]]:
+        """Every stored row of the table, by key, as {attribute: value} of its file's columns and
+        its primary key: one query of plain rows, where looking each imported row up took one
+        ORM query (and an autoflush) per row."""
+        mapper = inspect(self.model)
+        names = dict.fromkeys([*(self.attribute(c) for c in self.format.column_names),
+                               *(mapper.get_property_by_column(c).key for c in mapper.primary_key)])
+        query = select(*(getattr(self.model, name) for name in names))
         if self.ledger_grants_only:
             query = query.where(CreditEntry.invoice_id.is_(None))
-        return session.scalars(query).one_or_none()
+        key = [self.attribute(k) for k in self.format.key]
+        with session.no_autoflush:
+            rows = [dict(zip(names, row)) for row in session.execute(query)]
+        return {tuple(row[k] for k in key): row for row in rows}
+
+    def primary_key(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """The primary key attributes of a row `stored_by_key` gave (for a bulk UPDATE)."""
+        mapper = inspect(self.model)
+        return {name: stored[name] for name in (mapper.get_property_by_column(c).key for c in mapper.primary_key)}
 
 
 BINDINGS: dict[str, Binding] = {

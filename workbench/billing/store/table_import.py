@@ -17,15 +17,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import Money, is_known_currency, minor_unit, round_minor
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.periods import DateRange, month_key
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.store.models import (Account, CreditEntry, Customer, CustomerVendor, FxRate, Invoice, PeriodLock,
+from workbench.billing.store.models import (Account, AuditEvent, CreditEntry, Customer, CustomerVendor, FxRate, Invoice, PeriodLock,
                                             PricebookRule, Setting)
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.locking import lock_customers
@@ -642,8 +643,9 @@ def _check_closed_reference(session: Session, records: Sequence[Record]) -> list
 def _reference_changes(session: Session, records: Sequence[Record]) -> list[_ReferenceChange]:
     """The rows of this import that change reference data (new rows, or a stored row with another
     value: re-importing an unchanged row is no change), with the invoices each one reaches."""
-    changed = [r for r in records if r.table in ("pricebooks", "support_plans", "tax_rates", "fx_rates")
-               and _changes_store(session, r)]
+    reference = [r for r in records if r.table in ("pricebooks", "support_plans", "tax_rates", "fx_rates")]
+    stored = _stored_rows(session, {r.table for r in reference})
+    changed = [r for r in reference if _changes_store(stored[r.table], r)]
     profiles = [r for r in records if r.table == "customer_vendors" and r.customer_id]
     moves = [r for r in records if r.table == "customers" and r.customer_id and "tax_jurisdiction" in r.present]
     if not (changed or profiles or moves):
@@ -703,12 +705,17 @@ def _reference_changes(session: Session, records: Sequence[Record]) -> list[_Ref
     return found
 
 
-def _changes_store(session: Session, r: Record) -> bool:
+def _stored_rows(session: Session, tables: Iterable[str]) -> dict[str, dict[tuple[object, ...], dict[str, Any]]]:
+    """The stored rows of `tables` by key (`Binding.stored_by_key`): read once per import."""
+    return {table: BINDINGS[table].stored_by_key(session) for table in sorted(tables)}
+
+
+def _changes_store(stored: dict[tuple[object, ...], dict[str, Any]], r: Record) -> bool:
     binding = BINDINGS[r.table]
-    stored = binding.find(session, r.values)
-    if stored is None:
+    found = stored.get(r.key)
+    if found is None:
         return True
-    return any(getattr(stored, binding.attribute(c)) != r.values[c] for c in r.present)
+    return any(found[binding.attribute(c)] != r.values[c] for c in r.present)
 
 
 def _versions_leaving_out_rules(session: Session, records: Sequence[Record]) -> list[Problem]:
@@ -717,8 +724,9 @@ def _versions_leaving_out_rules(session: Session, records: Sequence[Record]) -> 
     a default rule whatever no rule matches goes at cost. Written to add one rule, such a version
     silently drops the others, so a version this import adds to or changes that leaves out rules
     of the version before it is a warning, naming them."""
+    stored_rules = BINDINGS["pricebooks"].stored_by_key(session) if any(r.table == "pricebooks" for r in records) else {}
     touched = sorted({(str(r.values["pricebook"]), str(r.values["vendor"]), str(r.values["effective_from"]))
-                      for r in records if r.table == "pricebooks" and _changes_store(session, r)})
+                      for r in records if r.table == "pricebooks" and _changes_store(stored_rules, r)})
     problems: list[Problem] = []
     for pricebook, vendor in sorted({(p, v) for p, v, _ in touched}):
         rules: dict[str, dict[tuple[str, str], Decimal]] = defaultdict(dict)  # month -> (scope, match) -> markup
@@ -788,41 +796,62 @@ def _jsonable(value: object) -> object:
 
 
 def _write(session: Session, records: Sequence[Record], actor: str | None = None) -> ImportSummary:
+    """Upsert every record, table by table: each table's stored rows are read once (by key),
+    then its new rows, its changed rows and their audit events are written in one batched
+    statement each (no query, no ORM object, no autoflush per row: 20,000 customers took 760 s)."""
+    actor = actor or audit.current_actor()
     counts: list[TableCount] = []
-    for fmt in TABLE_FORMATS:
-        mine = [r for r in records if r.table == fmt.name]
-        if not mine:
-            continue
-        inserted = updated = unchanged = 0
-        for r in mine:
-            outcome = _write_reseller(session, r) if fmt.name == "reseller" else _upsert(session, r)
-            if outcome != "unchanged" and fmt.name in AUDITED:
-                audit.record(session, f"{fmt.name}.{outcome}", AUDITED[fmt.name], _key_text(r),
-                             actor=actor, details={k: _jsonable(v) for k, v in r.values.items()},
-                             reason=f"imported from {r.source}, row {r.row}")
-            inserted += outcome == "inserted"
-            updated += outcome == "updated"
-            unchanged += outcome == "unchanged"
-        session.flush()  # customers reach the database before the rows that refer to them
-        counts.append(TableCount(fmt.name, inserted, updated, unchanged))
+    with session.no_autoflush:
+        for fmt in TABLE_FORMATS:
+            mine = [r for r in records if r.table == fmt.name]
+            if not mine:
+                continue
+            events: list[dict[str, Any]] = []
+            outcomes: list[str] = []
+            if fmt.name == "reseller":
+                outcomes = [_write_reseller(session, r) for r in mine]
+            else:
+                outcomes = _upsert(session, fmt.name, mine)
+            for r, outcome in zip(mine, outcomes):
+                if outcome != "unchanged" and fmt.name in AUDITED:
+                    events.append(audit.event_row(
+                        f"{fmt.name}.{outcome}", AUDITED[fmt.name], _key_text(r), actor=actor,
+                        details={k: _jsonable(v) for k, v in r.values.items()},
+                        reason=f"imported from {r.source}, row {r.row}"))
+            if events:
+                session.execute(insert(AuditEvent), events)
+            session.flush()  # customers reach the database before the rows that refer to them
+            counts.append(TableCount(fmt.name, outcomes.count("inserted"), outcomes.count("updated"),
+                                     outcomes.count("unchanged")))
     return ImportSummary(tuple(counts))
 
 
-def _upsert(session: Session, r: Record) -> str:
-    binding = BINDINGS[r.table]
-    stored = binding.find(session, r.values)
-    if stored is None:
-        # columns left out of the file take their default ("" / none / 0) in a new row
-        values = {c.name: parse_cell(c, "") for c in binding.format.columns if c.name not in r.present}
-        values.update(r.values)
-        session.add(binding.model(**{binding.attribute(c): v for c, v in values.items()}))
-        return "inserted"
-    changed = False
-    for c in r.present:
-        if getattr(stored, binding.attribute(c)) != r.values[c]:
-            setattr(stored, binding.attribute(c), r.values[c])
-            changed = True
-    return "updated" if changed else "unchanged"
+def _upsert(session: Session, table: str, mine: Sequence[Record]) -> list[str]:
+    """Insert the records of `table` not stored yet, update the stored ones whose file columns
+    differ (columns absent from the file keep their stored values); each record's outcome."""
+    binding = BINDINGS[table]
+    stored = binding.stored_by_key(session)
+    # columns left out of the file take their default ("" / none / 0) in a new row
+    defaults = {c.name: parse_cell(c, "") for c in binding.format.columns if not c.required}
+    new_rows: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    outcomes: list[str] = []
+    for r in mine:
+        found = stored.get(r.key)
+        if found is None:
+            values = {c: v for c, v in defaults.items() if c not in r.present} | r.values
+            new_rows.append({binding.attribute(c): v for c, v in values.items()})
+            outcomes.append("inserted")
+            continue
+        changed = {binding.attribute(c): r.values[c] for c in r.present if found[binding.attribute(c)] != r.values[c]}
+        if changed:
+            changes.append(binding.primary_key(found) | changed)
+        outcomes.append("updated" if changed else "unchanged")
+    if new_rows:
+        session.execute(insert(binding.model), new_rows)
+    if changes:
+        session.execute(update(binding.model), changes)  # by primary key, batched by the columns set
+    return outcomes
 
 
 def _write_reseller(session: Session, r: Record) -> str:
