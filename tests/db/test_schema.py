@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from decimal import Decimal
+
+import pytest
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -75,4 +79,58 @@ def test_an_invoice_stored_before_revision_0006_keeps_reading_todays_data(db_url
         session.commit()
         session.expire_all()
         assert (invoice.tax_rates, invoice.bill_to["name"]) == ([["GST", "5"], ["QST", "9.975"]], "Acme Corp")
+    engine.dispose()
+
+
+# Upgrades the database argv[1]; stops after the upgrade's first ALTER TABLE when argv[2] is
+# "pause", says so and waits for a line on stdin. Prints "upgraded" when done.
+UPGRADER = r"""
+import sys
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from workbench.billing.store.migrate import upgrade_to_head
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _pause(conn, cursor, statement, parameters, context, executemany):
+    if sys.argv[2] == "pause" and statement.lstrip().upper().startswith("ALTER TABLE"):
+        sys.argv[2] = ""
+        print("paused", flush=True)
+        sys.stdin.readline()
+
+print("ready", flush=True)
+upgrade_to_head(sys.argv[1])
+print("upgraded", flush=True)
+"""
+
+
+def test_two_processes_upgrading_one_database_at_once_take_turns(db_url: str) -> None:
+    """The second waits for the first (SQLite: a flock and the write lock; PostgreSQL: an
+    advisory lock), then finds the database upgraded; without that it would add 0006's columns
+    again ("duplicate column" / "already exists")."""
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0005")
+
+    def start(mode: str) -> subprocess.Popen[str]:
+        proc = subprocess.Popen([sys.executable, "-c", UPGRADER, db_url, mode], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        return proc
+
+    first = start("pause")
+    second = None
+    try:
+        assert first.stdout is not None and first.stdout.readline() == "paused\n"
+        second = start("")
+        with pytest.raises(subprocess.TimeoutExpired):  # it waits for the first one's upgrade
+            second.wait(timeout=3)
+        first.communicate("\n", timeout=120)
+        out, err = second.communicate(timeout=120)
+        assert (first.returncode, second.returncode, out) == (0, 0, "upgraded\n"), err
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert current_revision(engine) == head_revision()
     engine.dispose()
