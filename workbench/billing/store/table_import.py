@@ -664,6 +664,10 @@ def _reference_changes(session: Session, records: Sequence[Record]) -> list[_Ref
     for r in moves:
         residents[str(r.values["tax_jurisdiction"] or "")].add(str(r.customer_id))
 
+    # one frozen set per pricebook and per jurisdiction, shared by their rows (5,000 rules of a
+    # pricebook of 20,000 customers each copying it took 18 s)
+    pricebook_users = {key: frozenset(customers) for key, customers in users.items()}
+    jurisdiction_residents = {key: frozenset(customers) for key, customers in residents.items()}
     found: list[_ReferenceChange] = []
     for r in changed:
         v = r.values
@@ -672,12 +676,12 @@ def _reference_changes(session: Session, records: Sequence[Record]) -> list[_Ref
             what = "support plan" if r.table == "support_plans" else "pricebook rule"
             found.append(_ReferenceChange(
                 r, "pricebook-month-closed", f"{what} of pricebook {pricebook} ({vendor}) takes effect from {effective}",
-                frozenset(users[(pricebook, vendor)]), vendor, first=effective))
+                pricebook_users.get((pricebook, vendor), frozenset()), vendor, first=effective))
         elif r.table == "tax_rates":
             jurisdiction, effective = str(v["jurisdiction"]), str(v["effective_from"])
             found.append(_ReferenceChange(
                 r, "tax-month-closed", f"tax {v['tax_name']} of jurisdiction {jurisdiction} takes effect from {effective}",
-                frozenset(residents[jurisdiction]), first=effective))
+                jurisdiction_residents.get(jurisdiction, frozenset()), first=effective))
         else:
             period, pair = str(v["period"]), (str(v["from_currency"]), str(v["to_currency"]))
             found.append(_ReferenceChange(
