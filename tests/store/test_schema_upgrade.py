@@ -173,8 +173,21 @@ def test_an_upgrade_that_fails_says_so_and_what_to_do(workspace_at_0005: Path) -
     message = str(refused.value)
     assert f"the schema upgrade of sqlite:///{workspace_at_0005 / DB_FILE} from revision 0005 to {head_revision()} " \
            "failed at revision 0006: duplicate column name: tax_jurisdiction" in message
-    assert "Nothing of the upgrade was kept" in message and "backup" in message and "report" in message
+    assert "Nothing of the upgrade was kept: the database is still at revision 0005. Restore the database from " \
+           "a backup" in message and "or report this message" in message and "URL" not in message
     assert schema(workspace_at_0005) == ("0005", ["tax_jurisdiction"], [], [("100001", "Acme Corp")])
+
+
+def test_a_database_a_newer_workbench_upgraded_is_refused_saying_so(workspace_at_0005: Path) -> None:
+    with sqlite3.connect(workspace_at_0005 / DB_FILE) as con:
+        con.execute("UPDATE alembic_version SET version_num = '0099'")
+    con.close()
+
+    with pytest.raises(WorkspaceError, match="is at schema revision 0099, which this workbench does not know .it "
+                                             f"knows up to {head_revision()}.: it was upgraded by a newer workbench; "
+                                             "upgrade workbench to open it"):
+        open_workspace(workspace_at_0005)
+    assert schema(workspace_at_0005)[0] == "0099"
 
 
 def test_the_upgrade_check_waits_for_another_process_s_write_as_long_as_every_connection(

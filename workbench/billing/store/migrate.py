@@ -123,9 +123,10 @@ def _upgrade(connection: Connection, found: str | None, head: str, engine: Engin
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise SchemaUpgradeError(
             f"the schema upgrade of {where} from revision {found or '(empty)'} to {head} failed at revision "
-            f"{failed}: {reason}. Nothing of the upgrade was kept: the database is as it was. Restore it from "
-            "the backup taken before it was damaged (a copy of the workspace folder), or report this message "
-            "with the workbench version; every command will stop here until then"
+            f"{failed}: {reason}. Nothing of the upgrade was kept: the database is still at revision "
+            f"{found or '(empty)'}. Restore the database from a backup made before it was damaged (a workbench "
+            "before 2026-12 killed during an upgrade could leave it half upgraded), or report this message with "
+            "your workbench version; until then every command stops here"
         ) from exc
 
 
