@@ -40,6 +40,13 @@ def workspace_argument(param_hint: str = "DIRECTORY") -> Iterator[None]:
         raise click.BadParameter(str(exc), param_hint=param_hint) from None
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        if "database is locked" in reason:  # SQLite: another command kept writing past the busy timeout
+            from workbench.billing.store.migrate import SQLITE_BUSY_TIMEOUT_S
+
+            raise DatabaseUnreachable(
+                f"the workspace's database is busy: another workbench command (an import, generate or month "
+                f"end) kept it locked for over {SQLITE_BUSY_TIMEOUT_S} s. Nothing was done; run this again when "
+                "that command has finished") from None
         raise DatabaseUnreachable(
             f"cannot open the workspace's database: {reason}. Nothing was done; check the database URL "
             "(--db or WORKBENCH_DB_URL) and that its server is running") from None

@@ -320,3 +320,30 @@ def test_a_pricebook_rule_naming_no_imported_usage_is_a_warning_with_the_reports
     terms = json.loads(workbench("pricebooks", "terms", ws, "--vendor", "aws", "--json").stdout)
     assert [t["name"] for t in terms][:2] == ["AmazonEC2", "prod-abc123"]  # costliest first
     assert {t["name"]: t["cost"] for t in terms}["AmazonS3"] == "20.5"
+
+
+def test_a_workspace_kept_busy_past_the_timeout_says_so_not_check_the_url(tmp_path: Path, monkeypatch) -> None:
+    """Another process holds SQLite's write lock (a long table import) for longer than the busy
+    timeout (30 s; 1 s here): the command says the workspace is busy and to run it again, not
+    'check the database URL and that its server is running'."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from workbench.billing.store import migrate
+    from workbench.cli import main
+
+    ws = tmp_path / "ws"
+    workbench("init", str(ws))
+    monkeypatch.setattr(migrate, "SQLITE_BUSY_TIMEOUT_S", 1)
+    holder = sqlite3.connect(ws / "workbench.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        busy = CliRunner().invoke(main, ["invoices", "list", str(ws)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert busy.exit_code == 3, busy.output
+    assert "the workspace's database is busy: another workbench command" in busy.output
+    assert "over 1 s. Nothing was done; run this again" in busy.output and "URL" not in busy.output
+    assert workbench("invoices", "list", str(ws)).returncode == 0
