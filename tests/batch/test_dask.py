@@ -48,7 +48,7 @@ def test_dask_local_cluster_makes_the_same_files_as_a_local_run(small_ws, tmp_pa
     assert local.ok, local.text()
 
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         summary = run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY, out_dir=tmp_path / "dask",
                                 scheduler=cluster.scheduler_address)
         assert summary.ok, summary.text()

@@ -59,7 +59,7 @@ def test_reading_on_a_dask_cluster_stores_the_same_as_locally(tmp_path: Path) ->
     local = import_reports(here, files, today=TODAY)
 
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         owners: set[str] = set()
 
         def pending_owners(done: int, total: int, text: str) -> None:
@@ -107,7 +107,7 @@ def test_the_command_line_reads_on_the_cluster_it_is_given(tmp_path: Path) -> No
     ws = init_workspace(tmp_path / "ws", name="cli")
     ws.close()
     with distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         done = CliRunner().invoke(main, ["import", str(tmp_path / "ws"), str(AZURE), str(AZURE), "--scheduler",
                                          cluster.scheduler_address, "--json"])
     assert done.exit_code == 0, done.output
