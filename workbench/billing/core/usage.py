@@ -65,11 +65,15 @@ def same_but_leading_zeros(account_id: str, known: Iterable[str]) -> str | None:
 
 def unassigned_fix(account_id: str | None, similar: str | None) -> str:
     """What to do about an account that belongs to no customer; `similar`: the assigned account
-    that differs from it by leading zeros alone (`core.usage.same_but_leading_zeros`)."""
-    if similar:
+    that differs from it by leading zeros alone (`same_but_leading_zeros`), whichever side a
+    spreadsheet stripped them from."""
+    if similar and account_id and len(similar) < len(account_id):
         return (f"accounts.csv has {similar}, the same id without its leading zero(s) (a spreadsheet drops them): "
                 f"write it as {account_id}, with the column formatted as text, import it "
                 "(`workbench customers import`), then generate again")
+    if similar:
+        return (f"accounts.csv has {similar}: the report's id lost its leading zero(s), as when a spreadsheet "
+                "opens and saves the file; import the vendor's original file instead, then generate again")
     return "assign it in accounts.csv and import it (`workbench customers import`), then generate again"
 
 

@@ -294,6 +294,13 @@ def _check_ranges(r: Record) -> list[Problem]:
                                    f"{v.get('from_currency') or 'from_currency'} buys, e.g. 1.3521"))
         if v.get("from_currency") and v.get("from_currency") == v.get("to_currency"):
             found.append(r.problem("bad-fx-rate", f"from_currency and to_currency are both {v['from_currency']}", "a rate converts between two different currencies"))
+    elif r.table == "accounts" and v.get("vendor") == "aws":
+        account = str(v.get("account_id") or "")
+        if account.isdigit() and len(account) < 12:  # a spreadsheet read 012345678901 as a number
+            found.append(r.problem("aws-account-id", f"aws account_id {account} has {len(account)} digits; "
+                                   "an AWS account id has 12, so it lost its leading zero(s)",
+                                   f"write it as {account.zfill(12)}, with the column formatted as text "
+                                   "(a spreadsheet drops leading zeros of numbers)"))
     elif r.table == "credits":
         amount, currency = number("amount"), str(v.get("currency") or "")
         if amount is not None and amount <= 0:
