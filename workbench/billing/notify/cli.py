@@ -85,11 +85,17 @@ def send_command(directory: str, max_attempts: int, as_json: bool) -> None:
     """Send the messages that are due now and print what happened.
 
     Exit code 0 when everything due was sent, 1 when something is waiting for a retry, failed,
-    or the run stopped (server unreachable, SMTP not configured).
+    or the run stopped (server unreachable, SMTP not configured), 130 when interrupted (Ctrl-C):
+    the message being sent is recorded as the server answered before the run stops.
     """
     from .sender import send_pending
 
-    report = send_pending(_open(directory), max_attempts=max_attempts)
+    try:
+        report = send_pending(_open(directory), max_attempts=max_attempts)
+    except KeyboardInterrupt:
+        click.echo("interrupted: every message the server accepted is recorded as sent and the others wait in "
+                   "the outbox; run `workbench notify send` again to send them", err=True)
+        sys.exit(130)
     if as_json:
         doc = {"deliveries": [dataclasses.asdict(d) for d in report.deliveries],
                "reclaimed": list(report.reclaimed), "stopped": report.stopped}

@@ -6,6 +6,7 @@ States of a message:
                           |----4xx, network error-------> pending   (attempts < max: backoff)
                           |----5xx, or attempts = max---> failed    (kept with last_error)
                           |----lease expired (crash)----> pending   (reclaimed, see below)
+                          |----Ctrl-C/SIGTERM, not sent-> pending   (put back, attempt not counted)
                           '----invoice no longer Open---> cancelled (voided or closed before
                                                                       the email went out)
 
@@ -14,8 +15,15 @@ short transaction: of two senders (threads, processes, machines sharing a databa
 one sees its row count be 1, so two senders never send the same message. The SMTP dialogue
 happens outside any transaction; its outcome is committed right after.
 
-The remaining window: a sender that crashes after the server accepted the message and before
-the commit of `sent` leaves the message in `sending`. When its lease (`next_attempt_at`, set
+Ctrl-C (SIGINT) and SIGTERM are held back from the claim until the outcome is committed
+(`_signals_held`): a stop asked for while the server is answering the DATA waits for that
+answer and its commit, then stops the run (KeyboardInterrupt, or SIGTERM's default: the process
+ends). One asked for before the message went out puts the claim back (`pending`, the attempt
+not counted) and sends nothing. A second Ctrl-C stops at once, inside the window below.
+
+The remaining window: a sender that dies after the server accepted the message and before
+the commit of `sent` (SIGKILL, a crash, the machine going down, a second Ctrl-C) leaves the
+message in `sending`. When its lease (`next_attempt_at`, set
 to claim time + `SENDING_LEASE`) has expired, the next run puts it back to `pending` (audited
 as `notify.reclaim`) and sends it again: delivery is at least once in that window, never more
 than once outside it. The second copy carries the same `Message-ID` header as the first, so
@@ -25,16 +33,21 @@ copies are one message by comparing the header with `workbench notify outbox`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import os
+import signal
 import smtplib
 import ssl
-from dataclasses import dataclass
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from pathlib import Path
-from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 from sqlalchemy import select, update
@@ -379,19 +392,25 @@ def _delivery(claimed: _Claimed, outcome: str, *, error: str = "", next_attempt_
                     claimed.attempts, error, next_attempt_at, attachment, attachment_note)
 
 
-def _attempt(claimed: _Claimed, smtp: _Smtp, from_address: str, reply_to: str, max_attempts: int,
-             ws: Workspace, clock: Callable[[], dt.datetime]) -> tuple[Delivery, str]:
-    """What one claimed message comes to (cancelled, failed, to retry, sent), and why the run
-    must stop after it ("": it goes on)."""
+def _prepare(claimed: _Claimed, from_address: str, reply_to: str, ws: Workspace) -> tuple[EmailMessage | None, Delivery]:
+    """The message to send and what it comes to once the server accepts it; or None and the
+    outcome reached without sending (cancelled, cannot be written)."""
     if claimed.invoice_status and claimed.invoice_status not in (Status.OPEN.value, Status.PAST_DUE.value):
         # "a new invoice for you", about an invoice voided or closed since it was queued
-        return _delivery(claimed, "cancelled", error=f"{claimed.invoice_number} is "
-                         f"{Status(claimed.invoice_status).label} now: the new-invoice email is not sent"), ""
+        return None, _delivery(claimed, "cancelled", error=f"{claimed.invoice_number} is "
+                               f"{Status(claimed.invoice_status).label} now: the new-invoice email is not sent")
     pdf, note = _find_pdf(ws, claimed) if claimed.attach_pdf else (None, "")
     try:
         message = _compose(claimed, from_address, reply_to, pdf)
     except (ValueError, TypeError) as exc:  # a header the email library refuses: this message only
-        return _delivery(claimed, "failed", error=f"the message cannot be written: {exc}"), ""
+        return None, _delivery(claimed, "failed", error=f"the message cannot be written: {exc}")
+    return message, _delivery(claimed, "sent", attachment=pdf.name if pdf else "", attachment_note=note)
+
+
+def _send(claimed: _Claimed, message: EmailMessage, accepted: Delivery, smtp: _Smtp, max_attempts: int,
+          clock: Callable[[], dt.datetime]) -> tuple[Delivery, str]:
+    """What sending one message comes to (`accepted`, to retry, failed), and why the run must
+    stop after it ("": it goes on)."""
     try:
         smtp.send(message)
     except (_ConnectFailed, _SendFailed) as exc:
@@ -402,7 +421,65 @@ def _attempt(claimed: _Claimed, smtp: _Smtp, from_address: str, reply_to: str, m
             delivery = _delivery(claimed, "retry", error=str(exc), next_attempt_at=clock() + backoff(claimed.attempts))
         stop = f"{exc}; the other due messages wait for the next run" if isinstance(exc, _ConnectFailed) else ""
         return delivery, stop
-    return _delivery(claimed, "sent", attachment=pdf.name if pdf else "", attachment_note=note), ""
+    return accepted, ""
+
+
+def _release(ws: Workspace, claimed: _Claimed, now: dt.datetime) -> None:
+    """Put a claimed message back untried: the run was stopped before it went out."""
+    table = m.OutboxMessage
+    with ws.session() as session:
+        session.execute(update(table).where(table.id == claimed.id, table.status == "sending")
+                        .values(status="pending", attempts=table.attempts - 1, next_attempt_at=now))
+
+
+# --- stopping between messages, never inside one ----------------------------------------------
+
+_HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+@dataclass
+class _Held:
+    received: list[int] = field(default_factory=list)  # signal numbers, in the order they came
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[_Held]:
+    """Ctrl-C (SIGINT) and SIGTERM held back while the block runs, then acted on as they would
+    have been (KeyboardInterrupt; SIGTERM's default ends the process): the block claims, sends
+    and records one message, so a stop asked for while the server answers its DATA no longer
+    loses the answer. A second Ctrl-C is not held: it stops at once (the message may then be
+    sent again after its lease). Signals reach the main thread only, the only one that may set
+    handlers: elsewhere nothing is held (and nothing needs to be)."""
+    held = _Held()
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+    # a handler set outside Python (None) cannot be put back; an ignored signal needs no holding
+    previous = {signum: before for signum in _HELD
+                if (before := signal.getsignal(signum)) not in (None, signal.SIG_IGN)}
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGINT and signum in held.received:
+            raise KeyboardInterrupt
+        if signum not in held.received:
+            held.received.append(signum)
+        if signum == signal.SIGINT:
+            sys.stderr.write("Ctrl-C: stopping once the message being sent is recorded "
+                             "(Ctrl-C again stops at once; the message may then go out twice)\n")
+
+    for signum in previous:
+        signal.signal(signum, hold)
+    try:
+        yield held
+    finally:
+        for signum, before in previous.items():
+            signal.signal(signum, before)
+    for signum in held.received:
+        before = previous[signum]
+        if callable(before):
+            before(signum, None)
+        else:  # SIG_DFL: what the signal does to a process that takes no interest in it
+            signal.raise_signal(signum)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -440,11 +517,18 @@ def send_pending(
     stopped = ""
     try:
         while limit is None or len(deliveries) < limit:
-            claimed = _claim_next(ws, clock())
-            if claimed is None:
-                break
-            delivery, stopped = _attempt(claimed, smtp, from_address, reply_to, max_attempts, ws, clock)
-            _record(ws, claimed, delivery, clock())
+            with _signals_held() as held:  # claimed, sent and recorded, or put back untried
+                claimed = _claim_next(ws, clock())
+                if claimed is None:
+                    break
+                message, delivery = _prepare(claimed, from_address, reply_to, ws)
+                if held.received:  # asked to stop before it went out: it waits for the next run
+                    _release(ws, claimed, clock())
+                    stopped = "stopped by a signal; the other due messages wait for the next run"
+                    break
+                if message is not None:
+                    delivery, stopped = _send(claimed, message, delivery, smtp, max_attempts, clock)
+                _record(ws, claimed, delivery, clock())
             deliveries.append(delivery)
             if stopped:
                 break
