@@ -2,10 +2,11 @@
 
 Exit codes (scripts may rely on them):
   0  everything asked for was done
-  1  done in part: some customers or files failed (see the problems printed)
+  1  done in part: some customers or files failed (see the problems printed), or the disk filled up
   2  usage error: bad option or argument
   3  nothing done: the input was refused (bad file, unknown customer, ...)
   4  not found or not allowed in the invoice's state (unknown invoice, locked period, ...)
+130  interrupted (Ctrl-C); the message says what was kept
 `--json` prints one JSON document on stdout (shapes in the README); messages go to stderr.
 
 Amounts a person reads are shown one way: `core.money.money_text` (rounded once, half-up, to the
@@ -18,16 +19,22 @@ vendor's file to the last digit.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import json
 import os
 import shlex
+import signal
+import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -41,6 +48,7 @@ from workbench.billing.core.usage import unassigned_fix
 from workbench.cli_params import DATE, DATE_RANGE, MONTH, VENDOR, today_option
 
 OK, PARTIAL, USAGE, REFUSED, NOT_ALLOWED = 0, 1, 2, 3, 4
+INTERRUPTED = 130  # Ctrl-C, as shells report a process SIGINT ended
 VENDORS = click.Choice(["aws", "azure", "gcp"])
 
 
@@ -100,16 +108,94 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 
 class _Workbench(click.Group):
     """The `workbench` group: stored usage that cannot be read is a message with its fix (exit 3),
-    not a traceback."""
+    not a traceback; so are Ctrl-C (exit 130) and a full disk (exit 1)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from workbench.billing.store.usage_files import UsageUnavailable
 
-        try:
-            return super().invoke(ctx)
-        except UsageUnavailable as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(REFUSED)
+        with _noting_ctrl_c() as ctrl_c:
+            try:
+                return super().invoke(ctx)
+            except UsageUnavailable as exc:
+                click.echo(f"Error: {exc}", err=True)
+                ctx.exit(REFUSED)
+            except (SystemExit, click.exceptions.Exit, click.ClickException, click.Abort):
+                raise
+            except BaseException as exc:
+                kept, then = ctx.meta.get(WHEN_STOPPED, ("it stopped before it finished",
+                                                         "check what it stored before running it again"))
+                # DuckDB turns Ctrl-C into RuntimeError("Query interrupted"): the signal says what it was
+                if isinstance(exc, KeyboardInterrupt) or ctrl_c:
+                    click.echo(f"interrupted: {kept}; {then}", err=True)
+                    ctx.exit(INTERRUPTED)
+                full, by_database = _disk_full(exc)
+                if not full:
+                    raise
+                refused = "the database refused the write and rolled back the transaction under way; " if by_database else ""
+                click.echo(f"Error: the disk is full ({full}): {refused}{kept}; free some space on the workspace's "
+                           f"disk (and the temp folder's), then {then}", err=True)
+                ctx.exit(PARTIAL)
+
+
+# ctx.meta key (one meta for every context of a run): what a command stopped midway (Ctrl-C, a
+# full disk) has kept, and what to do then; for the message
+WHEN_STOPPED = "workbench.when_stopped"
+
+
+def _when_stopped(kept: str, then: str) -> None:
+    click.get_current_context().meta[WHEN_STOPPED] = (kept, then)
+
+
+@contextlib.contextmanager
+def _noting_ctrl_c() -> Iterator[list[int]]:
+    """Remember a Ctrl-C (SIGINT) while the block runs; it still raises KeyboardInterrupt, or
+    whatever a library makes of it. Only the main thread with Python's own handler in place."""
+    noted: list[int] = []
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield noted
+        return
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        noted.append(signum)
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def _disk_full(exc: BaseException | None) -> tuple[str, bool]:
+    """What the error says when it (or one it was raised from) is a full disk, and whether the
+    database said it: OSError ENOSPC or EDQUOT, DuckDB's I/O error on ENOSPC, SQLite's
+    SQLITE_FULL, PostgreSQL's disk_full (53100). ("", False) otherwise."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return (f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc.strerror)), False
+        duckdb = sys.modules.get("duckdb")
+        if duckdb is not None and isinstance(exc, duckdb.IOException) and "No space left on device" in str(exc):
+            return _duckdb_message(str(exc)), False
+        driver = getattr(exc, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's error
+        if isinstance(driver, sqlite3.Error) and getattr(driver, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return str(driver), True
+        if getattr(driver, "sqlstate", None) == "53100":
+            return str(driver).splitlines()[0], True
+        exc = exc.__cause__ or exc.__context__
+    return "", False
+
+
+def _duckdb_message(text: str) -> str:
+    """The OS's words in a DuckDB I/O error, which may carry them as JSON after its own."""
+    _, brace, rest = text.partition("{")
+    try:
+        said = json.loads(brace + rest)["exception_message"] if brace else ""
+    except (ValueError, KeyError, TypeError):
+        said = ""
+    return str(said) or text.splitlines()[0]
 
 
 @click.group(cls=_Workbench, context_settings={"help_option_names": ["-h", "--help"]})
@@ -165,6 +251,8 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
     """
     from workbench.billing.store.report_import import import_reports
 
+    _when_stopped("each vendor file is stored whole or not at all, and the one under way was not stored",
+                  "run the same import again (the files already imported are skipped)")
     ws = _open(directory)
     with _progress(as_json, "importing", unit="file") as tick:
         outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor, scheduler=scheduler, progress=tick)
@@ -587,6 +675,8 @@ def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_
     from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError
 
     ws = _open(directory)
+    _when_stopped("the change is one transaction, stored whole or not at all",
+                  "run it again (`workbench invoices list` shows what was stored)")
     try:
         changed = action(ws, list(refs), **({"today": _today(today)} if today is not False else {}))
     except (InvoiceNotFound, InvoiceStateError) as exc:
