@@ -251,7 +251,8 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
     """
     from workbench.billing.store.report_import import import_reports
 
-    _when_stopped("each vendor file is stored whole or not at all, and the one under way was not stored",
+    # not "the file under way was not stored": a stop just after its commit leaves it stored
+    _when_stopped("each vendor file is stored whole or not at all",
                   "run the same import again (the files already imported are skipped)")
     ws = _open(directory)
     with _progress(as_json, "importing", unit="file") as tick:

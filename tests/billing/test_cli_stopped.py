@@ -29,7 +29,7 @@ from .conftest import load
 from .worked_example import TABLES
 
 TODAY = dt.date(2025, 11, 20)
-KEPT_IMPORT = "each vendor file is stored whole or not at all, and the one under way was not stored"
+KEPT_IMPORT = "each vendor file is stored whole or not at all"
 AGAIN_IMPORT = "run the same import again (the files already imported are skipped)"
 
 
