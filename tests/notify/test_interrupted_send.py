@@ -147,3 +147,42 @@ def test_ctrl_c_while_the_pdf_prints_sends_nothing_and_puts_the_message_back(
         assert entry.next_attempt_at <= dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     finally:
         ws.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads signal masks from Linux's /proc")
+def test_a_second_ctrl_c_stops_at_once_and_says_the_message_may_go_twice(billed: Billed, issue_hook: None) -> None:
+    mailbox = SlowMailbox()
+    controller, server = start_server(mailbox)
+    try:
+        configure(billed.ws, server)
+        approve(billed.ws, [billed.numbers["100001"]], today=ISSUED)
+        root = billed.ws.root
+        billed.ws.close()
+
+        sender = subprocess.Popen([sys.executable, "-m", "workbench.cli", "notify", "send", str(root)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert mailbox.got_data.wait(60), "the sender never sent the message"
+            os.kill(sender.pid, signal.SIGINT)
+            wait_until_taken(sender, signal.SIGINT)
+            os.kill(sender.pid, signal.SIGINT)  # impatient: no waiting for the server's answer
+            # it stops while the server still holds its answer (no QUIT waiting behind it: SMTP_TIMEOUT is 30 s)
+            out, err = sender.communicate(timeout=15)
+        finally:
+            mailbox.answer.set()
+            if sender.poll() is None:
+                sender.kill()
+    finally:
+        controller.stop()
+
+    assert sender.returncode == 130 and "Traceback" not in err, err
+    assert last_line(err).startswith("interrupted (twice) before the outcome of the message being sent was recorded")
+    ws = open_workspace(root)
+    try:  # the documented window: reclaimed after the lease and sent again
+        assert [(e.status, e.attempts) for e in list_outbox(ws)] == [("sending", 1)]
+    finally:
+        ws.close()
+
+
+def last_line(text: str) -> str:
+    return text.strip().splitlines()[-1]

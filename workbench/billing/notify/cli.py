@@ -88,10 +88,15 @@ def send_command(directory: str, max_attempts: int, as_json: bool) -> None:
     or the run stopped (server unreachable, SMTP not configured), 130 when interrupted (Ctrl-C):
     the message being sent is recorded as the server answered before the run stops.
     """
-    from .sender import send_pending
+    from .sender import _StoppedMidSend, send_pending
 
     try:
         report = send_pending(_open(directory), max_attempts=max_attempts)
+    except _StoppedMidSend:
+        click.echo("interrupted (twice) before the outcome of the message being sent was recorded: it stays "
+                   "'sending' and goes again, with the same Message-ID, after its 10-minute lease; run "
+                   "`workbench notify send` again then", err=True)
+        sys.exit(130)
     except KeyboardInterrupt:
         click.echo("interrupted: every message the server accepted is recorded as sent and the others wait in "
                    "the outbox; run `workbench notify send` again to send them", err=True)

@@ -240,6 +240,12 @@ class _Smtp:
                 self.conn.close()
             self.conn = None
 
+    def drop(self) -> None:
+        """Close without QUIT, whose answer could be queued behind one the server still owes."""
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
 
 def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
@@ -437,6 +443,10 @@ def _release(ws: Workspace, claimed: _Claimed, now: dt.datetime) -> None:
 _HELD = (signal.SIGINT, signal.SIGTERM)
 
 
+class _StoppedMidSend(KeyboardInterrupt):
+    """A second Ctrl-C: the run stopped before the outcome of the message being sent was recorded."""
+
+
 @dataclass
 class _Held:
     received: list[int] = field(default_factory=list)  # signal numbers, in the order they came
@@ -460,7 +470,7 @@ def _signals_held() -> Iterator[_Held]:
 
     def hold(signum: int, frame: FrameType | None) -> None:
         if signum == signal.SIGINT and signum in held.received:
-            raise KeyboardInterrupt
+            raise _StoppedMidSend
         if signum not in held.received:
             held.received.append(signum)
         if signum == signal.SIGINT:
@@ -532,6 +542,8 @@ def send_pending(
             deliveries.append(delivery)
             if stopped:
                 break
-    finally:
-        smtp.close()
+    except BaseException:  # stopped (a second Ctrl-C, an error): at once, not after a QUIT
+        smtp.drop()
+        raise
+    smtp.close()
     return SendReport(tuple(deliveries), reclaimed, stopped)
