@@ -6,16 +6,21 @@ test's own) whose free space a filler file takes."""
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.periods import given_month
@@ -166,3 +171,26 @@ def test_importing_on_a_full_disk_stores_nothing_and_says_so(tmp_path: Path) -> 
         assert [p.name for p in ws.usage_dir.rglob("*") if p.is_file() and p.suffix != ".tmp"] == []
     finally:
         ws.close()
+
+
+# PostgreSQL's disk (the server's) and a quota cannot be filled here: the real exception types,
+# as SQLAlchemy and the OS raise them, at the CLI's seam
+@pytest.mark.parametrize(("error", "said", "by_database"), [
+    (lambda: OperationalError("INSERT INTO audit_events ...", {}, psycopg.errors.DiskFull(
+        'could not extend file "base/16384/16390": No space left on device')),
+     'could not extend file "base/16384/16390": No space left on device', True),
+    (lambda: OSError(errno.EDQUOT, os.strerror(errno.EDQUOT), "/ws/usage/x.tmp"),
+     f"{os.strerror(errno.EDQUOT)}: /ws/usage/x.tmp", False),
+    (lambda: OperationalError("UPDATE invoices ...", {}, psycopg.errors.QueryCanceled("canceling statement")), "", False),
+], ids=["postgresql-disk-full", "quota", "not-a-full-disk"])
+def test_a_full_disk_is_recognised_however_it_is_raised(error: Callable[[], BaseException], said: str,
+                                                         by_database: bool) -> None:
+    from workbench.cli import _disk_full
+
+    try:
+        try:
+            raise error()
+        except BaseException as exc:
+            raise RuntimeError("storing failed") from exc  # wrapped, as a caller may
+    except RuntimeError as wrapped:
+        assert _disk_full(wrapped) == (said, by_database)
