@@ -22,19 +22,34 @@ the first committed.
   waits longer than the connection's busy timeout (5 s by default) gets "database is locked".
 
 The lock is per customer, not per (customer, vendor): credits are shared across vendors.
+
+`lock_usage_months(session, vendor, periods)` serialises what decides which vendor reports are
+current for a month. A report import reads the month's current reports (to supersede them) and
+its period locks (to be refused), then writes: two imports of one payer's month that both read
+before either writes would both stay current, and the month be billed twice. So an import takes
+the months' lock exclusively before it reads them; generation takes it shared while it stores the
+drafts it priced from them and checks that they are still the current ones (`generate._store`), so
+an import lands either before that check (the run is refused) or after the drafts' locks commit
+(the import is refused).
+
+- PostgreSQL: a transaction-level advisory lock per (vendor, month), keyed by a stable hash
+  (`pg_advisory_xact_lock`, `_shared` for generation), released when the transaction ends. A
+  collision of two keys only makes unrelated months wait for each other.
+- SQLite: the database's write lock, taken by a no-op `UPDATE` as for customers; shared or not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
 from workbench.billing.store.in_lists import chunks
-from workbench.billing.store.models import Customer
+from workbench.billing.store.models import Customer, VendorReport
 
-__all__ = ["lock_customer", "lock_customers"]
+__all__ = ["lock_customer", "lock_customers", "lock_usage_months"]
 
 
 def lock_customer(session: Session, customer_id: str) -> None:
@@ -65,3 +80,22 @@ def lock_customers(session: Session, customer_ids: Sequence[str]) -> None:
     missing = sorted(set(customer_ids) - found)
     if missing:
         raise LookupError(f"no customer {missing[0]!r} to lock")
+
+
+def lock_usage_months(session: Session, vendor: str, periods: Iterable[str], *, shared: bool = False) -> None:
+    """Block until no other transaction changes which `vendor` reports are current in `periods`
+    (a report import: `shared=False`), or, shared, reads them to store what it priced from them
+    (generation); hold it until ours ends. Months in one order, so two holders never deadlock."""
+    if session.get_bind().dialect.name == "postgresql":
+        take = func.pg_advisory_xact_lock_shared if shared else func.pg_advisory_xact_lock
+        for period in sorted(set(periods)):
+            session.execute(select(take(_lock_key(vendor, period))))
+    else:  # SQLite: one write lock for the database (a write that changes nothing takes it)
+        session.execute(update(VendorReport).where(false()).values(vendor=VendorReport.vendor)
+                        .execution_options(synchronize_session=False))
+
+
+def _lock_key(vendor: str, period: str) -> int:
+    """A signed 64-bit key, the same in every process (Python's `hash` of a str is not)."""
+    digest = hashlib.blake2b(f"workbench usage {vendor} {period}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

@@ -42,6 +42,7 @@ from workbench.billing.file_hash import file_sha256
 from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
 from workbench.billing.store.in_lists import chunks
+from workbench.billing.store.locking import lock_usage_months
 from workbench.billing.store.models import Account, Customer, PeriodLock, VendorReport
 from workbench.billing.store.periods import few, held_by, invoices_text, locks_overlapping, month_bounds, unlock_steps
 from workbench.billing.store.usage_files import (
@@ -379,9 +380,11 @@ def _copy_source(ws: Workspace, path: Path, known: Future[tuple[str, FileOutcome
     return str(pending)
 
 
-def _already_imported(ws: Workspace, path: Path, sha: str) -> FileOutcome | None:
-    with ws.session() as session:
-        reports = list(session.scalars(select(VendorReport).where(VendorReport.sha256 == sha).order_by(VendorReport.billing_period)))
+def _already_imported(ws: Workspace, path: Path, sha: str, session: Session | None = None) -> FileOutcome | None:
+    if session is None:
+        with ws.session() as session:
+            return _already_imported(ws, path, sha, session)
+    reports = list(session.scalars(select(VendorReport).where(VendorReport.sha256 == sha).order_by(VendorReport.billing_period)))
     if not reports or any(r.superseded_by is not None for r in reports):
         return None  # new, or replaced since: imported again, it becomes the current report again
     return FileOutcome(
@@ -495,6 +498,14 @@ def _store_report(
 
         replaced: dict[str, list[VendorReport]] = {}
         with ws.session() as session:  # commits at the end of the block; a failed commit cleans up too
+            # One import of a month at a time, from here to the commit (short: the file was read and
+            # summarised before). What is current, and the month's invoices, are read under the lock:
+            # two imports of one payer's month cannot both supersede the same report and both stay
+            # current, nor one land while generation stores drafts priced from the old one.
+            lock_usage_months(session, vendor, [s.period for s in summaries])
+            again = _already_imported(ws, path, sha256, session)  # the same file, stored meanwhile
+            if again is not None:
+                return again
             for s in summaries:
                 older = _current_reports(session, vendor, s.billing_account_id, s.period, sha256)
                 if older:
