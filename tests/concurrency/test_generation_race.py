@@ -126,3 +126,86 @@ def test_an_account_assigned_while_generation_prices_refuses_that_customer(
     with october.session() as session:
         lines = session.scalars(select(m.InvoiceLine).where(m.InvoiceLine.invoice_id == draft.invoice_id)).all()
         assert Decimal("3.5") in {line.vendor_cost for line in lines}  # the account's EC2 is billed
+
+
+def _import_while_pricing(monkeypatch: pytest.MonkeyPatch, importing: Callable[[], object]) -> None:
+    """Another analyst's import commits after generation has priced and before it stores (as the
+    account test above): the import runs, whole, when generation asks for the customers' locks."""
+    from workbench.billing import generate
+
+    real_lock = generate.lock_customers
+
+    def lock_after_the_import(session, ids):
+        importing()
+        monkeypatch.setattr(generate, "lock_customers", real_lock)  # once
+        return real_lock(session, ids)
+
+    monkeypatch.setattr(generate, "lock_customers", lock_after_the_import)
+
+
+def test_a_report_imported_while_generation_prices_refuses_the_draft(
+    october: Workspace, second_analyst: Callable[[Workspace], Workspace], monkeypatch: pytest.MonkeyPatch, tmp_path,
+) -> None:
+    """Generation prices Beta from cur-2025-10.csv; meanwhile a corrected October file replaces it
+    (Beta's 16 October usage now 2.50 USD a line instead of 1.25). Stored as priced, the draft
+    would bill the old file while the month counts as billed from the new one, and `verify` would
+    find nothing matching. Under the months' lock the reports are read again: Beta is refused,
+    and generating again prices the corrected file."""
+    from db.worked_example import CUR
+    from workbench.billing.store.report_import import import_reports
+
+    from .conftest import LATER, _cur_with_days
+
+    corrected = tmp_path / "cur-2025-10-corrected.csv"
+    corrected.write_text(_cur_with_days(CUR, [{**row, "cost": "2.50"} for row in LATER]))
+    other = second_analyst(october)
+    _import_while_pricing(monkeypatch, lambda: import_reports(other, [corrected]))
+    raced = generate_invoices(october, "aws", OCTOBER, [BETA], InvoiceOptions(), today=TODAY)
+    assert raced.invoices == ()
+    [refusal] = [p for p in raced.problems if p.severity.value == "error"]
+    assert (refusal.code, refusal.customer_id) == ("reports-changed", BETA)
+    assert "imported cur-2025-10-corrected.csv; superseded cur-2025-10.csv" in refusal.message
+    assert _stored(october, BETA) == (0, 0)
+
+    [draft] = generate_invoices(october, "aws", OCTOBER, [BETA], InvoiceOptions(), today=TODAY).invoices
+    with october.session() as session:
+        invoice = session.get(m.Invoice, draft.invoice_id)
+        [current] = session.scalars(select(m.VendorReport).where(m.VendorReport.superseded_by.is_(None)))
+        assert current.file_name == corrected.name
+        assert invoice.priced_from["reports"] == [current.id]
+
+
+def test_a_pricebook_imported_while_generation_prices_refuses_the_draft(
+    october: Workspace, second_analyst: Callable[[Workspace], Workspace], monkeypatch: pytest.MonkeyPatch, tmp_path,
+) -> None:
+    """Generation prices Beta with Standard's 15 % default markup; meanwhile the pricebook's 2025-01
+    version becomes 25 % (no invoice holds the month yet, so the import is right to accept it).
+    Stored as priced, the draft would carry 15 % in a month whose pricebook says 25 %. Under the
+    customers' lock the reference data is read again: Beta is refused, and generating again
+    prices 25 %."""
+    from billing.conftest import write_tables
+    from workbench.billing.store.table_import import import_tables
+
+    other = second_analyst(october)
+    pricebooks = write_tables(tmp_path, {"pricebooks": """
+        pricebook,effective_from,vendor,scope,match,markup_percent
+        Standard,2025-01,aws,default,,25
+        Standard,2025-01,aws,service,AmazonEC2,10
+        Standard,2025-01,aws,sku,USE1-TimedStorage-ByteHrs,-5
+    """})
+
+    def import_pricebook() -> None:
+        assert [p for p in import_tables(other, pricebooks)[1] if p.severity.value == "error"] == []
+
+    _import_while_pricing(monkeypatch, import_pricebook)
+    raced = generate_invoices(october, "aws", OCTOBER, [BETA], InvoiceOptions(), today=TODAY)
+    assert raced.invoices == ()
+    assert [(p.code, p.customer_id, p.message) for p in raced.problems if p.severity.value == "error"] == [
+        ("reference-changed", BETA, "customer 100002's aws pricebook 'Standard' for 2025-10 changed while its invoice "
+                                    "was being priced: no draft was stored")]
+    assert _stored(october, BETA) == (0, 0)
+
+    [draft] = generate_invoices(october, "aws", OCTOBER, [BETA], InvoiceOptions(), today=TODAY).invoices
+    with october.session() as session:
+        lines = session.scalars(select(m.InvoiceLine).where(m.InvoiceLine.invoice_id == draft.invoice_id)).all()
+    assert Decimal("25") in {line.markup_percent for line in lines}

@@ -26,7 +26,7 @@ from workbench.billing.store import models as m
 from workbench.billing.store.report_import import FileStatus, ImportOutcome, import_reports
 from workbench.billing.store.workspace import Workspace
 
-from db.worked_example import CUR
+from db.worked_example import CUR, TODAY
 
 from .conftest import LATER, _cur_with_days
 from .race import LIMIT, run_together
@@ -35,11 +35,10 @@ PAYER_MONTH = ("aws", "999999999999", "2025-10")
 
 
 @contextmanager
-def holding_the_writes(ws: Workspace, importers: list[Workspace]) -> Iterator[Callable[[], bool]]:
-    """Hold every write to the workspace's database (reads go on) until the block ends; yields
-    whether all `importers` are stuck on a write. SQLite cannot show a waiting writer, so each
-    importer's engine tells when it sends its first write (reads before it have all been made);
-    PostgreSQL shows its backends waiting on a lock."""
+def writers_waiting(ws: Workspace, importers: list[Workspace]) -> Iterator[Callable[[], bool]]:
+    """While the block runs: whether all `importers` are stuck on a write. SQLite cannot show a
+    waiting writer, so each importer's engine tells when it sends its first write (its reads
+    before it have all been made); PostgreSQL shows its backends waiting on a lock."""
     if ws.engine.dialect.name == "sqlite":
         writers: set[int] = set()
 
@@ -49,13 +48,9 @@ def holding_the_writes(ws: Workspace, importers: list[Workspace]) -> Iterator[Ca
 
         for importer in importers:
             event.listen(importer.engine, "before_cursor_execute", note)
-        holder = sqlite3.connect(ws.engine.url.database, timeout=LIMIT, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
         try:
             yield lambda: len(writers) == len(importers)
         finally:
-            holder.execute("COMMIT")
-            holder.close()
             for importer in importers:
                 event.remove(importer.engine, "before_cursor_execute", note)
         return
@@ -66,13 +61,34 @@ def holding_the_writes(ws: Workspace, importers: list[Workspace]) -> Iterator[Ca
         with engine.connect() as watcher:
             return watcher.execute(waiting).scalar() == len(importers)
 
-    with engine.connect() as holder:
-        holder.execute(text("LOCK TABLE vendor_reports IN EXCLUSIVE MODE"))
-        try:
-            yield stuck
-        finally:
-            holder.commit()
-    engine.dispose()
+    try:
+        yield stuck
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def holding_the_writes(ws: Workspace, importers: list[Workspace]) -> Iterator[Callable[[], bool]]:
+    """Hold every write to the workspace's database (reads go on) until the block ends; yields
+    whether all `importers` are stuck on a write (`writers_waiting`)."""
+    with writers_waiting(ws, importers) as stuck:
+        if ws.engine.dialect.name == "sqlite":
+            holder = sqlite3.connect(ws.engine.url.database, timeout=LIMIT, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                yield stuck
+            finally:
+                holder.execute("COMMIT")
+                holder.close()
+            return
+        engine = create_engine(ws.engine.url, poolclass=NullPool)
+        with engine.connect() as holder:
+            holder.execute(text("LOCK TABLE vendor_reports IN EXCLUSIVE MODE"))
+            try:
+                yield stuck
+            finally:
+                holder.commit()
+        engine.dispose()
 
 
 def _import_both_at_once(ws: Workspace, second: Workspace, files: tuple[Path, Path]) -> list[ImportOutcome]:
@@ -139,3 +155,41 @@ def test_the_same_file_imported_twice_at_once_is_stored_once(
 def _no_leftover_pending_files(october: Workspace) -> Iterator[None]:
     yield
     assert not list(october.usage_dir.glob(".wb-*")), "an import left a temporary file behind"
+
+
+def test_an_import_while_generation_stores_waits_and_is_refused(
+    october: Workspace, second_analyst: Callable[[Workspace], Workspace], tmp_path: Path,
+) -> None:
+    """Generation stores Beta's October draft (its `progress` is called under the lock, as each
+    draft is figured); a corrected October file is imported right then. The import waits for the
+    draft to commit, then finds October billed for Beta and is refused: the draft and the month's
+    report agree. Without the months' lock (shared by generation), the import committed its file
+    beside the uncommitted draft, which then billed a report no longer current."""
+    from workbench.billing.core.invoice import InvoiceOptions
+    from workbench.billing.core.periods import given_month
+    from workbench.billing.generate import generate_invoices
+
+    corrected = tmp_path / "cur-2025-10-corrected.csv"
+    corrected.write_text(_cur_with_days(CUR, [{**row, "cost": "2.50"} for row in LATER]))
+    other = second_analyst(october)
+    imported: list[ImportOutcome] = []
+    threads: list[threading.Thread] = []
+
+    def import_while_storing(done: int, total: int, customer_id: str) -> None:
+        with writers_waiting(october, [other]) as stuck:
+            importer = threading.Thread(target=lambda: imported.append(import_reports(other, [corrected])))
+            importer.start()
+            threads.append(importer)
+            deadline = time.monotonic() + LIMIT
+            while importer.is_alive() and not stuck() and time.monotonic() < deadline:
+                time.sleep(0.01)
+
+    result = generate_invoices(october, "aws", given_month("2025-10"), ["100002"], InvoiceOptions(),
+                               today=TODAY, progress=import_while_storing)
+    [importer] = threads
+    importer.join(timeout=LIMIT)
+    assert len(result.invoices) == 1
+    [outcome] = imported[0].files
+    assert outcome.status is FileStatus.REFUSED
+    assert [p.code for p in outcome.problems] == ["period-locked"]
+    assert [name for _, name in _current(october)] == ["cur-2025-10.csv"]

@@ -13,7 +13,9 @@
    pricebook version for the period, FX rate, period lock) from reference data read once for
    the run (`reference.RunReference`), and collect every problem.
 4. Store the drafts in one transaction: lock the customers, check their period locks and read
-   their credit balances again inside it, compute each invoice (`core.invoice.compute_invoice`)
+   their credit balances again inside it, and refuse a customer priced from accounts, reports
+   (under the months' lock that report imports take) or reference data that changed since the
+   pricing; compute each invoice (`core.invoice.compute_invoice`)
    and write the drafts, their lines, the credit applications, the period locks and the audit
    trail in a few bulk statements. A customer that is refused does not stop the others.
 """
@@ -45,7 +47,7 @@ from workbench.billing.reference import Billed, RunReference, credit_balances, p
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.in_lists import chunks
-from workbench.billing.store.locking import lock_customers
+from workbench.billing.store.locking import lock_customers, lock_usage_months
 from workbench.billing.store.usage_files import UsageUnavailable, rows_files, sql_list, text_table
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
@@ -493,6 +495,59 @@ def _accounts_moved(session: Session, vendor: str, priced: dict[str, frozenset[s
     return {cid: changed for cid in ids if (changed := set(priced.get(cid, frozenset())) ^ now[cid])}
 
 
+def _reports_changed(session: Session, vendor: str, date_range: DateRange, plans: Sequence[_Plan]) -> dict[str, tuple[str, str]]:
+    """The customers priced from other reports than the current ones (a vendor file imported, or
+    imported again, since the pricing), read under the months' lock: the reports each invoice
+    would record in `priced_from` and the usage it was priced from would not be what bills the
+    month. For each: `reports-changed` and which files came and went."""
+    now = {r.id: r.file_name for r in current_reports(session, vendor, date_range.months)}
+    changed: dict[str, tuple[str, str]] = {}
+    for plan in plans:
+        if set(plan.reports) == set(now):
+            continue
+        gone = [i for i in plan.reports if i not in now]
+        names = dict(session.execute(select(m.VendorReport.id, m.VendorReport.file_name).where(m.VendorReport.id.in_(gone))).all()) \
+            if gone else {}
+        came = sorted(now[i] for i in now if i not in plan.reports)
+        what = "; ".join([*([f"imported {', '.join(came)}"] if came else []),
+                          *([f"superseded {', '.join(sorted(names.get(i, str(i)) for i in gone))}"] if gone else [])])
+        changed[plan.customer.customer_id] = ("reports-changed", f"{vendor} reports for {date_range} ({what})")
+    return changed
+
+
+def _reference_changed(session: Session, vendor: str, date_range: DateRange, plans: Sequence[_Plan],
+                       options: InvoiceOptions) -> dict[str, tuple[str, str]]:
+    """The customers whose reference data differs now from what they were priced with (a
+    pricebook, customer or FX import that committed since the pricing), read under their locks:
+    the pricebook version and support plan, the pricebook and invoice currency for the vendor, the
+    exchange rate, the taxes. For each: `reference-changed` and what changed."""
+    ids = [p.customer.customer_id for p in plans]
+    reference = RunReference.load(session, vendor, date_range, ids)
+    jurisdictions = {cid: j for chunk in chunks(ids) for cid, j in session.execute(
+        select(m.Customer.customer_id, m.Customer.tax_jurisdiction).where(m.Customer.customer_id.in_(chunk)))}
+    changed: dict[str, tuple[str, str]] = {}
+    for plan in plans:
+        cid = plan.customer.customer_id
+        what: list[str] = []
+        profile = reference.profiles.get(cid)
+        if profile is None or (profile.pricebook, profile.invoice_currency) != (plan.version.pricebook, plan.currency):
+            what.append(f"{vendor} pricebook and invoice currency")
+        else:
+            version = select_version(reference.pricebook(profile.pricebook), date_range.first_month)
+            if version is None or (version.effective_from, set(version.rules), version.support) != (
+                    plan.version.effective_from, set(plan.version.rules), plan.version.support):
+                what.append(f"{vendor} pricebook {profile.pricebook!r} for {date_range.first_month}")
+            if reference.fx_rate(plan.usage_currency, plan.currency) != plan.fx:
+                what.append(f"exchange rate {plan.usage_currency}->{plan.currency} for {date_range.first_month}")
+        jurisdiction = jurisdictions.get(cid) or ""
+        if jurisdiction != (plan.customer.tax_jurisdiction or "") or (
+                options.include_tax and reference.taxes(jurisdiction) != plan.taxes):
+            what.append("taxes")
+        if what:
+            changed[cid] = ("reference-changed", " and ".join(what))
+    return changed
+
+
 def _store(
     session: Session, plans: list[_Plan], vendor: str, date_range: DateRange, options: InvoiceOptions,
     preliminary: set[str], today: dt.date, actor: str | None, progress: Progress | None,
@@ -515,6 +570,18 @@ def _store(
                             fix="generate again: it prices the accounts as they are now")
                     for cid, changed in moved.items()]
         plans = [p for p in plans if p.customer.customer_id not in moved]
+    if plans:  # a report or reference import that committed since the pricing
+        # Shared with other runs, exclusive of report imports (`locking.lock_usage_months`): an
+        # import of these months that has not committed by now waits for the drafts' period
+        # locks, and is then refused as any import into a billed month.
+        lock_usage_months(session, vendor, date_range.months, shared=True)
+        changed = _reports_changed(session, vendor, date_range, plans)
+        changed.update((cid, what) for cid, what in _reference_changed(session, vendor, date_range, plans, options).items()
+                       if cid not in changed)
+        refused += [Problem(code, f"customer {cid}'s {what} changed while its invoice was being priced: no draft was stored",
+                            customer_id=cid, fix="generate again: it prices the usage and reference data as they are now")
+                    for cid, (code, what) in changed.items()]
+        plans = [p for p in plans if p.customer.customer_id not in changed]
     balances = credit_balances(session, [p.customer.customer_id for p in plans])
     figures: list[InvoiceFigures] = []
     for done, plan in enumerate(plans, start=1):
