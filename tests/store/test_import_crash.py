@@ -1,5 +1,6 @@
 """An import SIGKILLed midway leaves nothing stored, and the next import stores the file whole and
-removes what the killed one left (its copy of the vendor file, its summary, its parse)."""
+removes what the killed one left (its copy of the vendor file, its summary, its parse, DuckDB's
+spill folder)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,8 @@ def test_a_killed_import_leaves_nothing_stored_and_the_next_one_cleans_up(tmp_pa
         proc.wait()
     left = pending(root / "usage")
     assert len(left) >= 2, "the import finished before it could be killed"
+    # DuckDB's spill folder is the workspace's, not /tmp's, where every killed import left one
+    assert [name for name in left if name.endswith(".spill.tmp")] != []
 
     ws = open_workspace(root)
     with ws.session() as session:

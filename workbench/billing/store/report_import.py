@@ -179,7 +179,7 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
     from workbench.billing.readers import open_report
     from workbench.billing.readers.source import read_failure
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, bounded_duckdb() as con, \
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, bounded_duckdb(ws.usage_dir) as con, \
             _reporting(con, path.name, progress):
         # The hash runs beside DuckDB's pass over the file (a gzipped CSV leaves a core idle) and
         # interrupts it when the file was imported before: re-importing a folder of months costs
@@ -265,7 +265,7 @@ def _commit(ws: Workspace, read: _ReadFile, vendor: str | None, today: dt.date) 
         again = _already_imported(ws, read.path, read.sha256)
         if again is not None:
             return again
-        with bounded_duckdb() as con:
+        with bounded_duckdb(ws.usage_dir) as con:
             return _store_report(ws, con, read.summary, path=read.path, sha256=read.sha256,  # type: ignore[arg-type]
                                  format=read.format, vendor=read.vendor, today=today, problems=list(read.problems),
                                  source=read.source, parsed=read.parsed, read_as=vendor)

@@ -40,6 +40,7 @@ import errno
 import hashlib
 import os
 import re
+import shutil
 import socket
 import tempfile
 import uuid
@@ -119,12 +120,15 @@ def sweep_abandoned(folder: Path) -> list[Path]:
     host, no longer runs; those of running processes and of other hosts stay (and so does what
     cannot be removed: a read-only share)."""
     removed: list[Path] = []
-    for path in folder.rglob(".wb-*.tmp"):
+    for path in list(folder.rglob(".wb-*.tmp")):  # listed first: a spill folder goes with what is in it
         found = _PENDING.match(path.name)
         if found is None or found["host"] != _HOST or _running(int(found["pid"])):
             continue
         try:
-            path.unlink(missing_ok=True)
+            if path.is_dir():  # a DuckDB spill folder (`bounded_duckdb`)
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
         except OSError:
             continue
         removed.append(path)
@@ -215,13 +219,28 @@ def copy_parquet(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> N
 
 
 @contextlib.contextmanager
-def bounded_duckdb() -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB capped at `MEMORY_LIMIT`, spilling to a private temporary folder."""
-    with tempfile.TemporaryDirectory(prefix="workbench-duckdb-") as spill, duckdb.connect() as con:
+def bounded_duckdb(spill_in: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB capped at `MEMORY_LIMIT`, spilling to a private temporary folder: in
+    `spill_in` when given (a workspace's usage folder: named by `pending_path`, so that what a
+    killed process left is removed by the next `sweep_abandoned` there), else in the system's."""
+    if spill_in is None:
+        spilling: contextlib.AbstractContextManager[str] = tempfile.TemporaryDirectory(prefix="workbench-duckdb-")
+    else:
+        spilling = _spill_folder(pending_path(spill_in, "spill"))
+    with spilling as spill, duckdb.connect() as con:
         con.execute("SET enable_progress_bar = false")
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET temp_directory = {sql_text(spill)}")
         yield con
+
+
+@contextlib.contextmanager
+def _spill_folder(folder: Path) -> Iterator[str]:
+    folder.mkdir(parents=True)
+    try:
+        yield str(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- summaries --------------------------------------------------------------------------------
