@@ -179,7 +179,8 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
     from workbench.billing.readers import open_report
     from workbench.billing.readers.source import read_failure
 
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, bounded_duckdb(ws.usage_dir) as con, \
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, \
+            bounded_duckdb(ws.usage_dir, owner) as con, \
             _reporting(con, path.name, progress):
         # The hash runs beside DuckDB's pass over the file (a gzipped CSV leaves a core idle) and
         # interrupts it when the file was imported before: re-importing a folder of months costs

@@ -219,14 +219,15 @@ def copy_parquet(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> N
 
 
 @contextlib.contextmanager
-def bounded_duckdb(spill_in: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+def bounded_duckdb(spill_in: Path | None = None, owner: Owner | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB capped at `MEMORY_LIMIT`, spilling to a private temporary folder: in
-    `spill_in` when given (a workspace's usage folder: named by `pending_path`, so that what a
-    killed process left is removed by the next `sweep_abandoned` there), else in the system's."""
+    `spill_in` when given (a workspace's usage folder: named by `pending_path` for `owner`, so
+    that what a killed process left is removed by the next `sweep_abandoned` there), else in the
+    system's."""
     if spill_in is None:
         spilling: contextlib.AbstractContextManager[str] = tempfile.TemporaryDirectory(prefix="workbench-duckdb-")
     else:
-        spilling = _spill_folder(pending_path(spill_in, "spill"))
+        spilling = _spill_folder(pending_path(spill_in, "spill", owner))
     with spilling as spill, duckdb.connect() as con:
         con.execute("SET enable_progress_bar = false")
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
