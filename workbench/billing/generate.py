@@ -501,17 +501,16 @@ def _reports_changed(session: Session, vendor: str, date_range: DateRange, plans
     would record in `priced_from` and the usage it was priced from would not be what bills the
     month. For each: `reports-changed` and which files came and went."""
     now = {r.id: r.file_name for r in current_reports(session, vendor, date_range.months)}
+    superseded = sorted({i for plan in plans for i in plan.reports} - set(now))
+    names = {i: name for chunk in chunks(superseded) for i, name in session.execute(
+        select(m.VendorReport.id, m.VendorReport.file_name).where(m.VendorReport.id.in_(chunk)))}
     changed: dict[str, tuple[str, str]] = {}
     for plan in plans:
-        if set(plan.reports) == set(now):
-            continue
-        gone = [i for i in plan.reports if i not in now]
-        names = dict(session.execute(select(m.VendorReport.id, m.VendorReport.file_name).where(m.VendorReport.id.in_(gone))).all()) \
-            if gone else {}
-        came = sorted(now[i] for i in now if i not in plan.reports)
-        what = "; ".join([*([f"imported {', '.join(came)}"] if came else []),
-                          *([f"superseded {', '.join(sorted(names.get(i, str(i)) for i in gone))}"] if gone else [])])
-        changed[plan.customer.customer_id] = ("reports-changed", f"{vendor} reports for {date_range} ({what})")
+        came = sorted(now[i] for i in set(now) - set(plan.reports))
+        gone = sorted(names.get(i, f"report {i}") for i in set(plan.reports) - set(now))
+        if came or gone:
+            what = "; ".join([*([f"imported {', '.join(came)}"] if came else []), *([f"superseded {', '.join(gone)}"] if gone else [])])
+            changed[plan.customer.customer_id] = ("reports-changed", f"{vendor} reports for {date_range} ({what})")
     return changed
 
 
