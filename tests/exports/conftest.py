@@ -27,7 +27,7 @@ from workbench.billing.core.money import D
 from workbench.billing.core.pricebook import PricebookVersion
 from workbench.billing.core.rating import UsageGroup, rate
 from workbench.billing.exports import InvoiceView, SourceRows
-from workbench.billing.store.models import Base, Customer, Invoice, InvoiceLine, Setting
+from workbench.billing.store.models import Base, CreditEntry, Customer, Invoice, InvoiceLine, Setting
 
 from .helpers import DECIMAL_FIELDS, EngineInvoice, StoreInvoice, table
 
@@ -128,6 +128,15 @@ def engine_invoice(session: Session) -> EngineInvoice:
             )
             for i, line in enumerate(figures.lines, start=1)
         ]
+        session.add(invoice)
+        session.flush()
+        # the ledger entries that applied credits in other currencies, with their rates, as generate records them
+        session.add_all(
+            CreditEntry(customer_id="C-1001", entry_date=dt.date(2025, 11, 7), amount=-take.taken,
+                        currency=take.currency, kind=take.kind, memo=f"applied to {number}",
+                        invoice_id=invoice.id, fx_rate=take.rate)
+            for take in figures.credits.foreign
+        )
         return _read_back(session, invoice, source_rows)
 
     return build

@@ -11,8 +11,13 @@ from pathlib import Path
 import pytest
 from .helpers import StoreInvoice, csv_text, read_csv
 
+from workbench.billing.core.credits import CreditBalance, ForeignCredit
+from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.money import D
+from workbench.billing.core.pricebook import PricebookVersion
 from workbench.billing.exports import SourceRow, export_invoice
+
+from .helpers import EngineInvoice
 
 # Invoice in EUR for USD usage at 0.9; line 1 sums two CUR rows, one of them a 1.8E-9 cost.
 LINES = """
@@ -63,6 +68,29 @@ def test_source_amounts_reconcile_to_the_line_to_the_last_decimal(store_invoice:
         if r[1] == "source":
             sums[r[2]] = sums.get(r[2], Decimal(0)) + D(r[18])
     assert sums == lines == {"1": D("0.2430000018225"), "2": D("0.232875")}
+
+
+def test_a_credit_in_another_currency_shows_its_own_rate(engine_invoice: EngineInvoice, tmp_path: Path) -> None:
+    # A CAD invoice for USD usage at 1.3712: 100 USD -> 137.12 CAD. A 50.00 EUR credit at 1.47 CAD
+    # per EUR is worth 73.50 CAD and pays that much. Its line is in EUR at 1.47, not in USD at 1.3712.
+    invoice = engine_invoice(
+        """
+        section | service   | sku | description | quantity | unit | vendor_cost | marketplace | source_rows
+        Compute | AmazonEC2 | m5  | Amazon EC2  | 1        | Hrs  | 100         | no          | 1
+        """,
+        pricebook=PricebookVersion("At cost", "aws", "2025-07"), currency="CAD", usage_currency="USD",
+        fx_rate="1.3712", options=InvoiceOptions(apply_credits=True),
+        balance=CreditBalance(foreign=(ForeignCredit("EUR", D("1.47"), general=D("50")),)),
+    )
+
+    rows = read_csv(export_invoice(invoice, "detailed-csv", tmp_path))
+
+    columns = ("kind", "description", "quantity", "unit", "vendor_currency", "fx_rate", "amount", "currency", "rule")
+    picked = [[row[rows[0].index(name)] for name in columns] for row in rows]
+    assert picked == [list(columns),
+                      ["usage", "Amazon EC2", "1", "Hrs", "USD", "1.3712", "137.1200", "CAD", "At cost 2025-07 no rule: at cost"],
+                      ["credit", "Credits applied: 50.00 EUR at 1.47 CAD per EUR", "50", "EUR", "EUR", "1.47",
+                       "-73.50", "CAD", "1 EUR = 1.47 CAD"]]
 
 
 def test_without_source_rows_only_the_lines(store_invoice: StoreInvoice, tmp_path: Path) -> None:

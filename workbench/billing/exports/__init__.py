@@ -27,13 +27,14 @@ from .registry import (
     unregister,
 )
 from .statement import StatementMismatch, StatementRow, amount_text, statement_rows
-from .view import CustomerContact, InvoiceView, LineView, ResellerProfile, SourceRow, SourceRows
+from .view import CustomerContact, ExchangeRate, InvoiceView, LineView, ResellerProfile, SourceRow, SourceRows
 
 __all__ = [
     "DETAIL_COLUMNS",
     "ENTRY_POINT_GROUP",
     "RESERVED_NAMES",
     "CustomerContact",
+    "ExchangeRate",
     "Exporter",
     "ExporterConflict",
     "ExporterPluginError",

@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .view import InvoiceView
+from .view import InvoiceView, LineView
 
 __all__ = ["DETAIL_COLUMNS", "DetailValue", "MONEY_COLUMNS", "detail_records"]
 
@@ -56,13 +56,24 @@ def _utc_naive(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
+def _line_rate(view: InvoiceView, line: LineView) -> tuple[str, Decimal | None]:
+    """(vendor_currency, fx_rate) of a line record: the usage's, except on a credit line in another
+    currency (the engine puts that currency in its `unit`), which was converted at the credit's
+    own rate, recorded on the ledger entries that applied it (empty if none was recorded)."""
+    if line.kind == "credit" and line.unit:
+        recorded = view.credit_fx_rate(line)
+        return line.unit, recorded[1] if recorded else None
+    return view.usage_currency, view.fx_rate
+
+
 def detail_records(view: InvoiceView) -> Iterator[tuple[DetailValue, ...]]:
     """Yield one tuple per record, in DETAIL_COLUMNS order: the lines, then the source rows."""
     for line in view.lines:
+        vendor_currency, fx_rate = _line_rate(view, line)
         yield (
             view.number, "line", line.position, line.section, line.kind, line.service, line.sku,
             line.description, None, None, None, None, line.quantity, line.unit, line.vendor_cost,
-            view.usage_currency, line.markup_percent, view.fx_rate, line.amount, line.amount_rounded,
+            vendor_currency, line.markup_percent, fx_rate, line.amount, line.amount_rounded,
             view.currency, line.margin, line.rule, line.source_row_count,
         )
     if view.source_rows is None:

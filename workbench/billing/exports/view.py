@@ -7,6 +7,12 @@ issued invoice (Open, Closed, Past Due, Void) names the customer and the reselle
 them when it was issued (`Invoice.bill_to`, `issued_by`), the reseller's logo as it is now; a
 draft, or an invoice issued before they were recorded, names them as they are now.
 
+An invoice in another currency than its usage, or paid in part by a credit in another currency,
+records the rates it converted at: `Invoice.fx_rate` (1 usage currency = fx_rate invoice
+currency) and, per credit currency, the `CreditEntry.fx_rate` of the ledger entries that applied
+the credit to it; both are the workspace's `fx_rates` rows for the invoice's first month, read at
+generation. `InvoiceView.exchange_rates` lists them for the statement and the workbook.
+
 The detailed export also wants the usage rows behind each line. They can be hundreds of
 thousands, so the view carries a callable that yields them lazily (`source_rows`), never a list.
 """
@@ -22,10 +28,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.money import minor_unit
-from workbench.billing.store.models import Customer, Invoice, InvoiceLine, Setting
+from workbench.billing.core.money import minor_unit, plain
+from workbench.billing.core.periods import month_key
+from workbench.billing.store.models import CreditEntry, Customer, Invoice, InvoiceLine, Setting
 
-__all__ = ["CustomerContact", "InvoiceView", "LineView", "ResellerProfile", "SourceRow", "SourceRows"]
+__all__ = [
+    "CustomerContact",
+    "ExchangeRate",
+    "InvoiceView",
+    "LineView",
+    "ResellerProfile",
+    "SourceRow",
+    "SourceRows",
+]
 
 LINE_KINDS = ("usage", "marketplace", "support", "credit", "tax")
 
@@ -155,6 +170,32 @@ class ResellerProfile:
 
 
 @dataclass(frozen=True, slots=True)
+class ExchangeRate:
+    """A rate the invoice converted at: 1 `from_currency` = `rate` `to_currency` (the invoice's
+    currency), the workspace's `fx_rates` row of `period` (the invoice's first month)."""
+
+    applies_to: str  # usage | credits
+    from_currency: str
+    to_currency: str
+    rate: Decimal
+    period: str  # YYYY-MM
+
+    @property
+    def text(self) -> str:
+        """`1 USD = 1.3712 CAD`: the rate as stored, without trailing zeros."""
+        return f"1 {self.from_currency} = {plain(self.rate)} {self.to_currency}"
+
+
+def _credit_fx_rates(session: Session, invoice: Invoice) -> tuple[tuple[str, Decimal], ...]:
+    """(credit currency, rate) for each credit in another currency that the invoice applied, as the
+    ledger entries that took it recorded them (amounts are exact text on SQLite: compare in Python)."""
+    entries = session.scalars(select(CreditEntry).where(CreditEntry.invoice_id == invoice.id))
+    rates = {e.currency: e.fx_rate for e in entries
+             if e.amount < 0 and e.fx_rate is not None and e.currency != invoice.currency}
+    return tuple(sorted(rates.items()))
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceView:
     """A stored invoice as exporters print it. Every figure is the stored one, never recomputed."""
 
@@ -185,6 +226,8 @@ class InvoiceView:
     reseller: ResellerProfile
     lines: tuple[LineView, ...]  # in position order
     source_rows: SourceRows | None = None  # lazily yields the usage rows behind the lines
+    # (credit currency, 1 of it in `currency`) for credits in another currency the invoice applied
+    credit_fx_rates: tuple[tuple[str, Decimal], ...] = ()
 
     def __post_init__(self) -> None:
         minor_unit(self.currency)  # refuses an unknown currency before any file is written
@@ -193,6 +236,24 @@ class InvoiceView:
             raise ValueError(f"invoice {self.number}: lines must be in strictly increasing position order")
         if not self.number or any(c in self.number for c in '/\\:*?"<>|') or self.number.startswith("."):
             raise ValueError(f"invoice number {self.number!r} cannot be used as a file name")
+
+    @property
+    def exchange_rates(self) -> tuple[ExchangeRate, ...]:
+        """The rates the invoice converted at, as it recorded them: the usage's when its currency is
+        not the invoice's, then one per credit currency; empty when everything is in one currency."""
+        period = month_key(self.period_start)
+        usage = (ExchangeRate("usage", self.usage_currency, self.currency, self.fx_rate, period),)
+        return (usage if self.usage_currency != self.currency else ()) + tuple(
+            ExchangeRate("credits", currency, self.currency, rate, period) for currency, rate in self.credit_fx_rates
+        )
+
+    def credit_fx_rate(self, line: LineView) -> tuple[str, Decimal] | None:
+        """(currency, rate) a credit line in another currency was converted at: the engine puts the
+        credit's currency in the line's `unit`; None for any other line or an unrecorded rate."""
+        if line.kind != "credit":
+            return None
+        rates = dict(self.credit_fx_rates)
+        return (line.unit, rates[line.unit]) if line.unit in rates else None
 
     @classmethod
     def from_orm(cls, session: Session, invoice: Invoice, source_rows: SourceRows | None = None) -> InvoiceView:
@@ -224,4 +285,5 @@ class InvoiceView:
             reseller=ResellerProfile.of_invoice(session, invoice),
             lines=tuple(LineView.from_orm(line) for line in sorted(invoice.lines, key=lambda x: x.position)),
             source_rows=source_rows,
+            credit_fx_rates=_credit_fx_rates(session, invoice),
         )
