@@ -16,7 +16,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import to_excel
 
-from workbench.billing.core.invoice import Tax
+from workbench.billing.core.credits import CreditBalance, ForeignCredit
+from workbench.billing.core.invoice import InvoiceOptions, Tax
 from workbench.billing.core.money import EXACT, D
 from workbench.billing.core.pricebook import PricebookVersion, Rule, SupportPlan
 from workbench.billing.exports import InvoiceView, SourceRow, SourceRows, export_invoice
@@ -121,8 +122,7 @@ def test_workbook_sheets_hold_the_stored_figures_exactly(engine_invoice: EngineI
         ["Vendor", "AWS"],  # as the statement names the vendor, not the stored code
         ["Period", "October 2025"],
         ["Status", "Draft"],
-        ["Currency", "USD"],
-        ["FX rate (1 USD in USD)", "1.000000000000000001"],
+        ["Currency", "USD"],  # usage in USD too: no usage currency, no exchange rate
         ["Issue date", serial(dt.date(2025, 11, 7))],
         ["Due date", serial(dt.date(2025, 12, 7))],
         ["Pricebook", "Standard"],
@@ -198,7 +198,7 @@ def test_layout_bold_frozen_headers_widths_and_formats(engine_invoice: EngineInv
     assert [lines.cell(row, 7).number_format for row in range(2, 9)] == ["#,##0.00"] * 7
     assert lines["B6"].font.b and lines["G6"].font.b  # Subtotal
     assert not lines["B2"].font.b
-    assert wb["Summary"]["B16"].number_format == "yyyy-mm-dd"
+    assert wb["Summary"]["B15"].number_format == "yyyy-mm-dd"
     detail = wb["Detail"]
     assert detail["T2"].number_format == "#,##0.00"  # amount_rounded
     assert detail["S2"].number_format == "General"  # amount, unrounded
@@ -228,8 +228,34 @@ def test_number_format_follows_the_minor_unit(
     assert raw_sheets(path)["Lines"][1][6] == rounded
     wb = load_workbook(path)
     assert wb["Lines"]["G2"].number_format == number_format
-    assert wb["Summary"]["B22"].number_format == number_format  # Total
+    assert wb["Summary"]["A24"].value == "Total"
+    assert wb["Summary"]["B24"].number_format == number_format
     assert wb["Detail"]["T2"].number_format == number_format
+
+
+def test_usage_in_another_currency_shows_the_rates_the_invoice_recorded(engine_invoice: EngineInvoice, tmp_path: Path) -> None:
+    # USD usage billed in CAD at 1.3712, and a 50.00 EUR credit at 1.47 CAD per EUR (it pays 73.50),
+    # as the statement's header prints them: the rates of 2025-10 that the invoice recorded.
+    invoice = engine_invoice(
+        """
+        section | service   | sku | description | quantity | unit | vendor_cost | marketplace | source_rows
+        Compute | AmazonEC2 | m5  | Amazon EC2  | 1        | Hrs  | 100         | no          | 1
+        """,
+        pricebook=PricebookVersion("At cost", "aws", "2025-07"), currency="CAD", usage_currency="USD",
+        fx_rate="1.3712", options=InvoiceOptions(apply_credits=True),
+        balance=CreditBalance(foreign=(ForeignCredit("EUR", D("1.47"), general=D("50")),)),
+    )
+
+    summary = raw_sheets(export_invoice(invoice, "xlsx", tmp_path))["Summary"]
+
+    assert summary[12:17] == [
+        ["Currency", "CAD"],
+        ["Usage currency", "USD"],
+        ["Exchange rate (1 USD in CAD)", "1.3712"],
+        ["Exchange rate, EUR credits (1 EUR in CAD)", "1.47"],
+        ["Exchange rate period", "2025-10"],
+    ]
+    assert summary[-2:] == [["Subtotal", "63.62"], ["Total", "63.62"]]  # 137.12 - 73.50
 
 
 def test_detail_beyond_the_worksheet_row_limit_says_how_many_rows_are_missing(

@@ -13,8 +13,12 @@ from nbformat.v4 import new_code_cell
 from workbench.batch import DEFAULT_NOTEBOOK
 
 
-def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+def pdf_text(pdf: Path, *, watermark: bool = True) -> str:
+    """`watermark=False` drops diagonal text (`-nodiag`): the rotated DRAFT's letters, where they
+    cross a table row, split it in `-layout` text; a test reading figures row by row leaves them out."""
+    options = [] if watermark else ["-nodiag"]
+    return subprocess.run(["pdftotext", "-layout", *options, str(pdf), "-"],
+                          check=True, capture_output=True, text=True).stdout
 
 
 def approving_notebook(folder: Path) -> Path:

@@ -101,11 +101,11 @@ CUR = [
 OPTIONS = InvoiceOptions(apply_credits=True, include_marketplace=True)
 
 
-def build_small_workspace(root: Path) -> Workspace:
+def build_small_workspace(root: Path, tables_text: dict[str, str] = TABLES) -> Workspace:
     ws = init_workspace(root, name="render-tests")
     tables = root.parent / f"{root.name}-tables"
     tables.mkdir()
-    _, problems = import_tables(ws, write_tables(tables, TABLES))
+    _, problems = import_tables(ws, write_tables(tables, tables_text))
     assert [str(p) for p in problems if p.severity.value == "error"] == []
     (root / "logo.png").write_bytes(LOGO_PNG)
     report = tables / "cur-2025-10.csv"

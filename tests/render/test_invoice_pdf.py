@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from pypdf import PdfReader
 
 from workbench.render.pdf import invoice_pdf
+
+from .pdf_text import pdf_text
+from .small_workspace import TABLES, build_small_workspace, generate_october
 
 
 def test_invoice_pdf_has_the_customer_and_the_total(october, tmp_path):
@@ -36,3 +41,31 @@ def test_every_page_of_a_draft_carries_the_watermark_and_no_page_ends_on_a_headi
     for text in pages[:-1]:
         body = [line.strip() for line in text.splitlines() if line.strip()][:-2]  # less the footer: number, page
         assert body[-1] not in sections, f"a page ends on the heading {body[-1]!r}"
+
+
+def test_a_statement_in_another_currency_than_its_usage_says_at_which_rate(october, tmp_path):
+    """Acme's usage is in USD and its invoice in CAD: the PDF says so, with the rate the invoice
+    recorded (the fx_rates row of 2025-10). Beta is billed in USD for USD usage: no rate at all."""
+    ws, made = october
+    acme = pdf_text(invoice_pdf(ws, made["100001"].number, out_dir=tmp_path / "acme"))
+    beta = pdf_text(invoice_pdf(ws, made["100002"].number, out_dir=tmp_path / "beta"))
+
+    assert re.search(r"Currency +CAD\n", acme)
+    assert re.search(r"Usage currency +USD\n", acme)
+    assert re.search(r"Exchange rate +1 USD = 1\.3712 CAD \(rate of 2025-10\)\n", acme)
+    assert re.search(r"Currency +USD\n", beta)
+    assert "Usage currency" not in beta and "Exchange rate" not in beta
+
+
+def test_a_credit_in_another_currency_prints_its_own_rate(tmp_path):
+    """Beta (billed in USD) has a 10.00 CAD credit: at 0.7293 USD per CAD it pays 7.29 USD. The
+    statement names the credit's rate; its usage is in USD, so there is no usage rate."""
+    credits = TABLES["credits"] + "100002,C-2,2025-09-20,10.00,CAD,general,azure,Azure credit in CAD\n"
+    ws = build_small_workspace(tmp_path / "ws", {**TABLES, "credits": credits})
+    beta = generate_october(ws)["100002"]
+
+    text = pdf_text(invoice_pdf(ws, beta.number, out_dir=tmp_path / "pdf"))
+
+    assert re.search(r"Exchange rate, CAD credits +1 CAD = 0\.7293 USD \(rate of 2025-10\)\n", text)
+    assert "Credits applied: 10.00 CAD at 0.7293 USD per CAD" in text
+    assert "Usage currency" not in text

@@ -62,7 +62,9 @@ def test_prints_exactly_the_statement_rows(acme):
     assert meta == {
         "Invoice number": "AWS-202510-00001", "Status": "Draft",
         "Billing period": "2025-10 (2025-10-01 to 2025-10-31)", "Issue date": "2025-11-20",
-        "Due date": "2025-12-20", "Currency": "CAD", "Cloud vendor": "AWS",
+        "Due date": "2025-12-20", "Currency": "CAD",
+        # USD usage billed in CAD: at the rate the invoice recorded, the fx_rates row of its month
+        "Usage currency": "USD", "Exchange rate": "1 USD = 1.3712 CAD (rate of 2025-10)", "Cloud vendor": "AWS",
     }
     customer = soup.select_one(".wb-customer").get_text(" | ", strip=True)
     assert customer == "Acme Corp | Attn: Ann Smith | 1 Main St | ann@acme.example | Customer ID 100001"

@@ -238,6 +238,9 @@ def statement_html(
         ("Issue date", view.issue_date.isoformat()),
         ("Due date", view.due_date.isoformat()),
         ("Currency", currency),
+        # usage (or a credit) in another currency: the rate the invoice converted at, as it recorded it
+        *((("Usage currency", view.usage_currency),) if view.usage_currency != currency else ()),
+        *((rate.label, rate.described) for rate in view.exchange_rates),
         ("Cloud vendor", Vendor.display_name_of(view.vendor)),
     ]
     out.append('<table class="wb-meta">')

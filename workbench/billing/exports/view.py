@@ -185,6 +185,15 @@ class ExchangeRate:
         """`1 USD = 1.3712 CAD`: the rate as stored, without trailing zeros."""
         return f"1 {self.from_currency} = {plain(self.rate)} {self.to_currency}"
 
+    @property
+    def label(self) -> str:
+        return "Exchange rate" if self.applies_to == "usage" else f"Exchange rate, {self.from_currency} credits"
+
+    @property
+    def described(self) -> str:
+        """`1 USD = 1.3712 CAD (rate of 2025-10)`: what the statement prints beside `label`."""
+        return f"{self.text} (rate of {self.period})"
+
 
 def _credit_fx_rates(session: Session, invoice: Invoice) -> tuple[tuple[str, Decimal], ...]:
     """(credit currency, rate) for each credit in another currency that the invoice applied, as the

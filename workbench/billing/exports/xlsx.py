@@ -114,6 +114,7 @@ def _write_summary(ws: WriteOnlyWorksheet, view: InvoiceView, statement: list[St
     _layout(ws, (34, 48))
     money = money_format(view.currency)
     customer, reseller = view.customer, view.reseller
+    rates = view.exchange_rates
     contact = " ".join(part for part in (customer.contact_name, f"<{customer.contact_email}>" if customer.contact_email else "") if part)
     header: list[tuple[str, str | Decimal | dt.date]] = [
         ("Reseller", reseller.name),
@@ -128,7 +129,10 @@ def _write_summary(ws: WriteOnlyWorksheet, view: InvoiceView, statement: list[St
         ("Period", view.period_label),
         ("Status", _status(view)),
         ("Currency", view.currency),
-        (f"FX rate (1 {view.usage_currency} in {view.currency})", view.fx_rate),
+        # as the statement prints them: only what was converted, at the rates the invoice recorded
+        *((("Usage currency", view.usage_currency),) if view.usage_currency != view.currency else ()),
+        *((f"{rate.label} (1 {rate.from_currency} in {rate.to_currency})", rate.rate) for rate in rates),
+        *((("Exchange rate period", rates[0].period),) if rates else ()),
         ("Issue date", view.issue_date),
         ("Due date", view.due_date),
         ("Pricebook", view.pricebook),
