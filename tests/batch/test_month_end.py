@@ -67,7 +67,7 @@ def test_month_end_writes_every_file_then_resumes(small_ws):
         assert name in text and money_text(D(total), currency) in text and number in text
         for csv_name in (f"{number}-statement.csv", f"{number}.csv"):
             rows = list(csv.reader(io.StringIO((folder / csv_name).read_text(encoding="utf-8-sig"))))
-            assert rows[-1][1:] == ["Total", total]
+            assert rows[-1][1:] == ["Total", total, currency, number]
     timings = {o.number: o.seconds for o in summary.outcomes}
     print(f"\nmonth end, 3 invoices, jobs=1: {summary.seconds:.1f} s; per invoice {timings}")
 

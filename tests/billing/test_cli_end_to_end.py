@@ -85,8 +85,8 @@ def test_init_to_exported_csv(tmp_path: Path) -> None:
     assert acme["number"] in text and shown_total in text and "DRAFT" not in text
     with open(out / f"{acme['number']}.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows[0] == ["Product Type", "Description", "Amount"]
-    assert rows[-1][1:] == ["Total", acme["total"]]
+    assert rows[0] == ["Product Type", "Description", "Amount", "Currency", "Invoice Number"]
+    assert rows[-1][1:] == ["Total", acme["total"], "CAD", acme["number"]]
 
     shown = json.loads(workbench("invoices", "show", ws, acme["number"], "--json").stdout)
     assert (shown["status"], shown["total"]) == ("open", "238.44")

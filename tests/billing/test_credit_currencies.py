@@ -76,8 +76,8 @@ def test_a_usd_credit_pays_a_cad_invoice_all_of_it(billed, tmp_path: Path):
     with billed.session() as s:
         view = InvoiceView.from_orm(s, s.scalars(select(m.Invoice).where(m.Invoice.number == made.number)).one())
     text = export_invoice(view, "csv", tmp_path).read_text(encoding="utf-8-sig")
-    assert "Credits,Credits applied: 10.00 USD at 1.3712 CAD per USD,-13.71\n" in text
-    assert ",Subtotal,138.83\n" in text and ",Total,159.62\n" in text
+    assert f"Credits,Credits applied: 10.00 USD at 1.3712 CAD per USD,-13.71,CAD,{made.number}\n" in text
+    assert f",Subtotal,138.83,CAD,{made.number}\n" in text and f",Total,159.62,CAD,{made.number}\n" in text
     from pypdf import PdfReader
 
     from workbench.render.pdf import invoice_pdf

@@ -67,7 +67,7 @@ def test_a_header_click_sorts_the_list_and_a_download_takes_one_click(served, pa
     csv = invoices.download("Customer CSV", ".csv", ARTIFACTS / "invoice-list")
     assert csv.name == f"{number}.csv"
     text = csv.read_text(encoding="utf-8-sig")
-    assert text.splitlines()[-1].endswith(f",Total,{_total(rows[number])}")
+    assert f",Total,{_total(rows[number])}," in text.splitlines()[-1]
 
     # the link saves the same file again
     with page.expect_download() as again:

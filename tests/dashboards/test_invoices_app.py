@@ -197,7 +197,7 @@ def test_downloads_carry_the_engines_totals(ws, october):
     customer_csv = app.download("csv")
     assert customer_csv == ws.output_dir / "downloads" / beta.number / f"{beta.number}.csv"
     rows = list(csv.reader(io.StringIO(customer_csv.read_text(encoding="utf-8-sig"))))
-    assert rows[-1] == ["", "Total", "12.44"] and Decimal(rows[-1][2]) == beta.total
+    assert rows[-1] == ["", "Total", "12.44", "USD", beta.number] and Decimal(rows[-1][2]) == beta.total
     assert sent_bytes(app, "csv") == customer_csv.read_bytes()
 
     detailed = app.download("detailed-csv")

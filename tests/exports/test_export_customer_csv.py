@@ -46,20 +46,44 @@ def test_statement_grouped_by_product_type_with_rounding_difference(engine_invoi
     path = export_invoice(invoice, "csv", tmp_path)
 
     assert path == tmp_path / "AWS-2025-10-00001.csv"
-    assert path.read_bytes().startswith(b"\xef\xbb\xbfProduct Type,Description,Amount\r\n")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfProduct Type,Description,Amount,Currency,Invoice Number\r\n")
     assert read_csv(path, encoding="utf-8-sig") == csv_text("""
-Product Type,Description,Amount
-Compute,Amazon EC2 m5.large,10.00
-Compute,Amazon EBS gp3,2.00
-Storage,Amazon S3 Standard,3.33
-Security,Acme Firewall (AWS Marketplace),12.35
-Support,Support plan 10%,50.00
-Credits,Credits applied,-5.00
-,Rounding difference,0.01
-,Subtotal,72.69
-Tax,GST 5%,3.63
-Tax,QST 9.975%,7.25
-,Total,83.57
+Product Type,Description,Amount,Currency,Invoice Number
+Compute,Amazon EC2 m5.large,10.00,USD,AWS-2025-10-00001
+Compute,Amazon EBS gp3,2.00,USD,AWS-2025-10-00001
+Storage,Amazon S3 Standard,3.33,USD,AWS-2025-10-00001
+Security,Acme Firewall (AWS Marketplace),12.35,USD,AWS-2025-10-00001
+Support,Support plan 10%,50.00,USD,AWS-2025-10-00001
+Credits,Credits applied,-5.00,USD,AWS-2025-10-00001
+,Rounding difference,0.01,USD,AWS-2025-10-00001
+,Subtotal,72.69,USD,AWS-2025-10-00001
+Tax,GST 5%,3.63,USD,AWS-2025-10-00001
+Tax,QST 9.975%,7.25,USD,AWS-2025-10-00001
+,Total,83.57,USD,AWS-2025-10-00001
+""")
+
+
+def test_rows_of_several_statements_pasted_into_one_sheet_stay_apart(engine_invoice: EngineInvoice, tmp_path: Path) -> None:
+    # A customer imports October's AWS statement (USD) and a second one billed in CAD into one
+    # spreadsheet: without the invoice number and the currency on each row, "Total 1.25" and
+    # "Total 1.71" could not be told apart, nor the dollars.
+    usage = """
+        section | service   | sku | description | quantity | unit | vendor_cost | marketplace | source_rows
+        Compute | AmazonEC2 | m5  | Amazon EC2  | 1        | Hrs  | 1.25        | no          | 1
+        """
+    usd = engine_invoice(usage, pricebook=AT_COST, number="AWS-202510-00001")
+    cad = engine_invoice(usage, pricebook=AT_COST, number="AWS-202510-00002", currency="CAD", usage_currency="USD",
+                         fx_rate="1.3712")
+    sheet = [row for invoice in (usd, cad)
+             for row in read_csv(export_invoice(invoice, "csv", tmp_path), encoding="utf-8-sig")[1:]]
+
+    assert sheet == csv_text("""
+Compute,Amazon EC2,1.25,USD,AWS-202510-00001
+,Subtotal,1.25,USD,AWS-202510-00001
+,Total,1.25,USD,AWS-202510-00001
+Compute,Amazon EC2,1.71,CAD,AWS-202510-00002
+,Subtotal,1.71,CAD,AWS-202510-00002
+,Total,1.71,CAD,AWS-202510-00002
 """)
 
 
@@ -79,11 +103,11 @@ def test_no_rounding_row_when_lines_add_up_and_zero_optional_rows_omitted(engine
     path = export_invoice(invoice, "csv", tmp_path)
 
     assert read_csv(path, encoding="utf-8-sig") == csv_text("""
-Product Type,Description,Amount
-Compute,Amazon EC2,1.25
-,Subtotal,1.25
-Tax,Sales tax 0%,0.00
-,Total,1.25
+Product Type,Description,Amount,Currency,Invoice Number
+Compute,Amazon EC2,1.25,USD,AWS-2025-10-00001
+,Subtotal,1.25,USD,AWS-2025-10-00001
+Tax,Sales tax 0%,0.00,USD,AWS-2025-10-00001
+,Total,1.25,USD,AWS-2025-10-00001
 """)
 
 
@@ -101,12 +125,12 @@ def test_engine_total_is_the_subtotal_plus_the_taxes_shown(engine_invoice: Engin
     path = export_invoice(invoice, "csv", tmp_path)
 
     assert read_csv(path, encoding="utf-8-sig") == csv_text("""
-Product Type,Description,Amount
-Compute,EC2,10.10
-,Subtotal,10.10
-Tax,GST 5%,0.51
-Tax,QST 9.975%,1.01
-,Total,11.62
+Product Type,Description,Amount,Currency,Invoice Number
+Compute,EC2,10.10,USD,AWS-2025-10-00001
+,Subtotal,10.10,USD,AWS-2025-10-00001
+Tax,GST 5%,0.51,USD,AWS-2025-10-00001
+Tax,QST 9.975%,1.01,USD,AWS-2025-10-00001
+,Total,11.62,USD,AWS-2025-10-00001
 """)
 
 
@@ -127,11 +151,11 @@ def test_total_rounding_difference_shown_before_total(store_invoice: StoreInvoic
     path = export_invoice(invoice, "csv", tmp_path)
 
     assert read_csv(path, encoding="utf-8-sig")[-5:] == csv_text("""
-,Subtotal,10.10
-Tax,GST 5%,0.51
-Tax,QST 9.975%,1.01
-,Rounding difference,-0.01
-,Total,11.61
+,Subtotal,10.10,USD,AWS-2025-10-00001
+Tax,GST 5%,0.51,USD,AWS-2025-10-00001
+Tax,QST 9.975%,1.01,USD,AWS-2025-10-00001
+,Rounding difference,-0.01,USD,AWS-2025-10-00001
+,Total,11.61,USD,AWS-2025-10-00001
 """)
 
 
@@ -149,12 +173,12 @@ def test_yen_has_no_decimals(engine_invoice: EngineInvoice, tmp_path: Path) -> N
     path = export_invoice(invoice, "csv", tmp_path)
 
     assert read_csv(path, encoding="utf-8-sig") == csv_text("""
-Product Type,Description,Amount
-Compute,EC2,1234
-Storage,S3,100
-,Rounding difference,1
-,Subtotal,1335
-,Total,1335
+Product Type,Description,Amount,Currency,Invoice Number
+Compute,EC2,1234,JPY,AWS-2025-10-00001
+Storage,S3,100,JPY,AWS-2025-10-00001
+,Rounding difference,1,JPY,AWS-2025-10-00001
+,Subtotal,1335,JPY,AWS-2025-10-00001
+,Total,1335,JPY,AWS-2025-10-00001
 """)
 
 
@@ -172,12 +196,12 @@ def test_kuwaiti_dinar_has_three_decimals(engine_invoice: EngineInvoice, tmp_pat
     path = export_invoice(invoice, "csv", tmp_path)
 
     assert read_csv(path, encoding="utf-8-sig") == csv_text("""
-Product Type,Description,Amount
-Compute,EC2,1.234
-Compute,EC2 t3,0.000
-,Rounding difference,0.001
-,Subtotal,1.235
-,Total,1.235
+Product Type,Description,Amount,Currency,Invoice Number
+Compute,EC2,1.234,KWD,AWS-2025-10-00001
+Compute,EC2 t3,0.000,KWD,AWS-2025-10-00001
+,Rounding difference,0.001,KWD,AWS-2025-10-00001
+,Subtotal,1.235,KWD,AWS-2025-10-00001
+,Total,1.235,KWD,AWS-2025-10-00001
 """)
 
 
@@ -193,8 +217,8 @@ def test_vendor_text_cannot_become_a_spreadsheet_formula(engine_invoice: EngineI
 
     rows = read_csv(export_invoice(invoice, "csv", tmp_path), encoding="utf-8-sig")
 
-    assert rows[1] == ["'=cmd()", "'=HYPERLINK(\"http://x\",\"click\")", "-1.00"]
-    assert rows[2:] == [["", "Subtotal", "-1.00"], ["", "Total", "-1.00"]]
+    assert rows[1] == ["'=cmd()", "'=HYPERLINK(\"http://x\",\"click\")", "-1.00", "USD", "AWS-2025-10-00001"]
+    assert rows[2:] == [["", "Subtotal", "-1.00", "USD", "AWS-2025-10-00001"], ["", "Total", "-1.00", "USD", "AWS-2025-10-00001"]]
 
 
 def test_stored_figures_that_rounding_cannot_explain_are_refused(store_invoice: StoreInvoice, tmp_path: Path) -> None:

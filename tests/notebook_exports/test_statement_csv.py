@@ -33,13 +33,13 @@ def invoice_notebook(payload: object) -> NotebookNode:
 
 def test_csv_is_the_invoice_lines_then_totals() -> None:
     assert export(statement_notebook()) == (
-        "\ufeffProduct Type,Description,Amount\r\n"
-        "Compute,\"Virtual machines, eu-west\",1000.00\r\n"
-        "Storage,\"Object storage, 1.2 TB\",34.567\r\n"
-        "Support,\"Business support, 10%\",200.00\r\n"
-        ",Subtotal,1234.567\r\n"
-        ",Rounding,0.003\r\n"
-        ",Total,1234.57\r\n"
+        "\ufeffProduct Type,Description,Amount,Currency,Invoice Number\r\n"
+        "Compute,\"Virtual machines, eu-west\",1000.00,EUR,INV-2024-0042\r\n"
+        "Storage,\"Object storage, 1.2 TB\",34.567,EUR,INV-2024-0042\r\n"
+        "Support,\"Business support, 10%\",200.00,EUR,INV-2024-0042\r\n"
+        ",Subtotal,1234.567,EUR,INV-2024-0042\r\n"
+        ",Rounding,0.003,EUR,INV-2024-0042\r\n"
+        ",Total,1234.57,EUR,INV-2024-0042\r\n"
     )
 
 
@@ -49,9 +49,10 @@ def test_csv_rows_equal_the_json_figures() -> None:
     assert text.startswith("\ufeff")  # BOM, as the customer CSV: Excel reads accents right
     rows = list(csv.reader(io.StringIO(text[1:], newline="")))
 
-    assert rows[0] == ["Product Type", "Description", "Amount"]
-    expected = [[ln["section"], ln["description"], ln["amount"]] for ln in payload["lines"]]
-    expected += [["", t["label"], t["amount"]] for t in payload["totals"]]
+    assert rows[0] == ["Product Type", "Description", "Amount", "Currency", "Invoice Number"]
+    whose = [payload["currency"], payload["number"]]
+    expected = [[ln["section"], ln["description"], ln["amount"], *whose] for ln in payload["lines"]]
+    expected += [["", t["label"], t["amount"], *whose] for t in payload["totals"]]
     assert rows[1:] == expected
 
 
@@ -61,8 +62,8 @@ def test_amounts_are_copied_not_reformatted() -> None:
     payload["totals"] = [{"label": "Total", "amount": "-12.30"}]
 
     assert export(invoice_notebook(payload)).splitlines()[1:] == [
-        "Compute,tiny,0.000000001",
-        ",Total,-12.30",
+        "Compute,tiny,0.000000001,EUR,INV-2024-0042",
+        ",Total,-12.30,EUR,INV-2024-0042",
     ]
 
 
@@ -78,10 +79,10 @@ def test_text_that_a_spreadsheet_would_run_is_defused_and_tax_rows_keep_their_se
     ]
 
     assert export(invoice_notebook(payload)).splitlines()[1:] == [
-        "Marketplace,\"'=HYPERLINK(\"\"x\"\")\",-5.00",
-        ",Subtotal,-5.00",
-        "Tax,VAT 20%,-1.00",
-        ",Total,-6.00",
+        "Marketplace,\"'=HYPERLINK(\"\"x\"\")\",-5.00,EUR,INV-2024-0042",
+        ",Subtotal,-5.00,EUR,INV-2024-0042",
+        "Tax,VAT 20%,-1.00,EUR,INV-2024-0042",
+        ",Total,-6.00,EUR,INV-2024-0042",
     ]
 
 

@@ -71,8 +71,9 @@ def test_statement_csv_has_the_engines_total_and_the_customer_csv_figures(octobe
     ws, made = october
     text, _ = StatementCSVExporter().from_notebook_node(acme_notebook)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[-1] == ["", "Total", "238.44"]
-    assert ["Tax", "GST 5%", "10.37"] in rows
+    number = made["100001"].number
+    assert rows[-1] == ["", "Total", "238.44", "CAD", number]
+    assert ["Tax", "GST 5%", "10.37", "CAD", number] in rows
     # the statement CSV (from the notebook's output) and the customer CSV (from the stored
     # invoice) are the same file, byte for byte
     customer_csv = export_invoice(load_invoice(ws, made["100001"].number), "csv", tmp_path)

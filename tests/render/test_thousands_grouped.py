@@ -171,7 +171,7 @@ def test_the_page_groups_thousands_and_the_csv_keeps_the_plain_number(billed, cu
     # the customer CSV and the invoice JSON: plain, and the very same Decimal
     csv_file = export_invoice(view, "csv", tmp_path)
     rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8-sig"))))
-    assert [(description, amount) for _, description, amount in rows[1:]] == [
+    assert [(description, amount) for _, description, amount, _, _ in rows[1:]] == [
         (description, plain) for description, _, plain in expected]
     doc = invoice_json(view)
     assert [t["amount"] for t in doc["totals"]][-1] == expected[-1][2] == format(view.total, "f")
@@ -237,7 +237,7 @@ def test_the_invoice_notebook_shows_grouped_figures_and_its_csv_stays_plain(bill
 
     statement_csv, _ = StatementCSVExporter().from_notebook_node(nb)
     rows = list(csv.reader(io.StringIO(statement_csv)))
-    assert [(description, amount) for _, description, amount in rows[1:]] == [
+    assert [(description, amount) for _, description, amount, _, _ in rows[1:]] == [
         (description, plain) for description, _, plain in expected]
 
 

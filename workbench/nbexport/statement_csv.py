@@ -1,7 +1,8 @@
 """`statement-csv`: the invoice lines and totals as CSV, read from the invoice output.
 
-Columns `Product Type,Description,Amount`: one row per invoice line (section, description,
-amount), then one row per total (its section, usually empty, and its label as description).
+Columns `Product Type,Description,Amount,Currency,Invoice Number`: one row per invoice line
+(section, description, amount), then one row per total (its section, usually empty, and its
+label as description); every row ends with the invoice's currency and number.
 
 Same bytes as `billing.exports.customer_csv` for the same statement: amount strings copied
 exactly, text cells through `billing.exports.formulas.defuse` (a description starting with `=`,
@@ -23,7 +24,7 @@ from .invoice import Invoice, find_invoice
 
 __all__ = ["BOM", "CSV_HEADER", "StatementCSVExporter", "invoice_csv"]
 
-CSV_HEADER = ("Product Type", "Description", "Amount")
+CSV_HEADER = ("Product Type", "Description", "Amount", "Currency", "Invoice Number")
 BOM = "\ufeff"
 
 
@@ -36,10 +37,11 @@ def invoice_csv(invoice: Invoice) -> str:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    whose = (invoice.currency, defuse(invoice.number))
     for line in invoice.lines:
-        writer.writerow((defuse(line.section), defuse(line.description), line.amount))
+        writer.writerow((defuse(line.section), defuse(line.description), line.amount, *whose))
     for total in invoice.totals:
-        writer.writerow((defuse(total.section), defuse(total.label), total.amount))
+        writer.writerow((defuse(total.section), defuse(total.label), total.amount, *whose))
     return BOM + buffer.getvalue()
 
 
