@@ -41,7 +41,7 @@ def test_export_statement_writes_each_format(tmp_path: Path, chromium: str) -> N
         "csv": "acme-2024-05.csv",
     }
     assert written["pdf"].read_bytes().startswith(b"%PDF-")
-    assert written["csv"].read_bytes().endswith(b",Total,1234.57\r\n")
+    assert written["csv"].read_bytes().endswith(b",Total,1234.57,EUR,INV-2024-0042\r\n")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         p.name for p in written.values()
     )
