@@ -162,3 +162,27 @@ def test_the_pdf_prints_the_folded_row_and_the_told_apart_lines(engine_invoice: 
     ]
     assert "data transfer in" not in text and "Networking" not in text
 
+
+def test_the_layout_an_older_seal_hashed_is_still_made_byte_for_byte(engine_invoice: EngineInvoice, tmp_path: Path) -> None:
+    """An invoice issued before December 2026 was sealed with the hash of its customer CSV as then
+    printed: three columns, every line with its stored description. That file stays reproducible."""
+    from workbench.billing.exports.customer_csv import customer_csv_bytes
+
+    view = invoice(engine_invoice)
+
+    assert customer_csv_bytes(view) == export_invoice(view, "csv", tmp_path).read_bytes()
+    assert customer_csv_bytes(view, layout=1) == (
+        "\ufeffProduct Type,Description,Amount\r\n"
+        "Compute,Amazon EC2 m5.large,10.00\r\n"
+        "Compute,$0.00 per GB - data transfer in,0.00\r\n"
+        "Compute,$0.00 per GB - data transfer in,0.00\r\n"
+        "Networking,\"Data transfer out, free tier\",0.00\r\n"
+        "Storage,Amazon S3 PUT requests,0.00\r\n"
+        "Storage,Amazon S3 Standard storage,3.33\r\n"
+        "Storage,Amazon S3 Standard storage,1.10\r\n"
+        "Security,Acme Firewall (AWS Marketplace),0.00\r\n"
+        "Support,Support plan 10%,50.00\r\n"
+        ",Rounding difference,0.01\r\n"
+        ",Subtotal,64.44\r\n"
+        ",Total,64.44\r\n"
+    ).encode("utf-8")

@@ -18,6 +18,7 @@ everywhere. UTF-8 with a byte order mark, because Excel otherwise misreads accen
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from .atomic import atomic_path
@@ -25,9 +26,29 @@ from .formulas import defuse
 from .statement import amount_text, statement_rows
 from .view import InvoiceView
 
-__all__ = ["CustomerCsvExporter", "HEADER"]
+__all__ = ["CustomerCsvExporter", "HEADER", "LAYOUT", "customer_csv_bytes"]
 
 HEADER = ("Product Type", "Description", "Amount", "Currency", "Invoice Number")
+# The file's layouts, newest last. An invoice sealed at issue hashed the layout of its day
+# (`integrity.seal`), so the older ones stay reproducible, byte for byte:
+#   1  until December 2026: `Product Type,Description,Amount`; every line, its stored description
+#   2  the invoice's Currency and Invoice Number on every row; lines at 0.00 folded, look-alike
+#      descriptions told apart (`statement.statement_rows`)
+LAYOUT = 2
+
+
+def customer_csv_bytes(invoice: InvoiceView, *, layout: int = LAYOUT) -> bytes:
+    """The file's bytes (BOM, CRLF) in `layout`; raises StatementMismatch before anything is made."""
+    if layout not in (1, 2):
+        raise ValueError(f"customer CSV layout {layout}: known layouts are 1 and 2")
+    rows = statement_rows(invoice, fold=layout >= 2)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(HEADER if layout >= 2 else HEADER[:3])
+    for row in rows:
+        cells = (defuse(row.product_type), defuse(row.description), amount_text(row.amount, invoice.currency))
+        writer.writerow((*cells, invoice.currency, defuse(invoice.number)) if layout >= 2 else cells)
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
 
 
 class CustomerCsvExporter:
@@ -36,12 +57,7 @@ class CustomerCsvExporter:
     media_type = "text/csv"
 
     def write(self, invoice: InvoiceView, out: Path) -> Path:
-        rows = statement_rows(invoice)  # before opening anything: a mismatch leaves no trace
+        data = customer_csv_bytes(invoice)  # before opening anything: a mismatch leaves no trace
         with atomic_path(out) as temporary:
-            with open(temporary, "w", encoding="utf-8-sig", newline="") as f:
-                writer = csv.writer(f)
-                writer.writerow(HEADER)
-                for row in rows:
-                    writer.writerow((defuse(row.product_type), defuse(row.description),
-                                     amount_text(row.amount, invoice.currency), invoice.currency, defuse(invoice.number)))
+            Path(temporary).write_bytes(data)
         return out
