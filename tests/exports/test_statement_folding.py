@@ -111,6 +111,26 @@ def test_one_line_at_zero_stays_where_it_is(engine_invoice: EngineInvoice, tmp_p
     ]
 
 
+
+def test_a_refund_of_the_same_meter_reads_as_a_credit_beside_its_usage(engine_invoice: EngineInvoice, tmp_path: Path) -> None:
+    # Azure: the same meter (same SKU, same service) used and partly refunded in the month. The
+    # two lines differ by the vendor's charge category, and that is what the customer reads.
+    view = engine_invoice(
+        """
+        section | service          | sku      | description                                | quantity | unit  | vendor_cost | marketplace | source_rows | charge_category
+        Compute | Virtual Machines | meter-d2 | Virtual Machines Dv3 Series - D2 v3 - East | 72       | Hours | 6.90        | no          | 31          | usage
+        Compute | Virtual Machines | meter-d2 | Virtual Machines Dv3 Series - D2 v3 - East | -15      | Hours | -1.46       | no          | 1           | credit
+        """,
+        pricebook=PricebookVersion("At cost", "azure", "2025-07"),
+    )
+
+    rows = read_csv(export_invoice(view, "csv", tmp_path), encoding="utf-8-sig")
+
+    assert [row[:3] for row in rows[1:3]] == [
+        ["Compute", "Virtual Machines Dv3 Series - D2 v3 - East (Usage)", "6.90"],
+        ["Compute", "Virtual Machines Dv3 Series - D2 v3 - East (Credit)", "-1.46"],
+    ]
+
 def test_the_workbook_and_the_invoice_json_print_the_same_rows(engine_invoice: EngineInvoice, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

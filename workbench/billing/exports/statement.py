@@ -26,8 +26,9 @@ Two things make the statement readable, here and so in every format at once:
   those lines are in the subtotal, as always; the difference they make is the rounding row's).
   The detailed CSV and the workbook's Detail sheet still list every line (`detail.py`).
 - *No two rows read alike.* Lines of different SKUs whose descriptions read the same in the same
-  section get what tells them apart appended: the SKU, else the service, else both, else the line
-  number: `Amazon EC2 (SKU 6TW5QKFYDWFVJ8Q4)`.
+  section get what tells them apart appended: the SKU, else the service, else the vendor's charge
+  category, else service and SKU, else the line number: `Amazon EC2 (SKU 6TW5QKFYDWFVJ8Q4)`,
+  `Virtual Machines D2 v3 (Credit)` beside `(Usage)` for an Azure refund of the same meter.
 
 `statement_rows(view, fold=False)` is the statement as it was printed before both (every line,
 its stored description): what an invoice sealed then hashed.
@@ -114,6 +115,7 @@ def _label(line: LineView, fallback: str) -> str:
 _TELLS_APART: tuple[Callable[[LineView], str], ...] = (
     lambda line: f"SKU {line.sku}" if line.sku else "",
     lambda line: line.service,
+    lambda line: line.charge_category.capitalize(),  # an Azure refund beside the usage of one meter
     lambda line: " ".join(part for part in (line.service, line.sku and f"SKU {line.sku}") if part),
     lambda line: f"line {line.position}",
 )

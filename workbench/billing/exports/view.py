@@ -87,6 +87,7 @@ class LineView:
     amount_rounded: Decimal  # as displayed
     margin: Decimal
     source_row_count: int  # InvoiceLine.source_rows: how many usage rows were summed into it
+    charge_category: str = ""  # the vendor's (usage, purchase, credit, adjustment) on usage and marketplace lines
 
     def __post_init__(self) -> None:
         if self.kind not in LINE_KINDS:
@@ -113,6 +114,7 @@ class LineView:
             amount_rounded=line.amount_rounded,
             margin=line.margin,
             source_row_count=line.source_rows or 0,
+            charge_category=line.charge_category or "",
         )
 
 
