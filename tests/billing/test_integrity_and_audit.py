@@ -186,3 +186,25 @@ def test_an_invoice_from_before_its_taxes_were_recorded_is_verified_with_todays_
         "  total: stored 238.44 CAD, derived 215.68 CAD"]
     assert shown.stdout.splitlines()[-1] == ("  note: taxes: the invoice was generated before invoices recorded their tax "
                                              "rates; re-derived with today's tax table of jurisdiction US-NY for 2025-10")
+
+
+def test_an_invoice_sealed_with_the_first_customer_csv_layout_still_verifies_and_says_so(billed):
+    """Invoices issued before the customer CSV gained its Currency and Invoice Number columns were
+    sealed with the three-column file: verify accepts that seal (the figures are the same) and
+    notes it; any other digest is still a difference."""
+    from workbench.billing.exports.customer_csv import customer_csv_bytes
+    from workbench.billing.exports.view import InvoiceView
+
+    numbers = issue_all(billed)
+    with billed.session() as s:
+        inv = s.query(m.Invoice).filter_by(number=numbers["100001"]).one()
+        first_layout = hashlib.sha256(customer_csv_bytes(InvoiceView.from_orm(s, inv), layout=1)).hexdigest()
+        s.execute(update(m.InvoiceSeal).where(m.InvoiceSeal.invoice_id == inv.id, m.InvoiceSeal.name == "customer.csv")
+                  .values(sha256=first_layout))
+    acme = {r.number: r for r in verify(billed)}[numbers["100001"]]
+    assert (acme.ok, acme.notes) == (True, [
+        "customer.csv: sealed in the file's first layout (before the Currency and Invoice Number columns and the "
+        "No charge row); that file matches its seal"])
+    with billed.session() as s:
+        s.execute(update(m.InvoiceSeal).where(m.InvoiceSeal.name == "customer.csv").values(sha256="0" * 64))
+    assert all(any(d.what == "seal customer.csv" for d in r.differences) for r in verify(billed))

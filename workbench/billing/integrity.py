@@ -76,6 +76,14 @@ def customer_csv_hash(session: Session, inv: m.Invoice) -> str:
         return _sha256(export_invoice(view, "csv", Path(tmp)).read_bytes())
 
 
+def _earlier_customer_csv_hash(session: Session, inv: m.Invoice) -> str:
+    """The customer CSV's hash in layout 1, the file invoices issued before layout 2 were sealed with."""
+    from workbench.billing.exports.customer_csv import customer_csv_bytes
+    from workbench.billing.exports.view import InvoiceView
+
+    return _sha256(customer_csv_bytes(InvoiceView.from_orm(session, inv), layout=1))
+
+
 def seal(session: Session, inv: m.Invoice) -> None:
     """Issue hook: hash the figures and the customer CSV, in the issuing transaction."""
     session.flush()
@@ -139,6 +147,11 @@ def _check_seals(session: Session, inv: m.Invoice, result: Verification) -> None
     current = {"figures": figures_hash(inv)}
     try:
         current["customer.csv"] = customer_csv_hash(session, inv)
+        if seals.get("customer.csv") not in (None, current["customer.csv"]) \
+                and seals["customer.csv"] == _earlier_customer_csv_hash(session, inv):
+            current["customer.csv"] = seals["customer.csv"]
+            result.notes.append("customer.csv: sealed in the file's first layout (before the Currency and Invoice "
+                                "Number columns and the No charge row); that file matches its seal")
     except StatementMismatch as exc:  # the stored figures no longer add up at all
         result.differences.append(Difference("seal customer.csv", "renders", str(exc)))
     for name, digest in current.items():
