@@ -47,6 +47,7 @@ from workbench.billing.reference import Billed, RunReference, credit_balances, p
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.in_lists import chunks
+from workbench.billing.store.invoice_numbers import take_numbers
 from workbench.billing.store.locking import lock_customers, lock_usage_months
 from workbench.billing.store.usage_files import UsageUnavailable, rows_files, sql_list, text_table
 from workbench.billing.store.usage_queries import current_reports
@@ -596,7 +597,7 @@ def _store(
         insert(invoices).returning(invoices.c.id, sort_by_parameter_order=True),
         [_invoice_row(plan, vendor, date_range, options, plan.customer.customer_id in preliminary, today, f)
          for plan, f in zip(plans, figures)]))
-    numbers = [f"{vendor.upper()}-{date_range.start:%Y%m}-{invoice_id:05d}" for invoice_id in invoice_ids]
+    numbers = take_numbers(session, vendor, date_range.start, len(invoice_ids))  # per vendor and month, never reused
     session.execute(update(invoices).where(invoices.c.id == bindparam("invoice_id")).values(number=bindparam("number")),
                     [{"invoice_id": i, "number": n} for i, n in zip(invoice_ids, numbers)])
     session.execute(insert(m.InvoiceLine.__table__), [

@@ -263,6 +263,17 @@ class Invoice(Base):
     )
 
 
+class InvoiceNumberSequence(Base):
+    """The last invoice number handed out per (vendor, month of the period's start): numbers run
+    00001, 00002, ... within each and never go back, so a deleted draft's number is not given
+    again (see `store/invoice_numbers.py`)."""
+
+    __tablename__ = "invoice_number_sequences"
+    vendor: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
 class InvoiceLine(Base):
     """kind: usage | marketplace | support | credit | tax. Amounts unrounded, invoice currency."""
 
