@@ -203,6 +203,24 @@ def test_a_draft_is_preliminary_only_when_a_report_with_its_customers_usage_is_n
     assert [p.customer_id for p in issued_from_preliminary(issued)] == ["100002"]
 
 
+def test_a_preliminary_invoice_with_nothing_due_is_closed_at_issue_and_still_warned_about(workspace, tmp_path):
+    """Beta's preliminary draft is paid in full by a 100 USD credit: issuing it closes it at
+    once (nothing is due), and it binds the month all the same, so the warning names it."""
+    from workbench.billing.store.report_import import import_reports
+
+    import_reports(workspace, two_payers(workspace, tmp_path))
+    load(workspace, tmp_path, {"credits": """
+        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+        100002,C-2,2025-09-15,100.00,USD,general,azure,Azure commitment credit
+    """})
+    [draft] = generate_invoices(workspace, "aws", given_month("2025-10"), ["100002"], InvoiceOptions(apply_credits=True),
+                                today=TODAY).invoices
+    assert (draft.preliminary, str(draft.total)) == (True, "0.00")
+    issued = approve(workspace, [draft.number], today=TODAY)
+    assert [s.status for s in issued] == ["closed"]
+    assert [p.customer_id for p in issued_from_preliminary(issued)] == ["100002"]
+
+
 def test_the_preliminary_warning_says_when_no_draft_has_usage_in_the_report_that_is_not_final(workspace, tmp_path):
     """Generating Acme alone while Beta's payer is not final: Acme's draft is final, and the
     warning still names the report, saying that none of these drafts has usage in it."""

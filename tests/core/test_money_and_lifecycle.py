@@ -2,7 +2,14 @@ import datetime as dt
 
 import pytest
 
-from workbench.billing.core.lifecycle import Status, TransitionError, can_delete, check_transition
+from workbench.billing.core.lifecycle import (
+    Status,
+    TransitionError,
+    can_delete,
+    check_transition,
+    closes_at_issue,
+    is_past_due,
+)
 from workbench.billing.core.money import D, CurrencyMismatch, Money
 from workbench.billing.core.periods import parse_range
 
@@ -25,6 +32,22 @@ def test_lifecycle_allows_only_forward_moves():
         with pytest.raises(TransitionError):
             check_transition(current, target)
     assert [s for s in Status if can_delete(s)] == [Status.DRAFT]
+
+
+@pytest.mark.parametrize(
+    ("total", "closes", "past_due_after_its_date"),
+    [
+        ("41.26", False, True),  # something to pay: Open, then Past Due
+        ("0.00", True, False),  # credits paid it all, or no charges: Closed at issue, never Past Due
+        ("0", True, False),
+        ("-12.50", False, False),  # a refund: the customer owes nothing, so never Past Due; not settled either
+    ],
+)
+def test_only_an_invoice_with_something_to_pay_waits_to_be_paid(total, closes, past_due_after_its_date):
+    due = dt.date(2025, 12, 6)
+    assert closes_at_issue(D(total)) is closes
+    assert is_past_due(Status.OPEN, due, dt.date(2025, 12, 7), D(total)) is past_due_after_its_date
+    assert is_past_due(Status.OPEN, due, due, D(total)) is False  # not on the due date itself
 
 
 @pytest.mark.parametrize(

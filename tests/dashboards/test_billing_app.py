@@ -118,6 +118,34 @@ def test_generate_two_drafts_approve_one_delete_the_other(ws):
     assert app.previews["100001"].billed == acme
 
 
+def test_a_draft_with_nothing_due_is_closed_as_it_is_approved_and_the_page_says_so(ws, tmp_path):
+    """Delta's 46.00 USD is paid in full by a 100 USD credit: approved with Beta's, it is Closed
+    at once (nothing due), and the message and the list say so rather than "now Open"."""
+    from workbench.billing.store.table_import import import_tables
+
+    from .conftest import write_tables
+
+    credits = write_tables(tmp_path / "credits", {"credits": """
+        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+        100004,C-9,2025-09-15,100.00,USD,general,azure,Azure commitment credit
+    """})
+    assert [p for p in import_tables(ws, credits)[1] if p.severity.value == "error"] == []
+    app = build_billing_app(ws, today=TODAY)
+    app.range.kind.value = LAST
+    app.select(["100002", "100004"])
+    app.apply_credits.value = True
+    app.generate_button.click()
+    beta, delta = list(app.drafts)
+    assert [(d.invoice.customer_id, d.invoice.total) for d in app.drafts.values()] == [
+        ("100002", Decimal("12.44")), ("100004", Decimal("0.00"))]
+
+    app.draft_table.check([beta, delta])
+    app.approve_button.click()
+    assert app.messages[-1] == f"approved (now Open): {beta}; approved, nothing due (now Closed): {delta}"
+    assert "Open" in row_text(app.draft_table, beta) and "Closed" in row_text(app.draft_table, delta)
+    assert [(number, status) for number, _, status, _, _ in stored(ws)] == [(beta, "open"), (delta, "closed")]
+
+
 def test_a_customer_without_pricebook_shows_the_seed_error_and_the_rest_still_generate(ws):
     app = build_billing_app(ws, today=TODAY)
     app.range.kind.value = LAST

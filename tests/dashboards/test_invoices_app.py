@@ -45,6 +45,28 @@ def sent_bytes(app, fmt: str) -> bytes:
     return app.downloads.data
 
 
+def test_approving_a_draft_with_nothing_due_says_it_is_closed(ws, tmp_path):
+    """Delta's October (46.00 USD) is paid in full by a 100 USD credit: its Approve button
+    issues and closes it, and the page says Closed, not Open."""
+    from workbench.billing.store.table_import import import_tables
+
+    from .conftest import write_tables
+
+    assert [p for p in import_tables(ws, write_tables(tmp_path / "credits", {"credits": """
+        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+        100004,C-9,2025-09-15,100.00,USD,general,azure,Azure commitment credit
+    """}))[1] if p.severity.value == "error"] == []
+    [delta] = generate_invoices(ws, "aws", given_month("2025-10"), ["100004"], InvoiceOptions(apply_credits=True),
+                                today=TODAY).invoices
+    assert delta.total == Decimal("0.00")
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(delta.number)
+    app.status_buttons[Status.OPEN].click()
+    assert status_of(ws, delta.number) == "closed"
+    assert app.messages[-1] == f"{delta.number} is now Closed (nothing due)"
+    assert list(app.status_buttons) == []  # Closed is final
+
+
 def test_filter_by_customer_status_and_date_range(ws, october):
     app = build_invoices_app(ws, today=TODAY)
     assert app.range.kind.value == "All dates"

@@ -8,13 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+
+from billing.conftest import load
 
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import generate_invoices
-from workbench.billing.invoices import approve, delete_drafts, list_invoices, set_status
+from workbench.billing.invoices import InvoiceStateError, approve, delete_drafts, list_invoices, refresh_past_due, set_status
+from workbench.billing.store import audit
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 
@@ -86,3 +89,41 @@ def test_issued_invoices_never_change_and_voiding_frees_the_period(billed: Works
     with billed.session() as session:
         # the 50 CAD credit came back with the void and paid the new invoice
         assert _text(session.scalars(select(m.Invoice).where(m.Invoice.number == again[0].number)).one().credits) == "50.00"
+
+
+def test_an_invoice_with_nothing_due_is_closed_as_it_is_issued_and_never_past_due(billed: Workspace, tmp_path: Path) -> None:
+    """Beta's 41.26 USD is paid in full by a 100 USD credit: its invoice comes to 0.00. Issued
+    with Acme's (175.39 CAD after its credit), it is Closed at once, while Acme's waits Open and
+    is Past Due once its date has passed."""
+    load(billed, tmp_path, {"credits": """
+        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+        100001,C-1,2025-09-15,50.00,CAD,general,azure,Azure migration credit
+        100002,C-2,2025-09-15,100.00,USD,general,azure,Azure commitment credit
+    """})
+    made = generate_invoices(billed, "aws", OCTOBER, options=InvoiceOptions(apply_credits=True), today=TODAY).invoices
+    assert [(i.customer_id, _text(i.total)) for i in made] == [("100001", "175.39"), ("100002", "0.00")]
+    acme, beta = (i.number for i in made)
+
+    issued = approve(billed, [acme, beta], today=dt.date(2025, 11, 21))
+    assert [(s.number, s.status) for s in issued] == [(acme, "open"), (beta, "closed")]
+    assert [(e.reason, e.details["from"], e.details["to"]) for e in audit.events(billed, entity_id=beta, action="invoice.status")] == [
+        ("approved", "draft", "open"),
+        ("nothing due: total 0.00 USD at issue", "open", "closed"),
+    ]
+    # both are past their due dates now (the real today is after December 2025)
+    assert refresh_past_due(billed) == [acme]
+    assert {s.number: s.status for s in list_invoices(billed)} == {acme: "past_due", beta: "closed"}
+
+
+def test_an_open_invoice_with_nothing_due_is_never_made_past_due(billed: Workspace) -> None:
+    """One issued before zero-balance invoices closed at issue stays Open: neither listing nor
+    an analyst makes it Past Due."""
+    [made] = generate_invoices(billed, "aws", OCTOBER, ["100002"], today=TODAY).invoices
+    with billed.session() as session:  # as it was issued before: Open, with nothing to pay
+        session.execute(update(m.Invoice).where(m.Invoice.number == made.number).values(
+            status=Status.OPEN.value, total=Decimal("0.00"), due_date=dt.date(2025, 12, 6)))
+    assert refresh_past_due(billed) == []
+    with pytest.raises(InvoiceStateError, match=r"has nothing to pay \(total 0.00 USD\): it cannot be Past Due"):
+        set_status(billed, [made.number], Status.PAST_DUE)
+    assert [s.status for s in list_invoices(billed)] == ["open"]
+    assert list_invoices(billed, today=dt.date.today() + dt.timedelta(days=30))[0].status == "open"  # nor a forecast

@@ -4,6 +4,8 @@ The rules themselves live in `core.lifecycle`; this module applies them to the w
 - Draft -> Open issues the invoice: its issue date becomes today and the due date follows
   from the payment terms. Its figures never change again, nor the parties it names: the
   customer's and the reseller's name, address and contact are recorded with it as issued.
+  An invoice with nothing due (total 0.00) goes on to Closed in the same transaction, with its
+  own audit event ("nothing due"), so it never becomes Past Due.
 - Deleting a draft removes its lines, gives back the credits it applied and releases its
   period lock, so the period can be generated again.
 - Voiding an issued invoice keeps it (and its number) for the record, gives the credits back
@@ -23,7 +25,8 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.lifecycle import Status, can_delete, check_transition, is_past_due
+from workbench.billing.core.lifecycle import Status, can_delete, check_transition, closes_at_issue, is_past_due
+from workbench.billing.core.money import money_text
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing import integrity
 from workbench.billing.reference import payment_terms
@@ -65,7 +68,7 @@ class InvoiceSummary:
 
     def on(self, day: dt.date) -> InvoiceSummary:
         """As it will be on `day` if nobody changes it: Past Due once an Open invoice's due date has passed."""
-        if is_past_due(Status(self.status), self.due_date, day):
+        if is_past_due(Status(self.status), self.due_date, day, self.total):
             return replace(self, status=Status.PAST_DUE.value)
         return self
 
@@ -181,7 +184,12 @@ def set_status(
                 check_transition(Status(inv.status), target)
             except ValueError as exc:
                 raise InvoiceStateError(f"{inv.number}: {exc}") from None
-            if target is Status.PAST_DUE and not is_past_due(Status(inv.status), inv.due_date, min(today, dt.date.today())):
+            if target is Status.PAST_DUE and not is_past_due(Status(inv.status), inv.due_date, min(today, dt.date.today()),
+                                                             inv.total):
+                if inv.total <= 0:
+                    raise InvoiceStateError(f"{inv.number} has nothing to pay (total "
+                                            f"{money_text(inv.total, inv.currency)} {inv.currency}): "
+                                            "it cannot be Past Due")
                 # against the real today too, as refresh_past_due: a forecast is not yet a fact, and Past Due is final
                 raise InvoiceStateError(f"{inv.number} is due {inv.due_date}: it can be Past Due from "
                                         f"{inv.due_date + dt.timedelta(days=1)} on (and becomes so by itself)")
@@ -200,6 +208,8 @@ def set_status(
             inv.status = target.value
             if target is Status.OPEN:
                 on_issue(session, inv)
+                if closes_at_issue(inv.total):
+                    _close_with_nothing_due(session, inv, actor)
         session.flush()
         changed = [InvoiceSummary.of(inv, session.get(m.Customer, inv.customer_id).name) for inv in invoices]
     output_folders.follow(ws, [(inv.number, inv.period_start, inv.status) for inv in invoices])  # once committed
@@ -209,7 +219,18 @@ def set_status(
 def approve(
     ws: Workspace, refs: Sequence[str | int], *, today: dt.date | None = None, actor: str | None = None, reason: str = ""
 ) -> list[InvoiceSummary]:
+    """Issue drafts (Draft -> Open); those with nothing due come back Closed (see `set_status`)."""
     return set_status(ws, refs, Status.OPEN, today=today, actor=actor, reason=reason or "approved")
+
+
+def _close_with_nothing_due(session: Session, inv: m.Invoice, actor: str | None) -> None:
+    """An invoice just issued with a total of 0.00 (no charges, or credits paid all of it) is
+    settled: Closed now, in the issuing transaction, rather than left Open to become Past Due."""
+    check_transition(Status(inv.status), Status.CLOSED)
+    audit.record(session, "invoice.status", "invoice", inv.number, actor=actor,
+                 reason=f"nothing due: total {money_text(inv.total, inv.currency)} {inv.currency} at issue",
+                 details={"from": inv.status, "to": Status.CLOSED.value, "total": str(inv.total)})
+    inv.status = Status.CLOSED.value
 
 
 # what to do about `issued_from_preliminary`'s warnings, said once for several invoices (each names its own)
@@ -232,7 +253,12 @@ def issued_from_preliminary(issued: Sequence[InvoiceSummary]) -> list[Problem]:
         customer_id=s.customer_id, severity=Severity.WARNING,
         fix=f"if the vendor's final report differs, void {s.number}, then import the report and generate again "
             f"(while {s.number} stands, the final report is refused as a whole: it would change a billed month)",
-    ) for s in issued if s.preliminary and s.status == Status.OPEN.value]
+    ) for s in issued if s.preliminary and _just_issued(s)]
+
+
+def _just_issued(s: InvoiceSummary) -> bool:
+    # Open, or Closed at issue with nothing due (`set_status`)
+    return s.status == Status.OPEN.value or (s.status == Status.CLOSED.value and closes_at_issue(s.total))
 
 
 def delete_drafts(ws: Workspace, refs: Sequence[str | int], *, actor: str | None = None, reason: str = "") -> list[str]:
@@ -264,7 +290,7 @@ def refresh_past_due(ws: Workspace, *, today: dt.date | None = None) -> list[str
     today = min(today or dt.date.today(), dt.date.today())
     with ws.session() as session:
         overdue = [inv for inv in session.scalars(select(m.Invoice).where(m.Invoice.status == Status.OPEN.value))
-                   if is_past_due(Status.OPEN, inv.due_date, today)]
+                   if is_past_due(Status.OPEN, inv.due_date, today, inv.total)]  # totals compared in Python: text on SQLite
         for inv in overdue:
             audit.record(session, "invoice.status", "invoice", inv.number, actor="system:past-due",
                          reason=f"due {inv.due_date}, unpaid on {today}", details={"from": inv.status, "to": Status.PAST_DUE.value})

@@ -455,7 +455,11 @@ class BillingApp:
         self._show_drafts()
         if self.viewed in numbers:  # the statement shown is no longer a draft: show it as it is now
             self._show_statement(self.viewed)
-        said = _joined(f"approved (now Open): {', '.join(numbers)}", besides)
+        opened = [s.number for s in done if s.status == Status.OPEN.value]
+        closed = [s.number for s in done if s.status == Status.CLOSED.value]  # nothing due: closed at issue
+        said = _joined("; ".join([*([f"approved (now Open): {', '.join(opened)}"] if opened else []),
+                                  *([f"approved, nothing due (now Closed): {', '.join(closed)}"] if closed else [])]),
+                       besides)
         if held:
             said += (f"; left as drafts, priced from preliminary usage: {', '.join(held)} (tick them and click "
                      "Approve to issue them anyway)")

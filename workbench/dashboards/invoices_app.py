@@ -276,7 +276,7 @@ class InvoicesApp:
         self.status_buttons = {}
         if current is not None and not self.read_only:
             for target in sorted(ALLOWED[current], key=lambda s: list(Status).index(s)):
-                if target is Status.PAST_DUE and not (self.current and is_past_due(current, self.current.due_date, self.today)):
+                if target is Status.PAST_DUE and not (self.current and is_past_due(current, self.current.due_date, self.today, self.current.total)):
                     continue  # not before the due date; after it, listing makes it Past Due anyway
                 button = w.Button(description=STATUS_ACTIONS.get(target, target.label), button_style="danger" if target is Status.VOID else "")
                 button.on_click(lambda _b, target=target: self.change_status(target))
@@ -291,10 +291,11 @@ class InvoicesApp:
             return self._say("select an invoice first", error=True)
         number = self.current.number
         try:
-            set_status(self.ws, [number], Status(target), today=self.today)
+            [changed] = set_status(self.ws, [number], Status(target), today=self.today)
         except (InvoiceStateError, InvoiceNotFound, ValueError) as exc:
             return self._say(f"status not changed: {exc}", error=True)
-        self._say(f"{number} is now {Status(target).label}")
+        now = Status(changed.status)  # an invoice issued with nothing due is Closed at once
+        self._say(f"{number} is now {now.label}" + (" (nothing due)" if now is not target else ""))
         self.refresh()
 
     def _download_clicked(self, fmt: str) -> None:

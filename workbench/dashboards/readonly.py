@@ -52,4 +52,4 @@ def read_only_view(ws: Workspace) -> ReadOnlyWorkspace:
 
 def effective_status(invoice: InvoiceSummary, today: dt.date) -> Status:
     status = Status(invoice.status)
-    return Status.PAST_DUE if is_past_due(status, invoice.due_date, today) else status
+    return Status.PAST_DUE if is_past_due(status, invoice.due_date, today, invoice.total) else status

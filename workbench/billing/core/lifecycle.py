@@ -3,11 +3,17 @@
 Draft is never visible to customers and is the only status that may be deleted. Nothing
 returns to Draft: an issued invoice is corrected by voiding it (which frees its period for a
 corrected invoice) and generating again.
+
+An invoice with nothing due (a total of 0.00: no charges, or credits paid all of it) is Closed
+as it is issued, Open -> Closed in the same step (`closes_at_issue`). Past Due is for an Open
+invoice whose due date has passed with something to pay: never one of 0.00, nor a negative total
+(a refund: the customer owes nothing; it stays Open until the analyst closes it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import Enum
 
 
@@ -59,5 +65,11 @@ def can_delete(status: Status) -> bool:
     return status is Status.DRAFT
 
 
-def is_past_due(status: Status, due_date: dt.date, today: dt.date) -> bool:
-    return status is Status.OPEN and today > due_date
+def closes_at_issue(total: Decimal) -> bool:
+    """Nothing is due on an invoice of this (rounded) total: issuing it closes it."""
+    return total == 0
+
+
+def is_past_due(status: Status, due_date: dt.date, today: dt.date, total: Decimal) -> bool:
+    """An Open invoice with something to pay (total above zero) whose due date has passed."""
+    return status is Status.OPEN and today > due_date and total > 0
