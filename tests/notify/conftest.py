@@ -54,9 +54,10 @@ class Billed:
     numbers: dict[str, str]  # customer_id -> draft invoice number
 
 
-def build_billed(root: Path, tmp_path: Path) -> Billed:
+def build_billed(root: Path, tmp_path: Path, credits: str | None = None) -> Billed:
+    """`credits`: a credits table in place of the worked example's."""
     ws = init_workspace(root, name="notify")
-    load(ws, tmp_path, TABLES)
+    load(ws, tmp_path, TABLES if credits is None else {**TABLES, "credits": credits})
     report = tmp_path / "cur-2025-10.csv"
     report.write_text(cur_rows(CUR, "2025-10"))
     assert [f.status.value for f in import_reports(ws, [report]).files] == ["imported"]

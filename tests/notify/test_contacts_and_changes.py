@@ -4,6 +4,8 @@ after a refusal. Against a real SMTP server on loopback."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import update
 
 from workbench.billing.core.lifecycle import Status
@@ -12,7 +14,7 @@ from workbench.billing.notify import list_outbox, requeue_failed, send_pending
 from workbench.billing.store import audit
 from workbench.billing.store import models as m
 
-from .conftest import ISSUED, NOW, Billed, SmtpServer, configure
+from .conftest import ISSUED, NOW, Billed, SmtpServer, build_billed, configure
 
 
 def set_contact(billed: Billed, customer_id: str, **values: str) -> None:
@@ -34,6 +36,29 @@ def test_an_invoice_voided_before_its_email_went_out_is_not_announced(billed: Bi
     assert [e.status for e in list_outbox(billed.ws)] == ["cancelled", "sent"]
     [event] = audit.events(billed.ws, action="notify.cancelled")
     assert event.reason == f"email not sent: {acme} is Void now: the new-invoice email is not sent"
+
+
+def test_an_invoice_with_nothing_due_is_closed_at_issue_and_its_email_still_goes_out(
+        tmp_path: Path, smtp_server: SmtpServer, issue_hook: None) -> None:
+    """Beta's 41.26 USD is paid in full by a 100 USD credit: its invoice is Closed as it is issued.
+    The customer still gets the statement, saying nothing is due instead of a due date (it was
+    cancelled as 'Closed now' and never sent)."""
+    ws = build_billed(tmp_path / "ws", tmp_path, credits="""
+        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+        100001,C-1,2025-09-15,50.00,CAD,general,azure,Azure migration credit
+        100002,C-2,2025-09-15,100.00,USD,general,azure,Azure commitment credit
+    """)
+    configure(ws.ws, smtp_server)
+    acme, beta = ws.numbers["100001"], ws.numbers["100002"]
+    assert [(a.number, a.status) for a in approve(ws.ws, [acme, beta], today=ISSUED)] == [(acme, "open"), (beta, "closed")]
+
+    report = send_pending(ws.ws, now=NOW)
+    assert sorted((d.invoice_number, d.outcome) for d in report.deliveries) == [(acme, "sent"), (beta, "sent")]
+    [to_beta] = [r.message for r in smtp_server.mailbox.received if r.rcpt_tos == ["bob@beta.example"]]
+    text = to_beta.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert "  Total      0.00 USD\n  Due        nothing is due\n" in text and "Due date" not in text
+    [to_acme] = [r.message for r in smtp_server.mailbox.received if r.rcpt_tos != ["bob@beta.example"]]
+    assert "  Due date   2025-12-21\r\n" in to_acme.get_body(("plain",)).get_content()
 
 
 def test_contacts_the_email_library_refuses_never_block_an_approval(billed: Billed, smtp_server: SmtpServer,

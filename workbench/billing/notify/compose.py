@@ -81,6 +81,7 @@ def _context(view: InvoiceView, portal_url: str) -> dict[str, Any]:
         "total": f"{amount_text(view.total, view.currency, grouped=True)} {view.currency}",
         "issue_date": view.issue_date.isoformat(),
         "due_date": view.due_date.isoformat(),
+        "nothing_due": view.total == 0,
         "preliminary": view.preliminary,
         "summary": rows,
         **text_columns(rows),

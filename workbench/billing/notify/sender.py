@@ -8,7 +8,8 @@ States of a message:
                           |----lease expired (crash)----> pending   (reclaimed, see below)
                           |----Ctrl-C/SIGTERM, not sent-> pending   (put back, attempt not counted)
                           '----invoice no longer Open---> cancelled (voided or closed before
-                                                                      the email went out)
+                                                                      the email went out; one
+                                                                      with nothing due is sent)
 
 Claiming is one `UPDATE ... SET status='sending' WHERE id=? AND status='pending'` in its own
 short transaction: of two senders (threads, processes, machines sharing a database) exactly
@@ -152,6 +153,7 @@ class _Claimed:
     invoice_number: str
     invoice_month: str
     invoice_status: str = ""  # as it is at claim time ("" for a message about no invoice)
+    nothing_due: bool = False  # the invoice's total is 0.00: Closed as it was issued, its email still goes
 
 
 class _ConnectFailed(Exception):
@@ -353,6 +355,7 @@ def _claim_next(ws: Workspace, now: dt.datetime) -> _Claimed | None:
                     msg.id, msg.message_id, msg.to_address, msg.subject, msg.body_text, msg.body_html or "",
                     bool(msg.attach_pdf), msg.attempts, invoice.number if invoice else "",
                     month_key(invoice.period_start) if invoice else "", invoice.status if invoice else "",
+                    invoice is not None and invoice.total == 0,
                 )
     return None
 
@@ -401,8 +404,10 @@ def _delivery(claimed: _Claimed, outcome: str, *, error: str = "", next_attempt_
 def _prepare(claimed: _Claimed, from_address: str, reply_to: str, ws: Workspace) -> tuple[EmailMessage | None, Delivery]:
     """The message to send and what it comes to once the server accepts it; or None and the
     outcome reached without sending (cancelled, cannot be written)."""
-    if claimed.invoice_status and claimed.invoice_status not in (Status.OPEN.value, Status.PAST_DUE.value):
-        # "a new invoice for you", about an invoice voided or closed since it was queued
+    sendable = {Status.OPEN.value, Status.PAST_DUE.value} | ({Status.CLOSED.value} if claimed.nothing_due else set())
+    if claimed.invoice_status and claimed.invoice_status not in sendable:
+        # "a new invoice for you", about an invoice voided or closed (paid) since it was queued; an
+        # invoice with nothing due is Closed as it is issued, and its statement still goes out
         return None, _delivery(claimed, "cancelled", error=f"{claimed.invoice_number} is "
                                f"{Status(claimed.invoice_status).label} now: the new-invoice email is not sent")
     pdf, note = _find_pdf(ws, claimed) if claimed.attach_pdf else (None, "")
