@@ -32,7 +32,7 @@ again the void records left unfinished under void/, and the summary names every 
 still does not show its invoice as it is now (`out_of_step`). Every file is written to a hidden
 `.<name>.<random>.tmp` and renamed, so a crash leaves no half-written file under a final name;
 leftover temp files are removed the next time the invoice is processed. A failed notebook is
-kept as `<number>.failed.ipynb` for reading.
+kept as `<number>.failed.ipynb` for reading (when it was written whole: not on a full disk).
 
 One invoice failing does not stop the others; `jobs > 1` runs invoices in a process pool
 (spawned workers, each with its own Chromium), `scheduler=` on a Dask cluster. Notebooks run
@@ -326,13 +326,30 @@ def _execute_notebook(notebook: Path, folder: Path, job: InvoiceJob, ws_root: Pa
         else:
             with kernel_config() as config:
                 nb = papermill.execute_notebook(str(notebook), str(temp), config=config, **common)
-    except BaseException:
-        if temp.exists():
-            os.replace(temp, failed)  # complete as a record of the failed run, under its own name
+    except Exception:
+        # kept as a record of the failed run, under its own name, when papermill wrote it whole;
+        # a notebook it could not write out (a full disk) would be an empty or cut-off file
+        if _whole_notebook(temp):
+            os.replace(temp, failed)
+        else:
+            temp.unlink(missing_ok=True)
+        raise
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM): no record of a run that was stopped
+        temp.unlink(missing_ok=True)
         raise
     os.replace(temp, final)
     failed.unlink(missing_ok=True)
     return nb
+
+
+def _whole_notebook(path: Path) -> bool:
+    """The file is a complete notebook (JSON with its cells): papermill's write was not cut short."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            document = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and isinstance(document.get("cells"), list)
 
 
 def _check_notebook_invoice(nb: object, job: InvoiceJob) -> None:
