@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 from workbench.lazy import lazy_exports as _lazy_exports
 
 _EXPORTS: dict[str, str] = {name: "month_end" for name in (
-    "DEFAULT_NOTEBOOK", "InvoiceJob", "InvoiceOutcome", "MonthEndSummary", "expected_files", "generate_period",
+    "DEFAULT_NOTEBOOK", "InvoiceJob", "InvoiceOutcome", "MonthEndInterrupted", "MonthEndSummary", "expected_files", "generate_period",
     "is_complete", "render_invoice", "run_month_end")}
 
 __all__ = [  # the keys of _EXPORTS
     "DEFAULT_NOTEBOOK",
     "InvoiceJob",
     "InvoiceOutcome",
+    "MonthEndInterrupted",
     "MonthEndSummary",
     "expected_files",
     "generate_period",
@@ -30,6 +31,7 @@ if _TYPE_CHECKING:  # what type checkers and readers see
         DEFAULT_NOTEBOOK,
         InvoiceJob,
         InvoiceOutcome,
+        MonthEndInterrupted,
         MonthEndSummary,
         expected_files,
         generate_period,

@@ -6,7 +6,9 @@ Registered by the main CLI with `from workbench.batch.cli import month_end`.
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 import click
@@ -59,6 +61,9 @@ Each run first puts right what a crash left behind; after the invoices, it makes
 unfinished void record under void/, then lists under OUT OF STEP the folders that still do not
 show their invoice as it is now (e.g. of customers this run did not select).
 
+Ctrl-C (or SIGTERM) stops it within seconds, workers included: it prints what was finished,
+and running the same command again resumes; exit code 130 (143 on SIGTERM).
+
 Exit code 0 when every invoice has its files and every selected customer was invoiced; 1 when
 done in part (the failures are listed with invoice number and customer); 2 on a usage error; 3
 when nothing was done (no usage imported for the period, or no invoice could be made or written).
@@ -100,7 +105,7 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
 
     from workbench.cli_workspace import open_directory
 
-    from .month_end import run_month_end
+    from .month_end import MonthEndInterrupted, run_month_end
 
     ws = open_directory(directory, "DIR")
     options = InvoiceOptions(apply_credits=apply_credits, include_tax=not no_tax,
@@ -117,13 +122,30 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
             bar.set_postfix_str(f"{outcome.number} {outcome.state}")
             bar.update(1)
 
+    stopped_by: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:  # SIGTERM (`kill`, a service manager) stops it as Ctrl-C does
+        stopped_by.append(signum)
+        raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()  # (signal handlers are the main thread's)
+    previous = signal.signal(signal.SIGTERM, stop) if in_main else None
     try:
         summary = run_month_end(ws, period, vendors=list(vendors) or None, customers=_customers(customers), jobs=jobs,
                                 options=options, today=today, progress=tick, notebook=notebook, on_invoices=start,
                                 engine=engine, scheduler=scheduler, on_step=lambda text: click.echo(f"{text} ...", err=True))
+    except MonthEndInterrupted as exc:
+        if in_main:  # stopped (its workers are gone): a second Ctrl-C or SIGTERM would only cut the summary short
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            previous = signal.SIG_IGN
+        summary = exc.summary
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         if bar is not None:
             bar.close()
         ws.close()
     click.echo(summary.text())
+    if summary.interrupted:  # as a shell reports a command stopped by the signal: 130 Ctrl-C, 143 SIGTERM
+        sys.exit(128 + (stopped_by[0] if stopped_by else signal.SIGINT))
     sys.exit(0 if summary.ok else 1 if summary.done or summary.skipped else 3)
