@@ -687,7 +687,8 @@ def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_
         _print_json([c.to_dict() if hasattr(c, "to_dict") else c for c in changed])
     else:
         for c in changed:
-            click.echo(f"{c.number}: {Status(c.status).label}" if hasattr(c, "number") else f"{c}: deleted")
+            click.echo(f"{c.number}: {Status(c.status).label}{f' ({c.note})' if getattr(c, 'note', '') else ''}"
+                       if hasattr(c, "number") else f"{c}: deleted")
     return list(changed)
 
 

@@ -81,8 +81,9 @@ def test_two_voids_at_once_give_the_credit_back_once(october: Workspace, second_
         results = run_together(outcome(lambda: set_status(october, [number], Status.VOID, today=TODAY)),
                                outcome(lambda: set_status(other, [number], Status.VOID, today=TODAY)))
     assert point.met
-    refused = [r for r in results if isinstance(r, Exception)]
-    assert len(refused) == 1 and isinstance(refused[0], InvoiceStateError), results
+    # the second to take the lock finds it void already: not refused, nothing stored again (its
+    # folders follow, see batch/test_void_killed_before_folders.py)
+    assert sorted(r[0].note for r in results) == ["", "void already: nothing to change"], results
     assert credit_balance(october) == Decimal("50.00")  # given back once
     assert audited(october, "invoice.status", number) == 2  # draft -> open, open -> void
 

@@ -6,7 +6,10 @@
 - `verify` re-derives every issued invoice from the stored usage, the pricebook version, FX
   rate, tax table and credits it recorded, with the same engine, and compares it to the stored
   figures to the cent; it also checks the seals (stored figures edited behind our back) and the
-  month-end files' manifests when present. The taxes are those the invoice recorded at
+  month-end files' manifests when present, and that each month-end folder under output/<YYYY-MM>/
+  agrees with the stored status (a void invoice's folder under void/, marked void; a manifest
+  saying the invoice's status): a folder that does not is reported, on a void invoice's result of
+  its own, with what to do. The taxes are those the invoice recorded at
   generation (`Invoice.tax_rates`), whatever the customer's jurisdiction or the tax table say
   now; an invoice from before they were recorded is re-derived with today's, and says so (a note).
 """
@@ -134,6 +137,7 @@ def verify(ws: Workspace, *, numbers: Iterable[str] | None = None) -> list[Verif
             _rederive(ws, session, inv, result)
             _check_files(ws, inv, result)
             results.append(result)
+        _check_folders(ws, session, results, wanted)
     return results
 
 
@@ -246,6 +250,33 @@ def _check_files(ws: Workspace, inv: m.Invoice, result: Verification) -> None:
             actual = file_sha256(path) if path.is_file() else "missing"  # read in blocks: a detailed CSV may be large
             if actual != digest:
                 result.differences.append(Difference(f"file {name}", digest[:16], actual[:16]))
+
+
+def _check_folders(ws: Workspace, session: Session, results: list[Verification], wanted: set[str] | None) -> None:
+    """Month-end folders under output/<YYYY-MM>/ whose manifest disagrees with the stored status
+    (`output_folders.status_disagreements`): on the invoice's result, or on a result of its own for
+    a void or deleted invoice (which are not verified otherwise), with what to do."""
+    import re
+
+    from workbench.billing.store.output_folders import status_disagreements
+
+    if not ws.output_dir.is_dir():
+        return
+    by_number = {r.number: r for r in results}
+    for period_dir in sorted(d for d in ws.output_dir.iterdir() if d.is_dir() and re.fullmatch(r"\d{4}-\d{2}", d.name)):
+        for found in status_disagreements(ws, period_dir):
+            if wanted is not None and found.number not in wanted:
+                continue
+            result = by_number.get(found.number)
+            if result is None:
+                customer = session.scalar(select(m.Invoice.customer_id).where(m.Invoice.number == found.number))
+                result = by_number[found.number] = Verification(found.number, customer or "", found.status)
+                results.append(result)
+            where = found.folder.relative_to(ws.root) if found.folder.is_relative_to(ws.root) else found.folder
+            result.differences.append(Difference(
+                f"month-end folder {where}", f"{found.manifest_status or 'no manifest'} (manifest)",
+                f"{found.status} (database)"))
+            result.notes.append(f"{found.text()}; to fix: {found.fix(ws.root)}")
 
 
 __all__ = ["Difference", "Verification", "figures_hash", "seal", "verify"]

@@ -12,7 +12,9 @@ The rules themselves live in `core.lifecycle`; this module applies them to the w
   with a reversal entry and releases the lock, so a corrected invoice can be generated.
 - Once a status change is committed, the invoice's month-end folder follows it
   (`store.output_folders.follow`): its manifest says the new status, and a void invoice's folder
-  moves under `output/<YYYY-MM>/void/`, out of the month's statements.
+  moves under `output/<YYYY-MM>/void/`, out of the month's statements. Voiding an invoice that
+  is void already is not refused: nothing stored changes, and its folder follows again (what a
+  void killed between its commit and the folders left behind).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class InvoiceSummary:
     issue_date: dt.date
     due_date: dt.date
     preliminary: bool
+    note: str = ""  # said beside the status by the CLI (e.g. an invoice voided again: "void already: ...")
 
     @classmethod
     def of(cls, inv: m.Invoice, customer_name: str) -> InvoiceSummary:
@@ -80,6 +83,7 @@ class InvoiceSummary:
             "vendor_cost": str(self.vendor_cost), "margin": str(self.margin),
             "issue_date": self.issue_date.isoformat(), "due_date": self.due_date.isoformat(),
             "preliminary": self.preliminary,
+            **({"note": self.note} if self.note else {}),
         }
 
 
@@ -179,7 +183,12 @@ def set_status(
     today = today or dt.date.today()
     with ws.session() as session:
         invoices = find_locked(session, refs)  # not while a generation or another change for them is storing
+        # voiding an invoice void already changes nothing stored; its folders follow again below (a void
+        # cut short between the commit and the folders left them in the month, saying open)
+        already = {inv.id for inv in invoices if target is Status.VOID and inv.status == Status.VOID.value}
         for inv in invoices:
+            if inv.id in already:
+                continue
             try:
                 check_transition(Status(inv.status), target)
             except ValueError as exc:
@@ -194,6 +203,8 @@ def set_status(
                 raise InvoiceStateError(f"{inv.number} is due {inv.due_date}: it can be Past Due from "
                                         f"{inv.due_date + dt.timedelta(days=1)} on (and becomes so by itself)")
         for inv in invoices:
+            if inv.id in already:
+                continue
             if target is Status.OPEN:
                 inv.issue_date = today
                 inv.due_date = today + dt.timedelta(days=payment_terms(session, session.get(m.Customer, inv.customer_id)))
@@ -212,8 +223,10 @@ def set_status(
                     _close_with_nothing_due(session, inv, actor)
         session.flush()
         changed = [InvoiceSummary.of(inv, session.get(m.Customer, inv.customer_id).name) for inv in invoices]
-    output_folders.follow(ws, [(inv.number, inv.period_start, inv.status) for inv in invoices])  # once committed
-    return changed
+    followed = output_folders.follow(ws, [(inv.number, inv.period_start, inv.status) for inv in invoices])  # once committed
+    return [replace(c, note="void already: " + ("its month-end folder now follows it (moved under void/, marked void)"
+                                                 if c.number in followed else "nothing to change"))
+            if c.invoice_id in already else c for c in changed]
 
 
 def approve(

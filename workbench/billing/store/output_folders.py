@@ -15,7 +15,8 @@ for a void invoice, leaves them under void/ as the record).
 
 A status change commits first, then follows here (`follow`): a crash in between leaves a folder
 one step behind, which the next month end puts right (`reconcile`) and otherwise reports
-(`out_of_step`). A manifest is rewritten whole or not at all (a temp file, fsynced, renamed over
+(`out_of_step`); voiding a void invoice again makes its folder follow too (`invoices.set_status`),
+and `workbench verify` names such folders (`status_disagreements`). A manifest is rewritten whole or not at all (a temp file, fsynced, renamed over
 it) and a folder moves under void/ in one rename, so a crash leaves it in one place or the
 other, never half a manifest.
 
@@ -57,6 +58,7 @@ __all__ = [
     "VOID_FOLDER",
     "OutOfStep",
     "Reconciled",
+    "StatusDisagreement",
     "follow",
     "follow_status",
     "holds_its_files",
@@ -67,6 +69,7 @@ __all__ = [
     "reconcile",
     "remove_temp_files",
     "settle_void",
+    "status_disagreements",
     "void_folders",
     "write_manifest",
     "writing",
@@ -363,4 +366,58 @@ def out_of_step(ws: Workspace, period_dir: Path) -> list[OutOfStep]:
         if status != VOID or not whole or (manifest is not None and manifest.get("status") != VOID):
             found.append(OutOfStep(folder.name, folder, files_status(manifest) if manifest else "", status,
                                    under_void=True, whole=whole))
+    return found
+
+
+# --- what `workbench verify` checks ----------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class StatusDisagreement:
+    """A month-end folder whose manifest, or place, disagrees with the invoice's stored status: a
+    status change (a void of many invoices) killed between its commit and the folders following,
+    or a folder that could not be changed then."""
+
+    number: str
+    folder: Path
+    manifest_status: str  # what its manifest says ("" when it has none)
+    status: str  # the invoice's stored status ("deleted" when it is no longer stored)
+    under_void: bool = False
+
+    def text(self) -> str:
+        says = f"its manifest says {self.manifest_status}" if self.manifest_status else "it has no manifest"
+        now = "deleted" if self.status == DELETED else f"{Status(self.status).label} in the database"
+        where = "under void/" if self.under_void else "among the month's statements"
+        return f"{self.number}: folder {where}, {says}, the invoice is {now}"
+
+    def fix(self, workspace: Path) -> str:
+        period = self.folder.parent.parent.name if self.under_void else self.folder.parent.name
+        if self.status == VOID:
+            return (f"void it again: `workbench invoices status {workspace} {self.number} --to void` changes "
+                    f"nothing stored and moves its folder under void/, marked void (so does the next month end of {period})")
+        if self.status == DELETED:
+            return f"the next `workbench month-end {workspace} --period {period}` removes it; or delete {self.folder}"
+        return (f"the next `workbench month-end {workspace} --period {period}` writes the status into the manifest "
+                f"(and makes the files again if they show another status)")
+
+
+def status_disagreements(ws: Workspace, period_dir: Path) -> list[StatusDisagreement]:
+    """The month's folders whose manifest status, or place, is not the invoice's stored status: a
+    void or deleted invoice's folder among the month's statements, a manifest whose "status" is not
+    the invoice's, a folder under void/ of an invoice that is not void. (Files made for an earlier
+    status, with the manifest's status right, are not a disagreement: the next month end makes
+    them again, see `out_of_step`.)"""
+    live, kept = month_end_folders(period_dir), void_folders(period_dir)
+    statuses = _statuses(ws, sorted({d.name for d in [*live, *kept]}))
+    found = []
+    for folder in [*live, *kept]:
+        under_void = folder in kept
+        manifest = read_manifest(folder, folder.name)
+        says = str(manifest.get("status", "")) if manifest is not None else ""
+        status = statuses.get(folder.name, DELETED)
+        if under_void:
+            wrong = status != VOID or bool(says and says != VOID)
+        else:  # (a manifest that records no status makes no claim about it)
+            wrong = status in (VOID, DELETED) or bool(says and says != status)
+        if wrong:
+            found.append(StatusDisagreement(folder.name, folder, says, status, under_void))
     return found
