@@ -113,8 +113,8 @@ def test_a_void_killed_before_its_folders_followed_is_reported_and_put_right_by_
     assert again.returncode == 0, again.stdout + again.stderr
     assert again.stdout.splitlines() == [
         f"{NUMBERS[0]}: Void (void already: nothing to change)",
-        f"{NUMBERS[1]}: Void (void already: its month-end folder now follows it (moved under void/, marked void))",
-        f"{NUMBERS[2]}: Void (void already: its month-end folder now follows it (moved under void/, marked void))",
+        f"{NUMBERS[1]}: Void (void already: its month-end folder now follows it (under void/, marked void))",
+        f"{NUMBERS[2]}: Void (void already: its month-end folder now follows it (under void/, marked void))",
     ]
     assert sorted(p.name for p in out.iterdir()) == ["void"]
     assert [manifest_status(out / "void" / n) for n in NUMBERS] == ["void"] * 3

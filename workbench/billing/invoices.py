@@ -224,7 +224,7 @@ def set_status(
         session.flush()
         changed = [InvoiceSummary.of(inv, session.get(m.Customer, inv.customer_id).name) for inv in invoices]
     followed = output_folders.follow(ws, [(inv.number, inv.period_start, inv.status) for inv in invoices])  # once committed
-    return [replace(c, note="void already: " + ("its month-end folder now follows it (moved under void/, marked void)"
+    return [replace(c, note="void already: " + ("its month-end folder now follows it (under void/, marked void)"
                                                  if c.number in followed else "nothing to change"))
             if c.invoice_id in already else c for c in changed]
 
