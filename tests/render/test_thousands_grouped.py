@@ -282,7 +282,7 @@ def test_the_plain_text_email_keeps_its_amounts_in_one_column(billed):
     summary = [SummaryRow(role, label, amount) for role, label, amount in rows]
     text = render(email_environment(), "invoice_open.txt.j2", {
         "greeting_name": "Bob", "customer_name": "Mega", "number": "AWS-202510-00002", "period": "2025-10",
-        "vendor": "AWS", "currency": "USD", "total": "1.00 USD", "issue_date": "", "due_date": "", "preliminary": False,
+        "vendor": "AWS", "currency": "USD", "total": "1.00 USD", "issue_date": "", "due_date": "", "nothing_due": False, "preliminary": False,
         "summary": summary, "portal_link": "", "reseller_name": "Maple", "reseller_email": "",
         **text_columns(summary)})
     lines = [line for line in text.splitlines() if line.startswith("  ") and line.rstrip().endswith(tuple("0123456789"))]
