@@ -779,13 +779,24 @@ def invoices_status(directory: str, refs: tuple[str, ...], target: str, reason: 
 @json_option
 def invoices_export(directory: str, refs: tuple[str, ...], formats: tuple[str, ...], out: str | None, as_json: bool) -> None:
     """Export invoices as customer CSV, detailed CSV, Excel and PDF."""
-    from workbench.billing.exports import export_invoice, exporters
+    from workbench.billing.exports import ExporterConflict, ExporterPluginError, export_invoice, exporter, exporters
 
     ws = _open(directory)
-    known = sorted([*exporters(), "pdf"])
+    known = sorted([*exporters(), "pdf"])  # warns of the plug-ins that cannot be used, with what to do
     unknown = [f for f in formats if f not in known]
     if unknown:
-        raise click.BadParameter(f"unknown format {', '.join(unknown)}; known: {', '.join(known)}", param_hint="--format")
+        unusable = []
+        for name in unknown:
+            try:
+                exporter(name)
+            except (ExporterPluginError, ExporterConflict):
+                unusable.append(name)
+            except LookupError:
+                pass
+        said = [f"the {name} plug-in cannot be used (the warning above says why and what to do)" for name in unusable]
+        if len(unusable) < len(unknown):
+            said.append(f"unknown format {', '.join(f for f in unknown if f not in unusable)}")
+        raise click.BadParameter(f"{'; '.join(said)}; known: {', '.join(known)}", param_hint="--format")
     target = Path(out) if out else ws.output_dir
     target.mkdir(parents=True, exist_ok=True)
 

@@ -68,7 +68,13 @@ def test_a_broken_plugin_stops_only_its_own_format(acme: tuple[str, str], tmp_pa
     asked = workbench("invoices", "export", ws, number, "--format", "broken", "--out", str(out), plugins=plugins,
                       expect=2)
     assert "No module named 'no_such_module'" in asked.stderr and "pip uninstall broken-exporter" in asked.stderr
-    assert "unknown format broken; known: csv, detailed-csv, jsonl, pdf, xlsx" in asked.stderr
+    assert ("the broken plug-in cannot be used (the warning above says why and what to do); "
+            "known: csv, detailed-csv, jsonl, pdf, xlsx") in asked.stderr.replace("\n", " ")
+    assert "unknown format" not in asked.stderr  # it is known: it is broken
+    both = workbench("invoices", "export", ws, number, "--format", "broken", "--format", "nope", "--out", str(out),
+                     plugins=plugins, expect=2)
+    assert "cannot be used (the warning above says why and what to do); unknown format nope; known:" in \
+        both.stderr.replace("\n", " ")
 
 
 def test_the_pdf_is_the_statement_with_the_csvs_mode_and_a_pdf_plugin_is_refused_out_loud(
