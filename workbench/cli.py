@@ -1003,7 +1003,7 @@ def _register_extensions() -> None:
     (Approving queues the customer email through the `workbench.issue_hooks` entry point.)"""
     from workbench.api.cli import register as register_api
     from workbench.batch.cli import month_end
-    from workbench.billing.notify.cli import notify
+    from workbench.cli_notify import notify
     from workbench.serve import serve
 
     main.add_command(month_end)

@@ -18,10 +18,10 @@ from workbench.billing.notify import (
     require_email_templates,
     set_notify_settings,
 )
-from workbench.billing.notify.cli import notify
 from workbench.billing.store import audit
 from workbench.billing.store.models import Setting
 from workbench.billing.store.workspace import Workspace, init_workspace
+from workbench.cli_notify import notify
 
 from .conftest import ISSUED, Billed, SmtpServer, configure
 

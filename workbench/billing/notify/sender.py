@@ -63,7 +63,7 @@ from workbench.billing.store.workspace import Workspace
 from .outbox import ACTOR, utc_naive
 from .settings import NotifySettings, notify_settings
 
-__all__ = ["BACKOFF_BASE", "Delivery", "SENDING_LEASE", "SMTP_TIMEOUT", "SendReport", "backoff", "send_pending"]
+__all__ = ["BACKOFF_BASE", "Delivery", "SENDING_LEASE", "SMTP_TIMEOUT", "SendReport", "StoppedMidSend", "backoff", "send_pending"]
 
 BACKOFF_BASE = dt.timedelta(minutes=1)
 BACKOFF_CAP = dt.timedelta(hours=6)
@@ -448,7 +448,7 @@ def _release(ws: Workspace, claimed: _Claimed, now: dt.datetime) -> None:
 _HELD = (signal.SIGINT, signal.SIGTERM)
 
 
-class _StoppedMidSend(KeyboardInterrupt):
+class StoppedMidSend(KeyboardInterrupt):
     """A second Ctrl-C: the run stopped before the outcome of the message being sent was recorded."""
 
 
@@ -475,7 +475,7 @@ def _signals_held() -> Iterator[_Held]:
 
     def hold(signum: int, frame: FrameType | None) -> None:
         if signum == signal.SIGINT and signum in held.received:
-            raise _StoppedMidSend
+            raise StoppedMidSend
         if signum not in held.received:
             held.received.append(signum)
         if signum == signal.SIGINT:

@@ -1,6 +1,6 @@
-"""`workbench notify`: settings, sending and the outbox.
+"""`workbench notify`: settings, sending and the outbox (`workbench.billing.notify` underneath).
 
-Registered by the main CLI with `from workbench.billing.notify.cli import notify`
+Registered by the main CLI with `from workbench.cli_notify import notify`
 (and `main.add_command(notify)`). Approving an invoice queues its email wherever it is approved:
 the hook is the `workbench.issue_hooks` entry point.
 """
@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:  # the commands import what they use: `workbench --help` loads none of it
+    from workbench.billing.notify.settings import NotifySettings
     from workbench.billing.store.workspace import Workspace
-
-    from .settings import NotifySettings
 
 __all__ = ["notify"]
 
@@ -64,7 +63,7 @@ def settings_command(directory: str, host: str | None, port: int | None, starttl
                      password_env: str | None, from_address: str | None, on_open: bool | None,
                      attach_pdf: bool | None) -> None:
     """Show the notify and SMTP settings of DIR, changing those given first."""
-    from .settings import SettingsError, set_notify_settings
+    from workbench.billing.notify.settings import SettingsError, set_notify_settings
 
     ws = _open(directory)
     try:
@@ -88,11 +87,11 @@ def send_command(directory: str, max_attempts: int, as_json: bool) -> None:
     or the run stopped (server unreachable, SMTP not configured), 130 when interrupted (Ctrl-C):
     the message being sent is recorded as the server answered before the run stops.
     """
-    from .sender import _StoppedMidSend, send_pending
+    from workbench.billing.notify.sender import StoppedMidSend, send_pending
 
     try:
         report = send_pending(_open(directory), max_attempts=max_attempts)
-    except _StoppedMidSend:
+    except StoppedMidSend:
         click.echo("interrupted (twice) before the outcome of the message being sent was recorded: it stays "
                    "'sending' and goes again, with the same Message-ID, after its 10-minute lease; run "
                    "`workbench notify send` again then", err=True)
@@ -116,7 +115,7 @@ def send_command(directory: str, max_attempts: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def outbox_command(directory: str, status: str | None, as_json: bool) -> None:
     """List queued messages with their status, attempts and last error."""
-    from .outbox import list_outbox
+    from workbench.billing.notify.outbox import list_outbox
 
     entries = list_outbox(_open(directory), status=status)
     if as_json:
@@ -138,7 +137,7 @@ def outbox_command(directory: str, status: str | None, as_json: bool) -> None:
 @click.argument("ids", nargs=-1, required=True, type=int)
 def retry_command(directory: str, ids: tuple[int, ...]) -> None:
     """Queue failed messages (by outbox id) again, with a fresh set of attempts."""
-    from .outbox import requeue_failed
+    from workbench.billing.notify.outbox import requeue_failed
 
     moved = requeue_failed(_open(directory), list(ids))
     for outbox_id in ids:
