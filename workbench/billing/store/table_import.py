@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -107,8 +107,13 @@ def import_tables(
         values.get("customer_id", "").strip() for t in tables if t.format.name == "customers" for _, values in t.rows
     }
     with ws.session() as session:
+        # The customers' locks first (generation's, `locking.lock_customers`), then every check on
+        # what is committed under them, then the write in the same transaction: a run that stores
+        # drafts between the closed-month checks and the write would lock its months with drafts
+        # priced from the data this import replaces.
+        problems += _check_account_locks(ws, session, _account_changes(session, records), again="import the file again",
+                                         reach=lambda: _reference_customers(session, records))
         problems += _check_against_store(session, records, named_customers)
-        problems += _check_account_locks(ws, session, _account_changes(session, records), again="import the file again")
         if errors(problems):
             session.rollback()  # the customer locks taken for the check leave nothing behind
             return ImportSummary(), _ordered(problems)
@@ -388,28 +393,28 @@ def _account_changes(session: Session, records: Sequence[Record]) -> list[_Accou
     return changes
 
 
-def _check_account_locks(ws: Workspace, session: Session, changes: Sequence[_AccountChange], *, again: str) -> list[Problem]:
+def _check_account_locks(ws: Workspace, session: Session, changes: Sequence[_AccountChange], *, again: str,
+                         reach: Callable[[], set[str]] | None = None) -> list[Problem]:
     """Which customer owns an account decides whose invoices its usage is priced into, so an
     account with usage in a period locked (invoices generated) for the customer losing it or the
     customer gaining it must stay where it is: the invoice would no longer match its usage
     (`_locked_usage`: by month, or by day for a lock of other days than whole months).
     Checks under the per-customer lock (`locking`), so no invoice is generated between the check
-    and the write; the caller's transaction holds it."""
+    and the write; the caller's transaction holds it. `reach()`: the other customers to lock with
+    them (the table import's reference rows, `_reference_customers`), asked again once locked."""
     customers = sorted({c for ch in changes for c in (ch.losing, ch.gaining) if c})
-    if not customers:
-        return []
     stored = [c for chunk in chunks(customers) for c in session.scalars(select(Customer.customer_id).where(Customer.customer_id.in_(chunk)))]
-    if not stored:
-        return []  # customers new in this import have no invoices
     vendors = sorted({ch.vendor for ch in changes})
-    seen = _period_locks(session, vendors, stored)
+    seen = _period_locks(session, vendors, stored) if stored else []
     if any(not _whole_months(lk) for lk in seen):
         # The days of a lock may need a report's day summary written first (seconds for a large
         # report): written now, before the customers' lock, as generation prices before taking
         # it, so that the lock is not held meanwhile. Under the lock the check runs on what is
         # committed then, and finds the day summaries written.
         _locked_usage(ws, session, changes, seen)
-    lock_customers(session, sorted(stored))
+    _lock_until_stable(session, set(stored), reach)
+    if not stored:
+        return []  # customers new in this import have no invoices
     locks = _period_locks(session, vendors, stored)
     if not locks:
         return []
@@ -437,6 +442,32 @@ def _check_account_locks(ws: Workspace, session: Session, changes: Sequence[_Acc
             f"{unlock_steps(held)} first, then {again}; or keep the account {keep}",
         ))
     return problems
+
+
+def _lock_until_stable(session: Session, customers: set[str], reach: Callable[[], set[str]] | None) -> None:
+    """Lock `customers` and those `reach()` names, in one call (customer order, as generation:
+    neither waits on the other's half); then ask `reach()` again under the locks, since an import
+    that committed meanwhile may have given a pricebook or jurisdiction another customer, and
+    lock those too, until it names no customer more."""
+    held: set[str] = set()
+    wanted = customers | (reach() if reach else set())
+    while wanted - held:
+        lock_customers(session, sorted(wanted - held))
+        held |= wanted
+        wanted = held | (reach() if reach else set())
+
+
+def _reference_customers(session: Session, records: Sequence[Record]) -> set[str]:
+    """The stored customers whose invoices the reference rows of this import reach (as
+    `_check_closed_reference` reads them): no run may store their drafts between that check and
+    the write. An FX rate reaches every customer invoiced in its target currency."""
+    changes = _reference_changes(session, records)
+    targets = sorted({ch.pair[1] for ch in changes if ch.customers is None and ch.pair is not None})
+    reached = set(session.scalars(select(CustomerVendor.customer_id).where(CustomerVendor.invoice_currency.in_(targets)))) \
+        if targets else set()
+    named = sorted({c for ch in changes if ch.customers is not None for c in ch.customers})
+    return reached | {c for chunk in chunks(named)
+                      for c in session.scalars(select(Customer.customer_id).where(Customer.customer_id.in_(chunk)))}
 
 
 def _period_locks(session: Session, vendors: Sequence[str], customers: Sequence[str]) -> list[PeriodLock]:
