@@ -494,3 +494,42 @@ def test_usage_dated_outside_its_billing_month_is_a_warning(ws: Workspace, tmp_p
                                                      "2025-09-29T00:00:00.000Z,2025-09-29T01:00:00.000Z", 1))
     [file] = import_reports(ws, [late], today=dt.date(2025, 12, 20)).files
     assert [p.code for p in file.problems if p.code == "usage-outside-period"] == []
+
+
+def test_a_ctrl_c_right_after_the_commit_keeps_the_stored_report_s_files(ws: Workspace) -> None:
+    """Ctrl-C arrives once the report's transaction is committed, before the import has left the
+    block that committed it (raised here from SQLAlchemy's after_commit, the first moment it can
+    be). The report is stored and current: its kept vendor file, parse and summary stay with it
+    (the cleanup used to remove them, leaving a current report without files)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    def storing(session: Session, _context: object) -> None:
+        if any(isinstance(o, VendorReport) for o in session.new):
+            session.info["stores a report"] = True
+
+    def ctrl_c(session: Session) -> None:
+        if session.info.get("stores a report"):
+            raise KeyboardInterrupt
+
+    event.listen(Session, "after_flush", storing)
+    event.listen(Session, "after_commit", ctrl_c)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            import_reports(ws, [AWS_SAMPLE], today=dt.date(2023, 12, 1))
+    finally:
+        event.remove(Session, "after_flush", storing)
+        event.remove(Session, "after_commit", ctrl_c)
+    [aws] = [r.sha256[:16] for r in current_reports_of(ws)]
+    assert parquet_files(ws) == [
+        f"usage/aws/2023-11/{aws}.summary.parquet", f"usage/aws/sources/{aws}/aws-cur-legacy-2023-11.csv",
+        f"usage/aws/sources/{aws}/aws-cur-legacy-2023-11.csv.columns.parquet",
+    ]
+    assert current_usage_files(ws, "aws", ["2023-11"]) == [ws.root / f"usage/aws/2023-11/{aws}.parquet"]
+    assert [f.status for f in import_reports(ws, [AWS_SAMPLE], today=dt.date(2023, 12, 1)).files] == [
+        FileStatus.UNCHANGED]
+
+
+def current_reports_of(ws: Workspace) -> list[VendorReport]:
+    with ws.session() as session:
+        return list(session.scalars(select(VendorReport).where(VendorReport.superseded_by.is_(None))))

@@ -472,6 +472,7 @@ def _store_report(
     written already (`store_usage_table`)."""
     name = path.name
     written: list[Path] = []
+    committed = False
     try:
         summary = f"read_parquet({sql_text(pending)})"
         vendors = [v for (v,) in con.execute(f"SELECT DISTINCT coalesce(vendor, '') FROM {summary} ORDER BY 1").fetchall()]
@@ -498,7 +499,9 @@ def _store_report(
             return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, problems=tuple(problems))
 
         replaced: dict[str, list[VendorReport]] = {}
-        with ws.session() as session:  # commits at the end of the block; a failed commit cleans up too
+        # Committed at the end of the block; leaving it otherwise rolls back (`close`, fine in any
+        # state: `Workspace.session`'s rollback would raise over a Ctrl-C that came after the commit).
+        with Session(ws.engine, expire_on_commit=False) as session:
             # One import of a month at a time, from here to the commit (short: the file was read and
             # summarised before). What is current, and the month's invoices, are read under the lock:
             # two imports of one payer's month cannot both supersede the same report and both stay
@@ -569,16 +572,38 @@ def _store_report(
                         fix="import the vendor's final report for the month when it is published",
                         severity=Severity.WARNING,
                     ))
+            session.commit()
+            committed = True
     except BaseException:
-        for stored_path in written:
-            stored_path.unlink(missing_ok=True)
-        if vendor:
-            with contextlib.suppress(OSError):
-                source_dir(ws, vendor, sha256).rmdir()  # this file's own folder, when empty
+        # The placed files go only with a report that was not stored: once the commit is through
+        # they are the stored report's (a Ctrl-C there, or an error raised on its way back out of
+        # the commit, must not leave a current report without its files).
+        if not committed and not _stored_now(ws, sha256, vendor, [s.period for s in summaries] if written else []):
+            for stored_path in written:
+                stored_path.unlink(missing_ok=True)
+            if vendor:
+                with contextlib.suppress(OSError):
+                    source_dir(ws, vendor, sha256).rmdir()  # this file's own folder, when empty
         raise
     status = FileStatus.REPLACED if replaced else FileStatus.IMPORTED
     return FileOutcome(path, status, sha256, vendor, format, tuple(s.period for s in summaries),
                        sum(s.rows for s in summaries), tuple(problems))
+
+
+def _stored_now(ws: Workspace, sha256: str, vendor: str | None, periods: Sequence[str]) -> bool:
+    """Whether the database holds this file's reports, current, for every one of `periods`: its
+    commit went through although `_store_report` did not see it return. False when it cannot
+    say (the database is gone: its commit is what failed)."""
+    if not periods or not vendor:
+        return False
+    try:
+        with ws.session() as session:
+            current = set(session.scalars(select(VendorReport.billing_period).where(
+                VendorReport.sha256 == sha256, VendorReport.vendor == vendor,
+                VendorReport.billing_period.in_(sorted(set(periods))), VendorReport.superseded_by.is_(None))))
+    except Exception:  # noqa: BLE001 - the error that stopped the import is the one to raise
+        return False
+    return current == set(periods)
 
 
 def _summarise(con: duckdb.DuckDBPyConnection, summary: str, name: str) -> tuple[list[_PeriodSummary], list[Problem]]:
