@@ -7,6 +7,8 @@ import datetime as dt
 import io
 import re
 import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from decimal import Decimal
@@ -32,6 +34,7 @@ from workbench.billing.store import (
     unassigned_usage,
 )
 from workbench.billing.store.models import Invoice, VendorReport
+from workbench.billing.store.workspace import init_workspace
 from workbench.billing.store.usage_files import day_summaries
 from workbench.billing.store.usage_queries import current_reports
 
@@ -533,3 +536,26 @@ def test_a_ctrl_c_right_after_the_commit_keeps_the_stored_report_s_files(ws: Wor
 def current_reports_of(ws: Workspace) -> list[VendorReport]:
     with ws.session() as session:
         return list(session.scalars(select(VendorReport).where(VendorReport.superseded_by.is_(None))))
+
+
+def test_a_copy_the_disk_cannot_hold_is_removed_at_once(tmp_path: Path) -> None:
+    """The vendor file's copy into usage/ fails part-way (a real write refused by the system: a
+    process whose files may not grow past 600 KB, the 1 MB sample does not fit; a full disk fails
+    the same way). The import fails, and the part copied is gone at once, not left for the next
+    import to sweep."""
+    root = tmp_path / "ws"
+    init_workspace(root).close()
+    script = (
+        "import datetime as dt, pathlib, resource, signal, sys\n"
+        "from workbench.billing.store import open_workspace, import_reports\n"
+        "ws = open_workspace(pathlib.Path(sys.argv[1]))\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as ENOSPC does\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (600_000, resource.RLIM_INFINITY))\n"
+        "try:\n"
+        "    import_reports(ws, [pathlib.Path(sys.argv[2])], today=dt.date(2023, 12, 1))\n"
+        "except OSError as exc:\n"
+        "    print('failed', exc.strerror)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(root), str(AWS_SAMPLE)], capture_output=True, text=True,
+                          timeout=120)
+    assert (done.returncode, done.stdout) == (0, "failed File too large\n"), done.stderr
+    assert sorted(p.name for p in (root / "usage").rglob("*") if p.is_file()) == []

@@ -361,7 +361,8 @@ def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
 
 
 def _discard(copying: Future[str | None]) -> None:
-    """Remove the pending copy of a source that was not moved into place (refused, failed)."""
+    """Remove the pending copy of a source that was not moved into place (refused, failed); a copy
+    that failed has removed its part itself (`_copy_source`)."""
     try:
         pending = copying.result()
     except OSError:
@@ -377,7 +378,12 @@ def _copy_source(ws: Workspace, path: Path, known: Future[tuple[str, FileOutcome
     if known.result()[1] is not None:
         return None
     pending = pending_path(ws.usage_dir, "source", owner)
-    shutil.copyfile(path, pending)
+    try:
+        shutil.copyfile(path, pending)
+    except BaseException:  # a full disk: the part copied goes now, not at the next import's sweep
+        with contextlib.suppress(OSError):
+            pending.unlink(missing_ok=True)
+        raise
     return str(pending)
 
 
