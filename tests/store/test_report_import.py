@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -10,7 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -559,3 +560,38 @@ def test_a_copy_the_disk_cannot_hold_is_removed_at_once(tmp_path: Path) -> None:
                           timeout=120)
     assert (done.returncode, done.stdout) == (0, "failed File too large\n"), done.stderr
     assert sorted(p.name for p in (root / "usage").rglob("*") if p.is_file()) == []
+
+
+def test_an_interrupt_that_is_not_the_hash_thread_s_is_raised_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the hash thread interrupts DuckDB on its own account (the file was imported before).
+    Any other interrupt of the import's DuckDB (here its connection's `interrupt()` from the
+    progress callback, once DuckDB says how far it is) is a stop asked for: raised as it is, with
+    nothing left behind (it failed an assertion, "DuckDB interrupted by someone else")."""
+    from workbench.billing.demo import write_aws_cur
+    from workbench.billing.store import report_import
+
+    cur = write_aws_cur(tmp_path / "cur-2025-10.csv", rows=200_000, accounts=5, period="2025-10", fmt="csv",
+                        legacy=True, seed=1)
+    ws = init_workspace(tmp_path / "ws")
+    connections: list[duckdb.DuckDBPyConnection] = []
+    real_duckdb = report_import.bounded_duckdb
+
+    @contextlib.contextmanager
+    def noted_duckdb(*args: object, **kwargs: object) -> Iterator[duckdb.DuckDBPyConnection]:
+        with real_duckdb(*args, **kwargs) as con:  # type: ignore[arg-type]
+            connections.append(con)
+            yield con
+
+    def stop(done: int, total: int, text: str) -> None:
+        if text.endswith("%") and connections:
+            connections.pop().interrupt()
+
+    monkeypatch.setattr(report_import, "bounded_duckdb", noted_duckdb)
+    try:
+        with pytest.raises(duckdb.InterruptException):
+            import_reports(ws, [cur], today=dt.date(2025, 11, 20), progress=stop)
+        assert [p.name for p in ws.usage_dir.rglob("*")] == []
+        with ws.session() as session:
+            assert session.scalars(select(VendorReport)).all() == []
+    finally:
+        ws.close()

@@ -185,7 +185,8 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
         # The hash runs beside DuckDB's pass over the file (a gzipped CSV leaves a core idle) and
         # interrupts it when the file was imported before: re-importing a folder of months costs
         # little more than hashing them.
-        known = threads.submit(_look_up, ws, path, con)
+        interrupting = threading.Event()  # set by the hash thread before it interrupts DuckDB
+        known = threads.submit(_look_up, ws, path, con, interrupting)
         ws.usage_dir.mkdir(parents=True, exist_ok=True)
         copying = threads.submit(_copy_source, ws, path, known, owner)
         pending = pending_path(ws.usage_dir, "summary", owner)
@@ -210,8 +211,10 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
                 return _ReadFile(path, sha, None, report.format, report.vendor or vendor, tuple(problems), pending,
                                  Path(copied), parsed if parsed.exists() else None)
         except duckdb.InterruptException:
+            if not interrupting.is_set():
+                raise  # not the hash thread's: a stop asked for (DuckDB 2 says a Ctrl-C as RuntimeError)
             sha, done = known.result()
-            assert done is not None, "DuckDB interrupted by someone else"
+            assert done is not None
             return _ReadFile(path, sha, done)
         except duckdb.Error as error:  # the summary pass is the first to read all of a parquet file
             failure = read_failure(path, error)
@@ -318,9 +321,11 @@ def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], ven
     return outcomes
 
 
-def _look_up(ws: Workspace, path: Path, con: duckdb.DuckDBPyConnection) -> tuple[str, FileOutcome | None]:
+def _look_up(ws: Workspace, path: Path, con: duckdb.DuckDBPyConnection,
+             interrupting: threading.Event) -> tuple[str, FileOutcome | None]:
     """The file's sha256, and its outcome when that is already known (imported before:
-    unchanged; unreadable: refused), in which case DuckDB's work on it is interrupted."""
+    unchanged; unreadable: refused), in which case DuckDB's work on it is interrupted (after
+    `interrupting` is set: an interrupt without it is someone else's, to be raised)."""
     try:
         sha = file_sha256(path)
     except OSError as exc:
@@ -331,6 +336,7 @@ def _look_up(ws: Workspace, path: Path, con: duckdb.DuckDBPyConnection) -> tuple
     else:
         done = _already_imported(ws, path, sha)
     if done is not None:
+        interrupting.set()
         con.interrupt()
     return sha, done
 
