@@ -12,7 +12,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, create_engine, inspect, select
+from sqlalchemy import MetaData, create_engine, inspect, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -110,6 +110,31 @@ def test_two_processes_upgrading_one_database_at_once_take_turns(db_url: str) ->
     engine = create_engine(db_url, poolclass=NullPool)
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), "0005")
+    _two_upgraders_at_once(db_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_two_processes_upgrading_take_turns_on_a_server_that_defaults_to_repeatable_read(db_url: str) -> None:
+    """A server (or database) whose transactions default to REPEATABLE READ reads each statement of
+    a transaction from the snapshot of its first one: the second upgrader's was taken by its
+    advisory-lock statement, before it waited, so it read revision 0005 again once the first had
+    committed, and failed adding 0006's columns again ("already exists"). The upgrade reads at READ
+    COMMITTED, whatever the server's default."""
+    engine = create_engine(db_url, poolclass=NullPool)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0005")
+        database = connection.execute(text("SELECT current_database()")).scalar()
+        connection.execute(text(f"ALTER DATABASE \"{database}\" SET default_transaction_isolation = 'repeatable read'"))
+    _two_upgraders_at_once(db_url)
+    assert current_revision(engine) == head_revision()
+    engine.dispose()
+
+
+def _two_upgraders_at_once(db_url: str) -> None:
+    """The first upgrader stopped after its first ALTER TABLE, the second started meanwhile: the
+    second waits, then finds the database upgraded."""
 
     def start(mode: str) -> subprocess.Popen[str]:
         proc = subprocess.Popen([sys.executable, "-c", UPGRADER, db_url, mode], stdin=subprocess.PIPE,
@@ -132,5 +157,4 @@ def test_two_processes_upgrading_one_database_at_once_take_turns(db_url: str) ->
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.communicate()
-    assert current_revision(engine) == head_revision()
-    engine.dispose()
+

@@ -159,7 +159,11 @@ def _one_upgrader(engine: Engine) -> Iterator[None]:
 
 
 def _migration_engine(db_url: str) -> Engine:
-    engine = create_engine(db_url, poolclass=NullPool, connect_args=connect_args(db_url))
+    # PostgreSQL: READ COMMITTED whatever the server's default, so that the revision read after the
+    # advisory lock sees the upgrade another process committed while we waited (under REPEATABLE
+    # READ the snapshot is the lock statement's, taken before the wait: 0006 ran a second time)
+    isolation = {"isolation_level": "READ COMMITTED"} if db_url.startswith("postgres") else {}
+    engine = create_engine(db_url, poolclass=NullPool, connect_args=connect_args(db_url), **isolation)
     if engine.dialect.name == "sqlite":
         # SQLAlchemy's recipe for transactional DDL on pysqlite before Python 3.12 (its
         # `autocommit=False` needs 3.12): the driver emits no BEGIN (it would not before an
