@@ -11,7 +11,9 @@ or one credit paid out twice. So a writer first calls
         ...check the period locks, read the balance, write...
 
 and holds the lock until its transaction ends. The second writer waits there, then reads what
-the first committed.
+the first committed. A table import takes the locks of the customers whose invoices its rows
+reach (accounts changing hands, reference data: `table_import`) before it checks them, so no
+draft is stored between its checks and its write.
 
 - PostgreSQL (and other servers): `SELECT ... FOR UPDATE` of the customer's row. Under READ
   COMMITTED (the default, which `workspace` keeps) each later statement of the transaction sees
