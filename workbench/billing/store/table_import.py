@@ -111,9 +111,10 @@ def import_tables(
         # what is committed under them, then the write in the same transaction: a run that stores
         # drafts between the closed-month checks and the write would lock its months with drafts
         # priced from the data this import replaces.
-        problems += _check_account_locks(ws, session, _account_changes(session, records), again="import the file again",
-                                         reach=lambda: _reference_customers(session, records))
+        locked = _check_account_locks(ws, session, _account_changes(session, records), again="import the file again",
+                                      reach=lambda: _reference_customers(session, records))
         problems += _check_against_store(session, records, named_customers)
+        problems += locked  # after the store's problems of the same row, as before
         if errors(problems):
             session.rollback()  # the customer locks taken for the check leave nothing behind
             return ImportSummary(), _ordered(problems)
