@@ -595,3 +595,22 @@ def test_an_interrupt_that_is_not_the_hash_thread_s_is_raised_as_it_is(tmp_path:
             assert session.scalars(select(VendorReport)).all() == []
     finally:
         ws.close()
+
+
+def test_a_replaced_file_imported_again_that_fails_keeps_its_files(ws: Workspace, tmp_path: Path) -> None:
+    """The first September file, replaced by a corrected one, is imported again and its database
+    step fails: the files it put in place are the old report's own (same content, same names),
+    kept for its audit and its invoices' rows, and stay."""
+    first = import_reports(ws, [AZURE_SAMPLE], today=dt.date(2023, 10, 20))
+    lines = AZURE_SAMPLE.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    corrected = tmp_path / "azure-ea-cost-2023-09-v2.csv"
+    corrected.write_text("".join(lines[:-1]), encoding="utf-8")
+    import_reports(ws, [corrected], today=dt.date(2023, 10, 20))
+    files = parquet_files(ws)
+    sha = first.files[0].sha256[:16]
+    assert {f"usage/azure/2023-09/{sha}.summary.parquet", f"usage/azure/sources/{sha}/azure-ea-cost-2023-09.csv"} <= set(files)
+    with ws.engine.begin() as con:
+        con.execute(text("CREATE TRIGGER no_reports BEFORE UPDATE ON vendor_reports BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+    with pytest.raises(DBAPIError, match="disk full"):
+        import_reports(ws, [AZURE_SAMPLE], today=dt.date(2023, 10, 20))
+    assert parquet_files(ws) == files

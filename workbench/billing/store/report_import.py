@@ -535,22 +535,27 @@ def _store_report(
                 problems += _replacement_notes(replaced.get(s.period, []), s, name)
                 problems += _overlap_problems(ws, session, con, summary, vendor, s, sha256, name)
             kept: str | None = None
+            # `written`: the files this import adds, removed if it is not stored. A file of the same
+            # name is there already when this file was imported before and superseded since: it is
+            # that report's (the same content), and stays.
             if source is not None:
                 target = source_dir(ws, vendor, sha256) / name
                 target.parent.mkdir(parents=True, exist_ok=True)
+                written += _new(target)
                 os.replace(source, target)
-                written.append(target)
                 kept = target.relative_to(ws.root).as_posix()
                 if parsed is not None:
                     columns = parsed_path(target)
+                    written += _new(columns)
                     os.replace(parsed, columns)
-                    written.append(columns)
             only = len(summaries) == 1
             for s in summaries:
                 stored_path = ws.usage_dir / vendor / s.period / f"{sha256[:16]}.parquet"
-                written.append(_place_period(con, pending, summary_path(stored_path), s.period, only=only))
+                written += _new(summary_path(stored_path))
+                _place_period(con, pending, summary_path(stored_path), s.period, only=only)
                 if pending_rows is not None:
-                    written.append(_place_period(con, pending_rows, stored_path, s.period, only=only))
+                    written += _new(stored_path)
+                    _place_period(con, pending_rows, stored_path, s.period, only=only)
                 final = is_final(format=format, vendor=vendor, period=s.period, row_count=s.rows,
                                  rows_with_invoice_id=s.rows_with_invoice_id, today=today)
                 fields = dict(
@@ -600,6 +605,11 @@ def _store_report(
     status = FileStatus.REPLACED if replaced else FileStatus.IMPORTED
     return FileOutcome(path, status, sha256, vendor, format, tuple(s.period for s in summaries),
                        sum(s.rows for s in summaries), tuple(problems))
+
+
+def _new(path: Path) -> list[Path]:
+    """[path] when no file is there yet (this import adds it), else [] (another report's)."""
+    return [] if path.exists() else [path]
 
 
 def _stored_now(ws: Workspace, sha256: str, vendor: str | None, periods: Sequence[str]) -> bool:
