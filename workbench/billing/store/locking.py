@@ -21,7 +21,7 @@ draft is stored between its checks and its write.
 - SQLite has no row locks: the database file is the unit. A no-op `UPDATE` of the customer's
   row takes the write lock now (what `BEGIN IMMEDIATE` does), and the Python driver runs reads
   outside transactions, so the reads after it see the other writer's commit. A writer that
-  waits longer than the connection's busy timeout (5 s by default) gets "database is locked".
+  waits longer than the connection's busy timeout (30 s, `migrate.SQLITE_BUSY_TIMEOUT_S`) gets "database is locked".
 
 The lock is per customer, not per (customer, vendor): credits are shared across vendors.
 
