@@ -88,12 +88,11 @@ def _lock_waiters(url: URL) -> Callable[[], bool]:
     return waiting
 
 
-@contextmanager
-def meet_after_the_lock_check(monkeypatch: pytest.MonkeyPatch, url: URL, parties: int = 2) -> Iterator[MeetingPoint]:
-    """Hold each `generate._store` right after its in-transaction period-lock check."""
-    point = MeetingPoint(parties, _lock_waiters(url), SQLITE_PATIENCE if url.get_backend_name() == "sqlite" else LIMIT)
+def hold_while_storing(monkeypatch: pytest.MonkeyPatch, points: dict[str, MeetingPoint]) -> None:
+    """Make each `generate.<name>` of `points` arrive at its point right after it returns, when it
+    is called from inside `generate._store` (the generation transaction); elsewhere it runs as it is."""
     storing = threading.local()
-    real_store, real_period_locks = generate._store, generate.period_locks
+    real_store = generate._store
 
     def store(*args: Any, **kwargs: Any) -> Any:
         storing.active = True
@@ -102,14 +101,24 @@ def meet_after_the_lock_check(monkeypatch: pytest.MonkeyPatch, url: URL, parties
         finally:
             storing.active = False
 
-    def period_locks(*args: Any, **kwargs: Any) -> Any:
-        found = real_period_locks(*args, **kwargs)
-        if getattr(storing, "active", False):
-            point.arrive()
-        return found
+    def held(real: Callable[..., Any], point: MeetingPoint) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            found = real(*args, **kwargs)
+            if getattr(storing, "active", False):
+                point.arrive()
+            return found
+        return call
 
     monkeypatch.setattr(generate, "_store", store)
-    monkeypatch.setattr(generate, "period_locks", period_locks)
+    for name, point in points.items():
+        monkeypatch.setattr(generate, name, held(getattr(generate, name), point))
+
+
+@contextmanager
+def meet_after_the_lock_check(monkeypatch: pytest.MonkeyPatch, url: URL, parties: int = 2) -> Iterator[MeetingPoint]:
+    """Hold each `generate._store` right after its in-transaction period-lock check."""
+    point = MeetingPoint(parties, _lock_waiters(url), SQLITE_PATIENCE if url.get_backend_name() == "sqlite" else LIMIT)
+    hold_while_storing(monkeypatch, {"period_locks": point})
     yield point
 
 

@@ -13,21 +13,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import URL
 
 from db.worked_example import TODAY
-from workbench.billing import generate
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import GenerationResult, generate_invoices
 from workbench.billing.invoices import delete_drafts
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
 
-from .race import LIMIT, SQLITE_PATIENCE, MeetingPoint, _lock_waiters, run_together
+from .race import LIMIT, SQLITE_PATIENCE, MeetingPoint, _lock_waiters, hold_while_storing, run_together
 
 OCTOBER = given_month("2025-10")
 ACME, BETA = "100001", "100002"
@@ -62,30 +60,7 @@ def holding_runs(monkeypatch: pytest.MonkeyPatch, url: URL) -> Iterator[tuple[Cr
     # SQLite lets one writer in at a time: the second run cannot be past the first check while
     # the first run is inside, so one wait for it is enough
     inside, numbered = crossing(SQLITE_PATIENCE), crossing(0.1)
-    storing = threading.local()
-    real_store, real_period_locks, real_take = generate._store, generate.period_locks, generate.take_numbers
-
-    def store(*args: Any, **kwargs: Any) -> Any:
-        storing.active = True
-        try:
-            return real_store(*args, **kwargs)
-        finally:
-            storing.active = False
-
-    def period_locks(*args: Any, **kwargs: Any) -> Any:
-        found = real_period_locks(*args, **kwargs)
-        if getattr(storing, "active", False):
-            inside.arrive()
-        return found
-
-    def take_numbers(*args: Any, **kwargs: Any) -> list[str]:
-        numbers = real_take(*args, **kwargs)
-        numbered.arrive()
-        return numbers
-
-    monkeypatch.setattr(generate, "_store", store)
-    monkeypatch.setattr(generate, "period_locks", period_locks)
-    monkeypatch.setattr(generate, "take_numbers", take_numbers)
+    hold_while_storing(monkeypatch, {"period_locks": inside, "take_numbers": numbered})
     yield inside, numbered
 
 
