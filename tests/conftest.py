@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,14 @@ import pytest
 from workbench.billing.store.workspace import Workspace, open_workspace
 
 DEMO_TODAY = dt.date(2025, 11, 25)  # the demo has usage for 2025-09 and 2025-10
+
+# Several tests press Ctrl-C on a command they start (SIGINT to its process). A suite started in
+# the background of a shell without job control (`make test &`, nohup, some CI runners) inherits
+# SIGINT *ignored*, and so would every command it starts: Python keeps an inherited SIG_IGN, and
+# the command would run on as if no one had pressed Ctrl-C. A handler of ours is reset to the
+# default at exec, so the commands get Ctrl-C as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
