@@ -142,24 +142,17 @@ def _distinct_labels(lines: Sequence[LineView]) -> dict[int, str]:
 def _line_rows(view: InvoiceView, lines: Sequence[LineView], fold: bool) -> list[StatementRow]:
     """The rows above the subtotal: charged lines by section, the folded "No charge" row, then the
     sections of support and credits."""
-    if not fold:
-        sections: dict[str, list[LineView]] = {}
-        for line in lines:
-            sections.setdefault(line.section, []).append(line)
-        return [StatementRow("line", section, _label(line, section), line.amount_rounded, line)
-                for section, grouped in sections.items() for line in grouped]
-
     zero = [line for line in lines if line.kind in FOLDED_KINDS and line.amount_rounded.is_zero()]
-    folded = zero if len(zero) >= FOLD_AT_LEAST else []
+    folded = zero if fold and len(zero) >= FOLD_AT_LEAST else []
     positions = {line.position for line in folded}
     shown = [line for line in lines if line.position not in positions]
-    labels = _distinct_labels(shown)
+    labels = _distinct_labels(shown) if fold else {line.position: _label(line, line.section) for line in shown}
     pending: StatementRow | None = None
     if folded:
         nothing = round_minor(Decimal(0), view.currency)  # the sum of what was shown for them
         description = f"{len(folded)} items at {amount_text(nothing, view.currency)} each (itemised in the detailed CSV)"
         pending = StatementRow("line", NO_CHARGE, description, nothing, None, tuple(folded))
-    sections = {}
+    sections: dict[str, list[LineView]] = {}
     for line in shown:
         sections.setdefault(line.section, []).append(line)
     rows: list[StatementRow] = []
