@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -564,9 +566,9 @@ def test_a_copy_the_disk_cannot_hold_is_removed_at_once(tmp_path: Path) -> None:
 
 def test_an_interrupt_that_is_not_the_hash_thread_s_is_raised_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the hash thread interrupts DuckDB on its own account (the file was imported before).
-    Any other interrupt of the import's DuckDB (here its connection's `interrupt()`, from the
-    progress callback once DuckDB says how far it is, and again on every later call: one that
-    lands between two queries is lost) is a stop asked for: raised as it is, with nothing left
+    Any other interrupt of the import's DuckDB (here its connection's `interrupt()`, every 5 ms
+    from a thread from the moment the connection is opened until the import ends: one that lands
+    between two queries is lost) is a stop asked for: raised as it is, with nothing left
     behind (it failed an assertion, "DuckDB interrupted by someone else")."""
     from workbench.billing.demo import write_aws_cur
     from workbench.billing.store import report_import
@@ -575,22 +577,39 @@ def test_an_interrupt_that_is_not_the_hash_thread_s_is_raised_as_it_is(tmp_path:
                         legacy=True, seed=1)
     ws = init_workspace(tmp_path / "ws")
     connections: list[duckdb.DuckDBPyConnection] = []
+    reading = threading.Event()
     real_duckdb = report_import.bounded_duckdb
 
     @contextlib.contextmanager
     def noted_duckdb(*args: object, **kwargs: object) -> Iterator[duckdb.DuckDBPyConnection]:
         with real_duckdb(*args, **kwargs) as con:  # type: ignore[arg-type]
             connections.append(con)
+            reading.set()
             yield con
 
-    def stop(done: int, total: int, text: str) -> None:
-        if text.endswith("%") and connections:
-            connections[-1].interrupt()
+    def interrupter() -> None:  # from the import's DuckDB connection on, until the import has ended
+        reading.wait(60)
+        while not ended.is_set():
+            if connections:
+                try:
+                    connections[-1].interrupt()
+                except duckdb.ConnectionException:  # closed: the import is ending
+                    return
+            time.sleep(0.005)
+
+    ended = threading.Event()
+    thread = threading.Thread(target=interrupter, daemon=True)
+    thread.start()
 
     monkeypatch.setattr(report_import, "bounded_duckdb", noted_duckdb)
     try:
         with pytest.raises(duckdb.InterruptException):
-            import_reports(ws, [cur], today=dt.date(2025, 11, 20), progress=stop)
+            try:
+                import_reports(ws, [cur], today=dt.date(2025, 11, 20))
+            finally:
+                ended.set()
+                reading.set()
+                thread.join()
         assert [p.name for p in ws.usage_dir.rglob("*")] == []
         with ws.session() as session:
             assert session.scalars(select(VendorReport)).all() == []
