@@ -29,6 +29,7 @@ from workbench.billing.core.periods import given_month
 from workbench.billing.generate import GenerationResult, generate_invoices
 from workbench.billing.store import models as m
 from workbench.billing.store import table_import
+from workbench.billing.store.locking import lock_customers
 from workbench.billing.store.table_import import import_tables
 from workbench.billing.store.workspace import Workspace
 
@@ -88,3 +89,46 @@ def test_generation_while_a_pricebook_import_is_between_its_check_and_its_write_
     with october.session() as session:
         lines = session.scalars(select(m.InvoiceLine).where(m.InvoiceLine.invoice_id == draft.invoice_id)).all()
     assert Decimal("25") in {line.markup_percent for line in lines}
+
+
+ACME = "100001"
+
+
+def test_an_import_whose_reach_grows_lets_go_and_locks_in_order_instead_of_deadlocking(
+    october: Workspace, second_analyst: Callable[[Workspace], Workspace],
+) -> None:
+    """A table import first reaches Beta (100002) and locks it. Then, under that lock, it learns
+    that its rows reach Acme (100001) too (an import that committed meanwhile gave Acme the
+    currency of its FX rate). A generation run holds Acme and asks for Beta next, as generation
+    does, in customer order. Had the import kept Beta while waiting for Acme, each would wait for
+    the other: PostgreSQL aborts one of them with a deadlock error. The import lets go of Beta and
+    asks for Acme then Beta, so generation gets Beta, finishes, and the import goes on."""
+    generation = second_analyst(october)
+    asked: list[int] = []
+
+    def reach() -> set[str]:  # what `_reference_customers` answers: nothing at first, Acme once Beta is locked
+        asked.append(1)
+        return set() if len(asked) == 1 else {ACME}
+
+    outcome: list[object] = []
+
+    def table_import_locks() -> None:
+        try:
+            with october.session() as session:
+                table_import._lock_until_stable(session, {BETA}, reach)
+                outcome.append("locked")
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome.append(exc)
+
+    with generation.session() as held:
+        lock_customers(held, [ACME])
+        with writers_waiting(october, [october]) as stuck:
+            importing = threading.Thread(target=table_import_locks)
+            importing.start()
+            deadline = time.monotonic() + (2.0 if october.engine.dialect.name == "sqlite" else LIMIT)
+            while not stuck() and importing.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        lock_customers(held, [BETA])  # generation's next customer: a deadlock error here without the fix
+    importing.join(timeout=LIMIT)
+    assert not importing.is_alive()
+    assert outcome == ["locked"]

@@ -449,10 +449,18 @@ def _lock_until_stable(session: Session, customers: set[str], reach: Callable[[]
     """Lock `customers` and those `reach()` names, in one call (customer order, as generation:
     neither waits on the other's half); then ask `reach()` again under the locks, since an import
     that committed meanwhile may have given a pricebook or jurisdiction another customer, and
-    lock those too, until it names no customer more."""
+    lock those too, until it names no customer more.
+
+    A customer that sorts before one already held is not locked on top: a generation run that
+    holds it would wait for ours while we wait for it (PostgreSQL then aborts one of the two).
+    Ours lets go of all of them instead (nothing is written before the locks: a rollback loses
+    no work) and takes the whole set again, in order."""
     held: set[str] = set()
     wanted = customers | (reach() if reach else set())
     while wanted - held:
+        if held and min(wanted - held) < max(held):
+            session.rollback()
+            held = set()
         lock_customers(session, sorted(wanted - held))
         held |= wanted
         wanted = held | (reach() if reach else set())
