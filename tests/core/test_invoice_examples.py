@@ -189,3 +189,28 @@ def test_credits_in_the_invoice_currency_go_first_then_other_currencies_by_code(
     assert [(line.quantity, line.unit, line.rule) for line in figures.lines[2:]] == [
         (D("2.00"), "EUR", "1 EUR = 1.5 CAD"), (D("2.19"), "USD", "1 USD = 1.3719 CAD")]
     assert (figures.credits.total, figures.total) == (D("10.00"), D("0.00"))
+
+
+def test_the_credits_say_what_the_invoice_still_owes_that_more_credit_could_pay():
+    """10.00 usage and 40.00 marketplace fees, 4.00 of general credit. Without credits for
+    marketplace fees, 6.00 of usage is still owed and the fees are not credits' to pay; with
+    them, the fees are owed too. A refund-only invoice (-5.00) owes nothing: no credit of any kind
+    could have paid it, so a credit without a rate changed nothing (generate's warning)."""
+    rated = [rate(group("Compute", "AmazonEC2", "x", "10"), PricebookVersion("P", "aws", "2025-01"), D("1")),
+             rate(group("Marketplace", "V", "lic", "40", marketplace=True), STANDARD, D("1"))]
+
+    def credits(rated, **options):
+        return compute_invoice(rated, currency="USD", fx_rate=D("1"), balance=CreditBalance(general=D("4.00")),
+                               options=InvoiceOptions(apply_credits=True, include_marketplace=True, include_tax=False,
+                                                      **options)).credits
+
+    owed = credits(rated)
+    assert (owed.owed_general, owed.owed_marketplace) == (D("6.00"), D("0"))
+    assert owed.could_take(general=D("1"), marketplace=D("0")) and not owed.could_take(general=D("0"), marketplace=D("1"))
+    owed = credits(rated, credits_for_marketplace=True)
+    assert (owed.owed_general, owed.owed_marketplace) == (D("6.00"), D("40.00"))
+    assert owed.could_take(general=D("0"), marketplace=D("1"))
+    refund = [rate(group("Compute", "AmazonEC2", "x", "-5"), PricebookVersion("P", "aws", "2025-01"), D("1"))]
+    owed = credits(refund, credits_for_marketplace=True)
+    assert (owed.owed_general, owed.owed_marketplace) == (D("0"), D("0"))
+    assert not owed.could_take(general=D("1"), marketplace=D("1"))

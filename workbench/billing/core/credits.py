@@ -64,6 +64,17 @@ class CreditApplication:
     general: Decimal  # taken from general credits in the invoice's currency
     marketplace: Decimal  # taken from marketplace credits in the invoice's currency
     foreign: tuple[ForeignTake, ...] = ()  # taken from credits in other currencies
+    # What the invoice still owes after these credits that more credit could pay (invoice
+    # currency): its usage and support, and its marketplace fees when credits may pay them (else 0).
+    owed_general: Decimal = ZERO
+    owed_marketplace: Decimal = ZERO
+
+    def could_take(self, general: Decimal, marketplace: Decimal) -> bool:
+        """Whether more credit of these kinds could have paid part of the invoice: general credit
+        what it still owes of either kind, marketplace credit only of its marketplace fees. So a
+        credit that had no rate into the invoice's currency changed nothing when this is False."""
+        return ((general > 0 and (self.owed_general > 0 or self.owed_marketplace > 0))
+                or (marketplace > 0 and self.owed_marketplace > 0))
 
     @property
     def own(self) -> Decimal:
@@ -162,7 +173,8 @@ def apply_credits(
             else:
                 market_room = EXACT.subtract(market_room, paid)
             taken.append(ForeignTake(credit.currency, kind, credit.rate, part, paid))
-    return CreditApplication(general=general, marketplace=marketplace, foreign=_merged(taken))
+    return CreditApplication(general=general, marketplace=marketplace, foreign=_merged(taken),
+                             owed_general=general_room, owed_marketplace=market_room)
 
 
 def _merged(taken: list[ForeignTake]) -> tuple[ForeignTake, ...]:
