@@ -136,3 +136,73 @@ def test_a_credit_without_a_rate_is_left_on_the_balance_and_said(billed, tmp_pat
     assert [p.code for p in problems if p.customer_id == "100001"] == []
     assert credit_lines(billed, again.number)[0] == [
         ("Credits applied", "-50.00"), ("Credits applied: 20.00 EUR at 1.471 CAD per EUR", "-29.42")]
+
+
+# --- the warning only where the missing rate changed the invoice ------------------------------
+# Acme also holds C-EUR, 20.00 EUR with no EUR->CAD rate; the CAD credits below pay first. The
+# warning is the run's and the report's (what the billing dashboard shows beside the customer).
+
+NO_EUR_RATE = ("credit C-EUR of #100001 (EUR) cannot pay its CAD invoice for 2025-10: no exchange rate EUR->CAD for "
+               "2025-10; the invoice is made without it and the credit stays on the balance")
+
+
+def acme_preview_codes(ws, **options):
+    from workbench.billing.generate import preview_customers
+
+    rows, _general = preview_customers(ws, "aws", given_month("2025-10"), InvoiceOptions(apply_credits=True, **options))
+    [acme] = [r for r in rows if r.customer_id == "100001"]
+    return [p.code for p in acme.problems]
+
+
+def test_no_warning_when_the_home_currency_credit_pays_the_whole_invoice(billed, tmp_path: Path):
+    """50.00 + 160.00 CAD of credit against 202.54 CAD of charges: the CAD credit pays them all
+    (202.54 taken, 7.46 CAD left) and nothing is left that the EUR credit could have paid."""
+    import_tables(billed, [credits_file(tmp_path, "100001,C-2,2025-10-20,160.00,CAD,general,aws,",
+                                        "100001,C-EUR,2025-10-20,20.00,EUR,general,azure,")])
+    assert acme_preview_codes(billed) == []
+    made, problems = acme_invoice(billed)
+    assert [p.code for p in problems if p.customer_id == "100001"] == []
+    assert credit_lines(billed, made.number) == ([("Credits applied", "-202.54")], ("202.54", "0.00", "0.00", "0.00"))
+    assert (balance(billed, "CAD"), balance(billed, "EUR")) == (Decimal("7.46"), Decimal("20.00"))
+
+
+def test_the_warning_stays_when_the_home_currency_credit_pays_part(billed, tmp_path: Path):
+    """50.00 + 152.00 CAD pays 202.00 of 202.54: 0.54 CAD is left, which the EUR credit would have
+    paid. Taxed on 202.5361200042... - 202.00 = 0.5361200042...: GST 0.03, QST 0.05; total 0.62."""
+    import_tables(billed, [credits_file(tmp_path, "100001,C-2,2025-10-20,152.00,CAD,general,aws,",
+                                        "100001,C-EUR,2025-10-20,20.00,EUR,general,azure,")])
+    assert acme_preview_codes(billed) == ["credit-no-fx-rate"]
+    from workbench.dashboards import build_billing_app
+    from workbench.dashboards.ranges import LAST
+
+    app = build_billing_app(billed, today=TODAY)
+    app.apply_credits.value = True
+    app.range.kind.value = LAST
+    assert [p.message for p in app.customer_problems("100001")] == [NO_EUR_RATE]
+    assert "cannot pay its CAD invoice" in app.table.rows["100001"].cells[-1]
+
+    made, problems = acme_invoice(billed)
+    assert [(p.code, p.severity, p.message) for p in problems if p.customer_id == "100001"] == [
+        ("credit-no-fx-rate", Severity.WARNING, NO_EUR_RATE)]
+    assert credit_lines(billed, made.number) == ([("Credits applied", "-202.00")], ("202.00", "0.54", "0.08", "0.62"))
+    assert balance(billed, "EUR") == Decimal("20.00")
+
+
+def test_no_warning_when_only_marketplace_fees_are_left_and_credits_may_not_pay_them(billed, tmp_path: Path):
+    """With marketplace fees: 40 USD x 1.3712 = 54.848 CAD, at cost; charges 257.3841200042...,
+    257.38 rounded, of which 202.54 usage and support (what credits pay) and 54.84 marketplace
+    fees. 210.00 CAD of credit pays the 202.54; the 54.84 left is marketplace fees, which credits
+    may not pay: the EUR credit could not have paid them either. Letting credits pay marketplace
+    fees, the spare 7.46 CAD pays part of them and 47.38 is left: then the warning is given."""
+    import_tables(billed, [credits_file(tmp_path, "100001,C-2,2025-10-20,160.00,CAD,general,aws,",
+                                        "100001,C-EUR,2025-10-20,20.00,EUR,general,azure,")])
+    assert acme_preview_codes(billed, include_marketplace=True) == []
+    made, problems = acme_invoice(billed, include_marketplace=True)
+    assert [p.code for p in problems if p.customer_id == "100001"] == []
+    assert credit_lines(billed, made.number)[1][:2] == ("202.54", "54.84")
+
+    delete_drafts(billed, [made.number])
+    assert acme_preview_codes(billed, include_marketplace=True, credits_for_marketplace=True) == ["credit-no-fx-rate"]
+    again, problems = acme_invoice(billed, include_marketplace=True, credits_for_marketplace=True)
+    assert [p.message for p in problems if p.customer_id == "100001"] == [NO_EUR_RATE]
+    assert credit_lines(billed, again.number)[1][:2] == ("210.00", "47.38")

@@ -106,6 +106,9 @@ class _Plan:
     reports: tuple[int, ...] = ()  # the VendorReport ids it is priced from, recorded with the invoice
     accounts: tuple[str, ...] = ()  # the customer's vendor accounts it is priced with, too
     credit_rates: dict[str, Decimal] = field(default_factory=dict)  # other currency -> its rate into `currency`
+    # credit held in other currencies with no rate into `currency`: it pays nothing (currency -> balance)
+    unpriced: dict[str, CreditBalance] = field(default_factory=dict)
+    credit_ids: dict[str, list[str]] = field(default_factory=dict)  # unpriced currency -> its grants (what a warning names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +270,7 @@ def preview_customers(
                                         cost, None, None, None, None, own))
             continue
         figures = _figures(plan, options)
+        own += tuple(_credit_without_rate(plan, figures, date_range))
         price = exact_sum((figures.usage_price, figures.support_fee, figures.marketplace))
         rows.append(CustomerPreview(cid, prepared.names[cid], plan.usage_currency, cost, plan.currency,
                                     round_minor(price, plan.currency), round_minor(figures.margin, plan.currency),
@@ -431,28 +435,36 @@ def _plan(
         return None, problems
     assert version is not None and fx is not None
     rates = reference.rates_into(profile.invoice_currency)
-    balance, unpriced = payable_credits(reference.balances, cid, profile.invoice_currency, rates)
-    if options.apply_credits:
-        problems += _credit_without_rate(reference, cid, profile.invoice_currency, unpriced, date_range, options)
     plan = _Plan(
         customer=customer, version=version, currency=profile.invoice_currency, taxes=taxes,
-        balance=balance, terms_days=reference.terms(customer),
+        balance=CreditBalance(), terms_days=reference.terms(customer),
         usage_currency=usage_currency, fx=fx, credit_rates=rates,
     )
+    _credits_of(plan, reference.balances)
+    plan.credit_ids = {other: reference.credit_ids.get((cid, other), []) for other in plan.unpriced}
     return plan, problems
 
 
-def _credit_without_rate(reference: RunReference, cid: str, currency: str, unpriced: Sequence[str],
-                         date_range: DateRange, options: InvoiceOptions) -> list[Problem]:
-    """A credit in another currency that could pay the invoice but has no rate into its currency
-    for the period: the invoice is made without it, and the run says so."""
+def _credits_of(plan: _Plan, balances: dict[tuple[str, str], CreditBalance]) -> None:
+    """Set the plan's credits from `balances`: those that may pay its invoice, and those in a
+    currency with no rate into the invoice's (they pay nothing: `_credit_without_rate`)."""
+    cid = plan.customer.customer_id
+    plan.balance, unpriced = payable_credits(balances, cid, plan.currency, plan.credit_rates)
+    plan.unpriced = {other: balances[(cid, other)] for other in unpriced}
+
+
+def _credit_without_rate(plan: _Plan, figures: InvoiceFigures, date_range: DateRange) -> list[Problem]:
+    """A credit in another currency with no rate into the invoice's for the period pays nothing:
+    the run says so when it could have paid part of what the invoice still owed after the credits
+    that did pay it. When those paid it all, or it has nothing to pay, or what is left is
+    marketplace fees that credits may not pay, the missing rate changed nothing: no warning.
+    Decided on the priced invoice (`figures`), with the options it was priced under."""
     problems = []
-    month = date_range.first_month
-    for other in unpriced:
-        held = reference.balance(cid, other)
-        if held.general <= 0 and not (options.credits_for_marketplace and held.marketplace > 0):
-            continue  # nothing of it could pay this invoice anyway
-        ids = reference.credit_ids.get((cid, other), [])
+    cid, currency, month = plan.customer.customer_id, plan.currency, date_range.first_month
+    for other, held in sorted(plan.unpriced.items()):
+        if not figures.credits.could_take(held.general, held.marketplace):
+            continue
+        ids = plan.credit_ids.get(other, [])
         named = f"credit {ids[0]}" if len(ids) == 1 else f"credits {', '.join(ids)}" if ids else "credit"
         problems.append(Problem(
             "credit-no-fx-rate",
@@ -555,7 +567,8 @@ def _store(
 ) -> tuple[list[GeneratedInvoice], list[Problem]]:
     """Write the drafts of `plans` (customers in one order for every run, so two runs never wait
     on each other's locks) in bulk statements; the customers refused because another run has
-    billed their period meanwhile come back as problems."""
+    billed their period meanwhile come back as problems, after the warnings of credits without a
+    rate that could have paid a stored draft (decided on its figures, from the balances read here)."""
     ids = [p.customer.customer_id for p in plans]
     # One writer per customer at a time (another analyst, another vendor's run): the lock check
     # and the credit balances below see what a concurrent run committed.
@@ -584,9 +597,11 @@ def _store(
         plans = [p for p in plans if p.customer.customer_id not in changed]
     balances = credit_balances(session, [p.customer.customer_id for p in plans])
     figures: list[InvoiceFigures] = []
+    warned: list[Problem] = []
     for done, plan in enumerate(plans, start=1):
-        plan.balance, _unpriced = payable_credits(balances, plan.customer.customer_id, plan.currency, plan.credit_rates)
+        _credits_of(plan, balances)
         figures.append(_figures(plan, options))
+        warned += _credit_without_rate(plan, figures[-1], date_range)
         if progress:
             progress(done, len(plans), plan.customer.customer_id)
     if not plans:
@@ -641,7 +656,7 @@ def _store(
     made = [GeneratedInvoice(invoice_id, number, plan.customer.customer_id, plan.customer.name, vendor, date_range.label,
                              plan.currency, f.total, plan.customer.customer_id in preliminary)
             for plan, f, invoice_id, number in zip(plans, figures, invoice_ids, numbers)]
-    return made, refused
+    return made, warned + refused
 
 
 def _invoice_row(
