@@ -28,7 +28,7 @@ from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import GenerationResult, generate_invoices
 from workbench.billing.store import models as m
-from workbench.billing.store import table_import
+from workbench.billing.store import closed_months, table_import
 from workbench.billing.store.locking import lock_customers
 from workbench.billing.store.table_import import import_tables
 from workbench.billing.store.workspace import Workspace
@@ -115,7 +115,7 @@ def test_an_import_whose_reach_grows_lets_go_and_locks_in_order_instead_of_deadl
     def table_import_locks() -> None:
         try:
             with october.session() as session:
-                table_import._lock_until_stable(session, {BETA}, reach)
+                closed_months._lock_until_stable(session, {BETA}, reach)
                 outcome.append("locked")
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             outcome.append(exc)

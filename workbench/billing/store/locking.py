@@ -12,7 +12,7 @@ or one credit paid out twice. So a writer first calls
 
 and holds the lock until its transaction ends. The second writer waits there, then reads what
 the first committed. A table import takes the locks of the customers whose invoices its rows
-reach (accounts changing hands, reference data: `table_import`) before it checks them, so no
+reach (accounts changing hands, reference data: `closed_months`) before it checks them, so no
 draft is stored between its checks and its write.
 
 - PostgreSQL (and other servers): `SELECT ... FOR UPDATE` of the customer's row. Under READ
