@@ -32,7 +32,7 @@ from workbench.billing.core.credits import CreditBalance, ForeignCredit
 from workbench.billing.core.invoice import InvoiceOptions, Tax, compute_invoice
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import EXACT, ZERO, D, Money, money_text, plain, round_minor
-from workbench.billing.core.periods import DateRange
+from workbench.billing.core.periods import DateRange, month_key, parse_month
 from workbench.billing.core.pricebook import PricebookVersion
 from workbench.billing.core.rating import rate
 from workbench.billing.file_hash import file_sha256
@@ -122,6 +122,15 @@ class Verification:
     @property
     def ok(self) -> bool:
         return not self.differences
+
+
+def _is_month(name: str) -> bool:
+    """A folder name that is a billing month as the month end names its folder: `YYYY-MM`, read by
+    the one rule for months (`core.periods.parse_month`), written as `month_key` writes it."""
+    try:
+        return month_key(parse_month(name)) == name
+    except ValueError:
+        return False
 
 
 def verify(ws: Workspace, *, numbers: Iterable[str] | None = None) -> list[Verification]:
@@ -256,14 +265,12 @@ def _check_folders(ws: Workspace, session: Session, results: list[Verification],
     """Month-end folders under output/<YYYY-MM>/ whose manifest disagrees with the stored status
     (`output_folders.status_disagreements`): on the invoice's result, or on a result of its own for
     a void or deleted invoice (which are not verified otherwise), with what to do."""
-    import re
-
     from workbench.billing.store.output_folders import status_disagreements
 
     if not ws.output_dir.is_dir():
         return
     by_number = {r.number: r for r in results}
-    for period_dir in sorted(d for d in ws.output_dir.iterdir() if d.is_dir() and re.fullmatch(r"\d{4}-\d{2}", d.name)):
+    for period_dir in sorted(d for d in ws.output_dir.iterdir() if d.is_dir() and _is_month(d.name)):
         for found in status_disagreements(ws, period_dir):
             if wanted is not None and found.number not in wanted:
                 continue
