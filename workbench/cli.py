@@ -923,10 +923,14 @@ def audit(directory: str, invoice: str | None, action: str | None, since: dt.dat
 def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
     """Re-derive every issued invoice from stored usage and pricebook and report differences.
 
-    Also checks the seals taken at issue (figures and customer CSV) and the month-end files'
-    manifests. Exit 0 when everything matches to the cent, 1 otherwise, 4 when a number named is
+    Also checks the seals taken at issue (figures and customer CSV), the month-end files against
+    their manifests, and that each month-end folder (the workspace's output/<YYYY-MM>/) agrees
+    with the invoice's stored status (a void or deleted invoice's folder is listed apart, with
+    what to do); the last lines say how many issued invoices match and which folders were
+    checked. Exit 0 when everything matches to the cent, 1 otherwise, 4 when a number named is
     unknown, a draft or void.
     """
+    from workbench.billing.integrity import month_folders, summary
     from workbench.billing.integrity import verify as run
     from workbench.billing.invoices import InvoiceNotFound, find_all
 
@@ -957,7 +961,8 @@ def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
                 click.echo(f"  {d}")
             for note in r.notes:
                 click.echo(f"  note: {note}")
-        click.echo(f"{sum(r.ok for r in results)} of {len(results)} issued invoice(s) match", err=True)
+        for line in summary(ws, results, month_folders(ws)):
+            click.echo(line, err=True)
     sys.exit(OK if all(r.ok for r in results) else PARTIAL)
 
 

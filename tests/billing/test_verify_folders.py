@@ -1,4 +1,4 @@
-"""`workbench verify` and the month-end folders: which folders it checks.
+"""`workbench verify` and the month-end folders: which folders it checks, and honest counts.
 
 The folders are written here by hand as the month end leaves them (`workbench/batch`): an
 invoice's PDF and its manifest `<number>.done.json` (the files' sha256 and the invoice's
@@ -12,9 +12,13 @@ import hashlib
 import json
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from workbench.billing import integrity
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.integrity import verify
 from workbench.billing.invoices import set_status
+from workbench.cli import main
 
 from .test_integrity_and_audit import issue_all
 from .worked_example import TODAY
@@ -33,6 +37,39 @@ def printed(month: Path, number: str, status: str = "open") -> Path:
     return folder
 
 
+def verify_cli(*args: str, expect: int):
+    done = CliRunner().invoke(main, ["verify", *args])
+    assert done.exit_code == expect, f"exit {done.exit_code}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    return done
+
+
+def test_the_count_is_of_issued_invoices_and_a_void_invoices_folder_is_said_apart(billed):
+    """Acme's invoice was voided, and a crash before its folder followed left the folder among the
+    month's statements, saying open. Verify lists it (with what to do) but does not count it as an
+    issued invoice that fails to match: "1 of 1", not "1 of 2"."""
+    numbers = issue_all(billed)
+    acme, beta = numbers["100001"], numbers["100002"]
+    set_status(billed, [acme], Status.VOID, today=TODAY, reason="billed twice")
+    month = billed.output_dir / "2025-10"
+    for number in (acme, beta):
+        printed(month, number)
+
+    done = verify_cli(str(billed.root), expect=1)
+    assert done.stdout.splitlines()[:2] == [f"{beta}: ok", f"{acme}: DIFFERS"]
+    assert f"  month-end folder output/2025-10/{acme}: stored open (manifest), derived void (database)" in done.stdout
+    assert done.stderr.splitlines() == [
+        "1 of 1 issued invoice(s) match",
+        "1 void or deleted invoice(s) with a month-end folder that disagrees with the database "
+        "(listed above, not counted among the issued)",
+        "month-end folders checked: output/2025-10"]
+
+    # voiding it again moves its folder under void/, marked void: nothing left to say apart
+    set_status(billed, [acme], Status.VOID, today=TODAY, reason="billed twice")
+    done = verify_cli(str(billed.root), expect=0)
+    assert done.stdout.splitlines() == [f"{beta}: ok"]
+    assert done.stderr.splitlines() == ["1 of 1 issued invoice(s) match", "month-end folders checked: output/2025-10"]
+
+
 def test_only_folders_named_for_a_month_are_checked(billed):
     """A month is `YYYY-MM` as the billing core reads one (`periods.parse_month`): output/2025-13/
     (an analyst's folder, no month end writes it) and output/downloads/ are not month-end folders."""
@@ -44,3 +81,6 @@ def test_only_folders_named_for_a_month_are_checked(billed):
     (billed.output_dir / "downloads").mkdir()
 
     assert all(r.ok for r in verify(billed))
+    done = verify_cli(str(billed.root), expect=0)
+    assert done.stderr.splitlines() == ["1 of 1 issued invoice(s) match", "month-end folders checked: output/2025-10"]
+    assert integrity.month_folders(billed) == [billed.output_dir / "2025-10"]

@@ -6,12 +6,13 @@
 - `verify` re-derives every issued invoice from the stored usage, the pricebook version, FX
   rate, tax table and credits it recorded, with the same engine, and compares it to the stored
   figures to the cent; it also checks the seals (stored figures edited behind our back) and the
-  month-end files' manifests when present, and that each month-end folder under output/<YYYY-MM>/
-  agrees with the stored status (a void invoice's folder under void/, marked void; a manifest
-  saying the invoice's status): a folder that does not is reported, on a void invoice's result of
-  its own, with what to do. The taxes are those the invoice recorded at
-  generation (`Invoice.tax_rates`), whatever the customer's jurisdiction or the tax table say
-  now; an invoice from before they were recorded is re-derived with today's, and says so (a note).
+  month-end files' manifests when present, and that each month-end folder agrees with the stored
+  status (a void invoice's folder under void/, marked void; a manifest saying the invoice's
+  status): a folder that does not is reported, on a void or deleted invoice's result of its own,
+  with what to do. The month-end folders are the workspace's output/<YYYY-MM>/ (`month_folders`
+  says which were checked). The taxes are those the invoice recorded at generation
+  (`Invoice.tax_rates`), whatever the customer's jurisdiction or the tax table say now; an
+  invoice from before they were recorded is re-derived with today's, and says so (a note).
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ class Verification:
     def ok(self) -> bool:
         return not self.differences
 
+    @property
+    def issued(self) -> bool:
+        """An issued invoice, verified in full; otherwise a void or deleted invoice's result, there
+        only because a month-end folder of it disagrees with the database."""
+        return self.status in ISSUED
+
 
 def _is_month(name: str) -> bool:
     """A folder name that is a billing month as the month end names its folder: `YYYY-MM`, read by
@@ -133,9 +140,17 @@ def _is_month(name: str) -> bool:
         return False
 
 
+def month_folders(ws: Workspace) -> list[Path]:
+    """The month-end folders `verify` checks: each `output/<YYYY-MM>/` of the workspace."""
+    parent = ws.output_dir
+    return sorted(d for d in parent.iterdir() if d.is_dir() and _is_month(d.name)) if parent.is_dir() else []
+
+
 def verify(ws: Workspace, *, numbers: Iterable[str] | None = None) -> list[Verification]:
-    """Re-derive every issued invoice (or the ones named) and report each difference."""
+    """Re-derive every issued invoice (or the ones named) and report each difference. The month-end
+    folders checked are `month_folders(ws)`."""
     wanted = set(numbers) if numbers is not None else None
+    folders = month_folders(ws)
     results = []
     with ws.session() as session:
         invoices = [i for i in session.scalars(select(m.Invoice).where(m.Invoice.status.in_(ISSUED)).order_by(m.Invoice.id))
@@ -146,8 +161,27 @@ def verify(ws: Workspace, *, numbers: Iterable[str] | None = None) -> list[Verif
             _rederive(ws, session, inv, result)
             _check_files(ws, inv, result)
             results.append(result)
-        _check_folders(ws, session, results, wanted)
+        _check_folders(ws, session, results, wanted, folders)
     return results
+
+
+def summary(ws: Workspace, results: list[Verification], folders: list[Path]) -> list[str]:
+    """What `workbench verify` says after the results: how many issued invoices match (a void or
+    deleted invoice's result, there for its folder alone, is counted apart) and which month-end
+    folders were checked (one holding no invoice folder says so)."""
+    from workbench.billing.store.output_folders import month_end_folders, void_folders
+
+    issued = [r for r in results if r.issued]
+    lines = [f"{sum(r.ok for r in issued)} of {len(issued)} issued invoice(s) match"]
+    others = [r for r in results if not r.issued]
+    if others:
+        lines.append(f"{len(others)} void or deleted invoice(s) with a month-end folder that disagrees with the "
+                     f"database (listed above, not counted among the issued)")
+    shown = [(str(f.relative_to(ws.root)) if f.is_relative_to(ws.root) else str(f))
+             + ("" if month_end_folders(f) or void_folders(f) else " (no invoice folder in it)") for f in folders]
+    lines.append(f"month-end folders checked: {', '.join(shown)}" if shown else
+                 "month-end folders checked: none (no output/<YYYY-MM>/ in the workspace)")
+    return lines
 
 
 def _check_seals(session: Session, inv: m.Invoice, result: Verification) -> None:
@@ -261,16 +295,15 @@ def _check_files(ws: Workspace, inv: m.Invoice, result: Verification) -> None:
                 result.differences.append(Difference(f"file {name}", digest[:16], actual[:16]))
 
 
-def _check_folders(ws: Workspace, session: Session, results: list[Verification], wanted: set[str] | None) -> None:
-    """Month-end folders under output/<YYYY-MM>/ whose manifest disagrees with the stored status
+def _check_folders(ws: Workspace, session: Session, results: list[Verification], wanted: set[str] | None,
+                   folders: list[Path]) -> None:
+    """Month-end folders (`month_folders`) whose manifest disagrees with the stored status
     (`output_folders.status_disagreements`): on the invoice's result, or on a result of its own for
     a void or deleted invoice (which are not verified otherwise), with what to do."""
     from workbench.billing.store.output_folders import status_disagreements
 
-    if not ws.output_dir.is_dir():
-        return
     by_number = {r.number: r for r in results}
-    for period_dir in sorted(d for d in ws.output_dir.iterdir() if d.is_dir() and _is_month(d.name)):
+    for period_dir in folders:
         for found in status_disagreements(ws, period_dir):
             if wanted is not None and found.number not in wanted:
                 continue
@@ -286,4 +319,4 @@ def _check_folders(ws: Workspace, session: Session, results: list[Verification],
             result.notes.append(f"{found.text()}; to fix: {found.fix(ws.root)}")
 
 
-__all__ = ["Difference", "Verification", "figures_hash", "seal", "verify"]
+__all__ = ["Difference", "Verification", "figures_hash", "month_folders", "seal", "summary", "verify"]
