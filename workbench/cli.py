@@ -919,14 +919,19 @@ def audit(directory: str, invoice: str | None, action: str | None, since: dt.dat
 @main.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("numbers", nargs=-1)
+@click.option("--out", "out", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Also check the month-end folders in DIR, of a month end told to write there (from Python: "
+                   "run_month_end(..., out_dir=DIR); `workbench month-end` writes only to output/). DIR is that "
+                   "month's folder, or holds YYYY-MM folders. Repeatable.")
 @json_option
-def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
+def verify(directory: str, numbers: tuple[str, ...], out: tuple[str, ...], as_json: bool) -> None:
     """Re-derive every issued invoice from stored usage and pricebook and report differences.
 
     Also checks the seals taken at issue (figures and customer CSV), the month-end files against
-    their manifests, and that each month-end folder (the workspace's output/<YYYY-MM>/) agrees
-    with the invoice's stored status (a void or deleted invoice's folder is listed apart, with
-    what to do); the last lines say how many issued invoices match and which folders were
+    their manifests, and that each month-end folder agrees with the invoice's stored status (a
+    void or deleted invoice's folder is listed apart, with what to do). The folders checked are
+    the workspace's output/<YYYY-MM>/ and those named with --out (nothing records where else a
+    month end wrote); the last lines say how many issued invoices match and which folders were
     checked. Exit 0 when everything matches to the cent, 1 otherwise, 4 when a number named is
     unknown, a draft or void.
     """
@@ -948,7 +953,7 @@ def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"nothing verified: {'; '.join(unissued)}: only issued invoices (Open, Past Due, Closed) are "
                        "sealed and verified", err=True)
             sys.exit(NOT_ALLOWED)
-    results = run(ws, numbers=numbers or None)
+    results = run(ws, numbers=numbers or None, out=out)
     if as_json:
         _print_json([{"number": r.number, "customer_id": r.customer_id, "status": r.status, "ok": r.ok,
                       "differences": [{"what": d.what, "stored": d.stored, "derived": d.derived} for d in r.differences],
@@ -961,7 +966,7 @@ def verify(directory: str, numbers: tuple[str, ...], as_json: bool) -> None:
                 click.echo(f"  {d}")
             for note in r.notes:
                 click.echo(f"  note: {note}")
-        for line in summary(ws, results, month_folders(ws)):
+        for line in summary(ws, results, month_folders(ws, out)):
             click.echo(line, err=True)
     sys.exit(OK if all(r.ok for r in results) else PARTIAL)
 

@@ -9,10 +9,12 @@
   month-end files' manifests when present, and that each month-end folder agrees with the stored
   status (a void invoice's folder under void/, marked void; a manifest saying the invoice's
   status): a folder that does not is reported, on a void or deleted invoice's result of its own,
-  with what to do. The month-end folders are the workspace's output/<YYYY-MM>/ (`month_folders`
-  says which were checked). The taxes are those the invoice recorded at generation
-  (`Invoice.tax_rates`), whatever the customer's jurisdiction or the tax table say now; an
-  invoice from before they were recorded is re-derived with today's, and says so (a note).
+  with what to do. The month-end folders are the workspace's output/<YYYY-MM>/, and those a month
+  end wrote elsewhere (`run_month_end(out_dir=...)`) when they are named (`out`, CLI `--out`):
+  nothing records where such a run wrote (`month_folders` says which were checked). The taxes
+  are those the invoice recorded at generation (`Invoice.tax_rates`), whatever the customer's
+  jurisdiction or the tax table say now; an invoice from before they were recorded is re-derived
+  with today's, and says so (a note).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import hashlib
 import json
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -140,17 +142,29 @@ def _is_month(name: str) -> bool:
         return False
 
 
-def month_folders(ws: Workspace) -> list[Path]:
-    """The month-end folders `verify` checks: each `output/<YYYY-MM>/` of the workspace."""
-    parent = ws.output_dir
-    return sorted(d for d in parent.iterdir() if d.is_dir() and _is_month(d.name)) if parent.is_dir() else []
+def month_folders(ws: Workspace, out: Iterable[str | Path] = ()) -> list[Path]:
+    """The month-end folders `verify` checks: each `output/<YYYY-MM>/` of the workspace, then each
+    folder of `out` (where a month end was told to write, `run_month_end(out_dir=...)`): the
+    folder itself, or, when it holds `YYYY-MM` folders (laid out like output/), each of those."""
+    def months(parent: Path) -> list[Path]:
+        return sorted(d for d in parent.iterdir() if d.is_dir() and _is_month(d.name)) if parent.is_dir() else []
+
+    found = months(ws.output_dir)
+    seen = {d.resolve() for d in found}
+    for folder in map(Path, out):
+        for month in months(folder) or [folder]:
+            if month.resolve() not in seen:
+                seen.add(month.resolve())
+                found.append(month)
+    return found
 
 
-def verify(ws: Workspace, *, numbers: Iterable[str] | None = None) -> list[Verification]:
+def verify(ws: Workspace, *, numbers: Iterable[str] | None = None, out: Iterable[str | Path] = ()) -> list[Verification]:
     """Re-derive every issued invoice (or the ones named) and report each difference. The month-end
-    folders checked are `month_folders(ws)`."""
+    folders checked are `month_folders(ws, out)`."""
     wanted = set(numbers) if numbers is not None else None
-    folders = month_folders(ws)
+    out = [Path(folder) for folder in out]
+    folders = month_folders(ws, out)
     results = []
     with ws.session() as session:
         invoices = [i for i in session.scalars(select(m.Invoice).where(m.Invoice.status.in_(ISSUED)).order_by(m.Invoice.id))
@@ -159,7 +173,7 @@ def verify(ws: Workspace, *, numbers: Iterable[str] | None = None) -> list[Verif
             result = Verification(inv.number, inv.customer_id, inv.status)
             _check_seals(session, inv, result)
             _rederive(ws, session, inv, result)
-            _check_files(ws, inv, result)
+            _check_files(ws, inv, result, out)
             results.append(result)
         _check_folders(ws, session, results, wanted, folders)
     return results
@@ -168,7 +182,7 @@ def verify(ws: Workspace, *, numbers: Iterable[str] | None = None) -> list[Verif
 def summary(ws: Workspace, results: list[Verification], folders: list[Path]) -> list[str]:
     """What `workbench verify` says after the results: how many issued invoices match (a void or
     deleted invoice's result, there for its folder alone, is counted apart) and which month-end
-    folders were checked (one holding no invoice folder says so)."""
+    folders were checked (one holding no invoice folder says so: a wrong --out, say)."""
     from workbench.billing.store.output_folders import month_end_folders, void_folders
 
     issued = [r for r in results if r.issued]
@@ -180,7 +194,8 @@ def summary(ws: Workspace, results: list[Verification], folders: list[Path]) -> 
     shown = [(str(f.relative_to(ws.root)) if f.is_relative_to(ws.root) else str(f))
              + ("" if month_end_folders(f) or void_folders(f) else " (no invoice folder in it)") for f in folders]
     lines.append(f"month-end folders checked: {', '.join(shown)}" if shown else
-                 "month-end folders checked: none (no output/<YYYY-MM>/ in the workspace)")
+                 "month-end folders checked: none (no output/<YYYY-MM>/ in the workspace; "
+                 "a month end written elsewhere is checked with --out DIR)")
     return lines
 
 
@@ -280,19 +295,31 @@ def _taxes(session: Session, inv: m.Invoice, date_range: DateRange, result: Veri
     return tax_rates(session, jurisdiction, date_range.first_month)
 
 
-def _check_files(ws: Workspace, inv: m.Invoice, result: Verification) -> None:
-    """Month-end manifests (`<number>.done.json`: {"files": {name: sha256}}) still match their files."""
-    for manifest in ws.output_dir.glob(f"**/{inv.number}.done.json"):
+def _manifests(ws: Workspace, number: str, out: list[Path]) -> Iterator[tuple[Path, bool]]:
+    """The month-end manifests of invoice `number` under output/, then under each folder of `out`
+    (each once), with whether it is outside output/."""
+    seen = set()
+    for root, elsewhere in ((ws.output_dir, False), *((folder, True) for folder in out)):
+        for manifest in sorted(root.glob(f"**/{number}.done.json")):
+            if manifest.resolve() not in seen:
+                seen.add(manifest.resolve())
+                yield manifest, elsewhere
+
+
+def _check_files(ws: Workspace, inv: m.Invoice, result: Verification, out: list[Path]) -> None:
+    """Month-end manifests (`<number>.done.json`: {"files": {name: sha256}}) still match their files.
+    A file outside output/ is named by its path (the same invoice may have folders in several places)."""
+    for manifest, elsewhere in _manifests(ws, inv.number, out):
         try:
             files = json.loads(manifest.read_text()).get("files", {})
         except (OSError, ValueError):
-            result.differences.append(Difference(f"file {manifest.name}", "manifest", "unreadable"))
+            result.differences.append(Difference(f"file {manifest if elsewhere else manifest.name}", "manifest", "unreadable"))
             continue
         for name, digest in files.items():
             path = manifest.parent / name
             actual = file_sha256(path) if path.is_file() else "missing"  # read in blocks: a detailed CSV may be large
             if actual != digest:
-                result.differences.append(Difference(f"file {name}", digest[:16], actual[:16]))
+                result.differences.append(Difference(f"file {path if elsewhere else name}", digest[:16], actual[:16]))
 
 
 def _check_folders(ws: Workspace, session: Session, results: list[Verification], wanted: set[str] | None,
@@ -316,7 +343,7 @@ def _check_folders(ws: Workspace, session: Session, results: list[Verification],
             result.differences.append(Difference(
                 f"month-end folder {where}", f"{found.manifest_status or 'no manifest'} (manifest)",
                 f"{found.status} (database)"))
-            result.notes.append(f"{found.text()}; to fix: {found.fix(ws.root)}")
+            result.notes.append(f"{found.text()}; to fix: {found.fix(ws)}")
 
 
 __all__ = ["Difference", "Verification", "figures_hash", "month_folders", "seal", "summary", "verify"]

@@ -389,8 +389,23 @@ class StatusDisagreement:
         where = "under void/" if self.under_void else "among the month's statements"
         return f"{self.number}: folder {where}, {says}, the invoice is {now}"
 
-    def fix(self, workspace: Path) -> str:
-        period = self.folder.parent.parent.name if self.under_void else self.folder.parent.name
+    def fix(self, ws: Workspace) -> str:
+        month = self.folder.parent.parent if self.under_void else self.folder.parent
+        workspace = ws.root
+        if month.parent.resolve() != ws.output_dir.resolve():
+            # a month end given another folder (`run_month_end(out_dir=...)`): status changes follow
+            # only output/, and the CLI's month end writes only there
+            manifest = read_manifest(self.folder, self.number) or {}
+            period = manifest.get("period") or "<period>"
+            again = f"`run_month_end(ws, \"{period}\", out_dir=\"{month}\")` (the month end run again into that folder)"
+            if self.status == VOID:
+                return (f"{again} moves it under void/, marked void; voiding it again moves only the folders "
+                        f"under {ws.output_dir}")
+            if self.status == DELETED:
+                return f"{again} removes it; or delete {self.folder}"
+            return (f"{again} writes the status into the manifest (and makes the files again if they show "
+                    f"another status)")
+        period = month.name
         if self.status == VOID:
             return (f"void it again: `workbench invoices status {workspace} {self.number} --to void` changes "
                     f"nothing stored and moves its folder under void/, marked void (so does the next month end of {period})")
