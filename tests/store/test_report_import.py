@@ -6,8 +6,10 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -37,7 +39,7 @@ from workbench.billing.store import (
     unassigned_usage,
 )
 from workbench.billing.store.models import Invoice, VendorReport
-from workbench.billing.store.workspace import init_workspace
+from workbench.billing.store.workspace import init_workspace, open_workspace
 from workbench.billing.store.usage_files import day_summaries
 from workbench.billing.store.usage_queries import current_reports
 
@@ -562,6 +564,107 @@ def test_a_copy_the_disk_cannot_hold_is_removed_at_once(tmp_path: Path) -> None:
                           timeout=120)
     assert (done.returncode, done.stdout) == (0, "failed File too large\n"), done.stderr
     assert sorted(p.name for p in (root / "usage").rglob("*") if p.is_file()) == []
+
+
+def cur_with_a_hole(folder: Path, hole: int) -> Path:
+    """A real CUR 2.0 parquet file of 1,000 rows with `hole` bytes of nothing before its footer (a
+    sparse file: no disk taken). DuckDB reads what the footer points at, in a moment; the hash
+    reads every byte of the hole, and the copy writes them. Skips where the file cannot be sparse."""
+    from workbench.billing.demo import write_aws_cur
+
+    plain = write_aws_cur(folder / "plain.parquet", rows=1_000, accounts=3, period="2025-10", fmt="parquet",
+                          legacy=False, seed=1).read_bytes()
+    footer = len(plain) - 8 - int.from_bytes(plain[-8:-4], "little")  # where the footer starts
+    holed = folder / "cur-2025-10.parquet"
+    with open(holed, "wb") as out:
+        out.write(plain[:footer])
+        out.seek(footer + hole)  # the column chunks' offsets are counted from the start: unchanged
+        out.write(plain[footer:])
+    if holed.stat().st_blocks * 512 > len(plain) + (64 << 20):
+        holed.unlink()
+        pytest.skip("this file system does not keep sparse files")
+    return holed
+
+
+def copied_so_far(usage: Path) -> int:
+    """The bytes of the import's copy of the vendor file, while it is written."""
+    size = 0
+    for copy in usage.glob(".wb-*.source.tmp"):
+        with contextlib.suppress(FileNotFoundError):  # removed meanwhile
+            size += copy.stat().st_size
+    return size
+
+
+@pytest.mark.parametrize(("hole", "when"), [
+    # DuckDB's pass is through (its summary is written) and the hash has 32 GiB to go (half a
+    # minute to two here), then the copy all of it
+    (32 << 30, lambda usage: any(usage.glob(".wb-*.summary.tmp")) and not any(usage.glob(".wb-*.source.tmp"))),
+    # the hash is through and the copy has begun: about 1 GiB to write
+    (1 << 30, lambda usage: copied_so_far(usage) > 0),
+], ids=["while-hashing", "while-copying"])
+def test_a_ctrl_c_does_not_wait_for_the_hash_or_the_copy(tmp_path: Path, hole: int,
+                                                         when: Callable[[Path], bool]) -> None:
+    """A real Ctrl-C (SIGINT) while `workbench import` hashes or copies a large vendor file ends it in a
+    moment: the hash and the copy give up at their next block of a few MB. Leaving the read used
+    to wait for both to go through the whole file (many seconds for a file of a few GB, minutes
+    on a slow share). Its part copied is removed, and nothing else is left."""
+    cur = cur_with_a_hole(tmp_path, hole)
+    root = tmp_path / "ws"
+    init_workspace(root).close()
+    usage = root / "usage"
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "import", str(root), str(cur)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (usage.is_dir() and when(usage)) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert proc.poll() is None, "the import ended before it could be interrupted"
+        assert when(usage), "the import never got there"
+        proc.send_signal(signal.SIGINT)
+        pressed, copied_then, copied_most = time.monotonic(), copied_so_far(usage), 0
+        while proc.poll() is None and time.monotonic() < pressed + 5:
+            copied_most = max(copied_most, copied_so_far(usage))
+            time.sleep(0.001)
+        took = time.monotonic() - pressed
+    finally:
+        if proc.poll() is None:  # it went on hashing or copying: it would take the whole file
+            os.killpg(proc.pid, signal.SIGKILL)
+        _, err = proc.communicate()
+    assert proc.returncode == 130, f"the import still ran {took:.1f} s after the Ctrl-C" if took >= 5 else err
+    assert "Traceback" not in err
+    # a few blocks at most (it wrote the whole file: 1 GiB)
+    assert copied_most - copied_then < 128 << 20, f"the copy went on for {(copied_most - copied_then) >> 20} MiB"
+    assert list(usage.rglob("*")) == []  # no part of the copy, no summary, no DuckDB spill folder
+    ws = open_workspace(root)
+    try:
+        with ws.session() as session:
+            assert session.scalars(select(VendorReport)).all() == []
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("sendfile", [True, False], ids=["sendfile", "read-and-write"])
+def test_the_copy_of_a_vendor_file_is_whole_or_given_up_before_a_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        sendfile: bool) -> None:
+    """The import copies a vendor file in blocks of 8 MiB, by sendfile on Linux, else read and
+    written (other systems): byte for byte, an empty file too; with its stop set, it gives up
+    before the next block (here the first: nothing written)."""
+    import random
+
+    from workbench.billing.file_hash import Stopped
+    from workbench.billing.store import report_import
+
+    monkeypatch.setattr(report_import, "_SENDFILE", report_import._SENDFILE and sendfile)
+    for size in (0, 123, (20 << 20) + 123):  # nothing, less than a block, two blocks and a part
+        source = tmp_path / f"cur-{size}.csv"
+        source.write_bytes(random.Random(size).randbytes(size))
+        report_import._copy_file(source, tmp_path / "copy", threading.Event())
+        assert (tmp_path / "copy").read_bytes() == source.read_bytes()
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Stopped):
+        report_import._copy_file(source, tmp_path / "given-up", stop)
+    assert (tmp_path / "given-up").read_bytes() == b""
 
 
 def test_an_interrupt_that_is_not_the_hash_thread_s_is_raised_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,13 +10,28 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import TYPE_CHECKING
 
-__all__ = ["file_sha256"]
+if TYPE_CHECKING:
+    import threading
+
+__all__ = ["Stopped", "file_sha256"]
+
+BLOCK = 1 << 22  # 4 MiB: read and hashed in a few milliseconds, the longest a `stop` waits
 
 
-def file_sha256(path: str | os.PathLike[str]) -> str:
+class Stopped(Exception):
+    """Work on a file given up because its `stop` event was set before the work was done."""
+
+
+def file_sha256(path: str | os.PathLike[str], stop: threading.Event | None = None) -> str:
+    """`stop`: looked at before each block; once set, the hash gives up (raises `Stopped`), so that
+    an import stopped midway does not read the rest of a multi-GB file first."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
+        while stop is None or not stop.is_set():
+            block = handle.read(BLOCK)
+            if not block:
+                return digest.hexdigest()
             digest.update(block)
-    return digest.hexdigest()
+    raise Stopped(os.fspath(path))

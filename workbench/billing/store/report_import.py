@@ -9,7 +9,10 @@ generated invoices -> move the source and one summary per period into place -> r
 If anything is refused or the transaction fails, the files are removed again. The canonical
 rows are written from the kept source when first needed (`usage_files.rows_files`).
 
-The hash and the copy run on threads beside DuckDB's pass (both release the GIL).
+The hash and the copy run on threads beside DuckDB's pass (both release the GIL). They work in
+blocks and give up at the next one once the read is left without keeping the copy (a Ctrl-C, an
+error, a refusal): leaving it waits for them, and must not wait for them to read the rest of a
+multi-GB file.
 
 Reading (hash, validate, summarise, copy: `_read_file`) and storing (`_commit`) are apart, so
 that with a Dask `scheduler` the files are read on the cluster's workers at once while this
@@ -20,9 +23,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import os
 import re
 import shutil
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,7 +43,7 @@ from sqlalchemy.orm import Session
 from workbench.billing.core.money import D, Money, is_known_currency
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.usage import COLUMNS
-from workbench.billing.file_hash import file_sha256
+from workbench.billing.file_hash import Stopped, file_sha256
 from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
 from workbench.billing.store.in_lists import chunks
@@ -186,14 +191,18 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
         # interrupts it when the file was imported before: re-importing a folder of months costs
         # little more than hashing them.
         interrupting = threading.Event()  # set by the hash thread before it interrupts DuckDB
-        known = threads.submit(_look_up, ws, path, con, interrupting)
-        ws.usage_dir.mkdir(parents=True, exist_ok=True)
-        copying = threads.submit(_copy_source, ws, path, known, owner)
+        # Set as this block is left without the copy kept (refused, known, a Ctrl-C, an error):
+        # the hash and the copy give up at their next block, not at the end of a multi-GB file.
+        stop = threading.Event()
         pending = pending_path(ws.usage_dir, "summary", owner)
         # A CSV's or JSONL's parse, kept until the canonical rows are written from it (not parsed again)
         parsed = pending_path(ws.usage_dir, "columns", owner)
+        copying: Future[str | None] | None = None
         kept = False
         try:
+            known = threads.submit(_look_up, ws, path, con, interrupting, stop)
+            ws.usage_dir.mkdir(parents=True, exist_ok=True)
+            copying = threads.submit(_copy_source, ws, path, known, owner, stop)
             with open_report(con, path, vendor, validate_rows=False, parsed=parsed) as report:
                 refused = report.select is None or errors(report.problems)
                 problems = list(report.problems)
@@ -224,9 +233,11 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
             return _ReadFile(path, sha, done or FileOutcome(path, FileStatus.REFUSED, sha, problems=(failure,)))
         finally:
             if not kept:
+                stop.set()
                 pending.unlink(missing_ok=True)
                 parsed.unlink(missing_ok=True)
-                _discard(copying)
+                if copying is not None:
+                    _discard(copying)
 
 
 @contextlib.contextmanager
@@ -322,12 +333,13 @@ def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], ven
 
 
 def _look_up(ws: Workspace, path: Path, con: duckdb.DuckDBPyConnection,
-             interrupting: threading.Event) -> tuple[str, FileOutcome | None]:
+             interrupting: threading.Event, stop: threading.Event) -> tuple[str, FileOutcome | None]:
     """The file's sha256, and its outcome when that is already known (imported before:
     unchanged; unreadable: refused), in which case DuckDB's work on it is interrupted (after
-    `interrupting` is set: an interrupt without it is someone else's, to be raised)."""
+    `interrupting` is set: an interrupt without it is someone else's, to be raised). Raises
+    `Stopped` when `stop` is set before the file is hashed."""
     try:
-        sha = file_sha256(path)
+        sha = file_sha256(path, stop)
     except OSError as exc:
         done: FileOutcome | None = FileOutcome(path, FileStatus.REFUSED, problems=(
             Problem("unreadable-file", f"cannot read {path}: {exc.strerror}", file=path.name, fix="check the path"),
@@ -368,29 +380,61 @@ def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
 
 def _discard(copying: Future[str | None]) -> None:
     """Remove the pending copy of a source that was not moved into place (refused, failed); a copy
-    that failed has removed its part itself (`_copy_source`)."""
+    that failed or was given up has removed its part itself (`_copy_source`)."""
     try:
         pending = copying.result()
-    except OSError:
+    except (OSError, Stopped):
         return
     if pending is not None:
         Path(pending).unlink(missing_ok=True)
 
 
 def _copy_source(ws: Workspace, path: Path, known: Future[tuple[str, FileOutcome | None]],
-                 owner: Owner | None) -> str | None:
+                 owner: Owner | None, stop: threading.Event) -> str | None:
     """A new vendor file copied to a temporary name in the usage folder (moved into place later);
-    None for a file already known (no copy)."""
+    None for a file already known (no copy). Raises `Stopped` when `stop` is set before the copy
+    is whole (or before the hash is: the copy waits for it)."""
     if known.result()[1] is not None:
         return None
     pending = pending_path(ws.usage_dir, "source", owner)
     try:
-        shutil.copyfile(path, pending)
-    except BaseException:  # a full disk: the part copied goes now, not at the next import's sweep
+        _copy_file(path, pending, stop)
+    except BaseException:  # a full disk, or given up: the part copied goes now, not at the next import's sweep
         with contextlib.suppress(OSError):
             pending.unlink(missing_ok=True)
         raise
     return str(pending)
+
+
+_COPY_BLOCK = 1 << 23  # 8 MiB: a few milliseconds between looks at `stop`, as fast as one call for the whole file
+_SENDFILE = sys.platform.startswith("linux") and hasattr(os, "sendfile")  # between files: Linux only (as shutil)
+
+
+def _copy_file(source: Path, target: Path, stop: threading.Event) -> None:
+    """`source` copied to `target` in blocks, `stop` looked at before each: raises `Stopped` once
+    it is set (the part written stays, for the caller to remove). In the kernel (sendfile, as
+    `shutil.copyfile`) where it can, else read and written."""
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        offset = 0
+        if _SENDFILE:
+            try:
+                while not stop.is_set():
+                    sent = os.sendfile(dst.fileno(), src.fileno(), offset, _COPY_BLOCK)
+                    if sent == 0:
+                        return
+                    offset += sent
+                raise Stopped(str(source))
+            except OSError as exc:
+                if offset or exc.errno == errno.ENOSPC:
+                    raise
+                # these two files cannot be copied with sendfile: read and write them below
+        block = bytearray(_COPY_BLOCK)
+        while not stop.is_set():
+            size = src.readinto(block)
+            if not size:
+                return
+            dst.write(memoryview(block)[:size])
+    raise Stopped(str(source))
 
 
 def _already_imported(ws: Workspace, path: Path, sha: str, session: Session | None = None) -> FileOutcome | None:
