@@ -199,7 +199,7 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
         parsed = pending_path(ws.usage_dir, "columns", owner)
         copying: Future[str | None] | None = None
         kept = False
-        try:
+        try:  # the threads start inside it: a Ctrl-C right after them left their whole copy behind
             known = threads.submit(_look_up, ws, path, con, interrupting, stop)
             ws.usage_dir.mkdir(parents=True, exist_ok=True)
             copying = threads.submit(_copy_source, ws, path, known, owner, stop)
