@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
 from decimal import Decimal as Dec
 
@@ -208,3 +210,38 @@ def test_an_invoice_sealed_with_the_first_customer_csv_layout_still_verifies_and
     with billed.session() as s:
         s.execute(update(m.InvoiceSeal).where(m.InvoiceSeal.name == "customer.csv").values(sha256="0" * 64))
     assert all(any(d.what == "seal customer.csv" for d in r.differences) for r in verify(billed))
+
+
+def test_an_invoice_sealed_with_the_second_customer_csv_layout_still_verifies_and_says_so(workspace, tmp_path):
+    """Invoices issued in December 2026 were sealed with the file that folded every line shown as
+    0.00 into "No charge", what they cost left to the rounding difference. Beta's October has two
+    CloudWatch metrics at 0.003 USD (+15%: 0.00345 each, 0.0069 together), so that file and
+    today's differ (Small items, 0.01): verify accepts the older seal and notes it."""
+    from workbench.billing.exports.customer_csv import customer_csv_bytes
+    from workbench.billing.exports.view import InvoiceView
+    from workbench.billing.store.report_import import import_reports
+
+    from .conftest import cur_rows
+    from .worked_example import CUR, TABLES
+
+    load(workspace, tmp_path, TABLES)
+    metrics = [{"account": "222222222222", "type": "Usage", "product": "AmazonCloudWatch", "family": "Metric",
+                "usage_type": f"USE1-CW:{kind}", "cost": "0.003"} for kind in ("MetricMonitorUsage", "Requests")]
+    report = tmp_path / "cur-2025-10.csv"
+    report.write_text(cur_rows(CUR + metrics, "2025-10"))
+    import_reports(workspace, [report])
+    numbers = issue_all(workspace)
+    with workspace.session() as s:
+        inv = s.query(m.Invoice).filter_by(number=numbers["100002"]).one()
+        view = InvoiceView.from_orm(s, inv)
+        assert [r[:3] for r in csv.reader(io.StringIO(customer_csv_bytes(view).decode("utf-8-sig")))][1:4] == [
+            ["Database Instance", "AmazonRDS USE1-InstanceUsage:db.t3", "11.51"],
+            ["Small items", "2 items under 0.01 each (itemised in the detailed CSV)", "0.01"],
+            ["Support", "Support plan 3%", "25.00"]]
+        second_layout = hashlib.sha256(customer_csv_bytes(view, layout=2)).hexdigest()
+        s.execute(update(m.InvoiceSeal).where(m.InvoiceSeal.invoice_id == inv.id, m.InvoiceSeal.name == "customer.csv")
+                  .values(sha256=second_layout))
+    beta = {r.number: r for r in verify(workspace)}[numbers["100002"]]
+    assert (beta.ok, beta.notes) == (True, [
+        "customer.csv: sealed in the file's second layout (every line shown as 0.00 under No charge, before the "
+        "Small items row; look-alike lines told apart by line number); that file matches its seal"])

@@ -1,7 +1,8 @@
 """A statement of many lines at 0.00 and look-alike descriptions, as the customer reads it: the
-lines shown as 0.00 fold into one "No charge" row, lines of different SKUs that read the same are
-told apart, and the CSV, the workbook's Lines sheet, the invoice JSON and the PDF print the very
-same rows (one `statement_rows`), while the detailed CSV and the Detail sheet keep every line."""
+lines shown as 0.00 fold into one "Small items" row (those that cost fractions of a cent) and one
+"No charge" row (those that cost nothing), lines of different SKUs that read the same are told
+apart, and the CSV, the workbook's Lines sheet, the invoice JSON and the PDF print the very same
+rows (one `statement_rows`), while the detailed CSV and the Detail sheet keep every line."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ STANDARD = PricebookVersion("Standard", "aws", "2025-07", rules=(Rule("default",
 
 # Eight lines, five of them shown as 0.00 (a whole section, Networking, and the free marketplace
 # product among them); two S3 SKUs whose vendor description is the same, as two EC2 ones are.
-#   shown     10.00 (9.095 x 1.1 = 10.0045) + 3.33 (3.333) + 1.10, and 0.0011, 0.0022, 0.00044, 0, 0
+#   shown     10.00 (9.095 x 1.1 = 10.0045) + 3.33 (3.333) + 1.10, and 0.0011, 0.0022, 0.00044
+#             (Small items: 0.00374, rounded once 0.00), 0, 0 (No charge)
 #   charges   14.44124 + support 50 (the minimum) = 64.44124, rounded once: 64.44, a cent over the
-#             10.00 + 3.33 + 1.10 + 50.00 = 64.43 shown: the rounding difference is 0.01, folded or not
+#             10.00 + 3.33 + 1.10 + 0.00 + 50.00 = 64.43 shown: the rounding difference is 0.01, folded or not
 USAGE = """
 section    | service         | sku            | description                        | quantity | unit  | vendor_cost | marketplace | source_rows
 Compute    | AmazonEC2       | BoxUsage:m5    | Amazon EC2 m5.large                | 100      | Hrs   | 9.095       | no          | 720
@@ -58,7 +60,8 @@ Product Type,Description,Amount,Currency,Invoice Number
 Compute,Amazon EC2 m5.large,10.00,USD,{NUMBER}
 Storage,Amazon S3 Standard storage (SKU TimedStorage-A),3.33,USD,{NUMBER}
 Storage,Amazon S3 Standard storage (SKU TimedStorage-B),1.10,USD,{NUMBER}
-No charge,5 items at 0.00 each (itemised in the detailed CSV),0.00,USD,{NUMBER}
+Small items,3 items under 0.01 each (itemised in the detailed CSV),0.00,USD,{NUMBER}
+No charge,2 items at 0.00 each (itemised in the detailed CSV),0.00,USD,{NUMBER}
 Support,Support plan 10%,50.00,USD,{NUMBER}
 ,Rounding difference,0.01,USD,{NUMBER}
 ,Subtotal,64.44,USD,{NUMBER}
@@ -71,17 +74,18 @@ def test_folding_changes_no_figure_and_the_detailed_files_keep_every_line(
 ) -> None:
     view = invoice(engine_invoice)
 
-    folded, every_line = statement_rows(view), statement_rows(view, fold=False)
+    folded, every_line = statement_rows(view), statement_rows(view, layout=1)
 
-    assert len(every_line) - len(folded) == 5 - 1  # five lines, one row
+    assert len(every_line) - len(folded) == 5 - 2  # five lines, two rows
     # from the rounding difference down, the same rows and figures either way
     assert [(r.role, r.description, r.amount) for r in folded[-3:]] == [
         (r.role, r.description, r.amount) for r in every_line[-3:]] == [
         ("rounding", "Rounding difference", D("0.01")), ("subtotal", "Subtotal", D("64.44")),
         ("total", "Total", D("64.44"))]
+    [small] = [r for r in folded if r.product_type == "Small items"]
+    assert [line.sku for line in small.folded] == ["DataXfer-In-A", "DataXfer-In-B", "Requests-Tier1"]
     [no_charge] = [r for r in folded if r.product_type == "No charge"]
-    assert [line.sku for line in no_charge.folded] == [
-        "DataXfer-In-A", "DataXfer-In-B", "DT-FreeTier", "Requests-Tier1", "acme-fw"]
+    assert [line.sku for line in no_charge.folded] == ["DT-FreeTier", "acme-fw"]
 
     detailed = read_csv(export_invoice(view, "detailed-csv", tmp_path))
     assert [r[6] for r in detailed if r[1] == "line"] == [
@@ -144,7 +148,7 @@ def test_the_workbook_and_the_invoice_json_print_the_same_rows(engine_invoice: E
     assert [[r[0], r[1]] for r in sheet] == [r[:2] for r in csv_rows]
     doc = invoice_json(view)
     assert [[line["section"], line["description"], line["amount"]] for line in doc["lines"]] == [
-        r[:3] for r in csv_rows[:6]]
+        r[:3] for r in csv_rows[:7]]
 
     detail = load_workbook(export_invoice(view, "xlsx", tmp_path), read_only=True)["Detail"]
     assert sum(1 for row in detail.iter_rows(min_row=2, values_only=True) if row[1] == "line") == 9
@@ -166,14 +170,16 @@ def test_the_pdf_prints_the_folded_row_and_the_told_apart_lines(engine_invoice: 
     printed = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
 
     start = printed.index("Compute")
-    assert printed[start:start + 12] == [
+    assert printed[start:start + 14] == [
         "Compute",
         "Amazon EC2 m5.large 10.00",
         "Storage",
         "Amazon S3 Standard storage (SKU TimedStorage-A) 3.33",
         "Amazon S3 Standard storage (SKU TimedStorage-B) 1.10",
+        "Small items",
+        "3 items under 0.01 each (itemised in the detailed CSV) 0.00",
         "No charge",
-        "5 items at 0.00 each (itemised in the detailed CSV) 0.00",
+        "2 items at 0.00 each (itemised in the detailed CSV) 0.00",
         "Support",
         "Support plan 10% 50.00",
         "Rounding difference 0.01",

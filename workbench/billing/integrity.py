@@ -82,12 +82,23 @@ def customer_csv_hash(session: Session, inv: m.Invoice) -> str:
         return _sha256(export_invoice(view, "csv", Path(tmp)).read_bytes())
 
 
-def _earlier_customer_csv_hash(session: Session, inv: m.Invoice) -> str:
-    """The customer CSV's hash in layout 1, the file invoices issued before layout 2 were sealed with."""
+# The customer CSV's earlier layouts (`exports.customer_csv`), as verify notes a seal taken with one.
+EARLIER_LAYOUTS: dict[int, str] = {
+    1: "first layout (before the Currency and Invoice Number columns and the No charge row)",
+    2: ("second layout (every line shown as 0.00 under No charge, before the Small items row; look-alike "
+        "lines told apart by line number)"),
+}
+
+
+def _earlier_layout(session: Session, inv: m.Invoice, sealed: str) -> int | None:
+    """The earlier layout of the customer CSV whose hash is `sealed`, if one is: the file an
+    invoice issued before the current layout was sealed with."""
     from workbench.billing.exports.customer_csv import customer_csv_bytes
     from workbench.billing.exports.view import InvoiceView
 
-    return _sha256(customer_csv_bytes(InvoiceView.from_orm(session, inv), layout=1))
+    view = InvoiceView.from_orm(session, inv)
+    return next((layout for layout in EARLIER_LAYOUTS if _sha256(customer_csv_bytes(view, layout=layout)) == sealed),
+                None)
 
 
 def seal(session: Session, inv: m.Invoice) -> None:
@@ -209,11 +220,11 @@ def _check_seals(session: Session, inv: m.Invoice, result: Verification) -> None
     current = {"figures": figures_hash(inv)}
     try:
         current["customer.csv"] = customer_csv_hash(session, inv)
-        if seals.get("customer.csv") not in (None, current["customer.csv"]) \
-                and seals["customer.csv"] == _earlier_customer_csv_hash(session, inv):
-            current["customer.csv"] = seals["customer.csv"]
-            result.notes.append("customer.csv: sealed in the file's first layout (before the Currency and Invoice "
-                                "Number columns and the No charge row); that file matches its seal")
+        sealed = seals.get("customer.csv")
+        if sealed not in (None, current["customer.csv"]) \
+                and (layout := _earlier_layout(session, inv, sealed)) is not None:
+            current["customer.csv"] = sealed
+            result.notes.append(f"customer.csv: sealed in the file's {EARLIER_LAYOUTS[layout]}; that file matches its seal")
     except StatementMismatch as exc:  # the stored figures no longer add up at all
         result.differences.append(Difference("seal customer.csv", "renders", str(exc)))
     for name, digest in current.items():

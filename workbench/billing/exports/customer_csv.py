@@ -23,25 +23,27 @@ from pathlib import Path
 
 from .atomic import atomic_path
 from .formulas import defuse
-from .statement import amount_text, statement_rows
+from .statement import LAYOUT, LAYOUTS, amount_text, statement_rows
 from .view import InvoiceView
 
 __all__ = ["CustomerCsvExporter", "HEADER", "LAYOUT", "customer_csv_bytes"]
 
 HEADER = ("Product Type", "Description", "Amount", "Currency", "Invoice Number")
-# The file's layouts, newest last. An invoice sealed at issue hashed the layout of its day
-# (`integrity.seal`), so the older ones stay reproducible, byte for byte:
+# The file's layouts are the statement's (`statement.LAYOUTS`), newest last. An invoice sealed at
+# issue hashed the layout of its day (`integrity.seal`), so the older ones stay reproducible, byte
+# for byte:
 #   1  until December 2026: `Product Type,Description,Amount`; every line, its stored description
-#   2  the invoice's Currency and Invoice Number on every row; lines at 0.00 folded, look-alike
-#      descriptions told apart (`statement.statement_rows`)
-LAYOUT = 2
+#   2  the invoice's Currency and Invoice Number on every row; lines at 0.00 folded into No charge,
+#      look-alike descriptions told apart (`statement.statement_rows`), by line number at last
+#   3  the columns of 2; lines under a minor unit each folded into Small items at their sum,
+#      look-alikes told apart by unit too, numbered `(1 of 2)` at last
 
 
 def customer_csv_bytes(invoice: InvoiceView, *, layout: int = LAYOUT) -> bytes:
     """The file's bytes (BOM, CRLF) in `layout`; raises StatementMismatch before anything is made."""
-    if layout not in (1, 2):
-        raise ValueError(f"customer CSV layout {layout}: known layouts are 1 and 2")
-    rows = statement_rows(invoice, fold=layout >= 2)
+    if layout not in LAYOUTS:
+        raise ValueError(f"customer CSV layout {layout}: known layouts are {', '.join(map(str, LAYOUTS))}")
+    rows = statement_rows(invoice, layout=layout)
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow(HEADER if layout >= 2 else HEADER[:3])
