@@ -609,13 +609,27 @@ def invoices() -> None:
 @json_option
 def invoices_list(directory: str, customer: str | None, vendor: str | None, status: str | None,
                   window: DateRange | None, today: dt.date | None, as_json: bool) -> None:
-    """List invoices (Open invoices past their due date become Past Due first)."""
+    """List invoices (Open invoices past their due date become Past Due first).
+
+    A --customer that does not exist is not found (exit 4, with generate's message), never listed
+    as a customer without invoices; --json still prints its answer, []."""
     from workbench.billing.invoices import list_invoices
+    from workbench.billing.store import models as m
 
     ws = _open(directory)
     found = list_invoices(ws, customer=customer, vendor=vendor, status=Status(status) if status else None,
                           start=window.start if window else None, end=window.end if window else None,
                           today=_today(today))
+    if customer and not found:
+        with ws.session() as session:
+            unknown = session.get(m.Customer, customer) is None
+        if unknown:
+            _report([Problem("unknown-customer", f"there is no customer with ID #{customer}", customer_id=customer,
+                             fix="check the ID with `workbench customers list`, or add the customer to "
+                                 "customers.csv and import it")])
+            if as_json:
+                _print_json([])
+            sys.exit(NOT_ALLOWED)
     if as_json:
         _print_json([i.to_dict() for i in found])
         return

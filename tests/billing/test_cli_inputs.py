@@ -96,6 +96,25 @@ def test_unassigned_for_a_month_without_a_report_says_so(october: tuple[str, Pat
     assert [line.split()[:2] for line in found.stdout.splitlines()[2:]] == [["aws", "444444444444"]]
 
 
+
+def test_invoices_of_a_customer_that_does_not_exist_are_not_found(october: tuple[str, Path]) -> None:
+    ws, _ = october
+    # it printed an empty table, exit 0, as if customer 999999 had no invoice yet; generate and
+    # month-end said there is no such customer
+    unknown = workbench("invoices", "list", ws, "--customer", "999999", expect=4)
+    assert unknown.stdout == ""
+    assert unknown.stderr.splitlines() == [
+        "customer 999999: there is no customer with ID #999999",
+        "  fix: check the ID with `workbench customers list`, or add the customer to customers.csv and import it",
+    ]
+    generated = workbench("generate", ws, "--vendor", "aws", "--range", "2025-10", "--customers", "999999",
+                          "--today", TODAY.isoformat(), expect=3)
+    assert unknown.stderr.splitlines()[0] in generated.stderr.splitlines()
+    as_json = workbench("invoices", "list", ws, "--customer", "999999", "--json", expect=4)
+    assert (json.loads(as_json.stdout), as_json.stderr) == ([], unknown.stderr)
+    # a customer that exists and has no invoice is an empty list, as before
+    assert json.loads(workbench("invoices", "list", ws, "--customer", "100004", "--json").stdout) == []
+
 def test_remove_account_takes_the_vendor_as_accounts_csv_does(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     workbench("init", ws)
