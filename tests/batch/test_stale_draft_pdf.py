@@ -89,3 +89,38 @@ def test_the_files_of_a_deleted_draft_go_when_month_end_runs_again(small_ws):
     assert new.state == "done" and new.number == "AWS-202510-00004"
     assert again.removed == (ACME,) and f"removed the files of deleted invoices: {ACME}" in again.text()
     assert sorted(p.name for p in out.iterdir()) == ["AWS-202510-00002", "AWS-202510-00003", "AWS-202510-00004", "notes"]
+
+
+def test_a_draft_printed_then_approved_and_voided_gets_its_void_record_printed_by_the_next_month_end(small_ws):
+    """Month end printed Acme's invoice while it was a Draft; the analyst approved it, then voided it,
+    with no month end between. Its folder moved under void/ holding the Draft's files ("DRAFT: not
+    issued yet"), which were never sent to anyone: void/ keeps what was sent, so the next month end
+    prints the void record (VOID on it), as it does for a record left unfinished."""
+    from workbench.billing.core.lifecycle import Status
+    from workbench.billing.invoices import set_status
+    from workbench.billing.store.output_folders import out_of_step
+
+    out = small_ws.output_dir / "2025-10"
+    assert [(o.number, o.state) for o in month_end(small_ws).outcomes] == [(ACME, "done")]
+    approve(small_ws, [ACME], today=TODAY)
+    set_status(small_ws, [ACME], Status.VOID, today=TODAY, reason="wrong pricebook")
+    kept = out / "void" / ACME
+    assert "DRAFT" in pdf_text(kept / f"{ACME}.pdf")
+
+    [draft_record] = out_of_step(small_ws, out)
+    assert draft_record.text() == (f"{ACME}: under void/, but its files show it Draft (printed before it was issued, "
+                                   f"never sent); the next month end makes its void record again ({kept})")
+
+    again = month_end(small_ws)
+    assert [(o.number, o.state) for o in again.void_records] == [(ACME, "done")], again.text()
+    assert (f"void records made again under void/ (their files were unfinished, or showed a Draft): {ACME}"
+            in again.text())
+    assert again.ok and again.out_of_step == ()
+    assert is_complete(kept, ACME)
+    record = json.loads((kept / f"{ACME}.done.json").read_text())
+    assert (record["status"], record["invoice"]["status"]) == ("void", "void")
+    text = pdf_text(kept / f"{ACME}.pdf")
+    assert "VOID" in text and "DRAFT" not in text
+
+    rerun = month_end(small_ws)
+    assert rerun.void_records == () and rerun.out_of_step == ()

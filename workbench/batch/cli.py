@@ -58,8 +58,9 @@ the folder to DIR/output/<period>/void/<number>/ (kept for the record, marked vo
 printed again), so the month's folder holds only statements that stand. An invoice voided while
 this command prints it ends under void/ too, as its void statement (VOID, manifest status void).
 Each run first puts right what a crash left behind; after the invoices, it makes again any
-unfinished void record under void/, then lists under OUT OF STEP the folders that still do not
-show their invoice as it is now (e.g. of customers this run did not select).
+void record under void/ left unfinished or holding a Draft's files (printed before the invoice
+was issued, never sent), then lists under OUT OF STEP the folders that still do not show their
+invoice as it is now (e.g. of customers this run did not select).
 
 Ctrl-C (or SIGTERM) stops it within seconds, workers included: it prints what was finished,
 and running the same command again resumes; exit code 130 (143 on SIGTERM).

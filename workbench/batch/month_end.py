@@ -28,7 +28,8 @@ the record and out of the month's statements. A folder is held while it is writt
 (`output_folders.writing`), so a void committed meanwhile leaves it to the job, which settles it
 (see `render_invoice`). Before rendering, the month end puts right what a crash left behind
 (folders of invoices deleted since are removed, void ones moved and marked); after it, it makes
-again the void records left unfinished under void/, and the summary names every folder that
+again the void records left unfinished under void/ or showing a Draft (never sent), and the
+summary names every folder that
 still does not show its invoice as it is now (`out_of_step`). Every file is written to a hidden
 `.<name>.<random>.tmp` and renamed, so a crash leaves no half-written file under a final name;
 leftover temp files are removed the next time the invoice is processed. A failed notebook is
@@ -76,7 +77,7 @@ from workbench.billing.store.output_folders import (
     OutOfStep,
     Reconciled,
     follow_status,
-    holds_its_files,
+    needs_void_record,
     out_of_step,
     read_manifest,
     reconcile,
@@ -127,7 +128,7 @@ class InvoiceJob:
     period: str  # YYYY-MM
     currency: str
     total: str  # exact, as stored
-    void_record: bool = False  # a void invoice's record under void/<number>/, made again (no complete manifest)
+    void_record: bool = False  # a void invoice's record under void/<number>/, made again (its files unfinished, or a Draft's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +208,8 @@ class MonthEndSummary:
             lines.append(f"  voided while the month end ran: {', '.join(o.number for o in meanwhile)}")
         made_again = [o.number for o in self.void_records if o.state in ("done", "skipped")]
         if made_again:
-            lines.append(f"  void records made again under void/ (their files were unfinished): {', '.join(made_again)}")
+            lines.append(f"  void records made again under void/ (their files were unfinished, or showed a Draft): "
+                         f"{', '.join(made_again)}")
         if self.removed:
             lines.append(f"  removed the files of deleted invoices: {', '.join(self.removed)}")
         if self.voided:
@@ -681,13 +683,15 @@ def _generate_period(
 
 def _void_records_to_make(ws: Workspace, period_dir: Path, period: str, vendors: Sequence[str],
                           customers: Sequence[str] | None) -> list[InvoiceJob]:
-    """The void invoices of the period (these vendors and customers) whose folder under void/ has
-    no manifest that matches its files: a month end cut short, then the invoice voided."""
+    """The void invoices of the period (these vendors and customers) whose folder under void/ is
+    no record of what was sent (`output_folders.needs_void_record`): its files unfinished (a month
+    end cut short, then the invoice voided) or printed while it was a Draft (approved, then
+    voided, with no month end between)."""
     from sqlalchemy import select
 
     from workbench.billing.store import models as m
 
-    unfinished = [d.name for d in void_folders(period_dir) if not holds_its_files(d, d.name)]
+    unfinished = [d.name for d in void_folders(period_dir) if needs_void_record(d, d.name)]
     if not unfinished:
         return []
     date_range = given_month(period)

@@ -4,14 +4,18 @@
                                          (`workbench.batch`), and its manifest <number>.done.json
     output/<YYYY-MM>/void/<number>/      the same folder once the invoice is void: kept for the
                                          record (it is what the customer was sent), out of the
-                                         month's statements, so that no one sends it as if it stood
+                                         month's statements, so that no one sends it as if it stood;
+                                         files printed while the invoice was a Draft were never sent,
+                                         and the next month end replaces them with its void record
 
 The manifest holds, besides the files' sha256 (`files`):
     "status"   the invoice's status now: every status change rewrites it
     "invoice"  {"id", "status", "updated_at"}: the state the files were made for
                (`render.current.invoice_stamp`); the files show that status
 Where the two differ the files show an earlier state: the next month end makes them again (or,
-for a void invoice, leaves them under void/ as the record).
+for a void invoice, leaves them under void/ as the record, unless they show a Draft: a Draft is
+never sent, so its files are no record of anything, and the next month end prints the void
+record, VOID on it, instead; `needs_void_record`).
 
 A status change commits first, then follows here (`follow`): a crash in between leaves a folder
 one step behind, which the next month end puts right (`reconcile`) and otherwise reports
@@ -25,7 +29,8 @@ kernel drops when the writer dies). `settle_void` leaves a held folder where it 
 would pull it from under the month end, which would write the rest of its files into a path that
 no longer exists and leave an empty record under void/. The writer, once it lets go, reads the
 status again and settles the folder itself. A folder under void/ without a manifest, or missing a
-file its manifest lists (a writer killed mid-way, then voided), is out of step: the next month
+file its manifest lists (a writer killed mid-way, then voided), or whose files show a Draft
+(printed, then approved and voided with no month end between), is out of step: the next month
 end makes its void record again.
 """
 
@@ -64,6 +69,7 @@ __all__ = [
     "holds_its_files",
     "is_temp",
     "month_end_folders",
+    "needs_void_record",
     "out_of_step",
     "read_manifest",
     "reconcile",
@@ -78,6 +84,7 @@ __all__ = [
 MANIFEST_SUFFIX = ".done.json"
 VOID_FOLDER = "void"
 VOID = Status.VOID.value
+DRAFT = Status.DRAFT.value
 DELETED = "deleted"  # the status of a folder's invoice that is no longer stored
 STATUSES = frozenset(s.value for s in Status)
 # a folder is the month end's when it holds one of these, named after the folder (an invoice number)
@@ -113,6 +120,18 @@ def files_status(manifest: dict[str, Any]) -> str:
     """The status the files were made for ("" when the manifest does not say)."""
     stamp = manifest.get("invoice")
     return str(stamp.get("status", "")) if isinstance(stamp, dict) else ""
+
+
+def _shows_a_draft(manifest: dict[str, Any] | None) -> bool:
+    return manifest is not None and files_status(manifest) == DRAFT
+
+
+def needs_void_record(folder: Path, number: str) -> bool:
+    """A folder under void/ that is not the record of what was sent, so the month end makes the
+    void record (VOID on it) in its place: its files are unfinished (`holds_its_files`), or they
+    were printed while the invoice was a Draft, which no customer was ever sent (the invoice was
+    approved, then voided, with no month end between to print it as issued)."""
+    return not holds_its_files(folder, number) or _shows_a_draft(read_manifest(folder, number))
 
 
 def is_temp(name: str) -> bool:
@@ -336,6 +355,9 @@ class OutOfStep:
             if self.status == VOID and not self.whole:
                 return (f"{self.number}: under void/, but its files are unfinished (no manifest, or a file it "
                         f"lists missing); the next month end makes its void record again ({self.folder})")
+            if self.status == VOID and self.files_show == DRAFT:
+                return (f"{self.number}: under void/, but its files show it Draft (printed before it was issued, "
+                        f"never sent); the next month end makes its void record again ({self.folder})")
             if self.status == VOID:
                 return f"{self.number}: under void/, but its manifest does not say void ({self.folder})"
             return f"{self.number}: under void/, but the invoice is {now} ({self.folder})"
@@ -349,7 +371,7 @@ def out_of_step(ws: Workspace, period_dir: Path) -> list[OutOfStep]:
     """The month's folders that do not show their invoice as it is now: files made for another
     status (the next month end makes them again), a void or deleted invoice's folder still among
     the month's statements, a folder under void/ whose invoice or manifest is not void, or whose
-    files are unfinished (no manifest, or a file it lists missing)."""
+    files are unfinished (no manifest, or a file it lists missing) or show a Draft."""
     live, kept = month_end_folders(period_dir), void_folders(period_dir)
     statuses = _statuses(ws, sorted({d.name for d in [*live, *kept]}))
     found = []
@@ -363,7 +385,8 @@ def out_of_step(ws: Workspace, period_dir: Path) -> list[OutOfStep]:
         manifest = read_manifest(folder, folder.name)
         status = statuses.get(folder.name, DELETED)
         whole = holds_its_files(folder, folder.name)
-        if status != VOID or not whole or (manifest is not None and manifest.get("status") != VOID):
+        if status != VOID or not whole or _shows_a_draft(manifest) \
+                or (manifest is not None and manifest.get("status") != VOID):
             found.append(OutOfStep(folder.name, folder, files_status(manifest) if manifest else "", status,
                                    under_void=True, whole=whole))
     return found
