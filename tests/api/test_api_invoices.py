@@ -123,11 +123,37 @@ def test_approve_then_pay_each_audited_with_the_key(client: TestClient, keys: Ke
     assert "cannot become Open" in back.json()["problems"][0]["message"]
     to_draft = client.post(f"/v1/invoices/{number}/status", headers=bearer(keys.write), json={"to": "draft"})
     assert to_draft.status_code == 422
+    paid_void = client.post(f"/v1/invoices/{number}/status", headers=bearer(keys.write), json={"to": "void"})
+    assert paid_void.status_code == 409  # paid: final
+    assert paid_void.json()["problems"][0]["message"] == (
+        f"{number}: an invoice in Closed cannot become Void (allowed from Closed: none; it was paid, and a paid "
+        "invoice is final)")
     events = audit.events(ws, action="invoice.status", entity_id=number)
     assert [(e.details["from"], e.details["to"], e.actor, e.reason) for e in events] == [
         ("draft", "open", f"key:{Keys.key_id(keys.write)}", "checked against the CUR"),
         ("open", "closed", f"key:{Keys.key_id(keys.write)}", ""),
     ]
+
+
+def test_an_invoice_closed_with_nothing_due_can_be_voided_and_its_period_generated_again(
+        client: TestClient, keys: Keys) -> None:
+    """A 100 USD credit pays Beta's October in full: approving it closes it (0.00). Nothing was
+    paid on it, so voiding it is allowed; the credit comes back and October can be generated again."""
+    write = bearer(keys.write)
+    assert client.post(f"/v1/customers/{BETA}/credits", headers=write, json={
+        "amount": "100.00", "currency": "USD", "earned_on": "azure", "memo": "commitment"}).status_code == 201
+    generate = {"vendor": "aws", "range": "2025-10", "customers": [BETA], "apply_credits": True}
+    [made] = client.post("/v1/invoices/generate", headers=write, json=generate).json()["invoices"]
+    number = made["number"]
+    assert made["total"] == "0.00"
+    assert client.post(f"/v1/invoices/{number}/status", headers=write, json={"to": "open"}).json()["status"] == "closed"
+
+    voided = client.post(f"/v1/invoices/{number}/status", headers=write, json={"to": "void", "reason": "wrong month"})
+    assert (voided.status_code, voided.json()["status"]) == (200, "void")
+    balance = client.get(f"/v1/customers/{BETA}/credits", headers=bearer(keys.read)).json()["balances"]
+    assert balance == [{"currency": "USD", "kind": "general", "balance": "100.00"}]
+    [again] = client.post("/v1/invoices/generate", headers=write, json=generate).json()["invoices"]
+    assert (again["total"], again["number"] != number) == ("0.00", True)
 
 
 def test_delete_only_drafts(client: TestClient, keys: Keys, ws: Workspace, generated: dict[str, str]) -> None:

@@ -347,3 +347,61 @@ def test_a_workspace_kept_busy_past_the_timeout_says_so_not_check_the_url(tmp_pa
     assert "the workspace's database is busy: another workbench command" in busy.output
     assert "over 1 s. Nothing was done; run this again" in busy.output and "URL" not in busy.output
     assert workbench("invoices", "list", str(ws)).returncode == 0
+
+
+def test_a_zero_invoice_issued_before_the_final_report_can_be_voided_so_the_final_report_imports(tmp_path: Path) -> None:
+    """Beta's October is issued from AWS's preliminary report and paid in full by a 100 USD credit:
+    0.00, Closed as it is issued. The final report is refused while it stands ("void the issued
+    invoice(s)"), and voiding it is what lifts the lock (it said "an invoice in Closed cannot
+    become Void"). A Closed invoice with something paid stays final."""
+    ws = customers_workspace(tmp_path)
+    (tmp_path / "credits").mkdir()
+    workbench("customers", "import", ws, *map(str, write_tables(tmp_path / "credits", {"credits": """
+        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+        100002,C-2,2025-09-15,100.00,USD,general,azure,Azure commitment credit
+    """})))
+    beta_rows = [r for r in CUR if r["account"] == "222222222222"]
+    preliminary, final = tmp_path / "cur-2025-10-preliminary.csv", tmp_path / "cur-2025-10.csv"
+    preliminary.write_text(cur_rows(beta_rows, "2025-10", invoice_id=""))  # AWS has not issued October yet
+    final.write_text(cur_rows(beta_rows, "2025-10"))
+    workbench("import", ws, str(preliminary))
+    workbench("generate", ws, "--vendor", "aws", "--range", "2025-10", "--customers", "100002", "--apply-credits",
+              "--today", "2025-11-03")
+    [draft] = json.loads(workbench("invoices", "list", ws, "--json").stdout)
+    number = draft["number"]
+    assert (draft["total"], draft["preliminary"]) == ("0.00", True)
+
+    approved = workbench("invoices", "approve", ws, number, "--today", "2025-11-03")
+    assert approved.stdout == f"{number}: Closed (nothing is due)\n"  # it said "Closed" only: why, and not Open?
+    refused = workbench("import", ws, str(final), expect=3).stderr
+    assert f"{number} (closed)" in refused and f"void the issued invoice(s) {number}" in refused
+
+    voided = workbench("invoices", "status", ws, number, "--to", "void", "--reason", "final report", "--today",
+                       "2025-11-10")
+    assert voided.stdout == f"{number}: Void\n"
+    assert [f["status"] for f in json.loads(workbench("import", ws, str(final), "--json").stdout)["files"]] == [
+        "replaced"]  # the preliminary report, by the final one
+    trail = workbench("audit", ws, "--invoice", number).stdout
+    assert "invoice.status closed -> void" in trail and "final report" in trail
+    returned = [e for e in json.loads(workbench("audit", ws, "--json").stdout) if e["action"] == "credit.return"]
+    # the credit it took (usage 11.51 + support 25.00, before tax) is back on Beta's balance
+    assert [(e["reason"], e["details"]["amount"]) for e in returned] == [(f"{number} voided", "36.51")]
+
+    # generated again from the final report: the credit pays it again, and it is a 0.00 invoice again
+    workbench("generate", ws, "--vendor", "aws", "--range", "2025-10", "--customers", "100002", "--apply-credits",
+              "--today", "2025-11-10")
+    [again] = json.loads(workbench("invoices", "list", ws, "--status", "draft", "--json").stdout)
+    assert (again["total"], again["preliminary"]) == ("0.00", False)
+
+    # a Closed invoice with something paid is final: its refusal says so, and lists no target
+    november = tmp_path / "cur-2025-11.csv"
+    november.write_text(cur_rows(beta_rows, "2025-11"))
+    workbench("import", ws, str(november))
+    workbench("generate", ws, "--vendor", "aws", "--range", "2025-11", "--customers", "100002", "--today", "2025-12-02")
+    [paid] = json.loads(workbench("invoices", "list", ws, "--range", "2025-11", "--json").stdout)
+    assert paid["total"] == "41.26"  # no credit asked for
+    assert workbench("invoices", "approve", ws, paid["number"], "--today", "2025-12-02").stdout == f"{paid['number']}: Open\n"
+    workbench("invoices", "status", ws, paid["number"], "--to", "closed", "--reason", "paid by wire")
+    refused = workbench("invoices", "status", ws, paid["number"], "--to", "void", expect=4).stderr
+    assert (f"{paid['number']}: an invoice in Closed cannot become Void (allowed from Closed: none; it was paid, and a "
+            "paid invoice is final)") in refused

@@ -5,10 +5,12 @@ import pytest
 from workbench.billing.core.lifecycle import (
     Status,
     TransitionError,
+    allowed_targets,
     can_delete,
     check_transition,
     closes_at_issue,
     is_past_due,
+    nothing_due,
 )
 from workbench.billing.core.money import D, CurrencyMismatch, Money
 from workbench.billing.core.periods import parse_range
@@ -25,13 +27,40 @@ def test_money_refuses_float_and_mixed_currencies():
 
 
 def test_lifecycle_allows_only_forward_moves():
-    check_transition(Status.DRAFT, Status.OPEN)
-    check_transition(Status.OPEN, Status.PAST_DUE)
-    check_transition(Status.PAST_DUE, Status.VOID)
+    check_transition(Status.DRAFT, Status.OPEN, D("41.26"))
+    check_transition(Status.OPEN, Status.PAST_DUE, D("41.26"))
+    check_transition(Status.PAST_DUE, Status.VOID, D("41.26"))
     for current, target in [(Status.OPEN, Status.DRAFT), (Status.CLOSED, Status.OPEN), (Status.DRAFT, Status.CLOSED)]:
-        with pytest.raises(TransitionError):
-            check_transition(current, target)
+        for total in ("41.26", "0.00", "-12.50"):
+            with pytest.raises(TransitionError):
+                check_transition(current, target, D(total))
     assert [s for s in Status if can_delete(s)] == [Status.DRAFT]
+
+
+@pytest.mark.parametrize(
+    ("total", "targets", "refusal"),
+    [
+        # closed at issue because nothing was due: nothing was paid, so it may be voided (its lock lifted)
+        ("0.00", [Status.VOID], "an invoice in Closed cannot become Open (allowed from Closed: Void)"),
+        ("41.26", [], "an invoice in Closed cannot become Open (allowed from Closed: none; it was paid, "
+                      "and a paid invoice is final)"),
+        ("-12.50", [], "an invoice in Closed cannot become Open (allowed from Closed: none; its refund was "
+                       "settled, which is final)"),
+    ],
+)
+def test_a_closed_invoice_may_be_voided_only_when_nothing_was_due(total, targets, refusal):
+    assert sorted(allowed_targets(Status.CLOSED, D(total))) == targets
+    with pytest.raises(TransitionError) as refused:
+        check_transition(Status.CLOSED, Status.OPEN, D(total))
+    assert str(refused.value) == refusal
+    if targets:
+        check_transition(Status.CLOSED, Status.VOID, D(total))
+    else:
+        with pytest.raises(TransitionError, match="cannot become Void"):
+            check_transition(Status.CLOSED, Status.VOID, D(total))
+    # whatever the total, the other statuses allow what they always did
+    for current in (Status.DRAFT, Status.OPEN, Status.PAST_DUE, Status.VOID):
+        assert allowed_targets(current, D(total)) == allowed_targets(current, D("41.26"))
 
 
 @pytest.mark.parametrize(
@@ -46,6 +75,7 @@ def test_lifecycle_allows_only_forward_moves():
 def test_only_an_invoice_with_something_to_pay_waits_to_be_paid(total, closes, past_due_after_its_date):
     due = dt.date(2025, 12, 6)
     assert closes_at_issue(D(total)) is closes
+    assert nothing_due(D(total)) is (D(total) <= 0)  # 0.00 and refunds: the statement shows no due date
     assert is_past_due(Status.OPEN, due, dt.date(2025, 12, 7), D(total)) is past_due_after_its_date
     assert is_past_due(Status.OPEN, due, due, D(total)) is False  # not on the due date itself
 

@@ -45,9 +45,10 @@ def sent_bytes(app, fmt: str) -> bytes:
     return app.downloads.data
 
 
-def test_approving_a_draft_with_nothing_due_says_it_is_closed(ws, tmp_path):
+def test_approving_a_draft_with_nothing_due_says_it_is_closed_and_it_can_still_be_voided(ws, tmp_path):
     """Delta's October (46.00 USD) is paid in full by a 100 USD credit: its Approve button
-    issues and closes it, and the page says Closed, not Open."""
+    issues and closes it, and the page says Closed, not Open. Nothing was paid on it, so a Void
+    button stays (the only way to lift its period lock), and voiding gives the credit back."""
     from workbench.billing.store.table_import import import_tables
 
     from .conftest import write_tables
@@ -63,8 +64,16 @@ def test_approving_a_draft_with_nothing_due_says_it_is_closed(ws, tmp_path):
     app.select(delta.number)
     app.status_buttons[Status.OPEN].click()
     assert status_of(ws, delta.number) == "closed"
-    assert app.messages[-1] == f"{delta.number} is now Closed (nothing due)"
-    assert list(app.status_buttons) == []  # Closed is final
+    assert app.messages[-1] == f"{delta.number} is now Closed (nothing is due)"
+    assert list(app.status_buttons) == [Status.VOID]  # not "Mark Closed (paid)": nothing was paid
+
+    app.status_buttons[Status.VOID].click()
+    assert status_of(ws, delta.number) == "void"
+    assert app.messages[-1] == f"{delta.number} is now Void"
+    with ws.session() as s:
+        balance = exact_sum(e.amount for e in s.scalars(select(m.CreditEntry).where(m.CreditEntry.customer_id == "100004")))
+        assert balance == Decimal("100.00")  # the credit that paid it is back
+        assert s.scalars(select(m.PeriodLock).where(m.PeriodLock.customer_id == "100004")).all() == []
 
 
 def test_filter_by_customer_status_and_date_range(ws, october):
@@ -195,7 +204,11 @@ def test_status_buttons_follow_the_allowed_transitions_only(ws, october):
 
     app.status_buttons[Status.CLOSED].click()
     assert status_of(ws, acme) == "closed"
-    assert app.status_buttons == {}  # closed is final
+    assert app.status_buttons == {}  # closed with something paid is final: no Void button either
+    app.change_status(Status.VOID)  # a forged call is refused by the lifecycle
+    assert status_of(ws, acme) == "closed"
+    assert app.messages[-1] == (f"status not changed: {acme}: an invoice in Closed cannot become Void (allowed from "
+                                "Closed: none; it was paid, and a paid invoice is final)")
 
 
 def test_an_open_invoice_past_its_due_date_becomes_past_due_when_the_list_opens(ws, october):

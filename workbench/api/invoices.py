@@ -231,7 +231,8 @@ def get(ref: InvoicePath, ws: Ws, principal: Caller, on: Today) -> InvoiceOut:
              responses={**BODY_ERRORS, **replayable(200, "changed (or, with a known Idempotency-Key, changed before)")},
              summary="Change an invoice's status (approve, pay, void)")
 def change_status(ref: InvoicePath, body: StatusChange, ws: Ws, principal: Writer, on: Today, once: Once) -> Response:
-    """Draft -> open (approve: issued, due date set); open -> closed (paid), past_due, void.
+    """Draft -> open (approve: issued, due date set; a 0.00 invoice comes back closed); open -> closed
+    (paid), past_due, void; closed -> void for a 0.00 invoice only (nothing was paid on it).
 
     409 when the invoice's status does not allow it (nothing returns to draft). With an
     `Idempotency-Key`, a retry gets the first change's 200 instead of that 409."""

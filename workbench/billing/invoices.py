@@ -5,11 +5,13 @@ The rules themselves live in `core.lifecycle`; this module applies them to the w
   from the payment terms. Its figures never change again, nor the parties it names: the
   customer's and the reseller's name, address and contact are recorded with it as issued.
   An invoice with nothing due (total 0.00) goes on to Closed in the same transaction, with its
-  own audit event ("nothing due"), so it never becomes Past Due.
+  own audit event ("nothing due"), so it never becomes Past Due; it comes back noted "nothing is
+  due" (what the CLI says beside Closed). Nothing was paid on it, so it may still be voided.
 - Deleting a draft removes its lines, gives back the credits it applied and releases its
   period lock, so the period can be generated again.
-- Voiding an issued invoice keeps it (and its number) for the record, gives the credits back
-  with a reversal entry and releases the lock, so a corrected invoice can be generated.
+- Voiding an issued invoice (Open, Past Due, or Closed with a total of 0.00: `core.lifecycle.
+  allowed_targets`) keeps it (and its number) for the record, gives the credits back with a
+  reversal entry and releases the lock, so a corrected invoice can be generated.
 - Once a status change is committed, the invoice's month-end folder follows it
   (`store.output_folders.follow`): its manifest says the new status, and a void invoice's folder
   moves under `output/<YYYY-MM>/void/`, out of the month's statements. Voiding an invoice that
@@ -38,6 +40,10 @@ from workbench.billing.store.locking import lock_customers
 from workbench.billing.store.workspace import Workspace
 
 
+# said beside Closed for an invoice closed as it was issued, with a total of 0.00 (`set_status`)
+NOTHING_DUE_NOTE = "nothing is due"
+
+
 class InvoiceNotFound(LookupError):
     pass
 
@@ -62,7 +68,7 @@ class InvoiceSummary:
     issue_date: dt.date
     due_date: dt.date
     preliminary: bool
-    note: str = ""  # said beside the status by the CLI (e.g. an invoice voided again: "void already: ...")
+    note: str = ""  # said beside the status by the CLI (an invoice voided again: "void already: ..."; closed at issue)
 
     @classmethod
     def of(cls, inv: m.Invoice, customer_name: str) -> InvoiceSummary:
@@ -190,7 +196,7 @@ def set_status(
             if inv.id in already:
                 continue
             try:
-                check_transition(Status(inv.status), target)
+                check_transition(Status(inv.status), target, inv.total)
             except ValueError as exc:
                 raise InvoiceStateError(f"{inv.number}: {exc}") from None
             if target is Status.PAST_DUE and not is_past_due(Status(inv.status), inv.due_date, min(today, dt.date.today()),
@@ -224,9 +230,18 @@ def set_status(
         session.flush()
         changed = [InvoiceSummary.of(inv, session.get(m.Customer, inv.customer_id).name) for inv in invoices]
     followed = output_folders.follow(ws, [(inv.number, inv.period_start, inv.status) for inv in invoices])  # once committed
-    return [replace(c, note="void already: " + ("its month-end folder now follows it (under void/, marked void)"
-                                                 if c.number in followed else "nothing to change"))
-            if c.invoice_id in already else c for c in changed]
+    return [_noted(c, target, again=c.invoice_id in already, followed=c.number in followed) for c in changed]
+
+
+def _noted(changed: InvoiceSummary, target: Status, *, again: bool, followed: bool) -> InvoiceSummary:
+    """The change with what the CLI says beside its status: why an approved invoice is Closed, or
+    what voiding a void invoice again did."""
+    if again:
+        return replace(changed, note="void already: " + ("its month-end folder now follows it (under void/, marked void)"
+                                                         if followed else "nothing to change"))
+    if target is Status.OPEN and changed.status == Status.CLOSED.value:  # closed as it was issued
+        return replace(changed, note=NOTHING_DUE_NOTE)
+    return changed
 
 
 def approve(
@@ -239,7 +254,7 @@ def approve(
 def _close_with_nothing_due(session: Session, inv: m.Invoice, actor: str | None) -> None:
     """An invoice just issued with a total of 0.00 (no charges, or credits paid all of it) is
     settled: Closed now, in the issuing transaction, rather than left Open to become Past Due."""
-    check_transition(Status(inv.status), Status.CLOSED)
+    check_transition(Status(inv.status), Status.CLOSED, inv.total)
     audit.record(session, "invoice.status", "invoice", inv.number, actor=actor,
                  reason=f"nothing due: total {money_text(inv.total, inv.currency)} {inv.currency} at issue",
                  details={"from": inv.status, "to": Status.CLOSED.value, "total": str(inv.total)})

@@ -12,7 +12,8 @@ The list is ONE widget model (`table.PickTable`, beside the billing page's `Chec
 live in Python, only the chosen key comes back from the browser and is honoured only if it is a
 listed invoice. In the page each row is `tr.wb-row[data-key=NUMBER]` (`tabindex=0`; Enter or Space
 opens it, Up/Down move between rows), the open one `.wb-selected`. From there: change its status to one
-of the statuses the lifecycle allows from where it is (one button per allowed target), see it in
+of the statuses the lifecycle allows from where it is, for its total (one button per allowed target:
+`core.lifecycle.allowed_targets`, so a Closed invoice of 0.00 has Void, a paid one none), see it in
 another currency (rates stored for its first month; informational), and download it as the
 customer CSV, the detailed CSV, Excel or PDF.
 
@@ -34,7 +35,7 @@ from pathlib import Path
 import ipywidgets as w
 from sqlalchemy import select
 
-from workbench.billing.core.lifecycle import ALLOWED, Status, is_past_due
+from workbench.billing.core.lifecycle import Status, allowed_targets, is_past_due
 from workbench.billing.core.usage import Vendor
 from workbench.billing.exports.registry import UnknownFormat
 from workbench.billing.exports.statement import StatementMismatch
@@ -275,7 +276,9 @@ class InvoicesApp:
             button.close()
         self.status_buttons = {}
         if current is not None and not self.read_only:
-            for target in sorted(ALLOWED[current], key=lambda s: list(Status).index(s)):
+            # the lifecycle's targets for this invoice's total (a Closed invoice of 0.00 may be voided)
+            targets = allowed_targets(current, self.current.total) if self.current else frozenset()
+            for target in sorted(targets, key=lambda s: list(Status).index(s)):
                 if target is Status.PAST_DUE and not (self.current and is_past_due(current, self.current.due_date, self.today, self.current.total)):
                     continue  # not before the due date; after it, listing makes it Past Due anyway
                 button = w.Button(description=STATUS_ACTIONS.get(target, target.label), button_style="danger" if target is Status.VOID else "")
@@ -294,8 +297,8 @@ class InvoicesApp:
             [changed] = set_status(self.ws, [number], Status(target), today=self.today)
         except (InvoiceStateError, InvoiceNotFound, ValueError) as exc:
             return self._say(f"status not changed: {exc}", error=True)
-        now = Status(changed.status)  # an invoice issued with nothing due is Closed at once
-        self._say(f"{number} is now {now.label}" + (" (nothing due)" if now is not target else ""))
+        # an invoice issued with nothing due is Closed at once: the note says so, as the CLI does
+        self._say(f"{number} is now {Status(changed.status).label}" + (f" ({changed.note})" if changed.note else ""))
         self.refresh()
 
     def _download_clicked(self, fmt: str) -> None:

@@ -1,13 +1,20 @@
-"""Invoice lifecycle: Draft -> Open -> Closed; Open -> Past Due; Open / Past Due -> Void.
+"""Invoice lifecycle: Draft -> Open -> Closed; Open -> Past Due; Open / Past Due -> Void;
+Closed -> Void for an invoice of 0.00 only.
 
 Draft is never visible to customers and is the only status that may be deleted. Nothing
 returns to Draft: an issued invoice is corrected by voiding it (which frees its period for a
 corrected invoice) and generating again.
 
 An invoice with nothing due (a total of 0.00: no charges, or credits paid all of it) is Closed
-as it is issued, Open -> Closed in the same step (`closes_at_issue`). Past Due is for an Open
-invoice whose due date has passed with something to pay: never one of 0.00, nor a negative total
-(a refund: the customer owes nothing; it stays Open until the analyst closes it).
+as it is issued, Open -> Closed in the same step (`closes_at_issue`). Nothing was paid on it, so
+it may still be voided (Closed -> Void), which is how its period lock is lifted (a preliminary
+invoice of 0.00 before the vendor's final report, say). A Closed invoice with an amount (paid,
+or a refund settled) is final. The rules depend on the total, so every path asks
+`allowed_targets` / `check_transition` with it.
+
+Past Due is for an Open invoice whose due date has passed with something to pay: never one of
+0.00, nor a negative total (a refund: the customer owes nothing; it stays Open until the analyst
+closes it). `nothing_due` says which totals ask nothing of the customer (0.00 and refunds).
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ class Status(str, Enum):
         return self.value.replace("_", " ").title()
 
 
+# the transitions whatever the total; `allowed_targets` adds Closed -> Void for an invoice of 0.00
 ALLOWED: dict[Status, frozenset[Status]] = {
     Status.DRAFT: frozenset({Status.OPEN}),
     Status.OPEN: frozenset({Status.CLOSED, Status.PAST_DUE, Status.VOID}),
@@ -53,11 +61,27 @@ class TransitionError(ValueError):
     pass
 
 
-def check_transition(current: Status, target: Status) -> None:
-    if target not in ALLOWED[current]:
-        allowed = ", ".join(s.label for s in sorted(ALLOWED[current], key=lambda s: s.value)) or "none"
+def allowed_targets(current: Status, total: Decimal) -> frozenset[Status]:
+    """The statuses an invoice in `current` with this (rounded) total may take next.
+
+    A Closed invoice of 0.00 was closed because nothing was due, not because it was paid: it may
+    be voided (its credits come back, its period lock goes). One with an amount is final."""
+    if current is Status.CLOSED and closes_at_issue(total):
+        return ALLOWED[current] | {Status.VOID}
+    return ALLOWED[current]
+
+
+def check_transition(current: Status, target: Status, total: Decimal) -> None:
+    """TransitionError, naming the statuses allowed instead (and why a Closed invoice is final)."""
+    allowed = allowed_targets(current, total)
+    if target not in allowed:
+        listed = ", ".join(s.label for s in sorted(allowed, key=lambda s: s.value)) or "none"
+        why = ""
+        if current is Status.CLOSED and not allowed:
+            why = ("; it was paid, and a paid invoice is final" if total > 0
+                   else "; its refund was settled, which is final")
         raise TransitionError(
-            f"an invoice in {current.label} cannot become {target.label} (allowed from {current.label}: {allowed})"
+            f"an invoice in {current.label} cannot become {target.label} (allowed from {current.label}: {listed}{why})"
         )
 
 
@@ -70,6 +94,12 @@ def closes_at_issue(total: Decimal) -> bool:
     return total == 0
 
 
+def nothing_due(total: Decimal) -> bool:
+    """The customer owes nothing on an invoice of this (rounded) total: 0.00, or a refund (a
+    negative total: the reseller owes the customer). Its statement shows no due date."""
+    return total <= 0
+
+
 def is_past_due(status: Status, due_date: dt.date, today: dt.date, total: Decimal) -> bool:
     """An Open invoice with something to pay (total above zero) whose due date has passed."""
-    return status is Status.OPEN and today > due_date and total > 0
+    return status is Status.OPEN and today > due_date and not nothing_due(total)
