@@ -8,6 +8,7 @@ Each kernel run costs seconds here, so each test prints as few invoices as it ca
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 from workbench.batch import generate_period, is_complete, render_invoice, run_month_end
@@ -18,7 +19,7 @@ from workbench.billing.invoices import approve, find, refresh_past_due, set_stat
 from workbench.render.current import current_pdf
 
 from render.pdf_text import pdf_text
-from render.small_workspace import OPTIONS, TODAY
+from render.small_workspace import OPTIONS, TABLES, TODAY, build_small_workspace
 
 ACME, BETA = "AWS-202510-00001", "AWS-202510-00002"
 
@@ -84,6 +85,28 @@ def test_voiding_an_issued_invoice_moves_its_files_under_void_and_its_manifest_s
     assert sorted(p.name for p in out.iterdir()) == [corrected, "void"]
     assert mtimes(kept) == before and manifest(kept)["status"] == "void"
     assert [o.state for o in month_end(small_ws).outcomes] == ["skipped"]
+
+
+def test_a_zero_invoice_closed_at_issue_prints_nothing_due_and_its_void_moves_its_files_under_void(tmp_path):
+    """Beta's 41.26 USD is paid in full by a 100 USD credit: issued, it is Closed at once. Its
+    month-end PDF says nothing is due (it said "Due date 2025-12-05"); voided (nothing was paid on
+    it), its folder leaves the month's statements as any void invoice's does."""
+    credits = TABLES["credits"] + "100002,C-2,2025-09-15,100.00,USD,general,azure,Azure commitment credit\n"
+    ws = build_small_workspace(tmp_path / "ws", {**TABLES, "credits": credits})
+    out = ws.output_dir / "2025-10"
+    [draft] = generate_invoices(ws, "aws", given_month("2025-10"), ["100002"], OPTIONS, today=TODAY).invoices
+    number = draft.number
+    [closed] = approve(ws, [number], today=TODAY)
+    assert (closed.status, str(closed.total), closed.note) == ("closed", "0.00", "nothing is due")
+    summary = month_end(ws, ("100002",))
+    assert [(o.number, o.state) for o in summary.outcomes] == [(number, "done")], summary.text()
+    text = pdf_text(out / number / f"{number}.pdf")
+    assert re.search(r"Due +nothing is due\n", text) and "Due date" not in text and re.search(r"Status +Closed\n", text)
+
+    set_status(ws, [number], Status.VOID, today=TODAY, reason="billed before the final report")
+
+    assert sorted(p.name for p in out.iterdir()) == ["void"]
+    assert manifest(out / "void" / number)["status"] == "void"
 
 
 def test_a_paid_invoice_says_so_at_once_and_the_next_month_end_prints_it_anew(small_ws):

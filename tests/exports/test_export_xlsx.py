@@ -258,6 +258,34 @@ def test_usage_in_another_currency_shows_the_rates_the_invoice_recorded(engine_i
     assert summary[-2:] == [["Subtotal", "63.62"], ["Total", "63.62"]]  # 137.12 - 73.50
 
 
+@pytest.mark.parametrize(
+    ("credit", "refund", "due", "total"),
+    [
+        ("0", "0", ["Due date", serial(dt.date(2025, 12, 7))], "103.00"),  # 100 at cost + 3% support
+        ("103", "0", ["Due", "nothing is due"], "0.00"),  # a 103.00 credit pays it all
+        # a 150.00 refund: 100 - 150 = -50.00 (no support fee below zero), which the reseller owes the customer
+        ("0", "-150", ["Due", "nothing is due: 50.00 USD is owed to you (to be refunded or credited)"], "-50.00"),
+    ],
+)
+def test_the_summary_says_nothing_is_due_instead_of_a_due_date_when_nothing_is(
+        engine_invoice: EngineInvoice, tmp_path: Path, credit: str, refund: str, due: list[str], total: str) -> None:
+    """As the statement and the email say it: a 0.00 invoice, or a refund, has nothing to pay by a date."""
+    invoice = engine_invoice(
+        f"""
+        section | service   | sku | description       | quantity | unit | vendor_cost | marketplace | source_rows
+        Compute | AmazonEC2 | m5  | Amazon EC2        | 1        | Hrs  | 100         | no          | 1
+        Compute | AmazonEC2 | m5  | Amazon EC2 refund | 0        | Hrs  | {refund}    | no          | 1
+        """,
+        pricebook=PricebookVersion("At cost", "aws", "2025-07", support=SupportPlan(percent=D("3"))),
+        options=InvoiceOptions(apply_credits=True), balance=CreditBalance(general=D(credit)),
+    )
+
+    summary = raw_sheets(export_invoice(invoice, "xlsx", tmp_path))["Summary"]
+
+    assert summary[13:15] == [["Issue date", serial(dt.date(2025, 11, 7))], due]
+    assert summary[-1] == ["Total", total]
+
+
 def test_detail_beyond_the_worksheet_row_limit_says_how_many_rows_are_missing(
     engine_invoice: EngineInvoice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -54,12 +54,13 @@ class Billed:
     numbers: dict[str, str]  # customer_id -> draft invoice number
 
 
-def build_billed(root: Path, tmp_path: Path, credits: str | None = None) -> Billed:
-    """`credits`: a credits table in place of the worked example's."""
+def build_billed(root: Path, tmp_path: Path, credits: str | None = None,
+                 cur: list[dict[str, str]] | None = None) -> Billed:
+    """`credits`: a credits table in place of the worked example's; `cur`: October's rows in place of `CUR`."""
     ws = init_workspace(root, name="notify")
     load(ws, tmp_path, TABLES if credits is None else {**TABLES, "credits": credits})
     report = tmp_path / "cur-2025-10.csv"
-    report.write_text(cur_rows(CUR, "2025-10"))
+    report.write_text(cur_rows(CUR if cur is None else cur, "2025-10"))
     assert [f.status.value for f in import_reports(ws, [report]).files] == ["imported"]
     made = generate_invoices(ws, "aws", given_month("2025-10"),
                              options=InvoiceOptions(apply_credits=True, include_marketplace=True), today=TODAY)

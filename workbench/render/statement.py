@@ -32,7 +32,7 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import EXACT, is_known_currency, round_minor
 from workbench.billing.core.usage import Vendor
 from workbench.billing.exports.statement import StatementRow, amount_text, statement_rows
-from workbench.billing.exports.view import InvoiceView
+from workbench.billing.exports.view import NOTHING_DUE, InvoiceView
 
 __all__ = [
     "INVOICE_MIMETYPE",
@@ -146,6 +146,10 @@ CSS = """
 .wb-statement .wb-head > div:last-child { flex: none; }
 .wb-statement table.wb-meta th { text-align: left; font-weight: 400; color: #5f6368; padding: 0.4mm 4mm 0.4mm 0; }
 .wb-statement table.wb-meta td { text-align: right; padding: 0.4mm 0; }
+.wb-statement table.wb-meta td.wb-due { font-weight: 600; }
+/* a refund: what the reseller owes the customer, under the total */
+.wb-statement .wb-owed { margin: 3mm 0 0; padding: 2mm 3mm; border: 1pt solid #1a1a1a; font-weight: 600;
+  break-inside: avoid; page-break-inside: avoid; }
 .wb-statement table.wb-lines { margin-top: 6mm; position: relative; z-index: 1; }
 .wb-statement table.wb-lines th, .wb-statement table.wb-lines td { padding: 1.2mm 2mm; text-align: left;
   vertical-align: top; }
@@ -169,6 +173,9 @@ CSS = """
 @media print { .wb-statement { max-width: none; padding: 0; } .wb-statement .wb-watermark { position: fixed; top: 110mm; } }
 @page { size: A4; }
 """
+
+
+DUE_CELL = ' class="wb-due"'  # the "Due" value of an invoice with nothing due (CSS above)
 
 
 def _row_html(row: StatementRow, currency: str, converted: Decimal | None, conversion: _Conversion | None) -> str:
@@ -236,7 +243,8 @@ def statement_html(
         ("Status", _status_label(view)),
         ("Billing period", f"{view.period_label} ({view.period_start.isoformat()} to {last_day.isoformat()})"),
         ("Issue date", view.issue_date.isoformat()),
-        ("Due date", view.due_date.isoformat()),
+        # nothing due (0.00, or a refund): no due date (a refund says what is owed under the total)
+        ("Due", NOTHING_DUE) if view.nothing_due else ("Due date", view.due_date.isoformat()),
         ("Currency", currency),
         # usage (or a credit) in another currency: the rate the invoice converted at, as it recorded it
         *((("Usage currency", view.usage_currency),) if view.usage_currency != currency else ()),
@@ -244,7 +252,7 @@ def statement_html(
         ("Cloud vendor", Vendor.display_name_of(view.vendor)),
     ]
     out.append('<table class="wb-meta">')
-    out.extend(f"<tr><th>{_text(k)}</th><td>{_text(v)}</td></tr>" for k, v in meta)
+    out.extend(f"<tr><th>{_text(k)}</th><td{DUE_CELL if k == 'Due' else ''}>{_text(v)}</td></tr>" for k, v in meta)
     out.append("</table></div></div>")
 
     customer = view.customer
@@ -273,6 +281,8 @@ def statement_html(
             out.append(f'<tr class="wb-section"><th colspan="{columns}">{_text(row.product_type)}</th></tr>')
         out.append(_row_html(row, currency, conv, conversion))
     out.append("</tbody></table>")
+    if view.owed_to_customer:  # "Nothing is due: 67.51 CAD is owed to you (...)", the email's words
+        out.append(f'<p class="wb-owed" role="note">{_text(view.due_text[:1].upper() + view.due_text[1:])}.</p>')
 
     if conversion:
         out.append(

@@ -27,8 +27,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.money import minor_unit, plain
+from workbench.billing.core.lifecycle import Status, nothing_due
+from workbench.billing.core.money import minor_unit, money_text, plain
 from workbench.billing.core.periods import month_key
 from workbench.billing.store.models import CreditEntry, Customer, Invoice, InvoiceLine, Setting
 
@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 LINE_KINDS = ("usage", "marketplace", "support", "credit", "tax")
+
+# what the statement, its workbook and the email say instead of a due date (`InvoiceView.due_text`)
+NOTHING_DUE = "nothing is due"
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +250,29 @@ class InvoiceView:
             raise ValueError(f"invoice {self.number}: lines must be in strictly increasing position order")
         if not self.number or any(c in self.number for c in '/\\:*?"<>|') or self.number.startswith("."):
             raise ValueError(f"invoice number {self.number!r} cannot be used as a file name")
+
+    @property
+    def nothing_due(self) -> bool:
+        """The customer owes nothing: a total of 0.00, or a refund (a negative total). The
+        statement, its workbook and the email then show no due date (`due_text` instead)."""
+        return nothing_due(self.total)
+
+    @property
+    def owed_to_customer(self) -> Decimal:
+        """What the reseller owes the customer on a refund: the stored total, negated (0 otherwise)."""
+        return -self.total if self.total < 0 else Decimal(0)
+
+    @property
+    def due_text(self) -> str:
+        """What is due, said where a due date would be: "nothing is due" for 0.00; for a refund
+        "nothing is due: 67.51 CAD is owed to you (to be refunded or credited)"; "" when something
+        is due (the due date says when). The amount is the stored total, as the statement prints it."""
+        if not self.nothing_due:
+            return ""
+        if self.owed_to_customer:
+            return (f"{NOTHING_DUE}: {money_text(self.owed_to_customer, self.currency)} {self.currency} "
+                    "is owed to you (to be refunded or credited)")
+        return NOTHING_DUE
 
     @property
     def exchange_rates(self) -> tuple[ExchangeRate, ...]:

@@ -134,7 +134,8 @@ def _write_summary(ws: WriteOnlyWorksheet, view: InvoiceView, statement: list[St
         *((f"{rate.label} (1 {rate.from_currency} in {rate.to_currency})", rate.rate) for rate in rates),
         *((("Exchange rate period", rates[0].period),) if rates else ()),
         ("Issue date", view.issue_date),
-        ("Due date", view.due_date),
+        # nothing due (0.00, or a refund): what is due, as the statement and the email say it, not a date
+        ("Due", view.due_text) if view.nothing_due else ("Due date", view.due_date),
         ("Pricebook", view.pricebook),
         ("Pricebook version", view.pricebook_version),
     ]

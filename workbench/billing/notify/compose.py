@@ -81,7 +81,8 @@ def _context(view: InvoiceView, portal_url: str) -> dict[str, Any]:
         "total": f"{amount_text(view.total, view.currency, grouped=True)} {view.currency}",
         "issue_date": view.issue_date.isoformat(),
         "due_date": view.due_date.isoformat(),
-        "nothing_due": view.total == 0,
+        "nothing_due": view.nothing_due,  # 0.00, or a refund: no due date
+        "due_text": view.due_text,  # "nothing is due", or what is owed to the customer on a refund
         "preliminary": view.preliminary,
         "summary": rows,
         **text_columns(rows),
