@@ -373,6 +373,10 @@ def test_a_zero_invoice_issued_before_the_final_report_can_be_voided_so_the_fina
 
     approved = workbench("invoices", "approve", ws, number, "--today", "2025-11-03")
     assert approved.stdout == f"{number}: Closed (nothing is due)\n"  # it said "Closed" only: why, and not Open?
+    # where a due date would be, the analyst reads what the statement says (it printed "due 2025-12-03")
+    assert "issued 2025-11-03, nothing due, pricebook" in workbench("invoices", "show", ws, number).stdout
+    listed = workbench("invoices", "list", ws).stdout.splitlines()
+    assert [line.split()[-2:] for line in listed if line.startswith(number)] == [["nothing", "due"]]
     refused = workbench("import", ws, str(final), expect=3).stderr
     assert f"{number} (closed)" in refused and f"void the issued invoice(s) {number}" in refused
 
