@@ -3,6 +3,15 @@
 Everything crosses this boundary as text: a workbook cell holding a number is turned into the
 text the user typed (shortest round-trip form), never kept as a float. Rows are numbered from 1
 below the header (the header is row 0), as in every `Problem`.
+
+A CSV row whose cells do not line up with the header is reported, never padded or guessed at:
+fewer cells than the header (`short-row`; `truncated-row` when it is the file's last line and no
+line break ends it: a copy cut off there), cells beyond it (`extra-cells`), a quote inside an
+unquoted cell or text after a closing quote (`stray-quote`), a quoted cell never closed
+(`unclosed-quote`; `truncated-row` when the file ends inside it on its last line). The codes and
+the rule for a cut-off end are the vendor-report reader's (`readers/source.py`). Such a row is
+not read further (`TableRows.damaged`): its cells would be shifted. Workbook sheets have no
+delimiters: an empty trailing cell there is just empty.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +38,8 @@ class TableRows:
     source: str  # "customers.csv" or "tables.xlsx[customers]": the `file` of its problems
     header: tuple[str, ...]
     rows: tuple[tuple[int, dict[str, str]], ...]  # (1-based row, column -> text)
+    # rows whose cells do not line up with the header (reported): their cells are not parsed
+    damaged: frozenset[int] = frozenset()
 
 
 def read_table_files(paths: Iterable[Path]) -> tuple[list[TableRows], list[Problem]]:
@@ -84,8 +96,8 @@ def _read_csv(path: Path) -> tuple[list[TableRows], list[Problem]]:
         ]
     except OSError as exc:
         return [], [Problem("unreadable-file", f"cannot read {path}: {exc.strerror}", file=path.name)]
-    cells = list(csv.reader(io.StringIO(text, newline="")))
-    return _to_table(fmt, path.name, cells)
+    records = _csv_records(text)
+    return _to_table(fmt, path.name, [r.cells for r in records], records)
 
 
 def _read_workbook(path: Path) -> tuple[list[TableRows], list[Problem]]:
@@ -157,7 +169,117 @@ def _cell_text(value: object, kind: Kind) -> str:
     return str(value)
 
 
-def _to_table(fmt: TableFormat, source: str, cells: list[list[str]]) -> tuple[list[TableRows], list[Problem]]:
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """One CSV record as the file holds it: its cells, whether a line break ends it (False: the
+    file's last line, with none after it), and what is wrong with its quotes, if anything."""
+
+    cells: list[str]
+    ended: bool
+    quote: tuple[str, str] | None = None  # ("stray-quote" | "unclosed-quote" | "cut-quote", detail)
+
+
+_QUOTED = re.compile(r'"([^"]*(?:""[^"]*)*)"')  # a quoted cell, closed, its quotes doubled inside
+_PLAIN = re.compile(r"[^,\n]*")
+
+
+def _csv_records(text: str) -> list[_Record]:
+    """The records of CSV `text` (line breaks already `\\n`: read in universal-newline mode), as
+    RFC 4180 has them: `,` between cells, `"` around a cell holding `,`, `"` or a line break, a
+    `"` inside one doubled. Where the quotes break that, the record says how, and its cells are
+    read the way a lenient reader would (what they would have been, for the message). A line
+    without a quote (most lines) is split as it is."""
+    records: list[_Record] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        line_end = text.find("\n", pos)
+        if line_end < 0:
+            line_end = end
+        if text.find('"', pos, line_end) < 0:
+            records.append(_Record(text[pos:line_end].split(","), line_end < end))
+            pos = line_end + 1
+            continue
+        cells: list[str] = []
+        quote: tuple[str, str] | None = None
+        while True:
+            if text.startswith('"', pos):
+                closed = _QUOTED.match(text, pos)
+                if closed is None:  # never closed: the file ends inside it
+                    rest = text[pos + 1:]
+                    cells.append(rest.replace('""', '"'))
+                    quote = quote or (("unclosed-quote" if "\n" in rest else "cut-quote"), rest)
+                    pos = end
+                    break
+                cell = closed.group(1).replace('""', '"')
+                pos = closed.end()
+                if pos < end and text[pos] not in ",\n":  # text after the closing quote
+                    after = _PLAIN.match(text, pos)
+                    assert after is not None
+                    quote = quote or ("stray-quote", f"the quoted cell {cell!r} is followed by {after.group()!r} "
+                                                     "before the next comma")
+                    cell += after.group()
+                    pos = after.end()
+            else:
+                plain = _PLAIN.match(text, pos)
+                assert plain is not None
+                cell = plain.group()
+                pos = plain.end()
+                if '"' in cell:
+                    spaced = " (a space before an opening quote makes the quote part of the cell)" \
+                        if cell.lstrip().startswith('"') and cell[0].isspace() else ""
+                    quote = quote or ("stray-quote", f"the unquoted cell {cell!r} holds a double quote{spaced}")
+            cells.append(cell)
+            if pos < end and text[pos] == ",":
+                pos += 1
+                continue
+            break
+        records.append(_Record(cells, pos < end, quote))
+        pos += 1
+    return records
+
+
+_QUOTING_FIX = ('a cell holding a comma or a double quote must be quoted whole, each quote inside it doubled '
+                '("2 ""A"" Rd"); fix the row, or save the sheet again as \'CSV UTF-8 (comma delimited)\', which '
+                'writes cells so')
+_CUT_FIX = ("the file is an incomplete copy: copy or save the whole file again (`workbench customers export DIR OUT` "
+            "writes the stored tables whole) and import that")
+
+
+def _damage(record: _Record, source: str, row: int, columns: int, customer: str | None) -> Problem | None:
+    """What keeps a CSV record's cells from lining up with the header's `columns`, if anything:
+    its quotes first (they shift every cell after them), then its number of cells."""
+    def problem(code: str, message: str, fix: str) -> Problem:
+        return Problem(code, message, file=source, row=row, customer_id=customer, fix=fix)
+
+    if record.quote is not None:
+        kind, detail = record.quote
+        if kind == "cut-quote":
+            return problem("truncated-row", "the file ends in the middle of this row (inside a quoted cell): it was "
+                                            "cut short", _CUT_FIX)
+        if kind == "unclosed-quote":
+            lines = detail.rstrip("\n").count("\n")
+            return problem("unclosed-quote", f"a quoted cell opened in this row is never closed: the rest of the file "
+                                             f"({lines} more line(s)) reads as part of it",
+                           "look for a stray double quote in the row; " + _QUOTING_FIX)
+        return problem("stray-quote", f"{detail}: a quote in the row is stray or missing, so its cells are shifted",
+                       _QUOTING_FIX)
+    found = len(record.cells)
+    if found < columns and not record.ended:
+        return problem("truncated-row", f"the file ends in the middle of this row (with {found} of the header's "
+                                        f"{columns} cells): it was cut short", _CUT_FIX)
+    if found < columns:
+        return problem("short-row", f"the row has {found} of the header's {columns} cells: its cells cannot be "
+                                    "matched to the columns (a comma is missing, or the row was cut)",
+                       "write every cell of the row, an empty one too (C1,Acme,,,); if its last cells are empty in "
+                       "your spreadsheet (some Excel versions leave out their commas), save the sheet as an .xlsx "
+                       "workbook instead, which imports as it is")
+    return None
+
+
+def _to_table(fmt: TableFormat, source: str, cells: list[list[str]],
+              records: list[_Record] | None = None) -> tuple[list[TableRows], list[Problem]]:
+    """`records`: the CSV records the cells come from (None for a workbook sheet, whose cells
+    have no delimiters or quotes to go wrong)."""
     problems: list[Problem] = []
     while cells and not any(c.strip() for c in cells[-1]):
         cells.pop()
@@ -173,6 +295,9 @@ def _to_table(fmt: TableFormat, source: str, cells: list[list[str]]) -> tuple[li
     header = tuple(h.strip().lower() for h in cells[0])
     while header and header[-1] == "":
         header = header[:-1]
+    if records is not None and records[0].quote is not None:
+        problems.append(Problem("stray-quote", f"the header's quotes are broken: {records[0].quote[1]}", file=source,
+                                row=0, fix=f"the header must be: {','.join(fmt.column_names)}"))
     seen: set[str] = set()
     for name in header:
         if name in seen:
@@ -203,24 +328,29 @@ def _to_table(fmt: TableFormat, source: str, cells: list[list[str]]) -> tuple[li
             )
         )
     rows: list[tuple[int, dict[str, str]]] = []
+    damaged: set[int] = set()
     for number, line in enumerate(cells[1:], start=1):
-        if not any(c.strip() for c in line):
+        record = records[number] if records is not None else None
+        if not any(c.strip() for c in line) and (record is None or record.quote is None):
             continue
         values = {name: (line[i].strip() if i < len(line) else "") for i, name in enumerate(header)}
+        customer = values.get("customer_id") or None
+        damage = _damage(record, source, number, len(header), customer) if record is not None else None
         extra = [c for c in line[len(header):] if c.strip()]
-        if extra:
-            problems.append(
-                Problem(
-                    "extra-cells",
-                    f"the row has {len(extra)} value(s) beyond the last column",
-                    file=source,
-                    row=number,
-                    customer_id=values.get("customer_id") or None,
-                    fix="remove them, or quote a value that contains a comma",
-                )
+        if damage is None and extra:
+            damage = Problem(
+                "extra-cells",
+                f"the row has {len(extra)} value(s) beyond the last column",
+                file=source,
+                row=number,
+                customer_id=customer,
+                fix="remove them, or quote a value that contains a comma",
             )
+        if damage is not None:
+            problems.append(damage)
+            damaged.add(number)
         rows.append((number, values))
-    return [TableRows(fmt, source, header, tuple(rows))], problems
+    return [TableRows(fmt, source, header, tuple(rows), frozenset(damaged))], problems
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
