@@ -9,6 +9,7 @@ these names. Money columns are exact DECIMAL(38, 18): eighteen decimals keep the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from enum import Enum
 
@@ -48,6 +49,48 @@ class Vendor(str, Enum):
 
 
 _DISPLAY_NAMES: dict[Vendor, str] = {Vendor.AWS: "AWS", Vendor.AZURE: "Azure", Vendor.GCP: "Google Cloud"}
+
+
+# An AWS account id is exactly 12 digits, leading zeros included (012345678901).
+AWS_ACCOUNT_ID_DIGITS = 12
+AWS_ACCOUNT_ID_SQL = "[0-9]{12}"  # for DuckDB's regexp_full_match: the same rule
+_SCIENTIFIC = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?[eE][+-]?[0-9]+")
+_POINT_ZERO = re.compile(r"([0-9]+)\.0+")
+_SPACED = re.compile(r"[0-9]{4}([- ]?)[0-9]{4}\1[0-9]{4}")
+
+
+def aws_account_id_issue(account_id: str) -> tuple[str, str] | None:
+    """What is wrong with `account_id` as an AWS account id (exactly 12 digits), and how to write
+    it in accounts.csv; None when it is one.
+
+    A spreadsheet that opens and saves a file turns ids into numbers: 012345678901 loses its
+    leading zero (12345678901), or is written 12345678901.0, and a 12-digit id is written in
+    scientific notation (1.23457E+11), which stands for a million accounts: its digits are lost.
+    """
+    if re.fullmatch(AWS_ACCOUNT_ID_SQL, account_id):
+        return None
+    digits, all_digits = len(account_id), re.fullmatch("[0-9]+", account_id) is not None
+    if all_digits and digits < AWS_ACCOUNT_ID_DIGITS:
+        return (f"has {digits} digits; an AWS account id has 12, so it lost its leading zero(s)",
+                f"write it as {account_id.zfill(AWS_ACCOUNT_ID_DIGITS)}, with the column formatted as text "
+                "(a spreadsheet drops leading zeros of numbers)")
+    if _SCIENTIFIC.fullmatch(account_id):
+        return ("is a number in scientific notation, as a spreadsheet writes a 12-digit id when it re-saves the "
+                "file: the id's digits are lost, and two accounts may be written alike",
+                "type the 12-digit id as text (format the column as Text first), or copy it from the vendor's "
+                "original (the AWS console, the CUR), not from a file a spreadsheet re-saved")
+    point = _POINT_ZERO.fullmatch(account_id)
+    if point and len(point.group(1)) <= AWS_ACCOUNT_ID_DIGITS:
+        return ("ends in .0, as a spreadsheet writes an id it read as a number when it re-saves the file",
+                f"write it as {point.group(1).zfill(AWS_ACCOUNT_ID_DIGITS)}, with the column formatted as text, or "
+                "copy it from the vendor's original (the AWS console, the CUR)")
+    if _SPACED.fullmatch(account_id):
+        return ("is written in groups, as the AWS console shows it",
+                f"write it as {re.sub('[- ]', '', account_id)}: 12 digits, nothing between them")
+    what = (f"has {digits} digits; an AWS account id has exactly 12" if all_digits
+            else "is not an AWS account id, which is 12 digits")
+    return (what, "copy the id from the AWS console or the vendor's report (lineItem/UsageAccountId), with the "
+                  "column formatted as text")
 
 
 def same_but_leading_zeros(account_id: str, known: Iterable[str]) -> str | None:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from workbench.billing.core.money import Money, is_known_currency, minor_unit, round_minor
 from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.usage import aws_account_id_issue
 from workbench.billing.store.models import (Account, AuditEvent, CreditEntry, Customer, CustomerVendor, FxRate, Invoice,
                                             PricebookRule, Setting)
 from workbench.billing.store.closed_months import (AccountChange, account_changes, check_account_locks,
@@ -281,11 +282,9 @@ def _check_ranges(r: Record) -> list[Problem]:
             found.append(r.problem("bad-fx-rate", f"from_currency and to_currency are both {v['from_currency']}", "a rate converts between two different currencies"))
     elif r.table == "accounts" and v.get("vendor") == "aws":
         account = str(v.get("account_id") or "")
-        if account.isdigit() and len(account) < 12:  # a spreadsheet read 012345678901 as a number
-            found.append(r.problem("aws-account-id", f"aws account_id {account} has {len(account)} digits; "
-                                   "an AWS account id has 12, so it lost its leading zero(s)",
-                                   f"write it as {account.zfill(12)}, with the column formatted as text "
-                                   "(a spreadsheet drops leading zeros of numbers)"))
+        issue = aws_account_id_issue(account) if account else None  # empty: reported as missing
+        if issue is not None:  # exactly 12 digits: 1.23457E+11 stands for a million accounts
+            found.append(r.problem("aws-account-id", f"aws account_id {account} {issue[0]}", issue[1]))
     elif r.table == "credits":
         amount, currency = number("amount"), str(v.get("currency") or "")
         if amount is not None and amount <= 0:
