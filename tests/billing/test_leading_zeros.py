@@ -1,10 +1,14 @@
-"""An account id that lost its leading zero in a spreadsheet is named as the likely cause.
+"""An account id a spreadsheet turned into a number is refused, or named as the likely cause.
 
-Beta's AWS account is 022222222222. Opened in Excel and saved, a file has the number 22222222222:
+Beta's AWS account is 022222222222. Opened in Excel and saved, a file has the number 22222222222
+(and a 12-digit id such as the payer's 999999999999 becomes 1E+12: its digits are lost):
 - accounts.csv saved that way is refused at import: an AWS account id has 12 digits;
-- a CUR saved that way imports (the vendor's ids are not checked), and Beta's usage belongs to no
-  customer. Every place that reports the unassigned account (the generation warning, the import's
-  summary and `workbench unassigned`) says which assigned id it matches and what to do.
+- a CUR saved that way is refused at import too, naming every such row: its ids are no longer the
+  accounts' (a payer id that changed would even keep the month of the original file current
+  beside it, billed twice);
+- a workspace from before these checks may hold such an id, in a stored report or in accounts.csv.
+  Every place that reports the unassigned account (the generation warning, the import's summary
+  and `workbench unassigned`) says which assigned id it matches and what to do.
 """
 
 from __future__ import annotations
@@ -12,14 +16,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 from sqlalchemy import func, select
 
 from workbench.billing.core.periods import given_month
 from workbench.billing.core.usage import same_but_leading_zeros, unassigned_fix
 from workbench.billing.generate import generate_invoices
+from workbench.billing.readers import open_report
 from workbench.billing.store import models as m
-from workbench.billing.store.report_import import import_reports
+from workbench.billing.store.report_import import import_reports, store_usage_table
 from workbench.billing.store.table_import import import_tables
+from workbench.billing.store.usage_files import parsed_path, rows_files
 from workbench.billing.store.usage_queries import unassigned_usage
 
 from .conftest import cur_rows, load, write_tables
@@ -28,9 +35,13 @@ from .worked_example import CUR, TABLES, TODAY
 
 ASSIGNED = {**TABLES, "accounts": TABLES["accounts"].replace("222222222222", "022222222222")}
 EXCEL_SAVED = {**TABLES, "accounts": TABLES["accounts"].replace("222222222222", "22222222222")}
+ZERO_CUR = [{**row, "account": "022222222222"} if row["account"] == "222222222222" else row for row in CUR]
 EXCEL_SAVED_CUR = [{**row, "account": "22222222222"} if row["account"] == "222222222222" else row for row in CUR]
-HINT = ("accounts.csv has 022222222222: the report's id lost its leading zero(s), as when a spreadsheet opens and "
-        "saves the file; import the vendor's original file instead, then generate again")
+REPORT_HINT = ("accounts.csv has 022222222222: the report's id lost its leading zero(s), as when a spreadsheet opens "
+               "and saves the file; import the vendor's original file instead, then generate again")
+RESAVED_FIX = ("Import the vendor's original file, as AWS delivered it, not one opened and saved in a spreadsheet: "
+               "a spreadsheet writes 12-digit account ids as numbers (2.22222E+11, its digits lost, so accounts "
+               "merge) and drops their leading zeros. A file with other ids was changed after AWS wrote it.")
 
 
 def test_only_leading_zeros_make_a_match() -> None:
@@ -41,6 +52,7 @@ def test_only_leading_zeros_make_a_match() -> None:
     assert unassigned_fix("022222222222", "22222222222").startswith(
         "accounts.csv has 22222222222, the same id without its leading zero(s) (a spreadsheet drops them): "
         "write it as 022222222222, with the column formatted as text")
+    assert unassigned_fix("22222222222", "022222222222") == REPORT_HINT
 
 
 def test_an_aws_account_id_short_of_twelve_digits_is_refused_at_import(workspace, tmp_path: Path) -> None:
@@ -53,31 +65,81 @@ def test_an_aws_account_id_short_of_twelve_digits_is_refused_at_import(workspace
         assert session.scalar(select(func.count()).select_from(m.Account)) == 0  # nothing of the files was stored
 
 
-def test_generation_warning_and_unassigned_listing_name_the_account_to_correct(workspace, tmp_path: Path) -> None:
+def test_a_cur_saved_by_a_spreadsheet_is_refused_at_import(workspace, tmp_path: Path) -> None:
+    load(workspace, tmp_path, ASSIGNED)
+    report = tmp_path / "cur-2025-10.csv"
+    report.write_text(cur_rows(EXCEL_SAVED_CUR, "2025-10", payer="1E+12"))
+    outcome = import_reports(workspace, [report])
+    assert [f.status.value for f in outcome.files] == ["refused"]
+    found = [(p.code, p.row, p.message) for p in outcome.problems]
+    assert found[0] == ("aws-account-id", 7, "the usage account id (lineItem/UsageAccountId) '22222222222' has 11 "
+                                             "digits; an AWS account id has 12, so it lost its leading zero(s)")
+    assert found[1:] == [("aws-account-id", row, "the payer account id (bill/PayerAccountId) '1E+12' is a number in "
+                          "scientific notation, as a spreadsheet writes a 12-digit id when it re-saves the file: the "
+                          "id's digits are lost, and two accounts may be written alike") for row in range(1, 10)]
+    assert {p.fix for p in outcome.problems} == {RESAVED_FIX} and {p.file for p in outcome.problems} == {report.name}
+    with workspace.session() as session:
+        assert session.scalar(select(func.count()).select_from(m.VendorReport)) == 0
+    assert not list(workspace.usage_dir.rglob("*.parquet"))
+
+
+def _stored_before_the_check(ws, report: Path) -> None:
+    """Store `report` as an import did before account ids were checked (a workspace of then)."""
+    with duckdb.connect() as con, open_report(con, report, check_account_ids=False) as opened:
+        assert opened.select is not None, opened.problems
+        con.execute(f"CREATE TABLE usage AS {opened.select}")
+        outcome = store_usage_table(ws, con, "usage", path=report, sha256="0" * 64, format=opened.format,
+                                    vendor="aws", today=TODAY)
+    assert outcome.status.value == "imported"
+
+
+def test_a_report_stored_before_the_check_names_the_account_to_correct(workspace, tmp_path: Path) -> None:
     load(workspace, tmp_path, ASSIGNED)
     report = tmp_path / "cur-2025-10.csv"
     report.write_text(cur_rows(EXCEL_SAVED_CUR, "2025-10"))
-    import_reports(workspace, [report])
+    _stored_before_the_check(workspace, report)
     warned = {p.message.split()[2]: p.fix for p in generate_invoices(workspace, "aws", given_month("2025-10"), today=TODAY).problems
               if p.code == "unassigned-account"}
     assert warned == {
-        "22222222222": HINT,
+        "22222222222": REPORT_HINT,
         "444444444444": "assign it in accounts.csv and import it (`workbench customers import`), then generate again",
     }
     assert [(u.account_id, u.similar) for u in unassigned_usage(workspace, "aws")] == [
         ("22222222222", "022222222222"), ("444444444444", "")]
 
 
-def test_the_command_line_says_it_at_import_and_in_the_listing(tmp_path: Path) -> None:
+def test_a_kept_report_imported_before_the_check_can_still_be_read(billed, tmp_path: Path) -> None:
+    """A stored report's kept file is read again to write its rows when first needed: one imported
+    before the check, with an id it would refuse now, is not refused then (its usage is billed)."""
+    with billed.session() as session:
+        stored = session.scalars(select(m.VendorReport)).one()
+    source = billed.root / str(stored.source_path)
+    source.chmod(0o644)
+    source.write_text(cur_rows(EXCEL_SAVED_CUR, "2025-10"))  # what such an import kept
+    parsed_path(source).unlink(missing_ok=True)
+    (billed.root / stored.stored_path).unlink(missing_ok=True)
+    [rows] = rows_files(billed, [stored])
+    with duckdb.connect() as con:
+        accounts = con.execute(f"SELECT DISTINCT sub_account_id FROM '{rows}' ORDER BY 1").fetchall()
+    assert accounts == [("111111111111",), ("22222222222",), ("333333333333",), ("444444444444",)]
+
+
+def test_the_command_line_refuses_a_re_saved_cur(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     workbench("init", ws)
     workbench("customers", "import", ws, *map(str, write_tables(tmp_path, ASSIGNED)))
+    resaved = tmp_path / "cur-2025-10.csv"
+    resaved.write_text(cur_rows(EXCEL_SAVED_CUR, "2025-10"))
+    refused = workbench("import", ws, str(resaved), expect=3)
+    assert ("cur-2025-10.csv, row 7: the usage account id (lineItem/UsageAccountId) '22222222222' has 11 digits; "
+            "an AWS account id has 12, so it lost its leading zero(s)") in refused.stderr.splitlines()
+    assert json.loads(workbench("unassigned", ws, "--json").stdout) == []  # nothing was imported
+
+
+def test_the_vendors_original_file_imports(workspace, tmp_path: Path) -> None:
+    load(workspace, tmp_path, ASSIGNED)
     report = tmp_path / "cur-2025-10.csv"
-    report.write_text(cur_rows(EXCEL_SAVED_CUR, "2025-10"))
-    imported = workbench("import", ws, str(report)).stderr.splitlines()
-    assert imported[imported.index("unassigned: aws account 22222222222: 1 row(s), 10.00 USD belong to no customer") + 1] \
-        == f"  {HINT}"
-    listed = workbench("unassigned", ws)
-    assert f"aws account 22222222222: {HINT}" in listed.stderr.splitlines()
-    assert "aws account 444444444444:" not in listed.stderr
-    assert [u["similar"] for u in json.loads(workbench("unassigned", ws, "--json").stdout)] == ["022222222222", ""]
+    report.write_text(cur_rows(ZERO_CUR, "2025-10"))
+    outcome = import_reports(workspace, [report])
+    assert [f.status.value for f in outcome.files] == ["imported"]
+    assert [u.account_id for u in unassigned_usage(workspace, "aws")] == ["444444444444"]

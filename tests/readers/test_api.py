@@ -25,7 +25,7 @@ def test_table_has_exact_canonical_columns_and_types(con: duckdb.DuckDBPyConnect
                                                      write: Callable[[str, str], Path]) -> None:
     path = write("cur.csv", "lineItem/UsageAccountId,bill/PayerAccountId,lineItem/LineItemType,"
                  "lineItem/UnblendedCost,lineItem/CurrencyCode,lineItem/UsageStartDate,bill/BillingPeriodStartDate\n"
-                 "1,2,Usage,1.8E-9,USD,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z\n")
+                 "111100000001,999900000001,Usage,1.8E-9,USD,2023-11-02T00:00:00Z,2023-11-01T00:00:00Z\n")
     result = read_report(con, path, table="usage_2023_11")
     described = con.execute("DESCRIBE usage_2023_11").fetchall()
     assert [(name, kind) for name, kind, *_ in described] == [(name, kind) for name, kind, _ in COLUMNS]

@@ -54,6 +54,9 @@ _DISPLAY_NAMES: dict[Vendor, str] = {Vendor.AWS: "AWS", Vendor.AZURE: "Azure", V
 # An AWS account id is exactly 12 digits, leading zeros included (012345678901).
 AWS_ACCOUNT_ID_DIGITS = 12
 AWS_ACCOUNT_ID_SQL = "[0-9]{12}"  # for DuckDB's regexp_full_match: the same rule
+# Canonical rows (or their summary) of AWS whose usage or payer account id is not one.
+BAD_AWS_ACCOUNT_SQL = (f"(vendor = 'aws' AND (NOT regexp_full_match(sub_account_id, '{AWS_ACCOUNT_ID_SQL}') "
+                       f"OR NOT regexp_full_match(billing_account_id, '{AWS_ACCOUNT_ID_SQL}')))")
 _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(\.[0-9]*)?[eE][+-]?[0-9]+")
 _POINT_ZERO = re.compile(r"([0-9]+)\.0+")
 _SPACED = re.compile(r"[0-9]{4}([- ]?)[0-9]{4}\1[0-9]{4}")

@@ -112,7 +112,8 @@ def _closed(path: Path, fmt: str, problems: list[Problem]) -> OpenReport:
 
 
 def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None, *,
-                validate_rows: bool = True, parsed: Path | None = None, format_name: str | None = None) -> OpenReport:
+                validate_rows: bool = True, parsed: Path | None = None, format_name: str | None = None,
+                check_account_ids: bool = True) -> OpenReport:
     """Recognise and validate one vendor export; its canonical rows as a SELECT, not yet run.
 
     For parquet nothing is copied: the SELECT reads the file itself, so one pass (a `COPY`)
@@ -122,7 +123,12 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
 
     `validate_rows=False` leaves out the pass over the rows that validation is: the caller makes
     one pass anyway, over `flagged_select`, counts its flagged rows, and calls `row_problems()` when
-    there are any (the import does; a big file then costs one pass less).
+    there are any, or when its summary has an unknown currency or an AWS account id that is not
+    12 digits (`staging.row_flags`; the import does; a big file then costs one pass less).
+
+    `check_account_ids=False`: a format's AWS account ids (`ReportFormat.aws_account_columns`) are
+    not checked. For a stored report's kept file, read again: the import that stored it admitted
+    it, and one stored before the check may hold ids it would refuse now.
 
     `parsed` (CSV and JSONL files): where that parquet file is kept between reads. A read finds
     it there and does not parse the file again, or parses it and leaves it there (the import
@@ -192,8 +198,9 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
         problems += order_problems
         types = replace(types, slash_order=slash_order)
         cost_column, currency_column = report_format.cost_column, report_format.currency_column
+        accounts = report_format.aws_account_columns if check_account_ids else None
         if validate_rows or errors(problems):  # refused already: say every problem of the rows too, at once
-            problems += validate(con, staged, file, cost_column, currency_column, types)
+            problems += validate(con, staged, file, cost_column, currency_column, types, accounts=accounts)
         if errors(problems):
             temps.drop()
             return _closed(path, report_format.name, problems)
@@ -215,7 +222,8 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
         if not validate_rows:
             flagged = canonical_select(con, staged, file, ordered=staging.ordered, types=types,
                                        extra=row_flags(types, cost_column, currency_column))
-            check = functools.partial(validate, con, staged, file, cost_column, currency_column, types)
+            check = functools.partial(validate, con, staged, file, cost_column, currency_column, types,
+                                      accounts=accounts)
     except duckdb.Error as error:  # the file cannot be read to the end: truncated, damaged, binary
         temps.drop()
         failure = read_failure(path, error)

@@ -2,7 +2,10 @@
 (`line_item_...`, parquet or CSV).
 
 Mapping (both versions):
-- sub_account_id = usage (linked) account; billing_account_id = payer account.
+- sub_account_id = usage (linked) account; billing_account_id = payer account. Both are AWS
+  account ids, 12 digits: any other value refuses the file (`ReportFormat.aws_account_columns`).
+  AWS writes nothing else; a spreadsheet that re-saved the file wrote them as numbers
+  (2.22222E+11: the digits lost, accounts merged; leading zeros dropped).
 - service = `lineItem/ProductCode` (AmazonEC2, AmazonS3: what pricebook rules name); sku =
   `product/sku` (6TW5QKFYDWFVJ8Q4), else (rows without one, reports without product columns)
   `lineItem/UsageType`; product_type = `product/productFamily`. The product name (CUR 2.0: in
@@ -153,9 +156,11 @@ CUR_LEGACY = ReportFormat(
     name="aws-cur-legacy", vendor=Vendor.AWS, recognises=_is_legacy, required=_LEGACY.required(),
     optional=_LEGACY.optional(), stage=_stage(_LEGACY), cost_column=_LEGACY.cost, currency_column=_LEGACY.currency,
     carries_invoice_ids=True,  # bill/InvoiceId, filled on every row when AWS invoices the month
+    aws_account_columns=(_LEGACY.account, _LEGACY.payer),
 )
 CUR2 = ReportFormat(
     name="aws-cur2", vendor=Vendor.AWS, recognises=_is_cur2, required=_CUR2.required(),
     optional=_CUR2.optional(), stage=_stage(_CUR2), cost_column=_CUR2.cost, currency_column=_CUR2.currency,
     carries_invoice_ids=True,  # bill_invoice_id, as bill/InvoiceId
+    aws_account_columns=(_CUR2.account, _CUR2.payer),
 )

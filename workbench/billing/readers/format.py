@@ -61,6 +61,9 @@ class ReportFormat:
     currency_column: str
     optional: tuple[str, ...] = field(default=())  # columns used when present
     carries_invoice_ids: bool | None = None  # None: derived from the vendor (see above)
+    # The file's (usage account, payer account) columns when they hold AWS account ids: every
+    # value must then be 12 digits (`staging.validate`), or the file is refused. None: not checked.
+    aws_account_columns: tuple[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.carries_invoice_ids is None:

@@ -12,13 +12,14 @@ D/M/YYYY, one order per file).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import duckdb
 
 from workbench.billing.core.money import is_known_currency
 from workbench.billing.core.problems import Problem, Severity
-from workbench.billing.core.usage import COLUMNS, QUANTITY_SQL
+from workbench.billing.core.usage import AWS_ACCOUNT_ID_SQL, COLUMNS, QUANTITY_SQL, aws_account_id_issue
 from workbench.billing.readers.source import MAX_ROW_PROBLEMS
 from workbench.billing.readers.sql import SlashOrder, ident, lit, to_decimal, to_utc_timestamp
 
@@ -175,12 +176,34 @@ class _Check:
     code: str
     where: str
     value: str  # SQL shown in the message as {value!r}
-    message: str
+    message: str  # may also say {what}: `explain(value)`
     fix: str
+    explain: Callable[[str], str] | None = None
 
 
-def _checks(types: StagedTypes, cost_column: str, currency_column: str) -> list[_Check]:
-    """The row checks in the order their problems are reported."""
+# AWS writes its account ids as 12 digits; a file opened and saved in a spreadsheet has them as numbers.
+_RESAVED_FIX = ("Import the vendor's original file, as AWS delivered it, not one opened and saved in a spreadsheet: "
+                "a spreadsheet writes 12-digit account ids as numbers (2.22222E+11, its digits lost, so accounts "
+                "merge) and drops their leading zeros. A file with other ids was changed after AWS wrote it.")
+
+
+def _aws_account_checks(columns: tuple[str, str]) -> list[_Check]:
+    """Each of the usage and payer account ids must be an AWS account id (12 digits)."""
+    def explain(value: str) -> str:
+        issue = aws_account_id_issue(value)
+        return issue[0] if issue else ""
+
+    return [_Check("aws-account-id", f"{staged} IS NOT NULL AND NOT regexp_full_match({staged}, "
+                                     f"{lit(AWS_ACCOUNT_ID_SQL)})", staged,
+                   f"the {label} account id ({column}) {{value!r}} {{what}}", _RESAVED_FIX, explain)
+            for staged, label, column in (("sub_account_id", "usage", columns[0]),
+                                          ("billing_account_id", "payer", columns[1]))]
+
+
+def _checks(types: StagedTypes, cost_column: str, currency_column: str,
+            accounts: tuple[str, str] | None = None) -> list[_Check]:
+    """The row checks in the order their problems are reported. `accounts`: the file's usage and
+    payer account columns when they hold AWS account ids (`ReportFormat.aws_account_columns`)."""
     checks = [
         _Check("missing-cost", "cost_text IS NULL", "NULL",
                f"the cost ({cost_column}) is empty", f"Every row needs a number in {cost_column}; re-export the report."),
@@ -207,7 +230,7 @@ def _checks(types: StagedTypes, cost_column: str, currency_column: str) -> list[
     checks.append(_Check("missing-currency", "currency IS NULL", "NULL",
                          f"the currency ({currency_column}) is empty",
                          f"Every row needs an ISO 4217 code in {currency_column}."))
-    return checks
+    return checks + (_aws_account_checks(accounts) if accounts else [])
 
 
 def _rows(con: duckdb.DuckDBPyConnection, staged: str, where: str, value: str, limit: int) -> list[tuple[int, str | None]]:
@@ -219,7 +242,8 @@ def _rows(con: duckdb.DuckDBPyConnection, staged: str, where: str, value: str, l
 
 def _row_problems(con: duckdb.DuckDBPyConnection, staged: str, file: str, check: _Check, count: int) -> list[Problem]:
     found = _rows(con, staged, check.where, check.value, MAX_ROW_PROBLEMS)
-    problems = [Problem(check.code, check.message.format(value=v), file=file, row=r, fix=check.fix) for r, v in found]
+    problems = [Problem(check.code, check.message.format(value=v, what=check.explain(v or "") if check.explain else ""),
+                        file=file, row=r, fix=check.fix) for r, v in found]
     if count > MAX_ROW_PROBLEMS:
         problems.append(Problem(check.code, f"... and {count - MAX_ROW_PROBLEMS} more rows like these",
                                 file=file, fix=check.fix))
@@ -227,14 +251,16 @@ def _row_problems(con: duckdb.DuckDBPyConnection, staged: str, file: str, check:
 
 
 def validate(con: duckdb.DuckDBPyConnection, staged: str, file: str, cost_column: str,
-             currency_column: str, types: StagedTypes | None = None) -> list[Problem]:
-    """Every bad value in the staged rows, by row; errors unless said otherwise.
+             currency_column: str, types: StagedTypes | None = None, *,
+             accounts: tuple[str, str] | None = None) -> list[Problem]:
+    """Every bad value in the staged rows, by row; errors unless said otherwise. `accounts`: the
+    file's usage and payer account columns, when every value of them must be an AWS account id.
 
     One aggregate pass counts each kind of problem; the rows of a kind are looked up (in file
     order) only when the pass found some.
     """
     types = types or staged_types(con, staged)
-    checks = _checks(types, cost_column, currency_column)
+    checks = _checks(types, cost_column, currency_column, accounts)
     precise = _rounded_sql(types)
     counts = ", ".join(f"count(*) FILTER (WHERE {c.where})" for c in checks)
     found = con.execute(
@@ -279,7 +305,13 @@ def row_flags(types: StagedTypes, cost_column: str, currency_column: str) -> dic
     """Two boolean columns over the staged rows for validation folded into another pass:
     `__suspect`, TRUE where `validate` would report an error for the row (its very checks), and
     `__rounded`, TRUE where it would warn that the cost was rounded. A pass that counts neither
-    needs no `validate`; otherwise `validate` finds the rows and says what is wrong with them."""
+    needs no `validate`; otherwise `validate` finds the rows and says what is wrong with them.
+
+    Two checks of `validate` are left to the pass's summary instead, where they cost nothing (a
+    few thousand keys, not ten million rows; a regular expression per row added about 40% to the
+    CPU of a parquet file's pass): an unknown currency code, and an AWS account id that is not
+    12 digits (`core.usage.BAD_AWS_ACCOUNT_SQL` over the summary's keys). Either found,
+    `validate` says which rows."""
     checks = _checks(types, cost_column, currency_column)
     return {"__suspect": "(" + " OR ".join(f"COALESCE({c.where}, FALSE)" for c in checks) + ")",
             "__rounded": f"COALESCE({_rounded_sql(types)}, FALSE)"}

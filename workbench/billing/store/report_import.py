@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import D, Money, is_known_currency
 from workbench.billing.core.problems import Problem, Severity, errors
-from workbench.billing.core.usage import COLUMNS
+from workbench.billing.core.usage import BAD_AWS_ACCOUNT_SQL, COLUMNS
 from workbench.billing.file_hash import Stopped, file_sha256
 from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
@@ -364,10 +364,11 @@ def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
     con.execute(f"CREATE OR REPLACE TEMP TABLE __wb_summary AS {summary_select(rows, _FLAG_COUNTS)}")
     try:
         found = con.execute("SELECT coalesce(sum(__suspect), 0) + coalesce(sum(__rounded), 0), "
-                            "list(DISTINCT currency) FILTER (WHERE currency IS NOT NULL) FROM __wb_summary").fetchone()
+                            "list(DISTINCT currency) FILTER (WHERE currency IS NOT NULL), "
+                            f"coalesce(bool_or({BAD_AWS_ACCOUNT_SQL}), FALSE) FROM __wb_summary").fetchone()
         assert found is not None
-        flagged, currencies = found
-        if flagged or any(not is_known_currency(c) for c in currencies or []):
+        flagged, currencies, bad_ids = found  # ids checked on the summary's keys (`readers.staging.row_flags`)
+        if flagged or bad_ids or any(not is_known_currency(c) for c in currencies or []):
             problems += row_problems()
             if errors(problems):
                 return True

@@ -391,8 +391,9 @@ def _materialise(source: Path, targets: dict[str, Path], *, single: bool, report
     it known (or the plug-in whole again): importing the file again would not help."""
     from workbench.billing.readers import open_report
 
+    # its account ids are not checked again: one stored before the check may hold ids it refuses now
     with bounded_duckdb() as con, open_report(con, source, report.read_as, parsed=parsed,
-                                              format_name=report.format) as opened:
+                                              format_name=report.format, check_account_ids=False) as opened:
         if opened.select is None:
             unknown = [p for p in opened.problems if p.code in ("unregistered-format", "plugin-unusable")]
             if unknown:
