@@ -270,7 +270,7 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
             click.echo(f"unassigned: {u.vendor} account {u.account_id or '(none)'}{name}: "
                        f"{u.rows:,} row(s), {Money(u.cost, u.currency)} belong to no customer", err=True)
             if u.similar:
-                click.echo(f"  {unassigned_fix(u.account_id, u.similar)}", err=True)
+                click.echo(f"  {unassigned_fix(u.account_id, u.similar, u.vendor)}", err=True)
     statuses = [f.status.value for f in outcome.files]
     sys.exit(OK if "refused" not in statuses else (REFUSED if set(statuses) == {"refused"} else PARTIAL))
 
@@ -904,7 +904,7 @@ def unassigned(directory: str, vendor: str | None, period: str | None, as_json: 
            ["vendor", "account", "rows", "cost", "cur"])
     for u in found:
         if u.similar:
-            click.echo(f"{u.vendor} account {u.account_id}: {unassigned_fix(u.account_id, u.similar)}", err=True)
+            click.echo(f"{u.vendor} account {u.account_id}: {unassigned_fix(u.account_id, u.similar, u.vendor)}", err=True)
     click.echo("assign these accounts in accounts.csv (`workbench customers import`), then generate", err=True)
 
 

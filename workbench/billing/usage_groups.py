@@ -150,7 +150,7 @@ class StoredUsage:
         return [
             Problem("unassigned-account",
                     f"{vendor} account {account} belongs to no customer: {int(n):,} row(s), {Money(D(cost), currency)} not invoiced",
-                    fix=unassigned_fix(account, same_but_leading_zeros(account or "", known)),
+                    fix=unassigned_fix(account, same_but_leading_zeros(account or "", known), vendor),
                     severity=Severity.WARNING)
             for account, currency, n, cost in rows
         ]

@@ -109,14 +109,19 @@ def same_but_leading_zeros(account_id: str, known: Iterable[str]) -> str | None:
     return next((k for k in sorted(known) if k != account_id and k.isdigit() and k.lstrip("0") == bare), None)
 
 
-def unassigned_fix(account_id: str | None, similar: str | None) -> str:
-    """What to do about an account that belongs to no customer; `similar`: the assigned account
-    that differs from it by leading zeros alone (`same_but_leading_zeros`), whichever side a
-    spreadsheet stripped them from."""
+def unassigned_fix(account_id: str | None, similar: str | None, vendor: str) -> str:
+    """What to do about `vendor`'s account that belongs to no customer; `similar`: the assigned
+    account that differs from it by leading zeros alone (`same_but_leading_zeros`), whichever side
+    a spreadsheet stripped them from.
+
+    An assigned id without its zeros was stored before the table import refused it: importing the
+    right id adds a second row (the import never deletes), and the wrong one would stay, making
+    every export of the tables one that the import refuses. So it is removed first."""
     if similar and account_id and len(similar) < len(account_id):
         return (f"accounts.csv has {similar}, the same id without its leading zero(s) (a spreadsheet drops them): "
-                f"write it as {account_id}, with the column formatted as text, import it "
-                "(`workbench customers import`), then generate again")
+                f"remove it first (`workbench customers remove-account DIR {vendor} {similar}`: an import adds the "
+                f"right id beside it, it does not replace it), write it as {account_id}, with the column formatted "
+                "as text, import it (`workbench customers import`), then generate again")
     if similar:
         return (f"accounts.csv has {similar}: the report's id lost its leading zero(s), as when a spreadsheet "
                 "opens and saves the file; import the vendor's original file instead, then generate again")
