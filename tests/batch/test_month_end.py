@@ -21,7 +21,7 @@ import nbformat
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from workbench.batch import expected_files, is_complete, run_month_end
+from workbench.batch import MonthEndInterrupted, expected_files, is_complete, run_month_end
 from workbench.batch.cli import month_end
 from workbench.billing.core.money import D, money_text
 from workbench.billing.core.periods import given_month
@@ -156,6 +156,26 @@ def test_a_killed_run_resumes_without_half_written_files(small_ws):
     assert leftovers(out) == []
     # the killed run's kernel socket folder is swept by the next run
     assert list(Path(tempfile.gettempdir()).glob(f"wb-kernel-{run.pid}-*")) == []
+
+
+def test_an_interrupted_run_counts_what_is_finished_though_no_result_came_back(small_ws):
+    """Smith & Sons' files were made by an earlier run. A run over the whole month is stopped
+    (Ctrl-C) once Acme's invoice is done: Beta's is not made, Smith & Sons' was finished before
+    and is counted as skipped, not listed among the invoices to make (so is an invoice a worker
+    finished as it was stopped, before its result came back: done)."""
+    generate_invoices(small_ws, "aws", given_month("2025-10"), ["100001", "100002", "100003"], OPTIONS, today=TODAY)
+    assert run_month_end(small_ws, "2025-10", customers=["100003"], options=OPTIONS, today=TODAY).ok
+
+    def stop_after_the_first(done: int, total: int, outcome: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        run_month_end(small_ws, "2025-10", options=OPTIONS, today=TODAY, progress=stop_after_the_first)
+    except MonthEndInterrupted as stopped:
+        summary = stopped.summary
+    assert [(o.number, o.state) for o in summary.outcomes] == [(NUMBERS[0], "done"), (NUMBERS[2], "skipped")]
+    assert summary.not_made == (NUMBERS[1],)
+    assert f"INTERRUPTED: 1 invoice(s) not made: {NUMBERS[1]};" in summary.text()
 
 
 def test_existing_drafts_are_reused(small_ws):

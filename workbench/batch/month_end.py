@@ -795,7 +795,7 @@ def run_month_end(
     they share, at the same path (and a workspace kept in a server database needs
     $WORKBENCH_DB_URL in the workers' environment).
     """
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     given_month(period)  # refuse a bad period before anything is written
     if jobs < 1:
         raise ValueError("jobs must be at least 1")
@@ -854,10 +854,28 @@ def run_month_end(
             step(f"making again the void records of {', '.join(j.number for j in record_jobs)}")
             _render_all(record_jobs, void_records.append, scheduler, jobs, root, target, notebook, engine)
     except KeyboardInterrupt:  # Ctrl-C (or SIGTERM, turned into it by the CLI): what was finished, what was not
+        outcomes += _finished_unrecorded(invoice_jobs, outcomes, target, started_at)
         finished = {o.number for o in outcomes} | {o.number for o in void_records}
         not_made = tuple(j.number for j in [*invoice_jobs, *record_jobs] if j.number not in finished)
         raise MonthEndInterrupted(summary(interrupted=True, not_made=not_made)) from None
     return summary()
+
+
+def _finished_unrecorded(invoice_jobs: Sequence[InvoiceJob], outcomes: Sequence[InvoiceOutcome], target: Path,
+                         started_at: float) -> list[InvoiceOutcome]:
+    """The invoices of an interrupted run that are finished though no outcome came back for them:
+    a worker stopped just after writing a manifest, or a folder complete before the run (it would
+    have been skipped). "done" when the manifest is this run's, else "skipped"; not "not made"."""
+    recorded = {o.number for o in outcomes}
+    found = []
+    for job in invoice_jobs:
+        folder = target / job.number
+        if job.number in recorded or not is_complete(folder, job.number):
+            continue
+        made_now = (folder / f"{job.number}{MANIFEST_SUFFIX}").stat().st_mtime >= started_at
+        found.append(InvoiceOutcome(job.number, job.customer_id, job.customer_name, "done" if made_now else "skipped",
+                                    0.0, expected_files(job.number)))
+    return found
 
 
 def _render_all(invoice_jobs: Sequence[InvoiceJob], record: Callable[[InvoiceOutcome], None], scheduler: object,
