@@ -624,9 +624,9 @@ def invoices_list(directory: str, customer: str | None, vendor: str | None, stat
         with ws.session() as session:
             unknown = session.get(m.Customer, customer) is None
         if unknown:
-            _report([Problem("unknown-customer", f"there is no customer with ID #{customer}", customer_id=customer,
-                             fix="check the ID with `workbench customers list`, or add the customer to "
-                                 "customers.csv and import it")])
+            from workbench.billing.generate import unknown_customer
+
+            _report([unknown_customer(customer)])
             if as_json:
                 _print_json([])
             sys.exit(NOT_ALLOWED)

@@ -55,7 +55,7 @@ from workbench.billing.store.workspace import Workspace
 from workbench.billing.usage_groups import open_usage, usage_filter_sql
 
 __all__ = ["CustomerPreview", "GeneratedInvoice", "GenerationResult", "SourceRowsUnknown", "generate_invoices", "preview_customers",
-           "source_rows"]
+           "source_rows", "unknown_customer"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -151,6 +151,12 @@ class _Prepared:
     accounts: dict[str, frozenset[str]] = field(default_factory=dict)  # the vendor accounts each was priced with
 
 
+def unknown_customer(customer_id: str) -> Problem:
+    """A customer asked for by ID that is not stored (generation, month end, `invoices list`)."""
+    return Problem("unknown-customer", f"there is no customer with ID #{customer_id}", customer_id=customer_id,
+                   fix="check the ID with `workbench customers list`, or add the customer to customers.csv and import it")
+
+
 def _prepare(
     ws: Workspace, vendor: str, date_range: DateRange, customers: Sequence[str] | None, options: InvoiceOptions,
 ) -> _Prepared:
@@ -166,9 +172,7 @@ def _prepare(
         accounts = {a.account_id: a.customer_id for a in session.scalars(select(m.Account).where(m.Account.vendor == vendor))}
         all_customers = {c.customer_id: c for c in session.scalars(select(m.Customer))}
         if customers is not None:
-            problems += [Problem("unknown-customer", f"there is no customer with ID #{c}", customer_id=c,
-                                 fix="check the ID with `workbench customers list`, or add the customer to customers.csv and import it")
-                         for c in customers if c not in all_customers]
+            problems += [unknown_customer(c) for c in customers if c not in all_customers]
         pending = [r for r in reports if not r.is_final]
         preliminary: set[str] = set()  # the customers those touch: only their drafts are preliminary
         with open_usage(ws, reports, accounts, date_range) as usage:
