@@ -136,6 +136,26 @@ def test_moving_or_removing_an_account_is_refused_for_either_customer_s_locked_p
     assert remove_account(billed, "aws", "333333333333") == ("100003", ())
 
 
+def test_a_paid_invoice_keeps_its_accounts_for_good(billed, tmp_path):
+    """Beta paid October: its invoice is final, never voided, so the refusal says the account
+    stays, not to void the invoice (which would be refused too)."""
+    numbers = generate(billed)
+    approve(billed, [numbers["100002"]], today=dt.date(2025, 11, 21))
+    set_status(billed, [numbers["100002"]], Status.CLOSED, reason="paid")
+    before = owners(billed)
+
+    _, problems = accounts(billed, tmp_path, "100003,aws,222222222222,beta-now-gamma\n")
+    assert [(p.code, p.fix) for p in problems if p.code == "period-locked"] == [(
+        "period-locked",
+        f"invoice(s) {numbers['100002']} is paid: a Closed invoice with an amount is final, never voided; "
+        "keep the account with customer 100002")]
+    _, problems = remove_account(billed, "aws", "222222222222")
+    assert [p.fix for p in problems] == [
+        f"invoice(s) {numbers['100002']} is paid: a Closed invoice with an amount is final, never voided; "
+        "keep the account with customer 100002"]
+    assert owners(billed) == before
+
+
 # An invoice of a custom range is priced from the usage on the range's days, and locks those days only.
 FIRST_HALF = custom(dt.date(2025, 10, 1), dt.date(2025, 10, 15))
 

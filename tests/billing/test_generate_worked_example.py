@@ -69,10 +69,12 @@ def test_generating_locks_the_period_until_drafts_are_deleted(billed):
     first = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)
     again = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)
     assert again.invoices == ()
-    assert [(p.code, p.message) for p in again.problems if p.severity.value == "error"] == [(
-        "period-locked", f"aws 2025-10 is already billed for #100002 ({first.invoices[0].number}, 2025-10-01..2025-10-31)")]
+    number = first.invoices[0].number
+    assert [(p.code, p.message, p.fix) for p in again.problems if p.severity.value == "error"] == [(
+        "period-locked", f"aws 2025-10 is already billed for #100002 ({number}, 2025-10-01..2025-10-31)",
+        f"delete the draft invoice(s) {number} first, then generate again")]
 
-    delete_drafts(billed, [first.invoices[0].number])
+    delete_drafts(billed, [number])
     third = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)
     assert len(third.invoices) == 1
 
@@ -85,6 +87,10 @@ def test_issued_invoices_never_change_and_voiding_frees_the_period(billed):
         delete_drafts(billed, [made.number])
     with pytest.raises(ValueError, match="cannot become Draft|cannot become"):
         set_status(billed, [made.number], Status.OPEN)
+    [locked] = [p for p in generate_invoices(billed, "aws", given_month("2025-10"), ["100001"], today=TODAY).problems
+                if p.code == "period-locked"]
+    assert locked.fix == (f"void the issued invoice(s) {made.number} (issued invoices never change; re-issue after) "
+                          "first, then generate again")
     set_status(billed, [made.number], Status.VOID)
     # the 50 CAD credit is back on the balance and the period can be billed again
     again = generate_invoices(billed, "aws", given_month("2025-10"), ["100001"],
@@ -94,6 +100,20 @@ def test_issued_invoices_never_change_and_voiding_frees_the_period(billed):
     assert statuses == {made.number: "void", again[0].number: "draft"}
     with billed.session() as s:
         assert s.query(m.Invoice).filter_by(number=again[0].number).one().credits == Decimal("50.00")
+
+
+def test_a_paid_invoice_keeps_its_period_billed(billed):
+    """Paid (Closed with an amount) is final: generating the month again is refused, and the fix
+    does not offer a void that would be refused too."""
+    made = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY).invoices[0]
+    approve(billed, [made.number], today=dt.date(2025, 11, 21))
+    set_status(billed, [made.number], Status.CLOSED, reason="paid")
+    with pytest.raises(ValueError, match="a paid invoice is final"):
+        set_status(billed, [made.number], Status.VOID)
+    again = generate_invoices(billed, "aws", given_month("2025-10"), ["100002"], today=TODAY)
+    assert (again.invoices, [p.fix for p in again.problems if p.code == "period-locked"]) == ((), [
+        f"invoice(s) {made.number} is paid: a Closed invoice with an amount is final, never voided; "
+        "the period stays as billed"])
 
 
 def test_the_report_cost_is_the_cost_of_what_the_invoice_bills(billed):

@@ -110,3 +110,19 @@ def test_issued_invoices_do_not_hold_their_customers_profile(billed: Workspace, 
     assert (problems, summary.changed) == ((), 2)
     assert [(r.number, r.ok, r.differences) for r in verify(billed)] == [
         ("AWS-202510-00001", True, []), ("AWS-202510-00002", True, [])]
+
+
+def test_a_paid_month_keeps_its_rates_and_the_fix_offers_a_later_month(billed: Workspace, tmp_path: Path) -> None:
+    """Beta paid October's invoice: Closed with an amount is final, never voided, so the refusal
+    does not say to void it; a rate with an effective month can still start after October."""
+    set_status(billed, ["AWS-202510-00002"], Status.CLOSED, today=TODAY, reason="paid by wire")
+    before = _stored(billed)
+    _, problems = import_tables(billed, write_tables(tmp_path, {"tax_rates": CHANGES["tax_rates"]}))
+    assert [(p.code, p.customer_id, p.fix) for p in problems] == [(
+        "tax-month-closed", "100002",
+        "invoice(s) AWS-202510-00002 is paid: a Closed invoice with an amount is final, never voided; changes take "
+        "effect from the current open month: set effective_from to 2025-11 or later")]
+    assert _stored(billed) == before
+
+    summary, problems = import_tables(billed, write_tables(tmp_path, {"tax_rates": CHANGES["tax_rates"].replace("2025-01", "2025-11")}))
+    assert (problems, summary.changed) == ((), 1)

@@ -273,6 +273,37 @@ def test_an_issued_invoice_locking_the_period_is_named_with_its_status_and_voide
         "(issued invoices never change; re-issue after) first, then import again")]
 
 
+def test_a_paid_invoice_holds_its_period_for_good_and_the_fix_says_so(
+        base: Workspace, db_dump: Dump, lock_period: Lock) -> None:
+    """A Closed invoice with an amount was paid and is final: it is never voided, so the refusal
+    does not tell the analyst to void it (the void would be refused too). It says the month stays
+    as billed and how a difference is settled. A Closed invoice of 0.00 (nothing was due) may
+    still be voided, and alone it gets the usual steps."""
+    store(base, "march-v1", MARCH)
+    lock_period(base, "C001", "aws", "2024-03")
+    lock_period(base, "C002", "aws", "2024-03")
+    with base.session() as session:
+        session.execute(update(Invoice).where(Invoice.customer_id == "C001").values(status="closed"))
+        session.execute(update(Invoice).where(Invoice.customer_id == "C002").values(status="closed", total=Decimal("120.50")))
+    files, before = parquet_files(base), db_dump(base)
+    outcome = store(base, "march-v2", MARCH_CORRECTED)
+    assert [p.fix for p in outcome.problems] == [
+        "invoice(s) DRAFT-C002-aws-2024-03 is paid: a Closed invoice with an amount is final, never voided; "
+        "the month stays as billed; settle any difference on a later invoice (credits.csv grants a credit for an overcharge)"]
+    assert (parquet_files(base), db_dump(base)) == (files, before)
+
+    with base.session() as session:  # the paid one was a refund, settled: final as well
+        session.execute(update(Invoice).where(Invoice.customer_id == "C002").values(total=Decimal("-4.00")))
+    assert store(base, "march-v2", MARCH_CORRECTED).problems[0].fix.startswith(
+        "the refund(s) DRAFT-C002-aws-2024-03 is settled: a Closed invoice with an amount is final")
+
+    with base.session() as session:  # both of 0.00: voidable
+        session.execute(update(Invoice).where(Invoice.customer_id == "C002").values(total=Decimal("0.00")))
+    assert store(base, "march-v2", MARCH_CORRECTED).problems[0].fix == (
+        "void the issued invoice(s) DRAFT-C001-aws-2024-03, DRAFT-C002-aws-2024-03 "
+        "(issued invoices never change; re-issue after) first, then import again")
+
+
 def test_another_billing_accounts_report_cannot_add_usage_to_a_locked_period(
         base: Workspace, db_dump: Dump, lock_period: Lock) -> None:
     """The lock holds whichever billing account a new report comes from: Globex's March is

@@ -49,6 +49,7 @@ from workbench.billing.store import models as m
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.invoice_numbers import take_numbers
 from workbench.billing.store.locking import lock_customers, lock_usage_months
+from workbench.billing.store.periods import final_fix, unlock_steps
 from workbench.billing.store.usage_files import UsageUnavailable, rows_files, sql_list, text_table
 from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
@@ -487,7 +488,7 @@ def _locked_problem(cid: str, vendor: str, date_range: DateRange, lock: Billed) 
         f"{vendor} {date_range} is already billed for #{cid} ({lock.number}, "
         f"{lock.period_start}..{lock.period_end - dt.timedelta(days=1)})",
         customer_id=cid,
-        fix="delete the existing draft (`workbench invoices delete`) to regenerate; an issued invoice is corrected by voiding it",
+        fix=final_fix([lock.held], "the period stays as billed") or f"{unlock_steps([lock.held])} first, then generate again",
     )
 
 

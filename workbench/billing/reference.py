@@ -24,6 +24,7 @@ from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion, Rule, SupportPlan
 from workbench.billing.store import models as m
 from workbench.billing.store.in_lists import chunks
+from workbench.billing.store.periods import HeldInvoice
 
 __all__ = [
     "DEFAULT_PAYMENT_TERMS_DAYS", "Billed", "RunReference", "credit_balances", "load_pricebook", "payable_credits", "payment_terms",
@@ -122,24 +123,31 @@ def _default_terms(session: Session) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Billed:
-    """A period lock with the number of the invoice that holds it (what the analyst sees)."""
+    """A period lock with the invoice that holds it (what the analyst sees, and what releases it)."""
 
     period_start: dt.date
     period_end: dt.date  # exclusive
     number: str
+    status: str
+    total: Decimal
+
+    @property
+    def held(self) -> HeldInvoice:
+        return HeldInvoice(self.number, self.status, self.total)
 
 
 def period_locks(session: Session, vendor: str, customer_ids: Iterable[str], date_range: DateRange) -> dict[str, Billed]:
     """customer -> the first of its `vendor` locks overlapping the range (by start date)."""
     found: dict[str, Billed] = {}
     for chunk in chunks(customer_ids):
-        query = (select(m.PeriodLock.customer_id, m.PeriodLock.period_start, m.PeriodLock.period_end, m.Invoice.number)
+        query = (select(m.PeriodLock.customer_id, m.PeriodLock.period_start, m.PeriodLock.period_end, m.Invoice.number,
+                        m.Invoice.status, m.Invoice.total)
                  .join(m.Invoice, m.Invoice.id == m.PeriodLock.invoice_id)
                  .where(m.PeriodLock.vendor == vendor, m.PeriodLock.customer_id.in_(chunk))
                  .where(m.PeriodLock.period_start < date_range.end, m.PeriodLock.period_end > date_range.start)
                  .order_by(m.PeriodLock.customer_id, m.PeriodLock.period_start))
-        for customer_id, start, end, number in session.execute(query):
-            found.setdefault(customer_id, Billed(start, end, number))
+        for customer_id, *lock in session.execute(query):
+            found.setdefault(customer_id, Billed(*lock))
     return found
 
 

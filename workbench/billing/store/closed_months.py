@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +30,9 @@ from workbench.billing.core.problems import Problem
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.locking import lock_customers
 from workbench.billing.store.models import Account, Customer, CustomerVendor, Invoice, PeriodLock
-from workbench.billing.store.periods import few, invoices_text, month_bounds, next_month, unlock_steps
+from workbench.billing.store.periods import (
+    HeldInvoice, few, final_fix, invoices_text, month_bounds, next_month, unlock_steps,
+)
 from workbench.billing.store.table_records import Record, changes_store, stored_rows
 from workbench.billing.store.usage_queries import account_usage_on_days, account_usage_periods, current_reports
 from workbench.billing.store.workspace import Workspace
@@ -111,8 +114,8 @@ def check_account_locks(ws: Workspace, session: Session, changes: Sequence[Accou
             continue
         periods = sorted({period for period, _ in hits})
         who = sorted({lk.customer_id for _, lk in hits})
-        held = sorted({invoices[lk.invoice_id].number: invoices[lk.invoice_id].status for _, lk in hits}.items())
-        keep = f"with customer {ch.losing}" if ch.losing else "unassigned"
+        held = sorted({HeldInvoice(i.number, i.status, i.total) for i in (invoices[lk.invoice_id] for _, lk in hits)})
+        keep = f"keep the account {f'with customer {ch.losing}' if ch.losing else 'unassigned'}"
         problems.append(Problem(
             "period-locked",
             f"{ch.vendor} account {ch.account_id} has usage in {', '.join(periods)}, locked for customer(s) "
@@ -121,7 +124,7 @@ def check_account_locks(ws: Workspace, session: Session, changes: Sequence[Accou
             ch.source,
             ch.row,
             who[0] if len(who) == 1 else None,
-            f"{unlock_steps(held)} first, then {again}; or keep the account {keep}",
+            final_fix(held, keep) or f"{unlock_steps(held)} first, then {again}; or {keep}",
         ))
     return problems
 
@@ -238,6 +241,7 @@ class _Held:
     month: str
     number: str
     status: str
+    total: Decimal
     usage_currency: str
     currency: str
     recorded: frozenset[str] = frozenset()  # "profile" (pricebook, currency: always), "jurisdiction" (since 0006)
@@ -260,11 +264,11 @@ def check_closed_reference(session: Session, records: Sequence[Record]) -> list[
     changes = _reference_changes(session, records)
     if not changes:
         return []
-    held = [_Held(vendor, customer, month_key(start), number, status, usage_currency, currency,
+    held = [_Held(vendor, customer, month_key(start), number, status, total, usage_currency, currency,
                   frozenset({"profile"} | ({"jurisdiction"} if jurisdiction is not None else set())))
-            for vendor, customer, start, number, status, usage_currency, currency, jurisdiction in session.execute(
+            for vendor, customer, start, number, status, total, usage_currency, currency, jurisdiction in session.execute(
                 select(PeriodLock.vendor, PeriodLock.customer_id, PeriodLock.period_start, Invoice.number,
-                       Invoice.status, Invoice.usage_currency, Invoice.currency, Invoice.tax_jurisdiction)
+                       Invoice.status, Invoice.total, Invoice.usage_currency, Invoice.currency, Invoice.tax_jurisdiction)
                 .join(Invoice, Invoice.id == PeriodLock.invoice_id))]
     names = dict(session.execute(select(Customer.customer_id, Customer.name)).all())
     problems: list[Problem] = []
@@ -274,8 +278,10 @@ def check_closed_reference(session: Session, records: Sequence[Record]) -> list[
             continue
         months = sorted({h.month for h in closed})
         who = sorted({h.customer_id for h in closed})
-        invoices = sorted({(h.number, h.status) for h in closed})
+        invoices = sorted({HeldInvoice(h.number, h.status, h.total) for h in closed})
         undo = f"{unlock_steps(invoices)} first, then import again (and generate those invoices anew)"
+        later = (f"changes take effect from the current open month: set effective_from to {next_month(months[-1])} or "
+                 "later") if ch.movable else None
         problems.append(Problem(
             ch.code,
             f"{ch.what}, but {few(months)} {'is' if len(months) == 1 else 'are'} closed for customer(s) "
@@ -283,8 +289,7 @@ def check_closed_reference(session: Session, records: Sequence[Record]) -> list[
             ch.record.source,
             ch.record.row,
             who[0] if len(who) == 1 else None,
-            (f"changes take effect from the current open month: set effective_from to {next_month(months[-1])} or "
-             f"later; or {undo}") if ch.movable else undo,
+            final_fix(invoices, later or "leave the row as it was") or (f"{later}; or {undo}" if later else undo),
         ))
     return problems
 

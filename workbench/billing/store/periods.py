@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workbench.billing.core.lifecycle import Status, allowed_targets
 from workbench.billing.core.periods import parse_month
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.models import Invoice, PeriodLock
@@ -43,11 +46,25 @@ def locks_overlapping(session: Session, vendor: str, period: str, customer_ids: 
     return list(session.scalars(query))
 
 
-def held_by(session: Session, locks: Iterable[PeriodLock]) -> list[tuple[str, str]]:
-    """The (number, status) of the invoices holding these locks, by number."""
+class HeldInvoice(NamedTuple):
+    """An invoice holding a period lock: what a refusal names, and what would release it."""
+
+    number: str
+    status: str
+    total: Decimal
+
+    @property
+    def final(self) -> bool:
+        """Closed with an amount (paid, or a refund settled): it is never voided, so its lock stays."""
+        status = Status(self.status)
+        return status is not Status.DRAFT and Status.VOID not in allowed_targets(status, self.total)
+
+
+def held_by(session: Session, locks: Iterable[PeriodLock]) -> list[HeldInvoice]:
+    """The invoices holding these locks, by number."""
     ids = sorted({lk.invoice_id for lk in locks})
-    return sorted({(number, status) for chunk in chunks(ids)
-                   for number, status in session.execute(select(Invoice.number, Invoice.status).where(Invoice.id.in_(chunk)))})
+    return sorted({HeldInvoice(*row) for chunk in chunks(ids) for row in session.execute(
+        select(Invoice.number, Invoice.status, Invoice.total).where(Invoice.id.in_(chunk)))})
 
 
 def few(items: Sequence[str], shown: int = 5) -> str:
@@ -56,16 +73,33 @@ def few(items: Sequence[str], shown: int = 5) -> str:
     return ", ".join(items[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
-def invoices_text(held: Sequence[tuple[str, str]]) -> str:
+def invoices_text(held: Sequence[HeldInvoice]) -> str:
     """'AWS-202510-00001 (draft), AWS-202510-00002 (open), AWS-202509-00003 (past due)'."""
-    return few([f"{number} ({status.replace('_', ' ')})" for number, status in held])
+    return few([f"{h.number} ({h.status.replace('_', ' ')})" for h in held])
 
 
-def unlock_steps(held: Sequence[tuple[str, str]]) -> str:
+# what a refusal held by a paid invoice advises when the caller has no other way to offer
+SETTLE_LATER = "the month stays as billed; settle any difference on a later invoice (credits.csv grants a credit for an overcharge)"
+
+
+def unlock_steps(held: Sequence[HeldInvoice]) -> str:
     """What releases the locks of these invoices, by their status: a draft is deleted, an issued
-    invoice is voided (it never changes)."""
-    drafts = [number for number, status in held if status == "draft"]
-    issued = [number for number, status in held if status != "draft"]
+    invoice is voided (it never changes). For invoices none of which is final (`final_fix`)."""
+    drafts = [h.number for h in held if h.status == Status.DRAFT.value]
+    issued = [h.number for h in held if h.status != Status.DRAFT.value]
     steps = ([f"delete the draft invoice(s) {few(drafts)}"] if drafts else []) + \
             ([f"void the issued invoice(s) {few(issued)} (issued invoices never change; re-issue after)"] if issued else [])
     return " and ".join(steps)
+
+
+def final_fix(held: Sequence[HeldInvoice], otherwise: str = SETTLE_LATER) -> str | None:
+    """The fix when some of these invoices are final (`HeldInvoice.final`: a paid invoice is never
+    voided, so no step releases its lock): say which, and `otherwise`, the way that remains.
+    None when none is final: `unlock_steps` then says what releases them all."""
+    paid = [h.number for h in held if h.final and h.total > 0]
+    settled = [h.number for h in held if h.final and h.total < 0]
+    if not paid and not settled:
+        return None
+    said = ([f"invoice(s) {few(paid)} {'is' if len(paid) == 1 else 'are'} paid"] if paid else []) + \
+           ([f"the refund(s) {few(settled)} {'is' if len(settled) == 1 else 'are'} settled"] if settled else [])
+    return f"{' and '.join(said)}: a Closed invoice with an amount is final, never voided; {otherwise}"

@@ -49,7 +49,9 @@ from workbench.billing.store.finality import is_final
 from workbench.billing.store.in_lists import chunks
 from workbench.billing.store.locking import lock_usage_months
 from workbench.billing.store.models import Account, Customer, PeriodLock, VendorReport
-from workbench.billing.store.periods import few, held_by, invoices_text, locks_overlapping, month_bounds, unlock_steps
+from workbench.billing.store.periods import (
+    few, final_fix, held_by, invoices_text, locks_overlapping, month_bounds, unlock_steps,
+)
 from workbench.billing.store.usage_files import (
     SUMMARY_COLUMNS,
     Owner,
@@ -820,7 +822,7 @@ def _lock_problems(
         f"{vendor} {period} is locked for customer(s) {who} by invoice(s) {invoices_text(held)}; {change}",
         file=name,
         customer_id=locked[0] if len(locked) == 1 else None,
-        fix=f"{unlock_steps(held)} first, then import again",
+        fix=final_fix(held) or f"{unlock_steps(held)} first, then import again",
     )]
 
 
