@@ -29,7 +29,7 @@ import signal
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -37,9 +37,9 @@ from typing import Any
 import click
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.billing.core.lifecycle import Status, nothing_due
+from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import Money, money_text
-from workbench.billing.core.periods import DateRange, parse_range
+from workbench.billing.core.periods import parse_range
 from workbench.billing.core.problems import Severity
 from workbench.billing.core.usage import unassigned_fix
 from workbench.cli_common import (
@@ -50,7 +50,6 @@ from workbench.cli_common import (
     REFUSED,
     VENDORS,
     WHEN_STOPPED,
-    _has_errors,
     _open,
     _print_json,
     _progress,
@@ -60,7 +59,7 @@ from workbench.cli_common import (
     _when_stopped,
     json_option,
 )
-from workbench.cli_params import DATE, DATE_RANGE, MONTH, today_option
+from workbench.cli_params import DATE, MONTH, today_option
 
 
 class _Workbench(click.Group):
@@ -222,292 +221,6 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
                 click.echo(f"  {unassigned_fix(u.account_id, u.similar, u.vendor)}", err=True)
     statuses = [f.status.value for f in outcome.files]
     sys.exit(OK if "refused" not in statuses else (REFUSED if set(statuses) == {"refused"} else PARTIAL))
-
-
-# --- generation ---------------------------------------------------------------------------------
-
-@main.command()
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--vendor", type=VENDORS, required=True)
-@click.option("--range", "date_range", type=DATE_RANGE, default="mtd", show_default=True,
-              help="mtd (month to date), last-month, YYYY-MM, or YYYY-MM-DD..YYYY-MM-DD (both days included).")
-@click.option("--customers", "customer_ids", help="Comma-separated customer IDs (default: every customer with usage).")
-@click.option("--apply-credits", is_flag=True, help="Apply customers' credit balances (cross-cloud, never below zero).")
-@click.option("--tax/--no-tax", default=True, show_default=True, help="Add taxes from the tax table.")
-@click.option("--include-marketplace", is_flag=True, help="Include marketplace fees (pass-through at 0 margin).")
-@click.option("--credits-for-marketplace", is_flag=True, help="Let credits pay marketplace fees.")
-@today_option
-@json_option
-def generate(directory: str, vendor: str, date_range: DateRange, customer_ids: str | None, apply_credits: bool, tax: bool,
-             include_marketplace: bool, credits_for_marketplace: bool, today: dt.date | None, as_json: bool) -> None:
-    """Generate draft invoices, one per customer, for a vendor and a date range.
-
-    Generating locks the period for those customers: a second run is refused until the
-    drafts are deleted. Customers that fail (no pricebook or currency, locked period) are
-    reported and the others are still generated.
-    """
-    from workbench.billing.generate import generate_invoices
-
-    ws = _open(directory)
-    options = InvoiceOptions(apply_credits=apply_credits, include_tax=tax, include_marketplace=include_marketplace,
-                             credits_for_marketplace=credits_for_marketplace)
-    wanted = [c.strip() for c in customer_ids.split(",") if c.strip()] if customer_ids else None
-    with _progress(as_json, "pricing") as tick:
-        result = generate_invoices(ws, vendor, date_range, wanted, options, today=_today(today), progress=tick)
-    if as_json:
-        _print_json({"range": {"start": date_range.start, "end": date_range.end, "label": date_range.label},
-                     "invoices": [i.to_dict() for i in result.invoices],
-                     "problems": [p.to_dict() for p in result.problems]})
-    else:
-        if result.invoices:
-            _table([(i.number, i.customer_id, i.customer_name, money_text(i.total, i.currency), i.currency, "preliminary" if i.preliminary else "")
-                    for i in result.invoices], ["invoice", "customer", "name", "total", "cur", ""])
-        _report(result.problems)
-        click.echo(f"{len(result.invoices)} draft invoice(s) for {vendor} {date_range}; "
-                   f"{len(result.failed_customers)} customer(s) failed", err=True)
-    if result.invoices and not _has_errors(result.problems):
-        sys.exit(OK)
-    sys.exit(PARTIAL if result.invoices else REFUSED)
-
-
-# --- invoices -----------------------------------------------------------------------------------
-
-@main.group()
-def invoices() -> None:
-    """List, show, approve, delete, change status and export invoices."""
-
-
-@invoices.command("list")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--customer")
-@click.option("--vendor", type=VENDORS)
-@click.option("--status", type=click.Choice([s.value for s in Status]))
-@click.option("--range", "window", type=DATE_RANGE, help="Only invoices overlapping this range (same forms as generate).")
-@today_option
-@json_option
-def invoices_list(directory: str, customer: str | None, vendor: str | None, status: str | None,
-                  window: DateRange | None, today: dt.date | None, as_json: bool) -> None:
-    """List invoices (Open invoices past their due date become Past Due first).
-
-    A --customer that does not exist is not found (exit 4, with generate's message), never listed
-    as a customer without invoices; --json still prints its answer, []."""
-    from workbench.billing.invoices import list_invoices
-    from workbench.billing.store import models as m
-
-    ws = _open(directory)
-    found = list_invoices(ws, customer=customer, vendor=vendor, status=Status(status) if status else None,
-                          start=window.start if window else None, end=window.end if window else None,
-                          today=_today(today))
-    if customer and not found:
-        with ws.session() as session:
-            unknown = session.get(m.Customer, customer) is None
-        if unknown:
-            from workbench.billing.generate import unknown_customer
-
-            _report([unknown_customer(customer)])
-            if as_json:
-                _print_json([])
-            sys.exit(NOT_ALLOWED)
-    if as_json:
-        _print_json([i.to_dict() for i in found])
-        return
-    _table([(i.number, i.customer_id, i.customer_name, i.vendor, i.period, Status(i.status).label, money_text(i.total, i.currency), i.currency,
-             "nothing due" if nothing_due(i.total) else i.due_date) for i in found],
-           ["invoice", "customer", "name", "vendor", "period", "status", "total", "cur", "due"])
-
-
-def _view(ws: Any, ref: str) -> Any:
-    from workbench.billing.exports.view import InvoiceView
-    from workbench.billing.invoices import InvoiceNotFound, find
-
-    with ws.session() as session:
-        try:
-            invoice = find(session, ref)
-        except InvoiceNotFound as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(NOT_ALLOWED)
-        from workbench.billing.generate import source_row_reader
-
-        return InvoiceView.from_orm(session, invoice, source_rows=source_row_reader(ws, invoice.id))
-
-
-@invoices.command("show")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.argument("invoice")
-@json_option
-def invoices_show(directory: str, invoice: str, as_json: bool) -> None:
-    """Show one invoice (by number or id) as the customer will see it."""
-    from workbench.billing.exports.statement import amount_text, statement_rows
-
-    view = _view(_open(directory), invoice)
-    rows = statement_rows(view)
-    if as_json:
-        _print_json({
-            "number": view.number, "status": view.status, "customer_id": view.customer.customer_id,
-            "customer_name": view.customer.name, "vendor": view.vendor, "period": view.period_label,
-            "currency": view.currency, "fx_rate": view.fx_rate, "issue_date": view.issue_date,
-            "due_date": view.due_date, "pricebook": view.pricebook, "pricebook_version": view.pricebook_version,
-            "preliminary": view.preliminary,
-            "rows": [{"role": r.role, "product_type": r.product_type, "description": r.description,
-                      "amount": amount_text(r.amount, view.currency)} for r in rows],
-            **{key: amount_text(getattr(view, key), view.currency) for key in ("subtotal", "tax_total", "total")},
-        })
-        return
-    click.echo(f"{view.number}  {Status(view.status).label}{'  (preliminary)' if view.preliminary else ''}")
-    click.echo(f"{view.customer.name} (#{view.customer.customer_id})  {view.vendor}  {view.period_label}")
-    # what the statement says in place of a due date (0.00, a refund), in the analyst's words
-    due = (f"due {view.due_date}" if not view.nothing_due else "nothing due" if not view.owed_to_customer else
-           f"nothing due, {Money(view.owed_to_customer, view.currency)} owed to the customer")
-    click.echo(f"currency {view.currency}, FX {view.fx_rate}, issued {view.issue_date}, {due}, "
-               f"pricebook {view.pricebook} {view.pricebook_version}")
-    click.echo()
-    _table([(r.product_type, r.description, amount_text(r.amount, view.currency, grouped=True)) for r in rows],
-           ["product type", "description", f"amount {view.currency}"])
-
-
-def _change(directory: str, refs: Sequence[str], action: Callable[..., Any], as_json: bool,
-            today: dt.date | None | bool = False) -> list[Any]:
-    """`action(ws, refs)`, with `today=` (the day given, or today) unless `today` is False."""
-    from workbench.billing.invoices import InvoiceNotFound, InvoiceStateError
-
-    ws = _open(directory)
-    _when_stopped("the change is one transaction, stored whole or not at all",
-                  "run it again (`workbench invoices list` shows what was stored)")
-    try:
-        changed = action(ws, list(refs), **({"today": _today(today)} if today is not False else {}))
-    except (InvoiceNotFound, InvoiceStateError) as exc:
-        click.echo(f"nothing changed: {exc}", err=True)
-        sys.exit(NOT_ALLOWED)
-    if as_json:
-        _print_json([c.to_dict() if hasattr(c, "to_dict") else c for c in changed])
-    else:
-        for c in changed:
-            click.echo(f"{c.number}: {Status(c.status).label}{f' ({c.note})' if getattr(c, 'note', '') else ''}"
-                       if hasattr(c, "number") else f"{c}: deleted")
-    return list(changed)
-
-
-@invoices.command("approve")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.argument("refs", nargs=-1)
-@click.option("--all-drafts", is_flag=True,
-              help="Approve every draft (approve all), or those of --vendor / --range / --customer.")
-@click.option("--vendor", type=VENDORS, help="With --all-drafts: this vendor's drafts only.")
-@click.option("--range", "window", type=DATE_RANGE,
-              help="With --all-drafts: drafts overlapping this range (e.g. last-month, 2025-10).")
-@click.option("--customer", help="With --all-drafts: this customer's drafts only.")
-@click.option("--include-preliminary", is_flag=True,
-              help="With --all-drafts: approve drafts priced from preliminary usage too (left out by default).")
-@today_option
-@json_option
-def invoices_approve(directory: str, refs: tuple[str, ...], all_drafts: bool, vendor: str | None,
-                     window: DateRange | None, customer: str | None, include_preliminary: bool, today: dt.date | None,
-                     as_json: bool) -> None:
-    """Approve drafts: Draft -> Open (visible to the customer; due date set from the terms).
-
-    `--all-drafts` approves every draft the filters select, except drafts priced from usage the
-    vendor has not finalised yet (preliminary) unless --include-preliminary; it says how many.
-    A preliminary draft approved (named, or included) is issued with a warning: while it stands,
-    the vendor's final report for its month is refused as a whole (it would change a billed month)."""
-    from workbench.billing.invoices import approve, issued_from_preliminary, list_invoices
-
-    if (vendor or window or customer or include_preliminary) and not all_drafts:
-        raise click.UsageError("--vendor, --range, --customer and --include-preliminary select drafts for --all-drafts")
-    if all_drafts:
-        if refs:
-            raise click.UsageError("name invoices, or pass --all-drafts, not both")
-        drafts = list_invoices(_open(directory), customer=customer, vendor=vendor, status=Status.DRAFT,
-                               start=window.start if window else None, end=window.end if window else None)
-        held = [i.number for i in drafts if i.preliminary and not include_preliminary]
-        refs = tuple(i.number for i in drafts if i.number not in held)
-        if held:
-            click.echo(f"left as drafts, priced from preliminary usage: {', '.join(held)} "
-                       "(--include-preliminary approves them too)", err=True)
-        if not refs:
-            click.echo(f"nothing approved: the {len(held)} draft(s) selected are priced from preliminary usage "
-                       "(--include-preliminary approves them)" if held else "no drafts to approve", err=True)
-            if as_json:
-                _print_json([])  # a script reads an answer on stdout, whatever the exit code
-            sys.exit(NOT_ALLOWED if held else OK)
-        click.echo(f"approving {len(refs)} draft(s)", err=True)
-    if not refs:
-        raise click.UsageError("name invoices to approve, or pass --all-drafts")
-    _report(issued_from_preliminary(_change(directory, refs, approve, as_json, today)))
-
-
-@invoices.command("delete")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.argument("refs", nargs=-1, required=True)
-@json_option
-def invoices_delete(directory: str, refs: tuple[str, ...], as_json: bool) -> None:
-    """Delete draft invoices (only drafts); their periods can then be generated again."""
-    from workbench.billing.invoices import delete_drafts
-
-    _change(directory, refs, delete_drafts, as_json)
-
-
-@invoices.command("status")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.argument("refs", nargs=-1, required=True)
-@click.option("--to", "target", required=True, type=click.Choice([s.value for s in Status if s is not Status.DRAFT]))
-@click.option("--reason", default="", help="Why, for the audit trail (e.g. 'paid by wire 2025-12-04', 'billed twice').")
-@today_option
-@json_option
-def invoices_status(directory: str, refs: tuple[str, ...], target: str, reason: str, today: dt.date | None,
-                    as_json: bool) -> None:
-    """Change status: open, closed (paid), past_due, void. Nothing returns to draft."""
-    from workbench.billing.invoices import set_status
-
-    def action(ws: Any, refs: list[str], today: dt.date) -> Any:
-        return set_status(ws, refs, Status(target), today=today, reason=reason)
-
-    _change(directory, refs, action, as_json, today)
-
-
-@invoices.command("export")
-@click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.argument("refs", nargs=-1, required=True)
-@click.option("--format", "formats", multiple=True, default=["csv", "detailed-csv", "xlsx"], show_default=True,
-              help="csv (customer-facing), detailed-csv, xlsx, pdf (the statement, printed by chromium); "
-                   "repeat for several.")
-@click.option("--out", type=click.Path(file_okay=False), help="Folder (default: the workspace's output/).")
-@json_option
-def invoices_export(directory: str, refs: tuple[str, ...], formats: tuple[str, ...], out: str | None, as_json: bool) -> None:
-    """Export invoices as customer CSV, detailed CSV, Excel and PDF."""
-    from workbench.billing.exports import ExporterConflict, ExporterPluginError, export_invoice, exporter, exporters
-
-    ws = _open(directory)
-    known = sorted([*exporters(), "pdf"])  # warns of the plug-ins that cannot be used, with what to do
-    unknown = [f for f in formats if f not in known]
-    if unknown:
-        unusable = []
-        for name in unknown:
-            try:
-                exporter(name)
-            except (ExporterPluginError, ExporterConflict):
-                unusable.append(name)
-            except LookupError:
-                pass
-        said = [f"the {name} plug-in cannot be used (the warning above says why and what to do)" for name in unusable]
-        if len(unusable) < len(unknown):
-            said.append(f"unknown format {', '.join(f for f in unknown if f not in unusable)}")
-        raise click.BadParameter(f"{'; '.join(said)}; known: {', '.join(known)}", param_hint="--format")
-    target = Path(out) if out else ws.output_dir
-    target.mkdir(parents=True, exist_ok=True)
-
-    def export(ref: str, fmt: str) -> str:
-        view = _view(ws, ref)
-        if fmt == "pdf":  # the statement as the customer sees it, as it is now
-            from workbench.render.pdf import invoice_pdf
-
-            return str(invoice_pdf(ws, view.number, out_dir=target))
-        return str(export_invoice(view, fmt, target))
-
-    written = [export(ref, fmt) for ref in refs for fmt in formats]
-    if as_json:
-        _print_json({"files": written})
-    else:
-        click.echo("\n".join(written))
 
 
 @main.command()
@@ -704,17 +417,21 @@ def demo(directory: str, today: dt.date | None) -> None:
 
 
 def _register_extensions() -> None:
-    """Commands kept in modules of their own: the reference tables (`cli_tables`); and those that
-    live with their packages (month-end batch, dashboards, API, notifications).
+    """Commands kept in modules of their own: the reference tables (`cli_tables`), generation and
+    the invoices (`cli_invoices`); and those that live with their packages (month-end batch,
+    dashboards, API, notifications).
     (Approving queues the customer email through the `workbench.issue_hooks` entry point.)"""
     from workbench.api.cli import register as register_api
     from workbench.batch.cli import month_end
+    from workbench.cli_invoices import generate, invoices
     from workbench.cli_notify import notify
     from workbench.cli_tables import customers, pricebooks
     from workbench.serve import serve
 
     main.add_command(customers)
     main.add_command(pricebooks)
+    main.add_command(generate)
+    main.add_command(invoices)
     main.add_command(month_end)
     main.add_command(serve)
     main.add_command(notify)
