@@ -1,7 +1,7 @@
 """`workbench generate` (draft invoices for a vendor and a date range) and `workbench invoices`
 (list, show, approve, delete, status, export): the invoice from draft to the customer's files.
 
-Registered by the main CLI (`main.add_command(generate)`, `main.add_command(invoices)`).
+Registered on the `workbench` group by `workbench.cli._register_extensions`.
 """
 
 from __future__ import annotations

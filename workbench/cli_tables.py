@@ -5,7 +5,7 @@ from table files and exported to them.
 Also how a file given to the wrong import is told apart: `_tables_in` / `_table_hint` (a table
 file given to `workbench import`) and `_report_hint` (a vendor report given to `customers import`).
 
-Registered by the main CLI (`main.add_command(customers)`, `main.add_command(pricebooks)`).
+Registered on the `workbench` group by `workbench.cli._register_extensions`.
 """
 
 from __future__ import annotations
