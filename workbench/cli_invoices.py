@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.billing.core.lifecycle import Status, nothing_due
+from workbench.billing.core.lifecycle import NOTHING_DUE_LABEL, Status, due_label
 from workbench.billing.core.money import Money, money_text
 from workbench.billing.core.periods import DateRange
 from workbench.cli_common import (
@@ -127,7 +127,7 @@ def invoices_list(directory: str, customer: str | None, vendor: str | None, stat
         _print_json([i.to_dict() for i in found])
         return
     _table([(i.number, i.customer_id, i.customer_name, i.vendor, i.period, Status(i.status).label, money_text(i.total, i.currency), i.currency,
-             "nothing due" if nothing_due(i.total) else i.due_date) for i in found],
+             due_label(i.total, i.due_date)) for i in found],
            ["invoice", "customer", "name", "vendor", "period", "status", "total", "cur", "due"])
 
 
@@ -171,8 +171,8 @@ def invoices_show(directory: str, invoice: str, as_json: bool) -> None:
     click.echo(f"{view.number}  {Status(view.status).label}{'  (preliminary)' if view.preliminary else ''}")
     click.echo(f"{view.customer.name} (#{view.customer.customer_id})  {view.vendor}  {view.period_label}")
     # what the statement says in place of a due date (0.00, a refund), in the analyst's words
-    due = (f"due {view.due_date}" if not view.nothing_due else "nothing due" if not view.owed_to_customer else
-           f"nothing due, {Money(view.owed_to_customer, view.currency)} owed to the customer")
+    due = (f"due {view.due_date}" if not view.nothing_due else NOTHING_DUE_LABEL if not view.owed_to_customer else
+           f"{NOTHING_DUE_LABEL}, {Money(view.owed_to_customer, view.currency)} owed to the customer")
     click.echo(f"currency {view.currency}, FX {view.fx_rate}, issued {view.issue_date}, {due}, "
                f"pricebook {view.pricebook} {view.pricebook_version}")
     click.echo()

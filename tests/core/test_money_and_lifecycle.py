@@ -9,6 +9,7 @@ from workbench.billing.core.lifecycle import (
     can_delete,
     check_transition,
     closes_at_issue,
+    due_label,
     is_past_due,
     nothing_due,
 )
@@ -76,6 +77,8 @@ def test_only_an_invoice_with_something_to_pay_waits_to_be_paid(total, closes, p
     due = dt.date(2025, 12, 6)
     assert closes_at_issue(D(total)) is closes
     assert nothing_due(D(total)) is (D(total) <= 0)  # 0.00 and refunds: the statement shows no due date
+    # the due column of the CLI's list and of the dashboards
+    assert due_label(D(total), due) == ("2025-12-06" if past_due_after_its_date else "nothing due")
     assert is_past_due(Status.OPEN, due, dt.date(2025, 12, 7), D(total)) is past_due_after_its_date
     assert is_past_due(Status.OPEN, due, due, D(total)) is False  # not on the due date itself
 

@@ -14,7 +14,8 @@ or a refund settled) is final. The rules depend on the total, so every path asks
 
 Past Due is for an Open invoice whose due date has passed with something to pay: never one of
 0.00, nor a negative total (a refund: the customer owes nothing; it stays Open until the analyst
-closes it). `nothing_due` says which totals ask nothing of the customer (0.00 and refunds).
+closes it). `nothing_due` says which totals ask nothing of the customer (0.00 and refunds);
+`due_label` is what a list of invoices (the CLI's, the dashboards') shows for its due date.
 """
 
 from __future__ import annotations
@@ -98,6 +99,17 @@ def nothing_due(total: Decimal) -> bool:
     """The customer owes nothing on an invoice of this (rounded) total: 0.00, or a refund (a
     negative total: the reseller owes the customer). Its statement shows no due date."""
     return total <= 0
+
+
+# what the analyst's lists (`invoices list`, `invoices show`, the invoices dashboard and its
+# read-only view) say in place of the due date of an invoice with nothing due; the customer's
+# statement, workbook and email say it in a sentence (`exports.view.NOTHING_DUE`, "nothing is due")
+NOTHING_DUE_LABEL = "nothing due"
+
+
+def due_label(total: Decimal, due_date: dt.date) -> str:
+    """The due date as a list shows it: `2025-12-05`, or "nothing due" for 0.00 or a refund."""
+    return NOTHING_DUE_LABEL if nothing_due(total) else due_date.isoformat()
 
 
 def is_past_due(status: Status, due_date: dt.date, today: dt.date, total: Decimal) -> bool:
