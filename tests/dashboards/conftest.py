@@ -69,13 +69,14 @@ TABLES = {
 }
 
 
-def cur(rows: list[tuple[str, str, str, str]], period: str, invoice_id: str) -> str:
-    """A legacy CUR CSV (the 94 real columns) from (account, product, usage_type, cost) rows;
-    an empty invoice id means AWS has not issued the month's invoice: preliminary data."""
+def cur(rows: list[tuple[str, ...]], period: str, invoice_id: str) -> str:
+    """A legacy CUR CSV (the 94 real columns) from (account, product, usage_type, cost[, line
+    item type: Usage unless given, e.g. Refund]) rows; an empty invoice id means AWS has not
+    issued the month's invoice: preliminary data."""
     return cur_rows(
-        [{"account": account, "type": "Usage", "product": product, "usage_type": usage_type, "cost": cost,
-          "family": "Compute Instance" if product == "AmazonEC2" else "Storage"}
-         for account, product, usage_type, cost in rows],
+        [{"account": account, "type": kind[0] if kind else "Usage", "product": product, "usage_type": usage_type,
+          "cost": cost, "family": "Compute Instance" if product == "AmazonEC2" else "Storage"}
+         for account, product, usage_type, cost, *kind in rows],
         period, invoice_id,
     )
 
@@ -104,7 +105,7 @@ def write_tables(folder: Path, tables: dict[str, str]) -> list[Path]:
     return paths
 
 
-def build_workspace(root: Path, tables: dict[str, str], reports: dict[str, tuple[list[tuple[str, str, str, str]], str]]) -> Workspace:
+def build_workspace(root: Path, tables: dict[str, str], reports: dict[str, tuple[list[tuple[str, ...]], str]]) -> Workspace:
     ws = init_workspace(root, name="Maple")
     _summary, problems = import_tables(ws, write_tables(root / "imports", tables))
     assert [str(p) for p in problems if p.severity.value == "error"] == []

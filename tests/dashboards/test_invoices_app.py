@@ -19,11 +19,12 @@ from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.money import exact_sum, round_minor
 from workbench.billing.core.periods import given_month
 from workbench.billing.generate import GeneratedInvoice, generate_invoices
+from workbench.billing.invoices import approve
 from workbench.billing.store import models as m
 from workbench.dashboards import build_invoices_app
 from workbench.dashboards.ranges import CUSTOM, LAST, MONTH
 
-from .conftest import TODAY
+from .conftest import TABLES, TODAY, build_workspace
 
 
 @pytest.fixture
@@ -344,3 +345,71 @@ def test_a_message_goes_when_the_viewer_opens_another_invoice_or_changes_a_filte
     assert f"{beta} is now Open" in app.message.value and app.current is None
     app.status.value = ""
     assert app.message.value == ""
+
+
+REFUNDED_OCTOBER = [
+    ("111111111111", "AmazonEC2", "USE1-BoxUsage:m5.large", "10.00"),
+    ("111111111111", "AmazonEC2", "USE1-BoxUsage:m5.large", "-50.00", "Refund"),
+    ("222222222222", "AmazonEC2", "USE1-BoxUsage:t3.micro", "10.004999999"),
+    ("555555555555", "AmazonS3", "USE1-TimedStorage-ByteHrs", "40.00"),
+]
+DELTA_CREDIT = """
+    customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+    100004,C-9,2025-09-15,100.00,USD,general,azure,Azure commitment credit
+"""
+
+
+def cli_due(ws, today: dt.date) -> dict[str, str]:
+    """The `due` column of `workbench invoices list`, by invoice number."""
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    result = CliRunner().invoke(main, ["invoices", "list", str(ws.root), "--today", today.isoformat()])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("AWS-")]
+    return {row.split()[0]: "nothing due" if row.endswith(" nothing due") else row.split()[-1] for row in rows}
+
+
+def test_an_invoice_with_nothing_due_lists_nothing_due_as_the_cli_does_for_the_analyst_and_the_manager(tmp_path):
+    """October, issued on 2025-11-20:
+
+        Acme   10.00 USD of EC2, refunded 50.00 USD: (10.00 - 50.00) x 1.10 x 1.3712, GST and QST:
+               -69.37 CAD, owed to Acme (it stays Open, never Past Due)
+        Beta   10.004999999 USD of EC2 x 1.10, HST 13 %: 12.44 USD due 2025-12-05 (15 days)
+        Delta  40.00 USD of S3 x 1.15, HST 13 %: 51.98 USD, paid by a 100 USD credit: 0.00 (Closed)
+
+    The Due date column said 2025-12-20 for Acme and Delta, as if they had something to pay by
+    then. It now says what `workbench invoices list` says, "nothing due", in the analyst's page
+    and in the manager's read-only one (60 days later, where Beta shows Past Due); the statement
+    beside it and its Excel file say it to the customer, "nothing is due"."""
+    ws = build_workspace(tmp_path / "ws", {**TABLES, "credits": DELTA_CREDIT}, {"2025-10": (REFUNDED_OCTOBER, "INV-OCT")})
+    made = generate_invoices(ws, "aws", given_month("2025-10"), ["100001", "100002", "100004"],
+                             InvoiceOptions(apply_credits=True), today=TODAY).invoices
+    acme, beta, delta = (inv.number for inv in made)
+    assert [str(inv.total) for inv in made] == ["-69.37", "12.44", "0.00"]
+    approve(ws, [acme, beta, delta], today=TODAY)
+
+    app = build_invoices_app(ws, today=TODAY)
+    assert app.table.widget.columns[6] == "Due date"
+    listed = {cells[0]: (cells[4], cells[5], cells[6]) for cells in app.table.cells()}
+    assert listed == {
+        acme: ("Open", "-69.37 CAD", "nothing due"),
+        beta: ("Open", "12.44 USD", "2025-12-05"),
+        delta: ("Closed", "0.00 USD", "nothing due"),
+    }
+    assert cli_due(ws, TODAY) == {number: due for number, (_status, _total, due) in listed.items()}
+
+    manager = build_invoices_app(ws, read_only=True, today=TODAY + dt.timedelta(days=60))
+    assert {cells[0]: (cells[4], cells[6]) for cells in manager.table.cells()} == {
+        acme: ("Open", "nothing due"),  # a refund is never Past Due
+        beta: ("Past Due", "2025-12-05"),
+        delta: ("Closed", "nothing due"),
+    }
+
+    # the statement beside the list, and its Excel file, say it to the customer
+    manager.select(acme)
+    assert "nothing is due" in manager.statement_html and "Due date" not in manager.statement_html
+    summary = openpyxl.load_workbook(manager.download("xlsx"), read_only=True)["Summary"]
+    due = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0] in ("Due", "Due date")}
+    assert due == {"Due": "nothing is due: 69.37 CAD is owed to you (to be refunded or credited)"}

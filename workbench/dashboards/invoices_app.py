@@ -4,7 +4,8 @@
     display(app.widget)
 
 All customers or one customer, a date range (All dates by default), a status filter -> the list
-of invoices, a table (number, customer, vendor, period, status, total, due date; newest period
+of invoices, a table (number, customer, vendor, period, status, total, due date, or "nothing due"
+for 0.00 or a refund as in `workbench invoices list`: `core.lifecycle.due_label`; newest period
 first) -> click a row (or Enter on it) to see it as the customer sees it. A filter change keeps
 the open invoice open when it still matches, and closes it otherwise.
 
@@ -35,7 +36,7 @@ from pathlib import Path
 import ipywidgets as w
 from sqlalchemy import select
 
-from workbench.billing.core.lifecycle import Status, allowed_targets, is_past_due
+from workbench.billing.core.lifecycle import Status, allowed_targets, due_label, is_past_due
 from workbench.billing.core.usage import Vendor
 from workbench.billing.exports.registry import UnknownFormat
 from workbench.billing.exports.statement import StatementMismatch
@@ -227,7 +228,7 @@ class InvoicesApp:
         note = ' <span class="wb-note">(preliminary)</span>' if inv.preliminary else ""
         return [esc(inv.number), f"{esc(inv.customer_name)} (#{esc(inv.customer_id)})", esc(Vendor.display_name_of(inv.vendor)),
                 esc(inv.period), esc(Status(inv.status).label) + note, f"{money(inv.total, inv.currency)} {esc(inv.currency)}",
-                f"{inv.due_date:%Y-%m-%d}"]
+                esc(due_label(inv.total, inv.due_date))]  # "nothing due" for 0.00 or a refund, as the CLI's list
 
     def select(self, number: str) -> None:
         """Open `number` as a click on its row does (an unlisted number closes the invoice shown)."""
