@@ -1,6 +1,7 @@
 """What the customer reads when nothing is due: an invoice of 0.00 (a credit paid it all) and a
-refund (a negative total: the reseller owes the customer). The email and the statement PDF
-attached to it say the same thing, from the same stored total, and neither gives a due date.
+refund (a negative total: the reseller owes the customer). The email (subject and body) and the
+statement PDF attached to it say the same thing, from the same stored total, and none gives a
+due date, nor the subject a negative amount due.
 Against a real SMTP server on loopback; the PDFs printed by chromium, read back by pdftotext.
 
     Beta Ltd   USD  RDS 10.004999999 USD +15 %, support minimum 25, HST 13 % = 41.26 USD,
@@ -17,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from workbench.billing.invoices import approve
-from workbench.billing.notify import send_pending
+from workbench.billing.notify import list_outbox, send_pending
 
 from render.pdf_text import pdf_text
 
@@ -75,3 +76,23 @@ def test_a_zero_invoice_and_a_refund_say_nothing_is_due_in_the_email_and_the_att
     assert " Due nothing is due\n" in pdf and " Status Open\n" in pdf and " Total -40.62\n" in pdf
     assert f" N{owed[1:]}.\n" in pdf  # under the total, in the email's words
     assert not any("Due date" in part for part in (text, html, pdf))
+
+
+def test_the_subject_says_nothing_is_due_and_what_is_owed_as_the_body_does_never_a_negative_amount(
+        tmp_path: Path, issue_hook: None) -> None:
+    """Beta's 0.00 and Acme's -40.62 CAD, queued as they are issued (nothing sent): the subject
+    said "(0.00 USD)" and "(-40.62 CAD)", as if the refund were an amount to pay. It now says
+    what the body's Due line says, short of "(to be refunded or credited)"; an invoice with
+    something to pay keeps its total there ("(238.44 CAD)", test_invoice_email)."""
+    billed = build_billed(tmp_path / "ws", tmp_path, credits=CREDITS, cur=REFUND_CUR)
+    configure(billed.ws, port=2525)  # no server: the messages are only queued
+    acme, beta = billed.numbers["100001"], billed.numbers["100002"]
+    approve(billed.ws, [acme, beta], today=ISSUED)
+
+    subjects = {e.invoice_number: e.subject for e in list_outbox(billed.ws)}
+    assert subjects == {
+        beta: f"Maple Cloud Partners: new AWS invoice {beta} for 2025-10 (nothing is due)",
+        acme: f"Maple Cloud Partners: new AWS invoice {acme} for 2025-10 (nothing is due: 40.62 CAD is owed to you)",
+    }
+    # the body's Due line (test above): "nothing is due: 40.62 CAD is owed to you (to be refunded or credited)"
+    billed.ws.close()

@@ -44,7 +44,8 @@ __all__ = [
 
 LINE_KINDS = ("usage", "marketplace", "support", "credit", "tax")
 
-# what the statement, its workbook and the email say instead of a due date (`InvoiceView.due_text`)
+# what the statement, its workbook and the email (body and subject) say instead of a due date
+# (`InvoiceView.due_text`, `due_brief`); the analyst's lists say `core.lifecycle.NOTHING_DUE_LABEL`
 NOTHING_DUE = "nothing is due"
 
 
@@ -267,11 +268,17 @@ class InvoiceView:
         """What is due, said where a due date would be: "nothing is due" for 0.00; for a refund
         "nothing is due: 67.51 CAD is owed to you (to be refunded or credited)"; "" when something
         is due (the due date says when). The amount is the stored total, as the statement prints it."""
+        return f"{self.due_brief} (to be refunded or credited)" if self.owed_to_customer else self.due_brief
+
+    @property
+    def due_brief(self) -> str:
+        """`due_text` without its last words, for a line with no room for them (the email's
+        subject): "nothing is due" for 0.00; "nothing is due: 67.51 CAD is owed to you" for a
+        refund; "" when something is due."""
         if not self.nothing_due:
             return ""
         if self.owed_to_customer:
-            return (f"{NOTHING_DUE}: {money_text(self.owed_to_customer, self.currency)} {self.currency} "
-                    "is owed to you (to be refunded or credited)")
+            return f"{NOTHING_DUE}: {money_text(self.owed_to_customer, self.currency)} {self.currency} is owed to you"
         return NOTHING_DUE
 
     @property

@@ -83,6 +83,7 @@ def _context(view: InvoiceView, portal_url: str) -> dict[str, Any]:
         "due_date": view.due_date.isoformat(),
         "nothing_due": view.nothing_due,  # 0.00, or a refund: no due date
         "due_text": view.due_text,  # "nothing is due", or what is owed to the customer on a refund
+        "due_brief": view.due_brief,  # the same without "(to be refunded or credited)": the subject's
         "preliminary": view.preliminary,
         "summary": rows,
         **text_columns(rows),
