@@ -29,7 +29,7 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.lifecycle import Status, can_delete, check_transition, closes_at_issue, is_past_due
+from workbench.billing.core.lifecycle import NOTHING_DUE, Status, can_delete, check_transition, closes_at_issue, is_past_due
 from workbench.billing.core.money import money_text
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing import integrity
@@ -38,10 +38,6 @@ from workbench.billing.store import audit, output_folders
 from workbench.billing.store import models as m
 from workbench.billing.store.locking import lock_customers
 from workbench.billing.store.workspace import Workspace
-
-
-# said beside Closed for an invoice closed as it was issued, with a total of 0.00 (`set_status`)
-NOTHING_DUE_NOTE = "nothing is due"
 
 
 class InvoiceNotFound(LookupError):
@@ -240,7 +236,7 @@ def _noted(changed: InvoiceSummary, target: Status, *, again: bool, followed: bo
         return replace(changed, note="void already: " + ("its month-end folder now follows it (under void/, marked void)"
                                                          if followed else "nothing to change"))
     if target is Status.OPEN and changed.status == Status.CLOSED.value:  # closed as it was issued
-        return replace(changed, note=NOTHING_DUE_NOTE)
+        return replace(changed, note=NOTHING_DUE)  # beside Closed: closed as it was issued
     return changed
 
 

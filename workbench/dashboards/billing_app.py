@@ -25,7 +25,7 @@ import ipywidgets as w
 from sqlalchemy import select
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.lifecycle import NOTHING_DUE_LABEL, Status
 from workbench.billing.core.periods import DateRange, last_month, month_key
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.core.usage import Vendor
@@ -458,7 +458,7 @@ class BillingApp:
         opened = [s.number for s in done if s.status == Status.OPEN.value]
         closed = [s.number for s in done if s.status == Status.CLOSED.value]  # nothing due: closed at issue
         said = _joined("; ".join([*([f"approved (now Open): {', '.join(opened)}"] if opened else []),
-                                  *([f"approved, nothing due (now Closed): {', '.join(closed)}"] if closed else [])]),
+                                  *([f"approved, {NOTHING_DUE_LABEL} (now Closed): {', '.join(closed)}"] if closed else [])]),
                        besides)
         if held:
             said += (f"; left as drafts, priced from preliminary usage: {', '.join(held)} (tick them and click "

@@ -28,11 +28,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from workbench.billing.core.lifecycle import Status
+from workbench.billing.core.lifecycle import NOTHING_DUE, Status
 from workbench.billing.core.money import EXACT, is_known_currency, round_minor
 from workbench.billing.core.usage import Vendor
 from workbench.billing.exports.statement import StatementRow, amount_text, statement_rows
-from workbench.billing.exports.view import NOTHING_DUE, InvoiceView
+from workbench.billing.exports.view import InvoiceView
 
 __all__ = [
     "INVOICE_MIMETYPE",

@@ -102,9 +102,11 @@ def nothing_due(total: Decimal) -> bool:
 
 
 # what the analyst's lists (`invoices list`, `invoices show`, the invoices dashboard and its
-# read-only view) say in place of the due date of an invoice with nothing due; the customer's
-# statement, workbook and email say it in a sentence (`exports.view.NOTHING_DUE`, "nothing is due")
+# read-only view, the billing page's approval message) say in place of the due date of an invoice
+# with nothing due; the customer's statement, workbook and email say it in a sentence (NOTHING_DUE,
+# `exports.view.InvoiceView.due_text`), as does the note beside an invoice Closed as it was issued
 NOTHING_DUE_LABEL = "nothing due"
+NOTHING_DUE = "nothing is due"
 
 
 def due_label(total: Decimal, due_date: dt.date) -> str:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from workbench.billing.core.lifecycle import Status, nothing_due
+from workbench.billing.core.lifecycle import NOTHING_DUE, Status, nothing_due
 from workbench.billing.core.money import minor_unit, money_text, plain
 from workbench.billing.core.periods import month_key
 from workbench.billing.store.models import CreditEntry, Customer, Invoice, InvoiceLine, Setting
@@ -44,9 +44,6 @@ __all__ = [
 
 LINE_KINDS = ("usage", "marketplace", "support", "credit", "tax")
 
-# what the statement, its workbook and the email (body and subject) say instead of a due date
-# (`InvoiceView.due_text`, `due_brief`); the analyst's lists say `core.lifecycle.NOTHING_DUE_LABEL`
-NOTHING_DUE = "nothing is due"
 
 
 @dataclass(frozen=True, slots=True)
