@@ -15,10 +15,10 @@ first report. Such a kernel copies Voila's environment when it starts, so it see
 `WORKBENCH_*` variables as a visit's kernel (they are fixed for the server's lifetime), but it may
 have run the notebook hours before the visit: the notebooks' last cell
 (`workbench.dashboards.catch_up_when_visited`) waits for the visitor's request and refreshes the
-app if the workspace changed (a new audit event) or the day turned since. Only the billing and
-invoices notebooks are preheated (in `--notebook all` mode a denylist keeps Voila from preheating
-every other notebook of the folder); the usage explorer always runs for its visitor. After a
-visit Voila refills the pool in the background (one more kernel running the notebook).
+app if the workspace changed (a new audit event) or the day turned since. Only the three
+dashboards are preheated (in `--notebook all` mode a denylist keeps Voila from preheating every
+other notebook of the folder: the month-end invoice notebook). After a visit Voila refills the
+pool in the background (one more kernel running the notebook).
 
 The page is Voila's lab template less its links to a CDN (`templates/voila/templates/workbench`,
 laid out as a Jupyter data folder: the checkout's `templates/` goes on `JUPYTER_PATH`; an
@@ -76,7 +76,7 @@ NOTEBOOKS: dict[str, str] = {
     "invoices": "customer_invoices.ipynb",
     "usage": "usage_explorer.ipynb",
 }
-PREHEATED = ("billing", "invoices")  # notebooks whose last cell catches up with changes made since
+PREHEATED = ("billing", "invoices", "usage")  # notebooks whose last cell catches up with changes made since
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 TEMPLATE = "workbench"  # the Voila template: lab, without a CDN

@@ -264,3 +264,30 @@ def test_the_months_readout_says_one_month_or_a_range(app) -> None:
     assert text_of(app.months_readout.value) == "2025-09 to 2025-10"
     app.vendor.value = "azure"  # one month of data: the range narrows with it
     assert text_of(app.months_readout.value) == "2025-10"
+
+
+def test_a_preheated_explorer_starts_over_from_what_was_imported_before_its_visit(tmp_path) -> None:
+    """`workbench serve` preheats the explorer, perhaps hours before a manager opens it. Built when
+    only September's AWS report was in, it catches up on the visit with October's reports (an
+    import is an audit event): new vendor, new last month, its figures. Nothing changed: no redraw."""
+    from workbench.billing.store.report_import import import_reports
+
+    from .conftest import REPORTS, TODAY as IMPORTED, build
+
+    ws = build(tmp_path, {"aws-2025-09.csv": REPORTS["aws-2025-09.csv"]})
+    app = build_usage_explorer(ws, today=TODAY)
+    assert (app.vendor.options, app.months.value) == ((("All vendors", ANY), ("AWS", "aws")), ("2025-09", "2025-09"))
+    assert app.catch_up() is False  # nothing happened since it was built
+
+    for name in ("aws-2025-10.csv", "azure-2025-10.csv"):
+        (tmp_path / name).write_text(REPORTS[name])
+    import_reports(ws, [tmp_path / "aws-2025-10.csv", tmp_path / "azure-2025-10.csv"], today=IMPORTED)
+    assert app.months.value == ("2025-09", "2025-09")  # the page still shows what it was built with
+
+    assert app.catch_up() is True
+    assert app.vendor.options == (("All vendors", ANY), ("AWS", "aws"), ("Azure", "azure"))
+    assert (app.months.options, app.months.value, app.currency.value) == (("2025-09", "2025-10"), ("2025-10", "2025-10"), "USD")
+    assert [(r.customer_id, r.cost) for r in app.state.customers.itertuples(index=False)] == [
+        ("100001", Dec("147.0000000018")), ("100002", Dec("40")), ("", Dec("7.5"))]
+    assert shown_title(app, "customers") == "Cost by customer<br><sup>All vendors · 2025-10 · USD</sup>"
+    assert app.catch_up() is False

@@ -18,7 +18,9 @@ def test_the_page_has_a_parameters_cell_and_stays_thin() -> None:
     assert "parameters" in code[0].metadata.get("tags", [])
     assert 'workspace = os.environ.get("WORKBENCH_WORKSPACE", "demo-workspace")' in code[0].source
     assert "today = " in code[0].source
-    assert len(code) == 2 and "build_usage_explorer(" in code[1].source
+    assert len(code) == 3 and "build_usage_explorer(" in code[1].source
+    # preheated by `workbench serve`: the last cell waits for the visit and catches up
+    assert code[2].source.startswith("catch_up_when_visited(app)")
 
 
 def test_the_page_shows_no_developer_text_and_opens_the_workspace_as_the_other_dashboards() -> None:
@@ -26,7 +28,7 @@ def test_the_page_shows_no_developer_text_and_opens_the_workspace_as_the_other_d
     (a code comment). The workspace opens through `open_dashboard_workspace`, which also installs
     the filter that keeps a server stop quiet."""
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert [c.cell_type for c in nb.cells] == ["code", "code"]
+    assert [c.cell_type for c in nb.cells] == ["code", "code", "code"]
     assert "open_dashboard_workspace(workspace)" in nb.cells[1].source
     assert "open_workspace(" not in nb.cells[1].source.replace("open_dashboard_workspace(", "")
     assert "Path.cwd()" not in "".join(c.source for c in nb.cells)  # no second copy of its lookup

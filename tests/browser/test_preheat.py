@@ -33,3 +33,33 @@ def test_a_preheated_page_lists_an_invoice_made_after_its_kernel_ran_the_noteboo
     invoices.expect(page.get_by_text("1 invoice(s)", exact=True)).to_be_visible()
     assert [label.split("\u00b7")[0].strip() for label in invoices.listed()] == [number]
     assert "Using pre-heated kernel" in served.log()  # the page came from the pool, not a fresh kernel
+
+
+@pytest.fixture
+def served_explorer(demo_workspace_copy) -> Iterator[ServedWorkspace]:
+    yield from serve("preheat-usage", demo_workspace_copy.root, notebook="usage", read_only=True)
+
+
+def test_the_usage_explorer_comes_from_the_pool_and_shows_an_import_made_after_its_kernel_ran(
+        served_explorer, demo_workspace_copy, page, tmp_path):
+    """The explorer took about 10 s to open cold (a kernel start, imports, every tab's first
+    figures). Preheated, its kernel ran the notebook ahead; a report imported after that (a
+    month the demo did not have) is on the page when the manager opens it."""
+    from workbench.billing.core.periods import last_month
+    from workbench.billing.store.report_import import import_reports
+
+    from billing.conftest import cur_rows
+
+    served_explorer.wait_preheated(1)
+    month = f"{last_month(DEMO_TODAY).start:%Y-%m}"
+    later = f"{DEMO_TODAY:%Y-%m}"  # the demo has no report for the month of its today
+    report = tmp_path / f"cur-{later}.csv"
+    report.write_text(cur_rows([{"account": "111111111111", "type": "Usage", "product": "AmazonEC2",
+                                 "family": "Compute Instance", "usage_type": "BoxUsage:m5.large", "cost": "12.34"}], later))
+    assert [f.status.value for f in import_reports(demo_workspace_copy, [report]).files] == ["imported"]
+
+    page.goto(served_explorer.url("usage"))
+    readout = page.locator(".wb-months")
+    readout.wait_for(timeout=60_000)
+    assert readout.inner_text() == later, f"expected {later} (new), not {month}"
+    assert "Using pre-heated kernel" in served_explorer.log()

@@ -102,11 +102,10 @@ def test_the_notebooks_are_found_in_the_checkout_and_voila_binds_to_loopback(mon
     assert find_notebooks_dir() == tmp_path.resolve()
 
 
-def test_preheat_is_the_default_for_the_billing_and_invoices_dashboards_only():
+def test_preheat_is_the_default_for_the_three_dashboards_only():
     folder = find_notebooks_dir()
     assert not any("preheat" in part for part in voila_command(folder / NOTEBOOKS["billing"], 8870, preheat=False))
-    # the usage explorer has no catch-up cell: it always runs for its visitor
-    assert not any("preheat" in part for part in voila_command(folder / NOTEBOOKS["usage"], 8870))
+    assert "--preheat_kernel=True" in voila_command(folder / NOTEBOOKS["usage"], 8870)
 
     # --notebook all serves the folder: Voila would preheat every notebook in it (invoice.ipynb too);
     # ask Voila's own kernel manager which notebooks it fills a pool for (no kernel is started)
@@ -115,7 +114,7 @@ def test_preheat_is_the_default_for_the_billing_and_invoices_dashboards_only():
     done = subprocess.run([sys.executable, "-c", POOLS, *command[3:]], capture_output=True, text=True, timeout=120,
                           cwd=folder)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.split() == ["billing_reports.ipynb", "customer_invoices.ipynb"]
+    assert done.stdout.split() == ["billing_reports.ipynb", "customer_invoices.ipynb", "usage_explorer.ipynb"]
     assert {nb.name for nb in folder.glob("*.ipynb")} >= {"invoice.ipynb", "usage_explorer.ipynb"}
 
 
@@ -175,12 +174,12 @@ def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, 
             listing = response.read().decode("utf-8")
         assert "Voilà Home" in listing
         assert "jsdelivr" not in listing and "cdnjs" not in listing  # the workbench template names no CDN
-        deadline = time.monotonic() + 120  # both preheated kernels have run their notebook
-        while log.read_text().count("is filled with") < 2 and time.monotonic() < deadline:
+        deadline = time.monotonic() + 120  # the three preheated kernels have run their notebook
+        while log.read_text().count("is filled with") < 3 and time.monotonic() < deadline:
             assert process.poll() is None, log.read_text()
             time.sleep(0.2)
         children = psutil.Process(process.pid).children(recursive=True)
-        assert len(children) == 3, log.read_text()  # Voila and two kernels
+        assert len(children) == 4, log.read_text()  # Voila and three kernels
         kernels = [c for c in children if "ipykernel_launcher" in " ".join(c.cmdline())]
         while any(k.cpu_percent(0.5) > 5 for k in kernels) and time.monotonic() < deadline:
             pass  # a kernel still runs its notebook (imports first); then its last cell waits for a visitor

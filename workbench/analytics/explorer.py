@@ -48,6 +48,7 @@ from workbench.analytics import queries as q
 from workbench.billing.core.money import exact_sum
 from workbench.billing.core.periods import DateRange, month_key, parse_month
 from workbench.billing.core.usage import Vendor
+from workbench.billing.store.audit import stamp
 from workbench.billing.store.usage_queries import report_periods
 from workbench.billing.store.workspace import Workspace
 
@@ -223,15 +224,13 @@ class UsageExplorer:
 
     def __init__(self, ws: Workspace, *, today: dt.date | None = None) -> None:
         self.ws = ws
+        self._given_today = today
         self.today = today or dt.date.today()
+        self.stamp = stamp(ws, self.today)  # what the figures were computed from (`catch_up`)
         self._quiet = False
         self._refreshing = 0
-        periods = report_periods(ws)
-        self._periods = periods
-        vendors = sorted({p.vendor for p in periods})
-        self.vendor = widgets.Dropdown(
-            description="Vendor", options=[(ALL_VENDORS, ANY)] + [(Vendor.display_name_of(v), v) for v in vendors], value=ANY,
-        )
+        self._periods = report_periods(ws)
+        self.vendor = widgets.Dropdown(description="Vendor", options=self._vendor_options(), value=ANY)
         # the slider's own readout joins the two ends with "-", which months already hold
         # ("2026-11-2026-11"): `months_readout` says "2026-11" or "2026-10 to 2026-11" instead
         self.months = widgets.SelectionRangeSlider(description="Months", options=["(no data)"], disabled=True,
@@ -283,6 +282,28 @@ class UsageExplorer:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
+
+    def _vendor_options(self) -> list[tuple[str, str]]:
+        return [(ALL_VENDORS, ANY)] + [(Vendor.display_name_of(v), v) for v in sorted({p.vendor for p in self._periods})]
+
+    def catch_up(self) -> bool:
+        """Start over from the workspace as it is now if the day turned or the workspace changed (an
+        audit event: a vendor import, an account moved) since the page was built: `workbench serve`
+        preheats it, hours before its visitor perhaps. The visitor has chosen nothing yet, so the
+        vendor, months and currency go back to their defaults for the data now there."""
+        now = stamp(self.ws, self._given_today or dt.date.today())
+        if now == self.stamp:
+            return False
+        self.today, self._periods = now.today, report_periods(self.ws)
+        with self._quietly():
+            self.vendor.options = self._vendor_options()
+            self.vendor.value = ANY
+            self.months.options, self.months.disabled = ["(no data)"], True  # no earlier choice to keep
+        self._scope_months()
+        self._scope_currencies()
+        self.refresh()
+        self.stamp = now
+        return True
 
     def _unless_quiet(self, refresh: Callable[[], None]) -> Callable[[object], None]:
         def observer(_: object) -> None:

@@ -12,17 +12,13 @@ visit (or papermill, or a test) it returns at once.
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import func, select
-
-from workbench.billing.store import models as m
+from workbench.billing.store.audit import Stamp, stamp
 from workbench.billing.store.workspace import Workspace, open_workspace
 
 __all__ = ["Stamp", "catch_up_when_visited", "open_dashboard_workspace", "stamp"]
@@ -37,24 +33,6 @@ def open_dashboard_workspace(workspace: str | Path) -> Workspace:
     if not path.is_absolute() and not path.exists():
         path = Path.cwd().parent / path
     return open_workspace(path)
-
-
-@dataclass(frozen=True, slots=True)
-class Stamp:
-    """What a dashboard's figures depend on besides its own widgets: the day, and the workspace's
-    audit trail (generation, status changes, deletions, vendor and table imports, credits all
-    record an event in the transaction that makes them)."""
-
-    today: dt.date
-    last_event: int
-    events: int
-
-
-def stamp(ws: Workspace, today: dt.date) -> Stamp:
-    with ws.session() as session:
-        last, count = session.execute(select(func.coalesce(func.max(m.AuditEvent.id), 0),
-                                             func.count(m.AuditEvent.id))).one()
-    return Stamp(today, int(last), int(count))
 
 
 class CatchesUp(Protocol):

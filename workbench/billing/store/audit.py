@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workbench.billing.store import models as m
@@ -88,3 +88,21 @@ def events(
 
 def numbers(refs: Sequence[object]) -> str:
     return ", ".join(str(r) for r in refs)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What a page's figures depend on besides its own widgets: the day, and the workspace's
+    audit trail (generation, status changes, deletions, vendor and table imports, credits all
+    record an event in the transaction that makes them)."""
+
+    today: dt.date
+    last_event: int
+    events: int
+
+
+def stamp(ws: Workspace, today: dt.date) -> Stamp:
+    with ws.session() as session:
+        last, count = session.execute(select(func.coalesce(func.max(m.AuditEvent.id), 0),
+                                             func.count(m.AuditEvent.id))).one()
+    return Stamp(today, int(last), int(count))
