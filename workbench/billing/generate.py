@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from workbench.billing.core.credits import CreditBalance
 from workbench.billing.core.invoice import InvoiceFigures, InvoiceOptions, Tax, compute_invoice
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.money import D, EXACT, exact_sum, round_minor
+from workbench.billing.core.money import D, EXACT, ZERO, exact_sum, round_minor
 from workbench.billing.core.periods import DateRange
 from workbench.billing.core.pricebook import PricebookVersion, select_version
 from workbench.billing.core.problems import Problem, Severity
@@ -55,8 +55,8 @@ from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 from workbench.billing.usage_groups import open_usage, usage_filter_sql
 
-__all__ = ["CustomerPreview", "GeneratedInvoice", "GenerationResult", "SourceRowsUnknown", "generate_invoices", "preview_customers",
-           "source_rows", "unknown_customer"]
+__all__ = ["CustomerPreview", "GeneratedInvoice", "GenerationResult", "SourceRowsUnknown", "generate_invoices", "invoiced_cost",
+           "marketplace_cost", "payable_balances", "preview_customers", "source_rows", "unknown_customer"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -129,6 +129,12 @@ class CustomerPreview:
     # price and margin unrounded: a total of several customers adds these and rounds once
     price_exact: Decimal | None = None
     margin_exact: Decimal | None = None
+    # What the options leave off the invoice that the customer has (so that a page can say so):
+    # its credit balances that would pay part of it, while "apply credits" is off
+    # (`payable_balances`, (amount, currency), the invoice's currency first), and the vendor cost
+    # (usage currency) of its marketplace usage, while "include marketplace fees" is off.
+    credits_not_applied: tuple[tuple[Decimal, str], ...] = ()
+    marketplace_not_included: Decimal | None = None
 
     def to_dict(self) -> dict[str, object]:
         text = lambda d: None if d is None else format(d, "f")  # noqa: E731
@@ -279,7 +285,9 @@ def preview_customers(
         price = exact_sum((figures.usage_price, figures.support_fee, figures.marketplace))
         rows.append(CustomerPreview(cid, prepared.names[cid], plan.usage_currency, cost, plan.currency,
                                     round_minor(price, plan.currency), round_minor(figures.margin, plan.currency),
-                                    figures.total, own, price_exact=price, margin_exact=figures.margin))
+                                    figures.total, own, price_exact=price, margin_exact=figures.margin,
+                                    credits_not_applied=_credits_not_applied(plan, options),
+                                    marketplace_not_included=_marketplace_not_included(groups, usage_currencies, options)))
     general = tuple(p for p in prepared.problems if p.customer_id is None)
     return rows, general
 
@@ -288,6 +296,48 @@ def invoiced_cost(groups: Sequence[UsageGroup], include_marketplace: bool) -> De
     """Vendor cost (usage currency) of what an invoice bills: marketplace lines only when it
     includes marketplace fees. So a report's margin is its price less this cost."""
     return exact_sum(g.vendor_cost for g in groups if include_marketplace or not g.is_marketplace)
+
+
+def marketplace_cost(groups: Sequence[UsageGroup]) -> Decimal:
+    """Vendor cost (usage currency) of the marketplace lines: what an invoice leaves out when it
+    does not include marketplace fees (`invoiced_cost` with and without them differ by this)."""
+    return exact_sum(g.vendor_cost for g in groups if g.is_marketplace)
+
+
+def _marketplace_not_included(groups: Sequence[UsageGroup], usage_currencies: Sequence[str],
+                              options: InvoiceOptions) -> Decimal | None:
+    """The marketplace cost the options leave off the invoice; None when they include it, when
+    there is none, or when the usage is in several currencies (never added up)."""
+    if options.include_marketplace or len(usage_currencies) != 1:
+        return None
+    cost = marketplace_cost(groups)
+    return cost if cost != 0 else None
+
+
+def payable_balances(balance: CreditBalance, currency: str, *, use_for_marketplace: bool) -> tuple[tuple[Decimal, str], ...]:
+    """The positive credit balances that may pay an invoice in `currency`, as (amount, its
+    currency), the invoice's currency first: general credit, and marketplace credit too when
+    credits may pay marketplace fees. `balance` is `reference.payable_credits`' (foreign credits
+    only where a rate into `currency` exists)."""
+    def held(general: Decimal, marketplace: Decimal) -> Decimal:
+        general = max(general, ZERO)
+        return EXACT.add(general, max(marketplace, ZERO)) if use_for_marketplace else general
+
+    found = [(held(balance.general, balance.marketplace), currency),
+             *((held(f.general, f.marketplace), f.currency) for f in sorted(balance.foreign, key=lambda f: f.currency))]
+    return tuple((amount, cur) for amount, cur in found if amount > 0)
+
+
+def _credits_not_applied(plan: _Plan, options: InvoiceOptions) -> tuple[tuple[Decimal, str], ...]:
+    """With "apply credits" off: the customer's balances that would pay part of this invoice
+    were it on (the invoice computed with it on takes some credit); else ()."""
+    if options.apply_credits:
+        return ()
+    use_for_marketplace = options.credits_for_marketplace and options.include_marketplace
+    held = payable_balances(plan.balance, plan.currency, use_for_marketplace=use_for_marketplace)
+    if not held or _figures(plan, replace(options, apply_credits=True)).credits.total <= 0:
+        return ()  # no credit, or none that this invoice could take (nothing owed, a refund)
+    return held
 
 
 def _usage_cost(groups: Sequence[UsageGroup], usage_currencies: Sequence[str], include_marketplace: bool) -> Decimal | None:

@@ -81,6 +81,12 @@ class BillingApp:
         self.drafts: dict[str, DraftRow] = {}
         self.not_generated: dict[str, list[Problem]] = {}
         self.skipped: list[str] = []  # ticked but already billed: Generate left them out
+        # what the unticked options leave off the ticked customers' invoices (`left_out`), one
+        # sentence each, below the options; and on the preview, the generated drafts' and the
+        # options they were generated with
+        self.options_notes: list[str] = []
+        self.generated_with: InvoiceOptions | None = None
+        self.preview_notes: list[str] = []
         self.statement_html = ""
         self.viewed: str | None = None
         self.page = "report"
@@ -104,6 +110,8 @@ class BillingApp:
                                         layout=w.Layout(width="180px"))
         self.progress = w.IntProgress(value=0, min=0, max=1, description="", layout=w.Layout(width="300px", display=HIDDEN))
         self.progress_label = w.HTML()
+        self.options_note = w.HTML()  # below the options: credits not applied, marketplace fees not included
+        self.generated_options = w.HTML()  # on the preview: the options, and what they left out
         # A message shows where its cause is: the range's (a custom range that makes no sense, the
         # month opened instead of an empty one) on the top line, below the controls; a button's
         # beside that button's row (Generate sits below a list that may be long: a click must
@@ -129,7 +137,7 @@ class BillingApp:
                 button.layout.display = HIDDEN
 
         options = w.VBox([w.HTML("<b>Invoice options</b>"), w.HBox([self.apply_credits, self.include_tax]),
-                          w.HBox([self.include_marketplace, self.credits_for_marketplace])])
+                          w.HBox([self.include_marketplace, self.credits_for_marketplace]), self.options_note])
         self.report_page = w.VBox([
             w.HBox([self.vendor, self.range.widget]),
             self.title, self.banner,
@@ -140,6 +148,7 @@ class BillingApp:
         ])
         self.preview_page = w.VBox([
             w.HTML("<h3>Preview Generated Billing Statements</h3>"),
+            self.generated_options,
             w.HBox([self.approve_all_button, self.approve_button, self.view_button, self.delete_button, self.finish_button]),
             self.preview_message,
             self.draft_table.widget, self.not_generated_html, self.statement,
@@ -154,6 +163,7 @@ class BillingApp:
         self.select_all_button.on_click(lambda _b: self.table.check(None, True))
         self.select_none_button.on_click(lambda _b: self.table.check(None, False))
         self.table.on_check(self._show_selection)
+        self.table.on_check(self._show_options_note)
         # the analyst ticking customers or drafts starts a new action: the last one's message goes
         self.table.widget.observe(lambda _change: self._clear(), names="checked")
         self.draft_table.widget.observe(lambda _change: self._clear(), names="checked")
@@ -203,6 +213,44 @@ class BillingApp:
     def _show_selection(self) -> None:
         self.selection.value = (f'<span class="wb-selection" style="line-height:28px;margin-left:8px">'
                                 f"{len(self.selected)} of {len(self.table.rows)} selected</span>")
+
+    def left_out(self, customer_ids: Sequence[str], *, generated: bool = False) -> list[str]:
+        """What the unticked options leave off the invoices of `customer_ids`, one sentence per
+        option, naming each customer and the amount (`CustomerPreview.credits_not_applied`,
+        `.marketplace_not_included`, as the engine computed them for the options shown):
+        "2 selected customers have credits that will not be applied: Quarry Media 250.00 CAD,
+        ...; tick Apply credits to use them". `generated`: the same said of drafts just made."""
+        rows = [self.previews[cid] for cid in customer_ids if cid in self.previews]
+        credits = [(p.customer_name, " + ".join(f"{money(a, c)} {c}" for a, c in p.credits_not_applied))
+                   for p in rows if p.credits_not_applied]
+        market = [(p.customer_name, f"{money(p.marketplace_not_included, p.usage_currency)} {p.usage_currency}")
+                  for p in rows if p.marketplace_not_included is not None]
+        said = []
+        whose = lambda n: "customer's" if n == 1 else "customers'"  # noqa: E731
+        if credits:
+            n = len(credits)
+            if generated:
+                said.append(f"{_count(n, 'draft')} {'was' if n == 1 else 'were'} generated without the {whose(n)} credits "
+                            f"(Apply credits was off): {_named(credits)}; to apply them, delete "
+                            f"{'that draft' if n == 1 else 'those drafts'}, tick Apply credits and generate again")
+            else:
+                said.append(f"{_count(n, 'selected customer')} {'has' if n == 1 else 'have'} credits that will not be applied: "
+                            f"{_named(credits)}; tick Apply credits to use them")
+        if market:
+            n = len(market)
+            if generated:
+                said.append(f"{_count(n, 'draft')} {'was' if n == 1 else 'were'} generated without the {whose(n)} marketplace "
+                            f"charges (Include marketplace fees was off): {_named(market)}; to bill them, delete "
+                            f"{'that draft' if n == 1 else 'those drafts'}, tick Include marketplace fees and generate again")
+            else:
+                said.append(f"{_count(n, 'selected customer')} {'has' if n == 1 else 'have'} marketplace charges not "
+                            f"included: {_named(market)}; tick Include marketplace fees to bill them")
+        return said
+
+    def _show_options_note(self) -> None:
+        ticked = [cid for cid in self.selected if cid not in self.already_billed([cid])]  # Generate skips those
+        self.options_notes = self.left_out(ticked)
+        self.options_note.value = warning_html(self.options_notes) if self.options_notes else ""
 
     # --- report page ---------------------------------------------------------------------------
 
@@ -313,6 +361,7 @@ class BillingApp:
             self.title.value = "<i>No vendor report has been imported into this workspace yet.</i>" if not vendor else ""
             self.banner.value = ""
             self.table.set_rows([], empty_text="nothing to show")
+            self._show_options_note()
             return
         previews, general = preview_customers(self.ws, vendor, date_range, self.options)
         self.previews = {p.customer_id: p for p in previews}
@@ -322,6 +371,7 @@ class BillingApp:
         self.banner.value = banner_html(general)
         self.table.set_rows([(p.customer_id, self._customer_cells(p)) for p in previews], checked=keep,
                             empty_text=f"no {shown} usage in {date_range.label}")
+        self._show_options_note()  # the options may have changed and the rows not (credits change no price)
 
     def _customer_cells(self, p: CustomerPreview) -> list[str]:
         return [
@@ -372,6 +422,12 @@ class BillingApp:
         self.progress_label.value = f"{len(result.invoices)} of {len(customers)} generated"
         self.drafts = {inv.number: DraftRow(inv) for inv in result.invoices}
         made = {inv.customer_id for inv in result.invoices}
+        self.generated_with = self.options
+        self.preview_notes = self.left_out([cid for cid in customers if cid in made], generated=True)
+        self.generated_options.value = (
+            f'<div class="wb-generated-with" style="color:#555;margin:4px 0">Generated with: '
+            f"{esc(_options_text(self.generated_with))}</div>"
+            + (warning_html(self.preview_notes) if self.preview_notes else ""))
         self.not_generated = {cid: [p for p in self.generation_problems.get(cid, []) if p.severity is Severity.ERROR]
                               for cid in customers if cid not in made}
         self._show_drafts()
@@ -555,6 +611,28 @@ class BillingApp:
 
 def build_billing_app(ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> BillingApp:
     return BillingApp(ws, read_only=read_only, today=today)
+
+
+_NAMED = 10  # customers a note names; the rest are counted
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+def _named(items: Sequence[tuple[str, str]]) -> str:
+    """"Quarry Media 250.00 CAD, Acme Corp 10.00 USD" (the first ten; "and 3 more")."""
+    text = ", ".join(f"{name} {amount}" for name, amount in items[:_NAMED])
+    return text + (f" and {len(items) - _NAMED} more" if len(items) > _NAMED else "")
+
+
+OPTION_LABELS = (("apply_credits", "Apply credits"), ("include_tax", "Include tax"),
+                 ("include_marketplace", "Include marketplace fees"), ("credits_for_marketplace", "Use credits for marketplace fees"))
+
+
+def _options_text(options: InvoiceOptions) -> str:
+    """"Apply credits: off, Include tax: on, ...", by the checkboxes' names."""
+    return ", ".join(f"{label}: {'on' if getattr(options, name) else 'off'}" for name, label in OPTION_LABELS)
 
 
 def _joined(message: str, besides: Iterable[str], separator: str = "; ") -> str:
