@@ -1,4 +1,4 @@
-"""Money the invoice options leave out is named, not dropped silently.
+"""Money the invoice options leave out is named, not dropped silently; Custom opens on last month.
 
 Workspace (below, AWS October 2025, final; US dollars of usage):
 
@@ -14,6 +14,7 @@ pays marketplace fees only, which its invoice has none of: nothing to say about 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from workbench.billing.store.report_import import import_reports
 from workbench.billing.store.table_import import import_tables
 from workbench.billing.store.workspace import Workspace, init_workspace
 from workbench.dashboards import build_billing_app
-from workbench.dashboards.ranges import LAST
+from workbench.dashboards.ranges import CUSTOM, LAST, RangeChooser
 
 from .conftest import TABLES, TODAY, write_tables
 from .test_billing_app import text_of
@@ -163,3 +164,16 @@ def test_a_billed_customer_is_not_named_generate_skips_it(ws):
     app.select(["100002"])
     assert app.already_billed(["100002"]) == ["100002"] and app.options_notes == []
 
+
+def test_custom_opens_on_last_months_exact_days_not_across_the_billed_month(ws):
+    chooser = RangeChooser(dt.date(2026, 12, 1), ["2026-11"])
+    assert (chooser.start.value, chooser.end.value) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+
+    app = last_month_page(ws)
+    app.select_all_button.click()
+    app.generate_button.click()  # October billed: three drafts
+    app.finish_button.click()
+    app.range.kind.value = CUSTOM  # 2025-10-01..2025-10-31: the billed month, read as billed, no error
+    assert "2025-10-01..2025-10-31" in app.title.value
+    assert [text_of(app.table.rows[cid].cells[-1]).startswith("billed: ") for cid in app.table.rows] == [True] * 3
+    assert "wb-error" not in "".join(row.cells[-1] for row in app.table.rows.values())

@@ -1,6 +1,6 @@
 """The date range control both dashboards share: Month to date (default), Last month, a given
-month (from a list of months with data), Custom (two date pickers, both days included); the
-invoices list adds "All dates".
+month (from a list of months with data), Custom (two date pickers, both days included, opening
+on last month's first and last day); the invoices list adds "All dates".
 
 Widget values are untrusted (a Voila viewer can set any of them): `date_range()` validates and
 raises `ValueError` with a sentence for the user instead of acting on nonsense.
@@ -30,8 +30,14 @@ class RangeChooser:
         self.kind = w.Dropdown(options=kinds, value=default, description="Date range",
                                layout=w.Layout(width="260px"))
         self.month = w.Dropdown(options=list(months), description="Month", layout=w.Layout(width="200px"))
-        self.start = w.DatePicker(description="From", value=last_month(today).start, layout=w.Layout(width="230px"))
-        self.end = w.DatePicker(description="To", value=today, layout=w.Layout(width="230px"))
+        # Custom opens on last month's exact days, the period an analyst bills at month end and
+        # narrows from (a customer that left mid-month): it is Last month's range, so a customer
+        # billed for it reads "billed" with its invoice, where last month's 1st to today (the
+        # former default) overlapped the billed month and the current one and listed every
+        # billed customer as an error. Month to date has its own entry already.
+        previous = last_month(today)
+        self.start = w.DatePicker(description="From", value=previous.start, layout=w.Layout(width="230px"))
+        self.end = w.DatePicker(description="To", value=previous.end - dt.timedelta(days=1), layout=w.Layout(width="230px"))
         self.widget = w.HBox([self.kind, self.month, self.start, self.end])
         self.kind.observe(lambda _change: self._show(), "value")
         self._show()
