@@ -23,6 +23,7 @@ from workbench.billing.invoices import approve
 from workbench.billing.store import models as m
 from workbench.dashboards import build_invoices_app
 from workbench.dashboards.ranges import CUSTOM, LAST, MONTH
+from workbench.dashboards.text import warning_html
 
 from .conftest import TABLES, TODAY, build_workspace
 
@@ -68,7 +69,10 @@ def test_approving_a_draft_with_nothing_due_says_it_is_closed_and_it_can_still_b
     assert app.messages[-1] == f"{delta.number} is now Closed (nothing is due)"
     assert list(app.status_buttons) == [Status.VOID]  # not "Mark Closed (paid)": nothing was paid
 
-    app.status_buttons[Status.VOID].click()
+    app.status_buttons[Status.VOID].click()  # asks first: a void cannot be undone
+    assert status_of(ws, delta.number) == "closed"
+    assert app.pending.lines[1] == "the credits it applied come back to Delta LLC: 46.00 USD"
+    app.confirm_buttons["confirm"].click()
     assert status_of(ws, delta.number) == "void"
     assert app.messages[-1] == f"{delta.number} is now Void"
     with ws.session() as s:
@@ -413,3 +417,105 @@ def test_an_invoice_with_nothing_due_lists_nothing_due_as_the_cli_does_for_the_a
     summary = openpyxl.load_workbook(manager.download("xlsx"), read_only=True)["Summary"]
     due = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0] in ("Due", "Due date")}
     assert due == {"Due": "nothing is due: 69.37 CAD is owed to you (to be refunded or credited)"}
+
+
+def test_a_void_asks_first_says_what_it_does_and_only_the_confirm_click_voids(ws, october):
+    """Beta's October invoice, 12.44 USD, approved (Open). Its Void button used to void at once,
+    and a void cannot be taken back: now the first click says what will happen, with "Void
+    AWS-202510-00002" and "Cancel"; the reason typed goes to the audit trail, as the CLI's
+    `invoices status --to void --reason`."""
+    beta = october["100002"].number
+    assert beta == "AWS-202510-00002"
+    approve(ws, [beta], today=TODAY)
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(beta)
+    assert [b.description for b in app.status_buttons.values()] == ["Mark Closed (paid)", "Void"]
+
+    app.status_buttons[Status.VOID].click()
+    assert status_of(ws, beta) == "open"  # one click voids nothing
+    assert app.pending is not None and app.pending.text == (
+        "voiding AWS-202510-00002 (Beta Ltd, 12.44 USD, Open) cannot be undone: a void invoice stays void, kept "
+        "with its number for the record (its statement says VOID, nothing is due)\n"
+        "it applied no credits\n"
+        "its period, 2025-10, is freed: a corrected invoice can be generated for it; its month-end folder moves "
+        "under output/2025-10/void/")
+    assert app.confirm_box.layout.display == "" and "cannot be undone" in app.confirm_box.children[0].value
+    assert {k: (b.description, b.button_style) for k, b in app.confirm_buttons.items()} == {
+        "confirm": ("Void AWS-202510-00002", "danger"), "cancel": ("Cancel", "")}
+
+    app.reason.value = "billed twice"
+    app.confirm_buttons["confirm"].click()
+    assert status_of(ws, beta) == "void"
+    assert app.messages[-1] == "AWS-202510-00002 is now Void"
+    assert app.pending is None and app.confirm_box.children == () and app.confirm_box.layout.display == "none"
+    assert app.status_buttons == {}  # nothing leaves Void
+    with ws.session() as s:
+        [event] = s.scalars(select(m.AuditEvent).where(m.AuditEvent.entity_id == beta,
+                                                       m.AuditEvent.action == "invoice.status")
+                            .order_by(m.AuditEvent.id.desc()).limit(1)).all()
+        assert (event.reason, event.details["to"]) == ("billed twice", "void")
+        assert s.scalars(select(m.PeriodLock).where(m.PeriodLock.customer_id == "100002")).all() == []
+
+
+def test_cancel_or_another_invoice_leaves_the_invoice_as_it_was(ws, october):
+    acme, beta = october["100001"].number, october["100002"].number
+    approve(ws, [acme, beta], today=TODAY)
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(beta)
+    app.status_buttons[Status.VOID].click()
+    app.confirm_buttons["cancel"].click()
+    assert status_of(ws, beta) == "open"
+    assert app.pending is None and app.confirm_box.children == ()
+    assert app.messages[-1] == f"cancelled: {beta} is still Open; nothing was changed"
+    assert list(app.status_buttons) == [Status.CLOSED, Status.VOID]  # still there for another try
+
+    app.status_buttons[Status.VOID].click()
+    confirm = app.confirm_buttons["confirm"]
+    app.select(acme)  # the question was about Beta: it goes
+    assert app.pending is None and app.confirm_box.children == () and app.confirm_buttons == {}
+    confirm.click()  # a click on the closed button (a viewer can send one) voids nothing
+    app.confirm()
+    assert app.messages[-1] == "nothing to confirm: click the status button again"
+    assert (status_of(ws, acme), status_of(ws, beta)) == ("open", "open")
+
+    app.status_buttons[Status.VOID].click()
+    app.status_buttons[Status.CLOSED].click()  # another status button: done at once, the question goes
+    assert status_of(ws, acme) == "closed" and app.pending is None
+
+
+def test_approving_a_preliminary_invoice_says_what_it_binds_before_and_after_as_the_billing_page(ws, october):
+    """Beta's November draft is priced from usage AWS has not finalised (no invoice id in the
+    CUR). Its Approve button used to issue it with "is now Open" only; now it first says what
+    issuing it binds, in the words the billing page and `invoices approve` use after an
+    approval, then the confirm click issues it and the page says it again, in amber."""
+    [november] = generate_invoices(ws, "aws", given_month("2025-11"), ["100002"], InvoiceOptions(), today=TODAY).invoices
+    number = november.number
+    fix = (f"fix: if the vendor's final report differs, void {number}, then import the report and generate again "
+           f"(while {number} stands, the final report is refused as a whole: it would change a billed month)")
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(number)
+    app.status_buttons[Status.OPEN].click()
+    assert status_of(ws, number) == "draft"
+    assert app.pending.text == (f"{number} (Beta Ltd) would be issued from preliminary aws usage for 2025-11: "
+                                f"the vendor has not finalised that month\n{fix}")
+    assert app.confirm_buttons["confirm"].description == f"Approve {number}"
+    assert app.reason is None  # no reason field for an approval
+    assert "wb-warning" in app.confirm_box.children[0].value
+
+    app.confirm_buttons["confirm"].click()
+    assert status_of(ws, number) == "open"
+    assert app.messages[-1] == (f"{number} is now Open\n{number} (Beta Ltd) is issued from preliminary aws usage "
+                                f"for 2025-11: the vendor has not finalised that month\n{fix}")
+    # green, then the billing page's amber block (`text.warning_html`: the invoice, then the fix)
+    said, lines = app.messages[-1].splitlines()[0], app.messages[-1].splitlines()[1:2]
+    assert app.message.value == (f'<div class="wb-message" style="color:#1b5e20">{said}</div>'
+                                 + warning_html(lines, fix.removeprefix("fix: ")))
+
+
+def test_a_final_draft_is_approved_in_one_click(ws, october):
+    beta = october["100002"].number
+    app = build_invoices_app(ws, today=TODAY)
+    app.select(beta)
+    app.status_buttons[Status.OPEN].click()
+    assert status_of(ws, beta) == "open" and app.pending is None
+    assert app.messages[-1] == f"{beta} is now Open"

@@ -11,7 +11,8 @@ The rules themselves live in `core.lifecycle`; this module applies them to the w
   period lock, so the period can be generated again.
 - Voiding an issued invoice (Open, Past Due, or Closed with a total of 0.00: `core.lifecycle.
   allowed_targets`) keeps it (and its number) for the record, gives the credits back with a
-  reversal entry and releases the lock, so a corrected invoice can be generated.
+  reversal entry and releases the lock, so a corrected invoice can be generated. It cannot be
+  undone (nothing leaves Void); `void_notice` says all this of one invoice before it is voided.
 - Once a status change is committed, the invoice's month-end folder follows it
   (`store.output_folders.follow`): its manifest says the new status, and a void invoice's folder
   moves under `output/<YYYY-MM>/void/`, out of the month's statements. Voiding an invoice that
@@ -30,7 +31,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.lifecycle import NOTHING_DUE, Status, can_delete, check_transition, closes_at_issue, is_past_due
-from workbench.billing.core.money import money_text
+from workbench.billing.core.money import exact_sum, money_text
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing import integrity
 from workbench.billing.reference import payment_terms
@@ -270,14 +271,49 @@ def issued_from_preliminary(issued: Sequence[InvoiceSummary]) -> list[Problem]:
     "all drafts" paths hold it back, an explicit choice does not. The analyst should still read
     what it binds: the vendor's final report for that month is refused as a whole (for every
     customer, see report_import's period lock) while the invoice stands."""
-    return [Problem(
+    return [preliminary_warning(s) for s in issued if s.preliminary and _just_issued(s)]
+
+
+def preliminary_warning(s: InvoiceSummary, *, issued: bool = True) -> Problem:
+    """What issuing `s`, priced from preliminary usage, binds: said once it is issued
+    (`issued_from_preliminary`), or before, by a page that asks to confirm (`issued=False`: the
+    same words, "would be issued", and the same fix)."""
+    verb = "is issued" if issued else "would be issued"
+    return Problem(
         "issued-preliminary",
-        f"{s.number} ({s.customer_name}) is issued from preliminary {s.vendor} usage for {s.period}: "
+        f"{s.number} ({s.customer_name}) {verb} from preliminary {s.vendor} usage for {s.period}: "
         "the vendor has not finalised that month",
         customer_id=s.customer_id, severity=Severity.WARNING,
         fix=f"if the vendor's final report differs, void {s.number}, then import the report and generate again "
             f"(while {s.number} stands, the final report is refused as a whole: it would change a billed month)",
-    ) for s in issued if s.preliminary and _just_issued(s)]
+    )
+
+
+def void_notice(ws: Workspace, ref: str | int) -> list[str]:
+    """What voiding `ref` does, said before it is done (the invoices page asks to confirm a void):
+    this module's account of a void, for this invoice, one sentence a line. Reads only."""
+    with ws.session() as session:
+        inv = find(session, ref)
+        name = session.get(m.Customer, inv.customer_id).name
+        # amounts are exact text on SQLite: compared and added in Python, never in SQL
+        applied = [e for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id))]
+        status, total, currency, month = Status(inv.status), inv.total, inv.currency, f"{inv.period_start:%Y-%m}"
+        number, period = inv.number, inv.period_label
+    if status is Status.VOID:
+        return [(f"{number} is void already: voiding it again changes nothing stored "
+                 f"(its month-end folder follows it under output/{month}/{output_folders.VOID_FOLDER}/)")]
+    by_currency: dict[str, list[Decimal]] = {}
+    for entry in applied:  # applied (negative) and given back (positive, by an earlier void): what is still applied
+        by_currency.setdefault(entry.currency, []).append(entry.amount)
+    held = {cur: -exact_sum(amounts) for cur, amounts in by_currency.items() if exact_sum(amounts) < 0}
+    credits = ", ".join(f"{money_text(amount, cur)} {cur}" for cur, amount in sorted(held.items()))
+    return [
+        (f"voiding {number} ({name}, {money_text(total, currency)} {currency}, {status.label}) cannot be undone: "
+         "a void invoice stays void, kept with its number for the record (its statement says VOID, nothing is due)"),
+        f"the credits it applied come back to {name}: {credits}" if credits else "it applied no credits",
+        (f"its period, {period}, is freed: a corrected invoice can be generated for it; "
+         f"its month-end folder moves under output/{month}/{output_folders.VOID_FOLDER}/"),
+    ]
 
 
 def _just_issued(s: InvoiceSummary) -> bool:

@@ -31,12 +31,14 @@ import logging
 import shutil
 import tempfile
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 
 import ipywidgets as w
 from sqlalchemy import select
 
 from workbench.billing.core.lifecycle import Status, allowed_targets, due_label, is_past_due
+from workbench.billing.core.problems import Problem
 from workbench.billing.core.usage import Vendor
 from workbench.billing.exports.registry import UnknownFormat
 from workbench.billing.exports.statement import StatementMismatch
@@ -44,9 +46,12 @@ from workbench.billing.invoices import (
     InvoiceNotFound,
     InvoiceStateError,
     InvoiceSummary,
+    issued_from_preliminary,
     list_invoices,
+    preliminary_warning,
     refresh_past_due,
     set_status,
+    void_notice,
 )
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import Workspace
@@ -57,9 +62,9 @@ from .notebook import stamp
 from .ranges import ALL, RangeChooser
 from .readonly import effective_status, read_only_view
 from .table import PickTable
-from .text import esc, money
+from .text import esc, money, warning_html
 
-__all__ = ["INVOICE_COLUMNS", "STATUS_ACTIONS", "InvoicesApp", "build_invoices_app"]
+__all__ = ["INVOICE_COLUMNS", "STATUS_ACTIONS", "InvoicesApp", "Pending", "build_invoices_app"]
 
 HIDDEN, SHOWN = "none", ""
 # the button a reseller clicks to move an invoice to each status
@@ -77,6 +82,21 @@ INVOICE_NUMERIC = (5,)  # Total: right-aligned
 log = logging.getLogger(__name__)
 
 
+@dataclasses.dataclass(frozen=True)
+class Pending:
+    """A status change the page asks to confirm before doing it: a void (it cannot be undone),
+    or the approval of an invoice priced from preliminary usage (what issuing it binds)."""
+
+    target: Status
+    number: str
+    lines: tuple[str, ...]  # what the change will do, a sentence a line (shown in amber)
+    fix: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join([*self.lines, *([f"fix: {self.fix}"] if self.fix else [])])
+
+
 class InvoicesApp:
     def __init__(self, ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> None:
         self.ws = read_only_view(ws) if read_only else ws
@@ -90,6 +110,9 @@ class InvoicesApp:
         self.files: dict[str, Path] = {}
         self.sent: dict[str, str] = {}  # format -> name of the file sent to the page
         self.status_buttons: dict[Status, w.Button] = {}
+        self.pending: Pending | None = None  # the change the confirm step asks about
+        self.confirm_buttons: dict[str, w.Button] = {}  # "confirm", "cancel": only while one is pending
+        self.reason: w.Text | None = None  # the void's reason, for the audit trail (`set_status(reason=)`)
         self._quiet = False
         self._quiet_pick = False
         if read_only:
@@ -110,13 +133,14 @@ class InvoicesApp:
         self.list = self.table  # the former Select's name: `value` is the open invoice's number
         self.heading = w.HTML()
         self.status_box = w.HBox()
+        self.confirm_box = w.VBox(layout=w.Layout(display=HIDDEN))
         self.currency = w.Dropdown(options=[], description="Currency", layout=w.Layout(width="300px", display=HIDDEN))
         self.download_buttons = {fmt: w.Button(description=label) for label, fmt in download_formats().items()}
         self.downloads = FileSender()
         self.statement = w.HTML()
         self.message = w.HTML()
         self.detail = w.VBox([
-            self.heading, w.HBox([self.status_box, self.currency]),
+            self.heading, w.HBox([self.status_box, self.currency]), self.confirm_box,
             w.HBox(list(self.download_buttons.values())), self.downloads, self.statement,
         ], layout=w.Layout(display=HIDDEN))
         mode = '<span style="color:#8a5a00">read-only view</span>' if read_only else ""
@@ -183,10 +207,16 @@ class InvoicesApp:
             self.message.value = ""
             self.show(change["new"])
 
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.messages.append(text)
-        colour = "#a61b1b" if error else "#1b5e20"
-        self.message.value = f'<div class="wb-message" style="color:{colour}">{esc(text)}</div>'
+    def _say(self, text: str, *, error: bool = False, note: bool = False, warning: Sequence[Problem] = ()) -> None:
+        """`text` in red (an error), grey (a note) or green; `warning`: what the change binds (the
+        invoice an approval issued from preliminary usage), below it in amber as the billing page
+        shows it. `messages` keeps every one, as plain text."""
+        fix = warning[0].fix if warning else ""
+        lines = [p.message for p in warning]
+        self.messages.append("\n".join([text, *lines, *([f"fix: {fix}"] if fix else [])]))
+        colour = "#a61b1b" if error else "#555" if note else "#1b5e20"
+        self.message.value = (f'<div class="wb-message" style="color:{colour}">{esc(text)}</div>'
+                              + (warning_html(lines, fix) if warning else ""))
 
     # --- the list ------------------------------------------------------------------------------
 
@@ -240,6 +270,7 @@ class InvoicesApp:
         if self._quiet_pick:
             return
         self.current = next((inv for inv in self.invoices if inv.number == number), None)
+        self._forget_pending()  # it asked about the invoice shown before (or as it was)
         self.files, self.sent = {}, {}
         self.downloads.clear()
         if self.current is None:
@@ -283,23 +314,99 @@ class InvoicesApp:
                 if target is Status.PAST_DUE and not (self.current and is_past_due(current, self.current.due_date, self.today, self.current.total)):
                     continue  # not before the due date; after it, listing makes it Past Due anyway
                 button = w.Button(description=STATUS_ACTIONS.get(target, target.label), button_style="danger" if target is Status.VOID else "")
-                button.on_click(lambda _b, target=target: self.change_status(target))
+                button.on_click(lambda _b, target=target: self.request_status(target))
                 self.status_buttons[target] = button
         self.status_box.children = list(self.status_buttons.values())
 
-    def change_status(self, target: Status) -> None:
+    # --- status changes: a button, a confirm step for what cannot be taken back -----------------
+
+    def request_status(self, target: Status) -> None:
+        """A status button's click. A void, and the approval of an invoice priced from preliminary
+        usage, first say what they will do (`pending`, with "Void <number>" / "Approve <number>"
+        and "Cancel"); the confirm click does it (`confirm`). Any other change is done at once."""
         if self.read_only:
-            return self._say("read-only view: changing an invoice's status is not allowed here; nothing was changed",
-                             error=True)
+            return self._refuse()
+        self._forget_pending()
+        inv = self.current
+        if inv is None:
+            return self._say("select an invoice first", error=True)
+        target = Status(target)
+        if target is Status.VOID:
+            try:
+                lines = void_notice(self.ws, inv.number)
+            except InvoiceNotFound as exc:
+                return self._say(f"status not changed: {exc}", error=True)
+            return self._ask(Pending(target, inv.number, tuple(lines)), "Void")
+        if target is Status.OPEN and inv.preliminary:
+            warning = preliminary_warning(inv, issued=False)
+            return self._ask(Pending(target, inv.number, (warning.message,), warning.fix), "Approve")
+        self.change_status(target)
+
+    def _ask(self, pending: Pending, verb: str) -> None:
+        self.message.value = ""  # the last message was about something else
+        self.pending = pending
+        confirm = w.Button(description=f"{verb} {pending.number}", button_style="danger" if pending.target is Status.VOID else "warning")
+        cancel = w.Button(description="Cancel")
+        confirm.on_click(lambda _b: self.confirm())
+        cancel.on_click(lambda _b: self.cancel())
+        self.confirm_buttons = {"confirm": confirm, "cancel": cancel}
+        notice = w.HTML(warning_html(pending.lines, pending.fix))
+        children: list[w.Widget] = [notice]
+        if pending.target is Status.VOID:  # why, for the audit trail, as `invoices status --reason`
+            self.reason = w.Text(description="Reason", placeholder="why, for the audit trail (e.g. billed twice)",
+                                 layout=w.Layout(width="480px"))
+            children.append(self.reason)
+        children.append(w.HBox([confirm, cancel]))
+        self.confirm_box.children = children
+        self.confirm_box.layout.display = SHOWN
+
+    def confirm(self) -> None:
+        """The confirm click: do the pending change, for the invoice it was asked about only."""
+        if self.read_only:
+            return self._refuse()
+        pending, reason = self.pending, self.reason.value.strip() if self.reason else ""
+        self._forget_pending()
+        if pending is None or self.current is None or self.current.number != pending.number:
+            return self._say("nothing to confirm: click the status button again", error=True)
+        self.change_status(pending.target, reason=reason)
+
+    def cancel(self) -> None:
+        pending = self._forget_pending()
+        if pending is not None and self.current is not None:
+            self._say(f"cancelled: {pending.number} is still {Status(self.current.status).label}; nothing was changed",
+                      note=True)
+
+    def _forget_pending(self) -> Pending | None:
+        pending, self.pending, self.reason = self.pending, None, None
+        for child in self.confirm_box.children:
+            for widget in getattr(child, "children", ()):
+                widget.close()
+            child.close()
+        self.confirm_buttons = {}
+        self.confirm_box.children = ()
+        self.confirm_box.layout.display = HIDDEN
+        return pending
+
+    def _refuse(self) -> None:
+        self._say("read-only view: changing an invoice's status is not allowed here; nothing was changed", error=True)
+
+    def change_status(self, target: Status, *, reason: str = "") -> None:
+        """Move the shown invoice to `target` now (what a confirmed click does; `set_status`
+        checks the lifecycle). `reason` goes to the audit trail."""
+        if self.read_only:
+            return self._refuse()
+        self._forget_pending()
         if self.current is None:
             return self._say("select an invoice first", error=True)
         number = self.current.number
         try:
-            [changed] = set_status(self.ws, [number], Status(target), today=self.today)
+            [changed] = set_status(self.ws, [number], Status(target), today=self.today, reason=reason)
         except (InvoiceStateError, InvoiceNotFound, ValueError) as exc:
             return self._say(f"status not changed: {exc}", error=True)
-        # an invoice issued with nothing due is Closed at once: the note says so, as the CLI does
-        self._say(f"{number} is now {Status(changed.status).label}" + (f" ({changed.note})" if changed.note else ""))
+        # an invoice issued with nothing due is Closed at once: the note says so, as the CLI does;
+        # one issued from preliminary usage: what that binds, in amber, as the billing page says it
+        self._say(f"{number} is now {Status(changed.status).label}" + (f" ({changed.note})" if changed.note else ""),
+                  warning=issued_from_preliminary([changed]))
         self.refresh()
 
     def _download_clicked(self, fmt: str) -> None:
