@@ -18,6 +18,16 @@ of the statuses the lifecycle allows from where it is, for its total (one button
 another currency (rates stored for its first month; informational), and download it as the
 customer CSV, the detailed CSV, Excel or PDF.
 
+Two status changes ask first (`request_status` -> `pending` -> `confirm` / `cancel`): Void, which
+cannot be undone (the page shows `billing.invoices.void_notice`: the invoice, its total, that it
+stays void, that its credits come back and its period can be billed again; a Reason field for the
+audit trail, as `invoices status --reason`), and Approve on a draft priced from preliminary usage
+(what issuing it binds: `preliminary_warning(issued=False)`, the words of `issued_from_preliminary`,
+which the page shows again in amber once it is issued, as the billing page does). The question
+has "Void <number>" / "Approve <number>" and "Cancel" buttons; opening another invoice, another
+status button, or a change of the invoice shown clears it. `change_status` does a change at once
+(what the confirm click calls).
+
 Writing callbacks check `read_only` themselves (a Voila viewer can click any button model), and
 a read-only app reads through a workspace view whose sessions never commit. In read-only mode
 downloads are written to a private temporary folder, never into the workspace.
