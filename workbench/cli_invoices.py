@@ -270,13 +270,25 @@ def invoices_delete(directory: str, refs: tuple[str, ...], as_json: bool) -> Non
 @json_option
 def invoices_status(directory: str, refs: tuple[str, ...], target: str, reason: str, today: dt.date | None,
                     as_json: bool) -> None:
-    """Change status: open, closed (paid), past_due, void. Nothing returns to draft."""
-    from workbench.billing.invoices import set_status
+    """Change status: open, closed (paid), past_due, void. Nothing returns to draft.
+
+    A void cannot be undone: below each invoice voided it says what followed (its credits came
+    back, its period is free to bill again, its month-end folder moved under void/)."""
+    from workbench.billing.invoices import find, set_status, void_notice
+
+    followed: dict[str, list[str]] = {}  # invoice number -> what its void does, read before it
 
     def action(ws: Any, refs: list[str], today: dt.date) -> Any:
+        if target == Status.VOID.value and not as_json:
+            for ref in refs:
+                with ws.session() as session:
+                    number = find(session, ref).number
+                followed[number] = void_notice(ws, ref)[1:]  # the first line asks; it is done by then
         return set_status(ws, refs, Status(target), today=today, reason=reason)
 
-    _change(directory, refs, action, as_json, today)
+    for changed in _change(directory, refs, action, as_json, today):
+        for line in followed.get(changed.number, []):
+            click.echo(f"  {line}")
 
 
 @invoices.command("export")

@@ -382,7 +382,11 @@ def test_a_zero_invoice_issued_before_the_final_report_can_be_voided_so_the_fina
 
     voided = workbench("invoices", "status", ws, number, "--to", "void", "--reason", "final report", "--today",
                        "2025-11-10")
-    assert voided.stdout == f"{number}: Void\n"
+    assert voided.stdout == (  # what followed, as the invoices page says it before its confirm click
+        f"{number}: Void\n"
+        "  the credits it applied come back to Beta Ltd: 36.51 USD\n"
+        "  its period, 2025-10, is freed: a corrected invoice can be generated for it; its month-end folder moves "
+        "under output/2025-10/void/\n")
     assert [f["status"] for f in json.loads(workbench("import", ws, str(final), "--json").stdout)["files"]] == [
         "replaced"]  # the preliminary report, by the final one
     trail = workbench("audit", ws, "--invoice", number).stdout
