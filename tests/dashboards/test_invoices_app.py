@@ -519,3 +519,144 @@ def test_a_final_draft_is_approved_in_one_click(ws, october):
     app.status_buttons[Status.OPEN].click()
     assert status_of(ws, beta) == "open" and app.pending is None
     assert app.messages[-1] == f"{beta} is now Open"
+
+
+# --- several drafts at once: tick them, Approve selected / Delete selected ---------------------
+
+
+def audit_of(ws, number: str) -> list[tuple[str, object]]:
+    """The audit trail of one invoice: (action, the status it went to, or None)."""
+    with ws.session() as s:
+        return [(e.action, (e.details or {}).get("to"))
+                for e in s.scalars(select(m.AuditEvent).where(m.AuditEvent.entity_id == number).order_by(m.AuditEvent.id))]
+
+
+def test_three_drafts_ticked_are_approved_in_one_click_and_the_audit_trail_has_them(ws, october):
+    """After the month-end batch: the status filter on Draft lists the three October drafts, each
+    with a checkbox below the list; Select all, "Approve selected (3)" issues them in one
+    `approve` call (none is preliminary: no question), the message says what became of each and
+    the list follows (no drafts left, so the panel goes)."""
+    acme, beta, delta = (october[c].number for c in ("100001", "100002", "100004"))
+    app = build_invoices_app(ws, today=TODAY)
+    app.status.value = "draft"
+    assert app.drafts_box.layout.display == "" and list(app.drafts_table.rows) == [acme, beta, delta]
+    assert app.drafts_heading.value.startswith("<b>3 drafts listed</b>")
+    assert app.approve_selected_button.description == "Approve selected (0)" and app.approve_selected_button.disabled
+
+    app.select_all_button.click()
+    assert app.selected_drafts == [acme, beta, delta]
+    assert (app.approve_selected_button.description, app.delete_selected_button.description) == (
+        "Approve selected (3)", "Delete selected (3)")
+    app.approve_selected_button.click()
+    assert app.bulk_pending is None  # nothing to ask: final usage
+    assert [status_of(ws, n) for n in (acme, beta, delta)] == ["open", "open", "open"]
+    assert app.messages[-2:] == ["approving 3 drafts...", f"approved (now Open): {acme}, {beta}, {delta}"]
+    for number in (acme, beta, delta):
+        assert ("invoice.status", "open") in audit_of(ws, number)
+    assert app.invoices == [] and app.drafts_table.rows == {} and app.drafts_box.layout.display == "none"
+
+
+def test_a_draft_with_nothing_due_comes_back_closed_and_one_approved_elsewhere_is_named(ws, october, tmp_path):
+    """Delta's draft is paid in full by a credit: approved with the others it comes back Closed
+    (nothing due). Beta, approved from the CLI after the page listed it, is not in the way of the
+    others (`approve` is all or none): the page names it and approves the rest."""
+    from workbench.billing.store.table_import import import_tables
+
+    from .conftest import write_tables
+
+    assert [p for p in import_tables(ws, write_tables(tmp_path / "credits", {"credits": """
+        customer_id,credit_id,date,amount,currency,kind,earned_on,memo
+        100004,C-9,2025-09-15,100.00,USD,general,azure,Azure commitment credit
+    """}))[1] if p.severity.value == "error"] == []
+    acme, beta, delta = (october[c].number for c in ("100001", "100002", "100004"))
+    from workbench.billing.invoices import delete_drafts
+    delete_drafts(ws, [delta])
+    [delta] = [inv.number for inv in generate_invoices(ws, "aws", given_month("2025-10"), ["100004"],
+                                                       InvoiceOptions(apply_credits=True), today=TODAY).invoices]
+    app = build_invoices_app(ws, today=TODAY)
+    app.drafts_table.check(None)  # a tick on every row, as the browser sends it
+    approve(ws, [beta], today=TODAY)  # meanwhile, from the CLI
+    app.approve_selected()
+    assert (status_of(ws, acme), status_of(ws, delta)) == ("open", "closed")
+    assert app.messages[-1] == (f"approved (now Open): {acme}; approved, nothing due (now Closed): {delta}; "
+                                f"not approved: {beta} is Open already")
+
+
+def test_a_preliminary_draft_in_the_selection_asks_first_and_names_it(ws, october):
+    """Beta's November draft is priced from usage AWS has not finalised: approving a selection
+    that holds it first says, in the words of the single Approve's question, what issuing it
+    binds; "Approve 4 drafts" issues them all, and the page says it again in amber."""
+    [november] = generate_invoices(ws, "aws", given_month("2025-11"), ["100002"], InvoiceOptions(), today=TODAY).invoices
+    number = november.number
+    app = build_invoices_app(ws, today=TODAY)
+    app.select_all_button.click()
+    app.approve_selected_button.click()
+    assert [status_of(ws, n) for n in app.selected_drafts] == ["draft"] * 4  # the click asked, approved nothing
+    fix = (f"if the vendor's final report differs, void {number}, then import the report and generate again "
+           f"(while {number} stands, the final report is refused as a whole: it would change a billed month)")
+    assert app.bulk_pending.text == (
+        "approve 4 drafts: 1 of them is priced from preliminary usage\n"
+        f"{number} (Beta Ltd) would be issued from preliminary aws usage for 2025-11: the vendor has not finalised "
+        f"that month\nfix: {fix}")
+    assert {k: b.description for k, b in app.bulk_confirm_buttons.items()} == {"confirm": "Approve 4 drafts",
+                                                                                "cancel": "Cancel"}
+    assert "wb-warning" in app.bulk_confirm_box.children[0].value
+
+    app.bulk_confirm_buttons["cancel"].click()
+    assert app.messages[-1] == "cancelled: nothing was approved; the drafts stay ticked"
+    assert status_of(ws, number) == "draft" and len(app.selected_drafts) == 4
+
+    app.approve_selected_button.click()
+    app.drafts_table.check([number], False)  # another tick: the question was about four drafts
+    assert app.bulk_pending is None and app.bulk_confirm_box.children == ()
+    app.confirm_bulk()  # a click on the closed button approves nothing
+    assert app.messages[-1] == "nothing to confirm: click Approve selected or Delete selected again"
+    assert status_of(ws, number) == "draft"
+
+    app.drafts_table.check([number])
+    app.approve_selected_button.click()
+    app.bulk_confirm_buttons["confirm"].click()
+    assert [status_of(ws, inv.number) for inv in october.values()] == ["open"] * 3 and status_of(ws, number) == "open"
+    assert app.messages[-1].splitlines()[1:] == [
+        f"{number} (Beta Ltd) is issued from preliminary aws usage for 2025-11: the vendor has not finalised that month",
+        f"fix: {fix}"]
+    assert ("invoice.status", "open") in audit_of(ws, number)
+
+
+def test_delete_selected_asks_first_then_deletes_and_frees_the_periods(ws, october):
+    acme, beta, delta = (october[c].number for c in ("100001", "100002", "100004"))
+    app = build_invoices_app(ws, today=TODAY)
+    app.drafts_table.check([acme, delta])
+    app.delete_selected_button.click()
+    assert (status_of(ws, acme), status_of(ws, delta)) == ("draft", "draft")  # one click deletes nothing
+    assert app.bulk_pending.text == (
+        "Delete 2 drafts: their periods are freed; this cannot be undone\n"
+        f"{acme} (Acme Corp, 2025-10, {october['100001'].total:,.2f} CAD)\n"
+        f"{delta} (Delta LLC, 2025-10, {october['100004'].total:,.2f} USD)")
+    assert (app.bulk_confirm_buttons["confirm"].description, app.bulk_confirm_buttons["confirm"].button_style) == (
+        "Delete 2 drafts", "danger")
+
+    app.bulk_confirm_buttons["confirm"].click()
+    assert (status_of(ws, acme), status_of(ws, delta), status_of(ws, beta)) == (None, None, "draft")
+    assert app.messages[-1] == f"deleted: {acme}, {delta} (their periods can be generated again)"
+    assert [inv.number for inv in app.invoices] == [beta] and list(app.drafts_table.rows) == [beta]
+    assert app.selected_drafts == []
+    assert audit_of(ws, acme)[-1] == ("invoice.delete", None)
+    with ws.session() as s:
+        assert sorted(lock.customer_id for lock in s.scalars(select(m.PeriodLock))) == ["100002"]
+    again = generate_invoices(ws, "aws", given_month("2025-10"), ["100001", "100004"], InvoiceOptions(), today=TODAY)
+    assert len(again.invoices) == 2  # their periods can be billed again
+
+
+def test_the_drafts_panel_lists_only_drafts_and_nothing_ticked_says_so(ws, october):
+    acme, beta = october["100001"].number, october["100002"].number
+    approve(ws, [acme], today=TODAY)
+    app = build_invoices_app(ws, today=TODAY)
+    assert beta in app.drafts_table.rows and acme not in app.drafts_table.rows  # an Open invoice has no checkbox
+    app.drafts_table.widget.checked = [acme, beta]  # a forged tick on an invoice that is no listed draft
+    assert app.selected_drafts == [beta]
+    app.select_none_button.click()
+    app.approve_selected()
+    assert app.messages[-1] == "select one or more drafts first (tick them, or Select all)"
+    app.status.value = "open"
+    assert app.drafts_box.layout.display == "none"

@@ -120,3 +120,28 @@ def test_a_read_only_detailed_csv_writes_the_usage_rows_outside_the_workspace(ws
     analyst.select(made[0].number)
     assert analyst.download("detailed-csv").read_text(encoding="utf-8") == detailed.read_text(encoding="utf-8")
     assert [p for p in ws.usage_dir.glob("aws/2025-10/*.parquet") if p.name.count(".") == 1] != []
+
+
+def test_the_read_only_invoices_page_has_no_draft_selection(ws):
+    """The manager's page lists drafts as the analyst's does, with no checkboxes, no Approve /
+    Delete selected, and the callbacks refuse on their own."""
+    made = generate_invoices(ws, "aws", given_month("2025-10"), ["100002", "100004"], InvoiceOptions(), today=TODAY).invoices
+    before = snapshot(ws)
+    app = build_invoices_app(ws, read_only=True, today=TODAY)
+    assert [inv.status for inv in app.invoices] == ["draft", "draft"]
+
+    def widgets(widget):
+        yield widget
+        for child in getattr(widget, "children", ()):
+            yield from widgets(child)
+
+    shown = list(widgets(app.widget))
+    assert app.drafts_box not in shown and app.drafts_table.widget not in shown
+    assert app.drafts_table.rows == {}
+    app.drafts_table.widget.checked = [inv.number for inv in made]  # a forged tick
+    app.approve_selected()
+    assert app.messages[-1] == "read-only view: approving invoices is not allowed here; nothing was changed"
+    app.delete_selected()
+    assert app.messages[-1] == "read-only view: deleting invoices is not allowed here; nothing was changed"
+    app.confirm_bulk()
+    assert snapshot(ws) == before

@@ -28,6 +28,18 @@ has "Void <number>" / "Approve <number>" and "Cancel" buttons; opening another i
 status button, or a change of the invoice shown clears it. `change_status` does a change at once
 (what the confirm click calls).
 
+Several drafts at once (the month-end batch): whenever the list holds drafts (the status filter
+on Draft, or any filter that lists some), a second table below it lists them with a checkbox
+each (`table.CheckTable`, as the billing page's preview), Select all / Select none, and "Approve
+selected (N)" / "Delete selected (N)". Approve issues the ticked drafts in ONE `approve` call and
+says what came of each (now Open; nothing due, now Closed; and those approved or deleted
+elsewhere since the list was read, named and left out, since `approve` is all or none); when
+some are priced from preliminary usage it asks first (`bulk_pending`: their
+`preliminary_warning(issued=False)` lines, "Approve N drafts" / "Cancel"). Delete always asks
+first ("Delete N drafts: their periods are freed; this cannot be undone", one line a draft),
+then calls `delete_drafts` once. Another tick, a filter change or a refresh clears the question;
+the list is read again after either. A read-only page has no such table at all.
+
 Writing callbacks check `read_only` themselves (a Voila viewer can click any button model), and
 a read-only app reads through a workspace view whose sessions never commit. In read-only mode
 downloads are written to a private temporary folder, never into the workspace.
@@ -47,15 +59,19 @@ from pathlib import Path
 import ipywidgets as w
 from sqlalchemy import select
 
-from workbench.billing.core.lifecycle import Status, allowed_targets, due_label, is_past_due
+from workbench.billing.core.lifecycle import NOTHING_DUE_LABEL, Status, allowed_targets, due_label, is_past_due
+from workbench.billing.core.money import money_text
 from workbench.billing.core.problems import Problem
 from workbench.billing.core.usage import Vendor
 from workbench.billing.exports.registry import UnknownFormat
 from workbench.billing.exports.statement import StatementMismatch
 from workbench.billing.invoices import (
+    PRELIMINARY_FIX,
     InvoiceNotFound,
     InvoiceStateError,
     InvoiceSummary,
+    approve,
+    delete_drafts,
     issued_from_preliminary,
     list_invoices,
     preliminary_warning,
@@ -71,10 +87,11 @@ from .download import FileSender
 from .notebook import stamp
 from .ranges import ALL, RangeChooser
 from .readonly import effective_status, read_only_view
-from .table import PickTable
+from .table import CheckTable, PickTable
 from .text import esc, money, warning_html
 
-__all__ = ["INVOICE_COLUMNS", "STATUS_ACTIONS", "InvoicesApp", "Pending", "build_invoices_app"]
+__all__ = ["DRAFT_COLUMNS", "INVOICE_COLUMNS", "STATUS_ACTIONS", "BulkPending", "InvoicesApp", "Pending",
+           "build_invoices_app"]
 
 HIDDEN, SHOWN = "none", ""
 # the button a reseller clicks to move an invoice to each status
@@ -89,6 +106,9 @@ INVOICE_COLUMNS = ["Number", "Customer", "Vendor", "Period", "Status", "Total", 
 # Vendor: "Google Cloud" on one line at the table's 13 px (about 80 px of text; 60 wrapped it)
 INVOICE_WIDTHS = [150, 230, 100, 70, 150, 130, 90]
 INVOICE_NUMERIC = (5,)  # Total: right-aligned
+# the drafts listed, ticked to approve or delete several at once (analyst only)
+DRAFT_COLUMNS = ["Number", "Customer", "Period", "Total", "Note"]
+DRAFT_WIDTHS = [150, 230, 70, 130, 150]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +128,25 @@ class Pending:
         return "\n".join([*self.lines, *([f"fix: {self.fix}"] if self.fix else [])])
 
 
+@dataclasses.dataclass(frozen=True)
+class BulkPending:
+    """Approving or deleting the ticked drafts, asked first: a deletion (it cannot be undone), or
+    an approval that would issue drafts priced from preliminary usage."""
+
+    action: str  # "approve" or "delete"
+    numbers: tuple[str, ...]  # the drafts ticked when it was asked, in the list's order
+    lines: tuple[str, ...]  # what it will do, a sentence a line (shown in amber)
+    fix: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n".join([*self.lines, *([f"fix: {self.fix}"] if self.fix else [])])
+
+
+def _drafts(n: int) -> str:
+    return f"{n} draft" + ("" if n == 1 else "s")
+
+
 class InvoicesApp:
     def __init__(self, ws: Workspace, *, read_only: bool = False, today: dt.date | None = None) -> None:
         self.ws = read_only_view(ws) if read_only else ws
@@ -124,7 +163,10 @@ class InvoicesApp:
         self.pending: Pending | None = None  # the change the confirm step asks about
         self.confirm_buttons: dict[str, w.Button] = {}  # "confirm", "cancel": only while one is pending
         self.reason: w.Text | None = None  # the void's reason, for the audit trail (`set_status(reason=)`)
+        self.bulk_pending: BulkPending | None = None  # approving / deleting the ticked drafts, asked first
+        self.bulk_confirm_buttons: dict[str, w.Button] = {}  # "confirm", "cancel": only while one is pending
         self._quiet = False
+        self._quiet_ticks = False
         self._quiet_pick = False
         if read_only:
             scratch = Path(tempfile.mkdtemp(prefix="workbench-downloads-"))
@@ -154,10 +196,28 @@ class InvoicesApp:
             self.heading, w.HBox([self.status_box, self.currency]), self.confirm_box,
             w.HBox(list(self.download_buttons.values())), self.downloads, self.statement,
         ], layout=w.Layout(display=HIDDEN))
+        # the drafts listed, with a checkbox each: approve or delete several at once (analyst only)
+        self.drafts_table = CheckTable(DRAFT_COLUMNS, DRAFT_WIDTHS, numeric=(3,))
+        self.drafts_table.widget.layout = w.Layout(max_height="300px", overflow="auto")
+        self.drafts_heading = w.HTML()
+        self.select_all_button = w.Button(description="Select all", layout=w.Layout(width="110px"))
+        self.select_none_button = w.Button(description="Select none", layout=w.Layout(width="110px"))
+        self.approve_selected_button = w.Button(description="Approve selected (0)", button_style="success",
+                                                disabled=True, layout=w.Layout(width="200px"))
+        self.delete_selected_button = w.Button(description="Delete selected (0)", button_style="danger",
+                                               disabled=True, layout=w.Layout(width="200px"))
+        self.bulk_confirm_box = w.VBox(layout=w.Layout(display=HIDDEN))
+        self.drafts_box = w.VBox([
+            self.drafts_heading,
+            w.HBox([self.select_all_button, self.select_none_button, self.approve_selected_button,
+                    self.delete_selected_button]),
+            self.bulk_confirm_box, self.drafts_table.widget,
+        ], layout=w.Layout(display=HIDDEN))
         mode = '<span style="color:#8a5a00">read-only view</span>' if read_only else ""
         self.widget = w.VBox([
             w.HTML(f"<h2>Customer invoices {mode}</h2>"), self.message,
-            w.HBox([self.customer, self.status]), self.range.widget, self.count, self.table.widget, self.detail,
+            w.HBox([self.customer, self.status]), self.range.widget, self.count, self.table.widget,
+            *([] if read_only else [self.drafts_box]), self.detail,
         ])
 
         for control in (self.customer, self.status):
@@ -167,6 +227,11 @@ class InvoicesApp:
         self.currency.observe(lambda _change: self._render_statement(), "value")
         for fmt, button in self.download_buttons.items():
             button.on_click(lambda _b, fmt=fmt: self._download_clicked(fmt))
+        self.drafts_table.on_check(self._ticked)
+        self.select_all_button.on_click(lambda _b: self.drafts_table.check(None, True))
+        self.select_none_button.on_click(lambda _b: self.drafts_table.check(None, False))
+        self.approve_selected_button.on_click(lambda _b: self.approve_selected())
+        self.delete_selected_button.on_click(lambda _b: self.delete_selected())
 
         if not read_only:
             overdue = refresh_past_due(self.ws, today=self.today)
@@ -222,7 +287,7 @@ class InvoicesApp:
         """`text` in red (an error), grey (a note) or green; `warning`: what the change binds (the
         invoice an approval issued from preliminary usage), below it in amber as the billing page
         shows it. `messages` keeps every one, as plain text."""
-        fix = warning[0].fix if warning else ""
+        fix = warning[0].fix if len(warning) == 1 else PRELIMINARY_FIX if warning else ""  # several: said once
         lines = [p.message for p in warning]
         self.messages.append("\n".join([text, *lines, *([f"fix: {fix}"] if fix else [])]))
         colour = "#a61b1b" if error else "#555" if note else "#1b5e20"
@@ -247,6 +312,7 @@ class InvoicesApp:
         self.invoices = [dataclasses.replace(inv, status=effective_status(inv, self.today).value) for inv in listed]
         if wanted is not None:
             self.invoices = [inv for inv in self.invoices if inv.status == wanted.value]
+        self._list_drafts()
         keep = self.current
         numbers = [inv.number for inv in self.invoices]
         self.count.value = f"{len(numbers)} invoice(s)"
@@ -355,6 +421,7 @@ class InvoicesApp:
 
     def _ask(self, pending: Pending, verb: str) -> None:
         self.message.value = ""  # the last message was about something else
+        self._forget_bulk()  # one question at a time
         self.pending = pending
         confirm = w.Button(description=f"{verb} {pending.number}", button_style="danger" if pending.target is Status.VOID else "warning")
         cancel = w.Button(description="Cancel")
@@ -398,8 +465,8 @@ class InvoicesApp:
         self.confirm_box.layout.display = HIDDEN
         return pending
 
-    def _refuse(self) -> None:
-        self._say("read-only view: changing an invoice's status is not allowed here; nothing was changed", error=True)
+    def _refuse(self, what: str = "changing an invoice's status") -> None:
+        self._say(f"read-only view: {what} is not allowed here; nothing was changed", error=True)
 
     def change_status(self, target: Status, *, reason: str = "") -> None:
         """Move the shown invoice to `target` now (what a confirmed click does; `set_status`
@@ -418,6 +485,169 @@ class InvoicesApp:
         # one issued from preliminary usage: what that binds, in amber, as the billing page says it
         self._say(f"{number} is now {Status(changed.status).label}" + (f" ({changed.note})" if changed.note else ""),
                   warning=issued_from_preliminary([changed]))
+        self.refresh()
+
+    # --- several drafts at once: tick them, Approve selected / Delete selected ---------------------
+
+    def _list_drafts(self) -> None:
+        """The drafts of the list, each with a checkbox (analyst only); those still listed stay ticked."""
+        if self.read_only:
+            return
+        drafts = [inv for inv in self.invoices if inv.status == Status.DRAFT.value]
+        keep = set(self.drafts_table.checked())
+        self._forget_bulk()  # it asked about the list as it was
+        self._quiet_ticks = True  # redrawing the rows is not the analyst's tick
+        try:
+            self.drafts_table.set_rows(
+                [(inv.number, [esc(inv.number), f"{esc(inv.customer_name)} (#{esc(inv.customer_id)})", esc(inv.period),
+                               f"{money(inv.total, inv.currency)} {esc(inv.currency)}",
+                               "preliminary usage" if inv.preliminary else ""]) for inv in drafts],
+                checked=keep, empty_text="no drafts listed")
+        finally:
+            self._quiet_ticks = False
+        self.drafts_heading.value = (f"<b>{_drafts(len(drafts))} listed</b>: tick several to approve or delete them "
+                                     "together" if drafts else "")
+        self.drafts_box.layout.display = SHOWN if drafts else HIDDEN
+        self._count_ticked()
+
+    def _ticked(self) -> None:
+        self._count_ticked()
+        if not self._quiet_ticks:  # the analyst's tick: a question or a message about another selection goes
+            if self._forget_bulk() is not None or self.message.value:
+                self.message.value = ""
+
+    def _count_ticked(self) -> None:
+        n = len(self.drafts_table.checked())
+        self.approve_selected_button.description = f"Approve selected ({n})"
+        self.delete_selected_button.description = f"Delete selected ({n})"
+        self.approve_selected_button.disabled = self.delete_selected_button.disabled = n == 0 or self.read_only
+
+    @property
+    def selected_drafts(self) -> list[str]:
+        """The ticked drafts that are listed, in the list's order (whatever the browser sent)."""
+        return self.drafts_table.checked()
+
+    def approve_selected(self) -> None:
+        """Approve the ticked drafts in one `approve` call. When some are priced from preliminary
+        usage it asks first, naming them in the words of `preliminary_warning(issued=False)`."""
+        if self.read_only:
+            return self._refuse("approving invoices")
+        self._forget_pending()
+        self._forget_bulk()
+        numbers = self.selected_drafts
+        if not numbers:
+            return self._say("select one or more drafts first (tick them, or Select all)", error=True)
+        listed = {inv.number: inv for inv in self.invoices}
+        warnings = [preliminary_warning(listed[n], issued=False) for n in numbers if listed[n].preliminary]
+        if not warnings:
+            return self._approve_now(numbers)
+        k = len(warnings)
+        of = "it is" if k == len(numbers) == 1 else f"{k} of them {'is' if k == 1 else 'are'}"
+        lines = (f"approve {_drafts(len(numbers))}: {of} priced from preliminary usage", *(p.message for p in warnings))
+        fix = warnings[0].fix if len(warnings) == 1 else PRELIMINARY_FIX
+        self._ask_bulk(BulkPending("approve", tuple(numbers), lines, fix), f"Approve {_drafts(len(numbers))}")
+
+    def delete_selected(self) -> None:
+        """Delete the ticked drafts (`delete_drafts`, one call), asked first: it cannot be undone."""
+        if self.read_only:
+            return self._refuse("deleting invoices")
+        self._forget_pending()
+        self._forget_bulk()
+        numbers = self.selected_drafts
+        if not numbers:
+            return self._say("select one or more drafts to delete (tick them, or Select all)", error=True)
+        listed = {inv.number: inv for inv in self.invoices}
+        n = len(numbers)
+        lines = (f"Delete {_drafts(n)}: {'its period is' if n == 1 else 'their periods are'} freed; this cannot be undone",
+                 *(f"{inv.number} ({inv.customer_name}, {inv.period}, {money_text(inv.total, inv.currency)} "
+                   f"{inv.currency})" for inv in (listed[x] for x in numbers)))
+        self._ask_bulk(BulkPending("delete", tuple(numbers), lines), f"Delete {_drafts(n)}")
+
+    def _ask_bulk(self, pending: BulkPending, verb: str) -> None:
+        self.message.value = ""
+        self.bulk_pending = pending
+        confirm = w.Button(description=verb, button_style="danger" if pending.action == "delete" else "warning",
+                           layout=w.Layout(width="200px"))
+        cancel = w.Button(description="Cancel")
+        confirm.on_click(lambda _b: self.confirm_bulk())
+        cancel.on_click(lambda _b: self.cancel_bulk())
+        self.bulk_confirm_buttons = {"confirm": confirm, "cancel": cancel}
+        self.bulk_confirm_box.children = [w.HTML(warning_html(pending.lines, pending.fix)), w.HBox([confirm, cancel])]
+        self.bulk_confirm_box.layout.display = SHOWN
+
+    def confirm_bulk(self) -> None:
+        """The confirm click: approve or delete the drafts it asked about, if they are still the ticked ones."""
+        if self.read_only:
+            return self._refuse("changing invoices")
+        pending = self._forget_bulk()
+        if pending is None or list(pending.numbers) != self.selected_drafts:
+            return self._say("nothing to confirm: click Approve selected or Delete selected again", error=True)
+        if pending.action == "approve":
+            self._approve_now(list(pending.numbers))
+        else:
+            self._delete_now(list(pending.numbers))
+
+    def cancel_bulk(self) -> None:
+        pending = self._forget_bulk()
+        if pending is not None:
+            done = "approved" if pending.action == "approve" else "deleted"
+            self._say(f"cancelled: nothing was {done}; the drafts stay ticked", note=True)
+
+    def _forget_bulk(self) -> BulkPending | None:
+        pending, self.bulk_pending = self.bulk_pending, None
+        for child in self.bulk_confirm_box.children:
+            for widget in getattr(child, "children", ()):
+                widget.close()
+            child.close()
+        self.bulk_confirm_buttons = {}
+        self.bulk_confirm_box.children = ()
+        self.bulk_confirm_box.layout.display = HIDDEN
+        return pending
+
+    def _still_drafts(self, numbers: Sequence[str]) -> tuple[list[str], list[str]]:
+        """`numbers` read again (the CLI or another page may have approved or deleted some since the
+        list was read; `approve` and `delete_drafts` are all or none): those still drafts, and a
+        sentence for each of the others."""
+        with self.ws.session() as session:
+            now = dict(session.execute(select(m.Invoice.number, m.Invoice.status).where(m.Invoice.number.in_(numbers))).all())
+        still = [n for n in numbers if now.get(n) == Status.DRAFT.value]
+        others = [f"{n} was deleted elsewhere" if n not in now else f"{n} is {Status(now[n]).label} already"
+                  for n in numbers if n not in still]
+        return still, others
+
+    def _approve_now(self, numbers: list[str]) -> None:
+        self._say(f"approving {_drafts(len(numbers))}...", note=True)
+        still, others = self._still_drafts(numbers)
+        refused = f"not approved: {'; '.join(others)}" if others else ""
+        if not still:
+            self._say(f"nothing approved: {'; '.join(others)}", error=True)
+            return self.refresh()
+        try:
+            done = approve(self.ws, still, today=self.today)
+        except (InvoiceStateError, InvoiceNotFound, ValueError) as exc:  # changed between the reading and the write
+            self._say(f"nothing approved: {exc}; the list shows the invoices as they are now", error=True)
+            return self.refresh()
+        opened = [s.number for s in done if s.status == Status.OPEN.value]
+        closed = [s.number for s in done if s.status == Status.CLOSED.value]  # nothing due: closed at issue
+        said = "; ".join([*([f"approved (now Open): {', '.join(opened)}"] if opened else []),
+                          *([f"approved, {NOTHING_DUE_LABEL} (now Closed): {', '.join(closed)}"] if closed else []),
+                          *([refused] if refused else [])])
+        self._say(said, warning=issued_from_preliminary(done))
+        self.refresh()
+
+    def _delete_now(self, numbers: list[str]) -> None:
+        self._say(f"deleting {_drafts(len(numbers))}...", note=True)
+        still, others = self._still_drafts(numbers)
+        if not still:
+            self._say(f"nothing deleted: {'; '.join(others)}", error=True)
+            return self.refresh()
+        try:
+            deleted = delete_drafts(self.ws, still)
+        except (InvoiceStateError, InvoiceNotFound) as exc:
+            self._say(f"nothing deleted: {exc}; the list shows the invoices as they are now", error=True)
+            return self.refresh()
+        self._say("; ".join([f"deleted: {', '.join(deleted)} (their periods can be generated again)",
+                             *([f"not deleted: {'; '.join(others)}"] if others else [])]))
         self.refresh()
 
     def _download_clicked(self, fmt: str) -> None:
