@@ -14,7 +14,9 @@ The browser draws an HTML `<table>` from that state with a small ES module writt
 One model per table, whatever its length: Voila's front end creates one view instead of two per
 row, which was most of a 500-customer page's time. In the page, each data row is
 `tr.wb-row[data-key=KEY]` with its cells in `td.wb-cell`, and its checkbox is
-`input[type=checkbox][title=KEY]` (tests and `bench/dashboard.py` find them so).
+`input[type=checkbox][title=KEY]` (tests and `bench/dashboard.py` find them so); a table made
+with `boxes=False` (the read-only billing page) has no checkbox column. A cell's HTML may carry
+`.wb-negative` (a negative amount, in red: the class is in the table's styles).
 
 Widget values are untrusted (a Voila viewer can set any value of any model): the rows and the
 enabled keys live in Python and only the checked list is read back from the browser, so
@@ -136,11 +138,13 @@ function tableHtml(model, order) {
   const enabled = model.get("enabled");  // null: every row
   const on = enabled === null ? null : new Set(enabled);
   const checked = new Set(model.get("checked"));
-  const parts = [tableHead(model, BOX_WIDTH, "", order)];
+  const boxes = model.get("boxes");  // false: a table to read (the read-only page), no checkbox column
+  const parts = [tableHead(model, boxes ? BOX_WIDTH : 0, "", order)];
   for (const [key, cells] of orderedRows(model, order)) {
     const k = esc(key), live = on === null || on.has(key);
-    parts.push(`<tr class="wb-row" data-key="${k}"><td class="wb-box"><input type="checkbox" title="${k}"`
-      + `${live ? "" : " disabled"}${live && checked.has(key) ? " checked" : ""}></td>` + rowCells(model, cells) + "</tr>");
+    const box = boxes ? `<td class="wb-box"><input type="checkbox" title="${k}"`
+      + `${live ? "" : " disabled"}${live && checked.has(key) ? " checked" : ""}></td>` : "";
+    parts.push(`<tr class="wb-row" data-key="${k}">` + box + rowCells(model, cells) + "</tr>");
   }
   parts.push(tableFoot(model));
   return parts.join("");
@@ -171,7 +175,8 @@ function render({ model, el }) {
   };
   draw();
   return listen(el, model, [["change", changed], ["click", sorter(order, draw)]],
-                [["change:rows", redraw], ["change:enabled", redraw], ["change:empty_text", redraw], ["change:checked", tick]]);
+                [["change:rows", redraw], ["change:enabled", redraw], ["change:empty_text", redraw], ["change:checked", tick],
+                 ["change:boxes", redraw]]);
 }
 
 export default { render };
@@ -188,10 +193,11 @@ _CSS = _SORT_CSS + """
 .wb-check-table { width: 100%; overflow-x: auto; }
 .wb-table { border-collapse: collapse; table-layout: fixed; width: 100%; font-size: 13px; line-height: 1.35; }
 .wb-table th, .wb-table td { padding: 3px 6px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
-.wb-table th:first-child, .wb-table td.wb-box { padding: 2px 0 0 4px; }
+.wb-table th:first-child:not(.wb-sortable), .wb-table td.wb-box { padding: 2px 0 0 4px; }
 .wb-table tbody tr { border-bottom: 1px solid #eee; }
 .wb-table .wb-num { text-align: right; }
 .wb-table input[type=checkbox] { margin: 2px 0 0 0; }
+.wb-negative { color: #a61b1b; }
 """
 
 
@@ -212,6 +218,7 @@ class TableWidget(_TableState):
     _css = _CSS
     enabled = t.List(t.Unicode(), allow_none=True, default_value=None).tag(sync=True)  # None: all
     checked = t.List(t.Unicode()).tag(sync=True)  # set by Python and by the viewer's clicks
+    boxes = t.Bool(True).tag(sync=True)  # False: no checkbox column (and nothing is ever checked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,10 +229,14 @@ class Row:
 
 
 class CheckTable:
-    def __init__(self, headers: Sequence[str], widths: Sequence[int], *, numeric: Sequence[int] = ()) -> None:
+    def __init__(self, headers: Sequence[str], widths: Sequence[int], *, numeric: Sequence[int] = (),
+                 boxes: bool = True) -> None:
         """`headers` are plain text; `widths` in px, one per column, the last column stretching
-        from its width to the space left."""
-        self.widget = TableWidget(columns=[esc(h) for h in headers], widths=list(widths), numeric=list(numeric))
+        from its width to the space left. `boxes=False`: a table only to read (the read-only
+        billing page): no checkbox column, and `checked()` is always empty."""
+        self.widget = TableWidget(columns=[esc(h) for h in headers], widths=list(widths), numeric=list(numeric),
+                                  boxes=boxes)
+        self.boxes = boxes  # Python's, not the widget's: a viewer can set the synced value
         self.rows: dict[str, Row] = {}
 
     def set_rows(self, rows: Iterable[tuple[str, Sequence[str]]], *, checked: Collection[str] | None = None,
@@ -250,11 +261,16 @@ class CheckTable:
 
     def checked(self) -> list[str]:
         """Checked keys that are rows and enabled, in row order, whatever the browser sent."""
+        if not self.boxes:
+            return []
         ticked = set(self.widget.checked)
         return [key for key, row in self.rows.items() if row.enabled and key in ticked]
 
     def check(self, keys: Collection[str] | None, value: bool = True) -> None:
-        """Check (or clear) `keys`; None means every enabled row. Disabled rows never change."""
+        """Check (or clear) `keys`; None means every enabled row. Disabled rows never change; a
+        table without boxes stays unchecked."""
+        if not self.boxes:
+            return
         chosen = set(self.rows) if keys is None else set(keys)
         now = set(self.checked())
         now = now | chosen if value else now - chosen

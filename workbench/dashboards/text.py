@@ -39,15 +39,17 @@ def percent(part: Decimal | None, whole: Decimal | None) -> str:
     return DASH if share is None else f"{share}%"
 
 
-def problem_html(problem: Problem) -> str:
+def problem_html(problem: Problem, *, fix: bool = True) -> str:
+    """The problem in red (an error) or amber, its fix below in grey; `fix=False`: the problem
+    only (a read-only page: the fix speaks to the analyst who edits the CSV files)."""
     colour = "#a61b1b" if problem.severity is Severity.ERROR else WARNING_TEXT
-    fix = f'<div class="wb-fix" style="color:#555">fix: {esc(problem.fix)}</div>' if problem.fix else ""
+    how = f'<div class="wb-fix" style="color:#555">fix: {esc(problem.fix)}</div>' if problem.fix and fix else ""
     return (f'<div class="wb-problem wb-{problem.severity.value}" data-code="{esc(problem.code)}" '
-            f'style="color:{colour}">{esc(problem.message)}{fix}</div>')
+            f'style="color:{colour}">{esc(problem.message)}{how}</div>')
 
 
-def problems_html(problems: Iterable[Problem]) -> str:
-    return "".join(problem_html(p) for p in problems)
+def problems_html(problems: Iterable[Problem], *, fix: bool = True) -> str:
+    return "".join(problem_html(p, fix=fix) for p in problems)
 
 
 def banner_html(problems: Iterable[Problem]) -> str:
