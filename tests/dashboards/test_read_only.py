@@ -145,3 +145,47 @@ def test_the_read_only_invoices_page_has_no_draft_selection(ws):
     assert app.messages[-1] == "read-only view: deleting invoices is not allowed here; nothing was changed"
     app.confirm_bulk()
     assert snapshot(ws) == before
+
+
+def test_the_read_only_report_has_no_selection_or_options_and_says_which_options_it_assumes(ws):
+    """A manager generates nothing: no checkboxes, no Select all / none, no invoice options, no
+    Generate; the figures are those of the default options, said once in grey, and whatever the
+    page sends for a hidden box changes neither the figures nor the selection."""
+    app = build_billing_app(ws, read_only=True, today=TODAY)
+    app.range.kind.value = LAST
+    assert app.table.widget.boxes is False  # the page draws no checkbox column
+    assert app.selection_bar.layout.display == "none" and app.options_box.layout.display == "none"
+    assert app.generate_button.layout.display == "none"
+    assert app.assumed_options.value == (
+        '<div class="wb-assumed-options" style="color:#5f6368;font-size:12px;margin:2px 0 4px 0">Figures as invoices '
+        "would be generated with the default options: Apply credits: off, Include tax: on, Include marketplace fees: off, "
+        "Use credits for marketplace fees: off</div>")
+    rows = {key: row.cells for key, row in app.table.rows.items()}
+    assert len(rows) == 4 and app.totals is not None  # the figures and their totals are shown
+
+    # values a viewer can still send for the hidden widgets
+    app.include_tax.value = False
+    app.apply_credits.value = True
+    assert app.options == InvoiceOptions()  # the defaults, whatever the hidden boxes say
+    assert {key: row.cells for key, row in app.table.rows.items()} == rows  # not recomputed
+    app.table.widget.checked = ["100001", "100002"]
+    app.select_all_button.click()
+    assert app.selected == [] and app.options_note.value == ""
+
+    # a problem without the fix meant for the analyst (which CSV file to edit)
+    gamma = app.table.rows["100003"].cells[-1]
+    assert "does not have the currency USD enabled" in gamma and "wb-fix" not in gamma
+
+
+def test_the_analysts_report_keeps_its_selection_options_and_fixes(ws):
+    app = build_billing_app(ws, today=TODAY)
+    app.range.kind.value = LAST
+    assert app.table.widget.boxes is True
+    assert app.selection_bar.layout.display != "none" and app.options_box.layout.display != "none"
+    assert app.generate_button.layout.display != "none" and not app.generate_button.disabled
+    assert app.assumed_options.value == ""
+    assert "wb-fix" in app.table.rows["100003"].cells[-1]
+    app.select_all_button.click()
+    assert app.selected == ["100001", "100002", "100003", "100004"]
+    app.include_tax.value = False
+    assert app.options == InvoiceOptions(include_tax=False)

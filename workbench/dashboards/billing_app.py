@@ -5,7 +5,10 @@
 
 Report page: vendor (only vendors with data) -> date range -> the customer list for that range
 (checkbox, name, ID, vendor cost, price, margin, margin %, and the customer's problem with its
-fix) -> Select all / Select none -> the four invoice options -> Generate invoices (progress bar).
+fix; a negative margin in red) -> the totals line (per currency: `billing.report_totals`) ->
+Select all / Select none -> the four invoice options -> Generate invoices (progress bar).
+Read-only (a manager's view): the report alone, without checkboxes, Select all / none, options
+or Generate, priced with the default options (a grey line says so), problems without their fix.
 Preview page ("Preview Generated Billing Statements"): one row per draft with a checkbox,
 Approve all, Approve, View, Delete, Finish (back to the report); customers that were not
 generated are listed with their error.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import ipywidgets as w
 from sqlalchemy import select
@@ -32,6 +36,7 @@ from workbench.billing.core.usage import Vendor
 from workbench.billing.generate import CustomerPreview, GeneratedInvoice, GenerationResult, generate_invoices, preview_customers
 from workbench.billing.invoices import (PRELIMINARY_FIX, InvoiceNotFound, InvoiceStateError, approve, delete_drafts,
                                        issued_from_preliminary)
+from workbench.billing.report_totals import ReportTotals, report_totals
 from workbench.billing.store import models as m
 from workbench.billing.store.usage_queries import ReportPeriod, report_periods
 from workbench.billing.store.workspace import Workspace
@@ -102,7 +107,15 @@ class BillingApp:
         self.credits_for_marketplace = w.Checkbox(description="Use credits for marketplace fees", value=False, indent=False)
         self.title = w.HTML()
         self.banner = w.HTML()
-        self.table = CheckTable(CUSTOMER_COLUMNS, CUSTOMER_WIDTHS, numeric=(2, 3, 4, 5))
+        # read-only: a table to read, without checkboxes (a manager generates nothing)
+        self.table = CheckTable(CUSTOMER_COLUMNS, CUSTOMER_WIDTHS, numeric=(2, 3, 4, 5), boxes=not read_only)
+        self.totals: ReportTotals | None = None  # the rows added up per currency (`report_totals`)
+        self.totals_html = w.HTML()  # below the table
+        # read-only: which options the figures assume (the defaults), said once, in grey
+        self.assumed_options = w.HTML(
+            f'<div class="wb-assumed-options" style="color:#5f6368;font-size:12px;margin:2px 0 4px 0">Figures as '
+            f"invoices would be generated with the default options: {esc(_options_text(InvoiceOptions()))}</div>"
+            if read_only else "")
         self.select_all_button = w.Button(description="Select all", layout=w.Layout(width="110px"))
         self.select_none_button = w.Button(description="Select none", layout=w.Layout(width="110px"))
         self.selection = w.HTML()  # "N of M selected", counted in Python from what the browser checked
@@ -136,13 +149,19 @@ class BillingApp:
                 button.disabled = True
                 button.layout.display = HIDDEN
 
-        options = w.VBox([w.HTML("<b>Invoice options</b>"), w.HBox([self.apply_credits, self.include_tax]),
-                          w.HBox([self.include_marketplace, self.credits_for_marketplace]), self.options_note])
+        self.options_box = options = w.VBox([
+            w.HTML("<b>Invoice options</b>"), w.HBox([self.apply_credits, self.include_tax]),
+            w.HBox([self.include_marketplace, self.credits_for_marketplace]), self.options_note])
+        self.selection_bar = selection = w.HBox([self.select_all_button, self.select_none_button, self.selection])
+        if read_only:  # nothing to select, no options to choose: the report as the defaults price it
+            for box in (selection, options):
+                box.layout.display = HIDDEN
         self.report_page = w.VBox([
             w.HBox([self.vendor, self.range.widget]),
-            self.title, self.banner,
-            w.HBox([self.select_all_button, self.select_none_button, self.selection]),
+            self.title, self.banner, self.assumed_options,
+            selection,
             self.table.widget,
+            self.totals_html,
             options,
             w.HBox([self.generate_button, self.progress, self.progress_label, self.report_message]),
         ])
@@ -158,8 +177,9 @@ class BillingApp:
 
         self.vendor.observe(self._vendor_changed, "value")
         self.range.observe(self.refresh)
-        for box in (self.apply_credits, self.include_tax, self.include_marketplace, self.credits_for_marketplace):
-            box.observe(lambda _change: self.refresh(), "value")
+        if not read_only:  # a viewer can set a hidden box's value: the read-only report ignores it
+            for box in (self.apply_credits, self.include_tax, self.include_marketplace, self.credits_for_marketplace):
+                box.observe(lambda _change: self.refresh(), "value")
         self.select_all_button.on_click(lambda _b: self.table.check(None, True))
         self.select_none_button.on_click(lambda _b: self.table.check(None, False))
         self.table.on_check(self._show_selection)
@@ -186,6 +206,9 @@ class BillingApp:
 
     @property
     def options(self) -> InvoiceOptions:
+        """The ticked options; on a read-only page always the defaults (its boxes are hidden)."""
+        if self.read_only:
+            return InvoiceOptions()
         return InvoiceOptions(apply_credits=bool(self.apply_credits.value), include_tax=bool(self.include_tax.value),
                               include_marketplace=bool(self.include_marketplace.value),
                               credits_for_marketplace=bool(self.credits_for_marketplace.value))
@@ -361,6 +384,7 @@ class BillingApp:
             self.title.value = "<i>No vendor report has been imported into this workspace yet.</i>" if not vendor else ""
             self.banner.value = ""
             self.table.set_rows([], empty_text="nothing to show")
+            self._show_totals()
             self._show_options_note()
             return
         previews, general = preview_customers(self.ws, vendor, date_range, self.options)
@@ -371,6 +395,7 @@ class BillingApp:
         self.banner.value = banner_html(general)
         self.table.set_rows([(p.customer_id, self._customer_cells(p)) for p in previews], checked=keep,
                             empty_text=f"no {shown} usage in {date_range.label}")
+        self._show_totals()
         self._show_options_note()  # the options may have changed and the rows not (credits change no price)
 
     def _customer_cells(self, p: CustomerPreview) -> list[str]:
@@ -378,19 +403,27 @@ class BillingApp:
             esc(p.customer_name), esc(p.customer_id),
             f"{money(p.vendor_cost, p.usage_currency)} {esc(p.usage_currency)}",
             f"{money(p.price, p.currency)} {esc(p.currency or '')}",
-            f"{money(p.margin, p.currency)} {esc(p.currency or '')}",
-            percent(p.margin, p.price),
+            _signed(p.margin, f"{money(p.margin, p.currency)} {esc(p.currency or '')}"),
+            _signed(p.margin, percent(p.margin, p.price)),
             self._status_cell(p),
         ]
+
+    def _show_totals(self) -> None:
+        """The totals line below the table: vendor cost per usage currency, price and margin per
+        invoice currency (`report_totals`: exact sums, rounded once here by `money`), and how
+        many rows without a price it leaves out."""
+        self.totals = report_totals(self.previews.values()) if self.previews else None
+        self.totals_html.value = _totals_html(self.totals) if self.totals else ""
 
     def _status_cell(self, p: CustomerPreview) -> str:
         """Why a row cannot be invoiced; a billed range is no problem to a reader: its invoice's
         number, in grey (the figures are the invoice's), and only the other problems in red."""
         problems = self.customer_problems(p.customer_id)
+        fix = not self.read_only  # the fixes tell the analyst which CSV to edit
         if p.billed is None:
-            return problems_html(problems)
+            return problems_html(problems, fix=fix)
         note = f'<div class="wb-billed" style="color:#5f6368">billed: {esc(p.billed)}</div>'
-        return note + problems_html(q for q in problems if q.code != "period-locked")
+        return note + problems_html((q for q in problems if q.code != "period-locked"), fix=fix)
 
     def generate(self, _button: object = None) -> None:
         if self.read_only:
@@ -614,6 +647,40 @@ def build_billing_app(ws: Workspace, *, read_only: bool = False, today: dt.date 
 
 
 _NAMED = 10  # customers a note names; the rest are counted
+
+
+def _signed(amount: Decimal | None, text: str) -> str:
+    """`text` in red (`.wb-negative`, in the table's styles) when `amount` is below zero."""
+    return f'<span class="wb-negative">{text}</span>' if amount is not None and amount < 0 else text
+
+
+def _totals_html(totals: ReportTotals) -> str:
+    """"Totals of 3 customers: vendor cost 170.50 USD; price 183.16 CAD, margin 17.93 CAD
+    (9.79%); price ... USD, ...", and the rows left out; `.wb-total` elements carry their
+    currency in `data-currency`."""
+    costs = ", ".join(f'<span class="wb-total wb-total-cost" data-currency="{esc(t.currency)}">'
+                      f"{money(t.vendor_cost, t.currency)} {esc(t.currency)}</span>" for t in totals.costs)
+    prices = "; ".join(
+        f'<span class="wb-total wb-total-price" data-currency="{esc(t.currency)}">price '
+        f"{money(t.price, t.currency)} {esc(t.currency)}, margin "
+        + _signed(t.margin, f"{money(t.margin, t.currency)} {esc(t.currency)}")
+        + (f" ({_signed(t.margin, f'{t.margin_percent}%')})" if t.margin_percent is not None else "")
+        + "</span>" for t in totals.prices)
+    parts = [f"vendor cost {costs}"] if costs else []
+    parts += [prices] if prices else []
+    line = (f"<b>Totals of {_count(totals.counted, 'customer')}</b>: " + "; ".join(parts)) if totals.counted \
+        else "<b>Totals</b>: no customer has a price"
+    notes = []
+    if totals.left_out:
+        n = len(totals.left_out)
+        notes.append(f"{_count(n, 'customer')} with a problem (no price) {'is' if n == 1 else 'are'} left out of the totals")
+    if totals.cost_unknown:
+        n = len(totals.cost_unknown)
+        notes.append(f"the vendor cost of {_count(n, 'customer')} with usage in several currencies is in no total")
+    note = (f'<div class="wb-totals-left-out" style="color:#5f6368;font-size:12px">{esc("; ".join(notes))}</div>'
+            if notes else "")
+    return (f'<div class="wb-totals" style="border-top:2px solid #ccc;padding:4px 6px;margin-top:2px;font-size:13px">'
+            f"{line}{note}</div>")
 
 
 def _count(n: int, thing: str) -> str:
