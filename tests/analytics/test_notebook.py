@@ -43,3 +43,28 @@ def test_the_page_runs_and_displays_the_explorer(analytics_ws, tmp_path) -> None
     assert [o["output_type"] for o in shown] == ["display_data"]
     assert WIDGET_VIEW in shown[0]["data"]
     assert "VBox" in shown[0]["data"]["text/plain"]
+
+
+def test_a_read_only_server_s_page_writes_nothing_into_the_workspace(tmp_path) -> None:
+    """`workbench serve --read-only` (WORKBENCH_READ_ONLY=1) is a manager's view: the page opens the
+    workspace through `read_only_view`, so the day summaries its daily chart reads are written to
+    the user's cache, not beside the usage (a preheated explorer wrote them into the workspace of a
+    read-only server before anyone visited). The analyst's page writes them into the workspace."""
+    from .conftest import build
+
+    def files(root: Path) -> set[str]:
+        return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and "-journal" not in p.name}
+
+    for read_only in (True, False):
+        ws = build(tmp_path / ("manager" if read_only else "analyst"))
+        root = ws.root
+        ws.close()
+        before = files(root)
+        papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "out.ipynb"), kernel_name="python3", progress_bar=False,
+                                   parameters={"workspace": str(root), "today": "2025-11-25", "read_only": read_only},
+                                   cwd=str(NOTEBOOK.parent))
+        written = sorted(files(root) - before)
+        if read_only:
+            assert written == []
+        else:
+            assert written and all(name.endswith(".days.parquet") or "/." in name for name in written), written
