@@ -19,6 +19,7 @@ import re
 import shutil
 import tempfile
 import uuid
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,6 +175,7 @@ class TempObjects:
         self.con = con
         self._made: list[tuple[str, str]] = []
         self._folder: Path | None = None
+        self._remove_folder: weakref.finalize | None = None
 
     def add(self, kind: Literal["TABLE", "VIEW"], name: str) -> str:
         self._made.append((kind, name))
@@ -183,15 +185,19 @@ class TempObjects:
         """A new path in a private temporary folder, removed by `drop`."""
         if self._folder is None:
             self._folder = Path(tempfile.mkdtemp(prefix="workbench-read-"))
+            # removed when this object is let go, too, should `drop` never run: a KeyboardInterrupt
+            # raised as the handler that calls it begins (Python runs its SIGINT handler at the
+            # first call after a query that a Ctrl-C interrupted, see `store.interrupt_on_ctrl_c`)
+            self._remove_folder = weakref.finalize(self, shutil.rmtree, self._folder, ignore_errors=True)
         return self._folder / f"{uuid.uuid4().hex[:12]}{suffix}"
 
     def drop(self) -> None:
         while self._made:
             kind, name = self._made.pop()
             self.con.execute(f"DROP {kind} IF EXISTS {name}")
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        if self._remove_folder is not None:
+            self._remove_folder()  # the folder removed, once
+            self._folder = self._remove_folder = None
 
 
 @dataclass(frozen=True)
