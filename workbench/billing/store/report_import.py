@@ -12,7 +12,8 @@ rows are written from the kept source when first needed (`usage_files.rows_files
 The hash and the copy run on threads beside DuckDB's pass (both release the GIL). They work in
 blocks and give up at the next one once the read is left without keeping the copy (a Ctrl-C, an
 error, a refusal): leaving it waits for them, and must not wait for them to read the rest of a
-multi-GB file.
+multi-GB file. DuckDB's own queries stop at a Ctrl-C at once too (`interrupt_on_ctrl_c`): Python's
+handler would wait for DuckDB's threads to be through their part of the file.
 
 Reading (hash, validate, summarise, copy: `_read_file`) and storing (`_commit`) are apart, so
 that with a Dask `scheduler` the files are read on the cluster's workers at once while this
@@ -47,6 +48,7 @@ from workbench.billing.file_hash import Stopped, file_sha256
 from workbench.billing.store import audit
 from workbench.billing.store.finality import is_final
 from workbench.billing.store.in_lists import chunks
+from workbench.billing.store.interrupt_on_ctrl_c import interrupt_on_ctrl_c
 from workbench.billing.store.locking import lock_usage_months
 from workbench.billing.store.models import Account, Customer, PeriodLock, VendorReport
 from workbench.billing.store.periods import (
@@ -188,7 +190,8 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="import") as threads, \
             bounded_duckdb(ws.usage_dir, owner) as con, \
-            _reporting(con, path.name, progress):
+            _reporting(con, path.name, progress), \
+            interrupt_on_ctrl_c(con) as ctrl_c:  # DuckDB's pass stops at once, not seconds later
         # The hash runs beside DuckDB's pass over the file (a gzipped CSV leaves a core idle) and
         # interrupts it when the file was imported before: re-importing a folder of months costs
         # little more than hashing them.
@@ -222,8 +225,8 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
                 return _ReadFile(path, sha, None, report.format, report.vendor or vendor, tuple(problems), pending,
                                  Path(copied), parsed if parsed.exists() else None)
         except duckdb.InterruptException:
-            if not interrupting.is_set():
-                raise  # not the hash thread's: a stop asked for (DuckDB 2 says a Ctrl-C as RuntimeError)
+            if not interrupting.is_set() or ctrl_c.is_set():
+                raise  # not (only) the hash thread's: a stop asked for; a Ctrl-C's leaves as KeyboardInterrupt
             sha, done = known.result()
             assert done is not None
             return _ReadFile(path, sha, done)
