@@ -18,66 +18,25 @@ average: other jobs inflate the figures. The generated file is kept in --keep-in
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-
-def reading(pid: int, path: Path) -> bool:
-    """Whether process `pid` has the file at `path` open (Linux: its /proc/PID/fd)."""
-    with contextlib.suppress(FileNotFoundError):
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            with contextlib.suppress(OSError):
-                if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
-                    return True
-    return False
+from workbench.testing.interrupted_import import Interrupted, interrupt_import
 
 
-def copied_whole(usage: Path, size: int) -> bool:
-    for copy in usage.glob(".wb-*.source.tmp"):
-        with contextlib.suppress(FileNotFoundError):
-            if copy.stat().st_size == size:
-                return True
-    return False
-
-
-def one_run(cur: Path, folder: Path) -> tuple[int, float, float, float]:
-    """(exit code, seconds from the start to the Ctrl-C, then seconds to "interrupted:" and to the
-    exit, from the Ctrl-C)."""
+def one_run(cur: Path, folder: Path) -> Interrupted:
     from workbench.billing.store.workspace import init_workspace
 
     root = folder / "ws"
     shutil.rmtree(root, ignore_errors=True)
     init_workspace(root, name="bench").close()
-    started = time.monotonic()
-    with subprocess.Popen([sys.executable, "-m", "workbench.cli", "import", str(root), str(cur)], cwd=folder,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
-        try:
-            looks = 0
-            while looks < 2 and proc.poll() is None:
-                looks = looks + 1 if copied_whole(root / "usage", cur.stat().st_size) and reading(proc.pid, cur) else 0
-                time.sleep(0.02)
-            if proc.poll() is not None:
-                raise SystemExit("the import ended before DuckDB's pass was seen; use a larger file")
-            proc.send_signal(signal.SIGINT)
-            pressed, said = time.monotonic(), 0.0
-            assert proc.stderr is not None
-            for line in proc.stderr:
-                if not said and line.startswith("interrupted:"):
-                    said = time.monotonic() - pressed
-            code = proc.wait(timeout=120)
-            exited = time.monotonic() - pressed
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-    return code, pressed - started, said, exited
+    try:
+        return interrupt_import(root, cur, cwd=folder, wait=120)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def main() -> None:
@@ -104,11 +63,11 @@ def main() -> None:
     said_all, exited_all = [], []
     with tempfile.TemporaryDirectory(dir=args.keep_in) as folder:
         for run in range(args.runs):
-            code, at, said, exited = one_run(cur, Path(folder))
-            said_all.append(said)
-            exited_all.append(exited)
-            print(f"run {run + 1}: Ctrl-C {at:.2f} s in; exit {code}, said 'interrupted' {said:.2f} s and exited "
-                  f"{exited:.2f} s after it (load {os.getloadavg()[0]:.1f})", flush=True)
+            got = one_run(cur, Path(folder))
+            said_all.append(got.said)
+            exited_all.append(got.exited)
+            print(f"run {run + 1}: Ctrl-C {got.at:.2f} s in; exit {got.code}, said 'interrupted' {got.said:.2f} s and "
+                  f"exited {got.exited:.2f} s after it (load {os.getloadavg()[0]:.1f})", flush=True)
     for what, values in (("said 'interrupted'", said_all), ("exited", exited_all)):
         print(f"{what}: min {min(values):.2f} s, median {statistics.median(values):.2f} s, max {max(values):.2f} s")
 

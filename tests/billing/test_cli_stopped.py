@@ -5,7 +5,6 @@ test's own) whose free space a filler file takes."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import errno
 import os
@@ -30,6 +29,7 @@ from workbench.billing.generate import generate_invoices
 from workbench.billing.invoices import list_invoices
 from workbench.billing.store.models import VendorReport
 from workbench.billing.store.workspace import Workspace, init_workspace, open_workspace
+from workbench.testing.interrupted_import import interrupt_import
 
 from .conftest import load
 from .worked_example import TABLES
@@ -75,25 +75,6 @@ def test_ctrl_c_during_an_import_stores_nothing_and_says_so(tmp_path: Path) -> N
         ws.close()
 
 
-def reading(pid: int, path: Path) -> bool:
-    """Whether process `pid` has the file at `path` open (Linux: its /proc/PID/fd)."""
-    with contextlib.suppress(FileNotFoundError):  # the process has ended
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            with contextlib.suppress(OSError):  # closed meanwhile
-                if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
-                    return True
-    return False
-
-
-def copied_whole(usage: Path, size: int) -> bool:
-    """Whether the import's copy of the vendor file (`size` bytes) is whole."""
-    for copy in usage.glob(".wb-*.source.tmp"):
-        with contextlib.suppress(FileNotFoundError):
-            if copy.stat().st_size == size:
-                return True
-    return False
-
-
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="tells who has a file open from /proc (Linux)")
 def test_ctrl_c_stops_duckdb_s_pass_over_a_large_file_at_once(tmp_path: Path) -> None:
     """Ctrl-C while DuckDB reads a large parquet report (two million rows in 17 row groups) for its
@@ -109,34 +90,12 @@ def test_ctrl_c_stops_duckdb_s_pass_over_a_large_file_at_once(tmp_path: Path) ->
                         fmt="parquet", legacy=True, seed=1)
     root = tmp_path / "ws"
     init_workspace(root, name="ctrl-c").close()
-    with subprocess.Popen([sys.executable, "-m", "workbench.cli", "import", str(root), str(cur)],
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as proc:
-        try:
-            # The hash, then the copy, are through once the copy is whole: who has the file open
-            # then is DuckDB. Open at two looks 20 ms apart, it is its pass, not a look at the
-            # file's columns.
-            deadline, looks = time.monotonic() + 60, 0
-            while looks < 2 and proc.poll() is None and time.monotonic() < deadline:
-                looks = looks + 1 if copied_whole(root / "usage", cur.stat().st_size) and reading(proc.pid, cur) else 0
-                time.sleep(0.02)
-            assert proc.poll() is None, "the import finished before it could be interrupted"
-            assert looks == 2, "DuckDB's pass over the file was never seen"
-            proc.send_signal(signal.SIGINT)
-            pressed, said, err = time.monotonic(), 0.0, ""
-            assert proc.stderr is not None
-            for line in proc.stderr:
-                err += line
-                if not said and line.startswith("interrupted:"):
-                    said = time.monotonic() - pressed
-            proc.wait(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+    run = interrupt_import(root, cur)  # raises unless DuckDB's pass over the file was seen, still running
 
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
-    assert last_line(err) == f"interrupted: {KEPT_IMPORT}; {AGAIN_IMPORT}"
-    assert said < 0.5, f"the import went on {said:.2f} s after the Ctrl-C"
+    assert run.code == 130, run.stderr
+    assert "Traceback" not in run.stderr
+    assert last_line(run.stderr) == f"interrupted: {KEPT_IMPORT}; {AGAIN_IMPORT}"
+    assert run.said < 0.5, f"the import went on {run.said:.2f} s after the Ctrl-C"
     ws = open_workspace(root)
     try:
         with ws.session() as session:
