@@ -38,6 +38,7 @@ from workbench.billing.invoices import (PRELIMINARY_FIX, InvoiceNotFound, Invoic
                                        issued_from_preliminary)
 from workbench.billing.report_totals import ReportTotals, report_totals
 from workbench.billing.store import models as m
+from workbench.billing.store.periods import few
 from workbench.billing.store.usage_queries import ReportPeriod, report_periods
 from workbench.billing.store.workspace import Workspace
 
@@ -46,7 +47,7 @@ from .notebook import stamp
 from .ranges import LAST, MONTH, MTD, RangeChooser
 from .readonly import read_only_view
 from .table import CheckTable
-from .text import banner_html, esc, money, percent, problems_html, warning_html
+from .text import banner_html, count, esc, money, percent, problems_html, warning_html
 
 __all__ = ["BillingApp", "DraftRow", "build_billing_app"]
 
@@ -101,10 +102,12 @@ class BillingApp:
         self.vendor = w.Dropdown(options=_vendor_choices(vendors), value=vendors[0] if vendors else None, description="Vendor",
                                  layout=w.Layout(width="220px"))
         self.range = RangeChooser(self.today, self.months(self.vendor.value))
-        self.apply_credits = w.Checkbox(description="Apply credits", value=False, indent=False)
-        self.include_tax = w.Checkbox(description="Include tax", value=True, indent=False)
-        self.include_marketplace = w.Checkbox(description="Include marketplace fees", value=False, indent=False)
-        self.credits_for_marketplace = w.Checkbox(description="Use credits for marketplace fees", value=False, indent=False)
+        # one checkbox per invoice option, named as OPTION_LABELS says, ticked as InvoiceOptions' defaults
+        defaults = InvoiceOptions()
+        self.option_boxes = {name: w.Checkbox(description=label, value=getattr(defaults, name), indent=False)
+                             for name, label in OPTION_LABELS}
+        self.apply_credits, self.include_tax, self.include_marketplace, self.credits_for_marketplace = (
+            self.option_boxes[name] for name, _label in OPTION_LABELS)
         self.title = w.HTML()
         self.banner = w.HTML()
         # read-only: a table to read, without checkboxes (a manager generates nothing)
@@ -178,7 +181,7 @@ class BillingApp:
         self.vendor.observe(self._vendor_changed, "value")
         self.range.observe(self.refresh)
         if not read_only:  # a viewer can set a hidden box's value: the read-only report ignores it
-            for box in (self.apply_credits, self.include_tax, self.include_marketplace, self.credits_for_marketplace):
+            for box in self.option_boxes.values():
                 box.observe(lambda _change: self.refresh(), "value")
         self.select_all_button.on_click(lambda _b: self.table.check(None, True))
         self.select_none_button.on_click(lambda _b: self.table.check(None, False))
@@ -209,9 +212,7 @@ class BillingApp:
         """The ticked options; on a read-only page always the defaults (its boxes are hidden)."""
         if self.read_only:
             return InvoiceOptions()
-        return InvoiceOptions(apply_credits=bool(self.apply_credits.value), include_tax=bool(self.include_tax.value),
-                              include_marketplace=bool(self.include_marketplace.value),
-                              credits_for_marketplace=bool(self.credits_for_marketplace.value))
+        return InvoiceOptions(**{name: bool(box.value) for name, box in self.option_boxes.items()})
 
     @property
     def selected(self) -> list[str]:
@@ -253,25 +254,27 @@ class BillingApp:
         if credits:
             n = len(credits)
             if generated:
-                said.append(f"{_count(n, 'draft')} {'was' if n == 1 else 'were'} generated without the {whose(n)} credits "
+                said.append(f"{count(n, 'draft')} {'was' if n == 1 else 'were'} generated without the {whose(n)} credits "
                             f"(Apply credits was off): {_named(credits)}; to apply them, delete "
                             f"{'that draft' if n == 1 else 'those drafts'}, tick Apply credits and generate again")
             else:
-                said.append(f"{_count(n, 'selected customer')} {'has' if n == 1 else 'have'} credits that will not be applied: "
+                said.append(f"{count(n, 'selected customer')} {'has' if n == 1 else 'have'} credits that will not be applied: "
                             f"{_named(credits)}; tick Apply credits to use them")
         if market:
             n = len(market)
             if generated:
-                said.append(f"{_count(n, 'draft')} {'was' if n == 1 else 'were'} generated without the {whose(n)} marketplace "
+                said.append(f"{count(n, 'draft')} {'was' if n == 1 else 'were'} generated without the {whose(n)} marketplace "
                             f"charges (Include marketplace fees was off): {_named(market)}; to bill them, delete "
                             f"{'that draft' if n == 1 else 'those drafts'}, tick Include marketplace fees and generate again")
             else:
-                said.append(f"{_count(n, 'selected customer')} {'has' if n == 1 else 'have'} marketplace charges not "
+                said.append(f"{count(n, 'selected customer')} {'has' if n == 1 else 'have'} marketplace charges not "
                             f"included: {_named(market)}; tick Include marketplace fees to bill them")
         return said
 
     def _show_options_note(self) -> None:
-        ticked = [cid for cid in self.selected if cid not in self.already_billed([cid])]  # Generate skips those
+        selected = self.selected
+        billed = set(self.already_billed(selected))  # Generate skips those
+        ticked = [cid for cid in selected if cid not in billed]
         self.options_notes = self.left_out(ticked)
         self.options_note.value = warning_html(self.options_notes) if self.options_notes else ""
 
@@ -668,31 +671,27 @@ def _totals_html(totals: ReportTotals) -> str:
         + "</span>" for t in totals.prices)
     parts = [f"vendor cost {costs}"] if costs else []
     parts += [prices] if prices else []
-    line = (f"<b>Totals of {_count(totals.counted, 'customer')}</b>: " + "; ".join(parts)) if totals.counted \
+    line = (f"<b>Totals of {count(totals.counted, 'customer')}</b>: " + "; ".join(parts)) if totals.counted \
         else "<b>Totals</b>: no customer has a price"
     notes = []
     if totals.left_out:
         n = len(totals.left_out)
-        notes.append(f"{_count(n, 'customer')} with a problem (no price) {'is' if n == 1 else 'are'} left out of the totals")
+        notes.append(f"{count(n, 'customer')} with a problem (no price) {'is' if n == 1 else 'are'} left out of the totals")
     if totals.cost_unknown:
         n = len(totals.cost_unknown)
-        notes.append(f"the vendor cost of {_count(n, 'customer')} with usage in several currencies is in no total")
+        notes.append(f"the vendor cost of {count(n, 'customer')} with usage in several currencies is in no total")
     note = (f'<div class="wb-totals-left-out" style="color:#5f6368;font-size:12px">{esc("; ".join(notes))}</div>'
             if notes else "")
     return (f'<div class="wb-totals" style="border-top:2px solid #ccc;padding:4px 6px;margin-top:2px;font-size:13px">'
             f"{line}{note}</div>")
 
 
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
-
-
 def _named(items: Sequence[tuple[str, str]]) -> str:
     """"Quarry Media 250.00 CAD, Acme Corp 10.00 USD" (the first ten; "and 3 more")."""
-    text = ", ".join(f"{name} {amount}" for name, amount in items[:_NAMED])
-    return text + (f" and {len(items) - _NAMED} more" if len(items) > _NAMED else "")
+    return few([f"{name} {amount}" for name, amount in items], shown=_NAMED)
 
 
+# the invoice options by InvoiceOptions' field names, as the page's checkboxes name them
 OPTION_LABELS = (("apply_credits", "Apply credits"), ("include_tax", "Include tax"),
                  ("include_marketplace", "Include marketplace fees"), ("credits_for_marketplace", "Use credits for marketplace fees"))
 

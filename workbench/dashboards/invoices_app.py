@@ -88,7 +88,7 @@ from .notebook import stamp
 from .ranges import ALL, RangeChooser
 from .readonly import effective_status, read_only_view
 from .table import CheckTable, PickTable
-from .text import esc, money, warning_html
+from .text import count, esc, money, warning_html
 
 __all__ = ["DRAFT_COLUMNS", "INVOICE_COLUMNS", "STATUS_ACTIONS", "BulkPending", "InvoicesApp", "Pending",
            "build_invoices_app"]
@@ -144,7 +144,17 @@ class BulkPending:
 
 
 def _drafts(n: int) -> str:
-    return f"{n} draft" + ("" if n == 1 else "s")
+    return count(n, "draft")
+
+
+def _put_away(box: w.Box) -> None:
+    """A question's box emptied and hidden, its widgets closed (their models leave the page)."""
+    for child in box.children:
+        for widget in getattr(child, "children", ()):
+            widget.close()
+        child.close()
+    box.children = ()
+    box.layout.display = HIDDEN
 
 
 class InvoicesApp:
@@ -456,13 +466,8 @@ class InvoicesApp:
 
     def _forget_pending(self) -> Pending | None:
         pending, self.pending, self.reason = self.pending, None, None
-        for child in self.confirm_box.children:
-            for widget in getattr(child, "children", ()):
-                widget.close()
-            child.close()
         self.confirm_buttons = {}
-        self.confirm_box.children = ()
-        self.confirm_box.layout.display = HIDDEN
+        _put_away(self.confirm_box)
         return pending
 
     def _refuse(self, what: str = "changing an invoice's status") -> None:
@@ -595,13 +600,8 @@ class InvoicesApp:
 
     def _forget_bulk(self) -> BulkPending | None:
         pending, self.bulk_pending = self.bulk_pending, None
-        for child in self.bulk_confirm_box.children:
-            for widget in getattr(child, "children", ()):
-                widget.close()
-            child.close()
         self.bulk_confirm_buttons = {}
-        self.bulk_confirm_box.children = ()
-        self.bulk_confirm_box.layout.display = HIDDEN
+        _put_away(self.bulk_confirm_box)
         return pending
 
     def _still_drafts(self, numbers: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -15,7 +15,7 @@ from workbench.billing.core.money import money_text
 from workbench.billing.core.money import percent as percent_of
 from workbench.billing.core.problems import Problem, Severity
 
-__all__ = ["esc", "money", "percent", "problem_html", "problems_html", "banner_html", "warning_html"]
+__all__ = ["esc", "count", "money", "percent", "problem_html", "problems_html", "banner_html", "warning_html"]
 
 DASH = "\u2014"
 # a warning's colours (amber), as its banner and its text show them
@@ -24,6 +24,11 @@ WARNING_BACKGROUND, WARNING_BORDER, WARNING_TEXT = "#fff4e0", "#d08a00", "#8a5a0
 
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def count(n: int, thing: str) -> str:
+    """"1 draft", "3 drafts"."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def money(amount: Decimal | None, currency: str | None) -> str:
