@@ -295,18 +295,14 @@ def void_notice(ws: Workspace, ref: str | int) -> list[str]:
     with ws.session() as session:
         inv = find(session, ref)
         name = session.get(m.Customer, inv.customer_id).name
-        # amounts are exact text on SQLite: compared and added in Python, never in SQL
-        applied = [e for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id))]
+        applied = _applied_credits(session, inv)
         status, total, currency, month = Status(inv.status), inv.total, inv.currency, f"{inv.period_start:%Y-%m}"
         number, period = inv.number, inv.period_label
     if status is Status.VOID:
         return [(f"{number} is void already: voiding it again changes nothing stored "
                  f"(its month-end folder follows it under output/{month}/{output_folders.VOID_FOLDER}/)")]
-    by_currency: dict[str, list[Decimal]] = {}
-    for entry in applied:  # applied (negative) and given back (positive, by an earlier void): what is still applied
-        by_currency.setdefault(entry.currency, []).append(entry.amount)
-    held = {cur: -exact_sum(amounts) for cur, amounts in by_currency.items() if exact_sum(amounts) < 0}
-    credits = ", ".join(f"{money_text(amount, cur)} {cur}" for cur, amount in sorted(held.items()))
+    taken = {cur: exact_sum(-e.amount for e in applied if e.currency == cur) for cur in {e.currency for e in applied}}
+    credits = ", ".join(f"{money_text(amount, cur)} {cur}" for cur, amount in sorted(taken.items()))
     return [
         (f"voiding {number} ({name}, {money_text(total, currency)} {currency}, {status.label}) cannot be undone: "
          "a void invoice stays void, kept with its number for the record (its statement says VOID, nothing is due)"),
@@ -396,10 +392,14 @@ def _record_parties(session: Session, inv: m.Invoice) -> None:
     inv.issued_by = {key.removeprefix("reseller."): settings.get(key) or "" for key in ISSUER_SETTINGS}
 
 
+def _applied_credits(session: Session, inv: m.Invoice) -> list[m.CreditEntry]:
+    """The ledger entries by which `inv` took credit (negative amounts; a void's give-backs are
+    positive). Amounts are exact text on SQLite: compared in Python, never in SQL."""
+    return [e for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id)) if e.amount < 0]
+
+
 def _give_back_credits(session: Session, inv: m.Invoice, today: dt.date, actor: str | None) -> None:
-    # amounts are exact text on SQLite: compare them in Python, never in SQL
-    applied = [e for e in session.scalars(select(m.CreditEntry).where(m.CreditEntry.invoice_id == inv.id)) if e.amount < 0]
-    for entry in applied:
+    for entry in _applied_credits(session, inv):
         session.add(m.CreditEntry(customer_id=entry.customer_id, entry_date=today, amount=-entry.amount,
                                   currency=entry.currency, kind=entry.kind, memo=f"{inv.number} voided",
                                   invoice_id=inv.id))
