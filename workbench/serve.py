@@ -3,7 +3,8 @@
     workbench serve ./acme-workspace                       # billing reports, opens a browser
     workbench serve ./acme-workspace --notebook all --read-only --port 8870 --no-browser
 
-Voila runs as a child process bound to 127.0.0.1 with sources stripped (its default); the
+Voila runs as a child process (`workbench.voila_app`: Voila, each page loading only the lab
+extensions it uses) bound to 127.0.0.1 with sources stripped (its default); the
 workspace path and read-only flag reach the notebook kernels through environment variables
 (`WORKBENCH_WORKSPACE`, `WORKBENCH_READ_ONLY`, `WORKBENCH_TODAY`, and `WORKBENCH_DB_URL` when
 set), which the notebooks' parameters cells read. Voila has no authentication: read-only mode is
@@ -116,7 +117,7 @@ def voila_command(target: Path, port: int, *, preheat: bool = True, pool_size: i
     once it has had no page connected and no activity that long. A kernel with its page connected or
     running a cell is never culled, nor (Voila's `VoilaKernelManager.cull_kernel_if_idle`) a preheated
     kernel still in the pool, waiting for its visitor."""
-    command = [sys.executable, "-m", "voila", str(target), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}",
+    command = [sys.executable, "-m", "workbench.voila_app", str(target), "--no-browser", f"--port={port}", f"--Voila.ip={HOST}",
                f"--template={TEMPLATE}"]
     if cull_idle_timeout > 0:
         command += [f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",

@@ -62,4 +62,6 @@ def test_the_usage_explorer_comes_from_the_pool_and_shows_an_import_made_after_i
     readout = page.locator(".wb-months")
     readout.wait_for(timeout=60_000)
     assert readout.inner_text() == later, f"expected {later} (new), not {month}"
+    # its charts are drawn: the page loads jupyterlab-plotly, which the other pages go without
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     assert "Using pre-heated kernel" in served_explorer.log()

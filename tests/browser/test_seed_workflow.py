@@ -49,6 +49,10 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
     served.wait_preheated(2)
     billing = BillingPage(page).open(served.url("billing"))
     steps.shot(page, "billing reports page")
+    # the page loads the lab extensions it uses, not plotly's 4.7 MB (only the explorer draws charts)
+    loaded = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+    assert any("/labextensions/anywidget/" in url for url in loaded), loaded
+    assert not [url for url in loaded if "/labextensions/jupyterlab-plotly/" in url]
     # the demo has no November report: the page opens on last month with a note, not an error
     billing.expect(billing.message).to_contain_text("Month to date (2025-11) has no AWS report yet: showing last month")
     billing.expect(billing.report_title).to_contain_text(LAST_MONTH)

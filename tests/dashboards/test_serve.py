@@ -93,7 +93,7 @@ def test_the_notebooks_are_found_in_the_checkout_and_voila_binds_to_loopback(mon
     folder = find_notebooks_dir()
     assert (folder / NOTEBOOKS["billing"]).is_file() and (folder / NOTEBOOKS["invoices"]).is_file()
     command = voila_command(folder / NOTEBOOKS["billing"], 8870)
-    assert command[1:3] == ["-m", "voila"]
+    assert command[1:3] == ["-m", "workbench.voila_app"]  # Voila, with a page-config hook
     assert {"--no-browser", "--port=8870", "--Voila.ip=127.0.0.1", "--preheat_kernel=True", "--pool_size=1"} <= set(command)
     assert not any("strip_sources" in part for part in command)  # Voila strips sources by default
 
@@ -241,3 +241,20 @@ def test_serve_started_as_a_background_job_still_stops_voila_at_once(template_wo
         for left in [process, *children]:
             with contextlib.suppress(Exception):
                 left.kill()
+
+
+def test_each_page_loads_only_the_lab_extensions_it_uses():
+    """Voila gives every page every installed extension; plotly's (4.7 MB of JavaScript) is
+    the explorer's alone (`workbench.voila_app`, Voila's page-config hook)."""
+    from workbench.voila_app import page_config
+
+    installed = [{"name": "anywidget"}, {"name": "@jupyter-widgets/jupyterlab-manager"}, {"name": "jupyterlab-plotly"}]
+    config = {"federated_extensions": installed, "baseUrl": "/"}
+
+    def names(notebook: str) -> list[str]:
+        return [x["name"] for x in page_config(config, notebook_path=notebook, base_url="/", log=None)["federated_extensions"]]
+
+    everything = ["anywidget", "@jupyter-widgets/jupyterlab-manager", "jupyterlab-plotly"]
+    assert names("usage_explorer.ipynb") == names("/srv/notebooks/usage_explorer.ipynb") == everything
+    assert names("billing_reports.ipynb") == names("sub/customer_invoices.ipynb") == everything[:2]
+    assert config["federated_extensions"] == installed  # Voila's own config is left as it was
