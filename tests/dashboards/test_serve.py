@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.serve import NOTEBOOKS, find_notebooks_dir, free_port, voila_command
+from workbench.serve import NOTEBOOKS, POOL_REFILL_DELAY_S, find_notebooks_dir, free_port, voila_command
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -106,6 +106,8 @@ def test_preheat_is_the_default_for_the_three_dashboards_only():
     folder = find_notebooks_dir()
     assert not any("preheat" in part for part in voila_command(folder / NOTEBOOKS["billing"], 8870, preheat=False))
     assert "--preheat_kernel=True" in voila_command(folder / NOTEBOOKS["usage"], 8870)
+    # the pool refills after the visitor's page has loaded, not while it loads
+    assert f"--VoilaKernelManager.fill_delay={POOL_REFILL_DELAY_S}" in voila_command(folder / NOTEBOOKS["usage"], 8870)
 
     # --notebook all serves the folder: Voila would preheat every notebook in it (invoice.ipynb too);
     # ask Voila's own kernel manager which notebooks it fills a pool for (no kernel is started)
