@@ -104,6 +104,9 @@ def test_the_credits_and_marketplace_charges_the_unticked_options_leave_out_are_
     quarry = app.previews["100002"]
     assert quarry.credits_not_applied == ((Decimal("250.00"), "CAD"),)
     assert quarry.marketplace_not_included == Decimal("40.00")
+    as_json = quarry.to_dict()  # what a script reads: exact decimal strings (a vendor cost unrounded)
+    assert as_json["credits_not_applied"] == [{"amount": "250.00", "currency": "CAD"}]
+    assert Decimal(as_json["marketplace_not_included"]) == Decimal("40.00")
     assert app.previews["100004"].credits_not_applied == ()  # marketplace credit, no marketplace fees
 
     app.apply_credits.value = True  # ticked: the credit will be applied, the note goes

@@ -143,6 +143,8 @@ class CustomerPreview:
             "usage_currency": self.usage_currency, "vendor_cost": text(self.vendor_cost),
             "currency": self.currency, "price": text(self.price), "margin": text(self.margin),
             "total": text(self.total), "problems": [p.to_dict() for p in self.problems], "billed": self.billed,
+            "credits_not_applied": [{"amount": text(a), "currency": c} for a, c in self.credits_not_applied],
+            "marketplace_not_included": text(self.marketplace_not_included),
         }
 
 
