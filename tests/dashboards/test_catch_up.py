@@ -12,7 +12,7 @@ from workbench.billing.generate import generate_invoices
 from workbench.billing.invoices import approve
 from workbench.billing.store.table_import import import_tables
 from workbench.dashboards import build_billing_app, build_invoices_app, catch_up_when_visited
-from workbench.dashboards.ranges import LAST
+from workbench.dashboards.ranges import CUSTOM, LAST
 
 from .conftest import TODAY, snapshot
 
@@ -55,6 +55,25 @@ def test_the_billing_report_follows_the_day_when_it_has_no_fixed_today(ws):
     app.today = app.range.today = app.stamp.today
     assert app.catch_up() is True
     assert app.today == app.range.today == dt.date.today()
+
+
+def test_a_new_month_moves_the_custom_days_the_page_opened_on_and_keeps_days_the_analyst_chose(ws):
+    """Custom opens on last month's days; a page preheated on 31 October and visited on
+    1 November opens on October's, as a page built that day would."""
+    def days(app) -> tuple[dt.date, dt.date]:
+        return app.range.start.value, app.range.end.value
+
+    for app in (build_billing_app(ws, today=dt.date(2025, 10, 31)), build_invoices_app(ws, today=dt.date(2025, 10, 31))):
+        app.range.kind.value = CUSTOM
+        assert days(app) == (dt.date(2025, 9, 1), dt.date(2025, 9, 30))
+        app._given_today = dt.date(2025, 11, 1)  # the kernel ran the notebook the day before the visit
+        assert app.catch_up() is True
+        assert days(app) == (dt.date(2025, 10, 1), dt.date(2025, 10, 31)) and app.range.today == dt.date(2025, 11, 1)
+
+        app.range.start.value = dt.date(2025, 10, 5)  # the analyst's own days stay as they are
+        app._given_today = dt.date(2025, 12, 1)
+        assert app.catch_up() is True
+        assert days(app) == (dt.date(2025, 10, 5), dt.date(2025, 10, 31))
 
 
 def test_the_invoice_list_catches_up_and_a_read_only_one_writes_nothing(ws):

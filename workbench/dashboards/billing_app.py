@@ -348,11 +348,12 @@ class BillingApp:
         now = stamp(self.ws, self._given_today or dt.date.today())
         if now == self.stamp:
             return False
-        self.today = self.range.today = now.today
+        self.today = now.today
         self.periods = report_periods(self.ws)
         vendors = sorted({p.vendor for p in self.periods})
         self._quiet = True
         try:
+            self.range.set_today(now.today)
             if list(self.vendor.options) != _vendor_choices(vendors):
                 keep = self.vendor.value if self.vendor.value in vendors else None
                 self.vendor.options = _vendor_choices(vendors)  # (ipywidgets then picks the first option)

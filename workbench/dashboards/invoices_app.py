@@ -256,7 +256,7 @@ class InvoicesApp:
         now = stamp(self.ws, self._given_today or dt.date.today())
         if now == self.stamp:
             return False
-        self.today = self.range.today = now.today
+        self.today = now.today
         if not self.read_only:
             overdue = refresh_past_due(self.ws, today=self.today)
             if overdue:
@@ -265,6 +265,7 @@ class InvoicesApp:
         keep = self.customer.value if self.customer.value in {c for _label, c in customers} else ""
         self._quiet = True
         try:
+            self.range.set_today(now.today)
             self.customer.options = [("All customers", "")] + customers
             self.customer.value = keep
             self.range.set_months(months)

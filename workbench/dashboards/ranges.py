@@ -35,12 +35,25 @@ class RangeChooser:
         # billed for it reads "billed" with its invoice, where last month's 1st to today (the
         # former default) overlapped the billed month and the current one and listed every
         # billed customer as an error. Month to date has its own entry already.
-        previous = last_month(today)
-        self.start = w.DatePicker(description="From", value=previous.start, layout=w.Layout(width="230px"))
-        self.end = w.DatePicker(description="To", value=previous.end - dt.timedelta(days=1), layout=w.Layout(width="230px"))
+        first, last = self._custom_default(today)
+        self.start = w.DatePicker(description="From", value=first, layout=w.Layout(width="230px"))
+        self.end = w.DatePicker(description="To", value=last, layout=w.Layout(width="230px"))
         self.widget = w.HBox([self.kind, self.month, self.start, self.end])
         self.kind.observe(lambda _change: self._show(), "value")
         self._show()
+
+    def set_today(self, today: dt.date) -> None:
+        """A new day (a preheated page visited later): Month to date and Last month follow it, and
+        so do the custom days while they are still the ones the chooser opened on."""
+        opened_on = self._custom_default(self.today)
+        self.today = today
+        if (self.start.value, self.end.value) == opened_on:
+            self.start.value, self.end.value = self._custom_default(today)
+
+    @staticmethod
+    def _custom_default(today: dt.date) -> tuple[dt.date, dt.date]:
+        previous = last_month(today)
+        return previous.start, previous.end - dt.timedelta(days=1)
 
     def set_months(self, months: Sequence[str]) -> None:
         keep = self.month.value if self.month.value in months else None
