@@ -8,17 +8,26 @@ DEMO   ?= demo-workspace
 
 SYSDEPS := $(VENV)/.sysdeps
 
-.PHONY: help install sysdeps test pg-stop bench demo demo-reset clean
+.PHONY: help install lock sysdeps test pg-stop bench demo demo-reset clean
 .DEFAULT_GOAL := install
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the tests and benchmarks ran with: a new
+# machine gets the same front end (a plotly release doubled the JavaScript a dashboard loaded)
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 ## create .venv and install the project with its test extras (the default goal)
 install: $(STAMP)
+
+## re-resolve the newest versions into constraints.txt (then make test, and commit both)
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --upgrade pip && .venv-lock/bin/pip install -q -e '.[test]'
+	{ sed -n '1,2p' constraints.txt; .venv-lock/bin/pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-lock
 
 # Debian packages: chromium (statement PDFs, browser tests), poppler-utils, fonts
 $(SYSDEPS): scripts/install-system-deps.sh
