@@ -26,7 +26,7 @@ install: $(STAMP)
 lock:
 	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install -q --upgrade pip && .venv-lock/bin/pip install -q -e '.[test]'
-	{ sed -n '1,2p' constraints.txt; .venv-lock/bin/pip freeze --exclude-editable; } > constraints.new
+	{ grep '^#' constraints.txt; .venv-lock/bin/pip freeze --exclude-editable; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf .venv-lock
 
 # Debian packages: chromium (statement PDFs, browser tests), poppler-utils, fonts

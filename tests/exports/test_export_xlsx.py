@@ -44,6 +44,7 @@ def raw_sheets(path: Path) -> dict[str, list[list[str]]]:
             xml = ElementTree.fromstring(z.read(target if target.startswith("xl/") else f"xl/{target}"))
             rows: list[list[str]] = []
             for row in xml.findall("m:sheetData/m:row", NS):
+                rows.extend([] for _ in range(int(row.get("r", "0")) - 1 - len(rows)))  # empty rows are left out
                 cells: list[str] = []
                 for c in row.findall("m:c", NS):
                     column = column_index(c.get("r", ""))
@@ -194,7 +195,7 @@ def test_layout_bold_frozen_headers_widths_and_formats(engine_invoice: EngineInv
         assert ws.freeze_panes == "A2"
         assert all(cell.font.b for cell in ws[1])
     lines = wb["Lines"]
-    assert lines.column_dimensions["B"].width == 48
+    assert int(lines.column_dimensions["B"].width) == 48  # 48.7109375: what Excel stores for a width of 48
     assert [lines.cell(row, 7).number_format for row in range(2, 9)] == ["#,##0.00"] * 7
     assert lines["B6"].font.b and lines["G6"].font.b  # Subtotal
     assert not lines["B2"].font.b
@@ -316,3 +317,24 @@ def test_failed_workbook_leaves_no_spooled_sheet_behind(
         export_invoice(invoice, "xlsx", out)
     assert list(out.iterdir()) == []
     assert list(spool.iterdir()) == []
+
+
+def test_vendor_text_stays_text_control_characters_and_links_too(engine_invoice: EngineInvoice, tmp_path: Path) -> None:
+    """A bell character (which XML forbids) becomes U+FFFD; a URL is not made a hyperlink."""
+    invoice = engine_invoice(
+        """
+        section | service   | sku | description                | quantity | unit | vendor_cost | marketplace | source_rows
+        Compute | AmazonEC2 | m5  | EC2 \x07bell                | 1        | Hrs  | 1           | no          | 1
+        Storage | AmazonS3  | s3  | https://aws.amazon.com/s3/ | 1        | GB   | 1           | no          | 1
+        """,
+        pricebook=PricebookVersion("At cost", "aws", "2025-07"),
+    )
+
+    path = export_invoice(invoice, "xlsx", tmp_path)
+
+    with zipfile.ZipFile(path) as z:
+        lines_xml = z.read("xl/worksheets/sheet2.xml").decode()
+        assert "\x07" not in lines_xml
+        assert "xl/worksheets/_rels/sheet2.xml.rels" not in z.namelist()  # no hyperlinks
+    descriptions = [row[1].value for row in load_workbook(path)["Lines"].iter_rows(min_row=2, max_row=3)]
+    assert descriptions == ["EC2 \N{REPLACEMENT CHARACTER}bell", "https://aws.amazon.com/s3/"]
