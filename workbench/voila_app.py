@@ -5,8 +5,9 @@ Voila hands every page every federated extension installed in the environment, a
 downloads, parses and runs all of them before the first widget appears. `jupyterlab-plotly` alone
 is 4.7 MB of JavaScript (plotly.js, 48% of all a billing page loaded) and only the usage explorer
 draws plotly charts; on the 500-customer bench page (`bench/dashboard.py`) it cost the browser
-~0.6 s of CPU per visit (4.9 -> 4.3 s, on two cores shared with Voila and the kernels). `page_config` (Voila's `VoilaConfiguration.page_config_hook`, called for
-a visitor's page and for a preheated kernel's alike) takes it off the other pages.
+~0.6 s of CPU per visit (4.9 -> 4.3 s, on two cores shared with Voila and the kernels).
+`page_config` (Voila's `VoilaConfiguration.page_config_hook`, called for a visitor's page and for
+a preheated kernel's alike) takes it off the other pages.
 
 A callable cannot be given on Voila's command line, hence this entry point rather than a flag.
 """

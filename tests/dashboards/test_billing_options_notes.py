@@ -168,6 +168,16 @@ def test_a_billed_customer_is_not_named_generate_skips_it(ws):
     assert app.already_billed(["100002"]) == ["100002"] and app.options_notes == []
 
 
+def test_a_new_month_moves_both_custom_days_before_any_observer_hears_of_it():
+    chooser = RangeChooser(dt.date(2026, 12, 1), ["2026-11"])
+    seen: list[tuple[dt.date, dt.date]] = []
+    chooser.observe(lambda: seen.append((chooser.start.value, chooser.end.value)))
+
+    chooser.set_today(dt.date(2027, 1, 4))
+
+    assert seen and set(seen) == {(dt.date(2026, 12, 1), dt.date(2026, 12, 31))}  # never 12-01 .. 11-30
+
+
 def test_custom_opens_on_last_months_exact_days_not_across_the_billed_month(ws):
     chooser = RangeChooser(dt.date(2026, 12, 1), ["2026-11"])
     assert (chooser.start.value, chooser.end.value) == (dt.date(2026, 11, 1), dt.date(2026, 11, 30))

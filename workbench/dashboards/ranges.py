@@ -48,7 +48,9 @@ class RangeChooser:
         opened_on = self._custom_default(self.today)
         self.today = today
         if (self.start.value, self.end.value) == opened_on:
-            self.start.value, self.end.value = self._custom_default(today)
+            # both days change before an observer hears of either: none sees a new From with the old To
+            with self.start.hold_trait_notifications(), self.end.hold_trait_notifications():
+                self.start.value, self.end.value = self._custom_default(today)
 
     @staticmethod
     def _custom_default(today: dt.date) -> tuple[dt.date, dt.date]:
