@@ -112,11 +112,16 @@ def test_the_credits_and_marketplace_charges_the_unticked_options_leave_out_are_
     app.apply_credits.value = True  # ticked: the credit will be applied, the note goes
     assert app.options_notes == ["1 selected customer has marketplace charges not included: Quarry Media 40.00 USD; "
                                  "tick Include marketplace fees to bill them"]
-    app.include_marketplace.value = True
+    app.include_marketplace.value = True  # billed now; the credit pays the usage, and what is left of it?
+    # the engine's figure: 54.84 CAD more credit taken with the last box ticked (see the test below)
+    assert app.previews["100002"].credits_not_on_marketplace == Decimal("54.84")
+    assert app.options_notes == ["1 selected customer has credit left that will not pay marketplace fees: "
+                                 "Quarry Media 54.84 CAD; tick Use credits for marketplace fees to use it"]
+    app.credits_for_marketplace.value = True
     assert app.options_notes == [] and app.options_note.value == ""
     assert app.selected == ["100001", "100002", "100004"]  # the options did not untick anyone
 
-    app.apply_credits.value = app.include_marketplace.value = False
+    app.apply_credits.value = app.include_marketplace.value = app.credits_for_marketplace.value = False
     app.select(["100001"])
     app.table.check(["100002", "100004"], False)  # Acme alone: it has neither
     assert app.options_notes == []
@@ -143,20 +148,40 @@ def test_the_preview_says_which_options_made_the_drafts_and_what_they_left_out(w
     assert shown.endswith(" ".join(app.preview_notes))
 
 
-def test_with_both_options_ticked_the_preview_says_so_and_nothing_is_left_out(ws):
+def test_credit_left_after_the_usage_is_named_while_it_may_not_pay_marketplace_fees(ws):
     app = last_month_page(ws)
     app.apply_credits.value = app.include_marketplace.value = True
+    app.select(["100002"])
+    assert app.options_notes == ["1 selected customer has credit left that will not pay marketplace fees: "
+                                 "Quarry Media 54.84 CAD; tick Use credits for marketplace fees to use it"]
+    app.generate_button.click()
+    (quarry,) = [row.invoice for row in app.drafts.values()]
+    # 75.416 CAD of EC2 (50.00 x 1.3712 + 10 %) + the marketplace SaaS at cost, 40.00 x 1.3712 =
+    # 54.848: 130.264, shown 130.26; the 250.00 credit pays the usage's 75.42 and not the 54.84
+    # of marketplace fees, HST 13 % of 54.848 is 7.13: 61.97. 174.58 of credit is left over.
+    assert quarry.total == Decimal("61.97")
+    assert app.preview_notes == [
+        "1 draft bills marketplace fees that the customer's credit left over could have paid (Use credits for "
+        "marketplace fees was off): Quarry Media 54.84 CAD; to use it, delete that draft, tick Use credits for "
+        "marketplace fees and generate again"]
+    assert text_of(app.generated_options.value).startswith(
+        "Generated with: Apply credits: on, Include tax: on, Include marketplace fees: on, Use credits for "
+        "marketplace fees: off")
+
+
+def test_with_every_option_ticked_the_preview_says_so_and_nothing_is_left_out(ws):
+    app = last_month_page(ws)
+    app.apply_credits.value = app.include_marketplace.value = app.credits_for_marketplace.value = True
     app.select(["100002"])
     assert app.options_notes == []
     app.generate_button.click()
     (quarry,) = [row.invoice for row in app.drafts.values()]
-    # 75.42 CAD of EC2 (as above) + the marketplace SaaS at cost, 40.00 x 1.3712 = 54.85 (54.848):
-    # 130.26; the credit pays the 75.42 of usage (marketplace fees only with "Use credits for
-    # marketplace fees"), HST 13 % of 54.848 is 7.13: 61.97
-    assert quarry.total == Decimal("61.97")
+    # as above, and the credit pays the 54.84 of marketplace fees too: 130.26 - 130.26 = 0.00, and
+    # the tax is on what is left of the exact charges (130.264 - 130.26 = 0.004): 0.00
+    assert quarry.total == Decimal("0.00")
     assert app.preview_notes == []
     assert text_of(app.generated_options.value) == ("Generated with: Apply credits: on, Include tax: on, Include "
-                                                    "marketplace fees: on, Use credits for marketplace fees: off")
+                                                    "marketplace fees: on, Use credits for marketplace fees: on")
 
 
 def test_a_billed_customer_is_not_named_generate_skips_it(ws):

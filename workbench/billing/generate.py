@@ -132,9 +132,12 @@ class CustomerPreview:
     # What the options leave off the invoice that the customer has (so that a page can say so):
     # its credit balances that would pay part of it, while "apply credits" is off
     # (`payable_balances`, (amount, currency), the invoice's currency first), and the vendor cost
-    # (usage currency) of its marketplace usage, while "include marketplace fees" is off.
+    # (usage currency) of its marketplace usage, while "include marketplace fees" is off; and the
+    # credit (invoice currency) that would pay its marketplace fees, while credits are applied
+    # and marketplace fees billed but "use credits for marketplace fees" is off.
     credits_not_applied: tuple[tuple[Decimal, str], ...] = ()
     marketplace_not_included: Decimal | None = None
+    credits_not_on_marketplace: Decimal | None = None
 
     def to_dict(self) -> dict[str, object]:
         text = lambda d: None if d is None else format(d, "f")  # noqa: E731
@@ -145,6 +148,7 @@ class CustomerPreview:
             "total": text(self.total), "problems": [p.to_dict() for p in self.problems], "billed": self.billed,
             "credits_not_applied": [{"amount": text(a), "currency": c} for a, c in self.credits_not_applied],
             "marketplace_not_included": text(self.marketplace_not_included),
+            "credits_not_on_marketplace": text(self.credits_not_on_marketplace),
         }
 
 
@@ -289,7 +293,8 @@ def preview_customers(
                                     round_minor(price, plan.currency), round_minor(figures.margin, plan.currency),
                                     figures.total, own, price_exact=price, margin_exact=figures.margin,
                                     credits_not_applied=_credits_not_applied(plan, options),
-                                    marketplace_not_included=_marketplace_not_included(groups, usage_currencies, options)))
+                                    marketplace_not_included=_marketplace_not_included(groups, usage_currencies, options),
+                                    credits_not_on_marketplace=_credits_not_on_marketplace(plan, options)))
     general = tuple(p for p in prepared.problems if p.customer_id is None)
     return rows, general
 
@@ -340,6 +345,18 @@ def _credits_not_applied(plan: _Plan, options: InvoiceOptions) -> tuple[tuple[De
     if not held or _figures(plan, replace(options, apply_credits=True)).credits.total <= 0:
         return ()  # no credit, or none that this invoice could take (nothing owed, a refund)
     return held
+
+
+def _credits_not_on_marketplace(plan: _Plan, options: InvoiceOptions) -> Decimal | None:
+    """With credits applied and marketplace fees billed but "use credits for marketplace fees"
+    off: the credit (invoice currency) the invoice would take more were that on, i.e. what is
+    left of the customer's credit after the other charges that could pay its marketplace fees;
+    else None."""
+    if not (options.apply_credits and options.include_marketplace) or options.credits_for_marketplace:
+        return None
+    taken = _figures(plan, options).credits.total
+    more = EXACT.subtract(_figures(plan, replace(options, credits_for_marketplace=True)).credits.total, taken)
+    return more if more > 0 else None
 
 
 def _usage_cost(groups: Sequence[UsageGroup], usage_currencies: Sequence[str], include_marketplace: bool) -> Decimal | None:

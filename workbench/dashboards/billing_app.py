@@ -241,7 +241,8 @@ class BillingApp:
     def left_out(self, customer_ids: Sequence[str], *, generated: bool = False) -> list[str]:
         """What the unticked options leave off the invoices of `customer_ids`, one sentence per
         option, naming each customer and the amount (`CustomerPreview.credits_not_applied`,
-        `.marketplace_not_included`, as the engine computed them for the options shown):
+        `.marketplace_not_included`, `.credits_not_on_marketplace`, as the engine computed them
+        for the options shown):
         "2 selected customers have credits that will not be applied: Quarry Media 250.00 CAD,
         ...; tick Apply credits to use them". `generated`: the same said of drafts just made."""
         rows = [self.previews[cid] for cid in customer_ids if cid in self.previews]
@@ -249,6 +250,8 @@ class BillingApp:
                    for p in rows if p.credits_not_applied]
         market = [(p.customer_name, f"{money(p.marketplace_not_included, p.usage_currency)} {p.usage_currency}")
                   for p in rows if p.marketplace_not_included is not None]
+        unused = [(p.customer_name, f"{money(p.credits_not_on_marketplace, p.currency)} {p.currency}")
+                  for p in rows if p.credits_not_on_marketplace is not None and p.currency]
         said = []
         whose = lambda n: "customer's" if n == 1 else "customers'"  # noqa: E731
         if credits:
@@ -269,6 +272,16 @@ class BillingApp:
             else:
                 said.append(f"{count(n, 'selected customer')} {'has' if n == 1 else 'have'} marketplace charges not "
                             f"included: {_named(market)}; tick Include marketplace fees to bill them")
+        if unused:
+            n = len(unused)
+            if generated:
+                said.append(f"{count(n, 'draft')} {'bills' if n == 1 else 'bill'} marketplace fees that the {whose(n)} "
+                            f"credit left over could have paid (Use credits for marketplace fees was off): "
+                            f"{_named(unused)}; to use it, delete {'that draft' if n == 1 else 'those drafts'}, tick "
+                            f"Use credits for marketplace fees and generate again")
+            else:
+                said.append(f"{count(n, 'selected customer')} {'has' if n == 1 else 'have'} credit left that will not "
+                            f"pay marketplace fees: {_named(unused)}; tick Use credits for marketplace fees to use it")
         return said
 
     def _show_options_note(self) -> None:
