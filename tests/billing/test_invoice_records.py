@@ -174,3 +174,27 @@ def test_an_invoice_issued_before_the_record_names_the_parties_as_they_are_now(b
     load(billed, tmp_path, RENAMED)
     view = views(billed, {"100001": made[0].number})["100001"]
     assert (view.customer.name, view.reseller.name) == ("Acme Holdings Ltd", "Maple Cloud Group")
+
+
+def test_month_end_reads_the_rows_once_for_both_exporters_unless_there_are_too_many_to_hold(billed, monkeypatch):
+    """`source_row_reader(keep=True)`: the detailed CSV's rows serve the workbook's Detail sheet too
+    (the same objects, not read again), up to KEEP_AT_MOST; past it each exporter reads them anew."""
+    from workbench.billing import generate
+
+    (made,) = generate_invoices(billed, "aws", given_month("2025-10"), ["100001"], OPTIONS, today=TODAY).invoices
+    with billed.session() as session:
+        invoice_id = session.scalar(select(m.Invoice.id).where(m.Invoice.number == made.number))
+
+    reader = generate.source_row_reader(billed, invoice_id, keep=True)
+    first = list(reader())
+    assert len(first) >= 3 and all(a is b for a, b in zip(first, reader(), strict=True))  # kept
+
+    monkeypatch.setattr(generate, "KEEP_AT_MOST", len(first) - 1)
+    reader = generate.source_row_reader(billed, invoice_id, keep=True)
+    first = list(reader())
+    again = list(reader())
+    assert again == first and not any(a is b for a, b in zip(first, again, strict=True))  # read again
+
+    reader = generate.source_row_reader(billed, invoice_id, keep=True)
+    next(iter(reader()))  # a reader that stopped after one row (an export that failed) keeps nothing
+    assert len(list(reader())) == len(first)

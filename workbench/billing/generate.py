@@ -795,22 +795,37 @@ def _priced_from(session: Session, invoice: m.Invoice, date_range: DateRange) ->
     return current_reports(session, invoice.vendor, date_range.months), accounts
 
 
+KEEP_AT_MOST = 200_000  # source rows `source_row_reader(keep=True)` holds: ~0.3 GB; beyond, read again
+
+
 def source_row_reader(ws: Workspace, invoice_id: int, *, keep: bool = False) -> Callable[[], Iterable[SourceRow]]:
     """`source_rows` as an `InvoiceView`'s `source_rows`: read only when an exporter asks (the
     detailed CSV, the workbook's Detail sheet, a plug-in), never for the PDF or the customer CSV.
-    `keep` reads them once for several exporters of the same invoice (month end)."""
+    `keep` reads them once for several exporters of the same invoice (month end): the first
+    reader's rows stream through as they are read and are kept for the next, unless there are
+    more than KEEP_AT_MOST (a customer with millions of usage rows: each exporter reads them
+    again rather than a worker holding gigabytes of them)."""
     kept: list[SourceRow] | None = None
 
-    def rows() -> Iterable[SourceRow]:
+    def read() -> Iterator[SourceRow]:
+        return (SourceRow(line_position=position, **values)  # type: ignore[arg-type]  # rows are typed loosely
+                for position, values in source_rows(ws, invoice_id))
+
+    def keeping() -> Iterator[SourceRow]:
         nonlocal kept
+        held: list[SourceRow] | None = []
+        for row in read():
+            if held is not None:
+                held.append(row)
+                if len(held) > KEEP_AT_MOST:
+                    held = None
+            yield row
+        kept = held  # only rows read to the end are kept
+
+    def rows() -> Iterable[SourceRow]:
         if kept is not None:
             return iter(kept)
-        made = (SourceRow(line_position=position, **values)  # type: ignore[arg-type]  # rows are typed loosely
-                for position, values in source_rows(ws, invoice_id))
-        if not keep:
-            return made
-        kept = list(made)
-        return iter(kept)
+        return keeping() if keep else read()
 
     return rows
 
