@@ -795,7 +795,7 @@ def _priced_from(session: Session, invoice: m.Invoice, date_range: DateRange) ->
     return current_reports(session, invoice.vendor, date_range.months), accounts
 
 
-KEEP_AT_MOST = 200_000  # source rows `source_row_reader(keep=True)` holds: ~0.3 GB; beyond, read again
+KEEP_AT_MOST = 200_000  # rows `source_row_reader(keep=True)` holds: ~0.2 GB (1 KB a row, measured); beyond, read again
 
 
 def source_row_reader(ws: Workspace, invoice_id: int, *, keep: bool = False) -> Callable[[], Iterable[SourceRow]]:
