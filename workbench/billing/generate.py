@@ -839,9 +839,11 @@ def source_rows(ws: Workspace, invoice_id: int) -> Iterator[tuple[int, dict[str,
             return
         date_range = DateRange(invoice.period_start, invoice.period_end, invoice.period_label)
         reports, accounts = _priced_from(session, invoice, date_range)
-        lines = {(l.kind == "marketplace", l.section, l.service, l.sku, l.unit, l.charge_category): l for l in invoice.lines
-                 if l.kind in ("usage", "marketplace")}
+        # line key -> (position, markup, fx x (1 + markup)): per line, not per row
         fx = invoice.fx_rate
+        lines = {(l.kind == "marketplace", l.section, l.service, l.sku, l.unit, l.charge_category):
+                 (l.position, l.markup_percent, EXACT.multiply(fx, factor(l.markup_percent)))
+                 for l in invoice.lines if l.kind in ("usage", "marketplace")}
     if not reports or not accounts:
         return
     files = sql_list(rows_files(ws, reports))
@@ -864,11 +866,13 @@ def source_rows(ws: Workspace, invoice_id: int) -> Iterator[tuple[int, dict[str,
                 line = lines.get((bool(market), section, service, sku, unit, category))
                 if line is None:  # marketplace rows of an invoice that left marketplace fees out
                     continue
-                amount = EXACT.multiply(EXACT.multiply(D(cost), fx), factor(line.markup_percent))
-                yield line.position, {
+                position, markup, rate = line
+                cost = D(cost)
+                yield position, {
                     "source_file": file, "source_row": row, "sub_account_id": account, "charge_period_start": start,
                     "service": service, "sku": sku, "description": desc or "", "quantity": D(qty), "unit": unit,
-                    "vendor_cost": D(cost), "markup_percent": line.markup_percent, "fx_rate": fx, "amount": amount,
+                    "vendor_cost": cost, "markup_percent": markup, "fx_rate": fx,
+                    "amount": EXACT.multiply(cost, rate),  # exact: (cost x fx) x factor = cost x (fx x factor)
                 }
     finally:
         con.close()
