@@ -294,7 +294,7 @@ def preview_customers(
                                     figures.total, own, price_exact=price, margin_exact=figures.margin,
                                     credits_not_applied=_credits_not_applied(plan, options),
                                     marketplace_not_included=_marketplace_not_included(groups, usage_currencies, options),
-                                    credits_not_on_marketplace=_credits_not_on_marketplace(plan, options)))
+                                    credits_not_on_marketplace=_credits_not_on_marketplace(plan, options, figures)))
     general = tuple(p for p in prepared.problems if p.customer_id is None)
     return rows, general
 
@@ -347,15 +347,15 @@ def _credits_not_applied(plan: _Plan, options: InvoiceOptions) -> tuple[tuple[De
     return held
 
 
-def _credits_not_on_marketplace(plan: _Plan, options: InvoiceOptions) -> Decimal | None:
+def _credits_not_on_marketplace(plan: _Plan, options: InvoiceOptions, figures: InvoiceFigures) -> Decimal | None:
     """With credits applied and marketplace fees billed but "use credits for marketplace fees"
     off: the credit (invoice currency) the invoice would take more were that on, i.e. what is
     left of the customer's credit after the other charges that could pay its marketplace fees;
-    else None."""
+    else None. `figures`: the invoice's, computed with `options`."""
     if not (options.apply_credits and options.include_marketplace) or options.credits_for_marketplace:
         return None
-    taken = _figures(plan, options).credits.total
-    more = EXACT.subtract(_figures(plan, replace(options, credits_for_marketplace=True)).credits.total, taken)
+    with_it = _figures(plan, replace(options, credits_for_marketplace=True))
+    more = EXACT.subtract(with_it.credits.total, figures.credits.total)
     return more if more > 0 else None
 
 
