@@ -22,9 +22,11 @@ import time
 from pathlib import Path
 
 import psutil
+import pytest
 from sqlalchemy import select
 
 from workbench.batch import expected_files, is_complete
+from workbench.batch.interrupts import interrupts_held, uninterrupted
 from workbench.billing.store import models as m
 from workbench.billing.store.workspace import open_workspace
 
@@ -53,9 +55,9 @@ def in_session(sid: int) -> list[str]:
     return found
 
 
-def interrupted_run(root: Path, signals: list[tuple[signal.Signals, bool]], after: int):
+def interrupted_run(root: Path, signals: list[tuple[signal.Signals, bool, float]], after: int):
     """Run the month end; once `after` invoices have their manifest, send each (signal, to the
-    whole group?) 0.3 s apart. Returns (exit code, seconds from the first signal to the exit,
+    whole group?, seconds after the one before). Returns (exit code, seconds from the first signal to the exit,
     output, the processes it had started that are still running 5 s after its exit, manifests
     at the signal)."""
     log = root.parent / f"{root.name}-interrupted.log"
@@ -71,9 +73,8 @@ def interrupted_run(root: Path, signals: list[tuple[signal.Signals, bool]], afte
         tree = psutil.Process(proc.pid).children(recursive=True)  # workers, kernels, Chromium
         at_signal = len(manifests(root))
         signalled = time.monotonic()
-        for i, (signum, group) in enumerate(signals):
-            if i:
-                time.sleep(0.3)
+        for signum, group, delay in signals:
+            time.sleep(delay)
             if proc.poll() is None:
                 os.killpg(proc.pid, signum) if group else os.kill(proc.pid, signum)
         try:
@@ -113,19 +114,46 @@ def no_half_files(root: Path) -> list[str]:
     return bad
 
 
-def test_ctrl_c_twice_stops_the_month_end_at_once_and_a_rerun_resumes(demo_workspace_dir, tmp_path):
+def test_a_signal_that_comes_while_interrupts_are_held_is_dropped_and_the_handlers_come_back():
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with interrupts_held():
+        os.kill(os.getpid(), signal.SIGINT)  # delivered before os.kill returns: ignored, not queued
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+    with pytest.raises(KeyboardInterrupt):  # Ctrl-C is Ctrl-C again
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
+
+
+def test_a_ctrl_c_that_cuts_a_stop_short_starts_it_over_with_interrupts_held():
+    seen = []
+    before = signal.getsignal(signal.SIGINT)
+
+    def stop() -> None:
+        seen.append(signal.getsignal(signal.SIGINT))
+        if len(seen) == 1:
+            raise KeyboardInterrupt  # a second Ctrl-C that landed as the first was being unwound
+
+    uninterrupted(stop)
+    assert seen == [signal.SIG_IGN, signal.SIG_IGN]
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_ctrl_c_again_and_again_stops_the_month_end_at_once_and_a_rerun_resumes(demo_workspace_dir, tmp_path):
     root = tmp_path / "ws"
     shutil.copytree(demo_workspace_dir, root)
-    # Ctrl-C, then Ctrl-C again while it stops (an impatient analyst): neither may hang it
+    # Ctrl-C, then Ctrl-C again and again while it stops (an impatient analyst): none may hang it,
+    # nor cut its stop short (a Ctrl-C 0.1-0.3 s after the first once left the workers making the
+    # whole queue after "INTERRUPTED" was printed)
     code, took, output, left, at_signal = interrupted_run(
-        root, [(signal.SIGINT, True), (signal.SIGINT, True)], after=2)
+        root, [(signal.SIGINT, True, 0.0), (signal.SIGINT, True, 0.1), (signal.SIGINT, True, 0.2)], after=2)
     assert code == 130, (code, output[-3000:])
     assert took < STOPS_WITHIN, (took, output[-3000:])
     assert left == [], left
     assert "INTERRUPTED" in output and "run the same command again" in output, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
     finished = len(manifests(root))
-    assert finished <= at_signal + 2, (at_signal, finished)  # the two invoices being rendered, at most
+    assert finished <= at_signal + 2, (at_signal, finished, output[-3000:])  # the two invoices being rendered, at most
     assert re.search(rf"month end {PERIOD}: {finished} done, 0 skipped", output), output[-3000:]
     assert no_half_files(root) == []
 
@@ -158,7 +186,7 @@ def test_sigterm_stops_the_month_end_at_once_without_leaking(demo_workspace_dir,
     semaphore to the resource tracker (its "leaked semaphore objects" warning)."""
     root = tmp_path / "ws"
     shutil.copytree(demo_workspace_dir, root)
-    code, took, output, left, _ = interrupted_run(root, [(signal.SIGTERM, False)], after=1)
+    code, took, output, left, _ = interrupted_run(root, [(signal.SIGTERM, False, 0.0)], after=1)
     assert code == 143, (code, output[-3000:])
     assert took < STOPS_WITHIN, (took, output[-3000:])
     assert left == [], left

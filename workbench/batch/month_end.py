@@ -89,8 +89,8 @@ from workbench.billing.store.output_folders import (
 )
 from workbench.billing.store.workspace import Workspace
 from workbench.render.current import invoice_stamp
-from workbench.with_parent import end_with_parent
 
+from .interrupts import interrupts_held, start_worker, stop_pool, uninterrupted
 from .paths import DEFAULT_NOTEBOOK
 
 if TYPE_CHECKING:
@@ -755,7 +755,7 @@ def _render_on_dask(scheduler: object, invoice_jobs: Sequence[InvoiceJob], root:
                     result = _lost(job, exc, "dask task")
                 record(result)
         except BaseException:  # interrupted: the cluster's queued invoices go too
-            client.cancel(list(futures))  # type: ignore[attr-defined]
+            uninterrupted(lambda: client.cancel(list(futures)))  # type: ignore[attr-defined]
             raise
     finally:
         if own:
@@ -854,10 +854,12 @@ def run_month_end(
             step(f"making again the void records of {', '.join(j.number for j in record_jobs)}")
             _render_all(record_jobs, void_records.append, scheduler, jobs, root, target, notebook, engine)
     except KeyboardInterrupt:  # Ctrl-C (or SIGTERM, turned into it by the CLI): what was finished, what was not
-        outcomes += _finished_unrecorded(invoice_jobs, outcomes, target, started_at)
-        finished = {o.number for o in outcomes} | {o.number for o in void_records}
-        not_made = tuple(j.number for j in [*invoice_jobs, *record_jobs] if j.number not in finished)
-        raise MonthEndInterrupted(summary(interrupted=True, not_made=not_made)) from None
+        with interrupts_held():  # a second Ctrl-C would only lose the summary
+            outcomes += _finished_unrecorded(invoice_jobs, outcomes, target, started_at)
+            finished = {o.number for o in outcomes} | {o.number for o in void_records}
+            not_made = tuple(j.number for j in [*invoice_jobs, *record_jobs] if j.number not in finished)
+            interrupted = MonthEndInterrupted(summary(interrupted=True, not_made=not_made))
+        raise interrupted from None
     return summary()
 
 
@@ -891,7 +893,7 @@ def _render_all(invoice_jobs: Sequence[InvoiceJob], record: Callable[[InvoiceOut
         # A worker ends with this process, even when this one is killed outright (SIGKILL): else
         # it would go on rendering beside the rerun, with its kernel and Chromium.
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker,
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=start_worker,
                                    initargs=(os.getpid(),))
         try:
             futures = {pool.submit(render_invoice, root, job, target, notebook, engine): job for job in invoice_jobs}
@@ -903,59 +905,6 @@ def _render_all(invoice_jobs: Sequence[InvoiceJob], record: Callable[[InvoiceOut
                     result = _lost(job, exc, "worker process")
                 record(result)
         except BaseException:  # interrupted (Ctrl-C, SIGTERM): stop now, not after the queue
-            _stop_pool(pool)
+            stop_pool(pool)
             raise
         pool.shutdown(wait=True)
-
-
-def _start_worker(parent: int) -> None:
-    """A pool worker's initializer. It ends with the month end, even one killed outright
-    (`end_with_parent`), and it leaves the month end's process group: a Ctrl-C at the terminal
-    (SIGINT to the foreground group) reaches the month end alone, which stops its workers
-    (`_stop_pool`) rather than each worker and Chromium taking it on its own mid-file."""
-    end_with_parent(parent)
-    os.setpgid(0, 0)
-
-
-STOP_WAIT_SECONDS = 5.0
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool now: the queued invoices are cancelled, the workers killed with what they
-    started (the warm kernel, the Chromium driver and its browser). Nothing is lost: every file
-    is written under a temp name and renamed, the manifest last, and the folder's hold is a
-    flock the kernel drops; the rerun removes the temp files and makes the invoice again.
-    A second Ctrl-C (or SIGTERM) while this runs is ignored: it would cut the stop half-way."""
-    import signal
-    import threading
-
-    import psutil
-
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in (signal.SIGINT, signal.SIGTERM)} \
-        if in_main else {}
-    try:
-        workers = list((getattr(pool, "_processes", None) or {}).values())  # the executor keeps no public list
-        pool.shutdown(wait=False, cancel_futures=True)
-        started: list[psutil.Process] = []  # what the workers started: kernel, Chromium driver, browser
-        for worker in workers:
-            try:
-                started += psutil.Process(worker.pid).children(recursive=True)
-            except psutil.Error:  # already gone
-                continue
-        for worker in workers:
-            worker.kill()
-        for process in started:
-            try:
-                process.kill()
-            except psutil.Error:
-                pass
-        deadline = time.monotonic() + STOP_WAIT_SECONDS
-        for worker in workers:  # reaped by multiprocessing itself: a worker reaped by anyone else would
-            worker.join(max(0.0, deadline - time.monotonic()))  # look alive to the pool forever (waitpid: ECHILD)
-        psutil.wait_procs(started, timeout=max(0.1, deadline - time.monotonic()))  # not our children: polled
-        pool.shutdown(wait=True)  # the pool's thread sees its workers gone and ends
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
