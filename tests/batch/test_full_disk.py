@@ -15,21 +15,18 @@ from pathlib import Path
 
 import nbformat
 
-from workbench.batch import InvoiceJob
-
-JOB = InvoiceJob(1, "AWS-202510-00001", "100001", "Acme Corp", "aws", "2025-10", "USD", "1.00")
+NUMBER = "AWS-202510-00001"
 
 WRITE_ON_A_FULL_DISK = """
 import resource, signal, sys
 from pathlib import Path
-from workbench.batch import InvoiceJob
-from workbench.batch.month_end import _execute_notebook
+from workbench.batch.kernels import execute_notebook
 
 notebook, folder = Path(sys.argv[1]), Path(sys.argv[2])
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead of killing
 resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
 try:
-    _execute_notebook(notebook, folder, InvoiceJob(*eval(sys.argv[3])), folder, "cold")
+    execute_notebook(notebook, folder, sys.argv[3], folder, "cold")
 except OSError as exc:
     print("failed:", exc)
 else:
@@ -52,9 +49,7 @@ def test_a_notebook_written_on_a_full_disk_leaves_no_failed_notebook(tmp_path):
     notebook = small_notebook(tmp_path / "invoice.ipynb")
     folder = tmp_path / "out"
     folder.mkdir()
-    job = (JOB.invoice_id, JOB.number, JOB.customer_id, JOB.customer_name, JOB.vendor, JOB.period, JOB.currency,
-           JOB.total)
-    done = subprocess.run([sys.executable, "-c", WRITE_ON_A_FULL_DISK, str(notebook), str(folder), repr(job)],
+    done = subprocess.run([sys.executable, "-c", WRITE_ON_A_FULL_DISK, str(notebook), str(folder), NUMBER],
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.startswith("failed:"), done.stdout + done.stderr  # the disk was full for papermill
     assert sorted(p.name for p in folder.iterdir()) == []  # no 0-byte or cut-off AWS-202510-00001.failed.ipynb
@@ -62,7 +57,7 @@ def test_a_notebook_written_on_a_full_disk_leaves_no_failed_notebook(tmp_path):
 
 def test_a_notebook_that_fails_whole_is_kept_for_reading(tmp_path):
     """The other side: a notebook whose cell raised is written whole, and kept as <number>.failed.ipynb."""
-    from workbench.batch.month_end import _execute_notebook
+    from workbench.batch.kernels import execute_notebook
 
     notebook = small_notebook(tmp_path / "invoice.ipynb")
     nb = nbformat.read(notebook, as_version=4)
@@ -71,11 +66,11 @@ def test_a_notebook_that_fails_whole_is_kept_for_reading(tmp_path):
     folder = tmp_path / "out"
     folder.mkdir()
     try:
-        _execute_notebook(notebook, folder, JOB, tmp_path, "cold")
+        execute_notebook(notebook, folder, NUMBER, tmp_path, "cold")
     except Exception as exc:  # papermill's execution error
         assert "no such invoice" in str(exc)
     else:
         raise AssertionError("the notebook did not fail")
-    assert sorted(p.name for p in folder.iterdir()) == [f"{JOB.number}.failed.ipynb"]
-    kept = json.loads((folder / f"{JOB.number}.failed.ipynb").read_text())
+    assert sorted(p.name for p in folder.iterdir()) == [f"{NUMBER}.failed.ipynb"]
+    kept = json.loads((folder / f"{NUMBER}.failed.ipynb").read_text())
     assert "no such invoice" in json.dumps(kept["cells"][-1]["outputs"])

@@ -13,7 +13,8 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from workbench.batch.month_end import DEFAULT_NOTEBOOK, kernel_config
+from workbench.batch.kernels import kernel_config
+from workbench.batch.paths import DEFAULT_NOTEBOOK
 from workbench.billing.exports import export_invoice
 from workbench.nbexport import INVOICE_MIMETYPE, StatementCSVExporter, StatementPDFExporter, find_invoice
 from workbench.render import load_invoice

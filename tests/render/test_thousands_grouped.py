@@ -215,7 +215,8 @@ def test_the_invoice_notebook_shows_grouped_figures_and_its_csv_stays_plain(bill
     import nbformat
     import papermill
 
-    from workbench.batch.month_end import DEFAULT_NOTEBOOK, kernel_config
+    from workbench.batch.kernels import kernel_config
+    from workbench.batch.paths import DEFAULT_NOTEBOOK
     from workbench.nbexport import StatementCSVExporter, StatementPDFExporter
 
     ws, numbers = billed

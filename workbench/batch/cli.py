@@ -19,7 +19,7 @@ from workbench.cli_params import DATE, MONTH
 from .paths import DEFAULT_NOTEBOOK
 
 if TYPE_CHECKING:  # the command imports the month end when it runs: `workbench --help` does not
-    from .month_end import InvoiceOutcome
+    from .summary import InvoiceOutcome
 
 __all__ = ["month_end"]
 

@@ -14,7 +14,7 @@ fresh kernel. See docs.md, "Warm kernels", for the isolation argument.
 
 One kernel per thread, because nbclient's synchronous calls run on an event loop of the calling
 thread and the kernel client's sockets belong to that loop. Kernels speak over IPC sockets in a
-folder of their own (`month_end.kernel_config` explains why); they are shut down at exit.
+folder of their own (`kernels.py` explains why); they are shut down at exit.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import atexit
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -32,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from papermill.engines import Engine
-from traitlets.config import Config
 
 __all__ = ["DEFAULT_PRELOAD", "WarmKernel", "WarmKernelEngine", "get_warm_kernel", "register", "shutdown_warm_kernels"]
 
@@ -81,13 +79,10 @@ class WarmKernel:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        from .month_end import KERNEL_DIR_PREFIX, _sweep_dead_kernel_dirs
+        from .kernels import ipc_config, new_kernel_folder
 
-        tmp = Path(tempfile.gettempdir())
-        _sweep_dead_kernel_dirs(tmp)
-        self._folder = Path(tempfile.mkdtemp(prefix=f"{KERNEL_DIR_PREFIX}{os.getpid()}-", dir=tmp))
-        config = Config({"KernelManager": {"transport": "ipc", "ip": str(self._folder / "k")}})
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name, config=config)
+        self._folder = new_kernel_folder()
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name, config=ipc_config(self._folder))
         try:
             run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"])
             self.kc = self.km.client()

@@ -29,14 +29,14 @@ the record and out of the month's statements. A folder is held while it is writt
 (see `render_invoice`). Before rendering, the month end puts right what a crash left behind
 (folders of invoices deleted since are removed, void ones moved and marked); after it, it makes
 again the void records left unfinished under void/ or showing a Draft (never sent), and the
-summary names every folder that
-still does not show its invoice as it is now (`out_of_step`). Every file is written to a hidden
+summary names every folder that still does not show its invoice as it is now (`out_of_step`). Every file is written to a hidden
 `.<name>.<random>.tmp` and renamed, so a crash leaves no half-written file under a final name;
 leftover temp files are removed the next time the invoice is processed. A failed notebook is
 kept as `<number>.failed.ipynb` for reading (when it was written whole: not on a full disk).
 
 Ctrl-C stops it at once (`MonthEndInterrupted`, with a summary of what was finished): the queued
-invoices are cancelled and the workers killed with their kernels and browsers; a rerun resumes.
+invoices are cancelled and the workers killed with their kernels and browsers (`interrupts.py`);
+a rerun resumes.
 
 One invoice failing does not stop the others; `jobs > 1` runs invoices in a process pool
 (spawned workers, each with its own Chromium), `scheduler=` on a Dask cluster. Notebooks run
@@ -52,21 +52,16 @@ import json
 import multiprocessing
 import os
 import secrets
-import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from traitlets.config import Config
-
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
-from workbench.billing.core.money import Money
 from workbench.billing.core.periods import given_month
 from workbench.billing.core.problems import Problem, Severity
 from workbench.billing.file_hash import file_sha256
@@ -74,7 +69,6 @@ from workbench.billing.store.output_folders import (
     MANIFEST_SUFFIX,
     VOID_FOLDER,
     FolderMoved,
-    OutOfStep,
     Reconciled,
     follow_status,
     needs_void_record,
@@ -91,7 +85,9 @@ from workbench.billing.store.workspace import Workspace
 from workbench.render.current import invoice_stamp
 
 from .interrupts import interrupts_held, start_worker, stop_pool, uninterrupted
+from .kernels import ENGINES, execute_notebook, sweep_dead_kernel_dirs
 from .paths import DEFAULT_NOTEBOOK
+from .summary import InvoiceJob, InvoiceOutcome, MonthEndInterrupted, MonthEndSummary, Progress
 
 if TYPE_CHECKING:
     from workbench.billing.generate import GeneratedInvoice
@@ -105,143 +101,11 @@ __all__ = [
     "expected_files",
     "generate_period",
     "is_complete",
-    "kernel_config",
     "render_invoice",
     "run_month_end",
 ]
 
 EXPORT_FORMATS = ("csv", "detailed-csv", "xlsx")  # workbench.billing.exports, from the stored invoice
-CELL_TIMEOUT_SECONDS = 300
-
-Progress = Callable[[int, int, "InvoiceOutcome"], None]
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceJob:
-    """What a worker needs to render one invoice (plain values: it crosses process boundaries)."""
-
-    invoice_id: int
-    number: str
-    customer_id: str
-    customer_name: str
-    vendor: str
-    period: str  # YYYY-MM
-    currency: str
-    total: str  # exact, as stored
-    void_record: bool = False  # a void invoice's record under void/<number>/, made again (its files unfinished, or a Draft's)
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceOutcome:
-    number: str
-    customer_id: str
-    customer_name: str
-    state: str  # done | skipped | failed | void (voided after the month end listed it: its folder is under void/)
-    seconds: float
-    files: tuple[str, ...] = ()
-    error: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class MonthEndSummary:
-    period: str
-    out_dir: Path
-    outcomes: tuple[InvoiceOutcome, ...]
-    problems: tuple[Problem, ...]  # from generating the drafts (reused periods left out)
-    seconds: float
-    removed: tuple[str, ...] = ()  # folders of invoices deleted since their files were written
-    voided: tuple[str, ...] = ()  # folders of void invoices moved under void/ or marked void by this run
-    out_of_step: tuple[OutOfStep, ...] = ()  # folders that, after the run, do not show their invoice as it is now
-    generated: tuple[GeneratedInvoice, ...] = ()  # drafts this run generated (with `options`)
-    options: InvoiceOptions | None = None  # the options the drafts were generated with
-    void_records: tuple[InvoiceOutcome, ...] = ()  # void invoices' records under void/ made again (done or failed)
-    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM (`MonthEndInterrupted`)
-    not_made: tuple[str, ...] = ()  # when interrupted: the invoices it did not finish (a rerun makes them)
-
-    def _in(self, state: str) -> list[InvoiceOutcome]:
-        return [o for o in self.outcomes if o.state == state]
-
-    @property
-    def done(self) -> list[InvoiceOutcome]:
-        return self._in("done")
-
-    @property
-    def skipped(self) -> list[InvoiceOutcome]:
-        return self._in("skipped")
-
-    @property
-    def failed(self) -> list[InvoiceOutcome]:
-        """Invoices whose files could not be made, and void records that could not be made again."""
-        return self._in("failed") + [o for o in self.void_records if o.state == "failed"]
-
-    @property
-    def voided_meanwhile(self) -> list[InvoiceOutcome]:
-        """Invoices voided after the month end listed them: their folders are under void/, none in the month."""
-        return self._in("void")
-
-    @property
-    def generation_errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def ok(self) -> bool:
-        """Every invoice has its files and every selected customer got an invoice."""
-        return not self.failed and not self.generation_errors and not self.interrupted
-
-    def text(self) -> str:
-        meanwhile = self.voided_meanwhile
-        voided_meanwhile = f", {len(meanwhile)} voided meanwhile (under void/)" if meanwhile else ""
-        lines = [
-            f"month end {self.period}: {len(self.done)} done, {len(self.skipped)} skipped, "
-            f"{len(self.failed)} failed{voided_meanwhile}, {len(self.generation_errors)} not generated "
-            f"in {self.seconds:.1f} s; files in {self.out_dir}"
-        ]
-        if self.interrupted:
-            shown = ", ".join(self.not_made[:10]) + (f" and {len(self.not_made) - 10} more" if len(self.not_made) > 10 else "")
-            lines.append(f"  INTERRUPTED: {len(self.not_made)} invoice(s) not made{': ' + shown if shown else ''}; "
-                         "run the same command again to make them (the finished ones are skipped)")
-        if self.generated:
-            lines.append(f"  drafts generated by this run, with its options ({_options_text(self.options)}):")
-            lines += [f"    {g.number} customer {g.customer_id} {g.customer_name}: total {Money(g.total, g.currency)}"
-                      for g in self.generated]
-        if meanwhile:
-            lines.append(f"  voided while the month end ran: {', '.join(o.number for o in meanwhile)}")
-        made_again = [o.number for o in self.void_records if o.state in ("done", "skipped")]
-        if made_again:
-            lines.append(f"  void records made again under void/ (their files were unfinished, or showed a Draft): "
-                         f"{', '.join(made_again)}")
-        if self.removed:
-            lines.append(f"  removed the files of deleted invoices: {', '.join(self.removed)}")
-        if self.voided:
-            lines.append(f"  files of void invoices, now under void/ and marked void: {', '.join(self.voided)}")
-        if self.out_of_step:
-            lines.append("  OUT OF STEP: these folders do not show their invoice as it is now (run month end "
-                         "again for them):")
-            lines += [f"    {o.text()}" for o in self.out_of_step]
-        lines += [f"  FAILED {o.number} (customer {o.customer_id} {o.customer_name}): {o.error}" for o in self._in("failed")]
-        lines += [f"  FAILED the void record of {o.number} (customer {o.customer_id} {o.customer_name}): {o.error}"
-                  for o in self.void_records if o.state == "failed"]
-        lines += [f"  {p}" for p in self.problems]
-        return "\n".join(lines)
-
-
-class MonthEndInterrupted(KeyboardInterrupt):
-    """The month end was stopped (Ctrl-C; SIGTERM where the caller turns it into KeyboardInterrupt,
-    as the CLI does). `summary` says what was finished (`interrupted`, `not_made`); the files of
-    the invoices being made are left under temp names, and the same run again resumes."""
-
-    def __init__(self, summary: MonthEndSummary) -> None:
-        super().__init__("month end interrupted")
-        self.summary = summary
-
-
-def _options_text(options: InvoiceOptions | None) -> str:
-    if options is None:
-        return "not known"
-    yes = {True: "yes", False: "no"}
-    return (f"credits applied: {yes[options.apply_credits]}, marketplace fees: {yes[options.include_marketplace]}, "
-            f"credits pay marketplace: {yes[options.credits_for_marketplace]}, tax: {yes[options.include_tax]}")
-
 
 # --- files and the manifest ------------------------------------------------------------------
 
@@ -272,10 +136,6 @@ def is_complete(folder: Path, number: str, stamp: dict[str, object] | None = Non
         return False
 
 
-def _temp_name(folder: Path, name: str, suffix: str = ".tmp") -> Path:
-    return folder / f".{name}.{secrets.token_hex(6)}{suffix}"
-
-
 # --- one invoice -----------------------------------------------------------------------------
 
 def _short_error(exc: BaseException) -> str:
@@ -285,94 +145,6 @@ def _short_error(exc: BaseException) -> str:
         return f"notebook cell {exc.exec_count} raised {exc.ename}: {exc.evalue}"
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0] if text else ''}"
-
-
-KERNEL_DIR_PREFIX = "wb-kernel-"
-
-
-def _sweep_dead_kernel_dirs(tmp: Path) -> None:
-    """Remove socket folders of processes that no longer run (a killed month end leaves them)."""
-    for folder in tmp.glob(f"{KERNEL_DIR_PREFIX}*"):
-        pid_text = folder.name[len(KERNEL_DIR_PREFIX):].split("-", 1)[0]
-        if not pid_text.isdigit() or not folder.is_dir():
-            continue
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:  # someone else's live process
-            pass
-
-
-@contextmanager
-def kernel_config() -> Iterator[Config]:
-    """Kernel over IPC sockets in a folder of its own, removed afterwards.
-
-    TCP ports picked at random can collide between parallel kernel starts (papermill issue 511)
-    and listen on the network; IPC sockets cannot, as long as each kernel has its own path
-    (jupyter_client's default, `kernel-ipc-N` in the working directory, is shared by every
-    kernel started there, and parallel kernels then read each other's messages).
-    """
-    tmp = Path(tempfile.gettempdir())
-    _sweep_dead_kernel_dirs(tmp)
-    folder = Path(tempfile.mkdtemp(prefix=f"{KERNEL_DIR_PREFIX}{os.getpid()}-", dir=tmp))
-    try:
-        yield Config({"KernelManager": {"transport": "ipc", "ip": str(folder / "k")}})
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-ENGINES = ("warm", "cold")
-
-
-def _execute_notebook(notebook: Path, folder: Path, job: InvoiceJob, ws_root: Path, engine: str = "warm") -> object:
-    """Run papermill into a temp name; rename to <number>.ipynb, or <number>.failed.ipynb on error.
-
-    `engine`: "warm" runs in this thread's warm kernel (`engine.py`), "cold" starts a kernel for
-    this notebook alone (papermill's own engine). Returns the executed notebook node.
-    """
-    import papermill
-
-    temp = _temp_name(folder, job.number, ".tmp.ipynb")  # papermill wants an .ipynb name
-    final = folder / f"{job.number}.ipynb"
-    failed = folder / f"{job.number}.failed.ipynb"
-    parameters = {"workspace": str(ws_root), "invoice": job.number, "customer": "", "vendor": "",
-                  "period": "", "display_currency": ""}
-    common = dict(parameters=parameters, kernel_name="python3", progress_bar=False,
-                  request_save_on_cell_execute=False, execution_timeout=CELL_TIMEOUT_SECONDS)
-    try:
-        if engine == "warm":
-            from .engine import ENGINE_NAME, register
-
-            register()
-            nb = papermill.execute_notebook(str(notebook), str(temp), engine_name=ENGINE_NAME, **common)
-        else:
-            with kernel_config() as config:
-                nb = papermill.execute_notebook(str(notebook), str(temp), config=config, **common)
-    except Exception:
-        # kept as a record of the failed run, under its own name, when papermill wrote it whole;
-        # a notebook it could not write out (a full disk) would be an empty or cut-off file
-        if _whole_notebook(temp):
-            os.replace(temp, failed)
-        else:
-            temp.unlink(missing_ok=True)
-        raise
-    except BaseException:  # interrupted (Ctrl-C, SIGTERM): no record of a run that was stopped
-        temp.unlink(missing_ok=True)
-        raise
-    os.replace(temp, final)
-    failed.unlink(missing_ok=True)
-    return nb
-
-
-def _whole_notebook(path: Path) -> bool:
-    """The file is a complete notebook (JSON with its cells): papermill's write was not cut short."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            document = json.load(f)
-    except (OSError, ValueError):
-        return False
-    return isinstance(document, dict) and isinstance(document.get("cells"), list)
 
 
 def _check_notebook_invoice(nb: object, job: InvoiceJob) -> None:
@@ -487,7 +259,7 @@ def _make_files(ws: Workspace, job: InvoiceJob, folder: Path, stamp: dict[str, o
 
     from workbench.nbexport import export_statement
 
-    nb = _execute_notebook(notebook, folder, job, root, engine)
+    nb = execute_notebook(notebook, folder, job.number, root, engine)
     lap("notebook")
     _check_notebook_invoice(nb, job)
     export_statement(nb, folder, ("pdf",), basename=job.number)  # type: ignore[arg-type]
@@ -805,7 +577,7 @@ def run_month_end(
     if not notebook.is_file():
         raise FileNotFoundError(f"invoice notebook {notebook} not found (pass notebook=...)")
     target = Path(out_dir) if out_dir is not None else ws.output_dir / period
-    _sweep_dead_kernel_dirs(Path(tempfile.gettempdir()))  # a killed run's kernel sockets
+    sweep_dead_kernel_dirs(Path(tempfile.gettempdir()))  # a killed run's kernel sockets
     if ws.usage_dir.is_dir():
         from workbench.billing.store.usage_files import sweep_abandoned
 
