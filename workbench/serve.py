@@ -34,8 +34,13 @@ has had no page connected and no activity for 10 minutes (`voila_command`); a ke
 open or running a cell is kept, and so is a preheated kernel waiting in the pool.
 
 Stopping: Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops Voila and its kernels with this
-command. Voila runs in a session of its own and gets one SIGINT from it (`Server.stop`); on Linux
-it gets that SIGINT from the kernel when this command is killed outright (`workbench.with_parent`).
+command. Voila runs in a session of its own and gets one SIGTERM from it (`Server.stop`); on Linux
+it gets that SIGTERM from the kernel when this command is killed outright (`workbench.with_parent`).
+Not SIGINT: Voila's own SIGTERM handler stops its event loop between callbacks, where a SIGINT
+raised KeyboardInterrupt inside whatever ran, and a page being preheated then printed "Task
+exception was never retrieved" with its traceback. Voila's kernels start from a `python3` kernel
+spec of serve's own, which loads `workbench.quiet_stop`: a kernel stopped while its notebook runs
+prints no ZMQError traceback. Either way a server stopped in its first seconds was not quiet.
 
 The notebooks folder is, in order: `$WORKBENCH_NOTEBOOKS`; the checkout's `notebooks/` beside
 the `workbench` package (running from the repository or an editable install); the installed
@@ -59,7 +64,7 @@ from pathlib import Path
 
 import click
 
-from workbench import shipped, with_parent
+from workbench import quiet_stop, shipped, with_parent
 from workbench.cli_params import DATE
 
 __all__ = [
@@ -82,6 +87,7 @@ NOTEBOOKS: dict[str, str] = {
 PREHEATED = ("billing", "invoices", "usage")  # notebooks whose last cell catches up with changes made since
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
+STOP_SIGNAL = signal.SIGTERM  # how serve stops Voila: its handler stops the event loop, then every kernel
 TEMPLATE = "workbench"  # the Voila template: lab, without a CDN
 # Seconds between a visit taking the preheated kernel and Voila starting the next one (its default
 # is 1 s): that kernel's start and notebook run took 0.7-1.5 s of CPU while the visitor's page was
@@ -151,8 +157,10 @@ def kernel_environment(workspace: Path, read_only: bool, today: str | None) -> d
         env["WORKBENCH_TODAY"] = today
     else:
         env.pop("WORKBENCH_TODAY", None)
+    data = [str(quiet_stop.KERNEL_SPECS)]  # its python3 kernel spec: kernels that stop without a traceback
     if (_REPO_JUPYTER_DATA / "voila" / "templates" / TEMPLATE).is_dir():  # a checkout: Voila finds the template there
-        env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(_REPO_JUPYTER_DATA), env.get("JUPYTER_PATH")) if p)
+        data.append(str(_REPO_JUPYTER_DATA))
+    env["JUPYTER_PATH"] = os.pathsep.join([*data, *filter(None, [env.get("JUPYTER_PATH")])])
     return env
 
 
@@ -180,7 +188,7 @@ class Server:
             if os.name == "nt":
                 self.process.terminate()
             else:
-                self.process.send_signal(signal.SIGINT)  # Voila shuts its kernels down on SIGINT
+                self.process.send_signal(STOP_SIGNAL)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -213,11 +221,11 @@ def start_server(
         target = notebook_path(folder, notebook)
         urls = {notebook: f"{base}/"}
     # Voila runs in a session of its own: a Ctrl-C in the terminal signals this process alone, which
-    # stops Voila with ONE SIGINT (`Server.stop`). Signalled by the terminal too, Voila got a second
+    # stops Voila with ONE signal (`Server.stop`). Signalled by the terminal too, Voila got a second
     # SIGINT while it shut its kernels down, and printed a KeyboardInterrupt traceback.
     command = voila_command(target, port, preheat=preheat)
-    if os.name != "nt":  # and Voila gets the SIGINT even if this process is killed (SIGKILL)
-        command = with_parent.command(os.getpid(), command)
+    if os.name != "nt":  # and Voila gets the signal even if this process is killed (SIGKILL)
+        command = with_parent.command(os.getpid(), command, STOP_SIGNAL)
     process = subprocess.Popen(command, cwd=folder,
                                env=kernel_environment(root, read_only, today), stdout=stdout, stderr=stderr,
                                start_new_session=os.name != "nt")

@@ -9,8 +9,8 @@ has the kernel signal the child instead. Elsewhere these are no-ops.
   initializer (month end's workers get SIGKILL: their kernels and the browser's driver notice
   their parent gone and exit too).
 - `python -m workbench.with_parent PID COMMAND...`: the same, then exec COMMAND, which keeps the
-  setting (`workbench serve` starts Voila so: Voila gets the SIGINT that serve would have sent,
-  and shuts its kernels down as on Ctrl-C). `command(...)` builds that line.
+  setting (`workbench serve` starts Voila so: Voila gets the SIGTERM that serve would have sent,
+  and shuts its kernels down). `command(...)` builds that line.
 
 Not `subprocess`'s `preexec_fn`: that runs Python between fork and exec, which may deadlock when
 the parent has threads (a test process, a notebook).

@@ -155,12 +155,15 @@ def test_the_notebooks_are_thin_pages():
         assert app.outputs == [] and params.outputs == [] and visit.outputs == []
 
 
-@pytest.mark.parametrize("stop", ["ctrl-c", "sigterm", "hangup", "kill"])
-def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, tmp_path, stop):
+@pytest.mark.parametrize(("stop", "when"), [("ctrl-c", "at once"), ("sigterm", "idle"), ("hangup", "idle"),
+                                            ("kill", "at once")])
+def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, tmp_path, stop, when):
     """Ctrl-C in a terminal signals the whole foreground process group; `kill` or a service
     manager sends SIGTERM to serve alone; closing the terminal sends SIGHUP. Each way, Voila and
-    its kernels stop with serve, and nothing prints a traceback. A SIGKILL (`kill -9`, the
-    out-of-memory killer) ends serve at once, and Voila still stops, on the parent-death signal."""
+    its kernels stop with serve, and nothing prints a traceback or an error. A SIGKILL (`kill -9`,
+    the out-of-memory killer) ends serve at once, and Voila still stops, on the parent-death signal.
+    Stopped "at once" (as soon as Voila has started its preheated kernels, which still run their
+    notebooks' imports) or once they are "idle" (each last cell waits for a visitor)."""
     import psutil
 
     port, log = free_port(), tmp_path / "serve.err"
@@ -183,7 +186,7 @@ def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, 
         children = psutil.Process(process.pid).children(recursive=True)
         assert len(children) == 4, log.read_text()  # Voila and three kernels
         kernels = [c for c in children if "ipykernel_launcher" in " ".join(c.cmdline())]
-        while any(k.cpu_percent(0.5) > 5 for k in kernels) and time.monotonic() < deadline:
+        while when == "idle" and any(k.cpu_percent(0.5) > 5 for k in kernels) and time.monotonic() < deadline:
             pass  # a kernel still runs its notebook (imports first); then its last cell waits for a visitor
         if stop == "ctrl-c":
             os.killpg(process.pid, signal.SIGINT)
@@ -204,7 +207,39 @@ def test_stopping_serve_stops_voila_and_its_kernels_quietly(template_workspace, 
         orphan.kill()
     assert alive == [] and port_is_closed(port), log.read_text()
     assert process.returncode == (-signal.SIGKILL if stop == "kill" else 0), log.read_text()
-    assert "Stopping" in log.read_text() and "Traceback" not in log.read_text(), log.read_text()
+    text = log.read_text()
+    assert text.count("Kernel shutdown:") == 3, text  # Voila shut each kernel down, not just died
+    assert "Traceback" not in text and "ERROR" not in text, text
+
+
+def test_served_kernels_drop_the_reply_a_stop_cuts_off_from_their_first_message(template_workspace, monkeypatch):
+    """A kernel stopped while its notebook runs (a preheated page's imports, seconds after the
+    server started) printed a ZMQError traceback: its reply found the sockets closed. serve's
+    kernel spec loads the filter as the kernel starts, before any notebook cell; a kernel with
+    the environment's own spec has none until the notebook calls `open_dashboard_workspace`."""
+    from jupyter_client.manager import KernelManager
+
+    from workbench.serve import kernel_environment
+
+    probe = ("import logging\nfrom IPython import get_ipython\n"
+             "print([type(f).__name__ for f in get_ipython().kernel.log.filters],"
+             " [type(f).__name__ for f in logging.getLogger('tornado.general').filters])")
+    seen = {}
+    for who, env in (("serve", kernel_environment(template_workspace, False, None)), ("plain", dict(os.environ))):
+        monkeypatch.setenv("JUPYTER_PATH", env.get("JUPYTER_PATH", ""))  # where the kernel spec is looked up
+        km = KernelManager(kernel_name="python3")
+        km.start_kernel(env=env)
+        try:
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=60)
+            printed = []
+            kc.execute_interactive(probe, timeout=60, output_hook=lambda msg: printed.append(msg["content"].get("text", "")))
+            kc.stop_channels()
+        finally:
+            km.shutdown_kernel(now=True)
+        seen[who] = "".join(printed).strip()
+    assert seen == {"serve": "['_ReplyAfterShutdown'] ['_ReplyAfterShutdown']", "plain": "[] []"}
 
 
 def test_voila_culls_only_kernels_left_without_their_page():

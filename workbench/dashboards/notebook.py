@@ -12,14 +12,13 @@ visit (or papermill, or a test) it returns at once.
 
 from __future__ import annotations
 
-import errno
-import logging
 import os
 from pathlib import Path
 from typing import Protocol
 
 from workbench.billing.store.audit import Stamp, stamp
 from workbench.billing.store.workspace import Workspace, open_workspace
+from workbench import quiet_stop
 
 __all__ = ["Stamp", "catch_up_when_visited", "open_dashboard_workspace", "stamp"]
 
@@ -28,7 +27,7 @@ def open_dashboard_workspace(workspace: str | Path) -> Workspace:
     """Open the workspace a notebook's parameters name. A relative path that does not exist from
     the kernel's folder (notebooks/) is looked up beside it, in the project root, where `make demo`
     puts `demo-workspace`; `workbench serve` always passes an absolute path."""
-    _quiet_reply_after_shutdown()  # the notebook's first call: from here on, a stop finds it running
+    quiet_stop.install()  # for a kernel not started by `workbench serve` (whose kernels load it at start)
     path = Path(workspace).expanduser()
     if not path.is_absolute() and not path.exists():
         path = Path.cwd().parent / path
@@ -48,33 +47,3 @@ def catch_up_when_visited(app: CatchesUp) -> None:
 
     wait_for_request()
     app.catch_up()
-
-
-class _ReplyAfterShutdown(logging.Filter):
-    """Drops ipykernel's "Exception in message handler" (and tornado's "Uncaught exception in
-    ZMQStream callback") for a message sent on a socket already closed: when the server stops
-    while a dashboard's cell runs or waits (a preheated kernel's last cell waits for its
-    visitor), the cell ends as the kernel shuts down, and its reply finds the kernel's sockets
-    closed: a ZMQError traceback on the terminal at `workbench serve` stops.
-    Nobody is there to read that reply. Installed by `open_dashboard_workspace`."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        import zmq
-
-        error = record.exc_info[1] if record.exc_info else None
-        return not (isinstance(error, zmq.ZMQError) and error.errno == errno.ENOTSOCK)
-
-
-def _quiet_reply_after_shutdown() -> None:
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return
-    kernel = getattr(get_ipython(), "kernel", None)
-    if kernel is None:
-        return
-    # ipykernel's own handler log, and tornado's "Uncaught exception in ZMQStream callback" (the
-    # control channel's idle status published as the kernel shuts down)
-    for log in (kernel.log, logging.getLogger("tornado.general")):
-        if not any(isinstance(f, _ReplyAfterShutdown) for f in log.filters):
-            log.addFilter(_ReplyAfterShutdown())
