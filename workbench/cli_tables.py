@@ -82,9 +82,11 @@ def _tables_in(path: Path) -> list[str]:
         from openpyxl import load_workbook
 
         try:
-            sheets = load_workbook(path, read_only=True).sheetnames
+            book = load_workbook(path, read_only=True)
         except Exception:  # not a workbook after all: the import's own problem says what it is
             return []
+        sheets = book.sheetnames
+        book.close()  # a read-only workbook keeps its file open until closed
         return [n for n in sheets if n.strip().lower() in FORMATS_BY_NAME]
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:

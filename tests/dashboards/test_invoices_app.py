@@ -9,10 +9,10 @@ import json
 import warnings
 from decimal import Decimal
 
-import openpyxl
 import pytest
 from sqlalchemy import select
 
+from exports.helpers import sheet_rows
 from exports.plugin_sources import BROKEN, jsonl
 from workbench.billing.core.invoice import InvoiceOptions
 from workbench.billing.core.lifecycle import Status
@@ -250,12 +250,11 @@ def test_downloads_carry_the_engines_totals(ws, october):
     assert exact_sum(Decimal(r["amount"]) for r in sources) == Decimal(lines[0]["amount"])  # to the penny and beyond
 
     workbook = app.download("xlsx")
-    summary = openpyxl.load_workbook(workbook, read_only=True)["Summary"]
-    totals = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0] in ("Subtotal", "Total")}
+    totals = {row[0]: row[1] for row in sheet_rows(workbook, "Summary") if row and row[0] in ("Subtotal", "Total")}
     wb_total = totals["Total"]
     assert Decimal(str(wb_total)) == beta.total
     # the Detail sheet holds the detailed CSV's records, the vendor rows included, as the CLI's does
-    detail = openpyxl.load_workbook(workbook, read_only=True)["Detail"].iter_rows(values_only=True)
+    detail = sheet_rows(workbook, "Detail")
     assert sum(1 for row in detail if row and row[1] == "source") == len(sources) > 0
     assert sorted(app.sent) == ["csv", "detailed-csv", "xlsx"]
 
@@ -414,8 +413,7 @@ def test_an_invoice_with_nothing_due_lists_nothing_due_as_the_cli_does_for_the_a
     # the statement beside the list, and its Excel file, say it to the customer
     manager.select(acme)
     assert "nothing is due" in manager.statement_html and "Due date" not in manager.statement_html
-    summary = openpyxl.load_workbook(manager.download("xlsx"), read_only=True)["Summary"]
-    due = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0] in ("Due", "Due date")}
+    due = {row[0]: row[1] for row in sheet_rows(manager.download("xlsx"), "Summary") if row and row[0] in ("Due", "Due date")}
     assert due == {"Due": "nothing is due: 69.37 CAD is owed to you (to be refunded or credited)"}
 
 

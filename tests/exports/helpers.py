@@ -28,5 +28,18 @@ def csv_text(rows: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(rows.strip())))
 
 
+def sheet_rows(path: Path, sheet: str) -> list[tuple[object, ...]]:
+    """The cell values of a workbook's sheet, row by row, as openpyxl reads them. The workbook is
+    closed before this returns: a read-only one keeps its file open until then (a ResourceWarning,
+    an error in whichever later test the garbage collector runs in)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return list(book[sheet].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
 StoreInvoice = Callable[..., InvoiceView]
 EngineInvoice = Callable[..., InvoiceView]

@@ -16,7 +16,7 @@ from workbench.billing.core.money import D
 from workbench.billing.core.pricebook import PricebookVersion, Rule, SupportPlan
 from workbench.billing.exports import InvoiceView, export_invoice, statement_rows
 
-from .helpers import EngineInvoice, csv_text, read_csv
+from .helpers import EngineInvoice, csv_text, read_csv, sheet_rows
 
 # +10% on everything, support 10% with a 50.00 monthly minimum; the marketplace product at cost.
 STANDARD = PricebookVersion("Standard", "aws", "2025-07", rules=(Rule("default", "", D("10")),),
@@ -136,22 +136,19 @@ def test_a_refund_of_the_same_meter_reads_as_a_credit_beside_its_usage(engine_in
     ]
 
 def test_the_workbook_and_the_invoice_json_print_the_same_rows(engine_invoice: EngineInvoice, tmp_path: Path) -> None:
-    from openpyxl import load_workbook
-
     from workbench.render import invoice_json
 
     view = invoice(engine_invoice)
     csv_rows = read_csv(export_invoice(view, "csv", tmp_path), encoding="utf-8-sig")[1:]
 
-    lines = load_workbook(export_invoice(view, "xlsx", tmp_path), read_only=True)["Lines"]
-    sheet = [[cell.value or "" for cell in row] for row in lines.iter_rows(min_row=2)]
+    workbook = export_invoice(view, "xlsx", tmp_path)
+    sheet = [[value or "" for value in row] for row in sheet_rows(workbook, "Lines")[1:]]
     assert [[r[0], r[1]] for r in sheet] == [r[:2] for r in csv_rows]
     doc = invoice_json(view)
     assert [[line["section"], line["description"], line["amount"]] for line in doc["lines"]] == [
         r[:3] for r in csv_rows[:7]]
 
-    detail = load_workbook(export_invoice(view, "xlsx", tmp_path), read_only=True)["Detail"]
-    assert sum(1 for row in detail.iter_rows(min_row=2, values_only=True) if row[1] == "line") == 9
+    assert sum(1 for row in sheet_rows(workbook, "Detail")[1:] if row[1] == "line") == 9
 
 
 def test_the_pdf_prints_the_folded_row_and_the_told_apart_lines(engine_invoice: EngineInvoice, tmp_path: Path) -> None:
