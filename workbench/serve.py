@@ -160,7 +160,9 @@ def kernel_environment(workspace: Path, read_only: bool, today: str | None) -> d
     data = [str(quiet_stop.KERNEL_SPECS)]  # its python3 kernel spec: kernels that stop without a traceback
     if (_REPO_JUPYTER_DATA / "voila" / "templates" / TEMPLATE).is_dir():  # a checkout: Voila finds the template there
         data.append(str(_REPO_JUPYTER_DATA))
-    env["JUPYTER_PATH"] = os.pathsep.join([*data, *filter(None, [env.get("JUPYTER_PATH")])])
+    if env.get("JUPYTER_PATH"):
+        data.append(env["JUPYTER_PATH"])
+    env["JUPYTER_PATH"] = os.pathsep.join(data)
     return env
 
 
