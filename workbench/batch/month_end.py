@@ -29,10 +29,11 @@ the record and out of the month's statements. A folder is held while it is writt
 (see `render_invoice`). Before rendering, the month end puts right what a crash left behind
 (folders of invoices deleted since are removed, void ones moved and marked); after it, it makes
 again the void records left unfinished under void/ or showing a Draft (never sent), and the
-summary names every folder that still does not show its invoice as it is now (`out_of_step`). Every file is written to a hidden
-`.<name>.<random>.tmp` and renamed, so a crash leaves no half-written file under a final name;
-leftover temp files are removed the next time the invoice is processed. A failed notebook is
-kept as `<number>.failed.ipynb` for reading (when it was written whole: not on a full disk).
+summary names every folder that still does not show its invoice as it is now (`out_of_step`).
+Every file is written to a hidden `.<name>.<random>.tmp` and renamed, so a crash leaves no
+half-written file under a final name; leftover temp files are removed the next time the invoice
+is processed. A failed notebook is kept as `<number>.failed.ipynb` for reading (when it was
+written whole: not on a full disk).
 
 Ctrl-C stops it at once (`MonthEndInterrupted`, with a summary of what was finished): the queued
 invoices are cancelled and the workers killed with their kernels and browsers (`interrupts.py`);
