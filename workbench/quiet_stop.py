@@ -9,10 +9,11 @@ before its shutdown request logs "ERROR | KeyboardInterrupt caught in kernel.". 
 read that reply, and nobody but the server interrupts a dashboard's cell: `install()` drops exactly
 those records (a ZMQError ENOTSOCK, that message), nothing else.
 
-`workbench serve` gives Voila a `python3` kernel spec of its own (`workbench/jupyter/kernels/python3`: ipykernel
-with `--ext=workbench.quiet_stop`), so the filter is in place before the kernel handles
-its first message. `dashboards.open_dashboard_workspace` installs it too, for a kernel started otherwise
-(`voila notebooks/billing_reports.ipynb`), from the notebook's first workbench call on.
+`workbench serve` gives Voila a `python3` kernel spec of its own (`workbench/jupyter/kernels/
+python3`: ipykernel with `--ext=workbench.quiet_stop`), so the filter is in place before the
+kernel handles its first message. `dashboards.open_dashboard_workspace` installs it too, for a
+kernel started otherwise (`voila notebooks/billing_reports.ipynb`), from the notebook's first
+workbench call on.
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ from typing import Any
 __all__ = ["KERNEL_SPECS", "install", "load_ipython_extension"]
 
 KERNEL_SPECS = Path(__file__).resolve().parent / "jupyter"  # a Jupyter data dir: kernels/python3/kernel.json
-
-
 INTERRUPTED_AT_STOP = "KeyboardInterrupt caught in kernel"  # ipykernel's kernelbase, a handler interrupted
 
 
