@@ -338,3 +338,75 @@ def test_vendor_text_stays_text_control_characters_and_links_too(engine_invoice:
         assert "xl/worksheets/_rels/sheet2.xml.rels" not in z.namelist()  # no hyperlinks
     descriptions = [row[1].value for row in load_workbook(path)["Lines"].iter_rows(min_row=2, max_row=3)]
     assert descriptions == ["EC2 \N{REPLACEMENT CHARACTER}bell", "https://aws.amazon.com/s3/"]
+
+
+# --- rows written whole (`put_row`) against XlsxWriter's own cell writers ----------------------
+
+# Every kind of value a sheet gets, and the text XlsxWriter escapes or treats specially.
+TRICKY_ROWS: list[tuple[object, ...]] = [
+    ("a & b < c > d \"quoted\"", " leading", "trailing ", "tab\there", "line\nbreak", "carriage\rreturn"),
+    ("_x0041_ is text, not an escape", "\ufffe and \uffff", "bell \x07", "receipt \N{RECEIPT}", "=1+1", "https://x.example"),
+    (D("1.8E-9"), D("-0.000000000000000001"), D("0E-18"), D("123456789012345678901234.567890123456789"), 42, -7),
+    (10**17, dt.datetime(2025, 10, 1, 6, 30, 15), dt.date(2025, 10, 31), None, None, "after two empty cells"),
+    (None, None, None),  # no cell at all: no row
+    ("x" * 20_000, "a string XlsxWriter checks for its 32k limit: its own writers take the row"),
+    ("<r>looks like rich text</r>", "XlsxWriter's own writers take this row too"),
+    ("", "an empty string is a cell"),
+]
+
+
+def sheet_xml(tmp_path: Path, direct: bool, monkeypatch: pytest.MonkeyPatch, whole: list[bool]) -> dict[str, bytes]:
+    """TRICKY_ROWS written by `_Sheet.append` with rows whole (direct) or cell by cell; `whole`
+    gets put_row's answer for each row it was asked to write."""
+    monkeypatch.setattr(xlsx_module._Sheet, "direct", direct)
+    put_row = xlsx_module._ExactNumbers.put_row
+
+    def answering(self: xlsx_module._ExactNumbers, row: int, cells: list[xlsx_module.Cell]) -> bool:
+        whole.append(put_row(self, row, cells))
+        return whole[-1]
+
+    monkeypatch.setattr(xlsx_module._ExactNumbers, "put_row", answering)
+    path = tmp_path / f"direct-{direct}.xlsx"
+    book = xlsx_module.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_urls": False, "strings_to_numbers": False})
+    styles = xlsx_module._Styles(book)
+    sheet = xlsx_module._Sheet(styles, "Tricky", [12] * 6)
+    sheet.header(["one", "two", "three", "four", "five", "six"])
+    money, bold = styles("#,##0.00"), styles(bold=True)
+    for row in TRICKY_ROWS:
+        sheet.append(row, [money, None, bold, money, None, None])
+        sheet.append(row)
+    book.close()
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist() if name.startswith("xl/")}
+
+
+def test_rows_written_whole_are_byte_for_byte_what_xlsxwriters_cell_writers_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole: list[bool] = []
+    direct = sheet_xml(tmp_path, True, monkeypatch, whole)
+    cell_by_cell = sheet_xml(tmp_path, False, monkeypatch, [])
+
+    assert direct == cell_by_cell
+    # every row was written whole but the two long-or-rich ones (twice each), and the header
+    assert whole.count(False) == 4 and whole.count(True) == 2 * len(TRICKY_ROWS) - 4 + 1
+    text = direct["xl/worksheets/sheet1.xml"].decode()  # the comparison saw escaping at work
+    assert "<t>a &amp; b &lt; c &gt; d \"quoted\"</t>" in text and '<t xml:space="preserve"> leading</t>' in text
+    assert "_x005F_x0041_" in text and "_xFFFE_" in text and "_x000D_" in text
+    assert "<v>123456789012345678901234.567890123456789</v>" in text
+
+
+def test_a_whole_invoice_workbook_is_the_same_written_either_way(
+    engine_invoice: EngineInvoice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoice = october(engine_invoice, source_rows=lambda: SOURCE)
+    written = {}
+    for direct in (True, False):
+        monkeypatch.setattr(xlsx_module._Sheet, "direct", direct)
+        path = export_invoice(invoice, "xlsx", tmp_path / str(direct))
+        with zipfile.ZipFile(path) as z:
+            written[direct] = {name: z.read(name) for name in z.namelist() if name.startswith("xl/")}
+
+    assert written[True] == written[False]
+    assert b"<v>1234567.123875000001234567123875</v>" in written[True]["xl/worksheets/sheet3.xml"]

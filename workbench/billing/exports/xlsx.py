@@ -23,6 +23,12 @@ Text is always written as text (`write_string`): vendor text starting with "=" i
 and a URL never a hyperlink. Control characters, which XML forbids, become U+FFFD (XlsxWriter
 would escape them as `_x0007_`, which Excel reads back but openpyxl, and so pandas, show as is).
 
+Speed. XlsxWriter's cell writers check their arguments and keep a cell table per cell (about
+8 us a cell: 60 ms of a 450-row Detail sheet, the largest piece of a month end's exports). A row
+is therefore written as one piece of XML (`_ExactNumbers.put_row`) that is, byte for byte, what
+those writers would write for it (`tests/exports/test_export_xlsx.py` compares the two on every
+kind of value); a row it does not treat the same way goes through the writers themselves.
+
 Number formats follow the invoice currency's minor unit: `#,##0` (JPY), `#,##0.00` (USD),
 `#,##0.000` (KWD). Unrounded amounts, quantities and rates use `General`.
 """
@@ -39,6 +45,7 @@ from typing import Any
 
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
+from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet
 
 from workbench.billing.core.money import minor_unit
@@ -56,6 +63,10 @@ GENERAL = "General"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XML 1.0 forbids of ASCII
+# what XlsxWriter's _escape_control_characters changes: "_xHHHH_" text, control characters, U+FFFE/F
+_XLSX_ESCAPED = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+
+Cell = tuple[int, "DetailValue | dt.date", "Format | None"]  # (column, value, format) of a cell that is not empty
 
 
 def money_format(currency: str) -> str:
@@ -72,6 +83,62 @@ class _ExactNumbers(Worksheet):
             return
         attrs = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
         self.fh.write(f"<c{attrs}><v>{number:f}</v></c>")
+
+    def put_row(self, row: int, cells: Sequence[Cell]) -> bool:
+        """Write row `row` (its cells in column order) as one piece: the XML that write_string,
+        write_number and write_datetime would write for it, in constant_memory mode. False, with
+        nothing written, for a row those writers treat otherwise: one with row formatting, a
+        string they would truncate (over 32k) or take for rich text ("<r>...</r>"), a number that
+        is not finite, a row they would refuse or that already holds cells."""
+        if not cells:
+            return True  # an empty row is no row, as with the writers
+        first, last = cells[0][0], cells[-1][0]
+        if (not self.constant_memory or row in self.row_info or row < self.previous_row or self.table.get(row)
+                or row >= self.xls_rowmax or first < 0 or last >= self.xls_colmax):
+            return False
+        longest = self.xls_strmax // 2
+        for _, value, _ in cells:
+            if isinstance(value, str):
+                if len(value) > longest or (value.startswith("<r>") and value.endswith("</r>")):
+                    return False
+            elif isinstance(value, Decimal) and not value.is_finite():
+                return False
+        self._check_dimensions(row, first)
+        self._check_dimensions(row, last)
+        if row > self.previous_row:
+            self._write_single_row(row)  # the row before, if the writers hold one
+        parts = []
+        for column, value, cell_format in cells:
+            if isinstance(value, dt.date):  # datetime too
+                cell_format = cell_format or self.default_date_format
+            style = self._style(column, cell_format)
+            reference = xl_rowcol_to_cell_fast(row, column)
+            if isinstance(value, str):
+                if _XLSX_ESCAPED.search(value):
+                    value = self._escape_control_characters(value)
+                space = ' xml:space="preserve"' if _preserve_whitespace(value) else ""
+                if "&" in value or "<" in value or ">" in value:
+                    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                parts.append(f'<c r="{reference}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>')
+            elif isinstance(value, Decimal):
+                parts.append(f'<c r="{reference}"{style}><v>{value:f}</v></c>')
+            elif isinstance(value, dt.date):
+                parts.append(f'<c r="{reference}"{style}><v>{self._convert_date_time(value):.16G}</v></c>')
+            else:  # int
+                parts.append(f'<c r="{reference}"{style}><v>{value:.16G}</v></c>')
+        self._write_row(row, None)
+        self.fh.write("".join(parts))
+        self._xml_end_tag("row")
+        return True
+
+    def _style(self, column: int, cell_format: Format | None) -> str:
+        """The cell's s="..." attribute, chosen as XlsxWriter's _write_cell chooses it."""
+        if cell_format:
+            return f' s="{cell_format._get_xf_index()}"'
+        info = self.col_info.get(column)
+        if info is not None and info.column_format is not None:
+            return f' s="{info.column_format._get_xf_index()}"'
+        return ""
 
 
 class _Styles:
@@ -103,23 +170,37 @@ class _Sheet:
             self.ws.set_column(column, column, width)
         self.ws.freeze_panes(1, 0)  # the header row stays in view
 
+    direct = True  # rows through `put_row`; False: through XlsxWriter's cell writers (the reference)
+
     def append(self, values: Iterable[DetailValue | dt.date], formats: Sequence[Format | None] = ()) -> None:
         """One row: text as text, Decimal and int as numbers, dates as dates, None as an empty cell;
         `formats[column]` styles a column's cell (a date's format is its own)."""
-        ws, row = self.ws, self.row
+        cells: list[Cell] = []
         for column, value in enumerate(values):
             if value is None:
                 continue
-            cell_format = formats[column] if formats else None
             if isinstance(value, str):
-                ws.write_string(row, column, CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", value), cell_format)
+                cells.append((column, CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", value),
+                              formats[column] if formats else None))
             elif isinstance(value, dt.datetime):
-                ws.write_datetime(row, column, value, self._datetime)
+                cells.append((column, value, self._datetime))
             elif isinstance(value, dt.date):
-                ws.write_datetime(row, column, value, self._date)
+                cells.append((column, value, self._date))
             else:  # Decimal or int
-                ws.write_number(row, column, value, cell_format)
+                cells.append((column, value, formats[column] if formats else None))
+        if not (self.direct and self.ws.put_row(self.row, cells)):
+            self._write_cells(cells)
         self.row += 1
+
+    def _write_cells(self, cells: Sequence[Cell]) -> None:
+        ws, row = self.ws, self.row
+        for column, value, cell_format in cells:
+            if isinstance(value, str):
+                ws.write_string(row, column, value, cell_format)
+            elif isinstance(value, dt.date):  # datetime too
+                ws.write_datetime(row, column, value, cell_format)
+            else:
+                ws.write_number(row, column, value, cell_format)
 
     def header(self, names: Sequence[str]) -> None:
         self.append(names, [self.styles(bold=True)] * len(names))

@@ -14,6 +14,7 @@ upgrade it one after the other (`_one_upgrader`); the second finds it done.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 from collections.abc import Iterator
@@ -63,7 +64,11 @@ def alembic_config(connection: Connection | None = None, db_url: str | None = No
     return config
 
 
+@functools.cache
 def head_revision() -> str:
+    """The newest revision of this package's migrations. Read once per process: finding it
+    loads and compiles every migration script (~10 ms), and every `open_workspace` asks (a
+    month end's kernel opens the workspace once per invoice)."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the migrations directory has no revision"
     return head
