@@ -142,7 +142,7 @@ def _usage(ws: Workspace, vendor: str | None, date_range: DateRange, currency: s
         only_currency = f"AND u.currency = '{currency}'" if currency is not None else ""
         con.execute(
             f"""
-            CREATE VIEW billable AS
+            CREATE TEMP VIEW billable AS
             SELECT u.*, coalesce(u.sub_account_id, '') AS account_id, a.customer_id, a.customer_name,
                    coalesce(nullif(a.account_name, ''), u.sub_account_name, '') AS account_label
             FROM usage u LEFT JOIN known_accounts a ON a.vendor = u.vendor AND a.account_id = u.sub_account_id

@@ -34,6 +34,7 @@ from workbench.billing.store import models as m
 from workbench.billing.store.usage_files import (
     SUMMARY_KEYS,
     day_summaries,
+    duckdb_cursor,
     rows_files,
     sql_list,
     summary_files,
@@ -163,28 +164,25 @@ def open_usage(ws: Workspace, reports: Sequence[m.VendorReport], accounts: dict[
     `form`: what to read, where the least that answers exactly would do (the summaries, or the
     day summaries for a range that cuts through a summary row): "days" for usage by day (the
     daily chart), "rows" to compare with the canonical rows (tests)."""
-    con = duckdb.connect()
-    try:
+    with duckdb_cursor() as con:
         text_table(con, "accounts", {"account_id": list(accounts), "customer_id": list(accounts.values())})
         if not reports:
             con.execute(create_table_sql("no_rows"))
-            con.execute(f"CREATE VIEW usage AS {rows_view('no_rows')}")
+            con.execute(f"CREATE TEMP VIEW usage AS {rows_view('no_rows')}")
             yield StoredUsage(con, date_range, "rows")
             return
         if form in (None, "summaries"):
-            con.execute(f"CREATE VIEW usage AS SELECT * FROM read_parquet({sql_list(summary_files(ws, reports))})")
+            con.execute(f"CREATE TEMP VIEW usage AS SELECT * FROM read_parquet({sql_list(summary_files(ws, reports))})")
         if form is None:
             form = "days" if _cuts_through(con, date_range) else "summaries"
         if form == "days":
             days, rows = day_summaries(ws, reports)
             parts = [*([f"SELECT * FROM read_parquet({sql_list(days)})"] if days else []),
                      *([rows_view(f"read_parquet({sql_list(rows)})")] if rows else [])]
-            con.execute(f"CREATE OR REPLACE VIEW usage AS {' UNION ALL BY NAME '.join(parts)}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW usage AS {' UNION ALL BY NAME '.join(parts)}")
         elif form == "rows":
-            con.execute(f"CREATE OR REPLACE VIEW usage AS {rows_view(f'read_parquet({sql_list(rows_files(ws, reports))})')}")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW usage AS {rows_view(f'read_parquet({sql_list(rows_files(ws, reports))})')}")
         yield StoredUsage(con, date_range, form)
-    finally:
-        con.close()
 
 
 def _cuts_through(con: duckdb.DuckDBPyConnection, date_range: DateRange) -> bool:

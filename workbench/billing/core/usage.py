@@ -169,10 +169,11 @@ COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _, _ in COLUMNS)
 
 
 def create_table_sql(table: str) -> str:
-    """DDL for an empty table in the canonical schema (`usage_groups.open_usage` for a range without
-    reports; tests)."""
+    """DDL for an empty TEMP table in the canonical schema (`usage_groups.open_usage` for a range
+    without reports; tests): the connection's own, so that connections to one database
+    (`usage_files.duckdb_cursor`) never meet each other's."""
     cols = ",\n  ".join(f"{name} {sql_type}" for name, sql_type, _ in COLUMNS)
-    return f"CREATE TABLE {table} (\n  {cols}\n)"
+    return f"CREATE TEMP TABLE {table} (\n  {cols}\n)"
 
 
 # The rows an invoice bills, over the canonical columns of a table aliased `u`: not free tier

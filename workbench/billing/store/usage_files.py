@@ -43,6 +43,7 @@ import re
 import shutil
 import socket
 import tempfile
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -63,7 +64,7 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 __all__ = [
-    "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "day_summaries",
+    "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "day_summaries", "duckdb_cursor",
     "days_path", "parsed_path", "pending_path", "rows_cache", "rows_files", "source_dir", "sql_list", "sql_text",
     "summary_files", "summary_path", "summary_select", "sweep_abandoned", "text_table", "this_process",
     "write_atomically", "write_period",
@@ -216,6 +217,32 @@ def text_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, Seq
 
 def copy_parquet(con: duckdb.DuckDBPyConnection, select: str, target: Path) -> None:
     con.execute(f"COPY ({select}) TO {sql_text(target)} ({PARQUET_OPTIONS})")  # COPY takes no parameters
+
+
+# This process's in-memory DuckDB for `duckdb_cursor` (pid -> database), made on first use: a
+# dict bound once, so that a warm kernel's check for patched modules sees no new binding.
+_SHARED_DUCKDB: dict[int, duckdb.DuckDBPyConnection] = {}
+_SHARED_DUCKDB_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def duckdb_cursor() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection of its own to this process's in-memory DuckDB, closed on leaving: what
+    `duckdb.connect()` gives for a query, but in 0.01 ms instead of ~28 ms (a month end read
+    the rows behind each invoice in a new database: 28 of its ~70 ms). Its TEMP tables and
+    views are its own, and go with it; anything else it creates, or a SET, every connection
+    would see: work that needs settings of its own (memory, spilling) uses `bounded_duckdb`.
+    Any thread may use it (one cursor per caller); a forked child makes its own database."""
+    with _SHARED_DUCKDB_LOCK:
+        pid = os.getpid()
+        if pid not in _SHARED_DUCKDB:
+            _SHARED_DUCKDB.clear()  # a parent's, inherited by fork: never used from here
+            _SHARED_DUCKDB[pid] = duckdb.connect()
+        cursor = _SHARED_DUCKDB[pid].cursor()
+    try:
+        yield cursor
+    finally:
+        cursor.close()
 
 
 @contextlib.contextmanager

@@ -11,14 +11,13 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
 
-import duckdb
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from workbench.billing.core.money import D, exact_sum
 from workbench.billing.core.usage import BILLABLE_SQL, same_but_leading_zeros
 from workbench.billing.store.models import Account, VendorReport
-from workbench.billing.store.usage_files import day_summaries, rows_files, sql_list, summary_files, text_table
+from workbench.billing.store.usage_files import day_summaries, duckdb_cursor, rows_files, sql_list, summary_files, text_table
 from workbench.billing.store.workspace import Workspace
 
 
@@ -85,7 +84,7 @@ def usage_terms(ws: Workspace, vendor: str) -> dict[str, set[str]]:
     files = _current_summaries(ws, vendor)
     if not files:
         return {}
-    with duckdb.connect() as con:
+    with duckdb_cursor() as con:
         rows = con.execute(f"SELECT DISTINCT {', '.join(RULE_SCOPES)} FROM read_parquet($files)", {"files": files}).fetchall()
     return {scope: {row[i] for row in rows if row[i]} for i, scope in enumerate(RULE_SCOPES)}
 
@@ -107,7 +106,7 @@ def usage_term_costs(ws: Workspace, vendor: str, scope: str) -> list[UsageTerm]:
     files = _current_summaries(ws, vendor)
     if not files:
         return []
-    with duckdb.connect() as con:
+    with duckdb_cursor() as con:
         rows = con.execute(
             f"SELECT {scope}, currency, sum(row_count), sum(billed_cost) FROM read_parquet($files) "
             f"WHERE {scope} IS NOT NULL GROUP BY ALL ORDER BY 4 DESC, 1", {"files": files}).fetchall()
@@ -150,7 +149,7 @@ def account_usage_periods(
     if not reports or not accounts:
         return {}
     files = [str(p) for p in summary_files(ws, reports)]
-    with duckdb.connect() as con:
+    with duckdb_cursor() as con:
         text_table(con, "wanted_accounts", {"vendor": [v for v, _ in accounts], "account_id": [a for _, a in accounts]})
         found = con.execute(
             f"""
@@ -184,7 +183,7 @@ def account_usage_on_days(ws: Workspace, reports: Sequence[VendorReport], asked:
     files = [str(p) for p in summary_files(ws, reports)]
     report_of = dict(zip(files, reports))
     ids = {str(i): question for i, question in enumerate(asked)}
-    with duckdb.connect() as con:
+    with duckdb_cursor() as con:
         text_table(con, "asked_text", {
             "id": list(ids), "vendor": [q[0] for q in ids.values()], "account_id": [q[1] for q in ids.values()],
             "period": [q[2] for q in ids.values()], "first_day": [q[3].isoformat() for q in ids.values()],
@@ -229,7 +228,7 @@ def unassigned_usage(ws: Workspace, vendor: str | None = None, periods: list[str
     if not reports:
         return []
     files = [str(p) for p in summary_files(ws, reports)]
-    with duckdb.connect() as con:
+    with duckdb_cursor() as con:
         text_table(con, "known_accounts", {"vendor": [v for v, _ in known], "account_id": [a for _, a in known]})
         found = con.execute(
             f"""
