@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 
 from workbench.billing.exports.statement import amount_text, statement_rows
 from workbench.nbexport import parse_invoice
+from workbench.nbexport.preprocessors import FIGURES_MARKED, mark_figures
 from workbench.render.notebook import resolve_logo
 from workbench.render import (
     InvoiceLookupError,
@@ -254,3 +255,29 @@ def test_a_relative_logo_is_found_in_the_workspace_or_its_imports_folder(acme, t
     (tmp_path / "brand" / "logo.png").write_bytes(LOGO_PNG)  # the workspace folder comes first
     assert resolve_logo(relative, tmp_path).reseller.logo_file == str(tmp_path / "brand/logo.png")
     assert resolve_logo(acme, tmp_path) == acme  # already absolute
+
+
+@pytest.mark.parametrize("display_currency", ["", "usd"])
+def test_the_statement_marks_each_figure_cell_the_exporters_would(october, acme, display_currency):
+    """Its tables say they marked their figure cells, so `statement-pdf` does not parse them
+    again: the cells marked are those the exporters' own search finds, but for descriptions
+    that look like a figure to it ("GST 5%"), which stay text (left-aligned either way)."""
+    ws, _ = october
+    html = statement_html(acme, **conversion(ws.root, acme, display_currency))
+    assert html.count("<table") == html.count(f"{FIGURES_MARKED}>") == 2
+    assert mark_figures(html) is html
+
+    searched = mark_figures(html.replace(f" {FIGURES_MARKED}", ""))
+
+    def marked(text: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
+        """(figure cells, description cells of the lines table), each as (text, marked)."""
+        soup = BeautifulSoup(text, "html.parser")
+        descriptions = soup.select("table.wb-lines tbody td:first-child")
+        cells = [c for c in soup.select("table td, table th") if c not in descriptions]
+        return ([(c.get_text(strip=True), "num" in (c.get("class") or [])) for c in cells],
+                [(c.get_text(strip=True), "num" in (c.get("class") or [])) for c in descriptions])
+
+    cells, descriptions = marked(html)
+    assert cells == marked(searched)[0]
+    assert ("238.44", True) in cells and ("Invoice number", False) in cells
+    assert not any(number for _, number in descriptions) and ("GST 5%", True) in marked(searched)[1]

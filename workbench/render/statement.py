@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 INVOICE_MIMETYPE = "application/vnd.workbench.invoice+json"
+# The statement's tables mark their own figure cells (class="num") and say so: the statement
+# exporters (workbench.nbexport.preprocessors) then do not parse them to find the figures.
+FIGURES_MARKED = 'data-figures="marked"'
 
 # A logo is embedded in every page: refuse what is clearly not a logo rather than bloat PDFs.
 MAX_LOGO_BYTES = 2_000_000
@@ -251,7 +254,7 @@ def statement_html(
         *((rate.label, rate.described) for rate in view.exchange_rates),
         ("Cloud vendor", Vendor.display_name_of(view.vendor)),
     ]
-    out.append('<table class="wb-meta">')
+    out.append(f'<table class="wb-meta" {FIGURES_MARKED}>')
     out.extend(f"<tr><th>{_text(k)}</th><td{DUE_CELL if k == 'Due' else ''}>{_text(v)}</td></tr>" for k, v in meta)
     out.append("</table></div></div>")
 
@@ -269,7 +272,7 @@ def statement_html(
     head = [f'<th>Description</th><th class="num">Amount ({_text(currency)})</th>']
     if conversion:
         head.append(f'<th class="num wb-converted">Amount ({_text(conversion.currency)})*</th>')
-    out.append(f'<table class="wb-lines"><thead><tr>{"".join(head)}</tr></thead><tbody>')
+    out.append(f'<table class="wb-lines" {FIGURES_MARKED}><thead><tr>{"".join(head)}</tr></thead><tbody>')
     section: str | None = None
     charges_heading = False
     for row, conv in zip(rows, converted):
