@@ -161,6 +161,8 @@ class _Styles:
 class _Sheet:
     """One worksheet written row after row: a bold header row, frozen, and fixed column widths."""
 
+    direct = True  # rows through `put_row`; False: through XlsxWriter's cell writers (the reference)
+
     def __init__(self, styles: _Styles, name: str, widths: Iterable[int]) -> None:
         self.ws: Worksheet = styles.book.add_worksheet(name, worksheet_class=_ExactNumbers)
         self.styles = styles
@@ -169,8 +171,6 @@ class _Sheet:
         for column, width in enumerate(widths):
             self.ws.set_column(column, column, width)
         self.ws.freeze_panes(1, 0)  # the header row stays in view
-
-    direct = True  # rows through `put_row`; False: through XlsxWriter's cell writers (the reference)
 
     def append(self, values: Iterable[DetailValue | dt.date], formats: Sequence[Format | None] = ()) -> None:
         """One row: text as text, Decimal and int as numbers, dates as dates, None as an empty cell;

@@ -232,11 +232,11 @@ def duckdb_cursor() -> Iterator[duckdb.DuckDBPyConnection]:
     the rows behind each invoice in a new database: 28 of its ~70 ms). Its TEMP tables and
     views are its own, and go with it; anything else it creates, or a SET, every connection
     would see: work that needs settings of its own (memory, spilling) uses `bounded_duckdb`.
-    Any thread may use it (one cursor per caller); a forked child makes its own database."""
+    Any thread may use it (one cursor per caller); a forked child makes its own database (and
+    leaves its parent's alone: closing it there could wait for threads the child does not have)."""
     with _SHARED_DUCKDB_LOCK:
         pid = os.getpid()
         if pid not in _SHARED_DUCKDB:
-            _SHARED_DUCKDB.clear()  # a parent's, inherited by fork: never used from here
             _SHARED_DUCKDB[pid] = duckdb.connect()
         cursor = _SHARED_DUCKDB[pid].cursor()
     try:
