@@ -284,3 +284,18 @@ def test_importing_the_file_again_restores_a_lost_copy(demo_workspace_copy: Work
         ("unchanged", [("source-restored", "warning")])]
     assert kept.read_bytes() == original.read_bytes()
     assert rows_files(ws, [report]) == [ws.root / report.stored_path]
+
+
+def test_usage_opened_twice_at_once_each_reads_its_own(demo_workspace_copy: Workspace) -> None:
+    """open_usage queries one in-memory DuckDB per process (`duckdb_cursor`): each opening has a
+    connection of its own there, and its `usage` view and account table are that connection's."""
+    ws = demo_workspace_copy
+    aws = _reports(ws, "aws")
+
+    with open_usage(ws, aws, {}, OCTOBER, form="rows") as rows, open_usage(ws, [], {}, OCTOBER) as nothing:
+        assert rows.con.execute("SELECT count(*) FROM usage").fetchone()[0] > 0
+        assert nothing.con.execute("SELECT count(*) FROM usage").fetchone()[0] == 0
+
+    with usage_files.duckdb_cursor() as con:  # nothing of theirs stays in the database
+        assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()[0] == 0
