@@ -85,8 +85,10 @@ def _tables_in(path: Path) -> list[str]:
             book = load_workbook(path, read_only=True)
         except Exception:  # not a workbook after all: the import's own problem says what it is
             return []
-        sheets = book.sheetnames
-        book.close()  # a read-only workbook keeps its file open until closed
+        try:
+            sheets = book.sheetnames
+        finally:
+            book.close()  # a read-only workbook keeps its file open until closed
         return [n for n in sheets if n.strip().lower() in FORMATS_BY_NAME]
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:

@@ -16,9 +16,9 @@ import os
 from pathlib import Path
 from typing import Protocol
 
+from workbench import quiet_stop
 from workbench.billing.store.audit import Stamp, stamp
 from workbench.billing.store.workspace import Workspace, open_workspace
-from workbench import quiet_stop
 
 __all__ = ["Stamp", "catch_up_when_visited", "open_dashboard_workspace", "stamp"]
 
