@@ -348,6 +348,9 @@ TRICKY_ROWS: list[tuple[object, ...]] = [
     ("_x0041_ is text, not an escape", "\ufffe and \uffff", "bell \x07", "receipt \N{RECEIPT}", "=1+1", "https://x.example"),
     (D("1.8E-9"), D("-0.000000000000000001"), D("0E-18"), D("123456789012345678901234.567890123456789"), 42, -7),
     (10**17, dt.datetime(2025, 10, 1, 6, 30, 15), dt.date(2025, 10, 31), None, None, "after two empty cells"),
+    # whitespace other than the space at either end, "_x" that is no escape; the same moments again
+    ("\N{NO-BREAK SPACE}leading", "trailing\N{IDEOGRAPHIC SPACE}", "snake_x_case", "r\u00e9sum\u00e9 \N{EURO SIGN}",
+     dt.datetime(2025, 10, 1, 6, 30, 15), dt.date(2025, 10, 31)),
     (None, None, None),  # no cell at all: no row
     ("x" * 20_000, "a string XlsxWriter checks for its 32k limit: its own writers take the row"),
     ("<r>looks like rich text</r>", "XlsxWriter's own writers take this row too"),

@@ -27,7 +27,10 @@ Speed. XlsxWriter's cell writers check their arguments and keep a cell table per
 8 us a cell: 60 ms of a 450-row Detail sheet, the largest piece of a month end's exports). A row
 is therefore written as one piece of XML (`_ExactNumbers.put_row`) that is, byte for byte, what
 those writers would write for it (`tests/exports/test_export_xlsx.py` compares the two on every
-kind of value); a row it does not treat the same way goes through the writers themselves.
+kind of value); a row it does not treat the same way goes through the writers themselves. Most
+text is printable and so needs none of XlsxWriter's three regular-expression checks (control
+characters, `_xHHHH_`, whitespace at either end); cell styles and the serial numbers of dates are
+worked out once per sheet. An invoice of 20,000 usage rows: 2.0-2.2 -> 1.0-1.4 s.
 
 Number formats follow the invoice currency's minor unit: `#,##0` (JPY), `#,##0.00` (USD),
 `#,##0.000` (KWD). Unrounded amounts, quantities and rates use `General`.
@@ -36,6 +39,7 @@ Number formats follow the invoice currency's minor unit: `#,##0` (JPY), `#,##0.0
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -45,7 +49,7 @@ from typing import Any
 
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
-from xlsxwriter.utility import _preserve_whitespace, xl_rowcol_to_cell_fast
+from xlsxwriter.utility import _preserve_whitespace, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from workbench.billing.core.money import minor_unit
@@ -66,6 +70,8 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XML 1.0
 # what XlsxWriter's _escape_control_characters changes: "_xHHHH_" text, control characters, U+FFFE/F
 _XLSX_ESCAPED = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
+_column_name = functools.cache(xl_col_to_name)  # 0 -> "A", 26 -> "AA"
+
 Cell = tuple[int, "DetailValue | dt.date", "Format | None"]  # (column, value, format) of a cell that is not empty
 
 
@@ -76,6 +82,11 @@ def money_format(currency: str) -> str:
 
 class _ExactNumbers(Worksheet):
     """A worksheet that stores a Decimal's exact text in `<v>`; see the module doc."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._styles: dict[tuple[int, Format | None], str] = {}  # (column, format) -> ' s="..."'
+        self._serials: dict[dt.date, str] = {}  # a naive date or datetime -> its serial's text
 
     def _xml_number_element(self, number: Any, attributes: Any = ()) -> None:
         if not isinstance(number, Decimal):
@@ -97,42 +108,59 @@ class _ExactNumbers(Worksheet):
                 or row >= self.xls_rowmax or first < 0 or last >= self.xls_colmax):
             return False
         longest = self.xls_strmax // 2
-        for _, value, _ in cells:
+        number = str(row + 1)
+        styles = self._styles
+        parts = []
+        for column, value, cell_format in cells:  # nothing written until every cell is known to fit
             if isinstance(value, str):
                 if len(value) > longest or (value.startswith("<r>") and value.endswith("</r>")):
                     return False
-            elif isinstance(value, Decimal) and not value.is_finite():
-                return False
+                if value.isprintable() and "_x" not in value:
+                    # the common text: nothing to escape but &, < and >, and no whitespace but the
+                    # space (the only printable one) for _preserve_whitespace to find at either end
+                    space = ' xml:space="preserve"' if value[:1] == " " or value[-1:] == " " else ""
+                else:
+                    if _XLSX_ESCAPED.search(value):
+                        value = self._escape_control_characters(value)
+                    space = ' xml:space="preserve"' if _preserve_whitespace(value) else ""
+                if "&" in value or "<" in value or ">" in value:
+                    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                kind, body = ' t="inlineStr"', f"<is><t{space}>{value}</t></is>"
+            elif isinstance(value, Decimal):
+                if not value.is_finite():
+                    return False
+                kind, body = "", f"<v>{value:f}</v>"
+            elif isinstance(value, dt.date):  # datetime too
+                cell_format = cell_format or self.default_date_format
+                kind, body = "", f"<v>{self._serial(value)}</v>"
+            else:  # int
+                kind, body = "", f"<v>{value:.16G}</v>"
+            style = styles.get((column, cell_format))
+            if style is None:
+                style = styles[column, cell_format] = self._style(column, cell_format)
+            parts.append(f'<c r="{_column_name(column)}{number}"{style}{kind}>{body}</c>')
         self._check_dimensions(row, first)
         self._check_dimensions(row, last)
         if row > self.previous_row:
             self._write_single_row(row)  # the row before, if the writers hold one
-        parts = []
-        for column, value, cell_format in cells:
-            if isinstance(value, dt.date):  # datetime too
-                cell_format = cell_format or self.default_date_format
-            style = self._style(column, cell_format)
-            reference = xl_rowcol_to_cell_fast(row, column)
-            if isinstance(value, str):
-                if _XLSX_ESCAPED.search(value):
-                    value = self._escape_control_characters(value)
-                space = ' xml:space="preserve"' if _preserve_whitespace(value) else ""
-                if "&" in value or "<" in value or ">" in value:
-                    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                parts.append(f'<c r="{reference}"{style} t="inlineStr"><is><t{space}>{value}</t></is></c>')
-            elif isinstance(value, Decimal):
-                parts.append(f'<c r="{reference}"{style}><v>{value:f}</v></c>')
-            elif isinstance(value, dt.date):
-                parts.append(f'<c r="{reference}"{style}><v>{self._convert_date_time(value):.16G}</v></c>')
-            else:  # int
-                parts.append(f'<c r="{reference}"{style}><v>{value:.16G}</v></c>')
         self._write_row(row, None)
         self.fh.write("".join(parts))
         self._xml_end_tag("row")
         return True
 
+    def _serial(self, moment: dt.date) -> str:
+        """A date's or datetime's Excel serial number as XlsxWriter writes it; a naive one's
+        remembered (a Detail sheet has thousands of rows, and few distinct hours)."""
+        if isinstance(moment, dt.datetime) and moment.tzinfo is not None:  # aware ones equal across zones
+            return f"{self._convert_date_time(moment):.16G}"
+        serial = self._serials.get(moment)
+        if serial is None:
+            serial = self._serials[moment] = f"{self._convert_date_time(moment):.16G}"
+        return serial
+
     def _style(self, column: int, cell_format: Format | None) -> str:
-        """The cell's s="..." attribute, chosen as XlsxWriter's _write_cell chooses it."""
+        """The cell's s="..." attribute, chosen as XlsxWriter's _write_cell chooses it (a
+        format's index, once given, stays: `put_row` remembers what this returns)."""
         if cell_format:
             return f' s="{cell_format._get_xf_index()}"'
         info = self.col_info.get(column)
@@ -180,7 +208,9 @@ class _Sheet:
             if value is None:
                 continue
             if isinstance(value, str):
-                cells.append((column, CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", value),
+                if not value.isprintable():  # (printable text has no control characters)
+                    value = CONTROL_CHARACTERS.sub("\N{REPLACEMENT CHARACTER}", value)
+                cells.append((column, value,
                               formats[column] if formats else None))
             elif isinstance(value, dt.datetime):
                 cells.append((column, value, self._datetime))
