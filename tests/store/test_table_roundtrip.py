@@ -198,3 +198,45 @@ def test_columns_that_may_be_empty_may_be_left_out(ws: Workspace, tmp_path: Path
         customer_id,credit_id,date,amount,currency,kind,earned_on,memo
         C001,PROMO-1,2024-01-15,250,CAD,general,,
         """)
+
+
+def test_a_cell_formatted_as_a_percentage_means_the_percent_it_shows(ws: Workspace, tmp_path: Path) -> None:
+    # Typing 15% in Excel stores 0.15, shown as 15% by the cell's number format: in a percent
+    # column that is 15 (percent), not 0.15; in another number column it is refused, as in a CSV.
+    book = openpyxl.Workbook()
+    pricebooks = book.active
+    assert pricebooks is not None
+    pricebooks.title = "pricebooks"
+    pricebooks.append(["pricebook", "effective_from", "vendor", "scope", "match", "markup_percent"])
+    pricebooks.append(["standard", "2024-03", "aws", "default", None, 0.15])
+    pricebooks.append(["standard", "2024-03", "aws", "service", "AmazonS3", 0.125])
+    pricebooks["F2"].number_format = "0%"
+    pricebooks["F3"].number_format = "0.00%"
+    taxes = book.create_sheet("tax_rates")
+    taxes.append(["jurisdiction", "tax_name", "rate_percent", "effective_from"])
+    taxes.append(["CA-QC", "QST", 0.09975, "2024-03"])
+    taxes["C2"].number_format = "0.000%"
+    book.save(tmp_path / "typed.xlsx")
+    summary, problems = import_tables(ws, [tmp_path / "typed.xlsx"])
+    assert problems == ()
+    export_tables(ws, tmp_path / "out")
+    assert (tmp_path / "out" / "pricebooks.csv").read_text() == canonical("""
+        pricebook,effective_from,vendor,scope,match,markup_percent
+        standard,2024-03,aws,default,,15
+        standard,2024-03,aws,service,AmazonS3,12.5
+        """)
+    assert (tmp_path / "out" / "tax_rates.csv").read_text() == canonical("""
+        jurisdiction,tax_name,rate_percent,effective_from
+        CA-QC,QST,9.975,2024-03
+        """)
+
+    rates = openpyxl.Workbook()
+    sheet = rates.active
+    assert sheet is not None
+    sheet.title = "fx_rates"
+    sheet.append(["period", "from_currency", "to_currency", "rate"])
+    sheet.append(["2024-03", "USD", "CAD", 1.35])
+    sheet["D2"].number_format = "0%"
+    rates.save(tmp_path / "rates.xlsx")
+    summary, problems = import_tables(ws, [tmp_path / "rates.xlsx"])
+    assert [(p.row, p.message) for p in problems] == [(1, "rate '135%' is not a number")]

@@ -23,7 +23,9 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from workbench.atomic_files import atomic_path
 from workbench.billing.core.problems import Problem
@@ -127,11 +129,13 @@ def _read_workbook(path: Path) -> tuple[list[TableRows], list[Problem]]:
             problems += found
             if fmt is None:
                 continue
-            raw = [list(r) for r in sheet.iter_rows(values_only=True)]
-            header = [_cell_text(v, Kind.TEXT) for v in raw[0]] if raw else []
+            rows = sheet.iter_rows()  # cells, not values: a number's format tells 15% from 0.15
+            header = [_cell_text(c.value, Kind.TEXT) for c in next(rows, ())]
             kinds = [_kind_of(fmt, h) for h in header]
+            names = [h.strip().lower() for h in header]
             cells = [header] + [
-                [_cell_text(v, kinds[i] if i < len(kinds) else Kind.TEXT) for i, v in enumerate(r)] for r in raw[1:]
+                [_workbook_cell_text(c, names[i], kinds[i]) if i < len(kinds) else _cell_text(c.value, Kind.TEXT)
+                 for i, c in enumerate(r)] for r in rows
             ]
             t, p = _to_table(fmt, source, cells)
             tables += t
@@ -144,6 +148,19 @@ def _read_workbook(path: Path) -> tuple[list[TableRows], list[Problem]]:
 def _kind_of(fmt: TableFormat, header: str) -> Kind:
     name = header.strip().lower()
     return fmt.column(name).kind if name in fmt.column_names else Kind.TEXT
+
+
+def _workbook_cell_text(cell: Any, name: str, kind: Kind) -> str:
+    """A workbook cell as the text the user sees in a number column: a cell formatted as a
+    percentage shows 15% for the 0.15 it stores, which a percent column (markup_percent,
+    rate_percent, percent) takes as 15; in another number column it is "15%", refused as a CSV's
+    would be."""
+    value = cell.value
+    if (kind is not Kind.NUMBER or not isinstance(value, (int, float)) or isinstance(value, bool)
+            or "%" not in (cell.number_format or "")):
+        return _cell_text(value, kind)
+    shown = format((Decimal(_cell_text(value, kind)) * 100).normalize(), "f")
+    return shown if name == "percent" or name.endswith("_percent") else f"{shown}%"
 
 
 def _cell_text(value: object, kind: Kind) -> str:
