@@ -196,8 +196,9 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
     """Import vendor billing reports (AWS CUR, Azure cost details, GCP export, FOCUS).
 
     Re-importing a file already imported changes nothing; a newer report for the same
-    vendor, billing account and period replaces the older one unless that period is locked
-    (of two such files in one import, the later one given wins).
+    vendor, billing account and period replaces the older one unless that period is locked.
+    Of two such files in one import the later is refused: a report is one file, so the
+    numbered parts of one large export must be joined into one file first.
     """
     from workbench.billing.store.report_import import import_reports
     from workbench.cli_tables import _table_hint

@@ -87,11 +87,12 @@ def test_reading_on_a_dask_cluster_stores_the_same_as_locally(tmp_path: Path) ->
         ("azure-ea-cost-2023-09.csv", "imported", "azure", ("2023-09",), 27, []),
         # read at the same time as the first copy, stored after it: recognised by its hash
         ("september-again.csv", "unchanged", "azure", ("2023-09",), 27, []),
-        ("azure-ea-cost-2023-09-v2.csv", "replaced", "azure", ("2023-09",), 26, ["report-replaced"]),
+        # another file of the same billing account and month in the same import: refused, the first stays
+        ("azure-ea-cost-2023-09-v2.csv", "refused", "azure", (), 0, ["same-report-twice"]),
         ("sales.csv", "refused", None, (), 0, ["unknown-format"]),
     ]
     assert reports(there) == reports(here)
-    assert reports(there)[-1][:4] == ("azure-ea-cost-2023-09-v2.csv", "azure", "2023-09", 26)  # the later one won
+    assert reports(there)[-1][:4] == ("azure-ea-cost-2023-09.csv", "azure", "2023-09", 27)
     assert usage_files(there) == usage_files(here)
     assert not [name for name in usage_files(there) if name.endswith(".tmp")]  # nothing half-written left
     # and the rows written later, from what the workers kept, are the same

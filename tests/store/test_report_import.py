@@ -187,6 +187,31 @@ def test_a_corrected_real_export_replaces_the_earlier_one(ws: Workspace, tmp_pat
     assert len(parquet_files(ws)) == 6
 
 
+def test_two_parts_of_one_export_in_one_import_refuse_the_second_rather_than_bill_half_the_month(
+    ws: Workspace, tmp_path: Path, db_dump: Dump
+) -> None:
+    """AWS splits a large CUR into numbered parts: each part is the same payer's report for the
+    same month. Imported as two reports, the second would replace the first, and half the month
+    would be billed without a word."""
+    header, *rows = AWS_SAMPLE.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    parts = [tmp_path / "cur-00001.csv", tmp_path / "cur-00002.csv"]
+    parts[0].write_text(header + "".join(rows[:600]), encoding="utf-8")
+    parts[1].write_text(header + "".join(rows[600:]), encoding="utf-8")
+    outcome = import_reports(ws, parts, today=dt.date(2023, 12, 1))
+    assert [(f.status, f.row_count) for f in outcome.files] == [(FileStatus.IMPORTED, 600), (FileStatus.REFUSED, 0)]
+    [twice] = [p for p in outcome.problems if p.code == "same-report-twice"]
+    assert (twice.file, twice.severity) == ("cur-00002.csv", Severity.ERROR)
+    assert "cur-00001.csv, given before it in this import, is aws billing account 123412340534's report for 2023-11" in str(twice)
+    assert "join them into one file and import that" in str(twice)
+    assert [(p.rows, p.files) for p in report_periods(ws)] == [(600, ("cur-00001.csv",))]  # the first stays
+
+    # the parts joined into one file replace the first part: the whole month is billed
+    whole = tmp_path / "cur-2023-11.csv"
+    whole.write_text(header + "".join(rows), encoding="utf-8")
+    assert [f.status for f in import_reports(ws, [whole], today=dt.date(2023, 12, 1)).files] == [FileStatus.REPLACED]
+    assert [(p.rows, p.files) for p in report_periods(ws)] == [(len(rows), ("cur-2023-11.csv",))]
+
+
 def test_the_replaced_file_imported_again_is_current_again(ws: Workspace, tmp_path: Path) -> None:
     """An analyst imported a corrected export by mistake: importing the first file again puts it
     back (it answered "unchanged" and did nothing, so the wrong file priced the month)."""

@@ -134,8 +134,8 @@ def import_reports(
 
     `scheduler`: a Dask scheduler address ("tcp://host:8786") or a `distributed.Client`. Each
     file is then read, checked and summarised on the cluster's workers, all files at once; this
-    process stores them one by one, in the order given (as locally: of two files for the same
-    period, the later one wins). Workers open the workspace and the files by their paths, so
+    process stores them one by one, in the order given (as locally: of two different files for
+    the same vendor, billing account and period, the later is refused: `_given_twice`). Workers open the workspace and the files by their paths, so
     both must be on storage they share, at the same paths."""
     from workbench.billing.readers import plugin_problems
 
@@ -145,15 +145,16 @@ def import_reports(
     if ws.usage_dir.is_dir():
         sweep_abandoned(ws.usage_dir)  # what an import killed midway left
     tell = progress or (lambda done, total, text: None)
+    given: dict[tuple[str, str, str], str] = {}  # the reports of the files given so far, by key
     if scheduler is None:
         outcomes: list[FileOutcome] = []
         for path in paths:
             tell(len(outcomes), len(paths), path.name)
             read = _read_file(ws, path, vendor, lambda text: tell(len(outcomes), len(paths), text))
-            outcomes.append(_commit(ws, read, vendor, today))
+            outcomes.append(_commit(ws, read, vendor, today, given))
             tell(len(outcomes), len(paths), f"{path.name}: {outcomes[-1].status.value}")
     else:
-        outcomes = _import_on_dask(scheduler, ws, paths, vendor, today, tell)
+        outcomes = _import_on_dask(scheduler, ws, paths, vendor, today, tell, given)
     touched = sorted({(f.vendor, p) for f in outcomes if f.status is not FileStatus.REFUSED and f.vendor for p in f.periods})
     unassigned: list[UnassignedAccount] = []
     for v in sorted({v for v, _ in touched}):
@@ -276,21 +277,31 @@ def _reporting(con: duckdb.DuckDBPyConnection, name: str, progress: Callable[[st
         poller.join()
 
 
-def _commit(ws: Workspace, read: _ReadFile, vendor: str | None, today: dt.date) -> FileOutcome:
-    """Store what `_read_file` found (or say why not); its temporary files are gone afterwards."""
+def _commit(ws: Workspace, read: _ReadFile, vendor: str | None, today: dt.date,
+            given: dict[tuple[str, str, str], str]) -> FileOutcome:
+    """Store what `_read_file` found (or say why not); its temporary files are gone afterwards.
+    `given`: the reports of the files given before it in the same import, (vendor, billing
+    account, period) -> file name; this file's are added once it is stored (or known)."""
     try:
         if read.outcome is not None:
-            return read.outcome
+            outcome = read.outcome
         # the same content as a file stored since it was read (earlier in the same import)
-        again = _already_imported(ws, read.path, read.sha256)
-        if again is not None:
-            return again
-        with bounded_duckdb(ws.usage_dir) as con:
-            return _store_report(ws, con, read.summary, path=read.path, sha256=read.sha256,  # type: ignore[arg-type]
-                                 format=read.format, vendor=read.vendor, today=today, problems=list(read.problems),
-                                 source=read.source, parsed=read.parsed, read_as=vendor)
+        elif (again := _already_imported(ws, read.path, read.sha256)) is not None:
+            outcome = again
+        else:
+            with bounded_duckdb(ws.usage_dir) as con:
+                outcome = _store_report(
+                    ws, con, read.summary, path=read.path, sha256=read.sha256,  # type: ignore[arg-type]
+                    format=read.format, vendor=read.vendor, today=today, problems=list(read.problems),
+                    source=read.source, parsed=read.parsed, read_as=vendor, given=given)
     finally:
         read.discard()
+    if outcome.status is not FileStatus.REFUSED and outcome.sha256:
+        with ws.session() as session:
+            for key in session.execute(select(VendorReport.vendor, VendorReport.billing_account_id,
+                                              VendorReport.billing_period).where(VendorReport.sha256 == outcome.sha256)):
+                given.setdefault(tuple(key), outcome.path.name)  # type: ignore[arg-type]
+    return outcome
 
 
 def _read_at(root: str, path: str, vendor: str | None, owner: Owner) -> _ReadFile:
@@ -307,7 +318,7 @@ def _read_at(root: str, path: str, vendor: str | None, owner: Owner) -> _ReadFil
 
 
 def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], vendor: str | None,
-                    today: dt.date, tell: Progress) -> list[FileOutcome]:
+                    today: dt.date, tell: Progress, given: dict[tuple[str, str, str], str]) -> list[FileOutcome]:
     """Every file read on the cluster at once; each stored here, in the order given, once read."""
     from distributed import Client
 
@@ -326,7 +337,7 @@ def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], ven
                     "import-failed", f"the Dask worker reading it failed: {type(exc).__name__}: {exc}", file=path.name,
                     fix="check that the workers reach the file and the workspace at the same paths; import it again"),)))
             else:
-                outcomes.append(_commit(ws, read, vendor, today))
+                outcomes.append(_commit(ws, read, vendor, today, given))
             tell(len(outcomes), len(paths), f"{path.name}: {outcomes[-1].status.value}")
     finally:
         for future in futures[len(outcomes):]:  # stopped early: what the rest wrote is not kept
@@ -524,6 +535,7 @@ def _store_report(
     parsed: Path | None = None,
     read_as: str | None = None,
     pending_rows: Path | None = None,
+    given: dict[tuple[str, str, str], str] | None = None,
 ) -> FileOutcome:
     """Check the summary of one vendor file (`pending`, written to a temporary name in the usage
     folder) by period, and move the files into place with the reports' records.
@@ -531,7 +543,8 @@ def _store_report(
     `source`: the vendor file copied into the usage folder under a temporary name: it is kept,
     and the rows are written from it when needed. `parsed`: the needed columns of a
     CSV or JSONL source, kept beside it until the rows are written. `pending_rows`: the canonical rows,
-    written already (`store_usage_table`)."""
+    written already (`store_usage_table`). `given`: the reports of the files given before it in the
+    same import (`_commit`): one of the same key refuses this file (`_given_twice`)."""
     name = path.name
     written: list[Path] = []
     committed = False
@@ -557,6 +570,7 @@ def _store_report(
         vendor = vendors[0]
         summaries, period_problems = _summarise(con, summary, name)
         problems += period_problems
+        problems += _given_twice(given or {}, vendor, summaries, name)
         if errors(problems):
             return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, problems=tuple(problems))
 
@@ -711,6 +725,28 @@ def _summarise(con: duckdb.DuckDBPyConnection, summary: str, name: str) -> tuple
 # Usage a vendor bills in a month may start a little before it (Google bills late-arriving usage
 # in the month it is processed); weeks before it, or after the month, is a row out of place.
 _EARLY_USAGE = dt.timedelta(days=7)
+
+
+def _given_twice(given: dict[tuple[str, str, str], str], vendor: str, summaries: Sequence[_PeriodSummary],
+                 name: str) -> list[Problem]:
+    """An error for each period of this file whose report a file given before it in the same
+    import is: a report is one file, and the later one would replace the earlier. Two such files
+    in one import are seldom a correction: more often the numbered parts of one large export
+    (AWS splits a big CUR into parts, BigQuery an export into shards), of which only the last
+    would be billed, or two downloads of one month side by side."""
+    problems = []
+    for s in summaries:
+        earlier = given.get((vendor, s.billing_account_id, s.period))
+        if earlier is not None:
+            problems.append(Problem(
+                "same-report-twice",
+                f"{earlier}, given before it in this import, is {vendor} billing account {s.billing_account_id}'s "
+                f"report for {s.period} too: a report is one file, so this one would replace it",
+                file=name,
+                fix=f"if the two are parts of one export, join them into one file and import that (it replaces "
+                    f"{earlier}); if this file corrects {earlier}, import it on its own",
+            ))
+    return problems
 
 
 def _dated_outside(period: str, earliest: dt.datetime | None, latest: dt.datetime | None, name: str) -> list[Problem]:
