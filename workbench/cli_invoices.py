@@ -34,7 +34,7 @@ from workbench.cli_common import (
     _when_stopped,
     json_option,
 )
-from workbench.cli_params import DATE_RANGE, today_option
+from workbench.cli_params import CUSTOMER_IDS, DATE_RANGE, today_option
 
 __all__ = ["generate", "invoices"]
 
@@ -46,14 +46,15 @@ __all__ = ["generate", "invoices"]
 @click.option("--vendor", type=VENDORS, required=True)
 @click.option("--range", "date_range", type=DATE_RANGE, default="mtd", show_default=True,
               help="mtd (month to date), last-month, YYYY-MM, or YYYY-MM-DD..YYYY-MM-DD (both days included).")
-@click.option("--customers", "customer_ids", help="Comma-separated customer IDs (default: every customer with usage).")
+@click.option("--customers", "customer_ids", type=CUSTOMER_IDS,
+              help="Comma-separated customer IDs (default: every customer with usage).")
 @click.option("--apply-credits", is_flag=True, help="Apply customers' credit balances (cross-cloud, never below zero).")
 @click.option("--tax/--no-tax", default=True, show_default=True, help="Add taxes from the tax table.")
 @click.option("--include-marketplace", is_flag=True, help="Include marketplace fees (pass-through at 0 margin).")
 @click.option("--credits-for-marketplace", is_flag=True, help="Let credits pay marketplace fees.")
 @today_option
 @json_option
-def generate(directory: str, vendor: str, date_range: DateRange, customer_ids: str | None, apply_credits: bool, tax: bool,
+def generate(directory: str, vendor: str, date_range: DateRange, customer_ids: list[str] | None, apply_credits: bool, tax: bool,
              include_marketplace: bool, credits_for_marketplace: bool, today: dt.date | None, as_json: bool) -> None:
     """Generate draft invoices, one per customer, for a vendor and a date range.
 
@@ -66,9 +67,8 @@ def generate(directory: str, vendor: str, date_range: DateRange, customer_ids: s
     ws = _open(directory)
     options = InvoiceOptions(apply_credits=apply_credits, include_tax=tax, include_marketplace=include_marketplace,
                              credits_for_marketplace=credits_for_marketplace)
-    wanted = [c.strip() for c in customer_ids.split(",") if c.strip()] if customer_ids else None
     with _progress(as_json, "pricing") as tick:
-        result = generate_invoices(ws, vendor, date_range, wanted, options, today=_today(today), progress=tick)
+        result = generate_invoices(ws, vendor, date_range, customer_ids, options, today=_today(today), progress=tick)
     if as_json:
         _print_json({"range": {"start": date_range.start, "end": date_range.end, "label": date_range.label},
                      "invoices": [i.to_dict() for i in result.invoices],

@@ -1,4 +1,5 @@
-"""The command line's kinds of value: a day, a billing date range, a month, a vendor.
+"""The command line's kinds of value: a day, a billing date range, a month, a vendor, a list of
+customer ids.
 
 Each is a click `ParamType` over the billing core's own parser (`core.periods.parse_day`,
 `parse_range`, `parse_month`; `core.usage.Vendor.parse`), so every command reads a value one way
@@ -21,7 +22,7 @@ import click
 from workbench.billing.core.periods import RANGE_FORMS, DateRange, month_key, parse_day, parse_month, parse_range
 from workbench.billing.core.usage import Vendor
 
-__all__ = ["DATE", "DATE_RANGE", "MONTH", "VENDOR", "today_option"]
+__all__ = ["CUSTOMER_IDS", "DATE", "DATE_RANGE", "MONTH", "VENDOR", "today_option"]
 
 
 class _Day(click.ParamType):
@@ -77,7 +78,24 @@ class _Vendor(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class _CustomerIds(click.ParamType):
+    """"C001,C002" -> ["C001", "C002"]. A value with no id at all ("", ",") is refused: a script
+    passing an empty "$IDS" meant some customers, and leaving the option out means every one."""
+
+    name = "ID,ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> list[str]:
+        if isinstance(value, list):
+            return value
+        wanted = [c.strip() for c in str(value).split(",") if c.strip()]
+        if not wanted:
+            self.fail(f"{value!r} names no customer: give customer IDs, comma separated "
+                      "(leave the option out for every customer)", param, ctx)
+        return wanted
+
+
 DATE = _Day()
+CUSTOMER_IDS = _CustomerIds()
 DATE_RANGE = _DateRange()
 MONTH = _Month()
 VENDOR = _Vendor()

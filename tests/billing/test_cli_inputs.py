@@ -65,6 +65,9 @@ def october(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     (["month-end", "{ws}", "--period", "2025-10", "--today", "2025-1-1"], "--today", "not a date '2025-1-1'"),
     (["serve", "{ws}", "--today", "20251120"], "--today", "not a date '20251120'"),
     (["customers", "remove-account", "{ws}", "Oracle", "1"], "VENDOR", "unknown vendor 'Oracle'; known: aws, azure, gcp"),
+    # a script's empty "$IDS" meant some customers: it billed every one
+    (["generate", "{ws}", "--vendor", "aws", "--customers", ""], "--customers", "'' names no customer"),
+    (["month-end", "{ws}", "--period", "2025-10", "--customers", " , "], "--customers", "' , ' names no customer"),
 ])
 def test_a_bad_value_is_a_usage_error_that_names_its_option(tmp_path: Path, args: list[str], option: str, said: str) -> None:
     done = workbench(*(a.format(ws=tmp_path) for a in args), expect=2)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.cli_params import DATE, MONTH
+from workbench.cli_params import CUSTOMER_IDS, DATE, MONTH
 
 from .paths import DEFAULT_NOTEBOOK
 
@@ -71,19 +71,12 @@ when nothing was done (no usage imported for the period, or no invoice could be 
 """
 
 
-def _customers(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    wanted = [c.strip() for c in value.split(",") if c.strip()]
-    return wanted or None
-
-
 @click.command("month-end", help=HELP)
 @click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
 @click.option("--period", type=MONTH, required=True, metavar="YYYY-MM", help="The billing month, e.g. 2025-10.")
 @click.option("--vendor", "vendors", multiple=True, type=click.Choice(["aws", "azure", "gcp"]),
               help="Only this vendor (repeatable). Default: every vendor with usage for the period.")
-@click.option("--customers", metavar="ID,ID", help="Only these customer ids, comma separated.")
+@click.option("--customers", type=CUSTOMER_IDS, help="Only these customer ids, comma separated.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Invoices rendered in parallel (processes, each with its own Chromium).")
 @click.option("--scheduler", metavar="ADDRESS",
@@ -99,7 +92,7 @@ def _customers(value: str | None) -> list[str] | None:
 @click.option("--today", type=DATE, metavar="YYYY-MM-DD", help="Pretend today is this day (issue and due dates of new drafts).")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT_NOTEBOOK),
               show_default=True, help="The invoice notebook template.")
-def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: str | None, jobs: int,
+def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: list[str] | None, jobs: int,
               scheduler: str | None, engine: str, apply_credits: bool, include_marketplace: bool, credits_for_marketplace: bool, no_tax: bool,
               today: dt.date | None, notebook: str) -> None:
     from tqdm import tqdm
@@ -132,7 +125,7 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
     in_main = threading.current_thread() is threading.main_thread()  # (signal handlers are the main thread's)
     previous = signal.signal(signal.SIGTERM, stop) if in_main else None
     try:
-        summary = run_month_end(ws, period, vendors=list(vendors) or None, customers=_customers(customers), jobs=jobs,
+        summary = run_month_end(ws, period, vendors=list(vendors) or None, customers=customers, jobs=jobs,
                                 options=options, today=today, progress=tick, notebook=notebook, on_invoices=start,
                                 engine=engine, scheduler=scheduler, on_step=lambda text: click.echo(f"{text} ...", err=True))
     except MonthEndInterrupted as exc:
