@@ -54,13 +54,24 @@ def workspace_argument(param_hint: str = "DIRECTORY") -> Iterator[None]:
 
 def open_directory(directory: str, param_hint: str = "DIRECTORY") -> Workspace:
     """The workspace in `directory`, migrated to this version, or exit 2 saying why not. A
-    `--db` given for a workspace with its own SQLite file is ignored, and said so."""
+    workspace with its own SQLite file given `--db` on the command line is refused (exit 2: the
+    command would act on other data than the database named); WORKBENCH_DB_URL, set for a
+    team's workspaces, is ignored for it, and said so."""
+    from click.core import ParameterSource
+
     from workbench.billing.store.workspace import DB_FILE, open_workspace, read_marker
 
     with workspace_argument(param_hint):
         context = click.get_current_context(silent=True)
-        if context is not None and context.find_root().params.get("db"):
+        root = context.find_root() if context is not None else None
+        if root is not None and root.params.get("db"):
             if read_marker(Path(directory).expanduser().resolve()).get("database") != "external":
-                click.echo(f"warning: {directory} keeps its data in its own {DB_FILE}: --db is ignored "
-                           "(it names the database of a workspace made with `workbench --db URL init`)", err=True)
+                if root.get_parameter_source("db") is ParameterSource.COMMANDLINE:
+                    raise click.UsageError(
+                        f"{directory} keeps its data in its own {DB_FILE}, not in the database --db names: "
+                        f"nothing was done. Leave --db out to work on {directory}'s own data; --db is for a "
+                        "workspace made with `workbench --db URL init`")
+                click.echo(f"warning: {directory} keeps its data in its own {DB_FILE}: WORKBENCH_DB_URL is "
+                           "ignored (it names the database of a workspace made with `workbench --db URL init`)",
+                           err=True)
         return open_workspace(Path(directory))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -176,8 +177,15 @@ def test_a_database_server_that_does_not_answer_is_one_line_not_a_traceback(tmp_
     assert "pass its URL with --db URL" in missing.stderr
     own = tmp_path / "own"
     workbench("init", str(own))
-    ignored = workbench("--db", "postgresql://someone:secret@127.0.0.1:1/billing", "invoices", "list", str(own))
-    assert f"warning: {own} keeps its data in its own workbench.db: --db is ignored" in ignored.stderr
+    # --db on the command line names other data than the workspace's own: refused, not run on its own
+    named = workbench("--db", "postgresql://someone:secret@127.0.0.1:1/billing", "invoices", "list", str(own), expect=2)
+    assert f"Error: {own} keeps its data in its own workbench.db, not in the database --db names" in named.stderr
+    # the environment's URL is a team's setting for its shared workspaces: ignored here, and said so
+    ignored = subprocess.run([sys.executable, "-m", "workbench.cli", "invoices", "list", str(own)], capture_output=True,
+                             text=True, timeout=120,
+                             env={**os.environ, "WORKBENCH_DB_URL": "postgresql://someone:secret@127.0.0.1:1/billing"})
+    assert ignored.returncode == 0, ignored.stderr
+    assert f"warning: {own} keeps its data in its own workbench.db: WORKBENCH_DB_URL is ignored" in ignored.stderr
     assert "warning" not in workbench("invoices", "list", str(own)).stderr
 
 
