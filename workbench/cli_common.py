@@ -22,6 +22,7 @@ import click
 
 from workbench.billing.core.money import plain
 from workbench.billing.core.problems import Problem, Severity
+from workbench.cli_params import VENDOR
 
 __all__ = ["INTERRUPTED", "NOT_ALLOWED", "OK", "PARTIAL", "REFUSED", "USAGE", "VENDORS", "WHEN_STOPPED",
            "_has_errors", "_open", "_print_json", "_progress", "_report", "_table", "_today", "_when_stopped",
@@ -29,7 +30,7 @@ __all__ = ["INTERRUPTED", "NOT_ALLOWED", "OK", "PARTIAL", "REFUSED", "USAGE", "V
 
 OK, PARTIAL, USAGE, REFUSED, NOT_ALLOWED = 0, 1, 2, 3, 4
 INTERRUPTED = 130  # Ctrl-C, as shells report a process SIGINT ended
-VENDORS = click.Choice(["aws", "azure", "gcp"])
+VENDORS = VENDOR  # every --vendor reads a vendor as the table files do: aws, AWS, Amazon, ...
 
 
 def _today(value: dt.date | None) -> dt.date:

@@ -71,6 +71,10 @@ class _Vendor(click.ParamType):
 
     name = "VENDOR"
 
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
+        # an option shows the three it gives (--vendor [aws|azure|gcp]); an argument its name
+        return "[aws|azure|gcp]" if isinstance(param, click.Option) else None
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         try:
             return Vendor.parse(str(value)).value

@@ -65,6 +65,8 @@ def october(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     (["month-end", "{ws}", "--period", "2025-10", "--today", "2025-1-1"], "--today", "not a date '2025-1-1'"),
     (["serve", "{ws}", "--today", "20251120"], "--today", "not a date '20251120'"),
     (["customers", "remove-account", "{ws}", "Oracle", "1"], "VENDOR", "unknown vendor 'Oracle'; known: aws, azure, gcp"),
+    (["invoices", "list", "{ws}", "--vendor", "Oracle"], "--vendor", "unknown vendor 'Oracle'; known: aws, azure, gcp"),
+    (["month-end", "{ws}", "--period", "2025-10", "--vendor", "oci"], "--vendor", "unknown vendor 'oci'"),
     # a script's empty "$IDS" meant some customers: it billed every one
     (["generate", "{ws}", "--vendor", "aws", "--customers", ""], "--customers", "'' names no customer"),
     (["month-end", "{ws}", "--period", "2025-10", "--customers", " , "], "--customers", "' , ' names no customer"),
@@ -98,6 +100,14 @@ def test_unassigned_for_a_month_without_a_report_says_so(october: tuple[str, Pat
     found = workbench("unassigned", ws, "--vendor", "aws", "--period", "2025-10")
     assert [line.split()[:2] for line in found.stdout.splitlines()[2:]] == [["aws", "444444444444"]]
 
+
+
+def test_every_vendor_option_takes_the_names_the_table_files_take(october: tuple[str, Path]) -> None:
+    # --vendor AWS was refused ("'AWS' is not one of 'aws', 'azure', 'gcp'") where accounts.csv takes it
+    ws, _ = october
+    as_named = [workbench("invoices", "list", ws, "--vendor", name, "--json").stdout for name in ("aws", "AWS", "Amazon")]
+    assert json.loads(as_named[0]) and as_named[1:] == as_named[:1] * 2
+    assert "--vendor [aws|azure|gcp]" in workbench("invoices", "list", "--help").stdout
 
 
 def test_invoices_of_a_customer_that_does_not_exist_are_not_found(october: tuple[str, Path]) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.cli_params import CUSTOMER_IDS, DATE, MONTH
+from workbench.cli_params import CUSTOMER_IDS, DATE, MONTH, VENDOR
 
 from .paths import DEFAULT_NOTEBOOK
 
@@ -74,7 +74,7 @@ when nothing was done (no usage imported for the period, or no invoice could be 
 @click.command("month-end", help=HELP)
 @click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
 @click.option("--period", type=MONTH, required=True, metavar="YYYY-MM", help="The billing month, e.g. 2025-10.")
-@click.option("--vendor", "vendors", multiple=True, type=click.Choice(["aws", "azure", "gcp"]),
+@click.option("--vendor", "vendors", multiple=True, type=VENDOR,
               help="Only this vendor (repeatable). Default: every vendor with usage for the period.")
 @click.option("--customers", type=CUSTOMER_IDS, help="Only these customer ids, comma separated.")
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
