@@ -263,7 +263,7 @@ def _stopped_by_termination() -> Iterator[None]:
 @click.option("--no-browser", is_flag=True, help="Print the URL only.")
 @click.option("--today", type=DATE, metavar="YYYY-MM-DD", help="Pretend today is this day (demos of past months).")
 @click.option("--preheat/--no-preheat", default=True, show_default=True,
-              help="Keep a kernel per dashboard (billing, invoices) that has already run the notebook for the "
+              help="Keep a kernel per dashboard (billing, invoices, usage) that has already run the notebook for the "
                    "next visitor; the page catches up with changes made since when it is opened. "
                    "--no-preheat: start a kernel and run the notebook for each visit.")
 def serve(directory: str, read_only: bool, port: int, notebook: str, no_browser: bool, today: dt.date | None,
