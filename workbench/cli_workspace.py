@@ -30,7 +30,7 @@ class DatabaseUnreachable(click.ClickException):
 def workspace_argument(param_hint: str = "DIRECTORY") -> Iterator[None]:
     """Turn a WorkspaceError raised inside into click's bad-argument error (exit 2), and a
     database that cannot be reached into one line saying so (exit 3), not a traceback."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError, OperationalError
 
     from workbench.billing.store.workspace import WorkspaceError
 
@@ -50,6 +50,11 @@ def workspace_argument(param_hint: str = "DIRECTORY") -> Iterator[None]:
         raise DatabaseUnreachable(
             f"cannot open the workspace's database: {reason}. Nothing was done; check the database URL "
             "(--db or WORKBENCH_DB_URL) and that its server is running") from None
+    except DatabaseError as exc:  # reached, but not readable: a damaged or foreign SQLite file
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreadable"
+        raise DatabaseUnreachable(
+            f"the workspace's database cannot be read: {reason}. Nothing was done; restore its "
+            "workbench.db from a backup of the workspace folder (a database server: ask its administrator)") from None
 
 
 def open_directory(directory: str, param_hint: str = "DIRECTORY") -> Workspace:

@@ -189,6 +189,25 @@ def test_a_database_server_that_does_not_answer_is_one_line_not_a_traceback(tmp_
     assert "warning" not in workbench("invoices", "list", str(own)).stderr
 
 
+def test_a_damaged_workspace_database_is_one_line_and_stays_as_it_was(tmp_path: Path) -> None:
+    # a copy cut short (a full disk, a half-finished sync) or another file saved over it: it was
+    # 90 lines of SQLAlchemy traceback
+    from .conftest import SAMPLES
+
+    ws = tmp_path / "ws"
+    workbench("init", str(ws))
+    whole = (ws / "workbench.db").read_bytes()
+    for damaged in (whole[: len(whole) // 2], b"not a database at all\n"):
+        (ws / "workbench.db").write_bytes(damaged)
+        for args in (["invoices", "list", str(ws)], ["import", str(ws), str(SAMPLES / "azure-ea-cost-2023-09.csv")]):
+            refused = workbench(*args, expect=3)
+            [line] = refused.stderr.splitlines()
+            assert line.startswith("Error: the workspace's database cannot be read: ")
+            assert line.endswith("Nothing was done; restore its workbench.db from a backup of the workspace folder "
+                                 "(a database server: ask its administrator)")
+        assert (ws / "workbench.db").read_bytes() == damaged
+
+
 def test_an_account_that_moved_to_another_customer(tmp_path: Path) -> None:
     """accounts.csv cannot hand an account from one customer to another in one step (an account
     belongs to exactly one customer): the refusal says which command frees it, and that command
