@@ -320,7 +320,10 @@ def invoices_export(directory: str, refs: tuple[str, ...], formats: tuple[str, .
             said.append(f"unknown format {', '.join(f for f in unknown if f not in unusable)}")
         raise click.BadParameter(f"{'; '.join(said)}; known: {', '.join(known)}", param_hint="--format")
     target = Path(out) if out else ws.output_dir
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, no permission
+        raise click.BadParameter(f"cannot make the folder {target}: {exc.strerror}", param_hint="--out") from None
 
     def export(ref: str, fmt: str) -> str:
         view = _view(ws, ref)

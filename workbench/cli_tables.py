@@ -123,7 +123,12 @@ def _report_hint(directory: str, files: Sequence[str], problem: Problem) -> Prob
 def _export_tables(directory: str, target: str) -> None:
     from workbench.billing.store.table_export import export_tables
 
-    for path in export_tables(_open(directory), Path(target)):
+    ws = _open(directory)
+    try:
+        written = export_tables(ws, Path(target))
+    except OSError as exc:  # a file where a folder should be, no permission, a full disk
+        raise click.BadParameter(f"cannot write {exc.filename or target}: {exc.strerror}", param_hint="TARGET") from None
+    for path in written:
         click.echo(str(path))
 
 

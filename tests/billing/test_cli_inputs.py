@@ -110,6 +110,17 @@ def test_every_vendor_option_takes_the_names_the_table_files_take(october: tuple
     assert "--vendor [aws|azure|gcp]" in workbench("invoices", "list", "--help").stdout
 
 
+def test_an_output_folder_that_cannot_be_made_is_a_usage_error_naming_it(october: tuple[str, Path], tmp_path: Path) -> None:
+    ws, _ = october
+    (tmp_path / "a-file").write_text("")
+    number = json.loads(workbench("invoices", "list", ws, "--json").stdout)[0]["number"]
+    for args, option in ((["invoices", "export", ws, number, "--format", "csv", "--out"], "--out"),
+                         (["customers", "export", ws], "TARGET")):
+        done = workbench(*args, str(tmp_path / "a-file" / "sub"), expect=2)
+        assert f"Error: Invalid value for {option}: cannot " in done.stderr
+        assert f"{tmp_path / 'a-file' / 'sub'}: Not a directory" in done.stderr and "Traceback" not in done.output
+
+
 def test_invoices_of_a_customer_that_does_not_exist_are_not_found(october: tuple[str, Path]) -> None:
     ws, _ = october
     # it printed an empty table, exit 0, as if customer 999999 had no invoice yet; generate and
