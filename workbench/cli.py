@@ -158,12 +158,14 @@ def main(db: str | None) -> None:
     """Turn vendor billing exports into exact, re-priced customer invoices.
 
     \b
-    Month end in four commands:
+    Bill a month in four commands:
       workbench init ws
       workbench customers import ws customers.csv accounts.csv customer_vendors.csv pricebooks.csv ...
       workbench import ws cur-2025-10.csv.gz
       workbench generate ws --vendor aws --range last-month
-    Then `workbench invoices list ws`, `approve`, `export`. Try `workbench demo ws` for a full example.
+    Then `workbench invoices list ws`, `approve`, `export`; `workbench month-end ws --period YYYY-MM`
+    writes every statement's files, `workbench serve ws` serves the dashboards. Try `workbench demo ws`
+    for a full example.
     """
     if db:
         # every command, and the kernels and servers they start, open the workspace through it
@@ -184,7 +186,7 @@ def init(directory: str, name: str) -> None:
     click.echo("next: import customers, accounts and pricebooks (`workbench customers import`), then vendor reports (`workbench import`)")
 
 
-@main.command("import")
+@main.command("import", short_help="Import vendor billing reports (CUR, Azure, GCP, FOCUS).")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--vendor", type=VENDORS, help="Only needed when a file's header does not tell.")
@@ -227,7 +229,7 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
     sys.exit(OK if "refused" not in statuses else (REFUSED if set(statuses) == {"refused"} else PARTIAL))
 
 
-@main.command()
+@main.command(short_help="Build a demo workspace and bill last month.")
 @click.argument("directory", type=click.Path(file_okay=False))
 @today_option
 def demo(directory: str, today: dt.date | None) -> None:

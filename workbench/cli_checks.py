@@ -31,9 +31,9 @@ from workbench.cli_params import DATE, MONTH
 __all__ = ["audit", "reports", "unassigned", "verify"]
 
 
-@click.command()
+@click.command(short_help="Which vendor file prices each month.")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--vendor", type=VENDORS)
+@click.option("--vendor", type=VENDORS, help="Only this vendor's reports.")
 @click.option("--all", "show_all", is_flag=True, help="Also the reports a later import replaced.")
 @json_option
 def reports(directory: str, vendor: str | None, show_all: bool, as_json: bool) -> None:
@@ -67,10 +67,10 @@ def reports(directory: str, vendor: str | None, show_all: bool, as_json: bool) -
             for r in rows], ["vendor", "period", "file", "rows", "cost", "cur", "vendor data", "status"])
 
 
-@click.command()
+@click.command(short_help="Usage of accounts that belong to no customer.")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--vendor", type=VENDORS)
-@click.option("--period", type=MONTH, help="YYYY-MM (default: every period).")
+@click.option("--vendor", type=VENDORS, help="Only this vendor's usage.")
+@click.option("--period", type=MONTH, help="Only this billing month (default: every month).")
 @json_option
 def unassigned(directory: str, vendor: str | None, period: str | None, as_json: bool) -> None:
     """Usage in vendor reports whose account belongs to no customer (never dropped silently).
@@ -107,7 +107,7 @@ def unassigned(directory: str, vendor: str | None, period: str | None, as_json: 
     click.echo("assign these accounts in accounts.csv (`workbench customers import`), then generate", err=True)
 
 
-@click.command()
+@click.command(short_help="Who changed what, when and why.")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--invoice", help="Only events of this invoice number.")
 @click.option("--action", help="Only actions starting with this, e.g. invoice.status, credit, pricebook.")
@@ -132,7 +132,7 @@ def audit(directory: str, invoice: str | None, action: str | None, since: dt.dat
            ["when (UTC)", "who", "action", "what", "why"])
 
 
-@click.command()
+@click.command(short_help="Re-derive issued invoices and check their seals.")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("numbers", nargs=-1)
 @click.option("--out", "out", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
@@ -150,6 +150,8 @@ def verify(directory: str, numbers: tuple[str, ...], out: tuple[str, ...], as_js
     month end wrote); the last lines say how many issued invoices match and which folders were
     checked. Exit 0 when everything matches to the cent, 1 otherwise, 4 when a number named is
     unknown, a draft or void.
+
+    NUMBERS: only these invoices (numbers such as AWS-202510-00001, or ids); default: every issued one.
     """
     from workbench.billing.integrity import month_folders, summary
     from workbench.billing.integrity import verify as run

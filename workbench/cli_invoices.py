@@ -41,7 +41,7 @@ __all__ = ["generate", "invoices"]
 
 # --- generation ---------------------------------------------------------------------------------
 
-@click.command()
+@click.command(short_help="Generate draft invoices for a vendor and range.")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--vendor", type=VENDORS, required=True)
 @click.option("--range", "date_range", type=DATE_RANGE, default="mtd", show_default=True,
@@ -87,7 +87,7 @@ def generate(directory: str, vendor: str, date_range: DateRange, customer_ids: l
 
 # --- invoices -----------------------------------------------------------------------------------
 
-@click.group()
+@click.group(short_help="List, show, approve, export and void invoices.")
 def invoices() -> None:
     """List, show, approve, delete, change status and export invoices."""
 

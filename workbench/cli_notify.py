@@ -35,7 +35,7 @@ def _show_settings(s: NotifySettings) -> None:
         click.echo(f"{key:20} {value}")
 
 
-@click.group()
+@click.group(short_help="Email customers their issued invoices (outbox, SMTP).")
 def notify() -> None:
     """Email customers when their invoice is issued (Open), through an outbox sent over SMTP.
 

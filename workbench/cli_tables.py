@@ -139,7 +139,7 @@ All files are checked before anything is stored: one problem and nothing changes
 Formats: workbench/billing/store/docs.md."""
 
 
-@click.group()
+@click.group(short_help="Customers, accounts and other table files.")
 def customers() -> None:
     """Customers, their vendor accounts, pricebooks and invoice currencies."""
 
@@ -180,7 +180,7 @@ def customers_import(directory: str, files: tuple[str, ...], as_json: bool) -> N
     _import_tables(directory, files, as_json)
 
 
-@customers.command("remove-account")
+@customers.command("remove-account", short_help="Unmap a vendor account from its customer.")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("vendor", type=VENDOR)
 @click.argument("account_id")
@@ -213,7 +213,7 @@ def customers_export(directory: str, target: str) -> None:
     _export_tables(directory, target)
 
 
-@click.group()
+@click.group(short_help="Pricebook rules and support plans, by version.")
 def pricebooks() -> None:
     """Pricebooks: markup / discount rules and support plans, by version."""
 

@@ -254,10 +254,10 @@ def _stopped_by_termination() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-@click.command("serve")
+@click.command("serve", short_help="Serve the dashboards (Voila) on this machine.")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--read-only", is_flag=True, help="Viewers can look but not generate, approve, delete or change a status.")
-@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--notebook", type=click.Choice(["billing", "invoices", "usage", "all"]), default="billing", show_default=True,
               help="The dashboard at /, or all of them under /voila/render/<file>.")
 @click.option("--no-browser", is_flag=True, help="Print the URL only.")

@@ -53,7 +53,9 @@ def test_create_list_revoke(ws: Workspace, client: TestClient) -> None:
 def test_refusals_have_exit_codes(ws: Workspace) -> None:
     runner = CliRunner()
     no_customer = runner.invoke(cli(), ["api-key", "create", str(ws.root), "--scope", "customer"])
-    assert no_customer.exit_code == 3 and "needs the customer" in no_customer.stderr
+    assert no_customer.exit_code == 2 and "Error: --scope customer needs --customer ID" in no_customer.stderr
+    stray = runner.invoke(cli(), ["api-key", "create", str(ws.root), "--scope", "read", "--customer", ACME])
+    assert stray.exit_code == 2 and "--customer is for a --scope customer key only" in stray.stderr
     bad_scope = runner.invoke(cli(), ["api-key", "create", str(ws.root), "--scope", "admin"])
     assert bad_scope.exit_code == 2
     unknown = runner.invoke(cli(), ["api-key", "revoke", str(ws.root), "0123456789abcdef"])

@@ -38,7 +38,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@click.command("api")
+@click.command("api", short_help="Serve the billing API (HTTP, with API keys).")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -48,7 +48,7 @@ def _is_loopback(host: str) -> bool:
 def api(directory: str, port: int, host: str, log_level: str) -> None:
     """Serve the billing API of the workspace in DIRECTORY (docs at /docs, description at /openapi.json).
 
-    Every call needs a key: make one with `workbench api-key create DIR --scope read`.
+    Every /v1 call but /v1/health needs a key: make one with `workbench api-key create DIR --scope read`.
     """
     import uvicorn
 
@@ -62,7 +62,7 @@ def api(directory: str, port: int, host: str, log_level: str) -> None:
     uvicorn.run(create_app(ws), host=host, port=port, log_level=log_level, server_header=False)
 
 
-@click.group("api-key")
+@click.group("api-key", short_help="Create, list and revoke billing API keys.")
 def api_key() -> None:
     """Keys for the billing API: create (the secret is shown once), list, revoke."""
 
@@ -78,6 +78,9 @@ def create(directory: str, scope: str, customer_id: str | None, name: str, as_js
     """Make a key and print it ONCE: only a hash of its secret is stored."""
     from workbench.api.keys import ApiKeyError, create_key
 
+    if (scope == "customer") != bool(customer_id):  # a usage error (exit 2), found before anything is opened
+        raise click.UsageError("--scope customer needs --customer ID" if customer_id is None
+                               else "--customer is for a --scope customer key only")
     ws = _open(directory)
     try:
         issued = create_key(ws, scope, customer_id=customer_id, name=name)

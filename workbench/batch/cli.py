@@ -71,7 +71,7 @@ when nothing was done (no usage imported for the period, or no invoice could be 
 """
 
 
-@click.command("month-end", help=HELP)
+@click.command("month-end", help=HELP, short_help="Drafts and every statement's files for a month.")
 @click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
 @click.option("--period", type=MONTH, required=True, metavar="YYYY-MM", help="The billing month, e.g. 2025-10.")
 @click.option("--vendor", "vendors", multiple=True, type=VENDOR,
