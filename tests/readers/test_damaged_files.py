@@ -165,6 +165,17 @@ def test_a_file_that_is_no_vendor_export_says_what_it_is(con: duckdb.DuckDBPyCon
     assert no_temps_left(con)
 
 
+def test_an_unknown_header_is_shown_escaped_and_cut_short(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    # control bytes reached the terminal as they were (an escape sequence recolours it); a JSON
+    # array export showed its whole first record
+    path = tmp_path / "odd.csv"
+    path.write_bytes(b"a\x1b[31mred,b\x07bell," + b",".join(b"column%d" % i for i in range(100)) + b"\n1,2\n")
+    [problem] = read_report(con, path).problems
+    assert problem.code == "unknown-format"
+    assert problem.message.startswith("not a known billing export; header columns seen: a\\x1b[31mred, b\\x07bell, column0")
+    assert problem.message.endswith(" ...") and len(problem.message) < 400 and problem.message.isprintable()
+
+
 @pytest.mark.parametrize("error", [duckdb.BinderException("Referenced column x not found"),
                                    duckdb.OutOfMemoryException("could not allocate"),
                                    duckdb.InterruptException("INTERRUPT"),

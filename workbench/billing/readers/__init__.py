@@ -17,7 +17,7 @@ A format plugs in through the entry point group `workbench.report_formats` (ever
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -111,6 +111,13 @@ def _closed(path: Path, fmt: str, problems: list[Problem]) -> OpenReport:
     return OpenReport(path=path, format=fmt, vendor=None, select=None, problems=tuple(problems))
 
 
+def _header_text(columns: Sequence[str], longest: int = 300) -> str:
+    """The header as a problem shows it: control bytes escaped (an image or archive given as a
+    report would write them to the terminal) and cut at `longest` characters."""
+    text = ", ".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in columns)
+    return text if len(text) <= longest else text[:longest] + " ..."
+
+
 def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None = None, *,
                 validate_rows: bool = True, parsed: Path | None = None, format_name: str | None = None,
                 check_account_ids: bool = True) -> OpenReport:
@@ -152,7 +159,7 @@ def open_report(con: duckdb.DuckDBPyConnection, path: Path, vendor: str | None =
     found = _probe(con, path)
     if found.problems:
         return _closed(path, UNKNOWN_FORMAT, list(found.problems))
-    shown = ", ".join(found.columns[:40]) + (", ..." if len(found.columns) > 40 else "")
+    shown = _header_text(found.columns)
     if format_name is not None:
         try:
             report_format: ReportFormat | None = by_name(format_name)
