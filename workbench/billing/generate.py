@@ -500,7 +500,12 @@ def _plan(
     taxes: list[Tax] = []
     if options.include_tax:
         taxes = reference.taxes(customer.tax_jurisdiction)
-        if not reference.knows_taxes(customer.tax_jurisdiction):  # a jurisdiction at 0 % is known, not missing
+        if not customer.tax_jurisdiction:
+            problems.append(Problem("no-tax-rates", "the customer has no tax jurisdiction: the invoice has no tax",
+                                    customer_id=cid, severity=Severity.WARNING,
+                                    fix="give the customer a tax_jurisdiction in customers.csv (and its taxes in "
+                                        "tax_rates.csv) if it is taxable"))
+        elif not reference.knows_taxes(customer.tax_jurisdiction):  # a jurisdiction at 0 % is known, not missing
             problems.append(Problem("no-tax-rates", f"no tax rates for jurisdiction {customer.tax_jurisdiction!r}: the invoice has no tax",
                                     customer_id=cid, fix="add the jurisdiction's taxes to tax_rates.csv if it is taxable",
                                     severity=Severity.WARNING))
