@@ -112,3 +112,22 @@ def test_a_marketplace_sellers_line_and_its_credit_are_marketplace(con: duckdb.D
         credit | -5 | Bluefin Analytics LLC | yes
         usage | 0.5 | Google | no
     """)
+
+
+BAD_JSONL = '''
+{"billing_account_id":"A","service":{"description":"BigQuery"},"sku":{"id":"S"},"usage_start_time":"2023-11-01T00:00:00Z","project":{"id":"p"},"cost":1.5,"currency":"USD","invoice":{"month":"202311"},"cost_type":"regular","credits":[{"name":"Promo","amount":"abc","type":"PROMOTION"},{"name":"CUD","amount":null,"type":"COMMITTED_USAGE_DISCOUNT"}]}
+{"billing_account_id":"A","service":{"description":"BigQuery"},"sku":{"id":"S"},"usage_start_time":null,"project":{"id":"p"},"cost":2,"currency":"USD","invoice":{"month":"202311"},"cost_type":"regular","credits":[{"name":"Promo","amount":-1,"type":"PROMOTION"},{"name":"CUD","amount":-0.5,"type":"COMMITTED_USAGE_DISCOUNT"}]}
+'''
+
+
+def test_a_bad_credit_amount_is_named_as_one_and_a_row_s_problem_is_said_once(
+    con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]
+) -> None:
+    # the credit's "abc" was "the cost (cost) is not a number", pointing at a cost that was fine;
+    # the second row's empty date was said three times, once for it and once for each credit
+    result = read_report(con, write("gcp.jsonl", BAD_JSONL))
+    assert [(p.code, p.row, p.message) for p in result.problems] == [
+        ("missing-cost", 1, "the amount of a credit listed in the row is empty"),
+        ("non-numeric-cost", 1, "the amount of a credit listed in the row is not a number: 'abc'"),
+        ("missing-date", 2, "the usage start date is empty"),
+    ]

@@ -204,13 +204,21 @@ def _checks(types: StagedTypes, cost_column: str, currency_column: str,
             accounts: tuple[str, str] | None = None) -> list[_Check]:
     """The row checks in the order their problems are reported. `accounts`: the file's usage and
     payer account columns when they hold AWS account ids (`ReportFormat.aws_account_columns`)."""
+    # a row made of an entry of a list in the vendor's row (line_order > 0: a Google credit) has its
+    # amount there, not in the cost column
     checks = [
-        _Check("missing-cost", "cost_text IS NULL", "NULL",
+        _Check("missing-cost", "cost_text IS NULL AND line_order = 0", "NULL",
                f"the cost ({cost_column}) is empty", f"Every row needs a number in {cost_column}; re-export the report."),
-        _Check("non-numeric-cost", f"cost_text IS NOT NULL AND {to_decimal('cost_text')} IS NULL", "cost_text",
-               f"the cost ({cost_column}) is not a number: {{value!r}}",
+        _Check("missing-cost", "cost_text IS NULL AND line_order > 0", "NULL",
+               "the amount of a credit listed in the row is empty",
+               "Every credit needs its amount; re-export the report."),
+        _Check("non-numeric-cost", f"cost_text IS NOT NULL AND {to_decimal('cost_text')} IS NULL AND line_order = 0",
+               "cost_text", f"the cost ({cost_column}) is not a number: {{value!r}}",
                f"Fix the value in {cost_column} (a plain decimal such as 12.5 or 1.8E-9, no thousands separators "
                "or currency symbols) or re-export the report."),
+        _Check("non-numeric-cost", f"cost_text IS NOT NULL AND {to_decimal('cost_text')} IS NULL AND line_order > 0",
+               "cost_text", "the amount of a credit listed in the row is not a number: {value!r}",
+               "Fix the credit's amount (a plain decimal such as -1.25) or re-export the report."),
         _Check("non-numeric-quantity", f"quantity_text IS NOT NULL AND {to_decimal('quantity_text')} IS NULL",
                "quantity_text", "the usage quantity is not a number: {value!r}",
                "Fix the quantity or re-export the report."),
@@ -234,19 +242,21 @@ def _checks(types: StagedTypes, cost_column: str, currency_column: str,
 
 
 def _rows(con: duckdb.DuckDBPyConnection, staged: str, where: str, value: str, limit: int) -> list[tuple[int, str | None]]:
+    """The (row, value) pairs `where` finds, in file order, each once: a vendor row that became
+    several staged rows (a Google row and its credits) has one empty date, not three."""
     shown = value if value == "NULL" else f"CAST({value} AS VARCHAR)"
-    return [(int(r), v) for r, v in con.execute(
-        f"SELECT source_row, {shown} FROM {staged} WHERE {where} ORDER BY source_row, line_order "
-        f"LIMIT {limit}").fetchall()]
+    return [(int(r), v) for r, v, _ in con.execute(
+        f"SELECT source_row, {shown} AS v, min(line_order) AS o FROM {staged} WHERE {where} GROUP BY source_row, v "
+        f"ORDER BY source_row, o LIMIT {limit}").fetchall()]
 
 
 def _row_problems(con: duckdb.DuckDBPyConnection, staged: str, file: str, check: _Check, count: int) -> list[Problem]:
     found = _rows(con, staged, check.where, check.value, MAX_ROW_PROBLEMS)
     problems = [Problem(check.code, check.message.format(value=v, what=check.explain(v or "") if check.explain else ""),
                         file=file, row=r, fix=check.fix) for r, v in found]
-    if count > MAX_ROW_PROBLEMS:
-        problems.append(Problem(check.code, f"... and {count - MAX_ROW_PROBLEMS} more rows like these",
-                                file=file, fix=check.fix))
+    more = count - len({r for r, _ in found})  # `count`: rows (a row may show two values of a kind)
+    if more > 0:
+        problems.append(Problem(check.code, f"... and {more} more rows like these", file=file, fix=check.fix))
     return problems
 
 
@@ -262,7 +272,7 @@ def validate(con: duckdb.DuckDBPyConnection, staged: str, file: str, cost_column
     types = types or staged_types(con, staged)
     checks = _checks(types, cost_column, currency_column, accounts)
     precise = _rounded_sql(types)
-    counts = ", ".join(f"count(*) FILTER (WHERE {c.where})" for c in checks)
+    counts = ", ".join(f"count(DISTINCT source_row) FILTER (WHERE {c.where})" for c in checks)
     found = con.execute(
         f"SELECT {counts}, count(*) FILTER (WHERE {precise}), "
         f"list(DISTINCT currency ORDER BY currency) FILTER (WHERE currency IS NOT NULL) FROM {staged}"
@@ -279,7 +289,7 @@ def validate(con: duckdb.DuckDBPyConnection, staged: str, file: str, cost_column
                            f"unknown currency code {{value!r}} in {currency_column}",
                            "Use an ISO 4217 code such as USD, EUR or CAD; if the code is right, ask for it to be "
                            "added to workbench.billing.core.money.")
-            count = con.execute(f"SELECT count(*) FROM {staged} WHERE {check.where}").fetchone()
+            count = con.execute(f"SELECT count(DISTINCT source_row) FROM {staged} WHERE {check.where}").fetchone()
             problems += _row_problems(con, staged, file, check, int(count[0]) if count else 0)
     if rounded:
         first = _rows(con, staged, precise, "cost_text", 1)[0]
