@@ -193,12 +193,17 @@ def init(directory: str, name: str) -> None:
 @click.option("--scheduler", metavar="ADDRESS",
               help="Read the files on a Dask cluster (e.g. tcp://scheduler:8786), all at once; they are stored "
                    "here in the order given. The workers must reach the files and the workspace at the same paths.")
+@click.option("--accept-smaller", is_flag=True,
+              help="Let a file replace a month's report even with fewer than half its rows (refused otherwise: "
+                   "most often a partial export).")
 @json_option
-def import_(directory: str, files: tuple[str, ...], vendor: str | None, scheduler: str | None, as_json: bool) -> None:
+def import_(directory: str, files: tuple[str, ...], vendor: str | None, scheduler: str | None, accept_smaller: bool,
+            as_json: bool) -> None:
     """Import vendor billing reports (AWS CUR, Azure cost details, GCP export, FOCUS).
 
     Re-importing a file already imported changes nothing; a newer report for the same
-    vendor, billing account and period replaces the older one unless that period is locked.
+    vendor, billing account and period replaces the older one unless that period is locked
+    (or has fewer than half its rows: see --accept-smaller).
     Of two such files in one import the later is refused: a report is one file, so the
     numbered parts of one large export must be joined into one file first.
     """
@@ -210,7 +215,8 @@ def import_(directory: str, files: tuple[str, ...], vendor: str | None, schedule
                   "run the same import again (the files already imported are skipped)")
     ws = _open(directory)
     with _progress(as_json, "importing", unit="file") as tick:
-        outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor, scheduler=scheduler, progress=tick)
+        outcome = import_reports(ws, [Path(f) for f in files], vendor=vendor, scheduler=scheduler, progress=tick,
+                                 accept_smaller=accept_smaller)
     outcome = dataclasses.replace(outcome, files=tuple(_table_hint(directory, f) for f in outcome.files))
     if as_json:
         _print_json({"files": outcome.files, "unassigned": outcome.unassigned, "problems": outcome.plugin_problems})

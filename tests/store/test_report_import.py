@@ -187,6 +187,31 @@ def test_a_corrected_real_export_replaces_the_earlier_one(ws: Workspace, tmp_pat
     assert len(parquet_files(ws)) == 6
 
 
+def test_a_file_with_fewer_than_half_a_month_s_rows_does_not_replace_its_report_unasked(
+    ws: Workspace, tmp_path: Path, db_dump: Dump
+) -> None:
+    """An export of the month's last days, imported as the month: it replaced the whole month's
+    report (a warning said so, exit 0) and the month was billed for three days."""
+    import_reports(ws, [AZURE_SAMPLE], today=dt.date(2023, 10, 20))
+    header, *rows = AZURE_SAMPLE.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    last_days = tmp_path / "azure-last-days.csv"
+    last_days.write_text(header + "".join(rows[-10:]), encoding="utf-8")
+    files, before = parquet_files(ws), db_dump(ws)
+
+    refused = import_reports(ws, [last_days], today=dt.date(2023, 10, 20))
+    assert [f.status for f in refused.files] == [FileStatus.REFUSED]
+    [shrinks] = [p for p in refused.problems if p.code == "replacement-shrinks"]
+    assert str(shrinks).startswith(
+        "azure-last-days.csv: would replace azure-ea-cost-2023-09.csv (27 rows, ")
+    assert " for 2023-09 with 10 rows, " in str(shrinks) and "fewer than half the rows" in str(shrinks)
+    assert "import it again with --accept-smaller" in str(shrinks)
+    assert (parquet_files(ws), db_dump(ws)) == (files, before)
+
+    asked = import_reports(ws, [last_days], today=dt.date(2023, 10, 20), accept_smaller=True)
+    assert [f.status for f in asked.files] == [FileStatus.REPLACED]
+    assert [(p.rows, p.files) for p in report_periods(ws)] == [(10, ("azure-last-days.csv",))]
+
+
 def test_two_parts_of_one_export_in_one_import_refuse_the_second_rather_than_bill_half_the_month(
     ws: Workspace, tmp_path: Path, db_dump: Dump
 ) -> None:

@@ -123,10 +123,13 @@ Progress = Callable[[int, int, str], None]  # (files done, files in all, what is
 
 def import_reports(
     ws: Workspace, paths: Iterable[Path], vendor: str | None = None, *, today: dt.date | None = None,
-    scheduler: object = None, progress: Progress | None = None,
+    scheduler: object = None, progress: Progress | None = None, accept_smaller: bool = False,
 ) -> ImportOutcome:
     """Import vendor files one by one; each file is all-or-nothing. `today` decides finality of
     formats without invoice ids (injectable for tests).
+
+    `accept_smaller`: let a file replace a month's report with one of fewer than half its rows
+    (refused otherwise: `_shrinking`).
 
     `progress(done, total, text)`: called as each file starts, about every half second while it
     is read ("cur.csv.gz: 43%"; a CSV is read in two passes, the second shown as "pass 2"), and
@@ -151,10 +154,10 @@ def import_reports(
         for path in paths:
             tell(len(outcomes), len(paths), path.name)
             read = _read_file(ws, path, vendor, lambda text: tell(len(outcomes), len(paths), text))
-            outcomes.append(_commit(ws, read, vendor, today, given))
+            outcomes.append(_commit(ws, read, vendor, today, given, accept_smaller))
             tell(len(outcomes), len(paths), f"{path.name}: {outcomes[-1].status.value}")
     else:
-        outcomes = _import_on_dask(scheduler, ws, paths, vendor, today, tell, given)
+        outcomes = _import_on_dask(scheduler, ws, paths, vendor, today, tell, given, accept_smaller)
     touched = sorted({(f.vendor, p) for f in outcomes if f.status is not FileStatus.REFUSED and f.vendor for p in f.periods})
     unassigned: list[UnassignedAccount] = []
     for v in sorted({v for v, _ in touched}):
@@ -278,7 +281,7 @@ def _reporting(con: duckdb.DuckDBPyConnection, name: str, progress: Callable[[st
 
 
 def _commit(ws: Workspace, read: _ReadFile, vendor: str | None, today: dt.date,
-            given: dict[tuple[str, str, str], str]) -> FileOutcome:
+            given: dict[tuple[str, str, str], str], accept_smaller: bool = False) -> FileOutcome:
     """Store what `_read_file` found (or say why not); its temporary files are gone afterwards.
     `given`: the reports of the files given before it in the same import, (vendor, billing
     account, period) -> file name; this file's are added once it is stored (or known)."""
@@ -293,7 +296,8 @@ def _commit(ws: Workspace, read: _ReadFile, vendor: str | None, today: dt.date,
                 outcome = _store_report(
                     ws, con, read.summary, path=read.path, sha256=read.sha256,  # type: ignore[arg-type]
                     format=read.format, vendor=read.vendor, today=today, problems=list(read.problems),
-                    source=read.source, parsed=read.parsed, read_as=vendor, given=given)
+                    source=read.source, parsed=read.parsed, read_as=vendor, given=given,
+                    accept_smaller=accept_smaller)
     finally:
         read.discard()
     if outcome.status is not FileStatus.REFUSED and outcome.sha256:
@@ -318,7 +322,8 @@ def _read_at(root: str, path: str, vendor: str | None, owner: Owner) -> _ReadFil
 
 
 def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], vendor: str | None,
-                    today: dt.date, tell: Progress, given: dict[tuple[str, str, str], str]) -> list[FileOutcome]:
+                    today: dt.date, tell: Progress, given: dict[tuple[str, str, str], str],
+                    accept_smaller: bool) -> list[FileOutcome]:
     """Every file read on the cluster at once; each stored here, in the order given, once read."""
     from distributed import Client
 
@@ -337,7 +342,7 @@ def _import_on_dask(scheduler: object, ws: Workspace, paths: Sequence[Path], ven
                     "import-failed", f"the Dask worker reading it failed: {type(exc).__name__}: {exc}", file=path.name,
                     fix="check that the workers reach the file and the workspace at the same paths; import it again"),)))
             else:
-                outcomes.append(_commit(ws, read, vendor, today, given))
+                outcomes.append(_commit(ws, read, vendor, today, given, accept_smaller))
             tell(len(outcomes), len(paths), f"{path.name}: {outcomes[-1].status.value}")
     finally:
         for future in futures[len(outcomes):]:  # stopped early: what the rest wrote is not kept
@@ -536,6 +541,7 @@ def _store_report(
     read_as: str | None = None,
     pending_rows: Path | None = None,
     given: dict[tuple[str, str, str], str] | None = None,
+    accept_smaller: bool = False,
 ) -> FileOutcome:
     """Check the summary of one vendor file (`pending`, written to a temporary name in the usage
     folder) by period, and move the files into place with the reports' records.
@@ -544,7 +550,8 @@ def _store_report(
     and the rows are written from it when needed. `parsed`: the needed columns of a
     CSV or JSONL source, kept beside it until the rows are written. `pending_rows`: the canonical rows,
     written already (`store_usage_table`). `given`: the reports of the files given before it in the
-    same import (`_commit`): one of the same key refuses this file (`_given_twice`)."""
+    same import (`_commit`): one of the same key refuses this file (`_given_twice`).
+    `accept_smaller`: replace a report even by one of fewer than half its rows (`_shrinking`)."""
     name = path.name
     written: list[Path] = []
     committed = False
@@ -592,6 +599,8 @@ def _store_report(
                     replaced[s.period] = older
                 # a new report (another billing account's too) must not change a billed period either
                 problems += _lock_problems(ws, session, con, summary, vendor, s.period, older, name)
+            if not accept_smaller:
+                problems += _shrinking(replaced, summaries, name)
             if errors(problems):
                 periods = tuple(s.period for s in summaries)
                 return FileOutcome(path, FileStatus.REFUSED, sha256, vendor, format, periods, problems=tuple(problems))
@@ -788,6 +797,31 @@ def _replacement_notes(older: list[VendorReport], new: _PeriodSummary, name: str
         file=name, severity=Severity.WARNING,
         fix=f"if this file was not meant to replace it, import {old.file_name} again: it becomes current again",
     ) for old in older]
+
+
+def _shrinking(replaced: dict[str, list[VendorReport]], summaries: Sequence[_PeriodSummary],
+               name: str) -> list[Problem]:
+    """An error for each period whose report this file would replace with fewer than half its
+    rows. A vendor's corrected or later report of a month holds about as many rows, or more; a
+    much smaller one is part of the month: an export of a few days, one part of a split export,
+    or a stray row of another month, which would replace that month's whole report."""
+    problems = []
+    for s in summaries:
+        older = replaced.get(s.period, [])
+        rows = sum(old.row_count for old in older)
+        if older and s.rows * 2 < rows:
+            was = ", ".join(f"{old.file_name} ({old.row_count:,} rows, {Money(old.cost_total, old.currency)})"
+                            for old in older)
+            problems.append(Problem(
+                "replacement-shrinks",
+                f"would replace {was} for {s.period} with {s.rows:,} rows, {Money(D(s.cost), s.currency)}: "
+                "fewer than half the rows, which looks like part of the month",
+                file=name,
+                fix="check that the file covers the whole month (a partial export, one part of a split export, or "
+                    f"a stray row of {s.period} in another month's file); if it really replaces the month's report, "
+                    "import it again with --accept-smaller",
+            ))
+    return problems
 
 
 def _accounts_in(con: duckdb.DuckDBPyConnection, summary: str, period: str) -> set[str]:
