@@ -138,8 +138,9 @@ def import_reports(
     `scheduler`: a Dask scheduler address ("tcp://host:8786") or a `distributed.Client`. Each
     file is then read, checked and summarised on the cluster's workers, all files at once; this
     process stores them one by one, in the order given (as locally: of two different files for
-    the same vendor, billing account and period, the later is refused: `_given_twice`). Workers open the workspace and the files by their paths, so
-    both must be on storage they share, at the same paths."""
+    the same vendor, billing account and period, the later is refused: `_given_twice`). Workers
+    open the workspace and the files by their paths, so both must be on storage they share, at
+    the same paths."""
     from workbench.billing.readers import plugin_problems
 
     today = today or dt.date.today()
