@@ -177,11 +177,18 @@ def main(db: str | None) -> None:
 @click.option("--name", default="", help="Workspace name shown on dashboards.")
 def init(directory: str, name: str) -> None:
     """Create a workspace in DIRECTORY (new or empty)."""
-    from workbench.billing.store.workspace import init_workspace
+    from workbench.billing.store.workspace import MARKER, init_workspace
     from workbench.cli_workspace import workspace_argument
 
+    existed = (Path(directory).expanduser() / MARKER).is_file()
     with workspace_argument():
         ws = init_workspace(Path(directory), name=name)
+    if existed:  # opened, as it was: say so rather than "ready" (and a --name that was not applied)
+        click.echo(f"workspace exists already: {ws.root} (nothing changed)")
+        if name and name != ws.name:
+            click.echo(f"warning: --name is not applied to an existing workspace: its name stays {ws.name!r} "
+                       f"(it is kept in {MARKER})", err=True)
+        return
     click.echo(f"workspace ready: {ws.root}")
     click.echo("next: import customers, accounts and pricebooks (`workbench customers import`), then vendor reports (`workbench import`)")
 

@@ -121,6 +121,15 @@ def test_an_output_folder_that_cannot_be_made_is_a_usage_error_naming_it(october
         assert f"{tmp_path / 'a-file' / 'sub'}: Not a directory" in done.stderr and "Traceback" not in done.output
 
 
+def test_init_on_an_existing_workspace_says_nothing_changed(tmp_path: Path) -> None:
+    # it said "workspace ready" and the next steps, and dropped --name without a word
+    ws = str(tmp_path / "ws")
+    assert workbench("init", ws, "--name", "Northwind").stdout.startswith("workspace ready: ")
+    again = workbench("init", ws, "--name", "Other name")
+    assert again.stdout == f"workspace exists already: {tmp_path / 'ws'} (nothing changed)\n"
+    assert "warning: --name is not applied to an existing workspace: its name stays 'Northwind'" in again.stderr
+
+
 def test_invoices_of_a_customer_that_does_not_exist_are_not_found(october: tuple[str, Path]) -> None:
     ws, _ = october
     # it printed an empty table, exit 0, as if customer 999999 had no invoice yet; generate and
