@@ -132,10 +132,9 @@ def _read_workbook(path: Path) -> tuple[list[TableRows], list[Problem]]:
             rows = sheet.iter_rows()  # cells, not values: a number's format tells 15% from 0.15
             header = [_cell_text(c.value, Kind.TEXT) for c in next(rows, ())]
             kinds = [_kind_of(fmt, h) for h in header]
-            names = [h.strip().lower() for h in header]
             cells = [header] + [
-                [_workbook_cell_text(c, names[i], kinds[i]) if i < len(kinds) else _cell_text(c.value, Kind.TEXT)
-                 for i, c in enumerate(r)] for r in rows
+                [_workbook_cell_text(c, kinds[i] if i < len(kinds) else Kind.TEXT) for i, c in enumerate(r)]
+                for r in rows
             ]
             t, p = _to_table(fmt, source, cells)
             tables += t
@@ -150,17 +149,17 @@ def _kind_of(fmt: TableFormat, header: str) -> Kind:
     return fmt.column(name).kind if name in fmt.column_names else Kind.TEXT
 
 
-def _workbook_cell_text(cell: Any, name: str, kind: Kind) -> str:
-    """A workbook cell as the text the user sees in a number column: a cell formatted as a
-    percentage shows 15% for the 0.15 it stores, which a percent column (markup_percent,
+def _workbook_cell_text(cell: Any, kind: Kind) -> str:
+    """`_cell_text` of a workbook cell, and of a number as the user sees it: a cell formatted as a
+    percentage shows 15% for the 0.15 it stores, which a PERCENT column (markup_percent,
     rate_percent, percent) takes as 15; in another number column it is "15%", refused as a CSV's
     would be."""
     value = cell.value
-    if (kind is not Kind.NUMBER or not isinstance(value, (int, float)) or isinstance(value, bool)
+    if (kind not in (Kind.NUMBER, Kind.PERCENT) or not isinstance(value, (int, float)) or isinstance(value, bool)
             or "%" not in (cell.number_format or "")):
         return _cell_text(value, kind)
     shown = format((Decimal(_cell_text(value, kind)) * 100).normalize(), "f")
-    return shown if name == "percent" or name.endswith("_percent") else f"{shown}%"
+    return shown if kind is Kind.PERCENT else f"{shown}%"
 
 
 def _cell_text(value: object, kind: Kind) -> str:

@@ -17,6 +17,7 @@ class Kind(str, Enum):
     MONTH = "month"  # YYYY-MM
     DATE = "date"  # YYYY-MM-DD
     NUMBER = "number"  # exact decimal, e.g. -7.5 or 0.0125
+    PERCENT = "percent"  # a NUMBER in percent, e.g. 15 or 9.975 (a workbook's 15% cell is 15)
     DAYS = "days"  # whole number of days >= 0
     CHOICE = "choice"
 
@@ -102,7 +103,7 @@ PRICEBOOKS = TableFormat(
         _req("vendor", Kind.VENDOR),
         _req("scope", Kind.CHOICE, choices=SCOPES),
         _opt("match"),
-        _req("markup_percent", Kind.NUMBER),
+        _req("markup_percent", Kind.PERCENT),
     ),
     key=("pricebook", "effective_from", "vendor", "scope", "match"),
 )
@@ -112,14 +113,14 @@ SUPPORT_PLANS = TableFormat(
         _req("pricebook"),
         _req("effective_from", Kind.MONTH),
         _req("vendor", Kind.VENDOR),
-        _req("percent", Kind.NUMBER),
+        _req("percent", Kind.PERCENT),
         _opt("monthly_minimum", Kind.NUMBER, default="0"),
     ),
     key=("pricebook", "effective_from", "vendor"),
 )
 TAX_RATES = TableFormat(
     "tax_rates",
-    (_req("jurisdiction"), _req("tax_name"), _req("rate_percent", Kind.NUMBER), _req("effective_from", Kind.MONTH)),
+    (_req("jurisdiction"), _req("tax_name"), _req("rate_percent", Kind.PERCENT), _req("effective_from", Kind.MONTH)),
     key=("jurisdiction", "tax_name", "effective_from"),
 )
 FX_RATES = TableFormat(

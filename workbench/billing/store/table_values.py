@@ -59,7 +59,7 @@ def parse_cell(column: Column, text: str) -> Value:
                 return dt.date.fromisoformat(text)
             except ValueError:
                 raise BadValue("bad-date", f"{column.name} {text!r} is not a real day", "write an existing day as YYYY-MM-DD") from None
-        case Kind.NUMBER:
+        case Kind.NUMBER | Kind.PERCENT:
             return parse_number(text, column.name)
         case Kind.DAYS:
             try:
