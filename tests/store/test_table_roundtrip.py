@@ -132,15 +132,23 @@ def test_xlsx_round_trip_through_a_second_workspace(ws: Workspace, tmp_path: Pat
     other.close()
 
 
-def test_a_workbook_typed_by_hand_with_numbers_and_dates_means_what_was_typed(ws: Workspace, tmp_path: Path) -> None:
+def typed_by_hand(sheets: dict[str, list[list[object]]]) -> openpyxl.Workbook:
+    """A workbook with a sheet of these rows per name, as an analyst types one (cells typed)."""
     book = openpyxl.Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "pricebooks"
-    sheet.append(["pricebook", "effective_from", "vendor", "scope", "match", "markup_percent"])
-    sheet.append(["standard", dt.datetime(2024, 3, 1), "Amazon", "service", "AmazonS3", 0.1])
-    sheet.append(["standard", "2024-03", "aws", "default", None, 15])
-    book.save(tmp_path / "mine.xlsx")
+    book.remove(book.worksheets[0])
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    return book
+
+
+def test_a_workbook_typed_by_hand_with_numbers_and_dates_means_what_was_typed(ws: Workspace, tmp_path: Path) -> None:
+    typed_by_hand({"pricebooks": [
+        ["pricebook", "effective_from", "vendor", "scope", "match", "markup_percent"],
+        ["standard", dt.datetime(2024, 3, 1), "Amazon", "service", "AmazonS3", 0.1],
+        ["standard", "2024-03", "aws", "default", None, 15],
+    ]}).save(tmp_path / "mine.xlsx")
     summary, problems = import_tables(ws, [tmp_path / "mine.xlsx"])
     assert problems == ()
     export_tables(ws, tmp_path / "out")
@@ -203,19 +211,15 @@ def test_columns_that_may_be_empty_may_be_left_out(ws: Workspace, tmp_path: Path
 def test_a_cell_formatted_as_a_percentage_means_the_percent_it_shows(ws: Workspace, tmp_path: Path) -> None:
     # Typing 15% in Excel stores 0.15, shown as 15% by the cell's number format: in a percent
     # column that is 15 (percent), not 0.15; in another number column it is refused, as in a CSV.
-    book = openpyxl.Workbook()
-    pricebooks = book.active
-    assert pricebooks is not None
-    pricebooks.title = "pricebooks"
-    pricebooks.append(["pricebook", "effective_from", "vendor", "scope", "match", "markup_percent"])
-    pricebooks.append(["standard", "2024-03", "aws", "default", None, 0.15])
-    pricebooks.append(["standard", "2024-03", "aws", "service", "AmazonS3", 0.125])
-    pricebooks["F2"].number_format = "0%"
-    pricebooks["F3"].number_format = "0.00%"
-    taxes = book.create_sheet("tax_rates")
-    taxes.append(["jurisdiction", "tax_name", "rate_percent", "effective_from"])
-    taxes.append(["CA-QC", "QST", 0.09975, "2024-03"])
-    taxes["C2"].number_format = "0.000%"
+    book = typed_by_hand({
+        "pricebooks": [["pricebook", "effective_from", "vendor", "scope", "match", "markup_percent"],
+                       ["standard", "2024-03", "aws", "default", None, 0.15],
+                       ["standard", "2024-03", "aws", "service", "AmazonS3", 0.125]],
+        "tax_rates": [["jurisdiction", "tax_name", "rate_percent", "effective_from"], ["CA-QC", "QST", 0.09975, "2024-03"]],
+    })
+    book["pricebooks"]["F2"].number_format = "0%"
+    book["pricebooks"]["F3"].number_format = "0.00%"
+    book["tax_rates"]["C2"].number_format = "0.000%"
     book.save(tmp_path / "typed.xlsx")
     summary, problems = import_tables(ws, [tmp_path / "typed.xlsx"])
     assert problems == ()
@@ -230,13 +234,8 @@ def test_a_cell_formatted_as_a_percentage_means_the_percent_it_shows(ws: Workspa
         CA-QC,QST,9.975,2024-03
         """)
 
-    rates = openpyxl.Workbook()
-    sheet = rates.active
-    assert sheet is not None
-    sheet.title = "fx_rates"
-    sheet.append(["period", "from_currency", "to_currency", "rate"])
-    sheet.append(["2024-03", "USD", "CAD", 1.35])
-    sheet["D2"].number_format = "0%"
+    rates = typed_by_hand({"fx_rates": [["period", "from_currency", "to_currency", "rate"], ["2024-03", "USD", "CAD", 1.35]]})
+    rates["fx_rates"]["D2"].number_format = "0%"
     rates.save(tmp_path / "rates.xlsx")
     summary, problems = import_tables(ws, [tmp_path / "rates.xlsx"])
     assert [(p.row, p.message) for p in problems] == [(1, "rate '135%' is not a number")]
