@@ -786,6 +786,13 @@ def _current_reports(session: Session, vendor: str, account: str, period: str, s
     return list(session.scalars(query))
 
 
+def _size(report: VendorReport | _PeriodSummary) -> str:
+    """"1,680 rows, 14,243.90 USD": a stored report's or a file's period, as replacements name them."""
+    if isinstance(report, VendorReport):
+        return f"{report.row_count:,} rows, {Money(report.cost_total, report.currency)}"
+    return f"{report.rows:,} rows, {Money(D(report.cost), report.currency)}"
+
+
 def _replacement_notes(older: list[VendorReport], new: _PeriodSummary, name: str) -> list[Problem]:
     """What a replacement takes out of use, beside what it brings: a file with a stray row of
     another month replaces that month's whole report, and this is where the analyst sees it. The
@@ -793,8 +800,7 @@ def _replacement_notes(older: list[VendorReport], new: _PeriodSummary, name: str
     --json` has both files' exact totals."""
     return [Problem(
         "report-replaced",
-        f"replaces {old.file_name} for {new.period}: {old.row_count:,} rows, {Money(old.cost_total, old.currency)} "
-        f"-> {new.rows:,} rows, {Money(D(new.cost), new.currency)} in this file",
+        f"replaces {old.file_name} for {new.period}: {_size(old)} -> {_size(new)} in this file",
         file=name, severity=Severity.WARNING,
         fix=f"if this file was not meant to replace it, import {old.file_name} again: it becomes current again",
     ) for old in older]
@@ -811,11 +817,10 @@ def _shrinking(replaced: dict[str, list[VendorReport]], summaries: Sequence[_Per
         older = replaced.get(s.period, [])
         rows = sum(old.row_count for old in older)
         if older and s.rows * 2 < rows:
-            was = ", ".join(f"{old.file_name} ({old.row_count:,} rows, {Money(old.cost_total, old.currency)})"
-                            for old in older)
+            was = ", ".join(f"{old.file_name} ({_size(old)})" for old in older)
             problems.append(Problem(
                 "replacement-shrinks",
-                f"would replace {was} for {s.period} with {s.rows:,} rows, {Money(D(s.cost), s.currency)}: "
+                f"would replace {was} for {s.period} with {_size(s)}: "
                 "fewer than half the rows, which looks like part of the month",
                 file=name,
                 fix="check that the file covers the whole month (a partial export, one part of a split export, or "
