@@ -29,7 +29,7 @@ class DatabaseUnreachable(click.ClickException):
 @contextmanager
 def workspace_argument(param_hint: str = "DIRECTORY") -> Iterator[None]:
     """Turn a WorkspaceError raised inside into click's bad-argument error (exit 2), and a
-    database that cannot be reached into one line saying so (exit 3), not a traceback."""
+    database that cannot be reached or read into one line saying so (exit 3), not a traceback."""
     from sqlalchemy.exc import DatabaseError, OperationalError
 
     from workbench.billing.store.workspace import WorkspaceError
@@ -38,8 +38,13 @@ def workspace_argument(param_hint: str = "DIRECTORY") -> Iterator[None]:
         yield
     except WorkspaceError as exc:
         raise click.BadParameter(str(exc), param_hint=param_hint) from None
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+    except DatabaseError as exc:  # OperationalError among them
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+        if not isinstance(exc, OperationalError):  # reached, but not readable: a damaged or foreign SQLite file
+            raise DatabaseUnreachable(
+                f"the workspace's database cannot be read: {reason or 'unreadable'}. Nothing was done; restore "
+                "its workbench.db from a backup of the workspace folder (a database server: ask its "
+                "administrator)") from None
         if "database is locked" in reason:  # SQLite: another command kept writing past the busy timeout
             from workbench.billing.store.migrate import SQLITE_BUSY_TIMEOUT_S
 
@@ -48,13 +53,8 @@ def workspace_argument(param_hint: str = "DIRECTORY") -> Iterator[None]:
                 f"end) kept it locked for over {SQLITE_BUSY_TIMEOUT_S} s. Nothing was done; run this again when "
                 "that command has finished") from None
         raise DatabaseUnreachable(
-            f"cannot open the workspace's database: {reason}. Nothing was done; check the database URL "
-            "(--db or WORKBENCH_DB_URL) and that its server is running") from None
-    except DatabaseError as exc:  # reached, but not readable: a damaged or foreign SQLite file
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreadable"
-        raise DatabaseUnreachable(
-            f"the workspace's database cannot be read: {reason}. Nothing was done; restore its "
-            "workbench.db from a backup of the workspace folder (a database server: ask its administrator)") from None
+            f"cannot open the workspace's database: {reason or 'no answer'}. Nothing was done; check the "
+            "database URL (--db or WORKBENCH_DB_URL) and that its server is running") from None
 
 
 def open_directory(directory: str, param_hint: str = "DIRECTORY") -> Workspace:
