@@ -10,7 +10,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -36,6 +36,9 @@ from workbench.cli_common import (
 )
 from workbench.cli_params import CUSTOMER_IDS, DATE_RANGE, today_option
 
+if TYPE_CHECKING:
+    from workbench.billing.generate import AlreadyBilled
+
 __all__ = ["generate", "invoices"]
 
 
@@ -58,9 +61,11 @@ def generate(directory: str, vendor: str, date_range: DateRange, customer_ids: l
              include_marketplace: bool, credits_for_marketplace: bool, today: dt.date | None, as_json: bool) -> None:
     """Generate draft invoices, one per customer, for a vendor and a date range.
 
-    Generating locks the period for those customers: a second run is refused until the
-    drafts are deleted. Customers that fail (no pricebook or currency, locked period) are
-    reported and the others are still generated.
+    Generating locks the period for those customers. Run it again after fixing a customer that
+    failed (no pricebook or currency, ...): the customers already billed for this range are
+    left as they are and counted, the rest are generated. A range that overlaps only part of a
+    billed one fails for that customer until its invoice is deleted (a draft) or voided.
+    Exit 0 when every customer is billed, 1 when some failed, 3 when nothing could be.
     """
     from workbench.billing.generate import generate_invoices
 
@@ -72,17 +77,35 @@ def generate(directory: str, vendor: str, date_range: DateRange, customer_ids: l
     if as_json:
         _print_json({"range": {"start": date_range.start, "end": date_range.end, "label": date_range.label},
                      "invoices": [i.to_dict() for i in result.invoices],
+                     "already_billed": [b.to_dict() for b in result.already_billed],
                      "problems": [p.to_dict() for p in result.problems]})
     else:
         if result.invoices:
             _table([(i.number, i.customer_id, i.customer_name, money_text(i.total, i.currency), i.currency, "preliminary" if i.preliminary else "")
                     for i in result.invoices], ["invoice", "customer", "name", "total", "cur", ""])
-        _report(result.problems)
+        _report(result.to_report)
+        if result.already_billed:
+            click.echo(_already_billed_text(directory, vendor, date_range, result.already_billed), err=True)
         click.echo(f"{len(result.invoices)} draft invoice(s) for {vendor} {date_range}; "
-                   f"{len(result.failed_customers)} customer(s) failed", err=True)
-    if result.invoices and not _has_errors(result.problems):
+                   + (f"{len(result.already_billed)} already billed; " if result.already_billed else "")
+                   + f"{len(result.customers_to_fix)} customer(s) failed", err=True)
+    # A run again after a fix is done when what it adds is done: the customers billed before are too
+    done = bool(result.invoices or result.already_billed)
+    if done and not _has_errors(result.to_report):
         sys.exit(OK)
-    sys.exit(PARTIAL if result.invoices else REFUSED)
+    sys.exit(PARTIAL if done else REFUSED)
+
+
+def _already_billed_text(directory: str, vendor: str, date_range: DateRange, billed: Sequence[AlreadyBilled]) -> str:
+    """One paragraph for the customers a run left as they were billed (a run again after a fix
+    bills only the rest): how many, their invoices (the first few), and how to price one again."""
+    from workbench.billing.store.periods import few
+
+    return (f"{len(billed)} customer(s) already billed for {vendor} {date_range}, left as they are: "
+            f"{few([b.number for b in billed])}\n"
+            f"  see them with `workbench invoices list {directory} --vendor {vendor} --range {date_range.label}`; to price "
+            f"one again, delete its draft (`workbench invoices delete {directory} NUMBER`) or void it if issued, "
+            "then generate again")
 
 
 # --- invoices -----------------------------------------------------------------------------------

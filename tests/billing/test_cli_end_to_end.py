@@ -61,8 +61,10 @@ def test_init_to_exported_csv(tmp_path: Path) -> None:
         ("100001", "238.44", "CAD"), ("100002", "41.26", "USD")]
     assert any(p["message"] == "The customer with ID #100003 does not have the currency USD enabled" for p in doc["problems"])
 
-    # the period is locked now: nothing generated, exit 3
-    workbench("generate", ws, "--vendor", "aws", "--range", "2025-10", "--customers", "100002", "--today", "2025-11-20", expect=3)
+    # the period is locked now: part of it asked for again is refused for Beta, exit 3
+    part = workbench("generate", ws, "--vendor", "aws", "--range", "2025-10-01..2025-10-20", "--customers", "100002",
+                     "--today", "2025-11-20", expect=3)
+    assert "customer 100002: aws 2025-10-01..2025-10-20 is already billed for #100002" in part.stderr
 
     listed = json.loads(workbench("invoices", "list", ws, "--status", "draft", "--json").stdout)
     acme = next(i for i in listed if i["customer_id"] == "100001")
@@ -115,6 +117,36 @@ def test_help_answers_the_question() -> None:
     text = workbench("generate", "--help").stdout
     for words in ("--range", "last-month", "--apply-credits", "--include-marketplace", "locks the period"):
         assert words in text
+
+
+def test_generate_again_after_a_fix_bills_only_the_rest(tmp_path: Path) -> None:
+    """Gamma fails (no pricebook); the analyst adds its row and runs the same command again, as the
+    fix says: Gamma is billed, Acme and Beta are left with the drafts they have, and the run is
+    done (exit 0), not "2 customer(s) failed"."""
+    ws = october_workspace(tmp_path)
+    month = ("generate", ws, "--vendor", "aws", "--range", "2025-10", "--today", "2025-11-20")
+    first = json.loads(workbench(*month, "--json", expect=1).stdout)
+    assert [(i["customer_id"], i["number"]) for i in first["invoices"]] == [
+        ("100001", "AWS-202510-00001"), ("100002", "AWS-202510-00002")]
+
+    fix = tmp_path / "fix" / "customer_vendors.csv"
+    fix.parent.mkdir()
+    fix.write_text("customer_id,vendor,pricebook,invoice_currency\n100003,aws,Standard,USD\n")
+    workbench("customers", "import", ws, str(fix))
+    again = workbench(*month)
+    assert [line.split()[:2] for line in again.stdout.splitlines()[2:]] == [["AWS-202510-00003", "100003"]]
+    assert again.stderr.splitlines()[-3:] == [
+        "2 customer(s) already billed for aws 2025-10, left as they are: AWS-202510-00001, AWS-202510-00002",
+        f"  see them with `workbench invoices list {ws} --vendor aws --range 2025-10`; to price one again, delete its "
+        f"draft (`workbench invoices delete {ws} NUMBER`) or void it if issued, then generate again",
+        "1 draft invoice(s) for aws 2025-10; 2 already billed; 0 customer(s) failed",
+    ]
+
+    # once more: nothing new, nothing failed; the JSON names the invoices each customer has
+    third = json.loads(workbench(*month, "--json").stdout)
+    assert third["invoices"] == [] and third["already_billed"] == [
+        {"customer_id": c, "number": f"AWS-202510-0000{n}", "status": "draft"} for n, c in enumerate(("100001", "100002", "100003"), 1)]
+    assert {p["customer_id"] for p in third["problems"] if p["code"] == "period-locked"} == {"100001", "100002", "100003"}
 
 
 def test_help_loads_no_database_dataframe_or_query_engine() -> None:

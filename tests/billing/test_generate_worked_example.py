@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from workbench.billing.core.invoice import InvoiceOptions
-from workbench.billing.core.periods import given_month
-from workbench.billing.generate import generate_invoices, preview_customers
+from workbench.billing.core.periods import custom, given_month
+from workbench.billing.generate import AlreadyBilled, generate_invoices, preview_customers
 from workbench.billing.invoices import approve, delete_drafts, issued_from_preliminary, list_invoices, set_status
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.store import models as m
@@ -114,6 +114,13 @@ def test_a_paid_invoice_keeps_its_period_billed(billed):
     assert (again.invoices, [p.fix for p in again.problems if p.code == "period-locked"]) == ((), [
         f"invoice(s) {made.number} is paid: a Closed invoice with an amount is final, never voided; "
         "the period stays as billed"])
+    assert (again.already_billed, [p.code for p in again.to_report], again.customers_to_fix) == (
+        (AlreadyBilled("100002", made.number, "closed"),), ["unassigned-accounts"], [])
+
+    # half of the month is not the month: that run has a problem to report, and a customer to fix
+    half = generate_invoices(billed, "aws", custom(dt.date(2025, 10, 1), dt.date(2025, 10, 15)), ["100002"], today=TODAY)
+    assert (half.already_billed, [p.code for p in half.to_report], half.customers_to_fix) == (
+        (), ["period-locked", "unassigned-accounts"], ["100002"])
 
 
 def test_the_report_cost_is_the_cost_of_what_the_invoice_bills(billed):

@@ -54,7 +54,7 @@ from workbench.billing.store.usage_queries import current_reports
 from workbench.billing.store.workspace import Workspace
 from workbench.billing.usage_groups import open_usage, usage_filter_sql
 
-__all__ = ["CustomerPreview", "GeneratedInvoice", "GenerationResult", "SourceRowsUnknown", "generate_invoices", "invoiced_cost",
+__all__ = ["AlreadyBilled", "CustomerPreview", "GeneratedInvoice", "GenerationResult", "SourceRowsUnknown", "generate_invoices", "invoiced_cost",
            "marketplace_cost", "payable_balances", "preview_customers", "source_rows", "unknown_customer"]
 
 Progress = Callable[[int, int, str], None]
@@ -81,13 +81,40 @@ class GeneratedInvoice:
 
 
 @dataclass(frozen=True, slots=True)
+class AlreadyBilled:
+    """A customer whose invoice of the vendor covers exactly the range asked for: a run leaves it
+    as it is (its `period-locked` problem says how to price it again)."""
+
+    customer_id: str
+    number: str
+    status: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"customer_id": self.customer_id, "number": self.number, "status": self.status}
+
+
+@dataclass(frozen=True, slots=True)
 class GenerationResult:
     invoices: tuple[GeneratedInvoice, ...]
     problems: tuple[Problem, ...]
+    already_billed: tuple[AlreadyBilled, ...] = ()
 
     @property
     def failed_customers(self) -> list[str]:
         return sorted({p.customer_id for p in self.problems if p.customer_id and p.severity is Severity.ERROR})
+
+    @property
+    def to_report(self) -> tuple[Problem, ...]:
+        """The problems less the refusal of each customer already billed for exactly the range:
+        what a run made again after a fix (the advice of every `... then generate again`) has
+        news of. A lock over part of the range stays a problem: that range is not billed whole."""
+        billed = {b.customer_id for b in self.already_billed}
+        return tuple(p for p in self.problems if not (p.code == "period-locked" and p.customer_id in billed))
+
+    @property
+    def customers_to_fix(self) -> list[str]:
+        """`failed_customers`, less those already billed for exactly the range."""
+        return sorted({p.customer_id for p in self.to_report if p.customer_id and p.severity is Severity.ERROR})
 
 
 @dataclass
@@ -424,11 +451,15 @@ def generate_invoices(
         # before writing anything, so a refused customer leaves nothing to undo; any other error
         # rolls the whole run back, and no half-written invoice remains.
         with ws.session() as session:
-            made, refused = _store(session, [prepared.plans[c] for c in sorted(prepared.plans)], vendor, date_range,
-                                   options, prepared.preliminary, today, actor, progress, prepared.accounts)
+            made, refused, locked = _store(session, [prepared.plans[c] for c in sorted(prepared.plans)], vendor,
+                                           date_range, options, prepared.preliminary, today, actor, progress,
+                                           prepared.accounts)
     except IntegrityError:
         raise _Conflict(vendor, date_range) from None
-    return GenerationResult(tuple(made), tuple(problems + refused))
+    billed = {**prepared.billed, **locked}
+    whole = tuple(AlreadyBilled(cid, lock.number, lock.status) for cid, lock in sorted(billed.items())
+                  if (lock.period_start, lock.period_end) == (date_range.start, date_range.end))
+    return GenerationResult(tuple(made), tuple(problems + refused), whole)
 
 
 def _as_asked(
@@ -642,10 +673,10 @@ def _store(
     session: Session, plans: list[_Plan], vendor: str, date_range: DateRange, options: InvoiceOptions,
     preliminary: set[str], today: dt.date, actor: str | None, progress: Progress | None,
     accounts: dict[str, frozenset[str]] | None = None,
-) -> tuple[list[GeneratedInvoice], list[Problem]]:
+) -> tuple[list[GeneratedInvoice], list[Problem], dict[str, Billed]]:
     """Write the drafts of `plans` (customers in one order for every run, so two runs never wait
     on each other's locks) in bulk statements; the customers refused because another run has
-    billed their period meanwhile come back as problems, after the warnings of credits without a
+    billed their period meanwhile come back as problems (and their locks), after the warnings of credits without a
     rate that could have paid a stored draft (decided on its figures, from the balances read here)."""
     ids = [p.customer.customer_id for p in plans]
     # One writer per customer at a time (another analyst, another vendor's run): the lock check
@@ -683,7 +714,7 @@ def _store(
         if progress:
             progress(done, len(plans), plan.customer.customer_id)
     if not plans:
-        return [], refused
+        return [], refused, locked
     # Core statements on the tables: the ORM's bulk path costs more than the database here
     invoices = m.Invoice.__table__
     invoice_ids = list(session.scalars(
@@ -734,7 +765,7 @@ def _store(
     made = [GeneratedInvoice(invoice_id, number, plan.customer.customer_id, plan.customer.name, vendor, date_range.label,
                              plan.currency, f.total, plan.customer.customer_id in preliminary)
             for plan, f, invoice_id, number in zip(plans, figures, invoice_ids, numbers)]
-    return made, warned + refused
+    return made, warned + refused, locked
 
 
 def _invoice_row(
