@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from workbench.billing.core.money import money_text, plain
-from workbench.billing.core.problems import Problem
+from workbench.billing.core.problems import Problem, ProblemsError
 from workbench.cli_common import (
     NOT_ALLOWED,
     OK,
@@ -120,16 +120,30 @@ def _report_hint(directory: str, files: Sequence[str], problem: Problem) -> Prob
                                             f"import it with `workbench import {shlex.quote(directory)} {shlex.quote(given)}`")
 
 
-def _export_tables(directory: str, target: str) -> None:
+def _export_tables(directory: str, target: str, overwrite: bool) -> None:
     from workbench.billing.store.table_export import export_tables
 
     ws = _open(directory)
     try:
-        written = export_tables(ws, Path(target))
+        written = export_tables(ws, Path(target), overwrite=overwrite)
+    except ProblemsError as refused:  # files with other content there: edits not imported yet?
+        _report(refused.problems)
+        click.echo("nothing was written", err=True)
+        sys.exit(REFUSED)
     except OSError as exc:  # a file where a folder should be, no permission, a full disk
         raise click.BadParameter(f"cannot write {exc.filename or target}: {exc.strerror}", param_hint="TARGET") from None
     for path in written:
         click.echo(str(path))
+
+
+EXPORT_HELP = """Export all reference tables to TARGET (a folder of CSVs, or a .xlsx file).
+
+    A table file already in TARGET that differs from the workspace's table (edits not imported
+    yet, as a rule) is not replaced: the export names it, writes nothing and exits 3; import it
+    first, or pass --overwrite."""
+
+overwrite_option = click.option("--overwrite", is_flag=True,
+                                help="Replace table files in TARGET that differ from the workspace's tables.")
 
 
 TABLE_FILES_HELP = """\b
@@ -205,12 +219,12 @@ def customers_remove_account(directory: str, vendor: str, account_id: str) -> No
     click.echo(f"{vendor} account {account_id} no longer belongs to customer {owner}")
 
 
-@customers.command("export")
+@customers.command("export", help=EXPORT_HELP)
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("target", type=click.Path())
-def customers_export(directory: str, target: str) -> None:
-    """Export all reference tables to TARGET (a folder of CSVs, or a .xlsx file)."""
-    _export_tables(directory, target)
+@overwrite_option
+def customers_export(directory: str, target: str, overwrite: bool) -> None:
+    _export_tables(directory, target, overwrite)
 
 
 @click.group(short_help="Pricebook rules and support plans, by version.")
@@ -283,9 +297,9 @@ def pricebooks_import(directory: str, files: tuple[str, ...], as_json: bool) -> 
     _import_tables(directory, files, as_json)
 
 
-@pricebooks.command("export")
+@pricebooks.command("export", help=EXPORT_HELP)
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.argument("target", type=click.Path())
-def pricebooks_export(directory: str, target: str) -> None:
-    """Export all reference tables to TARGET (a folder of CSVs, or a .xlsx file)."""
-    _export_tables(directory, target)
+@overwrite_option
+def pricebooks_export(directory: str, target: str, overwrite: bool) -> None:
+    _export_tables(directory, target, overwrite)

@@ -149,6 +149,20 @@ def test_generate_again_after_a_fix_bills_only_the_rest(tmp_path: Path) -> None:
     assert {p["customer_id"] for p in third["problems"] if p["code"] == "period-locked"} == {"100001", "100002", "100003"}
 
 
+def test_customers_export_keeps_edits_not_imported_yet(tmp_path: Path) -> None:
+    ws = customers_workspace(tmp_path)
+    out = tmp_path / "tables"
+    workbench("customers", "export", ws, str(out))
+    (out / "accounts.csv").write_text((out / "accounts.csv").read_text().replace("acme-prod", "acme-production"))
+    refused = workbench("customers", "export", ws, str(out), expect=3)
+    assert refused.stdout == "" and refused.stderr.splitlines()[0] == (
+        f"{out / 'accounts.csv'}: the file there differs from the workspace's accounts table: not replaced")
+    assert refused.stderr.splitlines()[-1] == "nothing was written"
+    assert "acme-production" in (out / "accounts.csv").read_text()
+    workbench("pricebooks", "export", ws, str(out), "--overwrite")
+    assert "acme-production" not in (out / "accounts.csv").read_text()
+
+
 def test_help_loads_no_database_dataframe_or_query_engine() -> None:
     """`workbench --help` imports the commands, not what they use (0.1 s instead of 1 s)."""
     script = ("import sys; from workbench.cli import main; "

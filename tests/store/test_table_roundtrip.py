@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from workbench.billing.core.problems import ProblemsError
 from workbench.billing.store import Workspace, export_tables, import_tables, init_workspace
 from workbench.billing.store.models import CreditEntry, Customer, PricebookRule, Setting
 
@@ -103,6 +104,49 @@ def test_all_tables_at_once_and_an_empty_workspace_exports_headers(ws: Workspace
     export_tables(ws, tmp_path / "out")
     for name, text in TABLES.items():
         assert (tmp_path / "out" / name).read_text(encoding="utf-8") == canonical(text), name
+
+
+def test_an_export_never_replaces_edits_not_imported_yet(ws: Workspace, tmp_path: Path, write: Writer) -> None:
+    """The analyst exports, renames a customer in customers.csv, and exports again before
+    importing the edit: the export refuses, names the file, and writes nothing; an export of the
+    same tables again is no news. Imported, the edit comes back out."""
+    import_tables(ws, [write(tmp_path / "in", n, t) for n, t in TABLES.items()])
+    out = tmp_path / "out"
+    export_tables(ws, out)
+    assert [p.name for p in export_tables(ws, out)] == list(TABLES)  # the same tables: written again
+    edited = (out / "customers.csv").read_text().replace("Acme Ltd", "Acme Holdings Ltd")
+    (out / "customers.csv").write_text(edited)
+    (out / "credits.csv").unlink()  # a file not there is no edit
+
+    with pytest.raises(ProblemsError) as refused:
+        export_tables(ws, out)
+    assert [(p.code, p.file, p.message) for p in refused.value.problems] == [
+        ("export-would-overwrite", str(out / "customers.csv"),
+         "the file there differs from the workspace's customers table: not replaced")]
+    assert f"workbench customers import {ws.root} {out / 'customers.csv'}" in refused.value.problems[0].fix
+    assert (out / "customers.csv").read_text() == edited and not (out / "credits.csv").exists()
+
+    import_tables(ws, [out / "customers.csv"])
+    export_tables(ws, out)
+    assert (out / "customers.csv").read_text() == edited and (out / "credits.csv").exists()
+
+
+def test_a_workbook_edited_is_not_replaced_unless_asked(ws: Workspace, tmp_path: Path, write: Writer) -> None:
+    import_tables(ws, [write(tmp_path / "in", n, t) for n, t in TABLES.items()])
+    book_path = tmp_path / "tables.xlsx"
+    export_tables(ws, book_path)
+    export_tables(ws, book_path)  # the same cells: no refusal
+    book = openpyxl.load_workbook(book_path)
+    book["customers"]["B2"] = "Acme Holdings Ltd"
+    book.save(book_path)
+
+    with pytest.raises(ProblemsError) as refused:
+        export_tables(ws, book_path)
+    assert [(p.code, p.file) for p in refused.value.problems] == [("export-would-overwrite", str(book_path))]
+    assert openpyxl.load_workbook(book_path)["customers"]["B2"].value == "Acme Holdings Ltd"
+
+    export_tables(ws, book_path, overwrite=True)
+    assert openpyxl.load_workbook(book_path)["customers"]["B2"].value == "Acme Ltd"
 
 
 def test_values_are_stored_typed_and_exact(ws: Workspace, tmp_path: Path, write: Writer) -> None:
