@@ -27,6 +27,7 @@ TABLES = {
         """,
     "tax_rates.csv": """
         jurisdiction,tax_name,rate_percent,effective_from
+        CA-ON,HST,13,2024-01
         CA-QC,GST,5,2024-01
         CA-QC,QST,9.975,2024-01
         """,

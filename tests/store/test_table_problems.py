@@ -212,3 +212,50 @@ def test_a_logo_the_statements_will_not_find_is_a_warning_at_import(ws: Workspac
     assert problems[0].fix == f"copy it into {ws.imports_dir} (or give an absolute path in logo_file)"
     (ws.imports_dir / "brand.png").write_bytes((tables / "brand.png").read_bytes())
     assert import_tables(ws, [reseller])[1] == ()  # where the statements look: nothing to say
+
+
+def test_a_tax_jurisdiction_the_tax_table_does_not_know_is_a_warning_with_the_nearest(base: Workspace, tmp_path: Path,
+                                                                                     write: Writer) -> None:
+    """'CA-ONT' for 'CA-ON': the customer's invoices would carry no tax, which generation would
+    only say weeks later, per invoice. The import says it now and names what was meant."""
+    tax_rates = write(tmp_path, "tax_rates.csv", """
+        jurisdiction,tax_name,rate_percent,effective_from
+        CA-ON,HST,13,2024-01
+        CA-QC,GST,5,2024-01
+        CA-QC,QST,9.975,2024-01
+        """)
+    customers = write(tmp_path, "customers.csv", """
+        customer_id,name,tax_jurisdiction
+        C001,Acme Ltd,CA-ONT
+        C002,Globex,ca-qc
+        C003,Initech,US-DE
+        """)
+    summary, problems = import_tables(base, [tax_rates, customers])
+    assert [(p.code, p.severity, p.row, p.customer_id) for p in problems] == [
+        ("unknown-tax-jurisdiction", Severity.WARNING, 1, "C001"),
+        ("unknown-tax-jurisdiction", Severity.WARNING, 2, "C002"),
+        ("unknown-tax-jurisdiction", Severity.WARNING, 3, "C003"),
+    ]
+    assert problems[0].message == ("tax jurisdiction 'CA-ONT' of customer C001 has no rates in the tax table: "
+                                   "its invoices would have no tax")
+    assert problems[0].fix.startswith("did you mean 'CA-ON'? Fix the customer's tax_jurisdiction in customers.csv")
+    assert problems[1].fix.startswith("did you mean 'CA-QC'?")  # a different case is the nearest of all
+    assert problems[2].fix == "if it is a jurisdiction of its own, add its taxes to tax_rates.csv (0 % for none)"
+    assert summary.count("customers").inserted == 1  # a warning: the import went in all the same
+
+    fixed = write(tmp_path, "customers.csv", """
+        customer_id,name,tax_jurisdiction
+        C001,Acme Ltd,CA-ON
+        C002,Globex,CA-QC
+        """)
+    assert import_tables(base, [fixed])[1] == ()  # the stored tax table is what it checks against now
+
+
+def test_no_jurisdiction_warning_while_the_workspace_keeps_no_tax_table(base: Workspace, tmp_path: Path,
+                                                                         write: Writer) -> None:
+    """A reseller that charges no tax, or has not imported its rates yet, is not told about every customer."""
+    customers = write(tmp_path, "customers.csv", """
+        customer_id,name,tax_jurisdiction
+        C003,Initech,US-DE
+        """)
+    assert import_tables(base, [customers])[1] == ()

@@ -27,7 +27,7 @@ from workbench.billing.core.problems import Problem, Severity, errors
 from workbench.billing.core.lifecycle import Status
 from workbench.billing.core.usage import aws_account_id_issue
 from workbench.billing.store.models import (Account, AuditEvent, CreditEntry, Customer, CustomerVendor, FxRate, Invoice,
-                                            PricebookRule, Setting)
+                                            PricebookRule, Setting, TaxRate)
 from workbench.billing.store.closed_months import (AccountChange, account_changes, check_account_locks,
                                                    check_closed_reference, reference_customers)
 from workbench.billing.store.in_lists import chunks
@@ -311,6 +311,7 @@ def _check_against_store(session: Session, records: Sequence[Record], named_cust
     problems += _check_credits_in_use(session, [r for r in records if r.table == "credits"])
     problems += _check_credit_currencies(session, records)
     problems += _check_pricebooks_exist(session, records)
+    problems += _check_jurisdictions_known(session, records)
     return problems
 
 
@@ -454,6 +455,35 @@ def _versions_leaving_out_rules(session: Session, records: Sequence[Record]) -> 
                 first.source, first.row, None,
                 f"a version replaces the previous one whole: repeat in {month} the rules of {before} you keep",
                 Severity.WARNING))
+    return problems
+
+
+def _check_jurisdictions_known(session: Session, records: Sequence[Record]) -> list[Problem]:
+    """A customer's tax jurisdiction that the tax table does not know ('CA-ONT' for 'CA-ON'):
+    its invoices would have no tax, which generation says per invoice, weeks later. A warning at
+    import, with the nearest jurisdictions the table knows; none while the workspace keeps no tax
+    table at all (no tax, or its rates not imported yet)."""
+    named = [r for r in records if r.table == "customers" and r.values.get("tax_jurisdiction")]
+    if not named:
+        return []
+    known = {str(j) for j in session.scalars(select(TaxRate.jurisdiction).distinct())}
+    known |= {str(r.values["jurisdiction"]) for r in records if r.table == "tax_rates"}
+    if not known:
+        return []
+    problems = []
+    for r in named:
+        jurisdiction = str(r.values["tax_jurisdiction"])
+        if jurisdiction in known:
+            continue
+        same = sorted(k for k in known if k.casefold() == jurisdiction.casefold())
+        near = same or difflib.get_close_matches(jurisdiction, sorted(known), n=3, cutoff=0.6)
+        problems.append(r.problem(
+            "unknown-tax-jurisdiction",
+            f"tax jurisdiction {jurisdiction!r} of customer {r.customer_id} has no rates in the tax table: "
+            "its invoices would have no tax",
+            (f"did you mean {' or '.join(repr(k) for k in near)}? Fix the customer's tax_jurisdiction in customers.csv; "
+             if near else "") + "if it is a jurisdiction of its own, add its taxes to tax_rates.csv (0 % for none)",
+            Severity.WARNING))
     return problems
 
 
