@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from billing.conftest import load
 from workbench.billing.invoices import list_invoices
 from workbench.billing.store import audit
 from workbench.billing.store.workspace import Workspace
@@ -44,7 +46,31 @@ def test_generating_a_billed_period_again_is_a_conflict(client: TestClient, keys
     assert response.status_code == 409
     doc = response.json()
     assert doc["invoices"] == []
+    assert doc["already_billed"] == [{"customer_id": ACME, "number": generated[ACME], "status": "draft"},
+                                     {"customer_id": BETA, "number": generated[BETA], "status": "draft"}]
     assert sorted(p["customer_id"] for p in doc["problems"] if p["code"] == "period-locked") == [ACME, BETA]
+
+
+def test_generating_again_after_a_fix_bills_the_rest_and_names_the_billed(
+        client: TestClient, keys: Keys, generated: dict[str, str], ws: Workspace, tmp_path: Path) -> None:
+    """Gamma failed the first run (no USD enabled); the same request sent after the fix makes its
+    draft and says which customers were billed already, instead of failing them."""
+    assert GAMMA not in generated
+    request = {"vendor": "aws", "range": "2025-10", "customers": [ACME, GAMMA]}
+    response = client.post("/v1/invoices/generate", headers=bearer(keys.write), json=request)
+    assert response.status_code == 422  # about Gamma, not fixed yet; Acme is no failure
+    assert [b["customer_id"] for b in response.json()["already_billed"]] == [ACME]
+    assert [p["customer_id"] for p in response.json()["problems"] if p["code"] == "currency-not-enabled"] == [GAMMA]
+
+    load(ws, tmp_path, {"customer_vendors": """
+        customer_id,vendor,pricebook,invoice_currency
+        100003,aws,Standard,USD
+    """})
+    response = client.post("/v1/invoices/generate", headers=bearer(keys.write), json=request)
+    assert response.status_code == 200
+    doc = response.json()
+    assert [i["customer_id"] for i in doc["invoices"]] == [GAMMA]
+    assert doc["already_billed"] == [{"customer_id": ACME, "number": generated[ACME], "status": "draft"}]
 
 
 def test_generation_that_can_invoice_nobody_is_unprocessable(client: TestClient, keys: Keys) -> None:

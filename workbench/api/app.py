@@ -53,8 +53,9 @@ allowed in the invoice's state or period already billed, 413 body over the limit
 `Content-Type: application/json`, 422 bad input: a body that is not JSON or cannot be read as JSON (not
 UTF-8, nested too deeply: `invalid-json`), a body that gives a key twice in one object (`duplicate-key`, one
 problem per repeated key with its path, e.g. `body amount`, the first 20: the API does not pick one of the
-values), a wrong field. A generation that made nothing answers 409 or 422
-with the run itself (`{range, invoices: [], problems}`).
+values), a wrong field. A generation that made nothing answers with the run itself (`{range, invoices: [],
+already_billed, problems}`): 409 when the customers' period is billed already (`already_billed` names the
+invoices covering exactly the range), 422 when a customer besides those could not be invoiced.
 """
 
 

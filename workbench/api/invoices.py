@@ -142,9 +142,13 @@ def _summary_out(inv: m.Invoice, customer_name: str, principal: Principal) -> In
 def generate(body: GenerateRequest, ws: Ws, principal: Writer, on: Today, once: Once) -> Response:
     """Draft invoices for a vendor and a range, one per customer; generating locks the period.
 
-    200: at least one draft was made; `problems` lists every customer that failed and why.
-    409: nothing was made, and a customer's period is already billed (delete its draft, or void).
-    422: nothing was made: bad input, or no customer could be invoiced (see `problems`).
+    200: at least one draft was made; `problems` lists every customer that failed and why, and
+    `already_billed` every customer whose invoice covers exactly the range (left as it is, no
+    failure: the same request sent again after a fix bills only the rest).
+    409: nothing was made, and the period is already billed (delete the draft, or void, to price
+    it again; `already_billed` names the invoices).
+    422: nothing was made: bad input, or a customer besides those already billed could not be
+    invoiced (see `problems`).
 
     With an `Idempotency-Key`, a retry gets the 200 of the run that made the drafts (their numbers),
     not the 409 `period-locked` a second run would answer.
@@ -158,13 +162,16 @@ def _generate(body: GenerateRequest, ws: Workspace, principal: Principal, on: dt
                              include_marketplace=body.include_marketplace,
                              credits_for_marketplace=body.credits_for_marketplace)
     result = generate_invoices(ws, body.vendor, date_range, body.customers, options, today=on, actor=principal.actor)
-    errors = [p for p in result.problems if p.severity is Severity.ERROR]
+    # customers already billed for exactly the range are no failure: nothing made because of them
+    # alone is 409, and a failure besides them (Gamma without a pricebook) is what the answer is about
+    errors = [p for p in result.to_report if p.severity is Severity.ERROR]
     status = 200
     if not result.invoices:
-        status = 409 if errors and any(p.code == "period-locked" for p in errors) else 422
+        status = 409 if not errors or any(p.code == "period-locked" for p in errors) else 422
     doc = {
         "range": {"start": date_range.start.isoformat(), "end": date_range.end.isoformat(), "label": date_range.label},
         "invoices": [{**i.to_dict(), "total": money(i.total)} for i in result.invoices],
+        "already_billed": [b.to_dict() for b in result.already_billed],
         "problems": [p.to_dict() for p in result.problems],
     }
     return JSONResponse(doc, status_code=status)

@@ -133,11 +133,23 @@ class GeneratedOut(BaseModel):
     preliminary: bool
 
 
+class AlreadyBilledOut(BaseModel):
+    """A customer whose invoice of the vendor covers exactly the range: left as it is."""
+
+    customer_id: str
+    number: str
+    status: str
+
+
 class GenerationOut(BaseModel):
-    """200 when at least one draft was made (problems list the customers that failed)."""
+    """200 when at least one draft was made (problems list the customers that failed); 409 when
+    none was, the period being billed already (`already_billed` names the invoices)."""
 
     range: RangeOut
     invoices: list[GeneratedOut]
+    already_billed: list[AlreadyBilledOut] = Field(
+        description="customers whose invoice covers exactly this range already (its `period-locked` "
+                    "problem says how to price it again): a request sent again after a fix bills only the rest")
     problems: list[ProblemOut]
 
 
