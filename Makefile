@@ -73,7 +73,7 @@ else
 	$(BIN)/workbench demo $(DEMO)
 	-$(BIN)/workbench month-end $(DEMO) --period $(LAST_MONTH) --jobs 2 --apply-credits --include-marketplace
 endif
-	$(BIN)/workbench serve $(DEMO) --notebook all --port $(PORT) --no-browser
+	$(BIN)/workbench serve $(DEMO) --dashboard all --port $(PORT) --no-browser
 
 ## delete demo-workspace (and all changes made in it), then make demo
 demo-reset:

@@ -258,8 +258,10 @@ def _stopped_by_termination() -> Iterator[None]:
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--read-only", is_flag=True, help="Viewers can look but not generate, approve, delete or change a status.")
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--notebook", type=click.Choice(["billing", "invoices", "usage", "all"]), default="billing", show_default=True,
-              help="The dashboard at /, or all of them under /voila/render/<file>.")
+@click.option("--dashboard", "--notebook", "notebook", type=click.Choice(["billing", "invoices", "usage", "all"]),
+              default="billing", show_default=True,
+              help="The dashboard at /, or all of them under /voila/render/<file>. (--notebook: its older name; "
+                   "month-end's --notebook is the invoice notebook.)")
 @click.option("--no-browser", is_flag=True, help="Print the URL only.")
 @click.option("--today", type=DATE, metavar="YYYY-MM-DD", help="Pretend today is this day (demos of past months).")
 @click.option("--preheat/--no-preheat", default=True, show_default=True,

@@ -44,7 +44,7 @@ def test_the_seed_workflow_from_vendor_report_to_the_invoice_pdf(served, page, d
     from workbench.dashboards.text import money
 
     steps = Steps(ARTIFACTS / "seed-workflow" / "steps")
-    # `workbench serve` preheats (its default), --notebook all included: the billing and invoices
+    # `workbench serve` preheats (its default), --dashboard all included: the billing and invoices
     # kernels run their notebooks ahead (a visitor arriving before that gets a kernel of its own)
     served.wait_preheated(2)
     billing = BillingPage(page).open(served.url("billing"))

@@ -109,7 +109,7 @@ def test_preheat_is_the_default_for_the_three_dashboards_only():
     # the pool refills after the visitor's page has loaded, not while it loads
     assert f"--VoilaKernelManager.fill_delay={POOL_REFILL_DELAY_S}" in voila_command(folder / NOTEBOOKS["usage"], 8870)
 
-    # --notebook all serves the folder: Voila would preheat every notebook in it (invoice.ipynb too);
+    # --dashboard all serves the folder: Voila would preheat every notebook in it (invoice.ipynb too);
     # ask Voila's own kernel manager which notebooks it fills a pool for (no kernel is started)
     command = voila_command(folder, 8870)
     assert "--preheat_kernel=True" in command
@@ -140,6 +140,8 @@ def test_serve_help_names_the_preheat_default_and_its_opt_out():
     assert done.returncode == 0
     said = " ".join(done.stdout.split())  # as read, whatever the wrapping of click's columns
     assert "--preheat / --no-preheat" in said and "[default: preheat]" in said
+    # which dashboard: --dashboard, as month-end's --notebook names the invoice notebook; the old name still works
+    assert "--dashboard, --notebook [billing|invoices|usage|all]" in said
 
 
 def test_the_notebooks_are_thin_pages():
