@@ -42,9 +42,10 @@ def one_run(cur: Path, folder: Path) -> Interrupted:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", type=Path, help="a vendor file to import (default: a generated AWS CUR parquet)")
-    parser.add_argument("--rows", type=int, default=2_000_000, help="rows of the generated file")
-    parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--keep-in", type=Path, default=Path(tempfile.gettempdir()) / "workbench-bench-ctrl-c")
+    parser.add_argument("--rows", type=int, default=2_000_000, help="rows of the generated file (default: %(default)s)")
+    parser.add_argument("--runs", type=int, default=10, help="SIGINTs sent, one import each (default: %(default)s)")
+    parser.add_argument("--keep-in", type=Path, default=Path(tempfile.gettempdir()) / "workbench-bench-ctrl-c",
+                        help="folder for the generated file and the workspaces (kept between runs; default: %(default)s)")
     args = parser.parse_args()
 
     import workbench

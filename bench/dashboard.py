@@ -163,10 +163,10 @@ def load1() -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("--customers", type=int, default=500)
-    parser.add_argument("--select", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=1, help="servers per mode (each on a fresh workspace copy)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=500, help="customers of the built workspace (all vendors) (default: %(default)s)")
+    parser.add_argument("--select", type=int, default=100, help="customers picked for Generate (default: %(default)s)")
+    parser.add_argument("--rounds", type=int, default=1, help="servers per mode (each on a fresh workspace copy) (default: %(default)s)")
     parser.add_argument("--workspace", type=Path, help="reuse (or build here) the workspace")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args()

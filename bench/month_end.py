@@ -122,12 +122,13 @@ def batch(root: Path, jobs: int, engine: str, timings: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, default=500)
-    parser.add_argument("--rows", type=int, default=200_000, help="rows of the generated AWS CUR")
-    parser.add_argument("--sample", type=int, default=10, help="invoices run through the naive loop (extrapolated)")
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--engine", choices=["warm", "cold"], default="warm")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=500, help="customers, one invoice each (default: %(default)s)")
+    parser.add_argument("--rows", type=int, default=200_000, help="rows of the generated AWS CUR (default: %(default)s)")
+    parser.add_argument("--sample", type=int, default=10, help="invoices run through the naive loop (extrapolated) (default: %(default)s)")
+    parser.add_argument("--jobs", type=int, default=2, help="month-end worker processes (default: %(default)s)")
+    parser.add_argument("--engine", choices=["warm", "cold"], default="warm",
+                        help="month-end's papermill engine: warm kernels from a pool, or a new kernel per invoice (default: %(default)s)")
     parser.add_argument("--keep", type=Path, help="cache folder (CUR, workspace template) kept between runs")
     args = parser.parse_args(argv)
 

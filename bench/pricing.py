@@ -403,15 +403,16 @@ def print_table(results: list[dict[str, Any]], args: argparse.Namespace) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--accounts", type=int, default=2000)
-    parser.add_argument("--customers", type=int, default=500)
-    parser.add_argument("--format", choices=("parquet", "csv.gz", "both"), default="parquet")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the generated AWS CUR 2.0 (one month) (default: %(default)s)")
+    parser.add_argument("--accounts", type=int, default=2000, help="linked accounts in the file (default: %(default)s)")
+    parser.add_argument("--customers", type=int, default=500, help="customers owning the accounts (default: %(default)s)")
+    parser.add_argument("--format", choices=("parquet", "csv.gz", "both"), default="parquet",
+                        help="the form of the file (both: one after the other, each against its own bare query) (default: %(default)s)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="cache directory for the generated CUR files and the workspace template "
-                             "(default: a temporary directory, removed afterwards)")
-    parser.add_argument("--repeat", type=int, default=1, help="interleaved runs of each phase (median reported)")
+                             "(none: a temporary directory, removed afterwards)")
+    parser.add_argument("--repeat", type=int, default=1, help="interleaved runs of each phase (median reported) (default: %(default)s)")
     parser.add_argument("--compare", type=Path, action="append", default=[], metavar="DIR",
                         help="also time the month end with the `workbench` package in DIR (e.g. a git worktree "
                              "of an earlier commit), interleaved with this checkout's runs")

@@ -106,7 +106,7 @@ def digest(db: Path) -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--customers", type=int, default=20_000, help="customers in the generated files (default: %(default)s)")
     parser.add_argument("--code", action="append", type=Path, metavar="DIR",
                         help="a checkout whose workbench package is timed (repeatable; default: this one)")
     parser.add_argument("--keep", type=Path, help="a folder for the files and workspaces, kept afterwards")
