@@ -21,13 +21,13 @@ if TYPE_CHECKING:  # the commands import what they use: `workbench --help` loads
 
 __all__ = ["notify"]
 
-DIRECTORY = click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
+DIRECTORY = click.argument("directory", type=click.Path(exists=True, file_okay=False))
 
 
 def _open(directory: str) -> Workspace:
     from workbench.cli_workspace import open_directory
 
-    return open_directory(directory, "DIR")
+    return open_directory(directory, "DIRECTORY")
 
 
 def _show_settings(s: NotifySettings) -> None:
@@ -62,7 +62,7 @@ def notify() -> None:
 def settings_command(directory: str, host: str | None, port: int | None, starttls: bool | None, username: str | None,
                      password_env: str | None, from_address: str | None, on_open: bool | None,
                      attach_pdf: bool | None) -> None:
-    """Show the notify and SMTP settings of DIR, changing those given first."""
+    """Show the notify and SMTP settings of DIRECTORY, changing those given first."""
     from workbench.billing.notify.settings import SettingsError, set_notify_settings
 
     ws = _open(directory)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the command imports the month end when it runs: `workbench 
 
 __all__ = ["month_end"]
 
-HELP = """Generate a month's draft invoices and write every invoice's files (DIR: the workspace).
+HELP = """Generate a month's draft invoices and write every invoice's files (DIRECTORY: the workspace).
 
 \b
 1. Drafts are generated for each vendor with usage imported for --period (or the --vendor
@@ -33,7 +33,7 @@ HELP = """Generate a month's draft invoices and write every invoice's files (DIR
    (--apply-credits, --include-marketplace, --credits-for-marketplace, --no-tax; by default
    no credits and no marketplace fees), whatever options the voided invoice had: the summary
    names each draft generated (number, customer, total) and the options used.
-2. For each invoice of the month (void ones excepted), in DIR/output/<period>/<number>/:
+2. For each invoice of the month (void ones excepted), in DIRECTORY/output/<period>/<number>/:
      <number>.ipynb            notebooks/invoice.ipynb executed with papermill
      <number>.pdf              the A4 statement (statement-pdf)
      <number>-statement.csv    the statement's lines (statement-csv)
@@ -54,7 +54,7 @@ since its files were written (a draft deleted and generated again) is removed.
 \b
 Status: every status change rewrites the manifest's "status" at once; the files of an invoice
 paid, past due or approved since they were made are made again by the next run. Voiding moves
-the folder to DIR/output/<period>/void/<number>/ (kept for the record, marked void, never
+the folder to DIRECTORY/output/<period>/void/<number>/ (kept for the record, marked void, never
 printed again), so the month's folder holds only statements that stand. An invoice voided while
 this command prints it ends under void/ too, as its void statement (VOID, manifest status void).
 Each run first puts right what a crash left behind; after the invoices, it makes again any
@@ -72,7 +72,7 @@ when nothing was done (no usage imported for the period, or no invoice could be 
 
 
 @click.command("month-end", help=HELP, short_help="Drafts and every statement's files for a month.")
-@click.argument("directory", metavar="DIR", type=click.Path(exists=True, file_okay=False))
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
 @click.option("--period", type=MONTH, required=True, metavar="YYYY-MM", help="The billing month, e.g. 2025-10.")
 @click.option("--vendor", "vendors", multiple=True, type=VENDOR,
               help="Only this vendor (repeatable). Default: every vendor with usage for the period.")
@@ -81,7 +81,7 @@ when nothing was done (no usage imported for the period, or no invoice could be 
               help="Invoices rendered in parallel (processes, each with its own Chromium).")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Render on a Dask cluster (tcp://host:8786) instead of local processes; its workers must "
-                   "see DIR at the same path (shared storage) and, for a database workspace, WORKBENCH_DB_URL.")
+                   "see DIRECTORY at the same path (shared storage) and, for a database workspace, WORKBENCH_DB_URL.")
 @click.option("--engine", type=click.Choice(["warm", "cold"]), default="warm", show_default=True,
               help="warm: each worker keeps one kernel, cleaned between invoices (restarted after a failure); "
                    "cold: a new kernel per invoice.")
@@ -101,7 +101,7 @@ def month_end(directory: str, period: str, vendors: tuple[str, ...], customers: 
 
     from .month_end import MonthEndInterrupted, run_month_end
 
-    ws = open_directory(directory, "DIR")
+    ws = open_directory(directory, "DIRECTORY")
     options = InvoiceOptions(apply_credits=apply_credits, include_tax=not no_tax,
                              include_marketplace=include_marketplace,
                              credits_for_marketplace=credits_for_marketplace)
