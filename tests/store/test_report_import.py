@@ -480,6 +480,41 @@ def test_mixed_billing_accounts_or_currencies_in_one_period_are_refused(ws: Work
     assert (parquet_files(ws), db_dump(ws)) == ([], before)
 
 
+def test_a_file_refused_for_its_rows_also_says_its_months_refusals(ws: Workspace, tmp_path: Path, db_dump: Dump) -> None:
+    """A cost that is not a number, a row in euros and a row of another payer: all three at once,
+    with the rows to look at, so that one re-export fixes them (not one more try per problem)."""
+    rows = list(csv.reader(io.StringIO(AWS_SAMPLE.read_text(encoding="utf-8"))))
+    header = rows[0]
+    payer, currency, cost = (header.index(c) for c in ("bill/PayerAccountId", "lineItem/CurrencyCode", "lineItem/UnblendedCost"))
+    rows[5][currency] = "EUR"
+    rows[7][cost] = "1,5"
+    rows[9][payer], other = "999999999999", rows[1][payer]
+    bad = tmp_path / "aws-cur-2023-11.csv"
+    with open(bad, "w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(rows)
+    before = db_dump(ws)
+
+    [refused] = import_reports(ws, [bad]).files
+
+    assert refused.status is FileStatus.REFUSED
+    assert [(p.code, p.row) for p in refused.problems] == [
+        ("non-numeric-cost", 7), ("several-billing-accounts", None), ("bad-currency", None)]
+    assert refused.problems[1].message == (f"2023-11 holds 2 billing accounts: {other} ({len(rows) - 2:,} rows), "
+                                           "999999999999 (1 row: row 9)")
+    assert refused.problems[2].message == f"2023-11 is billed in 'USD' ({len(rows) - 2:,} rows), 'EUR' (1 row: row 5)"
+    assert (parquet_files(ws), db_dump(ws)) == ([], before)
+
+
+def test_a_currency_code_the_rows_name_as_unknown_is_not_said_again_for_the_month(ws: Workspace, tmp_path: Path) -> None:
+    rows = list(csv.reader(io.StringIO(AWS_SAMPLE.read_text(encoding="utf-8"))))
+    rows[5][rows[0].index("lineItem/CurrencyCode")] = "EUX"
+    bad = tmp_path / "aws-cur-2023-11.csv"
+    with open(bad, "w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(rows)
+    [refused] = import_reports(ws, [bad]).files
+    assert [(p.code, p.row) for p in refused.problems] == [("unknown-currency", 5)]
+
+
 def test_when_the_database_step_fails_the_parquet_files_are_removed(ws: Workspace) -> None:
     with ws.engine.begin() as con:
         con.execute(text("CREATE TRIGGER no_reports BEFORE INSERT ON vendor_reports BEGIN SELECT RAISE(ABORT, 'disk full'); END"))

@@ -217,7 +217,7 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
                 refused = report.select is None or errors(report.problems)
                 problems = list(report.problems)
                 refused = refused or _summarise_checked(con, report.flagged_select or report.select or "", pending,
-                                                        report.row_problems, problems)
+                                                        report.row_problems, problems, path.name)
                 sha, done = known.result()
                 if done is not None:
                     return _ReadFile(path, sha, done)
@@ -379,10 +379,11 @@ _FLAG_COUNTS = {"__suspect": "count(*) FILTER (WHERE __suspect)", "__rounded": "
 
 
 def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
-                       row_problems: Callable[[], list[Problem]], problems: list[Problem]) -> bool:
+                       row_problems: Callable[[], list[Problem]], problems: list[Problem], name: str) -> bool:
     """Write the summary of `rows` (carrying the reader's row flags) to `target`, counting the
     flags in the same pass; add the row problems when any is set. True when the file must be
-    refused."""
+    refused, and then the file's refusals of a whole month (two currencies, two payers) are
+    added too, read off the same summary: a re-export fixes them all at once, not one a try."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE __wb_summary AS {summary_select(rows, _FLAG_COUNTS)}")
     try:
         found = con.execute("SELECT coalesce(sum(__suspect), 0) + coalesce(sum(__rounded), 0), "
@@ -393,12 +394,21 @@ def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
         if flagged or bad_ids or any(not is_known_currency(c) for c in currencies or []):
             problems += row_problems()
             if errors(problems):
+                problems += _month_refusals(con, "__wb_summary", name, problems)
                 return True
         columns = ", ".join(name for name, _, _ in SUMMARY_COLUMNS)
         copy_parquet(con, f"SELECT {columns} FROM __wb_summary", target)
         return False
     finally:
         con.execute("DROP TABLE IF EXISTS __wb_summary")
+
+
+def _month_refusals(con: duckdb.DuckDBPyConnection, summary: str, name: str, said: list[Problem]) -> list[Problem]:
+    """The errors `_summarise` finds in the months of a file refused for its rows (a currency code
+    the rows' problems name already is not said again as the month's)."""
+    currency_said = any(p.code in ("unknown-currency", "missing-currency") for p in said)
+    return [p for p in _summarise(con, summary, name)[1]
+            if p.severity is Severity.ERROR and not (currency_said and p.code == "bad-currency")]
 
 
 def _discard(copying: Future[str | None]) -> None:
@@ -722,14 +732,26 @@ def _summarise(con: duckdb.DuckDBPyConnection, summary: str, name: str) -> tuple
                                     fix="the reader must give billing_period as YYYY-MM; report this file"))
             continue
         if len(accounts) != 1:
-            problems.append(Problem("several-billing-accounts", f"{period} holds {len(accounts)} billing accounts: {', '.join(accounts)}",
+            problems.append(Problem("several-billing-accounts",
+                                    f"{period} holds {len(accounts)} billing accounts: "
+                                    f"{_where_each(con, summary, period, 'billing_account_id', str)}",
                                     file=name, fix="export one file per billing (payer) account"))
         if len(currencies) != 1 or not is_known_currency(currencies[0]):
-            problems.append(Problem("bad-currency", f"{period} is billed in {', '.join(repr(c) for c in currencies)}",
+            problems.append(Problem("bad-currency", f"{period} is billed in {_where_each(con, summary, period, 'currency', repr)}",
                                     file=name, fix="export one file per billing currency, with ISO 4217 codes"))
         problems += _dated_outside(period, earliest, latest, name)
         summaries.append(_PeriodSummary(period, int(count), cost, accounts[0], currencies[0], int(with_invoice)))
     return summaries, problems
+
+
+def _where_each(con: duckdb.DuckDBPyConnection, summary: str, period: str, column: str,
+                shown: Callable[[str], str]) -> str:
+    """"'USD' (1,679 rows), 'EUR' (1 row: row 5)": each value of `column` in the month, the most
+    rows first, and where the others' rows begin (the stray rows to look at)."""
+    found = con.execute(f"SELECT coalesce({column}, ''), sum(row_count), min(first_row) FROM {summary} "
+                        "WHERE billing_period = ? GROUP BY 1 ORDER BY 2 DESC, 1", [period]).fetchall()
+    return ", ".join(f"{shown(value)} ({count:,} rows" + (f" from row {first}" if i else "") + ")" if count != 1 or not i
+                     else f"{shown(value)} (1 row: row {first})" for i, (value, count, first) in enumerate(found))
 
 
 # Usage a vendor bills in a month may start a little before it (Google bills late-arriving usage
