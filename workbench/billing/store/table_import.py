@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -136,8 +136,7 @@ def _rules_naming_no_usage(ws: Workspace, records: Sequence[Record]) -> list[Pro
             scope, match = str(r.values["scope"]), str(r.values["match"])
             if match in terms[scope]:
                 continue
-            same = sorted(t for t in terms[scope] if t.casefold() == match.casefold())
-            near = same or difflib.get_close_matches(match, sorted(terms[scope]), n=3, cutoff=0.6)
+            near = _nearest(match, terms[scope])
             label = scope.replace("_", " ")
             problems.append(r.problem(
                 "rule-matches-no-usage",
@@ -148,6 +147,13 @@ def _rules_naming_no_usage(ws: Workspace, records: Sequence[Record]) -> list[Pro
                       f"{vendor} --scope {scope}` lists them); rules match exactly, case included"),
                 Severity.WARNING))
     return problems
+
+
+def _nearest(name: str, known: Collection[str]) -> list[str]:
+    """The names of `known` that `name` most likely means: those that differ only in case, else
+    up to three close spellings (the fix of a warning about a name nothing answers to)."""
+    same = sorted(k for k in known if k.casefold() == name.casefold())
+    return same or difflib.get_close_matches(name, sorted(known), n=3, cutoff=0.6)
 
 
 def _ordered(problems: list[Problem]) -> tuple[Problem, ...]:
@@ -475,8 +481,7 @@ def _check_jurisdictions_known(session: Session, records: Sequence[Record]) -> l
         jurisdiction = str(r.values["tax_jurisdiction"])
         if jurisdiction in known:
             continue
-        same = sorted(k for k in known if k.casefold() == jurisdiction.casefold())
-        near = same or difflib.get_close_matches(jurisdiction, sorted(known), n=3, cutoff=0.6)
+        near = _nearest(jurisdiction, known)
         problems.append(r.problem(
             "unknown-tax-jurisdiction",
             f"tax jurisdiction {jurisdiction!r} of customer {r.customer_id} has no rates in the tax table: "
