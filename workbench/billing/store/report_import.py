@@ -750,8 +750,11 @@ def _where_each(con: duckdb.DuckDBPyConnection, summary: str, period: str, colum
     rows first, and where the others' rows begin (the stray rows to look at)."""
     found = con.execute(f"SELECT coalesce({column}, ''), sum(row_count), min(first_row) FROM {summary} "
                         "WHERE billing_period = ? GROUP BY 1 ORDER BY 2 DESC, 1", [period]).fetchall()
-    return ", ".join(f"{shown(value)} ({count:,} rows" + (f" from row {first}" if i else "") + ")" if count != 1 or not i
-                     else f"{shown(value)} (1 row: row {first})" for i, (value, count, first) in enumerate(found))
+    (value, count, _), *others = found
+    said = [f"{shown(value)} ({count:,} row{'' if count == 1 else 's'})"]
+    said += [f"{shown(v)} (1 row: row {first})" if n == 1 else f"{shown(v)} ({n:,} rows from row {first})"
+             for v, n, first in others]
+    return ", ".join(said)
 
 
 # Usage a vendor bills in a month may start a little before it (Google bills late-arriving usage
