@@ -139,7 +139,10 @@ SELECT
   __source_row AS source_row,
   0 AS line_order
 FROM {ctx.raw.name}"""
-        return Staging(sql)
+        # Read per row only in their staged column (the cost also compared with 0, for free tier):
+        # a summary folds the rest (`readers.fold`).
+        return Staging(sql, measures={"cost_text": names.cost, "quantity_text": names.amount,
+                                      "charge_start_text": names.start, "charge_end_text": names.end})
 
     return stage
 

@@ -12,6 +12,7 @@ D/M/YYYY, one order per file).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -23,8 +24,8 @@ from workbench.billing.core.usage import AWS_ACCOUNT_ID_SQL, COLUMNS, QUANTITY_S
 from workbench.billing.readers.source import MAX_ROW_PROBLEMS
 from workbench.billing.readers.sql import SlashOrder, ident, lit, to_decimal, to_utc_timestamp
 
-__all__ = ["STAGED", "StagedTypes", "staged_types", "decide_date_order", "validate", "row_flags", "canonical_select",
-           "materialise"]
+__all__ = ["STAGED", "MEASURES", "StagedTypes", "staged_types", "decide_date_order", "validate", "row_flags",
+           "split_row_flags", "canonical_columns", "canonical_select", "materialise"]
 
 # Columns every format's staging SELECT must produce, in any order.
 STAGED: tuple[str, ...] = (
@@ -322,9 +323,27 @@ def row_flags(types: StagedTypes, cost_column: str, currency_column: str) -> dic
     CPU of a parquet file's pass): an unknown currency code, and an AWS account id that is not
     12 digits (`core.usage.BAD_AWS_ACCOUNT_SQL` over the summary's keys). Either found,
     `validate` says which rows."""
-    checks = _checks(types, cost_column, currency_column)
-    return {"__suspect": "(" + " OR ".join(f"COALESCE({c.where}, FALSE)" for c in checks) + ")",
-            "__rounded": f"COALESCE({_rounded_sql(types)}, FALSE)"}
+    per_row, per_value = split_row_flags(types, cost_column, currency_column)
+    return {**per_row, "__suspect": f"({per_row['__suspect']} OR {per_value['__suspect']})"}
+
+
+# The staged columns a format may declare measures (`Staging.measures`): read per row, the rest per
+# distinct combination of the file's other columns (`readers.fold`).
+MEASURES: tuple[str, ...] = ("cost_text", "quantity_text", "charge_start_text", "charge_end_text")
+_PER_ROW = re.compile(r"\b(" + "|".join((*MEASURES, "line_order", "source_row")) + r")\b")
+
+
+def split_row_flags(types: StagedTypes, cost_column: str, currency_column: str) -> tuple[dict[str, str], dict[str, str]]:
+    """`row_flags` in two parts: the checks of the measures (and the rounded cost), which need
+    each row, and the checks of the other columns, which a fold (`readers.fold`) runs once per
+    distinct combination of them. A row is flagged when either part flags it."""
+    per_row: list[str] = []
+    per_value: list[str] = []
+    for check in _checks(types, cost_column, currency_column):
+        (per_row if _PER_ROW.search(check.where) else per_value).append(f"COALESCE({check.where}, FALSE)")
+    return ({"__suspect": "(" + " OR ".join(per_row or ["FALSE"]) + ")",
+             "__rounded": f"COALESCE({_rounded_sql(types)}, FALSE)"},
+            {"__suspect": "(" + " OR ".join(per_value or ["FALSE"]) + ")"})
 
 
 def _quantity(types: StagedTypes) -> str:
@@ -340,15 +359,8 @@ def _quantity(types: StagedTypes) -> str:
     return f"(CASE WHEN {short} THEN TRY_CAST({q} AS {QUANTITY_SQL}) ELSE {to_decimal(q)} END)"
 
 
-def canonical_select(con: duckdb.DuckDBPyConnection, staged: str, file: str, *, ordered: bool,
-                     types: StagedTypes | None = None, extra: dict[str, str] | None = None) -> str:
-    """A SELECT of the canonical rows (`COLUMNS` order and types) in source order.
-
-    `ordered`: the staged rows already come one per source row in file order (a scan keeps its
-    order while the connection preserves insertion order), so no sort is needed. `extra`: more
-    columns after the canonical ones (name -> SQL over the staged rows; `row_flags`).
-    """
-    types = types or staged_types(con, staged)
+def canonical_columns(types: StagedTypes, file: str) -> dict[str, str]:
+    """Each canonical column (`COLUMNS` order) as `CAST(... AS type) AS name` over the staged rows."""
     start = types.timestamp("charge_start_text")
     exprs = {
         "billing_period": f"strftime({types.timestamp('billing_period_text')}, '%Y-%m')",
@@ -361,8 +373,19 @@ def canonical_select(con: duckdb.DuckDBPyConnection, staged: str, file: str, *, 
         "billed_cost": to_decimal("cost_text"),
         "source_file": lit(file),
     }
-    select = ",\n  ".join(f"CAST({exprs.get(name, ident(name))} AS {sql_type}) AS {ident(name)}"
-                          for name, sql_type, _ in COLUMNS)
+    return {name: f"CAST({exprs.get(name, ident(name))} AS {sql_type}) AS {ident(name)}" for name, sql_type, _ in COLUMNS}
+
+
+def canonical_select(con: duckdb.DuckDBPyConnection, staged: str, file: str, *, ordered: bool,
+                     types: StagedTypes | None = None, extra: dict[str, str] | None = None) -> str:
+    """A SELECT of the canonical rows (`COLUMNS` order and types) in source order.
+
+    `ordered`: the staged rows already come one per source row in file order (a scan keeps its
+    order while the connection preserves insertion order), so no sort is needed. `extra`: more
+    columns after the canonical ones (name -> SQL over the staged rows; `row_flags`).
+    """
+    types = types or staged_types(con, staged)
+    select = ",\n  ".join(canonical_columns(types, file).values())
     select += "".join(f",\n  {sql} AS {ident(name)}" for name, sql in (extra or {}).items())
     keeps_order = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
     sort = "" if ordered and keeps_order and keeps_order[0] else "\nORDER BY source_row, line_order"

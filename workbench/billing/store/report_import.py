@@ -36,6 +36,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 from sqlalchemy import select
@@ -59,6 +60,8 @@ from workbench.billing.store.usage_files import (
     Owner,
     bounded_duckdb,
     copy_parquet,
+    fold_groups_select,
+    folded_summary_select,
     parsed_path,
     pending_path,
     source_dir,
@@ -73,6 +76,9 @@ from workbench.billing.store.usage_files import (
 )
 from workbench.billing.store.usage_queries import UnassignedAccount, unassigned_usage
 from workbench.billing.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from workbench.billing.readers import OpenReport
 
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -216,8 +222,7 @@ def _read_file(ws: Workspace, path: Path, vendor: str | None, progress: Callable
             with open_report(con, path, vendor, validate_rows=False, parsed=parsed) as report:
                 refused = report.select is None or errors(report.problems)
                 problems = list(report.problems)
-                refused = refused or _summarise_checked(con, report.flagged_select or report.select or "", pending,
-                                                        report.row_problems, problems, path.name)
+                refused = refused or _summarise_checked(con, report, pending, problems, path.name)
                 sha, done = known.result()
                 if done is not None:
                     return _ReadFile(path, sha, done)
@@ -376,15 +381,28 @@ def _look_up(ws: Workspace, path: Path, con: duckdb.DuckDBPyConnection,
 
 
 _FLAG_COUNTS = {"__suspect": "count(*) FILTER (WHERE __suspect)", "__rounded": "count(*) FILTER (WHERE __rounded)"}
+# The same counts of a folded file: a group's rows are all flagged when its other columns are, else
+# those its measures flag (`readers.fold`)
+_FOLDED_FLAG_COUNTS = {"__suspect": "sum(CASE WHEN c.__suspect THEN f.row_count ELSE f.__suspect END)",
+                       "__rounded": "sum(f.__rounded)"}
 
 
-def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
-                       row_problems: Callable[[], list[Problem]], problems: list[Problem], name: str) -> bool:
-    """Write the summary of `rows` (carrying the reader's row flags) to `target`, counting the
-    flags in the same pass; add the row problems when any is set. True when the file must be
-    refused, and then the file's refusals of a whole month (two currencies, two payers) are
-    added too, read off the same summary: a re-export fixes them all at once, not one a try."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __wb_summary AS {summary_select(rows, _FLAG_COUNTS)}")
+def _summarise_checked(con: duckdb.DuckDBPyConnection, report: OpenReport, target: Path, problems: list[Problem],
+                       name: str) -> bool:
+    """Write the summary of the report's rows to `target`, counting the reader's row flags in the
+    same pass (folded when its format allows: `readers.fold`); add the row problems when any is
+    set. True when the file must be refused, and then the file's refusals of a whole month (two
+    currencies, two payers) are added too, read off the same summary: a re-export fixes them all
+    at once, not one a try."""
+    try:
+        if report.fold is not None:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __wb_groups AS {fold_groups_select(report.fold)}")
+            summary = folded_summary_select(report.fold, "__wb_groups", _FOLDED_FLAG_COUNTS)
+        else:
+            summary = summary_select(report.flagged_select or report.select or "", _FLAG_COUNTS)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __wb_summary AS {summary}")
+    finally:
+        con.execute("DROP TABLE IF EXISTS __wb_groups")
     try:
         found = con.execute("SELECT coalesce(sum(__suspect), 0) + coalesce(sum(__rounded), 0), "
                             "list(DISTINCT currency) FILTER (WHERE currency IS NOT NULL), "
@@ -392,7 +410,7 @@ def _summarise_checked(con: duckdb.DuckDBPyConnection, rows: str, target: Path,
         assert found is not None
         flagged, currencies, bad_ids = found  # ids checked on the summary's keys (`readers.staging.row_flags`)
         if flagged or bad_ids or any(not is_known_currency(c) for c in currencies or []):
-            problems += row_problems()
+            problems += report.row_problems()
             if errors(problems):
                 problems += _month_refusals(con, "__wb_summary", name, problems)
                 return True

@@ -48,6 +48,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import duckdb
@@ -58,6 +59,9 @@ from workbench.billing.core.usage import MONEY_SQL, QUANTITY_SQL
 from workbench.billing.store.models import VendorReport
 from workbench.billing.store.workspace import Workspace
 
+if TYPE_CHECKING:
+    from workbench.billing.readers.fold import Fold
+
 try:  # POSIX; elsewhere two processes may both write the rows (harmless: atomic renames)
     import fcntl
 except ImportError:  # pragma: no cover
@@ -65,7 +69,7 @@ except ImportError:  # pragma: no cover
 
 __all__ = [
     "SUMMARY_COLUMNS", "SUMMARY_KEYS", "UsageUnavailable", "bounded_duckdb", "copy_parquet", "day_summaries", "duckdb_cursor",
-    "days_path", "parsed_path", "pending_path", "rows_cache", "rows_files", "source_dir", "sql_list", "sql_text",
+    "days_path", "fold_groups_select", "folded_summary_select", "parsed_path", "pending_path", "rows_cache", "rows_files", "source_dir", "sql_list", "sql_text",
     "summary_files", "summary_path", "summary_select", "sweep_abandoned", "text_table", "this_process",
     "write_atomically", "write_period",
 ]
@@ -184,6 +188,44 @@ def summary_select(rows: str, extra: dict[str, str] | None = None, *, by_day: bo
                               if name not in SUMMARY_KEYS),
                             *(f"{sql} AS {name}" for name, sql in (extra or {}).items())])
     return f"SELECT {', '.join(SUMMARY_KEYS)}, {aggregates} FROM ({rows}) GROUP BY {keys} ORDER BY {keys}"
+
+
+# A fold (`readers.fold`): its rows added up per distinct combination of the file's other columns
+# (numbered `__group`), then those groups, staged, added up per summary key: every aggregate of
+# `SUMMARY_COLUMNS` over the groups (`f`) and their canonical rows (`c`).
+_FOLDED: dict[str, str] = {
+    "sub_account_name": "max(c.sub_account_name)",
+    "description": "min(coalesce(c.description, ''))",
+    "quantity": "sum(f.quantity)",
+    "billed_cost": "sum(f.billed_cost)",
+    "row_count": "sum(f.row_count)",
+    "invoice_rows": "coalesce(sum(f.row_count) FILTER (WHERE c.invoice_id IS NOT NULL), 0)",
+    "first_row": "min(f.first_row)",
+    "first_usage_start": "min(f.first_usage_start)",
+    "last_usage_start": "max(f.last_usage_start)",
+}
+
+
+def fold_groups_select(fold: Fold) -> str:
+    """The fold's rows added up per group (`__group`): the step `summary_select` needs once per row."""
+    dims = ", ".join(fold.dims)
+    return (f"SELECT {dims}, row_number() OVER () AS __group, sum(coalesce(quantity, 0)) AS quantity, "
+            "sum(billed_cost) AS billed_cost, count(*) AS row_count, min(source_row) AS first_row, "
+            "min(charge_period_start) AS first_usage_start, max(charge_period_start) AS last_usage_start, "
+            "count(*) FILTER (WHERE __suspect) AS __suspect, count(*) FILTER (WHERE __rounded) AS __rounded "
+            f"FROM ({fold.rows}) GROUP BY {dims}")
+
+
+def folded_summary_select(fold: Fold, groups: str, extra: dict[str, str] | None = None) -> str:
+    """`summary_select` of a folded file, the same rows in the same order, from `groups` (a table
+    of `fold_groups_select`); `extra`: more aggregates over `f` and `c`."""
+    keys = ", ".join(f"c.{key}" for key in SUMMARY_KEYS)
+    columns = ", ".join([*(f"c.{key} AS {key}" for key in SUMMARY_KEYS),
+                         *(f"CAST({_FOLDED[name]} AS {sql_type}) AS {name}" for name, sql_type, _ in SUMMARY_COLUMNS
+                           if name not in SUMMARY_KEYS),
+                         *(f"{sql} AS {name}" for name, sql in (extra or {}).items())])
+    return (f"SELECT {columns} FROM ({fold.canonical(groups)}) c JOIN {groups} f ON c.source_row = f.__group "
+            f"GROUP BY {keys} ORDER BY {keys}")
 
 
 def summary_path(rows_path: Path) -> Path:
