@@ -131,3 +131,14 @@ def test_a_bad_credit_amount_is_named_as_one_and_a_row_s_problem_is_said_once(
         ("non-numeric-cost", 1, "the amount of a credit listed in the row is not a number: 'abc'"),
         ("missing-date", 2, "the usage start date is empty"),
     ]
+
+
+def test_rows_past_the_shown_ones_are_counted_as_rows_not_as_a_row_and_its_credits(
+    con: duckdb.DuckDBPyConnection, write: Callable[[str, str], Path]
+) -> None:
+    # 25 rows without a usage date, each with two credits: 75 staged rows, 25 vendor rows
+    header, first, *_ = CSV.strip().splitlines()
+    undated = first.replace("2023-11-01 00:00:00 UTC", "", 1)
+    result = read_report(con, write("gcp.csv", "\n".join([header, *[undated] * 25]) + "\n"))
+    assert [p.row for p in result.problems] == [*range(1, 21), None]
+    assert result.problems[-1].message == "... and 5 more rows like these"

@@ -251,11 +251,15 @@ def _rows(con: duckdb.DuckDBPyConnection, staged: str, where: str, value: str, l
         f"ORDER BY source_row, o LIMIT {limit}").fetchall()]
 
 
-def _row_problems(con: duckdb.DuckDBPyConnection, staged: str, file: str, check: _Check, count: int) -> list[Problem]:
+def _row_problems(con: duckdb.DuckDBPyConnection, staged: str, file: str, check: _Check) -> list[Problem]:
     found = _rows(con, staged, check.where, check.value, MAX_ROW_PROBLEMS)
     problems = [Problem(check.code, check.message.format(value=v, what=check.explain(v or "") if check.explain else ""),
                         file=file, row=r, fix=check.fix) for r, v in found]
-    more = count - len({r for r, _ in found})  # `count`: rows (a row may show two values of a kind)
+    # source rows, not staged ones (a Google row and its credits are one), and a row may show two
+    # values of a kind: counted apart, for the kinds found only (a count DISTINCT per kind in the
+    # pass that finds them made it 15 times slower: 5.7 s for 10M CUR rows)
+    [(count,)] = con.execute(f"SELECT count(DISTINCT source_row) FROM {staged} WHERE {check.where}").fetchall()
+    more = count - len({r for r, _ in found})
     if more > 0:
         problems.append(Problem(check.code, f"... and {more} more rows like these", file=file, fix=check.fix))
     return problems
@@ -267,13 +271,13 @@ def validate(con: duckdb.DuckDBPyConnection, staged: str, file: str, cost_column
     """Every bad value in the staged rows, by row; errors unless said otherwise. `accounts`: the
     file's usage and payer account columns, when every value of them must be an AWS account id.
 
-    One aggregate pass counts each kind of problem; the rows of a kind are looked up (in file
-    order) only when the pass found some.
+    One aggregate pass finds which kinds of problem there are; the rows of a kind are looked up
+    (in file order) and counted only when the pass found some.
     """
     types = types or staged_types(con, staged)
     checks = _checks(types, cost_column, currency_column, accounts)
     precise = _rounded_sql(types)
-    counts = ", ".join(f"count(DISTINCT source_row) FILTER (WHERE {c.where})" for c in checks)
+    counts = ", ".join(f"count(*) FILTER (WHERE {c.where})" for c in checks)
     found = con.execute(
         f"SELECT {counts}, count(*) FILTER (WHERE {precise}), "
         f"list(DISTINCT currency ORDER BY currency) FILTER (WHERE currency IS NOT NULL) FROM {staged}"
@@ -283,15 +287,14 @@ def validate(con: duckdb.DuckDBPyConnection, staged: str, file: str, cost_column
     problems: list[Problem] = []
     for check, count in zip(checks, numbers):
         if count:
-            problems += _row_problems(con, staged, file, check, int(count))
+            problems += _row_problems(con, staged, file, check)
     for code in currencies or []:
         if not is_known_currency(code):
             check = _Check("unknown-currency", f"currency = {lit(code)}", "currency",
                            f"unknown currency code {{value!r}} in {currency_column}",
                            "Use an ISO 4217 code such as USD, EUR or CAD; if the code is right, ask for it to be "
                            "added to workbench.billing.core.money.")
-            count = con.execute(f"SELECT count(DISTINCT source_row) FROM {staged} WHERE {check.where}").fetchone()
-            problems += _row_problems(con, staged, file, check, int(count[0]) if count else 0)
+            problems += _row_problems(con, staged, file, check)
     if rounded:
         first = _rows(con, staged, precise, "cost_text", 1)[0]
         problems.append(Problem(
