@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Benchmark: how long `workbench import` goes on after a Ctrl-C in DuckDB's pass over a large file.
 
-    PYTHONPATH=. .venv/bin/python bench/ctrl_c.py                    # 10 runs, a 2,000,000-row CUR parquet
+    PYTHONPATH=. .venv/bin/python bench/ctrl_c.py                    # 10 runs, a 3,000,000-row lean CUR parquet
     PYTHONPATH=. .venv/bin/python bench/ctrl_c.py --file big.parquet --runs 5
     PYTHONPATH=/path/to/other/tree .venv/bin/python /path/to/bench/ctrl_c.py --file F   # another version's code
 
@@ -24,7 +24,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from workbench.testing.interrupted_import import Interrupted, interrupt_import
+from workbench.testing.interrupted_import import Interrupted, interrupt_import, lean_cur
 
 
 def one_run(cur: Path, folder: Path) -> Interrupted:
@@ -42,7 +42,7 @@ def one_run(cur: Path, folder: Path) -> Interrupted:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", type=Path, help="a vendor file to import (default: a generated AWS CUR parquet)")
-    parser.add_argument("--rows", type=int, default=2_000_000, help="rows of the generated file (default: %(default)s)")
+    parser.add_argument("--rows", type=int, default=3_000_000, help="rows of the generated file (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=10, help="SIGINTs sent, one import each (default: %(default)s)")
     parser.add_argument("--keep-in", type=Path, default=Path(tempfile.gettempdir()) / "workbench-bench-ctrl-c",
                         help="folder for the generated file and the workspaces (kept between runs; default: %(default)s)")
@@ -53,12 +53,10 @@ def main() -> None:
     args.keep_in.mkdir(parents=True, exist_ok=True)
     cur = args.file
     if cur is None:
-        from workbench.billing.demo import write_aws_cur
-
-        cur = args.keep_in / f"cur-2025-10-{args.rows}.parquet"
+        cur = args.keep_in / f"cur2-lean-2025-10-{args.rows}.parquet"
         if not cur.exists():
             print(f"writing {cur} ...", flush=True)
-            write_aws_cur(cur, rows=args.rows, accounts=20, period="2025-10", fmt="parquet", legacy=True, seed=1)
+            lean_cur(cur, args.rows)
     cur = cur.resolve()
     print(f"code: {Path(workbench.__file__).parent}; file: {cur} ({cur.stat().st_size >> 20} MiB)")
     said_all, exited_all = [], []

@@ -29,7 +29,7 @@ from workbench.billing.generate import generate_invoices
 from workbench.billing.invoices import list_invoices
 from workbench.billing.store.models import VendorReport
 from workbench.billing.store.workspace import Workspace, init_workspace, open_workspace
-from workbench.testing.interrupted_import import interrupt_import
+from workbench.testing.interrupted_import import interrupt_import, lean_cur
 
 from .conftest import load
 from .worked_example import TABLES
@@ -77,8 +77,9 @@ def test_ctrl_c_during_an_import_stores_nothing_and_says_so(tmp_path: Path) -> N
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="tells who has a file open from /proc (Linux)")
 def test_ctrl_c_stops_duckdb_s_pass_over_a_large_file_at_once(tmp_path: Path) -> None:
-    """Ctrl-C while DuckDB reads a large parquet report (two million rows in 17 row groups) for its
-    summary: the import says "interrupted" within 0.5 s, exits 130 and has stored nothing.
+    """Ctrl-C while DuckDB reads a large parquet report (three million rows, the columns the reader
+    reads: `lean_cur`) for its summary: the import says "interrupted" within 0.5 s, exits 130 and
+    has stored nothing.
 
     DuckDB runs its query in C, where Python's Ctrl-C waits: the import used to go on until
     DuckDB's threads were through the file, 0.7-4.1 s for this one on the shared 2-core machine
@@ -86,8 +87,7 @@ def test_ctrl_c_stops_duckdb_s_pass_over_a_large_file_at_once(tmp_path: Path) ->
     interrupts DuckDB's query itself (`store.interrupt_on_ctrl_c`): 0.02-0.05 s, 0.24 s at worst
     at a load of 6 (`bench/ctrl_c.py`). Exiting takes 0.25-1 s more, Python putting its modules
     away, with or without it: the bound is on what the import itself does."""
-    cur = write_aws_cur(tmp_path / "cur-2025-10.parquet", rows=2_000_000, accounts=20, period="2025-10",
-                        fmt="parquet", legacy=True, seed=1)
+    cur = lean_cur(tmp_path / "cur-2025-10.parquet", rows=3_000_000)
     root = tmp_path / "ws"
     init_workspace(root, name="ctrl-c").close()
     run = interrupt_import(root, cur)  # raises unless DuckDB's pass over the file was seen, still running
