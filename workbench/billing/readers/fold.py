@@ -15,9 +15,10 @@ columns (`Staging.measures`) lets a summary be made in two steps instead:
    group, as canonical rows whose `source_row` is the group's number, with the other columns'
    checks (`__suspect`); joined back on it, the caller adds the groups up into the summary.
 
-The groups keep the cost's sign apart, and staging meets the group's sign as its cost (a NULL for
-a cost that is no number): the one thing staging may ask of a cost besides copying it, whether
-it is 0 (AWS free tier), has the answer of every row of the group. The same summary, exactly:
+The groups keep the cost's sign apart, and staging meets one of the group's costs as the file has
+it (`carried`: its type too, whatever the file's): the one thing staging may ask of a cost besides
+copying it, whether it is 0 (AWS free tier), has the answer of every row of the group; the other
+measures are NULL there. The same summary, exactly:
 tests/readers/test_fold.py compares the two ways over every sample file and the edge cases.
 """
 
@@ -40,13 +41,14 @@ _PER_ROW = ("quantity", "billed_cost", "charge_period_start", "source_row")
 
 @dataclass(frozen=True)
 class Fold:
-    rows: str  # SELECT: `dims`, __sign, the `_PER_ROW` canonical columns, __suspect, __rounded
+    rows: str  # SELECT: `dims`, __sign, the `_PER_ROW` canonical columns, __suspect, __rounded, `carried`
     dims: tuple[str, ...]  # the source columns to group by (quoted), with "__sign"
+    carried: dict[str, str]  # name -> aggregate: what each group must carry besides its sums (`canonical`)
     _restage: Callable[[str], str]
 
     def canonical(self, folded: str) -> str:
-        """The canonical rows of `folded` (a relation with `dims` and `__group`), one per group,
-        `source_row` = `__group`, with `__suspect` for the checks of the other columns."""
+        """The canonical rows of `folded` (a relation with `dims`, `carried` and `__group`), one per
+        group, `source_row` = `__group`, with `__suspect` for the checks of the other columns."""
         return self._restage(folded)
 
 
@@ -68,14 +70,17 @@ def fold(temps: TempObjects, raw: RawTable, report_format: ReportFormat, staging
     staged = ", ".join(f"{raw.value(source)} AS {name}" for name, source in staging.measures.items())
     # sign() of a DECIMAL(38,18) costs 60% of the pass (DuckDB 2.0); two comparisons next to nothing
     sign = "CAST(billed_cost > 0 AS TINYINT) - CAST(billed_cost < 0 AS TINYINT)"
-    rows = (f"SELECT {', '.join(dims)}, {sign} AS __sign, {', '.join(_PER_ROW)}, __suspect, __rounded "
+    # One cost of each group, as the file has it, stands in for the group's costs when staged again
+    cost = measured.get("cost_text")
+    carried = {"__cost": "any_value(__cost)"} if cost else {}
+    kept = f", {cost} AS __cost" if cost else ""
+    rows = (f"SELECT {', '.join(dims)}, {sign} AS __sign, {', '.join(_PER_ROW)}, __suspect, __rounded{kept and ', __cost'} "
             f"FROM (SELECT {', '.join(dims)}, {', '.join(canonical[name] for name in _PER_ROW)}, "
-            f"{', '.join(f'{sql} AS {name}' for name, sql in per_row_flags.items())} "
+            f"{', '.join(f'{sql} AS {name}' for name, sql in per_row_flags.items())}{kept} "
             f"FROM (SELECT *, {staged}, __source_row AS source_row, 0 AS line_order FROM {raw.name}))")
 
     def restage(folded: str) -> str:
-        cost = measured.get("cost_text")
-        bound = [*dims, *(f"CAST({'__sign' if column == cost else 'NULL'} AS {column_types[column]}) AS {column}"
+        bound = [*dims, *(f"{'__cost' if column == cost else f'CAST(NULL AS {column_types[column]})'} AS {column}"
                           for column in measured.values()), "__group AS __source_row"]
         view = temps.add("VIEW", f"{raw.name}_folded")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT {', '.join(bound)} FROM {folded}")
@@ -84,4 +89,4 @@ def fold(temps: TempObjects, raw: RawTable, report_format: ReportFormat, staging
         con.execute(f"CREATE OR REPLACE TEMP VIEW {restaged} AS {again.sql}")
         return canonical_select(con, restaged, file, ordered=True, types=types, extra=per_value_flags)
 
-    return Fold(rows, (*dims, "__sign"), restage)
+    return Fold(rows, (*dims, "__sign"), carried, restage)

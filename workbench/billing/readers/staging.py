@@ -277,7 +277,7 @@ def validate(con: duckdb.DuckDBPyConnection, staged: str, file: str, cost_column
     types = types or staged_types(con, staged)
     checks = _checks(types, cost_column, currency_column, accounts)
     precise = _rounded_sql(types)
-    counts = ", ".join(f"count(*) FILTER (WHERE {c.where})" for c in checks)
+    counts = ", ".join(f"count(source_row) FILTER (WHERE {c.where})" for c in checks)
     found = con.execute(
         f"SELECT {counts}, count(*) FILTER (WHERE {precise}), "
         f"list(DISTINCT currency ORDER BY currency) FILTER (WHERE currency IS NOT NULL) FROM {staged}"

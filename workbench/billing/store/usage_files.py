@@ -212,7 +212,8 @@ def fold_groups_select(fold: Fold) -> str:
     return (f"SELECT {dims}, row_number() OVER () AS __group, sum(coalesce(quantity, 0)) AS quantity, "
             "sum(billed_cost) AS billed_cost, count(*) AS row_count, min(source_row) AS first_row, "
             "min(charge_period_start) AS first_usage_start, max(charge_period_start) AS last_usage_start, "
-            "count(*) FILTER (WHERE __suspect) AS __suspect, count(*) FILTER (WHERE __rounded) AS __rounded "
+            "count(*) FILTER (WHERE __suspect) AS __suspect, count(*) FILTER (WHERE __rounded) AS __rounded"
+            f"{''.join(f', {sql} AS {name}' for name, sql in fold.carried.items())} "
             f"FROM ({fold.rows}) GROUP BY {dims}")
 
 
